@@ -1,0 +1,4 @@
+/**
+ * The pure domain: VConn, VIO, continuations and events.
+ */
+package dev.vconn.domain;
