@@ -1,0 +1,79 @@
+package dev.vconn.domain.buffer;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Refcounted block storage of one size class (Traffic Server's {@code IOBufferData}). Handed out by a
+ * {@link BlockPool} with one reference; every {@link Block} window over it holds one reference; releasing the last
+ * one returns it to its pool, exactly once.
+ *
+ * <p>The storage {@link #buffer} is never repositioned: all access is absolute, or goes through per-block
+ * duplicates, so several buffers (possibly on several threads) can read one storage object at the same time. Bytes
+ * inside any block's data window are never written again, so sharing them needs no further synchronisation than the
+ * hand-off of the buffers themselves.
+ */
+final class BlockData {
+
+  final BlockPool pool;
+  final int sizeIndex;
+  final ByteBuffer buffer;
+  private final AtomicInteger refs = new AtomicInteger();
+
+  BlockData(BlockPool pool, int sizeIndex, ByteBuffer buffer) {
+    this.pool = pool;
+    this.sizeIndex = sizeIndex;
+    this.buffer = buffer;
+  }
+
+  /** Called by the pool when it hands this storage out: one reference. */
+  void activate() {
+    refs.set(1);
+  }
+
+  /** Adds a reference. */
+  void retain() {
+    for (;;) {
+      int r = refs.get();
+      if (r <= 0) {
+        throw new IllegalStateException("retain of released block storage " + this);
+      }
+      if (refs.compareAndSet(r, r + 1)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Drops a reference; the last one returns the storage to the pool.
+   *
+   * @throws IllegalStateException if no reference is held (a double release)
+   */
+  void release() {
+    for (;;) {
+      int r = refs.get();
+      if (r <= 0) {
+        throw new IllegalStateException("double release of block storage " + this);
+      }
+      if (refs.compareAndSet(r, r - 1)) {
+        if (r == 1) {
+          pool.recycle(this);
+        }
+        return;
+      }
+    }
+  }
+
+  int refCount() {
+    return refs.get();
+  }
+
+  int capacity() {
+    return buffer.capacity();
+  }
+
+  @Override
+  public String toString() {
+    return "BlockData[index=" + sizeIndex + ", refs=" + refs.get() + "]@" + Integer.toHexString(hashCode());
+  }
+}

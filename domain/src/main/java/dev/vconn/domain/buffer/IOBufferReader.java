@@ -1,0 +1,338 @@
+package dev.vconn.domain.buffer;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * A read position in one {@link IOBuffer}: Traffic Server's {@code IOBufferReader}. Each reader sees everything
+ * written after its position; consuming moves the position forward, and blocks that no reader needs any more are
+ * released. A buffer has at most five live readers.
+ *
+ * <p>Not thread-safe, like its buffer. Using a reader after {@link #free()} throws
+ * {@code IllegalStateException("IOBufferReader is freed")}; using it after its buffer was closed throws
+ * {@code IllegalStateException("IOBuffer is closed")}.
+ */
+public final class IOBufferReader {
+
+  private final IOBuffer buffer;
+  /** Current block (null only before the buffer's first block, or once freed); package-private for the buffer. */
+  Block block;
+  /** Absolute index into {@code block}'s storage, in {@code [block.start, block.end]}. */
+  int index;
+  /** Stream position: bytes of the buffer's stream before this reader's position. */
+  long pos;
+  private boolean freed;
+
+  IOBufferReader(IOBuffer buffer, Block block, int index, long pos) {
+    this.buffer = buffer;
+    this.block = block;
+    this.index = index;
+    this.pos = pos;
+  }
+
+  /**
+   * Returns the buffer this reader reads. Works even after {@link #free()}.
+   *
+   * @return the buffer
+   */
+  public IOBuffer buffer() {
+    return buffer;
+  }
+
+  /**
+   * Returns how many bytes can be read: everything written after this reader's position.
+   *
+   * @return the readable byte count
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public long readAvail() {
+    ensureLive();
+    return buffer.written - pos;
+  }
+
+  /**
+   * Tells whether nothing can be read.
+   *
+   * @return {@code readAvail() == 0}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public boolean isEmpty() {
+    return readAvail() == 0;
+  }
+
+  /**
+   * Tells whether {@link #free()} was called, or the buffer was closed (which frees its readers).
+   *
+   * @return true once freed
+   */
+  public boolean isFreed() {
+    return freed;
+  }
+
+  /**
+   * Moves the read position {@code n} bytes forward. Blocks passed that no other reader (and not the write block)
+   * needs are released.
+   *
+   * @param n how many bytes to consume
+   * @throws IllegalArgumentException if {@code n < 0}, or {@code "consume(<n>) exceeds readAvail <avail> (a reader
+   *     consumes at most what it can read)"}; nothing changes then
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public void consume(long n) {
+    ensureLive();
+    if (n < 0) {
+      throw new IllegalArgumentException("consume(" + n + "): n must be >= 0");
+    }
+    long avail = buffer.written - pos;
+    if (n > avail) {
+      throw new IllegalArgumentException(
+          "consume(" + n + ") exceeds readAvail " + avail + " (a reader consumes at most what it can read)");
+    }
+    Block b = block;
+    if (b == null) {
+      return;
+    }
+    Block old = b;
+    Block writer = buffer.writer;
+    int p = index;
+    long rem = n;
+    for (;;) {
+      int a = b.end - p;
+      if (rem <= a) {
+        p += (int) rem;
+        rem = 0;
+      } else {
+        rem -= a;
+        p = b.end;
+      }
+      // A block before the writer never grows again: once at its end, move on.
+      if (p == b.end && b != writer) {
+        b = b.next;
+        p = b.start;
+        continue;
+      }
+      if (rem == 0) {
+        break;
+      }
+      throw new IllegalStateException("IOBuffer chain inconsistent: " + rem + " bytes missing after " + b);
+    }
+    block = b;
+    index = p;
+    pos += n;
+    if (b != old && old == buffer.head) {
+      buffer.releaseUnneeded();
+    }
+  }
+
+  /**
+   * Copies up to {@code len} readable bytes into {@code dst} and consumes them.
+   *
+   * @param dst where to copy
+   * @param off where to start in {@code dst}
+   * @param len the most bytes to copy
+   * @return how many bytes were copied and consumed: {@code min(len, readAvail())}, 0 if empty
+   * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit {@code dst}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public int read(byte[] dst, int off, int len) {
+    int n = (int) copyTo(dst, off, len, 0);
+    consume(n);
+    return n;
+  }
+
+  /**
+   * Copies up to {@code dst.remaining()} readable bytes into {@code dst} (advancing its position) and consumes them.
+   *
+   * @param dst where to copy
+   * @return how many bytes were copied and consumed, 0 if empty
+   * @throws java.nio.ReadOnlyBufferException if {@code dst} is read-only and there is something to copy
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public int read(ByteBuffer dst) {
+    ensureLive();
+    int total = (int) Math.min(dst.remaining(), buffer.written - pos);
+    int rem = total;
+    int at = dst.position();
+    Block b = block;
+    int p = index;
+    while (rem > 0) {
+      int n = Math.min(b.end - p, rem);
+      if (n > 0) {
+        dst.put(at, b.data.buffer, p, n);
+        at += n;
+        rem -= n;
+      }
+      if (rem > 0) {
+        b = b.next;
+        p = b.start;
+      }
+    }
+    dst.position(at);
+    consume(total);
+    return total;
+  }
+
+  /**
+   * Copies readable bytes into {@code dst} without consuming them, starting {@code offset} bytes after the read
+   * position.
+   *
+   * @param dst where to copy
+   * @param off where to start in {@code dst}
+   * @param len the most bytes to copy
+   * @param offset how many readable bytes to skip first
+   * @return how many bytes were copied: {@code min(len, readAvail() - offset)}, or 0 if {@code offset >= readAvail()}
+   * @throws IllegalArgumentException if {@code offset < 0}
+   * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit {@code dst}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public long copyTo(byte[] dst, int off, int len, long offset) {
+    ensureLive();
+    Objects.checkFromIndexSize(off, len, dst.length);
+    if (offset < 0) {
+      throw new IllegalArgumentException("copyTo(offset=" + offset + "): offset must be >= 0");
+    }
+    long avail = buffer.written - pos;
+    if (offset >= avail) {
+      return 0;
+    }
+    int total = (int) Math.min(len, avail - offset);
+    int rem = total;
+    long skip = offset;
+    Block b = block;
+    int p = index;
+    while (rem > 0) {
+      int a = b.end - p;
+      if (skip >= a) {
+        skip -= a;
+      } else {
+        int from = p + (int) skip;
+        skip = 0;
+        int n = Math.min(b.end - from, rem);
+        b.data.buffer.get(from, dst, off, n);
+        off += n;
+        rem -= n;
+        if (rem == 0) {
+          break;
+        }
+      }
+      b = b.next;
+      p = b.start;
+    }
+    return total;
+  }
+
+  /**
+   * Returns one readable byte without consuming it.
+   *
+   * @param offset how far after the read position, {@code 0 <= offset < readAvail()}
+   * @return the byte
+   * @throws IndexOutOfBoundsException if {@code offset} is negative or not below {@code readAvail()}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public byte byteAt(long offset) {
+    ensureLive();
+    long avail = buffer.written - pos;
+    if (offset < 0 || offset >= avail) {
+      throw new IndexOutOfBoundsException("byteAt(" + offset + ") outside readAvail " + avail);
+    }
+    long skip = offset;
+    Block b = block;
+    int p = index;
+    for (;;) {
+      int a = b.end - p;
+      if (skip < a) {
+        return b.data.buffer.get(p + (int) skip);
+      }
+      skip -= a;
+      b = b.next;
+      p = b.start;
+    }
+  }
+
+  /**
+   * Allocates a new reader of the same buffer at this reader's position ({@code TSIOBufferReaderClone}). It counts
+   * toward the buffer's five readers.
+   *
+   * @return the new reader
+   * @throws IllegalStateException if five readers are live, this reader is freed or its buffer closed
+   */
+  public IOBufferReader cloneReader() {
+    ensureLive();
+    return buffer.cloneReader(this);
+  }
+
+  /**
+   * Fills {@code dst} with views over the readable bytes, one per block, for a gather write
+   * ({@code GatheringByteChannel.write(ByteBuffer[])}). Nothing is consumed: consume afterwards by the number of bytes
+   * the channel took. The views are read-only, cached per block and only repositioned (no allocation in steady state):
+   * they stay valid until the next call that changes or reads the buffer through views. Do not keep them.
+   *
+   * @param dst where to put the views, from index 0
+   * @param maxBytes the most bytes the views may cover in total
+   * @return how many entries of {@code dst} were filled
+   * @throws IllegalArgumentException if {@code maxBytes < 0}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public int readableBuffers(ByteBuffer[] dst, long maxBytes) {
+    ensureLive();
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("readableBuffers(maxBytes=" + maxBytes + "): maxBytes must be >= 0");
+    }
+    long rem = Math.min(maxBytes, buffer.written - pos);
+    int count = 0;
+    Block b = block;
+    int p = index;
+    while (rem > 0 && count < dst.length) {
+      int a = b.end - p;
+      if (a > 0) {
+        int n = (int) Math.min(a, rem);
+        dst[count++] = b.readView(p, p + n);
+        rem -= n;
+      }
+      if (rem > 0) {
+        b = b.next;
+        p = b.start;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Frees this reader: its slot can be reused, and blocks only it kept are released. Idempotent; also a no-op once
+   * the buffer is closed.
+   */
+  public void free() {
+    if (freed) {
+      return;
+    }
+    freed = true;
+    block = null;
+    buffer.readerFreed(this);
+  }
+
+  /** Called by the buffer's close: marks the reader freed without touching the buffer. */
+  void detach() {
+    freed = true;
+    block = null;
+  }
+
+  void ensureLive() {
+    buffer.ensureOpen();
+    if (freed) {
+      throw new IllegalStateException("IOBufferReader is freed");
+    }
+  }
+
+  /**
+   * Describes the reader for debugging.
+   *
+   * @return a debugging description
+   */
+  @Override
+  public String toString() {
+    if (freed || buffer.isClosed()) {
+      return "IOBufferReader[freed]";
+    }
+    return "IOBufferReader[readAvail=" + (buffer.written - pos) + "]";
+  }
+}
