@@ -1,0 +1,803 @@
+package dev.vconn.domain;
+
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared VIO core: every rule of DESIGN §3 implemented once, for every transport.
+ *
+ * <p>A transport (socket, Netty channel, in-process pair, in-memory socket) extends this class and supplies a
+ * handful of primitives: {@link #transportRead} and {@link #transportWrite} move bytes, {@link #readInterest} and
+ * {@link #writeInterest} say when the core waits for the transport, {@link #transportShutdown} and
+ * {@link #transportClose} release it. The transport drives the core with inputs: {@link #onReadable()} (bytes
+ * arrived), {@link #onWritable()} (space freed), {@link #onEndOfStream()}, {@link #onError},
+ * {@link #onPeerClosed} and {@link #onPeerReadShutdown}. The core decides every event: READY, COMPLETE exactly
+ * once, EOS only to reads with {@code ntodo > 0}, ERROR, timeouts, hard backpressure, and "no callback after
+ * close".
+ *
+ * <p>Processing happens in <i>passes</i> on the VConn's loop. A pass takes the read and write continuations'
+ * locks with {@code tryLock} (retrying after {@link #LOCK_RETRY} on a miss), then processes timeouts, the read
+ * side and the write side. Public methods only record intent and schedule a pass, so they never call back
+ * synchronously.
+ */
+public abstract class AbstractVConn implements VConn {
+    private static final Logger log = LoggerFactory.getLogger(AbstractVConn.class);
+
+    /** How long a pass waits before retrying when a continuation's lock is held elsewhere. */
+    public static final Duration LOCK_RETRY = Duration.ofMillis(1);
+    /** Transfers per direction in one pass before yielding the loop to other VConns. */
+    private static final int MAX_TRANSFERS_PER_PASS = 16;
+
+    private final EventLoop loop;
+    private final AtomicReference<ReadVio> readVio = new AtomicReference<>();
+    private final AtomicReference<WriteVio> writeVio = new AtomicReference<>();
+    private final AtomicBoolean passScheduled = new AtomicBoolean();
+    private final Runnable passTask = this::runPass;
+
+    private volatile CloseState closeState = CloseState.OPEN;
+    private volatile boolean readShut;
+    private volatile boolean writeShut;
+    private volatile VConnError error;
+
+    // Loop-confined state.
+    private boolean eos;
+    private VConnError readError;
+    private VConnError writeError;
+    private boolean closeProcessed;
+    private ScheduledAction lockRetry;
+    private long inactivityNanos;
+    private long inactivityDeadline;
+    private ScheduledAction inactivityTimer;
+    private boolean inactivityExpired;
+    private ScheduledAction activeTimer;
+    private boolean activeExpired;
+
+    /** A VConn pinned to {@code loop}. */
+    protected AbstractVConn(EventLoop loop) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Public API (any thread)
+
+    @Override
+    public final ReadVio read(Continuation continuation, long nbytes, IOBuffer buffer) {
+        checkNBytes(nbytes);
+        checkOpen("read");
+        if (readShut) {
+            throw new IllegalStateException("read on a VConn whose read side is shut down (DESIGN §3.7)");
+        }
+        ReadVio vio = new ReadVio(this, continuation, nbytes, buffer);
+        retire(readVio.getAndSet(vio));
+        schedulePass();
+        return vio;
+    }
+
+    @Override
+    public final WriteVio write(Continuation continuation, long nbytes, IOBufferReader reader) {
+        checkNBytes(nbytes);
+        checkOpen("write");
+        if (writeShut) {
+            throw new IllegalStateException("write on a VConn whose write side is shut down (DESIGN §3.7)");
+        }
+        WriteVio vio = new WriteVio(this, continuation, nbytes, reader);
+        retire(writeVio.getAndSet(vio));
+        schedulePass();
+        return vio;
+    }
+
+    @Override
+    public final void close() {
+        closeWith(CloseState.CLOSED, null);
+    }
+
+    @Override
+    public final void abort(int errno, Throwable cause) {
+        closeWith(CloseState.ABORTED, new VConnError(errno, "aborted by this side", cause));
+    }
+
+    @Override
+    public final void shutdown(ShutdownHow how) {
+        Objects.requireNonNull(how, "how");
+        if (closeState != CloseState.OPEN) {
+            return;
+        }
+        boolean read = false;
+        boolean write = false;
+        synchronized (this) {
+            if (how.read() && !readShut) {
+                readShut = true;
+                read = true;
+                retire(readVio.getAndSet(null));
+            }
+            if (how.write() && !writeShut) {
+                writeShut = true;
+                write = true;
+                retire(writeVio.getAndSet(null));
+            }
+        }
+        if (read || write) {
+            boolean r = read;
+            boolean w = write;
+            loop.execute(() -> {
+                if (!closeProcessed) {
+                    readInterest(false);
+                    writeInterest(false);
+                    transportShutdown(r, w);
+                }
+            });
+        }
+    }
+
+    @Override
+    public final CloseState closeState() {
+        return closeState;
+    }
+
+    @Override
+    public final boolean isReadShutdown() {
+        return readShut;
+    }
+
+    @Override
+    public final boolean isWriteShutdown() {
+        return writeShut;
+    }
+
+    @Override
+    public final VConnError error() {
+        return error;
+    }
+
+    @Override
+    public final ReadVio readVio() {
+        return readVio.get();
+    }
+
+    @Override
+    public final WriteVio writeVio() {
+        return writeVio.get();
+    }
+
+    @Override
+    public final EventLoop eventLoop() {
+        return loop;
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return null;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return null;
+    }
+
+    @Override
+    public final void setInactivityTimeout(Duration timeout) {
+        long nanos = positive(timeout, "inactivity timeout");
+        loop.execute(() -> {
+            if (closeProcessed) {
+                return;
+            }
+            inactivityNanos = nanos;
+            inactivityDeadline = loop.nanoTime() + nanos;
+            inactivityExpired = false;
+            armInactivityTimer();
+        });
+    }
+
+    @Override
+    public final void cancelInactivityTimeout() {
+        loop.execute(() -> {
+            inactivityNanos = 0;
+            inactivityExpired = false;
+            if (inactivityTimer != null) {
+                inactivityTimer.cancel();
+                inactivityTimer = null;
+            }
+        });
+    }
+
+    @Override
+    public final void setActiveTimeout(Duration timeout) {
+        long nanos = positive(timeout, "active timeout");
+        loop.execute(() -> {
+            if (closeProcessed) {
+                return;
+            }
+            if (activeTimer != null) {
+                activeTimer.cancel();
+            }
+            activeExpired = false;
+            activeTimer = loop.schedule(() -> {
+                activeTimer = null;
+                activeExpired = true;
+                runPass();
+            }, Duration.ofNanos(nanos));
+        });
+    }
+
+    @Override
+    public final void cancelActiveTimeout() {
+        loop.execute(() -> {
+            activeExpired = false;
+            if (activeTimer != null) {
+                activeTimer.cancel();
+                activeTimer = null;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Transport SPI: primitives the transport implements (all called on the loop)
+
+    /**
+     * Moves up to {@code max} bytes from the transport into {@code dst} (never more).
+     *
+     * @return the number of bytes moved ({@code > 0}), {@code 0} if none are available now (the core then waits
+     *     for {@link #onReadable()}), or {@code -1} at end of stream
+     * @throws IOException if reading failed; ECONNRESET ends the read with EOS, anything else with ERROR
+     */
+    protected abstract long transportRead(IOBuffer dst, long max) throws IOException;
+
+    /**
+     * Moves up to {@code max} bytes from {@code src} into the transport, consuming from {@code src} exactly the
+     * bytes taken.
+     *
+     * @return the number of bytes taken; {@code 0} if the transport has no room now (the core then waits for
+     *     {@link #onWritable()})
+     * @throws IOException if writing failed; the write VIO gets ERROR
+     */
+    protected abstract long transportWrite(IOBufferReader src, long max) throws IOException;
+
+    /** Whether the core waits for {@link #onReadable()}; a socket transport maps this to read interest. */
+    protected void readInterest(boolean wanted) {
+    }
+
+    /** Whether the core waits for {@link #onWritable()}; a socket transport maps this to write interest. */
+    protected void writeInterest(boolean wanted) {
+    }
+
+    /** Ends one or both directions of the transport (a socket's {@code shutdownInput/Output}). */
+    protected abstract void transportShutdown(boolean read, boolean write);
+
+    /**
+     * Releases the transport once, after the VConn was closed: closes the socket, or tells the peer.
+     *
+     * @param abortError the abort's code and cause, or {@code null} for a normal close
+     */
+    protected abstract void transportClose(VConnError abortError);
+
+    /**
+     * How many unconsumed bytes the transport may put into a reader's buffer before it stops, besides the
+     * buffer's own water mark: the limit is {@code max(dst.waterMark(), readAheadLimit(dst))} (DESIGN §3.5).
+     * Defaults to the buffer's block size.
+     */
+    protected long readAheadLimit(IOBuffer dst) {
+        return dst.blockSize();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Transport inputs (any thread)
+
+    /** Input: bytes arrived, or the transport may have some; the core runs a pass. */
+    protected final void onReadable() {
+        schedulePass();
+    }
+
+    /** Input: the transport has room again; the core runs a pass. */
+    protected final void onWritable() {
+        schedulePass();
+    }
+
+    /** Input: no more bytes will arrive; the read VIO gets EOS (if {@code ntodo > 0}). */
+    protected final void onEndOfStream() {
+        onLoop(() -> {
+            eos = true;
+            schedulePass();
+        });
+    }
+
+    /** Input: the transport failed; the read and/or write VIO gets ERROR with this error. */
+    protected final void onError(VConnError failure, boolean read, boolean write) {
+        Objects.requireNonNull(failure, "failure");
+        onLoop(() -> {
+            error = failure;
+            if (read && readError == null) {
+                readError = failure;
+            }
+            if (write && writeError == null) {
+                writeError = failure;
+            }
+            schedulePass();
+        });
+    }
+
+    /**
+     * Input: the peer closed (or aborted). The read VIO gets EOS and the write VIO ERROR with {@code reason},
+     * which becomes this VConn's {@link #error()}.
+     */
+    protected final void onPeerClosed(VConnError reason) {
+        Objects.requireNonNull(reason, "reason");
+        onLoop(() -> {
+            eos = true;
+            error = reason;
+            if (writeError == null) {
+                writeError = reason;
+            }
+            schedulePass();
+        });
+    }
+
+    /** Input: the peer shut down its read side; the write VIO gets ERROR with {@code reason}. */
+    protected final void onPeerReadShutdown(VConnError reason) {
+        onError(reason, false, true);
+    }
+
+    /**
+     * Input for push transports (the in-process pair): moves up to {@code max} bytes from {@code src} straight into
+     * this VConn's read buffer, by block reference, within the read VIO's {@code ntodo} and the backpressure limit,
+     * and consumes them from {@code src}. Must be called on the loop.
+     *
+     * @return the bytes moved; {@code 0} if this VConn has no room, no read posted, is shut or closed, or its read
+     *     continuation's lock is busy (a pass is then scheduled, which pulls again)
+     */
+    protected final long acceptPushed(IOBufferReader src, long max) {
+        ReadVio vio = readVio.get();
+        if (vio == null || vio.retired || readShut || closeState != CloseState.OPEN || vio.complete || max <= 0) {
+            return 0;
+        }
+        ReentrantLock lock = vio.continuation.lock();
+        if (!lock.tryLock()) {
+            schedulePass();
+            return 0;
+        }
+        try {
+            long n = Math.min(max, readSpace(vio));
+            if (n <= 0) {
+                return 0;
+            }
+            vio.buffer().write(src, n);
+            src.consume(n);
+            vio.ndone += n;
+            touchActivity();
+            schedulePass();
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the current write VIO may have bytes to move (used by push transports to wake their peer). */
+    protected final boolean hasWriteDemand() {
+        WriteVio vio = writeVio.get();
+        return vio != null && !vio.retired && !vio.complete && vio.nbytes > 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The pass
+
+    /** Schedules one pass on the loop; passes are coalesced. Thread-safe. */
+    protected final void schedulePass() {
+        if (passScheduled.compareAndSet(false, true)) {
+            loop.execute(passTask);
+        }
+    }
+
+    private void runPass() {
+        passScheduled.set(false);
+        if (closeState != CloseState.OPEN) {
+            processClose();
+            return;
+        }
+        ReadVio r = readVio.get();
+        WriteVio w = writeVio.get();
+        ReentrantLock rl = r == null ? null : r.continuation.lock();
+        ReentrantLock wl = w == null ? null : w.continuation.lock();
+        if (rl != null && !rl.tryLock()) {
+            retryLater();
+            return;
+        }
+        if (wl != null && !wl.tryLock()) {
+            if (rl != null) {
+                rl.unlock();
+            }
+            retryLater();
+            return;
+        }
+        try {
+            processTimeouts(r, w);
+            if (r != null) {
+                r.applyReenable();
+                processRead(r);
+            }
+            if (w != null) {
+                w.applyReenable();
+                processWrite(w);
+            }
+        } finally {
+            if (wl != null) {
+                wl.unlock();
+            }
+            if (rl != null) {
+                rl.unlock();
+            }
+        }
+        if (closeState != CloseState.OPEN) {
+            processClose();
+        } else if (readVio.get() != r || writeVio.get() != w) {
+            schedulePass(); // a callback posted a new operation, perhaps under another lock
+        }
+    }
+
+    private void retryLater() {
+        if (lockRetry == null) {
+            lockRetry = loop.schedule(() -> {
+                lockRetry = null;
+                runPass();
+            }, LOCK_RETRY);
+        }
+    }
+
+    private void processRead(ReadVio vio) {
+        if (vio.retired || readShut || vio.nbytes == 0) {
+            return; // DESIGN §3.2: nbytes == 0 produces no events
+        }
+        int transfers = 0;
+        while (true) {
+            if (vio.ndone >= vio.nbytes) {
+                if (!vio.complete) {
+                    vio.complete = true;
+                    readInterest(false);
+                    deliver(vio, Event.READ_COMPLETE);
+                }
+                return;
+            }
+            if (vio.ndone > vio.signalled) {
+                vio.signalled = vio.ndone;
+                if (!deliver(vio, Event.READ_READY)) {
+                    return;
+                }
+                continue; // the callback may have consumed, changed nbytes or closed
+            }
+            if (vio.parked) {
+                return;
+            }
+            if (readError != null) {
+                vio.parked = true;
+                readInterest(false);
+                deliver(vio, Event.ERROR);
+                return;
+            }
+            if (eos) {
+                vio.parked = true; // DESIGN §3.4: reported again after a reenable
+                readInterest(false);
+                deliver(vio, Event.EOS);
+                return;
+            }
+            long space = readSpace(vio);
+            if (space <= 0) {
+                readInterest(false); // DESIGN §3.5: stop silently until the reader consumes
+                return;
+            }
+            if (++transfers > MAX_TRANSFERS_PER_PASS) {
+                schedulePass();
+                return;
+            }
+            long n;
+            try {
+                n = transportRead(vio.buffer(), space);
+            } catch (IOException e) {
+                VConnError failure = classify(e, Errno.EIO);
+                error = failure;
+                if (failure.errno() == Errno.ECONNRESET) {
+                    eos = true; // reference §8.28: a reset reads as end of stream
+                } else {
+                    readError = failure;
+                }
+                continue;
+            }
+            if (n > 0) {
+                if (n > space) {
+                    throw new IllegalStateException(
+                            "transport moved " + n + " bytes into a read allowed " + space + " (DESIGN §3.3)");
+                }
+                vio.ndone += n;
+                touchActivity();
+            } else if (n < 0) {
+                eos = true;
+            } else {
+                readInterest(true);
+                return;
+            }
+        }
+    }
+
+    private void processWrite(WriteVio vio) {
+        if (vio.retired || writeShut || vio.nbytes == 0) {
+            return;
+        }
+        int transfers = 0;
+        boolean signalled = false;
+        while (true) {
+            if (vio.ndone >= vio.nbytes) {
+                if (!vio.complete) {
+                    vio.complete = true;
+                    writeInterest(false);
+                    deliver(vio, Event.WRITE_COMPLETE);
+                }
+                return;
+            }
+            if (vio.ndone > vio.signalled) {
+                vio.signalled = vio.ndone;
+                signalled = true;
+                if (!deliver(vio, Event.WRITE_READY)) {
+                    return;
+                }
+                continue;
+            }
+            if (vio.parked) {
+                return;
+            }
+            if (writeError != null) {
+                vio.parked = true;
+                writeInterest(false);
+                deliver(vio, Event.ERROR);
+                return;
+            }
+            long avail = Math.min(vio.ntodo(), vio.reader().readAvail());
+            if (avail <= 0) {
+                if (!signalled && !vio.askedForData) {
+                    // One WRITE_READY asks for data; bytes added inside the callback go out in this same pass.
+                    vio.askedForData = true;
+                    signalled = true;
+                    if (!deliver(vio, Event.WRITE_READY)) {
+                        return;
+                    }
+                    continue;
+                }
+                // A WRITE_READY for progress that left the buffer empty already asked for data: no second event
+                // until a reenable or more progress (unlike PluginVC's extra WRITE_READY, reference §8.18).
+                vio.askedForData = true;
+                writeInterest(false);
+                return;
+            }
+            if (++transfers > MAX_TRANSFERS_PER_PASS) {
+                schedulePass();
+                return;
+            }
+            long n;
+            try {
+                n = transportWrite(vio.reader(), avail);
+            } catch (IOException e) {
+                VConnError failure = classify(e, Errno.EPIPE);
+                error = failure;
+                writeError = failure;
+                continue;
+            }
+            if (n > 0) {
+                if (n > avail) {
+                    throw new IllegalStateException(
+                            "transport took " + n + " bytes from a write allowed " + avail + " (DESIGN §3.3)");
+                }
+                vio.ndone += n;
+                vio.askedForData = false;
+                touchActivity();
+            } else {
+                writeInterest(true);
+                return;
+            }
+        }
+    }
+
+    private long readSpace(ReadVio vio) {
+        IOBuffer buffer = vio.buffer();
+        long limit = Math.max(buffer.waterMark(), readAheadLimit(buffer));
+        return Math.min(vio.ntodo(), limit - buffer.maxReadAvail());
+    }
+
+    /**
+     * Delivers an event to a VIO's continuation unless the VConn was closed or the VIO retired. The caller holds
+     * the continuation's lock.
+     *
+     * @return whether the VIO is still current afterwards (the pass may go on with it)
+     */
+    private boolean deliver(VioState vio, Event event) {
+        // Checked after the continuation's lock was taken: a thread that closes or retires while holding that lock
+        // is therefore never followed by a callback (DESIGN §2, reference §3.5).
+        if (closeState != CloseState.OPEN || vio.retired) {
+            return false;
+        }
+        try {
+            vio.continuation.handler().handle(event, vio);
+        } catch (RuntimeException e) {
+            log.error("continuation {} threw on {} for {}; the VConn goes on", vio.continuation, event, vio, e);
+        }
+        return closeState == CloseState.OPEN && !vio.retired;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Timeouts (loop-confined)
+
+    private void processTimeouts(ReadVio r, WriteVio w) {
+        if (inactivityExpired) {
+            inactivityExpired = false;
+            VioState target = timeoutTarget(r, w);
+            if (target != null) {
+                deliver(target, Event.INACTIVITY_TIMEOUT);
+            }
+        }
+        if (activeExpired) {
+            activeExpired = false;
+            VioState target = timeoutTarget(r, w);
+            if (target != null) {
+                deliver(target, Event.ACTIVE_TIMEOUT);
+            }
+        }
+    }
+
+    /** DESIGN §3.6: the read operation if one is active, else the write operation, else nobody. */
+    private VioState timeoutTarget(ReadVio r, WriteVio w) {
+        if (r != null && !r.retired && !readShut && !r.complete && r.nbytes > 0) {
+            return r;
+        }
+        if (w != null && !w.retired && !writeShut && !w.complete && w.nbytes > 0) {
+            return w;
+        }
+        return null;
+    }
+
+    private void touchActivity() {
+        if (inactivityNanos > 0) {
+            inactivityDeadline = loop.nanoTime() + inactivityNanos;
+            armInactivityTimer(); // re-arms a timer that already fired
+        }
+    }
+
+    private void armInactivityTimer() {
+        if (inactivityTimer == null && inactivityNanos > 0 && !closeProcessed) {
+            long delay = Math.max(0, inactivityDeadline - loop.nanoTime());
+            inactivityTimer = loop.schedule(this::inactivityCheck, Duration.ofNanos(delay));
+        }
+    }
+
+    private void inactivityCheck() {
+        inactivityTimer = null;
+        if (closeProcessed || inactivityNanos == 0) {
+            return;
+        }
+        if (loop.nanoTime() < inactivityDeadline) {
+            armInactivityTimer(); // something moved since the timer was set
+            return;
+        }
+        inactivityExpired = true;
+        runPass();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Close, retire
+
+    private void closeWith(CloseState state, VConnError abortError) {
+        synchronized (this) { // only orders concurrent close/abort/shutdown calls; never held during a callback
+            if (closeState != CloseState.OPEN) {
+                return;
+            }
+            if (abortError != null) {
+                error = abortError;
+            }
+            closeState = state;
+            retire(readVio.getAndSet(null));
+            retire(writeVio.getAndSet(null));
+        }
+        loop.execute(this::processClose);
+    }
+
+    private void processClose() {
+        if (closeProcessed) {
+            return;
+        }
+        closeProcessed = true;
+        readShut = true;
+        writeShut = true;
+        cancelTimer(lockRetry);
+        cancelTimer(inactivityTimer);
+        cancelTimer(activeTimer);
+        lockRetry = null;
+        inactivityTimer = null;
+        activeTimer = null;
+        try {
+            transportClose(closeState == CloseState.ABORTED ? error : null);
+        } catch (RuntimeException e) {
+            log.warn("closing the transport of {} failed", this, e);
+        }
+    }
+
+    private static void cancelTimer(ScheduledAction timer) {
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    /** Whether {@link #close()} or {@link #abort} was processed on the loop (the transport was released). */
+    protected final boolean isCloseProcessed() {
+        return closeProcessed;
+    }
+
+    final void cancel(VioState vio) {
+        if (vio instanceof ReadVio r) {
+            readVio.compareAndSet(r, null);
+        } else if (vio instanceof WriteVio w) {
+            writeVio.compareAndSet(w, null);
+        }
+        vio.retired = true;
+        schedulePass();
+    }
+
+    private static void retire(VioState old) {
+        if (old != null) {
+            old.retired = true;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Helpers
+
+    private void onLoop(Runnable action) {
+        if (loop.inEventLoop()) {
+            action.run();
+        } else {
+            loop.execute(action);
+        }
+    }
+
+    private void checkOpen(String op) {
+        if (closeState != CloseState.OPEN) {
+            throw new IllegalStateException(op + " on a closed VConn (DESIGN §3.7)");
+        }
+    }
+
+    private static void checkNBytes(long nbytes) {
+        if (nbytes < 0) {
+            throw new IllegalArgumentException("nbytes must be >= 0, was " + nbytes + " (DESIGN §3.7)");
+        }
+    }
+
+    private static long positive(Duration timeout, String what) {
+        Objects.requireNonNull(timeout, what);
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, was " + timeout);
+        }
+        return timeout.toNanos();
+    }
+
+    /**
+     * Maps an I/O failure to an errno-like error. Transports that know the real errno override this; the default
+     * recognises the JDK's usual messages.
+     */
+    protected VConnError classify(IOException e, int fallbackErrno) {
+        String msg = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        int errno = msg.contains("reset") ? Errno.ECONNRESET
+                : msg.contains("broken pipe") ? Errno.EPIPE
+                : msg.contains("refused") ? Errno.ECONNREFUSED
+                : msg.contains("timed out") ? Errno.ETIMEDOUT
+                : fallbackErrno;
+        return new VConnError(errno, String.valueOf(e.getMessage()), e);
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + closeState + (readShut ? ", read shut" : "")
+                + (writeShut ? ", write shut" : "") + "]";
+    }
+}

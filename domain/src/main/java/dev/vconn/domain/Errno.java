@@ -1,0 +1,42 @@
+package dev.vconn.domain;
+
+/**
+ * The errno-like codes a {@link VConnError} carries, with Linux's numbers so they read like Traffic Server's
+ * {@code lerrno}.
+ */
+public final class Errno {
+    /** I/O error. */
+    public static final int EIO = 5;
+    /** Broken pipe: writing to a peer that closed or shut down its read side. */
+    public static final int EPIPE = 32;
+    /** Connection reset by the peer. */
+    public static final int ECONNRESET = 104;
+    /** Not connected. */
+    public static final int ENOTCONN = 107;
+    /** Connection timed out. */
+    public static final int ETIMEDOUT = 110;
+    /** Connection refused. */
+    public static final int ECONNREFUSED = 111;
+    /** Connection aborted by this side. */
+    public static final int ECONNABORTED = 103;
+    /** Host unreachable. */
+    public static final int EHOSTUNREACH = 113;
+
+    private Errno() {
+    }
+
+    /** The symbolic name of a code, or {@code "errno <code>"} for one this class does not name. */
+    public static String name(int errno) {
+        return switch (errno) {
+            case EIO -> "EIO";
+            case EPIPE -> "EPIPE";
+            case ECONNRESET -> "ECONNRESET";
+            case ENOTCONN -> "ENOTCONN";
+            case ETIMEDOUT -> "ETIMEDOUT";
+            case ECONNREFUSED -> "ECONNREFUSED";
+            case ECONNABORTED -> "ECONNABORTED";
+            case EHOSTUNREACH -> "EHOSTUNREACH";
+            default -> "errno " + errno;
+        };
+    }
+}

@@ -1,0 +1,259 @@
+package dev.vconn.domain.loop;
+
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.ScheduledAction;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * A deterministic event loop on a virtual clock. It has no thread of its own: the thread that calls one of the
+ * {@code run*} or {@link #advance} methods becomes the loop thread while the call lasts. Time moves only when a
+ * driver advances it, so a 30-second timeout is tested in microseconds and every run with the same inputs
+ * replays exactly.
+ *
+ * <p>{@link #execute} and {@link #schedule} are thread-safe, so foreign threads may post work; tasks run in
+ * posting order, timers in deadline order (ties in scheduling order). A task that throws stops the driving call
+ * with that exception: on this loop a throwing task is a bug to see, not to hide.
+ */
+public final class VirtualTimeEventLoop implements EventLoop {
+    /** Tasks a single driving call may run before it reports a livelock. */
+    private static final long MAX_TASKS_PER_CALL = 50_000_000L;
+
+    private final Object lock = new Object();
+    private final ArrayDeque<Runnable> ready = new ArrayDeque<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private volatile long now;
+    private long sequence;
+    private volatile Thread driver;
+
+    /** A loop whose clock starts at zero. */
+    public VirtualTimeEventLoop() {
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        synchronized (lock) {
+            ready.addLast(task);
+        }
+    }
+
+    @Override
+    public ScheduledAction schedule(Runnable task, Duration delay) {
+        Objects.requireNonNull(task, "task");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must be >= 0, was " + delay);
+        }
+        synchronized (lock) {
+            Timer timer = new Timer(saturatedAdd(now, delay.toNanos()), sequence++, task);
+            timers.add(timer);
+            return timer;
+        }
+    }
+
+    @Override
+    public boolean inEventLoop() {
+        return Thread.currentThread() == driver;
+    }
+
+    @Override
+    public long nanoTime() {
+        return now;
+    }
+
+    /** The virtual time elapsed since the loop was made. */
+    public Duration elapsed() {
+        return Duration.ofNanos(now);
+    }
+
+    /**
+     * Runs every task that is ready now, and those they post, without moving the clock.
+     *
+     * @return the number of tasks run
+     */
+    public long runReady() {
+        return drive(this::runReadyInternal);
+    }
+
+    /**
+     * Moves the clock forward by {@code duration}, running ready tasks and each timer at its deadline on the way.
+     *
+     * @return the number of tasks run
+     */
+    public long advance(Duration duration) {
+        long target = saturatedAdd(now, duration.toNanos());
+        return drive(() -> {
+            long count = runReadyInternal();
+            while (true) {
+                Timer next = nextTimerDue(target);
+                if (next == null) {
+                    break;
+                }
+                now = Math.max(now, next.deadline);
+                count += runTimer(next);
+                count += runReadyInternal();
+            }
+            now = Math.max(now, target);
+            return count + runReadyInternal();
+        });
+    }
+
+    /**
+     * Runs until nothing is ready and no timer is pending, moving the clock to each timer's deadline in turn (the
+     * loop is idle between them, so virtual time may jump).
+     *
+     * @return the number of tasks run
+     */
+    public long runUntilIdle() {
+        return advance(Duration.ofNanos(Long.MAX_VALUE - now));
+    }
+
+    /**
+     * Runs tasks, and moves the clock from timer to timer, until {@code condition} holds or {@code limit} of
+     * virtual time has passed or nothing is left to run.
+     *
+     * @return whether the condition holds
+     */
+    public boolean runUntil(BooleanSupplier condition, Duration limit) {
+        long target = saturatedAdd(now, limit.toNanos());
+        drive(() -> {
+            long count = runReadyInternal();
+            while (!condition.getAsBoolean()) {
+                Timer next = nextTimerDue(target);
+                if (next == null) {
+                    break;
+                }
+                now = Math.max(now, next.deadline);
+                count += runTimer(next);
+                count += runReadyInternal();
+            }
+            return count;
+        });
+        return condition.getAsBoolean();
+    }
+
+    /** Tasks ready to run now. */
+    public int readyCount() {
+        synchronized (lock) {
+            return ready.size();
+        }
+    }
+
+    /** Timers not yet fired or cancelled. */
+    public int timerCount() {
+        synchronized (lock) {
+            timers.removeIf(t -> t.cancelled);
+            return timers.size();
+        }
+    }
+
+    private long drive(LongSupplier body) {
+        Thread me = Thread.currentThread();
+        Thread previous = driver;
+        if (previous != null && previous != me) {
+            throw new IllegalStateException("VirtualTimeEventLoop is already driven by " + previous.getName());
+        }
+        driver = me;
+        try {
+            return body.getAsLong();
+        } finally {
+            driver = previous;
+        }
+    }
+
+    private long runReadyInternal() {
+        long count = 0;
+        while (true) {
+            Runnable task;
+            synchronized (lock) {
+                task = ready.pollFirst();
+                if (task == null) {
+                    Timer due = timers.peek();
+                    while (due != null && due.cancelled) {
+                        timers.poll();
+                        due = timers.peek();
+                    }
+                    if (due == null || due.deadline > now) {
+                        return count;
+                    }
+                    timers.poll();
+                    task = due::fire;
+                }
+            }
+            task.run();
+            if (++count > MAX_TASKS_PER_CALL) {
+                throw new IllegalStateException(
+                        "VirtualTimeEventLoop ran " + MAX_TASKS_PER_CALL + " tasks without becoming idle (livelock?)");
+            }
+        }
+    }
+
+    private Timer nextTimerDue(long target) {
+        synchronized (lock) {
+            Timer next = timers.peek();
+            while (next != null && next.cancelled) {
+                timers.poll();
+                next = timers.peek();
+            }
+            if (next == null || next.deadline > target) {
+                return null;
+            }
+            return timers.poll();
+        }
+    }
+
+    private static long runTimer(Timer timer) {
+        timer.fire();
+        return 1;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    private static final class Timer implements ScheduledAction, Comparable<Timer> {
+        final long deadline;
+        final long order;
+        final Runnable task;
+        volatile boolean cancelled;
+        volatile boolean started;
+
+        Timer(long deadline, long order, Runnable task) {
+            this.deadline = deadline;
+            this.order = order;
+            this.task = task;
+        }
+
+        void fire() {
+            if (!cancelled) {
+                started = true;
+                task.run();
+            }
+        }
+
+        @Override
+        public boolean cancel() {
+            if (started || cancelled) {
+                return false;
+            }
+            cancelled = true;
+            return true;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(deadline, o.deadline);
+            return c != 0 ? c : Long.compare(order, o.order);
+        }
+    }
+}

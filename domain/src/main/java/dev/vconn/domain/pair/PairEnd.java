@@ -1,0 +1,82 @@
+package dev.vconn.domain.pair;
+
+import dev.vconn.domain.AbstractVConn;
+import dev.vconn.domain.Errno;
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.VConnError;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import java.net.SocketAddress;
+
+/**
+ * One end of a {@link VConnPair}. Its transport is the peer: writing pushes bytes straight into the peer's read
+ * buffer (so the writer's event always comes before the reader's, reference §8.17); reading only wakes the
+ * peer's writer, since bytes arrive by push.
+ */
+final class PairEnd extends AbstractVConn {
+    private final VConnPair pair;
+    private final boolean activeEnd;
+    private PairEnd peer;
+
+    PairEnd(EventLoop loop, VConnPair pair, boolean activeEnd) {
+        super(loop);
+        this.pair = pair;
+        this.activeEnd = activeEnd;
+    }
+
+    void connect(PairEnd peer) {
+        this.peer = peer;
+    }
+
+    @Override
+    protected long transportRead(IOBuffer dst, long max) {
+        if (peer.hasWriteDemand()) {
+            peer.onWritable(); // space freed here: the peer's writer pushes on its next pass
+        }
+        return 0;
+    }
+
+    @Override
+    protected long transportWrite(IOBufferReader src, long max) {
+        return peer.acceptPushed(src, max);
+    }
+
+    @Override
+    protected long readAheadLimit(IOBuffer dst) {
+        return pair.options().readAheadLimit();
+    }
+
+    @Override
+    protected void transportShutdown(boolean read, boolean write) {
+        if (write) {
+            peer.onEndOfStream();
+        }
+        if (read) {
+            peer.onPeerReadShutdown(VConnError.of(Errno.EPIPE, "the peer shut down its read side"));
+        }
+    }
+
+    @Override
+    protected void transportClose(VConnError abortError) {
+        VConnError reason = abortError == null
+                ? VConnError.of(Errno.EPIPE, "the peer closed")
+                : new VConnError(abortError.errno(), "the peer aborted", abortError.cause());
+        peer.onPeerClosed(reason);
+        pair.endClosed();
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return activeEnd ? pair.options().clientAddress() : null;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return activeEnd ? null : pair.options().clientAddress();
+    }
+
+    @Override
+    public String toString() {
+        return (activeEnd ? "active" : "passive") + " end of " + pair + " " + super.toString();
+    }
+}

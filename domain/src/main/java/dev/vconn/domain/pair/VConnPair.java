@@ -1,0 +1,113 @@
+package dev.vconn.domain.pair;
+
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.VConn;
+import dev.vconn.domain.buffer.BufferSizes;
+import java.net.SocketAddress;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Two connected in-process VConns, the <i>active</i> end (the one a client writes its request to) and the
+ * <i>passive</i> end (the one a server reads it from): Traffic Server's PluginVC, with vconn's canonical choices
+ * (DESIGN §6):
+ * <ul>
+ *   <li>bytes move by block reference (pieces under 128 bytes are copied), straight from the writer's reader into
+ *       the reader's buffer: there is no intermediate buffer;</li>
+ *   <li>at most {@code max(reader buffer water mark, options.waterMark, blockSize(options.bufferIndex))}
+ *       unconsumed bytes are pushed ahead of a reader;</li>
+ *   <li>a write posted before the peer posted its read is held, not failed;</li>
+ *   <li>shutdown and close reach the peer at once: after a write shutdown or a close, the peer's reader gets EOS;
+ *       after a read shutdown or a close, the peer's writer gets ERROR;</li>
+ *   <li>the pair is freed, and the {@code onFreed} callback runs, once both ends are closed.</li>
+ * </ul>
+ * Both ends are pinned to one loop.
+ */
+public final class VConnPair {
+    /**
+     * How a pair is made.
+     *
+     * @param tag           a label for logs (Traffic Server's {@code pitag}); not null
+     * @param id            a per-connection id for logs ({@code piid}); 0 means unset
+     * @param bufferIndex   the block size class bounding read-ahead, 0..14
+     * @param waterMark     the read-ahead bound in bytes, at least 0
+     * @param clientAddress the active end's local address and the passive end's remote address; may be null
+     */
+    public record Options(String tag, long id, int bufferIndex, long waterMark, SocketAddress clientAddress) {
+        /** Validates every field. */
+        public Options {
+            Objects.requireNonNull(tag, "tag");
+            BufferSizes.checkIndex("bufferIndex", bufferIndex);
+            if (waterMark < 0) {
+                throw new IllegalArgumentException("waterMark must be >= 0, was " + waterMark);
+            }
+        }
+
+        /** The defaults: tag {@code "plugin"}, id 0, index 8 (32 KiB), water mark 0, no address. */
+        public static Options defaults() {
+            return new Options("plugin", 0, BufferSizes.DEFAULT_INDEX, 0, null);
+        }
+
+        /** The most unconsumed bytes pushed ahead of a reader whose buffer has water mark 0. */
+        public long readAheadLimit() {
+            return Math.max(waterMark, BufferSizes.blockSize(bufferIndex));
+        }
+    }
+
+    private final Options options;
+    private final PairEnd active;
+    private final PairEnd passive;
+    private final AtomicInteger openEnds = new AtomicInteger(2);
+    private final Consumer<VConnPair> onFreed;
+
+    private VConnPair(EventLoop loop, Options options, Consumer<VConnPair> onFreed) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.onFreed = onFreed;
+        this.active = new PairEnd(loop, this, true);
+        this.passive = new PairEnd(loop, this, false);
+        active.connect(passive);
+        passive.connect(active);
+    }
+
+    /** A new pair on {@code loop}. */
+    public static VConnPair open(EventLoop loop, Options options) {
+        return new VConnPair(loop, options, null);
+    }
+
+    /** A new pair on {@code loop}; {@code onFreed} runs on the loop once both ends are closed. */
+    public static VConnPair open(EventLoop loop, Options options, Consumer<VConnPair> onFreed) {
+        return new VConnPair(loop, options, Objects.requireNonNull(onFreed, "onFreed"));
+    }
+
+    /** The end a client uses: it writes a request and reads the response. */
+    public VConn active() {
+        return active;
+    }
+
+    /** The end a server uses: it reads the request and writes the response. */
+    public VConn passive() {
+        return passive;
+    }
+
+    /** The options the pair was made with. */
+    public Options options() {
+        return options;
+    }
+
+    /** Whether both ends are closed. */
+    public boolean isFreed() {
+        return openEnds.get() == 0;
+    }
+
+    void endClosed() {
+        if (openEnds.decrementAndGet() == 0 && onFreed != null) {
+            onFreed.accept(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VConnPair[tag=" + options.tag + ", id=" + options.id + (isFreed() ? ", freed" : "") + "]";
+    }
+}
