@@ -1,0 +1,195 @@
+package dev.vconn.app.architecture;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static dev.vconn.app.architecture.ModuleRoots.tree;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The layering rules of DESIGN.md §1, written once as factories over {@link ModuleRoots} so that
+ * {@link ArchitectureTest} can apply them to the real modules and {@link PlantedViolationTest}
+ * can prove, on planted test-only classes, that each of them actually bites.
+ *
+ * <p>Every rule allows an empty "should": several modules are still empty, and a rule that
+ * selects no classes today must pass now and start checking as soon as code arrives.
+ */
+final class ArchitectureRules {
+
+    /**
+     * {@code java.net} socket classes: {@code Socket*}, {@code ServerSocket*},
+     * {@code DatagramSocket*}, {@code MulticastSocket}. {@code java.net.SocketAddress} is exempt:
+     * it is the abstract value type of {@code InetSocketAddress}/{@code UnixDomainSocketAddress},
+     * does no I/O, and the HTTP state machine needs a client address (DESIGN.md §6, §7).
+     */
+    private static final Pattern SOCKET_CLASS =
+            Pattern.compile("java\\.net\\.(Server|Datagram|Multicast)?Socket.*");
+
+    private static final String SOCKET_ADDRESS = "java.net.SocketAddress";
+
+    private ArchitectureRules() {
+    }
+
+    /** Classes of the {@code java.net} socket API (see {@link #SOCKET_CLASS}); arrays count too. */
+    static DescribedPredicate<JavaClass> socketClasses() {
+        return DescribedPredicate.describe(
+                "are java.net socket classes (java.net.*Socket*, except java.net.SocketAddress)",
+                javaClass -> {
+                    String name = javaClass.getBaseComponentType().getName();
+                    return SOCKET_CLASS.matcher(name).matches() && !SOCKET_ADDRESS.equals(name);
+                });
+    }
+
+    /**
+     * The domain is pure: no socket or channel I/O, no Netty, and it knows nothing of the modules
+     * built on it. That is what lets every transport (and the virtual-time in-memory one) drive
+     * the same VConn/VIO/HTTP code.
+     */
+    static ArchRule domainUsesNoSocketsOrChannels(ModuleRoots roots) {
+        DescribedPredicate<JavaClass> forbidden = socketClasses()
+                .or(resideInAnyPackage(
+                        "java.nio.channels..",
+                        tree(roots.nettyLibrary()),
+                        tree(roots.ports()),
+                        tree(roots.nio()),
+                        tree(roots.netty()),
+                        tree(roots.inmemory()),
+                        tree(roots.app()),
+                        tree(roots.bench())));
+        return noClasses()
+                .that().resideInAPackage(tree(roots.domain()))
+                .should().dependOnClassesThat(forbidden)
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * Ports are the contract between the domain and the transports, so they may see only the
+     * domain, the JDK (including {@code java.nio.channels}: {@code SocketAdopter} adopts a
+     * {@code SocketChannel}) and the libraries the domain exposes (Guava, slf4j) — never an
+     * adapter, the app, the benchmarks or Netty.
+     */
+    static ArchRule portsDependOnlyOnDomain(ModuleRoots roots) {
+        return classes()
+                .that().resideInAPackage(tree(roots.ports()))
+                .should().onlyDependOnClassesThat(resideInAnyPackage(
+                        tree(roots.ports()),
+                        tree(roots.domain()),
+                        "java..",
+                        "com.google.common..",
+                        "org.slf4j.."))
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * Transports are interchangeable only if none of them leans on another: nio, netty and
+     * inmemory never import one another; what they share belongs in ports or domain.
+     */
+    static ArchRule adaptersDoNotDependOnEachOther(ModuleRoots roots) {
+        return slices()
+                .assignedFrom(moduleSlices(roots.adapters()))
+                .namingSlices("adapter $1")
+                .should().notDependOnEachOther()
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * {@code app} and {@code bench} are the outermost ring (composition roots): arrows only point
+     * inward, so no other module may import them.
+     */
+    static ArchRule nothingDependsOnAppOrBench(ModuleRoots roots) {
+        return CompositeArchRule
+                .of(nothingOutsideDependsOn(roots.app()))
+                .and(nothingOutsideDependsOn(roots.bench()))
+                .allowEmptyShould(true);
+    }
+
+    private static ArchRule nothingOutsideDependsOn(String root) {
+        return noClasses()
+                .that().resideOutsideOfPackage(tree(root))
+                .should().dependOnClassesThat().resideInAPackage(tree(root))
+                .allowEmptyShould(true);
+    }
+
+    /** Netty is one transport among several; only the Netty adapter may see it. */
+    static ArchRule nettyOnlyInNettyAdapter(ModuleRoots roots) {
+        return noClasses()
+                .that().resideOutsideOfPackage(tree(roots.netty()))
+                .should().dependOnClassesThat().resideInAPackage(tree(roots.nettyLibrary()))
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * Module level: no cycle between the top-level packages under the base ({@code domain},
+     * {@code ports}, {@code nio}, …). Maven would reject most of these, but not ones between
+     * packages that happen to be built in the same module.
+     */
+    static ArchRule noModuleCycles(ModuleRoots roots) {
+        return slices()
+                .matching(roots.base() + ".(*)..")
+                .namingSlices("module $1")
+                .should().beFreeOfCycles()
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * Package level: every package is its own slice ({@code (**)} captures the whole package
+     * path), so e.g. {@code domain} ↔ {@code domain.http} or {@code domain} ↔
+     * {@code domain.internal} is a cycle even though it stays inside one module.
+     */
+    static ArchRule noPackageCycles(ModuleRoots roots) {
+        return slices()
+                .matching(roots.base() + ".(**)")
+                .namingSlices("package $1")
+                .should().beFreeOfCycles()
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * Public API lives in exported packages, everything else in {@code internal}; an
+     * {@code ..internal..} package below a module root may be used only from that module root,
+     * so implementation details can change without breaking other modules.
+     */
+    static ArchRule internalPackagesAreNotUsedAcrossModules(ModuleRoots roots) {
+        List<ArchRule> perModule = roots.all().stream()
+                .map(root -> noClasses()
+                        .that().resideOutsideOfPackage(tree(root))
+                        .should().dependOnClassesThat().resideInAPackage(root + "..internal..")
+                        .allowEmptyShould(true))
+                .collect(Collectors.toList());
+        return CompositeArchRule.of(perModule).allowEmptyShould(true);
+    }
+
+    /**
+     * Puts each class into the slice of the module root it belongs to ({@code root} itself or a
+     * sub-package), named by the root's last segment; classes outside every root are ignored.
+     */
+    private static SliceAssignment moduleSlices(List<String> moduleRoots) {
+        return new SliceAssignment() {
+            @Override
+            public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+                String pkg = javaClass.getPackageName();
+                for (String root : moduleRoots) {
+                    if (pkg.equals(root) || pkg.startsWith(root + ".")) {
+                        return SliceIdentifier.of(root.substring(root.lastIndexOf('.') + 1));
+                    }
+                }
+                return SliceIdentifier.ignore();
+            }
+
+            @Override
+            public String getDescription() {
+                return "modules " + moduleRoots;
+            }
+        };
+    }
+}

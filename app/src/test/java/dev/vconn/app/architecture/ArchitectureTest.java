@@ -1,0 +1,102 @@
+package dev.vconn.app.architecture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The module rules of DESIGN.md §1, checked against the production classes of every module
+ * (test sources, including the planted violations of {@link PlantedViolationTest}, are not
+ * imported). The rules themselves live in {@link ArchitectureRules}.
+ */
+@AnalyzeClasses(packages = "dev.vconn", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    private static final ModuleRoots ROOTS = ModuleRoots.real();
+
+    @ArchTest
+    static final ArchRule domain_uses_no_sockets_or_channels =
+            ArchitectureRules.domainUsesNoSocketsOrChannels(ROOTS)
+                    .because("the domain is pure (DESIGN.md §1): transports do the I/O, so the same "
+                            + "VConn/VIO/HTTP code runs on nio, Netty and the virtual-time in-memory "
+                            + "adapter, and the domain knows nothing of the modules built on it");
+
+    @ArchTest
+    static final ArchRule ports_depend_only_on_domain =
+            ArchitectureRules.portsDependOnlyOnDomain(ROOTS)
+                    .because("ports are the contract between the domain and the transports "
+                            + "(DESIGN.md §1): they may see the domain and the JDK, never an adapter, "
+                            + "the app, the benchmarks or Netty");
+
+    @ArchTest
+    static final ArchRule adapters_do_not_depend_on_each_other =
+            ArchitectureRules.adaptersDoNotDependOnEachOther(ROOTS)
+                    .because("adapters are interchangeable transports and never import each other "
+                            + "(DESIGN.md §1); what they share belongs in ports or domain");
+
+    @ArchTest
+    static final ArchRule nothing_depends_on_app_or_bench =
+            ArchitectureRules.nothingDependsOnAppOrBench(ROOTS)
+                    .because("arrows only point inward (DESIGN.md §1): app and bench are the "
+                            + "outermost ring and nothing imports them");
+
+    @ArchTest
+    static final ArchRule netty_only_in_netty_adapter =
+            ArchitectureRules.nettyOnlyInNettyAdapter(ROOTS)
+                    .because("Netty appears only in adapters-netty (DESIGN.md §1), so every other "
+                            + "module runs without it on the classpath");
+
+    @ArchTest
+    static final ArchRule no_module_cycles =
+            ArchitectureRules.noModuleCycles(ROOTS)
+                    .because("modules form layers (domain <- ports <- adapters <- app/bench), "
+                            + "and a cycle between them would make that layering meaningless");
+
+    @ArchTest
+    static final ArchRule no_package_cycles =
+            ArchitectureRules.noPackageCycles(ROOTS)
+                    .because("packages inside a module layer too (e.g. domain.http on domain, "
+                            + "API on nothing in internal that points back), so each can be "
+                            + "understood and changed on its own");
+
+    @ArchTest
+    static final ArchRule internal_packages_are_not_used_across_modules =
+            ArchitectureRules.internalPackagesAreNotUsedAcrossModules(ROOTS)
+                    .because("public API lives in exported packages and everything else in "
+                            + "internal (DESIGN.md §1); internals may change without notice, so only "
+                            + "their own module may use them");
+
+    /**
+     * Guards the rules above against passing for the wrong reason: every module's production
+     * classes must be on the classpath and imported (each module has at least its
+     * {@code package-info}; bench comes in as a test-scoped dependency of app).
+     */
+    @ArchTest
+    static void analyzed_classes_cover_every_module(JavaClasses classes) {
+        List<String> missing = ROOTS.all().stream()
+                .filter(root -> classes.stream().noneMatch(c ->
+                        c.getPackageName().equals(root) || c.getPackageName().startsWith(root + ".")))
+                .collect(Collectors.toList());
+        assertEquals(List.of(), missing, "modules whose classes were not imported");
+    }
+
+    /**
+     * Guards the rules above against passing for the wrong reason: the planted violations (and
+     * the rest of the test sources) must not be part of what is analyzed.
+     */
+    @ArchTest
+    static void analyzed_classes_exclude_test_sources(JavaClasses classes) {
+        List<String> testClasses = classes.stream()
+                .map(JavaClass::getName)
+                .filter(name -> name.startsWith("dev.vconn.app.architecture"))
+                .collect(Collectors.toList());
+        assertEquals(List.of(), testClasses, "test classes must not be analyzed");
+    }
+}
