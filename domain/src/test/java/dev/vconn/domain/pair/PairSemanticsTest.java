@@ -378,4 +378,22 @@ class PairSemanticsTest extends PairFixture {
         assertArrayEquals(bytes(300, 9), got);
         out.write(bytes(10, 1)); // still writable
     }
+    @Test
+    void reenables_are_coalesced_into_one_pass() {
+        // Reference §8.38: INKVConnInternal schedules one event per reenable; vconn coalesces them (like the
+        // Terminus), so a burst of reenables before the loop runs reports EOS once.
+        VConnPair pair = pair();
+        EventLog reader = new EventLog();
+        IOBuffer in = buffer();
+        in.allocReader();
+        ReadVio vio = pair.passive().read(reader.continuation(), 100, in);
+        pair.active().shutdown(ShutdownHow.WRITE);
+        loop.runUntilIdle();
+        assertEquals(List.of(EOS), reader.events());
+        for (int i = 0; i < 100; i++) {
+            vio.reenable();
+        }
+        loop.runUntilIdle();
+        assertEquals(List.of(EOS, EOS), reader.events());
+    }
 }
