@@ -1,4 +1,7 @@
 /**
- * Ports: the SocketAdopter, HttpConnector, NetConnector, NetAcceptor and Transport SPI that every transport adapter implements (filled in by the ports issue).
+ * The ports every transport implements: {@link dev.vconn.ports.SocketAdopter} (Traffic Server's
+ * {@code TSVConnFdCreate}), {@link dev.vconn.ports.HttpConnector} ({@code TSHttpConnectPlugin}),
+ * {@link dev.vconn.ports.NetConnector}, {@link dev.vconn.ports.NetAcceptor}, and the
+ * {@link dev.vconn.ports.Transport} that bundles them, found by name through {@link dev.vconn.ports.Transports}.
  */
 package dev.vconn.ports;

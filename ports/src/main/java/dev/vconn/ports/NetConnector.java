@@ -1,0 +1,36 @@
+package dev.vconn.ports;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ScheduledAction;
+import java.net.SocketAddress;
+import java.time.Duration;
+
+/**
+ * Opens outbound connections: Traffic Server's {@code TSNetConnect}.
+ *
+ * <p>The continuation gets exactly one event, never both and never twice: {@link dev.vconn.domain.Event#NET_CONNECT}
+ * with the new, connected {@link dev.vconn.domain.VConn} once the connection is established, or
+ * {@link dev.vconn.domain.Event#NET_CONNECT_FAILED} with a {@link dev.vconn.domain.VConnError} (code and cause)
+ * on refusal, unreachable address or timeout. Unlike Traffic Server, the event is never delivered inside the
+ * call. After NET_CONNECT the VConn belongs to the caller, who must close it.
+ */
+public interface NetConnector {
+    /** The connect timeout used by {@link #connect(Continuation, SocketAddress)}. */
+    Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Connects to {@code remote} with {@link #DEFAULT_CONNECT_TIMEOUT}.
+     *
+     * @return an action whose {@code cancel()} abandons the attempt (no event follows a successful cancel)
+     */
+    default ScheduledAction connect(Continuation continuation, SocketAddress remote) {
+        return connect(continuation, remote, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    /**
+     * Connects to {@code remote}, failing with ETIMEDOUT after {@code timeout}.
+     *
+     * @return an action whose {@code cancel()} abandons the attempt (no event follows a successful cancel)
+     */
+    ScheduledAction connect(Continuation continuation, SocketAddress remote, Duration timeout);
+}
