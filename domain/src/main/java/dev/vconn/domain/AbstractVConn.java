@@ -783,16 +783,10 @@ public abstract class AbstractVConn implements VConn {
 
     /**
      * Maps an I/O failure to an errno-like error. Transports that know the real errno override this; the default
-     * recognises the JDK's usual messages.
+     * is {@link VConnError#from}.
      */
     protected VConnError classify(IOException e, int fallbackErrno) {
-        String msg = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        int errno = msg.contains("reset") ? Errno.ECONNRESET
-                : msg.contains("broken pipe") ? Errno.EPIPE
-                : msg.contains("refused") ? Errno.ECONNREFUSED
-                : msg.contains("timed out") ? Errno.ETIMEDOUT
-                : fallbackErrno;
-        return new VConnError(errno, String.valueOf(e.getMessage()), e);
+        return VConnError.from(e, fallbackErrno);
     }
 
     @Override

@@ -220,8 +220,9 @@ public final class VirtualTimeEventLoop implements EventLoop {
         final long deadline;
         final long order;
         final Runnable task;
+        /** 0 pending, 1 started, 2 cancelled: one atomic transition decides between cancel and fire. */
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
         volatile boolean cancelled;
-        volatile boolean started;
 
         Timer(long deadline, long order, Runnable task) {
             this.deadline = deadline;
@@ -230,19 +231,18 @@ public final class VirtualTimeEventLoop implements EventLoop {
         }
 
         void fire() {
-            if (!cancelled) {
-                started = true;
+            if (state.compareAndSet(0, 1)) {
                 task.run();
             }
         }
 
         @Override
         public boolean cancel() {
-            if (started || cancelled) {
-                return false;
+            if (state.compareAndSet(0, 2)) {
+                cancelled = true;
+                return true;
             }
-            cancelled = true;
-            return true;
+            return false;
         }
 
         @Override
