@@ -1,4 +1,5 @@
 /**
- * The java.nio transport: selector event loops and socket VConns driven by the domain's shared VIO core (to be built by the nio adapter issue).
+ * The java.nio transport: {@link dev.vconn.nio.NioTransport}, selector event loops and socket VConns driven by
+ * the domain's shared VIO core, found by {@code Transports.load("nio")}.
  */
 package dev.vconn.nio;

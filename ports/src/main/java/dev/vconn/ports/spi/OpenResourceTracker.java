@@ -56,6 +56,15 @@ public final class OpenResourceTracker {
         return vconns.isEmpty() && pairs.isEmpty();
     }
 
+    /** Closes every open VConn and both ends of every open pair (a transport's forced shutdown). */
+    public void closeAll() {
+        vconns.keySet().forEach(VConn::close);
+        pairs.keySet().forEach(p -> {
+            p.active().close();
+            p.passive().close();
+        });
+    }
+
     /** Logs each open resource at warn level, as a transport does when it closes. */
     public void logLeftOpen(Logger log, String transportName) {
         for (OpenResource r : snapshot()) {

@@ -1,0 +1,273 @@
+package dev.vconn.nio.internal;
+
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.ScheduledAction;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread with its own {@link Selector}: runs ready I/O handlers, due timers and posted tasks, in that order,
+ * once per round. Posting from another thread wakes the selector at most once per round (a flag that the loop
+ * clears after each select), and an idle loop blocks in {@code select} until the next timer: no busy spinning.
+ */
+public final class NioEventLoop implements EventLoop {
+    private static final Logger log = LoggerFactory.getLogger(NioEventLoop.class);
+
+    /** What a selection key's attachment does when its channel is ready. */
+    public interface Handler {
+        /** Called on the loop with the key's ready operations. */
+        void ready(int readyOps);
+    }
+
+    private final Selector selector;
+    private final Thread thread;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final AtomicInteger timerSequence = new AtomicInteger();
+    private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicLong wakeups = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long rounds;
+
+    /** Opens the selector and starts the loop's thread. */
+    public NioEventLoop(String name) {
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector", e);
+        }
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(Objects.requireNonNull(task, "task"));
+        if (!inEventLoop()) {
+            wakeup();
+        }
+    }
+
+    @Override
+    public ScheduledAction schedule(Runnable task, Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must be >= 0, was " + delay);
+        }
+        Timer timer = new Timer(nanoTime() + delay.toNanos(), timerSequence.getAndIncrement(), task);
+        if (inEventLoop()) {
+            timers.add(timer);
+        } else {
+            execute(() -> timers.add(timer));
+        }
+        return timer;
+    }
+
+    @Override
+    public boolean inEventLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    @Override
+    public long nanoTime() {
+        return System.nanoTime();
+    }
+
+    /** Registers a channel with this loop's selector (thread-safe; wakes the loop so the key takes effect). */
+    public SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws ClosedChannelException {
+        SelectionKey key = channel.register(selector, ops, handler);
+        if (!inEventLoop() && ops != 0) {
+            wakeup();
+        }
+        return key;
+    }
+
+    /** Whether the loop still runs. */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stops the loop and waits up to {@code timeout} for its thread to end. */
+    public void shutdown(Duration timeout) {
+        running = false;
+        wakeup();
+        if (!inEventLoop()) {
+            try {
+                thread.join(Math.max(1, timeout.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void wakeup() {
+        if (wakeupPending.compareAndSet(false, true)) {
+            wakeups.incrementAndGet();
+            selector.wakeup();
+        }
+    }
+
+    /** How many times another thread actually woke the selector (coalesced: at most one per round). */
+    public long wakeups() {
+        return wakeups.get();
+    }
+
+    /** How many select rounds the loop has run. */
+    public long rounds() {
+        return rounds;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                select();
+                wakeupPending.set(false);
+                rounds++;
+                processSelectedKeys();
+                runDueTimers();
+                runTasks();
+            }
+        } catch (Throwable t) {
+            log.error("event loop {} stopped by an unexpected failure", thread.getName(), t);
+        } finally {
+            runTasks(); // close work posted while stopping
+            try {
+                selector.close();
+            } catch (IOException e) {
+                log.debug("closing the selector of {} failed", thread.getName(), e);
+            }
+        }
+    }
+
+    private void select() throws IOException {
+        if (!tasks.isEmpty()) {
+            selector.selectNow();
+            return;
+        }
+        Timer next = nextTimer();
+        if (next == null) {
+            selector.select();
+        } else {
+            long waitNanos = next.deadline - nanoTime();
+            if (waitNanos <= 0) {
+                selector.selectNow();
+            } else {
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
+            }
+        }
+    }
+
+    private void processSelectedKeys() {
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            if (!key.isValid()) {
+                continue;
+            }
+            try {
+                ((Handler) key.attachment()).ready(key.readyOps());
+            } catch (RuntimeException e) {
+                log.error("I/O handler {} failed", key.attachment(), e);
+            }
+        }
+    }
+
+    private Timer nextTimer() {
+        Timer t = timers.peek();
+        while (t != null && t.cancelled) {
+            timers.poll();
+            t = timers.peek();
+        }
+        return t;
+    }
+
+    private void runDueTimers() {
+        long now = nanoTime();
+        Timer t;
+        while ((t = nextTimer()) != null && t.deadline <= now) {
+            timers.poll();
+            safeRun(t::fire);
+        }
+    }
+
+    private void runTasks() {
+        // Run what is queued now; tasks posted meanwhile wait for the next round so I/O is not starved.
+        for (int n = tasks.size(); n > 0; n--) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                break;
+            }
+            safeRun(task);
+        }
+    }
+
+    private void safeRun(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.error("task {} failed on {}", task, thread.getName(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return thread.getName();
+    }
+
+    private static final class Timer implements ScheduledAction, Comparable<Timer> {
+        final long deadline;
+        final int order;
+        final Runnable task;
+        /** 0 pending, 1 started, 2 cancelled: one atomic transition decides between cancel and fire. */
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean cancelled;
+
+        Timer(long deadline, int order, Runnable task) {
+            this.deadline = deadline;
+            this.order = order;
+            this.task = task;
+        }
+
+        void fire() {
+            if (state.compareAndSet(0, 1)) {
+                task.run();
+            }
+        }
+
+        @Override
+        public boolean cancel() {
+            if (state.compareAndSet(0, 2)) {
+                cancelled = true;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(deadline, o.deadline);
+            return c != 0 ? c : Integer.compare(order, o.order);
+        }
+    }
+}
