@@ -193,6 +193,10 @@ public abstract class AbstractVConn implements VConn {
             inactivityNanos = nanos;
             inactivityDeadline = loop.nanoTime() + nanos;
             inactivityExpired = false;
+            if (inactivityTimer != null) {
+                inactivityTimer.cancel(); // the new deadline may be earlier than the armed one
+                inactivityTimer = null;
+            }
             armInactivityTimer();
         });
     }
@@ -364,6 +368,12 @@ public abstract class AbstractVConn implements VConn {
             return 0;
         }
         try {
+            // Another thread may have closed this VConn or replaced the read while holding that lock: the bytes
+            // must not land in a retired VIO's buffer, which its owner may already have freed.
+            if (vio != readVio.get() || vio.retired || closeState != CloseState.OPEN || readShut) {
+                schedulePass();
+                return 0;
+            }
             long n = Math.min(max, readSpace(vio));
             if (n <= 0) {
                 return 0;
@@ -377,12 +387,6 @@ public abstract class AbstractVConn implements VConn {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Whether the current write VIO may have bytes to move (used by push transports to wake their peer). */
-    protected final boolean hasWriteDemand() {
-        WriteVio vio = writeVio.get();
-        return vio != null && !vio.retired && !vio.complete && vio.nbytes > 0;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -414,6 +418,17 @@ public abstract class AbstractVConn implements VConn {
                 rl.unlock();
             }
             retryLater();
+            return;
+        }
+        if (readVio.get() != r || writeVio.get() != w) {
+            // Replaced while we were taking the locks: run again with the current VIOs and their locks.
+            if (wl != null) {
+                wl.unlock();
+            }
+            if (rl != null) {
+                rl.unlock();
+            }
+            schedulePass();
             return;
         }
         try {

@@ -28,12 +28,23 @@ final class PairEnd extends AbstractVConn {
         this.peer = peer;
     }
 
+    /** The core's write side waits for room at the peer (loop-confined, like all pair state). */
+    private boolean writerBlocked;
+
     @Override
     protected long transportRead(IOBuffer dst, long max) {
-        if (peer.hasWriteDemand()) {
-            peer.onWritable(); // space freed here: the peer's writer pushes on its next pass
+        if (peer.writerBlocked) {
+            // Space here, and the peer's writer is waiting for it: wake only a writer that is really blocked, so
+            // an idle full-duplex pair goes quiet instead of waking itself forever.
+            peer.writerBlocked = false;
+            peer.onWritable();
         }
         return 0;
+    }
+
+    @Override
+    protected void writeInterest(boolean wanted) {
+        writerBlocked = wanted;
     }
 
     @Override
