@@ -109,7 +109,18 @@ public final class VirtualTimeEventLoop implements EventLoop {
      * @return the number of tasks run
      */
     public long runUntilIdle() {
-        return advance(Duration.ofNanos(Long.MAX_VALUE - now));
+        // Like advance(forever), but the clock stays at the last timer's deadline instead of jumping to the end
+        // of time, so later schedules still work.
+        return drive(() -> {
+            long count = runReadyInternal();
+            Timer next;
+            while ((next = nextTimerDue(Long.MAX_VALUE)) != null) {
+                now = Math.max(now, next.deadline);
+                count += runTimer(next);
+                count += runReadyInternal();
+            }
+            return count;
+        });
     }
 
     /**
@@ -121,7 +132,8 @@ public final class VirtualTimeEventLoop implements EventLoop {
     public boolean runUntil(BooleanSupplier condition, Duration limit) {
         long target = saturatedAdd(now, limit.toNanos());
         drive(() -> {
-            long count = runReadyInternal();
+            // The condition is checked between tasks too, so endless streaming cannot hide it (it never idles).
+            long count = runReadyInternal(condition);
             while (!condition.getAsBoolean()) {
                 Timer next = nextTimerDue(target);
                 if (next == null) {
@@ -129,7 +141,7 @@ public final class VirtualTimeEventLoop implements EventLoop {
                 }
                 now = Math.max(now, next.deadline);
                 count += runTimer(next);
-                count += runReadyInternal();
+                count += runReadyInternal(condition);
             }
             return count;
         });
@@ -166,8 +178,16 @@ public final class VirtualTimeEventLoop implements EventLoop {
     }
 
     private long runReadyInternal() {
+        return runReadyInternal(null);
+    }
+
+    /** Runs ready and due tasks until none is left or {@code stop} holds (checked every 64 tasks). */
+    private long runReadyInternal(BooleanSupplier stop) {
         long count = 0;
         while (true) {
+            if (stop != null && (count & 63) == 63 && stop.getAsBoolean()) {
+                return count;
+            }
             Runnable task;
             synchronized (lock) {
                 task = ready.pollFirst();
