@@ -131,6 +131,17 @@ public final class NioHarness implements TransportHarness {
 
     @Override
     public int openSockets() {
+        // A channel closed while registered with one of our selectors keeps its descriptor until that selector
+        // deregisters the key; let them do so before counting.
+        for (AutoCloseable c : made) {
+            if (c instanceof Selector selector && selector.isOpen()) {
+                try {
+                    selector.selectNow();
+                } catch (IOException ignored) {
+                    // a selector that cannot select has nothing to release
+                }
+            }
+        }
         return openSocketDescriptors();
     }
 

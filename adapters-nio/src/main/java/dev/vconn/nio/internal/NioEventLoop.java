@@ -97,6 +97,43 @@ public final class NioEventLoop implements EventLoop {
         return key;
     }
 
+    /**
+     * Cancels {@code key} and closes its channel for real before returning. The JDK defers the close of a
+     * registered channel until its key is deregistered by a select, so a listening socket closed from another
+     * thread would keep accepting until the loop's next round; this runs the close and a {@code selectNow} on the
+     * loop and waits (bounded) for it.
+     */
+    public void closeNow(SelectionKey key, java.nio.channels.Channel channel) {
+        Runnable close = () -> {
+            key.cancel();
+            try {
+                channel.close();
+                selector.selectNow(); // deregisters the key, which releases the file descriptor
+            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+                log.debug("closing {} failed", channel, e);
+            }
+        };
+        if (inEventLoop() || !running) {
+            close.run();
+            return;
+        }
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        execute(() -> {
+            try {
+                close.run();
+            } finally {
+                done.countDown();
+            }
+        });
+        try {
+            if (!done.await(5, TimeUnit.SECONDS)) {
+                log.warn("{} did not close {} within 5 s", thread.getName(), channel);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Whether the loop still runs. */
     public boolean isRunning() {
         return running;

@@ -111,12 +111,13 @@ public final class NioNetAcceptor implements NetAcceptor {
         public void close() {
             SelectionKey k = key;
             if (k != null) {
-                k.cancel();
-            }
-            try {
-                server.close();
-            } catch (IOException e) {
-                log.debug("closing listener {} failed", local, e);
+                loop.closeNow(k, server); // when this returns the port no longer accepts
+            } else {
+                try {
+                    server.close();
+                } catch (IOException e) {
+                    log.debug("closing listener {} failed", local, e);
+                }
             }
             core.listenerClosed(this);
         }
