@@ -1,194 +1,24 @@
 package dev.vconn.nio;
 
-import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.buffer.BlockPool;
-import dev.vconn.ports.Transport;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.contract.Capability;
-import dev.vconn.ports.contract.TransportHarness;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
+import dev.vconn.ports.contract.RealSocketHarness;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /** Runs the contract kit on the java.nio transport over real loopback sockets. */
-public final class NioHarness implements TransportHarness {
+public final class NioHarness extends RealSocketHarness {
     private final NioTransport transport =
             new NioTransport(TransportConfig.defaults().withEventLoops(2).withBlockPool(new BlockPool()));
-    private final List<AutoCloseable> made = new ArrayList<>();
 
     @Override
-    public Transport transport() {
+    public NioTransport transport() {
         return transport;
     }
 
     @Override
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.REAL_THREADS, Capability.REGISTERED_CHANNELS);
-    }
-
-    @Override
-    public SocketAddress listenAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    }
-
-    @Override
-    public SocketAddress refusedAddress() throws IOException {
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-            probe.bind(listenAddress());
-            return probe.getLocalAddress(); // closed when this returns: nothing listens there
-        }
-    }
-
-    @Override
-    public ChannelPair channelPair() throws IOException {
-        return loopbackPair(made);
-    }
-
-    /** A connected blocking loopback pair; {@code made} gets both ends so the harness can close them. */
-    static ChannelPair loopbackPair(List<AutoCloseable> made) throws IOException {
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            SocketChannel local = SocketChannel.open(server.getLocalAddress());
-            SocketChannel peer = server.accept();
-            made.add(local);
-            made.add(peer);
-            return new ChannelPair(local, peer);
-        }
-    }
-
-    @Override
-    public SocketChannel unconnectedChannel() throws IOException {
-        SocketChannel ch = SocketChannel.open();
-        made.add(ch);
-        return ch;
-    }
-
-    @Override
-    public void registerElsewhere(SocketChannel channel) throws IOException {
-        Selector selector = Selector.open();
-        made.add(selector);
-        channel.configureBlocking(false);
-        channel.register(selector, SelectionKey.OP_READ);
-    }
-
-    @Override
-    public ChannelPair foreignChannelPair() {
-        return null; // every SocketChannel this JVM makes by default is a JDK channel the nio transport adopts
-    }
-
-    @Override
-    public boolean await(BooleanSupplier condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            if (System.nanoTime() > deadline) {
-                return condition.getAsBoolean();
-            }
-            roundTrip(transport.eventLoops());
-            if (!condition.getAsBoolean()) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
-        }
-    }
-
-    /** Waits until every loop has run the tasks queued before this call (bounded). */
-    static void roundTrip(List<EventLoop> loops) {
-        for (EventLoop loop : loops) {
-            CountDownLatch done = new CountDownLatch(1);
-            loop.execute(done::countDown);
-            try {
-                done.await(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    @Override
-    public long nanoTime() {
-        return System.nanoTime();
-    }
-
-    @Override
-    public int openSockets() {
-        // A channel closed while registered with one of our selectors keeps its descriptor until that selector
-        // deregisters the key; let them do so before counting.
-        for (AutoCloseable c : made) {
-            if (c instanceof Selector selector && selector.isOpen()) {
-                try {
-                    selector.selectNow();
-                } catch (IOException ignored) {
-                    // a selector that cannot select has nothing to release
-                }
-            }
-        }
-        return openSocketDescriptors();
-    }
-
-    static {
-        primeJdkSocketMachinery();
-    }
-
-    /**
-     * The JDK keeps one socket of its own for deferred closes, made the first time a registered channel is closed;
-     * make it now so that it is part of every baseline rather than counted as a leak of the first test.
-     */
-    private static void primeJdkSocketMachinery() {
-        try (Selector selector = Selector.open(); ServerSocketChannel probe = ServerSocketChannel.open()) {
-            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            probe.configureBlocking(false);
-            probe.register(selector, SelectionKey.OP_ACCEPT);
-            probe.close();
-            selector.selectNow();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot prime the JDK's socket machinery", e);
-        }
-    }
-
-    /** Sockets among this process's open file descriptors (Linux {@code /proc/self/fd}). */
-    static int openSocketDescriptors() {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-                } catch (IOException e) {
-                    return false; // closed while listing
-                }
-            }).count();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list /proc/self/fd", e);
-        }
-    }
-
-    @Override
-    public void close() {
-        for (AutoCloseable c : made) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort: the test may have closed it already
-            }
-        }
-        transport.close();
     }
 }

@@ -16,6 +16,7 @@ import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.Transport;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.Transports;
+import dev.vconn.ports.contract.RealSocketHarness;
 import dev.vconn.ports.contract.TransportHarness.ChannelPair;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,7 +46,7 @@ class NioRealSocketTest {
 
     @BeforeEach
     void start() {
-        socketsAtStart = NioHarness.openSocketDescriptors();
+        socketsAtStart = RealSocketHarness.openSocketDescriptors();
         transport = new NioTransport(TransportConfig.defaults().withEventLoops(2).withBlockPool(pool));
     }
 
@@ -96,7 +97,7 @@ class NioRealSocketTest {
     void ten_thousand_adopt_and_close_cycles_leave_no_descriptor_behind() throws Exception {
         List<AutoCloseable> made = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
-            ChannelPair pair = NioHarness.loopbackPair(made);
+            ChannelPair pair = RealSocketHarness.loopbackPair(made);
             VConn vc = transport.socketAdopter().adopt(pair.local());
             vc.close();
             pair.peer().close();
@@ -130,7 +131,7 @@ class NioRealSocketTest {
     @Test
     void a_peer_reset_mid_transfer_ends_the_read_with_eos_and_the_write_with_error() throws Exception {
         List<AutoCloseable> made = new ArrayList<>();
-        ChannelPair pair = NioHarness.loopbackPair(made);
+        ChannelPair pair = RealSocketHarness.loopbackPair(made);
         VConn vc = transport.socketAdopter().adopt(pair.local());
         IOBuffer in = new IOBuffer(pool);
         IOBufferReader inReader = in.allocReader();
@@ -194,19 +195,19 @@ class NioRealSocketTest {
     }
 
     private void awaitOnLoops() {
-        NioHarness.roundTrip(transport.eventLoops());
-        NioHarness.roundTrip(transport.eventLoops());
+        RealSocketHarness.roundTrip(transport.eventLoops());
+        RealSocketHarness.roundTrip(transport.eventLoops());
     }
 
     private void awaitClean() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline && !(transport.openResources().isEmpty()
-                && NioHarness.openSocketDescriptors() <= socketsAtStart)) {
+                && RealSocketHarness.openSocketDescriptors() <= socketsAtStart)) {
             awaitOnLoops();
         }
         assertEquals(List.of(), transport.openResources());
-        assertTrue(NioHarness.openSocketDescriptors() <= socketsAtStart,
-                "socket descriptors back to baseline: " + NioHarness.openSocketDescriptors() + " > " + socketsAtStart);
+        assertTrue(RealSocketHarness.openSocketDescriptors() <= socketsAtStart,
+                "socket descriptors back to baseline: " + RealSocketHarness.openSocketDescriptors() + " > " + socketsAtStart);
     }
 
     /** Echoes exactly {@code size} bytes back, then closes (server side). */

@@ -5,29 +5,46 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.ReadVio;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
+import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
  * The base of every contract class: a fresh harness per test, helpers to connect and to make buffers, and the
- * hygiene check after <b>every</b> test (block pool back to zero, no VConn, pair or socket left open).
+ * hygiene check after <b>every</b> test (block pool back to zero, no VConn, pair or socket left open), preceded by
+ * the callback invariants of every {@link #recorder()} and {@link #tracked tracked} stream side (each event under
+ * the continuation's lock, no exception escaping a reaction, no broken stream rule).
  *
  * <p>An adapter runs a contract class by subclassing it and returning its harness from {@link #newHarness()}.
+ *
+ * <p>Waiting: every wait goes through {@link #await(String, BooleanSupplier)} (bounded, driven by the harness, so
+ * virtual-time transports run their loop on the test thread). The absence of an event can only be observed by
+ * letting the transport run for a while: {@link #settle()} lets {@link #QUIET} pass on the clock of every loop
+ * (a scheduled marker task, so it is also a round trip through each loop), and {@link #clockPasses(Duration)}
+ * does the same for a given time. Tests never sleep.
  */
 public abstract class TransportContract {
     /** How long a real-time wait may last before a contract case fails. */
     protected static final Duration WAIT = Duration.ofSeconds(20);
+    /** How long the transport runs before a case concludes that no more events come. */
+    protected static final Duration QUIET = Duration.ofMillis(100);
 
     /** The harness of the running test. */
     protected TransportHarness harness;
@@ -36,6 +53,7 @@ public abstract class TransportContract {
     private int socketsAtStart;
     private final List<IOBuffer> buffers = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
+    private final List<Supplier<String>> invariants = new CopyOnWriteArrayList<>();
 
     /** The adapter's harness, made fresh for each test. */
     protected abstract TransportHarness newHarness() throws Exception;
@@ -52,6 +70,10 @@ public abstract class TransportContract {
         try {
             for (AutoCloseable c : closeables) {
                 c.close();
+            }
+            for (Supplier<String> invariant : invariants) {
+                String problem = invariant.get();
+                assertTrue(problem == null, () -> "a callback broke a rule: " + problem);
             }
             boolean released = harness.await(() -> transport.openResources().isEmpty(), WAIT);
             assertTrue(released, "left open after the test: " + transport.openResources());
@@ -93,7 +115,157 @@ public abstract class TransportContract {
 
     /** Runs or waits until {@code condition} holds, failing the test after {@link #WAIT}. */
     protected final void await(String what, BooleanSupplier condition) {
-        assertTrue(harness.await(condition, WAIT), "timed out waiting for: " + what);
+        await(what, WAIT, condition);
+    }
+
+    /** Runs or waits until {@code condition} holds, failing the test after {@code limit}. */
+    protected final void await(String what, Duration limit, BooleanSupplier condition) {
+        assertTrue(harness.await(condition, limit), "timed out waiting for: " + what);
+    }
+
+    /**
+     * Lets {@code time} pass on the clock of every loop of the transport: a marker task is scheduled on each loop
+     * and the harness runs (virtual time) or waits (real time) until all have run. Used to observe that nothing
+     * happens, and as a round trip through every loop.
+     */
+    protected final void clockPasses(Duration time) {
+        List<EventLoop> loops = transport.eventLoops();
+        AtomicInteger fired = new AtomicInteger();
+        for (EventLoop loop : loops) {
+            loop.schedule(fired::incrementAndGet, time);
+        }
+        await(time + " to pass on the transport's clock", WAIT.plus(time), () -> fired.get() == loops.size());
+    }
+
+    /** Lets {@link #QUIET} pass on every loop: after it, a case may conclude that no more events come. */
+    protected final void settle() {
+        clockPasses(QUIET);
+    }
+
+    /** A recorder whose lock discipline and reaction are checked after the test. */
+    protected final Recorder recorder() {
+        return tracked(new Recorder());
+    }
+
+    /** A recorder running under {@code lock} (shared with other continuations), checked after the test. */
+    protected final Recorder recorder(ReentrantLock lock) {
+        return tracked(new Recorder(lock));
+    }
+
+    /** Checks {@code recorder}'s invariants after the test. */
+    protected final Recorder tracked(Recorder recorder) {
+        invariants.add(recorder::problem);
+        return recorder;
+    }
+
+    /** Checks a stream side's invariants ({@link Streams.Side#failure()}) after the test. */
+    protected final <T extends Streams.Side> T tracked(T side) {
+        invariants.add(side::failure);
+        return side;
+    }
+
+    /**
+     * Runs {@code action} holding {@code continuation}'s lock: the way a test touches a buffer that a live VIO of
+     * that continuation uses (IOBuffers are guarded by their owner's lock, and the transport fills or drains them
+     * on its loop while holding it).
+     */
+    protected static <T> T locked(Continuation continuation, Supplier<T> action) {
+        continuation.lock().lock();
+        try {
+            return action.get();
+        } finally {
+            continuation.lock().unlock();
+        }
+    }
+
+    /** {@link #locked(Continuation, Supplier)} for an action without a result. */
+    protected static void locked(Continuation continuation, Runnable action) {
+        locked(continuation, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    /**
+     * A write posted by {@link #send}.
+     *
+     * @param vio      the write VIO
+     * @param recorder its continuation
+     * @param reader   the reader it drains
+     */
+    protected record Sent(WriteVio vio, Recorder recorder, IOBufferReader reader) {
+    }
+
+    /**
+     * A read posted by {@link #postRead}.
+     *
+     * @param vio      the read VIO
+     * @param recorder its continuation
+     * @param reader   a reader of its buffer (allocated before the read was posted)
+     */
+    protected record Reading(ReadVio vio, Recorder recorder, IOBufferReader reader) {
+        /** The read buffer. */
+        public IOBuffer buffer() {
+            return reader.buffer();
+        }
+
+        /** Consumes what is readable (under the recorder's lock) and checks it against {@code pattern}. */
+        public long drain(BytePattern pattern, long from) {
+            return locked(recorder.continuation(), () -> pattern.consumeAndCheck(reader, from));
+        }
+
+        /** The unconsumed bytes in the buffer (read under the recorder's lock). */
+        public long readAvail() {
+            return locked(recorder.continuation(), reader::readAvail);
+        }
+    }
+
+    /** Writes {@code count} bytes of {@code pattern} from stream offset {@code from} with a write VIO of that size. */
+    protected final Sent send(VConn from, BytePattern pattern, long offset, int count) {
+        IOBuffer out = buffer();
+        IOBufferReader reader = out.allocReader();
+        pattern.write(out, offset, count);
+        Recorder recorder = recorder();
+        return new Sent(from.write(recorder.continuation(), count, reader), recorder, reader);
+    }
+
+    /** Posts a read of {@code nbytes} into a fresh buffer of size index 8, with a recorder and a reader. */
+    protected final Reading postRead(VConn vconn, long nbytes) {
+        return postRead(vconn, nbytes, buffer());
+    }
+
+    /** Posts a read of {@code nbytes} into {@code into} (allocating a reader first), with a recorder. */
+    protected final Reading postRead(VConn vconn, long nbytes, IOBuffer into) {
+        IOBufferReader reader = into.allocReader();
+        Recorder recorder = recorder();
+        return new Reading(vconn.read(recorder.continuation(), nbytes, into), recorder, reader);
+    }
+
+    /**
+     * Asserts that {@code entries} are zero or more {@code ready} events with strictly increasing {@code ndone}
+     * below {@code nbytes}, then exactly one {@code complete} with {@code ndone == nbytes}, and nothing after it.
+     */
+    protected static void assertReadyThenComplete(List<Recorder.Entry> entries, Event ready, Event complete,
+            long nbytes) {
+        String seq = entries.stream().map(e -> e.event().name() + "@" + e.ndone()).toList().toString();
+        assertTrue(!entries.isEmpty(), "no events at all; expected " + ready + "* " + complete);
+        Recorder.Entry last = entries.get(entries.size() - 1);
+        assertEquals(complete, last.event(), () -> "the last event must be " + complete + ": " + seq);
+        assertEquals(nbytes, last.ndone(), () -> complete + " must come with ndone == nbytes: " + seq);
+        long previous = -1;
+        for (Recorder.Entry e : entries.subList(0, entries.size() - 1)) {
+            assertEquals(ready, e.event(), () -> "only " + ready + " may precede " + complete + ": " + seq);
+            assertTrue(e.ndone() > previous && e.ndone() < nbytes,
+                    () -> ready + " events must report strictly increasing progress below nbytes: " + seq);
+            previous = e.ndone();
+        }
+    }
+
+    /** {@link #connect()}, with both ends closed after the test (closing twice is harmless). */
+    protected final Connected connected() throws Exception {
+        Connected c = connect();
+        closeAfter(c::close);
+        return c;
     }
 
     /**
@@ -144,19 +316,36 @@ public abstract class TransportContract {
         private final Continuation continuation;
         private volatile java.util.function.BiConsumer<Event, Object> reaction = (e, d) -> { };
         private volatile String violation;
+        private volatile Throwable failure;
 
         /** A recorder with a lock of its own. */
         public Recorder() {
             continuation = new Continuation(this::handle);
         }
 
+        /** A recorder running under {@code lock}, which other continuations may share. */
+        public Recorder(ReentrantLock lock) {
+            continuation = new Continuation(this::handle, lock);
+        }
+
         private void handle(Event event, Object data) {
-            if (!continuation.lock().isHeldByCurrentThread()) {
+            if (!continuation.lock().isHeldByCurrentThread() && violation == null) {
                 violation = event + " delivered without the continuation's lock";
             }
             long ndone = data instanceof dev.vconn.domain.VIO vio ? vio.ndone() : -1;
-            entries.add(new Entry(event, data, ndone, Thread.currentThread()));
-            reaction.accept(event, data);
+            Entry entry = new Entry(event, data, ndone, Thread.currentThread());
+            try {
+                reaction.accept(event, data);
+            } catch (Throwable t) {
+                // Never let an assertion escape into the transport's loop; the test sees it through problem().
+                if (failure == null) {
+                    failure = t;
+                }
+            } finally {
+                // Published only once its reaction has run, so a test that waits for an event also sees what the
+                // reaction did (a waiter must never observe the event half handled).
+                entries.add(entry);
+            }
         }
 
         /** The continuation to pass to read/write/connect/listen. */
@@ -164,7 +353,7 @@ public abstract class TransportContract {
             return continuation;
         }
 
-        /** Sets what runs inside each callback (after recording). */
+        /** Sets what runs inside each callback; the event is recorded once the reaction returns. */
         public Recorder onEvent(java.util.function.BiConsumer<Event, Object> reaction) {
             this.reaction = reaction;
             return this;
@@ -215,6 +404,24 @@ public abstract class TransportContract {
         /** Null if every event ran under the continuation's lock, else the first violation. */
         public String lockViolation() {
             return violation;
+        }
+
+        /** The first exception a reaction threw (it was caught so the loop goes on), or null. */
+        public Throwable failure() {
+            return failure;
+        }
+
+        /** Null if every event ran under the lock and no reaction threw, else what went wrong. */
+        public String problem() {
+            if (violation != null) {
+                return violation;
+            }
+            return failure == null ? null : "a reaction threw " + failure;
+        }
+
+        /** The entries delivered for one VIO. */
+        public List<Entry> entriesFor(Object vio) {
+            return entries.stream().filter(e -> e.data() == vio).toList();
         }
     }
 }
