@@ -1,4 +1,7 @@
 /**
- * The Netty transport: channel-backed VConns driven by the domain's shared VIO core (to be built by the Netty adapter issue).
+ * The Netty transport: {@link dev.vconn.netty.NettyTransport}, VConns over Netty channels driven by the domain's
+ * shared VIO core, on epoll event loops where Linux offers them and on Netty's NIO loops elsewhere, with adoption of
+ * JDK socket channels and (on epoll) of raw connected socket descriptors; found by {@code Transports.load("netty")}.
+ * See {@code docs/netty-adapter.md} for how VIO demand maps onto Netty reads and writability.
  */
 package dev.vconn.netty;

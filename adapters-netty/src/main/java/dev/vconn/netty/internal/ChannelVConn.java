@@ -1,0 +1,518 @@
+package dev.vconn.netty.internal;
+
+import dev.vconn.domain.AbstractVConn;
+import dev.vconn.domain.Errno;
+import dev.vconn.domain.VConnError;
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.ports.spi.OpenResourceTracker;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Errors;
+import io.netty.util.UncheckedBooleanSupplier;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A VConn over a Netty stream channel, driven by the domain's shared VIO core ({@link AbstractVConn}); the VConn
+ * is pinned to the channel's own event loop, so every primitive below runs on the channel's thread.
+ *
+ * <p><b>Reads.</b> {@code AUTO_READ} is off. The core asks for bytes with {@link #transportRead}; when none are
+ * staged it records the VIO's room as the <i>demand</i> and {@link #readInterest(boolean) readInterest(true)} calls
+ * {@code channel.read()}. The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
+ * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled block, sized to the
+ * demand, so the socket read lands directly in a block of the transport's {@link BlockPool}; {@link #transportRead}
+ * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
+ * allows. Netty may read without being asked (epoll reads on peer half-close until end of stream): such bytes stay
+ * staged, bounded by what the kernel held, and are served within the VIO's bounds later. With a heap block pool
+ * the socket cannot read into the blocks, so Netty's own direct buffer is copied once into the staging buffer.
+ *
+ * <p><b>Writes.</b> {@link #transportWrite} returns 0 while the channel is not writable (the core then waits for
+ * {@code channelWritabilityChanged}) and otherwise takes at most {@code bytesBeforeUnwritable()} bytes: the in-flight
+ * bytes stay below the channel's high water mark. The taken bytes are appended by block reference to a private
+ * outbound {@link IOBuffer} (so their storage outlives the caller's reader, whose blocks may return to the pool as
+ * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage, written and flushed; the outbound
+ * buffer lets go of them when Netty reports them written. Pieces under 128 bytes are copied (the IOBuffer's rule).
+ */
+public final class ChannelVConn extends AbstractVConn {
+    private static final Logger log = LoggerFactory.getLogger(ChannelVConn.class);
+    /** Read loops per {@code channel.read()} at most, while demand lasts. */
+    private static final int MAX_READS_PER_LOOP = 16;
+    private static final int MAX_GATHER = 64;
+    private static final int OUT_SIZE_INDEX = 0;
+
+    private final NettyEventLoop loop;
+    private final Channel channel;
+    private final OpenResourceTracker tracker;
+    private final Duration closeLinger;
+    private final Runnable afterRelease;
+    private final boolean directBlocks;
+    private final SocketAddress local;
+    private final SocketAddress remote;
+    private final String description;
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+
+    // Loop-confined state.
+    private IOBuffer inBuf;
+    private IOBufferReader inReader;
+    private IOBuffer outBuf;
+    private IOBufferReader outSent;
+    private IOBufferReader outQueued;
+    private ByteBuf pendingWrap;
+    private long readDemand;
+    private boolean inputEnded;
+    private IOException readFailure;
+    private boolean writeFailed;
+    private boolean readShut;
+    private boolean closing;
+    private ChannelFuture lastWrite;
+    private boolean released;
+
+    /**
+     * A VConn over {@code channel}, which must be a connected {@link DuplexChannel} whose event loop is
+     * {@code loop}'s. Call {@link #attach()} on the loop once the channel is registered.
+     *
+     * @param closeLinger  how long a normal close waits for bytes already taken to be flushed before closing
+     * @param afterRelease runs on the loop once the channel is closed (e.g. closes an adopted descriptor), or null
+     */
+    public ChannelVConn(NettyEventLoop loop, Channel channel, OpenResourceTracker tracker, BlockPool pool,
+            Duration closeLinger, Runnable afterRelease) {
+        super(loop);
+        this.loop = loop;
+        this.channel = Objects.requireNonNull(channel, "channel");
+        if (!(channel instanceof DuplexChannel)) {
+            throw new IllegalArgumentException("a VConn needs a duplex stream channel, got " + channel.getClass());
+        }
+        this.tracker = tracker;
+        this.closeLinger = closeLinger;
+        this.afterRelease = afterRelease;
+        this.directBlocks = pool.isDirect();
+        this.inBuf = new IOBuffer(pool);
+        this.inReader = inBuf.allocReader();
+        this.outBuf = new IOBuffer(pool, OUT_SIZE_INDEX);
+        this.outSent = outBuf.allocReader();
+        this.outQueued = outBuf.allocReader();
+        configure(channel.config());
+        this.local = channel.localAddress();
+        this.remote = channel.remoteAddress();
+        this.description = "netty " + (loop.isEpoll() ? "epoll" : "nio") + " socket " + local + " -> " + remote;
+    }
+
+    private void configure(ChannelConfig config) {
+        config.setAutoRead(false);
+        config.setAutoClose(false); // the VConn owns the channel's life: a failed write must not close it
+        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true); // a peer's write shutdown is EOS, not a close
+        config.setRecvByteBufAllocator(new DemandAllocator());
+    }
+
+    /**
+     * Puts this VConn in the channel's pipeline and lists it as open. Must run on the channel's loop, after
+     * registration and before any read.
+     */
+    public void attach() {
+        channel.pipeline().addLast("vconn", new Handler());
+        tracker.opened(this, description);
+        channel.closeFuture().addListener(f -> release());
+    }
+
+    /** The channel this VConn owns. */
+    public Channel channel() {
+        return channel;
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Transport SPI (on the loop)
+
+    @Override
+    protected long transportRead(IOBuffer dst, long max) throws IOException {
+        long staged = inReader == null ? 0 : inReader.readAvail();
+        if (staged > 0) {
+            long n = Math.min(staged, max);
+            dst.write(inReader, n); // by block reference for pieces of 128 bytes or more
+            inReader.consume(n);
+            return n;
+        }
+        if (readFailure != null) {
+            throw readFailure;
+        }
+        if (inputEnded) {
+            return -1;
+        }
+        readDemand = max; // the room the core offers; readInterest(true) follows
+        return 0;
+    }
+
+    @Override
+    protected void readInterest(boolean wanted) {
+        if (!wanted) {
+            readDemand = 0;
+        } else if (!inputEnded && !closing && channel.isActive()) {
+            channel.read();
+        }
+    }
+
+    @Override
+    protected long transportWrite(IOBufferReader src, long max) throws IOException {
+        if (closing || outBuf == null || !channel.isActive()) {
+            throw new ClosedChannelException();
+        }
+        if (!channel.isWritable()) {
+            return 0;
+        }
+        long n = Math.min(max, channel.bytesBeforeUnwritable());
+        if (n <= 0) {
+            return 0;
+        }
+        outBuf.write(src, n); // shares src's blocks: their storage stays alive until Netty has written them
+        src.consume(n);
+        ByteBuf msg = wrapQueued(n);
+        ChannelPromise promise = channel.newPromise();
+        long taken = n;
+        promise.addListener(f -> written(taken, (ChannelFuture) f));
+        lastWrite = promise;
+        channel.writeAndFlush(msg, promise);
+        return n;
+    }
+
+    /** Wraps the next {@code n} queued bytes of the outbound buffer, without copying, as one message. */
+    private ByteBuf wrapQueued(long n) {
+        ByteBuf single = null;
+        CompositeByteBuf composite = null;
+        long rem = n;
+        while (rem > 0) {
+            int count = outQueued.readableBuffers(gather, rem);
+            long batch = 0;
+            for (int i = 0; i < count; i++) {
+                ByteBuffer view = gather[i];
+                gather[i] = null;
+                batch += view.remaining();
+                ByteBuf piece = Unpooled.wrappedBuffer(view); // a slice: independent of the cached view
+                if (single == null && composite == null) {
+                    single = piece;
+                } else {
+                    if (composite == null) {
+                        composite = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+                        composite.addComponent(true, single);
+                        single = null;
+                    }
+                    composite.addComponent(true, piece);
+                }
+            }
+            outQueued.consume(batch);
+            rem -= batch;
+        }
+        return composite != null ? composite : single;
+    }
+
+    private void written(long bytes, ChannelFuture future) {
+        if (outBuf != null) {
+            outSent.consume(bytes); // the kernel has them (or they failed): the storage may go back to the pool
+        }
+        if (!future.isSuccess() && !closing && !writeFailed) {
+            writeFailed = true;
+            Throwable cause = future.cause();
+            IOException io = cause instanceof IOException e ? e : new IOException(String.valueOf(cause), cause);
+            onError(classify(io, Errno.EPIPE), false, true);
+        }
+    }
+
+    @Override
+    protected void transportShutdown(boolean read, boolean write) {
+        DuplexChannel duplex = (DuplexChannel) channel;
+        if (read) {
+            readShut = true;
+            readDemand = 0;
+            discardStaged();
+            duplex.shutdownInput().addListener(f -> logFailure("input shutdown", f));
+        }
+        if (write) {
+            // Bytes the core already counted as written go out first, then the FIN.
+            afterPendingWrites(() -> duplex.shutdownOutput().addListener(f -> logFailure("output shutdown", f)));
+        }
+    }
+
+    @Override
+    protected void transportClose(VConnError abortError) {
+        closing = true;
+        readDemand = 0;
+        if (inBuf != null) {
+            inBuf.close(); // staged bytes nobody will read; blocks shared into a reader's buffer stay with it
+            inBuf = null;
+            inReader = null;
+        }
+        if (released) {
+            tracker.closed(this); // the channel was closed underneath earlier
+            return;
+        }
+        if (abortError != null) {
+            try {
+                channel.config().setOption(ChannelOption.SO_LINGER, 0); // an abort resets the connection
+            } catch (RuntimeException e) {
+                log.debug("could not set SO_LINGER on {}", this, e);
+            }
+            channel.close();
+        } else if (lastWrite != null && !lastWrite.isDone()) {
+            // Flush what the VIOs already took, as a kernel socket would, but for closeLinger at most.
+            lastWrite.addListener(f -> channel.close());
+            loop.schedule(channel::close, closeLinger);
+        } else {
+            channel.close();
+        }
+    }
+
+    private void afterPendingWrites(Runnable action) {
+        if (lastWrite != null && !lastWrite.isDone()) {
+            lastWrite.addListener(f -> action.run());
+        } else {
+            action.run();
+        }
+    }
+
+    /**
+     * The channel is closed: let go of the outbound buffer and run the release hook; once the VConn is closed too,
+     * stop listing it.
+     */
+    private void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (outBuf != null) {
+            // The socket is closed: Netty may still release wrappers over these blocks, but never touches the bytes.
+            outBuf.close();
+            outBuf = null;
+            outSent = null;
+            outQueued = null;
+        }
+        try {
+            if (afterRelease != null) {
+                afterRelease.run();
+            }
+        } finally {
+            if (closing) {
+                tracker.closed(this);
+            }
+        }
+        if (!closing) {
+            // Closed underneath the VConn (a fatal channel error): staged bytes are still served, then EOS; the
+            // writer gets ERROR.
+            inputEnded = true;
+            onError(VConnError.of(Errno.ECONNRESET, "the channel was closed"), false, true);
+            onReadable();
+        }
+    }
+
+    private void discardStaged() {
+        if (inReader != null) {
+            inReader.consume(inReader.readAvail());
+        }
+    }
+
+    private void logFailure(String what, io.netty.util.concurrent.Future<?> f) {
+        if (!f.isSuccess()) {
+            log.debug("{} of {} failed", what, this, f.cause());
+        }
+    }
+
+    @Override
+    protected VConnError classify(IOException e, int fallbackErrno) {
+        if (e instanceof Errors.NativeIoException nio && nio.expectedErr() < 0) {
+            return new VConnError(-nio.expectedErr(), String.valueOf(e.getMessage()), e); // the real errno
+        }
+        return super.classify(e, fallbackErrno);
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Inbound: Netty's read loop (on the loop)
+
+    /** Where Netty reads into: the staging buffer's free space, sized to the demand (never empty). */
+    private ByteBuf allocateRead(ByteBufAllocator fallback) {
+        IOBuffer in = inBuf;
+        if (in == null || !directBlocks) {
+            pendingWrap = null;
+            return fallback.ioBuffer(in == null ? 2048 : in.blockSize()); // copied (or dropped) in channelRead
+        }
+        ByteBuffer free = in.writableBuffer();
+        int capacity = free.remaining();
+        long want = readDemand - inReader.readAvail();
+        if (want > 0 && want < capacity) {
+            capacity = (int) want;
+        }
+        ByteBuf wrap = Unpooled.wrappedBuffer(free.slice(free.position(), capacity)).clear();
+        pendingWrap = wrap;
+        return wrap;
+    }
+
+    private boolean unmetDemand() {
+        return inReader != null && !readShut && readDemand > inReader.readAvail();
+    }
+
+    private void inbound(ByteBuf buf) {
+        if (inBuf == null || readShut) {
+            pendingWrap = null;
+            return; // closed or read-shut: the bytes are dropped
+        }
+        if (buf == pendingWrap) {
+            pendingWrap = null;
+            inBuf.fill(buf.readableBytes()); // Netty read straight into the block
+        } else {
+            inBuf.write(buf.nioBuffer()); // a buffer of Netty's (heap block pool): one copy
+        }
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof ByteBuf buf) {
+                    inbound(buf);
+                }
+            } finally {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            onReadable();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent || evt instanceof ChannelInputShutdownReadComplete) {
+                inputEnded = true;
+                onReadable();
+            }
+            io.netty.util.ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (readFailure == null) {
+                readFailure = cause instanceof IOException e ? e : new IOException(String.valueOf(cause), cause);
+            }
+            onReadable();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                onWritable();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            inputEnded = true;
+            onReadable();
+        }
+    }
+
+    /** One handle per channel: reads sized to the VConn's demand, and at most as long as demand lasts. */
+    @SuppressWarnings("deprecation") // Handle is deprecated in favour of ExtendedHandle, which extends it
+    private final class DemandAllocator implements RecvByteBufAllocator {
+        @Override
+        public Handle newHandle() {
+            return new DemandHandle();
+        }
+    }
+
+    private final class DemandHandle implements RecvByteBufAllocator.ExtendedHandle {
+        private int attempted;
+        private int last;
+        private int messages;
+
+        @Override
+        public ByteBuf allocate(ByteBufAllocator alloc) {
+            return allocateRead(alloc);
+        }
+
+        @Override
+        public int guess() {
+            return (int) Math.max(1, Math.min(readDemand, 32 * 1024));
+        }
+
+        @Override
+        public void reset(ChannelConfig config) {
+            attempted = 0;
+            last = 0;
+            messages = 0;
+        }
+
+        @Override
+        public void incMessagesRead(int numMessages) {
+            messages += numMessages;
+        }
+
+        @Override
+        public void lastBytesRead(int bytes) {
+            last = bytes;
+        }
+
+        @Override
+        public int lastBytesRead() {
+            return last;
+        }
+
+        @Override
+        public void attemptedBytesRead(int bytes) {
+            attempted = bytes;
+        }
+
+        @Override
+        public int attemptedBytesRead() {
+            return attempted;
+        }
+
+        @Override
+        public boolean continueReading() {
+            return continueReading(() -> attempted == last);
+        }
+
+        @Override
+        public boolean continueReading(UncheckedBooleanSupplier maybeMoreData) {
+            return last > 0 && messages < MAX_READS_PER_LOOP && unmetDemand() && maybeMoreData.get();
+        }
+
+        @Override
+        public void readComplete() {
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+
+    @Override
+    public SocketAddress localAddress() {
+        return local;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public String toString() {
+        return "ChannelVConn[" + description + ", " + closeState() + "]";
+    }
+}

@@ -1,0 +1,132 @@
+package dev.vconn.netty.internal;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ContinuationScheduler;
+import dev.vconn.domain.Event;
+import dev.vconn.ports.NetAcceptor;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Listens with a Netty server channel on one primary loop; Netty spreads accepted connections over the primary
+ * loops, and each is delivered as NET_ACCEPT on the loop its VConn is pinned to. Children start with
+ * {@code AUTO_READ} off, so nothing is read before a VIO asks for it.
+ */
+public final class NettyNetAcceptor implements NetAcceptor {
+    private static final Logger log = LoggerFactory.getLogger(NettyNetAcceptor.class);
+    private static final int BACKLOG = 1024;
+    private static final long BIND_WAIT_MILLIS = 30_000;
+
+    private final NettyTransportCore core;
+
+    /** An acceptor for the transport behind {@code core}. */
+    public NettyNetAcceptor(NettyTransportCore core) {
+        this.core = core;
+    }
+
+    @Override
+    public Listener listen(SocketAddress address, Continuation acceptor) throws IOException {
+        Objects.requireNonNull(acceptor, "acceptor");
+        if (!core.enter()) {
+            throw new IllegalStateException("NetAcceptor.listen on a closed netty transport");
+        }
+        try {
+            NettyEventLoop boss = core.currentOrNextLoop();
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss.netty(), core.primaryGroup())
+                    .channel(core.serverChannelClass())
+                    .option(ChannelOption.SO_BACKLOG, BACKLOG)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, core.options().tcpNoDelay())
+                    .childOption(ChannelOption.SO_KEEPALIVE, core.options().keepAlive())
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            accepted(ch, acceptor);
+                        }
+                    });
+            // register() then bind() run synchronously when called on the boss loop, so this never waits for itself.
+            ChannelFuture registered = bootstrap.register();
+            if (!registered.awaitUninterruptibly(BIND_WAIT_MILLIS) || !registered.isSuccess()) {
+                registered.channel().close();
+                throw failure("could not register a listener for " + address, registered.cause());
+            }
+            Channel server = registered.channel();
+            ChannelFuture bound = server.bind(address);
+            if (!bound.awaitUninterruptibly(BIND_WAIT_MILLIS) || !bound.isSuccess()) {
+                server.close();
+                throw failure("could not bind " + address, bound.cause());
+            }
+            NettyListener listener = new NettyListener(server, server.localAddress());
+            core.listenerOpened(listener);
+            return listener;
+        } finally {
+            core.exit();
+        }
+    }
+
+    private static IOException failure(String what, Throwable cause) {
+        if (cause instanceof IOException io) {
+            return io;
+        }
+        return new IOException(what + (cause == null ? ": timed out" : ": " + cause), cause);
+    }
+
+    private void accepted(Channel ch, Continuation acceptor) {
+        if (!core.isOpen()) {
+            ch.close();
+            return;
+        }
+        try {
+            NettyEventLoop loop = core.loopOf(ch);
+            ChannelVConn vconn = core.newVConn(loop, ch, null);
+            vconn.attach();
+            ContinuationScheduler.dispatch(loop, acceptor, Event.NET_ACCEPT, vconn);
+        } catch (RuntimeException e) {
+            log.warn("could not set up a connection accepted on {}", ch.parent(), e);
+            ch.close();
+        }
+    }
+
+    final class NettyListener implements Listener {
+        private final Channel server;
+        private final SocketAddress local;
+
+        NettyListener(Channel server, SocketAddress local) {
+            this.server = server;
+            this.local = local;
+        }
+
+        @Override
+        public SocketAddress localAddress() {
+            return local;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return server.isOpen();
+        }
+
+        @Override
+        public void close() {
+            ChannelFuture closing = server.close();
+            if (!server.eventLoop().inEventLoop()) {
+                closing.awaitUninterruptibly(BIND_WAIT_MILLIS);
+            }
+            core.listenerClosed(this);
+        }
+
+        @Override
+        public String toString() {
+            return "listener " + local;
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * Internals of the Netty transport: the domain {@code EventLoop} view of Netty's event loops, the channel-backed
+ * VConn, the adopters, the connector and the acceptor. Not API.
+ */
+package dev.vconn.netty.internal;

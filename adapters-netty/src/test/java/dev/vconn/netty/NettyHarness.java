@@ -1,0 +1,46 @@
+package dev.vconn.netty;
+
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.ports.TransportConfig;
+import dev.vconn.ports.contract.Capability;
+import dev.vconn.ports.contract.RealSocketHarness;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Runs the contract kit on the Netty transport over real loopback sockets: epoll where available (the default),
+ * or Netty's NIO transport when made with {@code forceNio}. Netty's leak detector records into
+ * {@link LeakRecorder}, checked after every test class.
+ */
+public class NettyHarness extends RealSocketHarness {
+    static {
+        LeakRecorder.install();
+    }
+
+    private final NettyTransport transport;
+
+    /** A harness on the default transport (epoll where available). */
+    public NettyHarness() {
+        this(false);
+    }
+
+    /** A harness on NIO if {@code forceNio}, else on the default transport. */
+    public NettyHarness(boolean forceNio) {
+        transport = new NettyTransport(TransportConfig.defaults().withEventLoops(2).withBlockPool(new BlockPool()),
+                NettyOptions.defaults().withForceNio(forceNio));
+    }
+
+    @Override
+    public NettyTransport transport() {
+        return transport;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        Set<Capability> caps = EnumSet.of(Capability.REAL_THREADS, Capability.REGISTERED_CHANNELS);
+        if (transport.supportsRawFdAdoption()) {
+            caps.add(Capability.RAW_FD_ADOPTION);
+        }
+        return caps;
+    }
+}

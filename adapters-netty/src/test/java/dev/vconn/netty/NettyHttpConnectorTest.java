@@ -1,0 +1,8 @@
+package dev.vconn.netty;
+
+import dev.vconn.ports.contract.HttpConnectorContract;
+import dev.vconn.ports.contract.TransportHarness;
+
+class NettyHttpConnectorTest extends HttpConnectorContract {
+    @Override protected TransportHarness newHarness() { return new NettyHarness(); }
+}

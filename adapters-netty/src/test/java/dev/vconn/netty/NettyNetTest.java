@@ -1,0 +1,8 @@
+package dev.vconn.netty;
+
+import dev.vconn.ports.contract.NetContract;
+import dev.vconn.ports.contract.TransportHarness;
+
+class NettyNetTest extends NetContract {
+    @Override protected TransportHarness newHarness() { return new NettyHarness(); }
+}

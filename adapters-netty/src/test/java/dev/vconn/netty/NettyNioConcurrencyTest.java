@@ -1,0 +1,8 @@
+package dev.vconn.netty;
+
+import dev.vconn.ports.contract.ConcurrencyContract;
+import dev.vconn.ports.contract.TransportHarness;
+
+class NettyNioConcurrencyTest extends ConcurrencyContract {
+    @Override protected TransportHarness newHarness() { return new NettyHarness(true); }
+}

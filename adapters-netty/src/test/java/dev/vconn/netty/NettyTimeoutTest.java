@@ -1,0 +1,8 @@
+package dev.vconn.netty;
+
+import dev.vconn.ports.contract.TimeoutContract;
+import dev.vconn.ports.contract.TransportHarness;
+
+class NettyTimeoutTest extends TimeoutContract {
+    @Override protected TransportHarness newHarness() { return new NettyHarness(); }
+}
