@@ -109,6 +109,11 @@ public final class NioEventLoop implements EventLoop {
             try {
                 channel.close();
                 selector.selectNow(); // deregisters the key, which releases the file descriptor
+                if (wakeupPending.get()) {
+                    // selectNow consumed a wake-up another thread relies on (its flag is still set, so it will not
+                    // wake us again): re-arm it, or the next select would sleep with tasks queued.
+                    selector.wakeup();
+                }
             } catch (IOException | java.nio.channels.ClosedSelectorException e) {
                 log.debug("closing {} failed", channel, e);
             }
