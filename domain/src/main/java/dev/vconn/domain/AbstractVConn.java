@@ -130,8 +130,14 @@ public abstract class AbstractVConn implements VConn {
             boolean w = write;
             loop.execute(() -> {
                 if (!closeProcessed) {
-                    readInterest(false);
-                    writeInterest(false);
+                    // Only the direction shut stops waiting: a half-close must not strand the other side's
+                    // operation (found by the simulation: a pair's held write after shutdown(READ)).
+                    if (r) {
+                        readInterest(false);
+                    }
+                    if (w) {
+                        writeInterest(false);
+                    }
                     transportShutdown(r, w);
                 }
             });
