@@ -51,7 +51,7 @@ public final class NettyTransport implements Transport {
     /** A transport with the given options. */
     public NettyTransport(TransportConfig config, NettyOptions options) {
         this.config = config;
-        this.core = new NettyTransportCore(config, options);
+        this.core = new NettyTransportCore(config, options.forceNio(), options.tcpNoDelay(), options.keepAlive());
         this.adopter = new NettySocketAdopter(core);
         this.rawAdopter = new RawFdAdopter(core);
         this.connector = new NettyNetConnector(core);
@@ -60,7 +60,7 @@ public final class NettyTransport implements Transport {
 
     /** The I/O kind of the primary loops: {@link IoKind#EPOLL} or {@link IoKind#NIO}. */
     public IoKind ioKind() {
-        return core.ioKind();
+        return core.epoll() ? IoKind.EPOLL : IoKind.NIO;
     }
 
     /** Whether {@link #adoptFd(int)} can succeed here (epoll primary, descriptor passing set up). */
@@ -136,6 +136,6 @@ public final class NettyTransport implements Transport {
 
     @Override
     public String toString() {
-        return "NettyTransport[" + config.eventLoops() + " " + core.ioKind() + " loops]";
+        return "NettyTransport[" + config.eventLoops() + " " + ioKind() + " loops]";
     }
 }

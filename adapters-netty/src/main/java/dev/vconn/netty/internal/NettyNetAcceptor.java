@@ -45,8 +45,8 @@ public final class NettyNetAcceptor implements NetAcceptor {
                     .channel(core.serverChannelClass())
                     .option(ChannelOption.SO_BACKLOG, BACKLOG)
                     .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.TCP_NODELAY, core.options().tcpNoDelay())
-                    .childOption(ChannelOption.SO_KEEPALIVE, core.options().keepAlive())
+                    .childOption(ChannelOption.TCP_NODELAY, core.tcpNoDelay())
+                    .childOption(ChannelOption.SO_KEEPALIVE, core.keepAlive())
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {

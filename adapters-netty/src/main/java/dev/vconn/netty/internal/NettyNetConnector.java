@@ -93,8 +93,8 @@ public final class NettyNetConnector implements NetConnector {
                         .option(ChannelOption.AUTO_READ, false)
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                                 (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
-                        .option(ChannelOption.TCP_NODELAY, core.options().tcpNoDelay())
-                        .option(ChannelOption.SO_KEEPALIVE, core.options().keepAlive())
+                        .option(ChannelOption.TCP_NODELAY, core.tcpNoDelay())
+                        .option(ChannelOption.SO_KEEPALIVE, core.keepAlive())
                         .handler(new ChannelInitializer<Channel>() {
                             @Override
                             protected void initChannel(Channel ch) {

@@ -1,8 +1,6 @@
 package dev.vconn.netty.internal;
 
 import dev.vconn.domain.EventLoop;
-import dev.vconn.netty.IoKind;
-import dev.vconn.netty.NettyOptions;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.spi.OpenResourceTracker;
@@ -49,8 +47,9 @@ public final class NettyTransportCore {
     private static final AtomicInteger TRANSPORTS = new AtomicInteger();
 
     private final TransportConfig config;
-    private final NettyOptions options;
-    private final IoKind ioKind;
+    private final boolean tcpNoDelay;
+    private final boolean keepAlive;
+    private final boolean epoll;
     private final String epollUnavailableReason;
     private final MultiThreadIoEventLoopGroup primaryGroup;
     private final MultiThreadIoEventLoopGroup adoptionGroup;
@@ -69,15 +68,15 @@ public final class NettyTransportCore {
     private volatile boolean open = true;
 
     /** Starts the loops. */
-    public NettyTransportCore(TransportConfig config, NettyOptions options) {
+    public NettyTransportCore(TransportConfig config, boolean forceNio, boolean tcpNoDelay, boolean keepAlive) {
+        this.tcpNoDelay = tcpNoDelay;
+        this.keepAlive = keepAlive;
         this.config = config;
-        this.options = options;
         int id = TRANSPORTS.incrementAndGet();
-        boolean epoll = !options.forceNio() && Epoll.isAvailable();
-        this.ioKind = epoll ? IoKind.EPOLL : IoKind.NIO;
+        this.epoll = !forceNio && Epoll.isAvailable();
         if (epoll) {
             epollUnavailableReason = null;
-        } else if (options.forceNio()) {
+        } else if (forceNio) {
             epollUnavailableReason = "NIO was forced by NettyOptions.forceNio";
         } else {
             epollUnavailableReason = "epoll is unavailable: " + Epoll.unavailabilityCause();
@@ -119,13 +118,13 @@ public final class NettyTransportCore {
         }
         descriptorSwitch = sw;
         descriptorSwitchFailure = swFailure;
-        log.info("netty transport {} runs {} loops on {}{}", id, n, ioKind,
+        log.info("netty transport {} runs {} loops on {}{}", id, n, epoll ? "epoll" : "NIO",
                 epoll ? " (plus " + n + " NIO loops for adopted JDK channels)" : " (" + epollUnavailableReason + ")");
     }
 
-    /** Which I/O kind the primary loops run. */
-    public IoKind ioKind() {
-        return ioKind;
+    /** Whether the primary loops run epoll (else Netty's NIO transport). */
+    public boolean epoll() {
+        return epoll;
     }
 
     /** Why epoll is not used, or null when it is. */
@@ -189,17 +188,22 @@ public final class NettyTransportCore {
 
     /** The socket channel class of the primary loops. */
     Class<? extends Channel> socketChannelClass() {
-        return ioKind == IoKind.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
     /** The server channel class of the primary loops. */
     Class<? extends ServerChannel> serverChannelClass() {
-        return ioKind == IoKind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
-    /** The options. */
-    NettyOptions options() {
-        return options;
+    /** Whether connected and accepted sockets get {@code TCP_NODELAY}. */
+    boolean tcpNoDelay() {
+        return tcpNoDelay;
+    }
+
+    /** Whether connected and accepted sockets get {@code SO_KEEPALIVE}. */
+    boolean keepAlive() {
+        return keepAlive;
     }
 
     /** Open VConns and pairs. */

@@ -1,7 +1,6 @@
 package dev.vconn.netty.internal;
 
 import dev.vconn.domain.VConn;
-import dev.vconn.netty.IoKind;
 import dev.vconn.ports.AdoptionException;
 import io.netty.channel.ChannelException;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -39,7 +38,7 @@ public final class RawFdAdopter {
 
     /** Whether this transport can adopt raw descriptors (epoll primary and the descriptor switch set up). */
     public boolean isSupported() {
-        return core.ioKind() == IoKind.EPOLL && core.descriptorSwitch() != null;
+        return core.epoll() && core.descriptorSwitch() != null;
     }
 
     /** Adopts {@code fd}; see the class comment. */
@@ -48,9 +47,9 @@ public final class RawFdAdopter {
             throw new AdoptionException("the netty transport is closed");
         }
         try {
-            if (core.ioKind() != IoKind.EPOLL) {
+            if (!core.epoll()) {
                 throw new AdoptionException("raw descriptor adoption needs the epoll transport, and this one runs "
-                        + core.ioKind() + ": " + core.epollUnavailableReason());
+                        + "NIO: " + core.epollUnavailableReason());
             }
             if (core.descriptorSwitch() == null) {
                 throw new AdoptionException("raw descriptor adoption is unavailable: " + core.descriptorSwitchFailure());
