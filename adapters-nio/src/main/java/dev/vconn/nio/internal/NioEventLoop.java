@@ -2,6 +2,7 @@ package dev.vconn.nio.internal;
 
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ScheduledAction;
+import dev.vconn.domain.loop.LoopTimer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
@@ -37,7 +38,7 @@ public final class NioEventLoop implements EventLoop {
     private final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final PriorityQueue<LoopTimer> timers = new PriorityQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final AtomicInteger timerSequence = new AtomicInteger();
     private volatile boolean running = true;
@@ -69,7 +70,7 @@ public final class NioEventLoop implements EventLoop {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay must be >= 0, was " + delay);
         }
-        Timer timer = new Timer(nanoTime() + delay.toNanos(), timerSequence.getAndIncrement(), task);
+        LoopTimer timer = new LoopTimer(nanoTime() + delay.toNanos(), timerSequence.getAndIncrement(), task);
         if (inEventLoop()) {
             timers.add(timer);
         } else {
@@ -201,11 +202,11 @@ public final class NioEventLoop implements EventLoop {
             selector.selectNow();
             return;
         }
-        Timer next = nextTimer();
+        LoopTimer next = nextTimer();
         if (next == null) {
             selector.select();
         } else {
-            long waitNanos = next.deadline - nanoTime();
+            long waitNanos = next.deadline() - nanoTime();
             if (waitNanos <= 0) {
                 selector.selectNow();
             } else {
@@ -230,9 +231,9 @@ public final class NioEventLoop implements EventLoop {
         }
     }
 
-    private Timer nextTimer() {
-        Timer t = timers.peek();
-        while (t != null && t.cancelled) {
+    private LoopTimer nextTimer() {
+        LoopTimer t = timers.peek();
+        while (t != null && t.isCancelled()) {
             timers.poll();
             t = timers.peek();
         }
@@ -241,8 +242,8 @@ public final class NioEventLoop implements EventLoop {
 
     private void runDueTimers() {
         long now = nanoTime();
-        Timer t;
-        while ((t = nextTimer()) != null && t.deadline <= now) {
+        LoopTimer t;
+        while ((t = nextTimer()) != null && t.deadline() <= now) {
             timers.poll();
             safeRun(t::fire);
         }
@@ -270,46 +271,5 @@ public final class NioEventLoop implements EventLoop {
     @Override
     public String toString() {
         return thread.getName();
-    }
-
-    private static final class Timer implements ScheduledAction, Comparable<Timer> {
-        final long deadline;
-        final int order;
-        final Runnable task;
-        /** 0 pending, 1 started, 2 cancelled: one atomic transition decides between cancel and fire. */
-        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
-        volatile boolean cancelled;
-
-        Timer(long deadline, int order, Runnable task) {
-            this.deadline = deadline;
-            this.order = order;
-            this.task = task;
-        }
-
-        void fire() {
-            if (state.compareAndSet(0, 1)) {
-                task.run();
-            }
-        }
-
-        @Override
-        public boolean cancel() {
-            if (state.compareAndSet(0, 2)) {
-                cancelled = true;
-                return true;
-            }
-            return false;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return cancelled;
-        }
-
-        @Override
-        public int compareTo(Timer o) {
-            int c = Long.compare(deadline, o.deadline);
-            return c != 0 ? c : Integer.compare(order, o.order);
-        }
     }
 }

@@ -25,7 +25,7 @@ public final class VirtualTimeEventLoop implements EventLoop {
 
     private final Object lock = new Object();
     private final ArrayDeque<Runnable> ready = new ArrayDeque<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final PriorityQueue<LoopTimer> timers = new PriorityQueue<>();
     private volatile long now;
     private long sequence;
     private volatile Thread driver;
@@ -49,7 +49,7 @@ public final class VirtualTimeEventLoop implements EventLoop {
             throw new IllegalArgumentException("delay must be >= 0, was " + delay);
         }
         synchronized (lock) {
-            Timer timer = new Timer(saturatedAdd(now, delay.toNanos()), sequence++, task);
+            LoopTimer timer = new LoopTimer(saturatedAdd(now, delay.toNanos()), sequence++, task);
             timers.add(timer);
             return timer;
         }
@@ -89,11 +89,11 @@ public final class VirtualTimeEventLoop implements EventLoop {
         return drive(() -> {
             long count = runReadyInternal();
             while (true) {
-                Timer next = nextTimerDue(target);
+                LoopTimer next = nextTimerDue(target);
                 if (next == null) {
                     break;
                 }
-                now = Math.max(now, next.deadline);
+                now = Math.max(now, next.deadline());
                 count += runTimer(next);
                 count += runReadyInternal();
             }
@@ -113,9 +113,9 @@ public final class VirtualTimeEventLoop implements EventLoop {
         // of time, so later schedules still work.
         return drive(() -> {
             long count = runReadyInternal();
-            Timer next;
+            LoopTimer next;
             while ((next = nextTimerDue(Long.MAX_VALUE)) != null) {
-                now = Math.max(now, next.deadline);
+                now = Math.max(now, next.deadline());
                 count += runTimer(next);
                 count += runReadyInternal();
             }
@@ -135,11 +135,11 @@ public final class VirtualTimeEventLoop implements EventLoop {
             // The condition is checked between tasks too, so endless streaming cannot hide it (it never idles).
             long count = runReadyInternal(condition);
             while (!condition.getAsBoolean()) {
-                Timer next = nextTimerDue(target);
+                LoopTimer next = nextTimerDue(target);
                 if (next == null) {
                     break;
                 }
-                now = Math.max(now, next.deadline);
+                now = Math.max(now, next.deadline());
                 count += runTimer(next);
                 count += runReadyInternal(condition);
             }
@@ -158,7 +158,7 @@ public final class VirtualTimeEventLoop implements EventLoop {
     /** Timers not yet fired or cancelled. */
     public int timerCount() {
         synchronized (lock) {
-            timers.removeIf(t -> t.cancelled);
+            timers.removeIf(t -> t.isCancelled());
             return timers.size();
         }
     }
@@ -192,12 +192,12 @@ public final class VirtualTimeEventLoop implements EventLoop {
             synchronized (lock) {
                 task = ready.pollFirst();
                 if (task == null) {
-                    Timer due = timers.peek();
-                    while (due != null && due.cancelled) {
+                    LoopTimer due = timers.peek();
+                    while (due != null && due.isCancelled()) {
                         timers.poll();
                         due = timers.peek();
                     }
-                    if (due == null || due.deadline > now) {
+                    if (due == null || due.deadline() > now) {
                         return count;
                     }
                     timers.poll();
@@ -212,21 +212,21 @@ public final class VirtualTimeEventLoop implements EventLoop {
         }
     }
 
-    private Timer nextTimerDue(long target) {
+    private LoopTimer nextTimerDue(long target) {
         synchronized (lock) {
-            Timer next = timers.peek();
-            while (next != null && next.cancelled) {
+            LoopTimer next = timers.peek();
+            while (next != null && next.isCancelled()) {
                 timers.poll();
                 next = timers.peek();
             }
-            if (next == null || next.deadline > target) {
+            if (next == null || next.deadline() > target) {
                 return null;
             }
             return timers.poll();
         }
     }
 
-    private static long runTimer(Timer timer) {
+    private static long runTimer(LoopTimer timer) {
         timer.fire();
         return 1;
     }
@@ -234,46 +234,5 @@ public final class VirtualTimeEventLoop implements EventLoop {
     private static long saturatedAdd(long a, long b) {
         long r = a + b;
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
-    }
-
-    private static final class Timer implements ScheduledAction, Comparable<Timer> {
-        final long deadline;
-        final long order;
-        final Runnable task;
-        /** 0 pending, 1 started, 2 cancelled: one atomic transition decides between cancel and fire. */
-        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
-        volatile boolean cancelled;
-
-        Timer(long deadline, long order, Runnable task) {
-            this.deadline = deadline;
-            this.order = order;
-            this.task = task;
-        }
-
-        void fire() {
-            if (state.compareAndSet(0, 1)) {
-                task.run();
-            }
-        }
-
-        @Override
-        public boolean cancel() {
-            if (state.compareAndSet(0, 2)) {
-                cancelled = true;
-                return true;
-            }
-            return false;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return cancelled;
-        }
-
-        @Override
-        public int compareTo(Timer o) {
-            int c = Long.compare(deadline, o.deadline);
-            return c != 0 ? c : Long.compare(order, o.order);
-        }
     }
 }

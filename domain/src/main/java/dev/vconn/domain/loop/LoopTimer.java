@@ -1,0 +1,62 @@
+package dev.vconn.domain.loop;
+
+import dev.vconn.domain.ScheduledAction;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A task due at a deadline on an event loop's clock, for loop implementations to keep in a priority queue:
+ * ordered by deadline, then by scheduling order. One atomic transition decides between {@link #cancel()} (from
+ * any thread) and {@link #fire()} (on the loop), so a successful cancel always means the task never runs.
+ */
+public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
+    private static final int PENDING = 0;
+    private static final int STARTED = 1;
+    private static final int CANCELLED = 2;
+
+    private final long deadline;
+    private final long order;
+    private final Runnable task;
+    private final AtomicInteger state = new AtomicInteger(PENDING);
+
+    /**
+     * A timer.
+     *
+     * @param deadline when it is due, on the loop's clock in nanoseconds
+     * @param order    a sequence number that orders timers with the same deadline
+     * @param task     what runs when it fires
+     */
+    public LoopTimer(long deadline, long order, Runnable task) {
+        this.deadline = deadline;
+        this.order = order;
+        this.task = Objects.requireNonNull(task, "task");
+    }
+
+    /** When the timer is due. */
+    public long deadline() {
+        return deadline;
+    }
+
+    /** Runs the task unless the timer was cancelled; a timer fires at most once. */
+    public void fire() {
+        if (state.compareAndSet(PENDING, STARTED)) {
+            task.run();
+        }
+    }
+
+    @Override
+    public boolean cancel() {
+        return state.compareAndSet(PENDING, CANCELLED);
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return state.get() == CANCELLED;
+    }
+
+    @Override
+    public int compareTo(LoopTimer o) {
+        int c = Long.compare(deadline, o.deadline);
+        return c != 0 ? c : Long.compare(order, o.order);
+    }
+}
