@@ -18,6 +18,7 @@ import dev.vconn.ports.NetConnector;
 import dev.vconn.ports.SocketAdopter;
 import dev.vconn.ports.Transport;
 import dev.vconn.ports.TransportConfig;
+import dev.vconn.ports.spi.AdoptionChecks;
 import dev.vconn.ports.spi.OpenResourceTracker;
 import dev.vconn.ports.spi.PairHttpConnector;
 import java.io.IOException;
@@ -201,16 +202,7 @@ public final class InMemoryTransport implements Transport {
                     + mem + " belongs to another in-memory network");
         }
         synchronized (mem.blockingLock()) { // no registration or mode change can slip in between checks and switch
-            if (!mem.isOpen()) {
-                throw new AdoptionException("the channel is closed");
-            }
-            if (!mem.isConnected()) {
-                throw new AdoptionException("the channel is not connected: " + mem);
-            }
-            if (mem.isRegistered()) {
-                throw new AdoptionException("the channel is registered with a selector; cancel its key (and let the "
-                        + "selector deregister it) first: " + mem);
-            }
+            AdoptionChecks.requireAdoptable(mem);
             if (mem.isOwned()) {
                 throw new AdoptionException("the channel was already adopted: a VConn owns it: " + mem);
             }
@@ -219,13 +211,7 @@ public final class InMemoryTransport implements Transport {
                 mem.configureBlocking(false);
                 return newVConn(mem, "adopted");
             } catch (IOException | RuntimeException e) {
-                try {
-                    if (mem.isOpen()) {
-                        mem.configureBlocking(wasBlocking);
-                    }
-                } catch (IOException | RuntimeException restore) {
-                    e.addSuppressed(restore);
-                }
+                AdoptionChecks.restoreBlocking(mem, wasBlocking, e);
                 throw new AdoptionException("adopting " + mem + " failed: " + e, e);
             }
         }

@@ -3,6 +3,7 @@ package dev.vconn.netty.internal;
 import dev.vconn.domain.VConn;
 import dev.vconn.ports.AdoptionException;
 import dev.vconn.ports.SocketAdopter;
+import dev.vconn.ports.spi.AdoptionChecks;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -41,15 +42,7 @@ public final class NettySocketAdopter implements SocketAdopter {
             throw new AdoptionException("the netty transport adopts only JDK socket channels, not this kind: "
                     + channel.getClass().getName());
         }
-        if (!channel.isOpen()) {
-            throw new AdoptionException("the socket is closed");
-        }
-        if (!channel.isConnected()) {
-            throw new AdoptionException("the socket is not connected");
-        }
-        if (channel.isRegistered()) {
-            throw new AdoptionException("the socket is already registered with a selector (adopted already?)");
-        }
+        AdoptionChecks.requireAdoptable(channel);
         NettyEventLoop loop = core.adoptionLoop();
         boolean wasBlocking = channel.isBlocking();
         ChannelVConn vconn;
@@ -57,25 +50,15 @@ public final class NettySocketAdopter implements SocketAdopter {
             channel.configureBlocking(false);
             vconn = core.newVConn(loop, new NioSocketChannel(channel), null);
         } catch (IOException | RuntimeException e) {
-            restore(channel, wasBlocking, e);
+            AdoptionChecks.restoreBlocking(channel, wasBlocking, e);
             throw new AdoptionException("the socket could not be prepared for adoption: " + e, e);
         }
         Throwable failure = Registration.registerAndAttach(loop, vconn.channel(), vconn);
         if (failure != null) {
             // Netty closes a channel whose registration failed; restore what is left to restore.
-            restore(channel, wasBlocking, failure);
+            AdoptionChecks.restoreBlocking(channel, wasBlocking, failure);
             throw new AdoptionException("the socket could not be registered with a loop: " + failure, failure);
         }
         return vconn;
-    }
-
-    private static void restore(SocketChannel channel, boolean wasBlocking, Throwable failure) {
-        try {
-            if (channel.isOpen() && channel.isBlocking() != wasBlocking && !channel.isRegistered()) {
-                channel.configureBlocking(wasBlocking);
-            }
-        } catch (IOException e) {
-            failure.addSuppressed(e);
-        }
     }
 }

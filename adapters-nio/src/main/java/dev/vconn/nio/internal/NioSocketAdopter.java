@@ -3,6 +3,7 @@ package dev.vconn.nio.internal;
 import dev.vconn.domain.VConn;
 import dev.vconn.ports.AdoptionException;
 import dev.vconn.ports.SocketAdopter;
+import dev.vconn.ports.spi.AdoptionChecks;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
@@ -30,15 +31,7 @@ public final class NioSocketAdopter implements SocketAdopter {
             throw new AdoptionException("the nio transport adopts only JDK socket channels, got "
                     + channel.getClass().getName());
         }
-        if (!channel.isOpen()) {
-            throw new AdoptionException("the socket is closed");
-        }
-        if (!channel.isConnected()) {
-            throw new AdoptionException("the socket is not connected");
-        }
-        if (channel.isRegistered()) {
-            throw new AdoptionException("the socket is already registered with a selector");
-        }
+        AdoptionChecks.requireAdoptable(channel);
         NioEventLoop loop = core.nextLoop();
         boolean wasBlocking = channel.isBlocking();
         NioSocketVConn vconn;
@@ -47,19 +40,9 @@ public final class NioSocketAdopter implements SocketAdopter {
             vconn = new NioSocketVConn(loop, channel, core.tracker());
             vconn.register();
         } catch (IOException | RuntimeException e) {
-            restore(channel, wasBlocking, e);
+            AdoptionChecks.restoreBlocking(channel, wasBlocking, e);
             throw new AdoptionException("the socket could not be registered: " + e, e);
         }
         return vconn;
-    }
-
-    private static void restore(SocketChannel channel, boolean wasBlocking, Exception failure) {
-        try {
-            if (channel.isOpen() && channel.isBlocking() != wasBlocking && !channel.isRegistered()) {
-                channel.configureBlocking(wasBlocking);
-            }
-        } catch (IOException e) {
-            failure.addSuppressed(e);
-        }
     }
 }
