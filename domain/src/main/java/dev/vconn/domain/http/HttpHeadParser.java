@@ -1,0 +1,420 @@
+package dev.vconn.domain.http;
+
+import dev.vconn.domain.buffer.IOBufferReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Parses HTTP/1.x message heads from an {@link IOBufferReader}, incrementally.
+ *
+ * <p>Each call looks at the reader's readable bytes without consuming them. While the head is incomplete it returns
+ * {@link NeedMore} and consumes nothing; once the empty line that ends the head is present it consumes exactly the
+ * head (leaving body bytes and pipelined messages in the buffer) and returns {@link Parsed}. Bad input gives
+ * {@link Rejected} with the status to answer, and consumes nothing; the caller then closes the connection. The
+ * parser never throws for any input.
+ *
+ * <p>Each line is checked as soon as it is complete, and the limits as soon as they are exceeded, even before the
+ * head completes, so a slow or hostile client cannot make the server buffer more than
+ * {@link HttpLimits#maxHeaderBytes()} bytes. A call looks at no more than {@code maxHeaderBytes + 1} bytes.
+ *
+ * <p>Rules (RFC 9112, DESIGN §7). Lines end in CRLF or a bare LF; a bare CR elsewhere is a control character. Up to
+ * {@value #MAX_LEADING_EMPTY_LINES} empty lines before the start line are skipped (and consumed with the head).
+ * Requests are rejected with:
+ * <ul>
+ *   <li>400: malformed request line (not exactly {@code method SP target SP version}), method not a token, target
+ *       empty or not visible US-ASCII, garbage version; header line without colon, with whitespace before the colon
+ *       (a request smuggling vector), with an empty or invalid name, with a control character in the value, or
+ *       starting with whitespace (obs-fold line folding); too many leading empty lines; HTTP/1.1 without Host, or
+ *       more than one Host; Content-Length together with Transfer-Encoding; Content-Length empty, not all digits,
+ *       overflowing {@code long} or conflicting (identical repetitions are allowed); {@code chunked} applied more
+ *       than once.</li>
+ *   <li>414: request line longer than {@link HttpLimits#maxRequestLineBytes()} (line end not counted).</li>
+ *   <li>431: head longer than {@link HttpLimits#maxHeaderBytes()}, or more than {@link HttpLimits#maxHeaderCount()}
+ *       field lines.</li>
+ *   <li>501: a Transfer-Encoding naming any coding other than {@code chunked}. Only {@code chunked} alone is
+ *       accepted: {@code gzip, chunked} is 501 too, since this server decodes no other transfer coding and would
+ *       have to forward a coding it does not understand.</li>
+ *   <li>505: a well-formed {@code HTTP/x.y} version other than 1.0 and 1.1.</li>
+ * </ul>
+ *
+ * <p>Responses from an origin follow the same syntax, framing and limit rules (status line limited by
+ * {@code maxRequestLineBytes}), except that Host is not required; any rejection of a response has status 502 (Bad
+ * Gateway, what the proxy answers its client), with a reason naming the problem. The status line is
+ * {@code version SP 3DIGIT [SP reason]} with a status of 100 to 599.
+ *
+ * <p>The parser holds no per-message state, so one instance may serve any number of readers and threads. Because it
+ * re-scans the head on every call, the caller should call it once per arrival of new bytes; each call costs at most
+ * {@code O(maxHeaderBytes)}.
+ */
+public final class HttpHeadParser {
+
+  /** How many empty lines before a start line are skipped; one more is rejected with 400. */
+  public static final int MAX_LEADING_EMPTY_LINES = 4;
+
+  /**
+   * The outcome of one parse call.
+   *
+   * @param <H> the head type, {@link HttpRequestHead} or {@link HttpResponseHead}
+   */
+  public sealed interface Result<H> permits NeedMore, Parsed, Rejected {}
+
+  /**
+   * The head is not complete yet and no limit is exceeded; nothing was consumed. Call again when more bytes arrive.
+   *
+   * @param <H> the head type
+   */
+  public record NeedMore<H>() implements Result<H> {}
+
+  /**
+   * A complete, valid head; exactly {@code headBytes} bytes were consumed from the reader.
+   *
+   * @param head the parsed head
+   * @param headBytes how many bytes the head took, including leading empty lines and the final empty line
+   * @param <H> the head type
+   */
+  public record Parsed<H>(H head, int headBytes) implements Result<H> {
+
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException if {@code head} is null
+     */
+    public Parsed {
+      Objects.requireNonNull(head, "head");
+    }
+  }
+
+  /**
+   * Bad input; nothing was consumed. The caller answers with {@code status} and closes the connection.
+   *
+   * @param status the HTTP status to answer with (400, 414, 431, 501, 505; 502 for responses)
+   * @param reason what was wrong, for logs (never echoes the input)
+   * @param <H> the head type
+   */
+  public record Rejected<H>(int status, String reason) implements Result<H> {}
+
+  private final HttpLimits limits;
+
+  /** Creates a parser with {@link HttpLimits#defaults()}. */
+  public HttpHeadParser() {
+    this(HttpLimits.defaults());
+  }
+
+  /**
+   * Creates a parser with the given limits.
+   *
+   * @param limits the limits to enforce
+   */
+  public HttpHeadParser(HttpLimits limits) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+  }
+
+  /**
+   * The limits this parser enforces.
+   *
+   * @return the limits
+   */
+  public HttpLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Parses a request head from the front of {@code reader}.
+   *
+   * @param reader where the client's bytes are; consumed only on {@link Parsed}
+   * @return {@link NeedMore}, {@link Parsed} or {@link Rejected}
+   * @throws IllegalStateException if the reader is freed or its buffer closed (a caller bug, not bad input)
+   */
+  public Result<HttpRequestHead> parseRequest(IOBufferReader reader) {
+    return parse(reader, true).map(h -> (HttpRequestHead) h);
+  }
+
+  /**
+   * Parses a response head from the front of {@code reader}. Rejections have status 502.
+   *
+   * @param reader where the origin's bytes are; consumed only on {@link Parsed}
+   * @return {@link NeedMore}, {@link Parsed} or {@link Rejected}
+   * @throws IllegalStateException if the reader is freed or its buffer closed (a caller bug, not bad input)
+   */
+  public Result<HttpResponseHead> parseResponse(IOBufferReader reader) {
+    return parse(reader, false).map(h -> (HttpResponseHead) h);
+  }
+
+  // ------------------------------------------------------------------------------------------------ internals
+
+  /** Untyped outcome; {@code head} is set when parsed, {@code status} when rejected. */
+  private record Raw(Object head, int headBytes, int status, String reason) {
+    static final Raw NEED_MORE = new Raw(null, 0, 0, null);
+
+    <H> Result<H> map(java.util.function.Function<Object, H> cast) {
+      if (head != null) {
+        return new Parsed<>(cast.apply(head), headBytes);
+      }
+      if (status != 0) {
+        return new Rejected<>(status, reason);
+      }
+      return new NeedMore<>();
+    }
+  }
+
+  /** Signals a rejection from deep inside the line parsers; never escapes this class. */
+  private static final class Reject extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int status;
+
+    Reject(int status, String reason) {
+      super(reason, null, false, false);
+      this.status = status;
+    }
+  }
+
+  private Raw parse(IOBufferReader reader, boolean request) {
+    long avail = reader.readAvail();
+    int window = (int) Math.min(avail, (long) limits.maxHeaderBytes() + 1);
+    byte[] buf = new byte[window];
+    reader.copyTo(buf, 0, window, 0);
+    try {
+      Raw raw = scan(buf, window, request);
+      if (raw.head != null) {
+        reader.consume(raw.headBytes);
+      }
+      return raw;
+    } catch (Reject r) {
+      return new Raw(null, 0, request ? r.status : 502, r.getMessage());
+    }
+  }
+
+  private Raw scan(byte[] buf, int n, boolean request) throws Reject {
+    int pos = 0;
+    int empties = 0;
+    // Leading empty lines (RFC 9112 §2.2).
+    while (true) {
+      if (pos >= n) {
+        return checkIncomplete(n);
+      }
+      if (buf[pos] == '\n') {
+        pos++;
+      } else if (buf[pos] == '\r') {
+        if (pos + 1 >= n) {
+          return checkIncomplete(n);
+        }
+        if (buf[pos + 1] != '\n') {
+          throw new Reject(400, "bare CR before the start line");
+        }
+        pos += 2;
+      } else {
+        break;
+      }
+      if (++empties > MAX_LEADING_EMPTY_LINES) {
+        throw new Reject(400, "too many empty lines before the start line");
+      }
+    }
+
+    Object startLine = null;
+    HttpHeaders headers = new HttpHeaders();
+    int lineStart = pos;
+    while (true) {
+      int lf = indexOfLf(buf, lineStart, n);
+      if (lf < 0) {
+        if (startLine == null) {
+          int content = n - lineStart - (n > lineStart && buf[n - 1] == '\r' ? 1 : 0);
+          checkStartLineLength(content, request);
+        }
+        return checkIncomplete(n);
+      }
+      int end = lf > lineStart && buf[lf - 1] == '\r' ? lf - 1 : lf;
+      if (startLine == null) {
+        checkStartLineLength(end - lineStart, request);
+      }
+      if (lf + 1 > limits.maxHeaderBytes()) {
+        throw new Reject(431, "head larger than " + limits.maxHeaderBytes() + " bytes");
+      }
+      if (startLine == null) {
+        String line = new String(buf, lineStart, end - lineStart, StandardCharsets.ISO_8859_1);
+        startLine = request ? parseRequestLine(line) : parseStatusLine(line);
+      } else if (end == lineStart) {
+        Object head = finish(startLine, headers, request);
+        return new Raw(head, lf + 1, 0, null);
+      } else {
+        if (headers.size() >= limits.maxHeaderCount()) {
+          throw new Reject(431, "more than " + limits.maxHeaderCount() + " header fields");
+        }
+        parseField(buf, lineStart, end, headers);
+      }
+      lineStart = lf + 1;
+    }
+  }
+
+  private Raw checkIncomplete(int n) throws Reject {
+    if (n > limits.maxHeaderBytes()) {
+      throw new Reject(431, "head larger than " + limits.maxHeaderBytes() + " bytes");
+    }
+    return Raw.NEED_MORE;
+  }
+
+  private void checkStartLineLength(int length, boolean request) throws Reject {
+    if (length > limits.maxRequestLineBytes()) {
+      throw new Reject(414, (request ? "request" : "status") + " line longer than "
+          + limits.maxRequestLineBytes() + " bytes");
+    }
+  }
+
+  private static int indexOfLf(byte[] buf, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (buf[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The parsed request line, before headers are known. */
+  private record RequestLine(String method, String target, HttpVersion version) {}
+
+  /** The parsed status line, before headers are known. */
+  private record StatusLine(HttpVersion version, int status, String reason) {}
+
+  private static RequestLine parseRequestLine(String line) throws Reject {
+    int sp1 = line.indexOf(' ');
+    int sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+    if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
+      throw new Reject(400, "malformed request line");
+    }
+    String method = line.substring(0, sp1);
+    String target = line.substring(sp1 + 1, sp2);
+    String version = line.substring(sp2 + 1);
+    if (!HttpSyntax.isToken(method)) {
+      throw new Reject(400, "method is not a token");
+    }
+    if (target.isEmpty() || !target.chars().allMatch(HttpSyntax::isVchar)) {
+      throw new Reject(400, "malformed request target");
+    }
+    return new RequestLine(method, target, parseVersion(version));
+  }
+
+  private static StatusLine parseStatusLine(String line) throws Reject {
+    int sp1 = line.indexOf(' ');
+    if (sp1 < 0) {
+      throw new Reject(400, "malformed status line");
+    }
+    HttpVersion version = parseVersion(line.substring(0, sp1));
+    String rest = line.substring(sp1 + 1);
+    if (rest.length() < 3 || rest.length() > 3 && rest.charAt(3) != ' ') {
+      throw new Reject(400, "malformed status code");
+    }
+    int status = 0;
+    for (int i = 0; i < 3; i++) {
+      char c = rest.charAt(i);
+      if (c < '0' || c > '9') {
+        throw new Reject(400, "malformed status code");
+      }
+      status = status * 10 + (c - '0');
+    }
+    if (status < 100 || status > 599) {
+      throw new Reject(400, "status code outside 100..599");
+    }
+    String reason = rest.length() > 4 ? rest.substring(4) : "";
+    if (!HttpSyntax.isFieldValue(reason)) {
+      throw new Reject(400, "control character in reason phrase");
+    }
+    return new StatusLine(version, status, reason);
+  }
+
+  /** {@code HTTP/1.0} and {@code HTTP/1.1}; other well-formed {@code HTTP/d.d} is 505; anything else 400. */
+  private static HttpVersion parseVersion(String text) throws Reject {
+    Optional<HttpVersion> v = HttpVersion.fromText(text);
+    if (v.isPresent()) {
+      return v.get();
+    }
+    if (text.length() == 8 && text.startsWith("HTTP/") && isDigit(text.charAt(5)) && text.charAt(6) == '.'
+        && isDigit(text.charAt(7))) {
+      throw new Reject(505, "HTTP version not supported");
+    }
+    throw new Reject(400, "malformed HTTP version");
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static void parseField(byte[] buf, int from, int end, HttpHeaders headers) throws Reject {
+    int first = buf[from] & 0xff;
+    if (HttpSyntax.isOws(first)) {
+      throw new Reject(400, "obsolete line folding or whitespace before a field name");
+    }
+    int i = from;
+    while (i < end && HttpSyntax.isTchar(buf[i] & 0xff)) {
+      i++;
+    }
+    if (i == end) {
+      throw new Reject(400, "header field without colon");
+    }
+    int c = buf[i] & 0xff;
+    if (c != ':') {
+      if (HttpSyntax.isOws(c)) {
+        for (int j = i; j < end; j++) {
+          if (buf[j] == ':') {
+            throw new Reject(400, "whitespace between field name and colon");
+          }
+        }
+        throw new Reject(400, "header field without colon");
+      }
+      throw new Reject(400, "invalid character in field name");
+    }
+    if (i == from) {
+      throw new Reject(400, "empty field name");
+    }
+    for (int j = i + 1; j < end; j++) {
+      if (!HttpSyntax.isFieldValueChar(buf[j] & 0xff)) {
+        throw new Reject(400, "control character in field value");
+      }
+    }
+    String name = new String(buf, from, i - from, StandardCharsets.ISO_8859_1);
+    String value = new String(buf, i + 1, end - i - 1, StandardCharsets.ISO_8859_1);
+    headers.add(name, value);
+  }
+
+  private static Object finish(Object startLine, HttpHeaders headers, boolean request) throws Reject {
+    checkFraming(headers);
+    if (startLine instanceof RequestLine rl) {
+      List<String> hosts = headers.getAll(HttpHeaders.HOST);
+      if (hosts.size() > 1) {
+        throw new Reject(400, "more than one Host field");
+      }
+      if (rl.version() == HttpVersion.HTTP_1_1 && hosts.isEmpty()) {
+        throw new Reject(400, "HTTP/1.1 request without Host");
+      }
+      return new HttpRequestHead(rl.method(), rl.target(), rl.version(), headers);
+    }
+    StatusLine sl = (StatusLine) startLine;
+    return new HttpResponseHead(sl.version(), sl.status(), sl.reason(), headers);
+  }
+
+  private static void checkFraming(HttpHeaders headers) throws Reject {
+    boolean hasTe = headers.contains(HttpHeaders.TRANSFER_ENCODING);
+    if (hasTe && headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+      throw new Reject(400, "Content-Length together with Transfer-Encoding");
+    }
+    try {
+      headers.contentLength();
+    } catch (IllegalStateException e) {
+      throw new Reject(400, e.getMessage());
+    }
+    if (hasTe) {
+      List<String> codings = headers.transferCodings();
+      if (codings.isEmpty()) {
+        throw new Reject(400, "empty Transfer-Encoding");
+      }
+      for (String coding : codings) {
+        if (!coding.equals("chunked")) {
+          throw new Reject(501, "transfer coding not implemented");
+        }
+      }
+      if (codings.size() > 1) {
+        throw new Reject(400, "chunked applied more than once");
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.vconn.domain.http;
+
+/**
+ * Size limits for parsing one HTTP message head.
+ *
+ * @param maxRequestLineBytes the longest request line (or response status line), without its line end, in bytes;
+ *     a longer request line is rejected with 414
+ * @param maxHeaderBytes the largest whole head in bytes: leading empty lines, start line, field lines and the
+ *     terminating empty line, all with their line ends; a larger head is rejected with 431
+ * @param maxHeaderCount the most header field lines; more are rejected with 431
+ */
+public record HttpLimits(int maxRequestLineBytes, int maxHeaderBytes, int maxHeaderCount) {
+
+  /** Default for {@link #maxRequestLineBytes()}. */
+  public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 8192;
+  /** Default for {@link #maxHeaderBytes()}. */
+  public static final int DEFAULT_MAX_HEADER_BYTES = 65536;
+  /** Default for {@link #maxHeaderCount()}. */
+  public static final int DEFAULT_MAX_HEADER_COUNT = 100;
+
+  private static final HttpLimits DEFAULTS =
+      new HttpLimits(DEFAULT_MAX_REQUEST_LINE_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT);
+
+  /**
+   * Checks every limit.
+   *
+   * @throws IllegalArgumentException naming the field if a limit is not positive
+   */
+  public HttpLimits {
+    requirePositive("maxRequestLineBytes", maxRequestLineBytes);
+    requirePositive("maxHeaderBytes", maxHeaderBytes);
+    requirePositive("maxHeaderCount", maxHeaderCount);
+  }
+
+  /**
+   * The safe defaults: 8192-byte request line, 65536-byte head, 100 header fields.
+   *
+   * @return the default limits
+   */
+  public static HttpLimits defaults() {
+    return DEFAULTS;
+  }
+
+  private static void requirePositive(String name, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+    }
+  }
+}

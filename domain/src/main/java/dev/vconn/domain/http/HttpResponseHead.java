@@ -1,0 +1,65 @@
+package dev.vconn.domain.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The head of an HTTP/1.x response: status line and header fields.
+ *
+ * <p>The record is shallowly immutable: {@link #headers()} is the mutable map it was built with.
+ *
+ * @param version the protocol version
+ * @param status the status code, 100 to 599
+ * @param reason the reason phrase, possibly empty, possibly with spaces
+ * @param headers the header fields
+ */
+public record HttpResponseHead(HttpVersion version, int status, String reason, HttpHeaders headers) {
+
+  /**
+   * Checks the components.
+   *
+   * @throws NullPointerException if a component is null
+   * @throws IllegalArgumentException if the status is outside 100..599 or the reason holds a control character
+   */
+  public HttpResponseHead {
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(headers, "headers");
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("status must be in 100..599, was " + status);
+    }
+    if (!HttpSyntax.isFieldValue(reason)) {
+      throw new IllegalArgumentException("reason phrase holds a control character");
+    }
+  }
+
+  /**
+   * Tells whether this is an interim (1xx) response, which another response follows.
+   *
+   * @return true for status 100 to 199
+   */
+  public boolean isInformational() {
+    return status < 200;
+  }
+
+  /**
+   * Appends the wire form: status line, header fields and the empty line, each ended by CRLF.
+   *
+   * @param out where to write
+   * @return {@code out}
+   */
+  public StringBuilder writeTo(StringBuilder out) {
+    out.append(version.text()).append(' ').append(status).append(' ').append(reason).append("\r\n");
+    headers.writeTo(out);
+    return out.append("\r\n");
+  }
+
+  /**
+   * The wire form as ISO-8859-1 bytes.
+   *
+   * @return the bytes of {@link #writeTo(StringBuilder)}
+   */
+  public byte[] toBytes() {
+    return writeTo(new StringBuilder()).toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+}
