@@ -9,6 +9,7 @@ import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.AsynchronousCloseException;
@@ -343,7 +344,8 @@ public final class InMemorySocketChannel extends SocketChannel {
             }
             completed = state == State.CONNECTED;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            completed = true; // so that end() does not replace the exception below with AsynchronousCloseException
+            throw closedByInterrupt();
         } finally {
             end(completed);
         }
@@ -388,7 +390,8 @@ public final class InMemorySocketChannel extends SocketChannel {
             }
             completed = state == State.CONNECTED;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            completed = true; // so that end() does not replace the exception below with AsynchronousCloseException
+            throw closedByInterrupt();
         } finally {
             end(completed);
         }
@@ -516,6 +519,17 @@ public final class InMemorySocketChannel extends SocketChannel {
     // ---------------------------------------------------------------------------------------------------------
     // I/O
 
+    /**
+     * An interrupted blocking operation closes the channel and throws {@link ClosedByInterruptException}, as for a
+     * JDK channel. Done here rather than left to the JDK's interruptor: since JDK 25 {@code Thread.interrupt()}
+     * wakes the waiting thread before it runs the interruptor, so the waiter can get here first.
+     */
+    private ClosedByInterruptException closedByInterrupt() throws IOException {
+        Thread.currentThread().interrupt();
+        close();
+        return new ClosedByInterruptException();
+    }
+
     @Override
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
@@ -547,8 +561,8 @@ public final class InMemorySocketChannel extends SocketChannel {
             }
             return 0;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
+            completed = true; // so that end() does not replace the exception below with AsynchronousCloseException
+            throw closedByInterrupt();
         } finally {
             end(completed);
         }
@@ -586,8 +600,8 @@ public final class InMemorySocketChannel extends SocketChannel {
             }
             return total;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return total;
+            completed = true; // so that end() does not replace the exception below with AsynchronousCloseException
+            throw closedByInterrupt();
         } finally {
             end(completed);
         }
