@@ -1,0 +1,130 @@
+package dev.vconn.ports.spi;
+
+import dev.vconn.domain.AbstractVConn;
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.VConnError;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport primitives of a VConn that owns a non-blocking {@link SocketChannel}, shared by every transport
+ * whose sockets are {@code SocketChannel}s (java.nio, in-memory): reads go straight into the reader's pooled block
+ * ({@code writableBuffer}/{@code fill}), never more than the core allows; writes gather the writer's blocks into
+ * one {@code write(ByteBuffer[])} and consume what the channel took; an abort closes with {@code SO_LINGER} 0 so
+ * the peer sees a reset. Nothing is allocated per transfer. Subclasses add readiness: when to call
+ * {@link #onReadable()} and {@link #onWritable()}, and what read/write interest means.
+ */
+public abstract class SocketChannelVConn extends AbstractVConn {
+    private static final Logger log = LoggerFactory.getLogger(SocketChannelVConn.class);
+    private static final int MAX_GATHER = 64;
+
+    private final SocketChannel channel;
+    private final SocketAddress local;
+    private final SocketAddress remote;
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+
+    /**
+     * A VConn that owns {@code channel}, which must be connected and non-blocking.
+     *
+     * @throws IOException if the channel's addresses cannot be read (it is closed)
+     */
+    protected SocketChannelVConn(EventLoop loop, SocketChannel channel) throws IOException {
+        super(loop);
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.local = channel.getLocalAddress();
+        this.remote = channel.getRemoteAddress();
+    }
+
+    /** The channel this VConn owns. */
+    public final SocketChannel channel() {
+        return channel;
+    }
+
+    @Override
+    protected final long transportRead(IOBuffer dst, long max) throws IOException {
+        ByteBuffer target = dst.writableBuffer();
+        int limit = target.limit();
+        target.limit(target.position() + (int) Math.min(target.remaining(), max));
+        int n;
+        try {
+            n = channel.read(target);
+        } finally {
+            target.limit(limit);
+        }
+        if (n > 0) {
+            dst.fill(n);
+        }
+        return n;
+    }
+
+    @Override
+    protected final long transportWrite(IOBufferReader src, long max) throws IOException {
+        int count = src.readableBuffers(gather, max);
+        long n;
+        try {
+            n = channel.write(gather, 0, count);
+        } finally {
+            Arrays.fill(gather, 0, count, null); // the views belong to the buffer: keep no reference
+        }
+        if (n > 0) {
+            src.consume(n);
+        }
+        return n;
+    }
+
+    @Override
+    protected final void transportShutdown(boolean read, boolean write) {
+        try {
+            if (read) {
+                channel.shutdownInput();
+            }
+            if (write) {
+                channel.shutdownOutput();
+            }
+        } catch (IOException e) {
+            log.debug("shutdown of {} failed", this, e);
+        }
+    }
+
+    /** Closes the channel (with a reset for an abort); subclasses release their registration around it. */
+    @Override
+    protected void transportClose(VConnError abortError) {
+        try {
+            if (abortError != null && channel.isOpen()) {
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0); // the peer sees a reset
+            }
+        } catch (IOException e) {
+            log.debug("could not set SO_LINGER on {}", this, e);
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("closing {} failed", this, e);
+        }
+    }
+
+    @Override
+    public final SocketAddress localAddress() {
+        return local;
+    }
+
+    @Override
+    public final SocketAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + local + " -> " + remote + ", " + closeState()
+                + (isReadShutdown() ? ", read shut" : "") + (isWriteShutdown() ? ", write shut" : "") + "]";
+    }
+}
