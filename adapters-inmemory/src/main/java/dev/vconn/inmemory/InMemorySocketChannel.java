@@ -334,6 +334,11 @@ public final class InMemorySocketChannel extends SocketChannel {
         if (result == InMemoryNetwork.ConnectResult.CONNECTED || !isBlocking()) {
             return result == InMemoryNetwork.ConnectResult.CONNECTED;
         }
+        return awaitConnected();
+    }
+
+    /** Blocks until a pending connect completes (blocking mode); closed meanwhile means AsynchronousCloseException. */
+    private boolean awaitConnected() throws IOException {
         boolean completed = false;
         begin();
         try {
@@ -380,25 +385,7 @@ public final class InMemorySocketChannel extends SocketChannel {
         if (!isBlocking()) {
             return false;
         }
-        boolean completed = false;
-        begin();
-        try {
-            synchronized (stateLock) {
-                while (state == State.PENDING) {
-                    stateLock.wait();
-                }
-            }
-            completed = state == State.CONNECTED;
-        } catch (InterruptedException e) {
-            completed = true; // so that end() does not replace the exception below with AsynchronousCloseException
-            throw closedByInterrupt();
-        } finally {
-            end(completed);
-        }
-        if (!completed) {
-            throw new AsynchronousCloseException();
-        }
-        return true;
+        return awaitConnected();
     }
 
     private static InetSocketAddress checkAddress(SocketAddress address) {
