@@ -426,6 +426,18 @@ public abstract class AbstractVConn implements VConn {
             retryLater();
             return;
         }
+        if (closeState != CloseState.OPEN) {
+            // Closed by a lock holder while we were taking the locks (the owner may already have freed the VIOs'
+            // buffers): no I/O, just the close.
+            if (wl != null) {
+                wl.unlock();
+            }
+            if (rl != null) {
+                rl.unlock();
+            }
+            processClose();
+            return;
+        }
         if (readVio.get() != r || writeVio.get() != w) {
             // Replaced while we were taking the locks: run again with the current VIOs and their locks.
             if (wl != null) {

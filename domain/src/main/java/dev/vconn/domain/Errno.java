@@ -7,6 +7,8 @@ package dev.vconn.domain;
 public final class Errno {
     /** I/O error. */
     public static final int EIO = 5;
+    /** Permission denied: access control refused the client. */
+    public static final int EACCES = 13;
     /** Broken pipe: writing to a peer that closed or shut down its read side. */
     public static final int EPIPE = 32;
     /** Connection reset by the peer. */
@@ -29,6 +31,7 @@ public final class Errno {
     public static String name(int errno) {
         return switch (errno) {
             case EIO -> "EIO";
+            case EACCES -> "EACCES";
             case EPIPE -> "EPIPE";
             case ECONNRESET -> "ECONNRESET";
             case ENOTCONN -> "ENOTCONN";

@@ -36,7 +36,21 @@ public enum Event {
     /** A connection was accepted (or an in-process passive end handed over); data is the new {@link VConn}. */
     NET_ACCEPT(202),
     /** Accepting failed or an intercept was never used; data is the {@link VConnError} or {@code null}. */
-    NET_ACCEPT_FAILED(204);
+    NET_ACCEPT_FAILED(204),
+    /** Resume a transaction after a hook ({@code TS_EVENT_HTTP_CONTINUE}); data is the transaction. */
+    HTTP_CONTINUE(60000),
+    /** Resume a transaction with an error response ({@code TS_EVENT_HTTP_ERROR}); data is the transaction. */
+    HTTP_ERROR(60001),
+    /** The client's request head was read ({@code TS_EVENT_HTTP_READ_REQUEST_HDR}); data is the transaction. */
+    HTTP_READ_REQUEST_HDR(60002),
+    /** The request head is about to go to the origin ({@code TS_EVENT_HTTP_SEND_REQUEST_HDR}); data is the transaction. */
+    HTTP_SEND_REQUEST_HDR(60004),
+    /** The origin's response head was read ({@code TS_EVENT_HTTP_READ_RESPONSE_HDR}); data is the transaction. */
+    HTTP_READ_RESPONSE_HDR(60006),
+    /** The response head is about to go to the client ({@code TS_EVENT_HTTP_SEND_RESPONSE_HDR}); data is the transaction. */
+    HTTP_SEND_RESPONSE_HDR(60007),
+    /** The transaction ended ({@code TS_EVENT_HTTP_TXN_CLOSE}); data is the transaction. */
+    HTTP_TXN_CLOSE(60012);
 
     private final int code;
 

@@ -24,6 +24,10 @@ final class PairEnd extends AbstractVConn {
         this.activeEnd = activeEnd;
     }
 
+    VConnPair pair() {
+        return pair;
+    }
+
     void connect(PairEnd peer) {
         this.peer = peer;
     }

@@ -5,6 +5,7 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BufferSizes;
 import java.net.SocketAddress;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -88,6 +89,17 @@ public final class VConnPair {
     /** The end a server uses: it reads the request and writes the response. */
     public VConn passive() {
         return passive;
+    }
+
+    /**
+     * The pair options behind an end of an in-process pair: how the HTTP state machine learns the tag, id and client
+     * address of an in-process connection (Traffic Server's {@code PluginIdentity}).
+     *
+     * @param vconn any VConn
+     * @return the options of the pair {@code vconn} belongs to, or empty if it is not an end of a pair
+     */
+    public static Optional<Options> optionsOf(VConn vconn) {
+        return vconn instanceof PairEnd end ? Optional.of(end.pair().options()) : Optional.empty();
     }
 
     /** The options the pair was made with. */

@@ -1,0 +1,180 @@
+package dev.vconn.domain.http;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.VConn;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The HTTP/1.1 proxy state machine (DESIGN §7): give its {@link #sessionAcceptor()} to a {@code NetAcceptor} for
+ * network clients and to a transport's {@code httpConnector(...)} for in-process clients; both get the same
+ * sessions and transactions.
+ *
+ * <pre>{@code
+ * HttpProxy proxy = new HttpProxy(HttpProxyConfig.builder(transport.blockPool())
+ *     .originConnector(OriginConnectors.of(transport.netConnector()))
+ *     .remap(RemapRule.parse("http://example.test/", "http://127.0.0.1:8081/"))
+ *     .build());
+ * transport.netAcceptor().listen(address, proxy.sessionAcceptor());
+ * HttpConnector connector = transport.httpConnector(proxy.sessionAcceptor());
+ * }</pre>
+ *
+ * <p>Each accepted VConn becomes a session that serves transactions until the client closes, keep-alive ends, or
+ * an error response was sent. What is supported, the limits, the hooks and the status for each kind of bad input
+ * are listed in {@code docs/http.md}.
+ */
+public final class HttpProxy implements AutoCloseable {
+  private final HttpProxyConfig config;
+  private final HttpHeadParser parser;
+  private final OriginPool originPool;
+  private final Continuation sessionAcceptor;
+  private final Set<HttpSession> sessions = ConcurrentHashMap.newKeySet();
+  private final AtomicLong transactionIds = new AtomicLong();
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
+  private volatile boolean draining;
+  private volatile boolean closed;
+  final HttpStats stats = new HttpStats();
+
+  /**
+   * Creates a proxy.
+   *
+   * @param config what it serves and how
+   */
+  public HttpProxy(HttpProxyConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.parser = new HttpHeadParser(config.limits());
+    this.originPool = new OriginPool(config.maxIdlePerOrigin(), config.maxConnectionsPerOrigin(),
+        config.timeouts());
+    this.sessionAcceptor = new Continuation(this::onAccept);
+  }
+
+  /**
+   * The continuation that turns NET_ACCEPT (data: the client VConn, which the proxy then owns) into an HTTP
+   * session. Other events are ignored.
+   *
+   * @return the session acceptor
+   */
+  public Continuation sessionAcceptor() {
+    return sessionAcceptor;
+  }
+
+  /**
+   * The configuration.
+   *
+   * @return the configuration this proxy was created with
+   */
+  public HttpProxyConfig config() {
+    return config;
+  }
+
+  /**
+   * The counters.
+   *
+   * @return live counters
+   */
+  public HttpStats stats() {
+    return stats;
+  }
+
+  /**
+   * How many client connections are open.
+   *
+   * @return the number of open sessions
+   */
+  public int openSessions() {
+    return sessions.size();
+  }
+
+  /**
+   * How many idle keep-alive connections to origins are pooled.
+   *
+   * @return the number of idle origin connections
+   */
+  public int idleOriginConnections() {
+    return originPool.idleCount();
+  }
+
+  /**
+   * Starts a graceful shutdown: sessions finish the transaction they are in and then close (responses say
+   * {@code Connection: close}), idle sessions close now, and new connections are refused. Stop the acceptor
+   * first. Idempotent.
+   *
+   * @return completes once every session is closed
+   */
+  public CompletableFuture<Void> drain() {
+    draining = true;
+    for (HttpSession s : List.copyOf(sessions)) {
+      s.control(false);
+    }
+    checkDrained();
+    return drained;
+  }
+
+  /**
+   * Closes every session and pooled origin connection now; transactions in flight are aborted. Idempotent.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    draining = true;
+    for (HttpSession s : List.copyOf(sessions)) {
+      s.control(true);
+    }
+    originPool.close();
+    checkDrained();
+  }
+
+  private void onAccept(Event event, Object data) {
+    if (event != Event.NET_ACCEPT || !(data instanceof VConn vconn)) {
+      return;
+    }
+    if (draining) {
+      vconn.close(); // shutting down: refuse, like a closed listener
+      return;
+    }
+    new HttpSession(this, vconn).start();
+  }
+
+  void sessionOpened(HttpSession s) {
+    sessions.add(s);
+    stats.connections.increment();
+    stats.activeConnections.increment();
+    if (s.internal) {
+      stats.inProcessConnections.increment();
+    }
+  }
+
+  void sessionClosed(HttpSession s) {
+    if (sessions.remove(s)) {
+      stats.activeConnections.decrement();
+    }
+    checkDrained();
+  }
+
+  private void checkDrained() {
+    if (draining && sessions.isEmpty()) {
+      drained.complete(null);
+    }
+  }
+
+  HttpHeadParser parser() {
+    return parser;
+  }
+
+  OriginPool originPool() {
+    return originPool;
+  }
+
+  long nextTransactionId() {
+    return transactionIds.incrementAndGet();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+}

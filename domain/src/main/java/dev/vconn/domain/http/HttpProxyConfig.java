@@ -1,0 +1,200 @@
+package dev.vconn.domain.http;
+
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.BufferSizes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything an {@link HttpProxy} needs. Build one with {@link #builder(BlockPool)}.
+ *
+ * @param blockPool where session buffers come from (the transport's pool)
+ * @param limits request and response head limits
+ * @param timeouts the timeouts
+ * @param remapRules remap rules, tried in order
+ * @param accessControl who may connect
+ * @param originConnector how to reach origins; null if the proxy only serves intercepts (remapped requests then get
+ *     502)
+ * @param hooks global plugin hooks
+ * @param accessLog where access log records go
+ * @param bufferIndex the size index of session buffers (0..14)
+ * @param maxIdlePerOrigin how many idle keep-alive connections are kept per origin
+ * @param maxConnectionsPerOrigin how many connections to one origin may be open at once; 0 for no limit (503 beyond)
+ * @param maxRetries how many times an idempotent request is retried on a new connection when it failed before any
+ *     byte of it was sent
+ * @param viaName the pseudonym in the {@code Via} headers this proxy adds
+ */
+public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
+    List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,
+    AccessLog accessLog, int bufferIndex, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries,
+    String viaName) {
+
+  /**
+   * Checks the components.
+   *
+   * @throws IllegalArgumentException naming a value out of range
+   */
+  public HttpProxyConfig {
+    Objects.requireNonNull(blockPool, "blockPool");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(timeouts, "timeouts");
+    remapRules = List.copyOf(remapRules);
+    Objects.requireNonNull(accessControl, "accessControl");
+    Objects.requireNonNull(hooks, "hooks");
+    Objects.requireNonNull(accessLog, "accessLog");
+    Objects.requireNonNull(viaName, "viaName");
+    BufferSizes.checkIndex("bufferIndex", bufferIndex);
+    if (maxIdlePerOrigin < 0) {
+      throw new IllegalArgumentException("maxIdlePerOrigin must be >= 0, was " + maxIdlePerOrigin);
+    }
+    if (maxConnectionsPerOrigin < 0) {
+      throw new IllegalArgumentException("maxConnectionsPerOrigin must be >= 0 (0 = no limit), was "
+          + maxConnectionsPerOrigin);
+    }
+    if (maxRetries < 0 || maxRetries > 10) {
+      throw new IllegalArgumentException("maxRetries must be in 0..10, was " + maxRetries);
+    }
+    if (!HttpSyntax.isToken(viaName)) {
+      throw new IllegalArgumentException("viaName must be a token, was " + viaName);
+    }
+  }
+
+  /**
+   * Starts a configuration with the defaults: default limits and timeouts, no remap rules, everybody allowed, no
+   * origin connector, no hooks, the slf4j access log, 32 KiB buffers, 16 idle connections per origin, no
+   * connection limit, one retry, Via name {@code vconn}.
+   *
+   * @param blockPool the transport's block pool
+   * @return a builder
+   */
+  public static Builder builder(BlockPool blockPool) {
+    return new Builder(blockPool);
+  }
+
+  /**
+   * A builder initialised from this configuration.
+   *
+   * @return a builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(blockPool);
+    b.limits = limits;
+    b.timeouts = timeouts;
+    b.remapRules.addAll(remapRules);
+    b.accessControl = accessControl;
+    b.originConnector = originConnector;
+    b.hooks = hooks;
+    b.accessLog = accessLog;
+    b.bufferIndex = bufferIndex;
+    b.maxIdlePerOrigin = maxIdlePerOrigin;
+    b.maxConnectionsPerOrigin = maxConnectionsPerOrigin;
+    b.maxRetries = maxRetries;
+    b.viaName = viaName;
+    return b;
+  }
+
+  /** Builds an {@link HttpProxyConfig}; every setter checks nothing, {@link #build()} checks everything. */
+  public static final class Builder {
+    private final BlockPool blockPool;
+    private HttpLimits limits = HttpLimits.defaults();
+    private HttpTimeouts timeouts = HttpTimeouts.defaults();
+    private final List<RemapRule> remapRules = new ArrayList<>();
+    private AccessControl accessControl = AccessControl.allowAll();
+    private OriginConnector originConnector;
+    private HttpHooks hooks = HttpHooks.none();
+    private AccessLog accessLog = AccessLog.slf4j();
+    private int bufferIndex = BufferSizes.DEFAULT_INDEX;
+    private int maxIdlePerOrigin = 16;
+    private int maxConnectionsPerOrigin;
+    private int maxRetries = 1;
+    private String viaName = "vconn";
+
+    private Builder(BlockPool blockPool) {
+      this.blockPool = Objects.requireNonNull(blockPool, "blockPool");
+    }
+
+    /** @param v head limits @return this builder */
+    public Builder limits(HttpLimits v) {
+      limits = v;
+      return this;
+    }
+
+    /** @param v timeouts @return this builder */
+    public Builder timeouts(HttpTimeouts v) {
+      timeouts = v;
+      return this;
+    }
+
+    /** @param v a rule, tried after those already added @return this builder */
+    public Builder remap(RemapRule v) {
+      remapRules.add(Objects.requireNonNull(v, "remap rule"));
+      return this;
+    }
+
+    /** @param v who may connect @return this builder */
+    public Builder accessControl(AccessControl v) {
+      accessControl = v;
+      return this;
+    }
+
+    /** @param v how to reach origins @return this builder */
+    public Builder originConnector(OriginConnector v) {
+      originConnector = v;
+      return this;
+    }
+
+    /** @param v global hooks @return this builder */
+    public Builder hooks(HttpHooks v) {
+      hooks = v;
+      return this;
+    }
+
+    /** @param v the access log @return this builder */
+    public Builder accessLog(AccessLog v) {
+      accessLog = v;
+      return this;
+    }
+
+    /** @param v session buffer size index, 0..14 @return this builder */
+    public Builder bufferIndex(int v) {
+      bufferIndex = v;
+      return this;
+    }
+
+    /** @param v idle connections kept per origin @return this builder */
+    public Builder maxIdlePerOrigin(int v) {
+      maxIdlePerOrigin = v;
+      return this;
+    }
+
+    /** @param v open connections allowed per origin, 0 for no limit @return this builder */
+    public Builder maxConnectionsPerOrigin(int v) {
+      maxConnectionsPerOrigin = v;
+      return this;
+    }
+
+    /** @param v retries of idempotent requests that failed before sending a byte @return this builder */
+    public Builder maxRetries(int v) {
+      maxRetries = v;
+      return this;
+    }
+
+    /** @param v the Via pseudonym @return this builder */
+    public Builder viaName(String v) {
+      viaName = v;
+      return this;
+    }
+
+    /**
+     * Checks and builds.
+     *
+     * @return the configuration
+     * @throws IllegalArgumentException naming a value out of range
+     */
+    public HttpProxyConfig build() {
+      return new HttpProxyConfig(blockPool, limits, timeouts, remapRules, accessControl, originConnector, hooks,
+          accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName);
+    }
+  }
+}

@@ -1,0 +1,1156 @@
+package dev.vconn.domain.http;
+
+import dev.vconn.domain.CloseState;
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ContinuationScheduler;
+import dev.vconn.domain.Errno;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.ReadVio;
+import dev.vconn.domain.ScheduledAction;
+import dev.vconn.domain.ShutdownHow;
+import dev.vconn.domain.VConn;
+import dev.vconn.domain.VConnError;
+import dev.vconn.domain.VIO;
+import dev.vconn.domain.WriteVio;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.http.HttpTransaction.Step;
+import dev.vconn.domain.pair.VConnPair;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection (Traffic Server's {@code Http1ClientSession} with its {@code HttpSM}s): reads request
+ * heads, runs each transaction through its hooks, an intercept or an origin, streams the bodies with VIO
+ * backpressure, and keeps the connection alive between transactions.
+ *
+ * <p>Everything runs under one lock, {@link #lock}, shared by the continuations that receive the client's, the
+ * origin's, the transforms' and the timers' events; those events may come from different event loops (an origin
+ * connection is pinned to its own loop) but never at the same time. Any exception thrown while handling an event
+ * aborts the session and frees everything: nothing escapes to the event loop.
+ */
+final class HttpSession {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpSession.class);
+  private static final byte[] CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
+      "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+
+  private enum Phase { IDLE, TRANSACTION, LINGER, CLOSED }
+
+  private enum TimerKind { KEEP_ALIVE_IDLE, HEADER, RESPONSE, LINGER }
+
+  /** One armed timer; a TIMEOUT whose data is not the current token is stale. */
+  private record TimerToken(TimerKind kind) {}
+
+  /** A control request from another thread. */
+  private enum Control { DRAIN, CLOSE }
+
+  final HttpProxy proxy;
+  final HttpProxyConfig config;
+  final VConn client;
+  final EventLoop loop;
+  final ReentrantLock lock = new ReentrantLock();
+  final boolean internal;
+  final String pluginTag;
+  final long pluginId;
+  final SocketAddress clientAddress;
+
+  private final Continuation clientCont = new Continuation(this::onClientEvent, lock);
+  private final Continuation originCont = new Continuation(this::onOriginEvent, lock);
+  private final Continuation transformCont = new Continuation(this::onTransformEvent, lock);
+  private final Continuation controlCont = new Continuation(this::onControlEvent, lock);
+  private final long bodyLimit;
+
+  private Phase phase = Phase.IDLE;
+  private IOBuffer clientBuffer;
+  private IOBufferReader clientReader;
+  private ReadVio clientRead;
+  private IOBuffer responseBuffer;
+  private IOBufferReader responseReader;
+  private WriteVio clientWrite;
+  private boolean clientEos;
+  private boolean draining;
+  private HttpTransaction txn;
+  private ScheduledAction timer;
+  private TimerToken timerToken;
+  private long transactions;
+
+  HttpSession(HttpProxy proxy, VConn client) {
+    this.proxy = proxy;
+    this.config = proxy.config();
+    this.client = client;
+    this.loop = client.eventLoop();
+    Optional<VConnPair.Options> identity = VConnPair.optionsOf(client);
+    this.internal = identity.isPresent();
+    this.pluginTag = identity.map(VConnPair.Options::tag).orElse(null);
+    this.pluginId = identity.map(VConnPair.Options::id).orElse(0L);
+    this.clientAddress = identity.isPresent() ? identity.get().clientAddress() : client.remoteAddress();
+    this.bodyLimit = 2L * (128L << config.bufferIndex());
+  }
+
+  // ------------------------------------------------------------------------------------------------ life cycle
+
+  /** Called by the acceptor with the new client VConn: access control, then the first read (all posted). */
+  void start() {
+    lock.lock();
+    try {
+      Optional<String> denial = config.accessControl().denial(clientAddress);
+      if (denial.isPresent()) {
+        proxy.stats.deniedConnections.increment();
+        String reason = "access denied for client " + clientAddress + ": " + denial.get();
+        LOG.debug("{}", reason);
+        phase = Phase.CLOSED;
+        client.abort(Errno.EACCES, new SecurityException(reason));
+        return;
+      }
+      proxy.sessionOpened(this);
+      clientBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+      // A head up to the limit must fit even when it is bigger than one block (DESIGN §3.5 read-ahead).
+      clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L);
+      clientReader = clientBuffer.allocReader();
+      responseBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+      responseReader = responseBuffer.allocReader();
+      clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
+      enterIdle();
+    } catch (RuntimeException e) {
+      fail(e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** From any thread: stop keeping the connection alive (graceful shutdown) or close it now. */
+  void control(boolean closeNow) {
+    ContinuationScheduler.dispatch(loop, controlCont, Event.IMMEDIATE, closeNow ? Control.CLOSE : Control.DRAIN);
+  }
+
+  /** A hook continuation reenabled {@code t} (any thread): continue on the loop, under the lock. */
+  void resume(HttpTransaction t, Event event) {
+    ContinuationScheduler.dispatch(loop, controlCont, event, t);
+  }
+
+  boolean isClosed() {
+    return phase == Phase.CLOSED;
+  }
+
+  // ------------------------------------------------------------------------------------------------ events
+
+  private void onClientEvent(Event event, Object data) {
+    guarded(() -> {
+      if (phase == Phase.CLOSED || !(data instanceof VIO vio) || vio.vconn() != client) {
+        return;
+      }
+      switch (event) {
+        case READ_READY -> clientReadable();
+        case EOS -> {
+          clientEos = true;
+          clientReadable();
+        }
+        case WRITE_READY -> {
+          if (txn != null) {
+            pumpResponse();
+          }
+        }
+        case WRITE_COMPLETE -> {
+          if (txn != null && txn.step == Step.SENDING_LAST) {
+            endTransaction();
+          }
+        }
+        case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> clientStalled();
+        case ERROR -> clientGone("client connection failed: " + describe(client.error()));
+        default -> { }
+      }
+    });
+  }
+
+  private void onOriginEvent(Event event, Object data) {
+    guarded(() -> {
+      HttpTransaction t = txn;
+      if (phase == Phase.CLOSED || t == null || t.originConn == null || !(data instanceof VIO vio)
+          || vio.vconn() != t.originConn.vconn) {
+        return;
+      }
+      switch (event) {
+        case READ_READY -> originReadable(t);
+        case EOS -> {
+          t.originEos = true;
+          originReadable(t);
+        }
+        case WRITE_READY, WRITE_COMPLETE -> pumpRequestBody(t);
+        case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> originFailed(t, true, "origin inactive for "
+            + config.timeouts().inactivity().toMillis() + " ms");
+        case ERROR -> originFailed(t, false, "origin connection failed: " + describe(t.originConn.vconn.error()));
+        default -> { }
+      }
+    });
+  }
+
+  private void onTransformEvent(Event event, Object data) {
+    guarded(() -> {
+      HttpTransaction t = txn;
+      if (phase == Phase.CLOSED || t == null || t.transformPairs == null || !(data instanceof VIO vio)) {
+        return;
+      }
+      switch (event) {
+        case READ_READY, WRITE_READY -> pumpResponse();
+        case EOS -> {
+          t.transformOutEos = true;
+          pumpResponse();
+        }
+        case WRITE_COMPLETE -> {
+          // The whole body went into the first transform: tell it no more is coming.
+          t.transformPairs.get(0).active().shutdown(ShutdownHow.WRITE);
+          pumpResponse();
+        }
+        default -> abortTransaction("response transform failed: " + event + " on " + vio.op());
+      }
+    });
+  }
+
+  private void onControlEvent(Event event, Object data) {
+    guarded(() -> {
+      if (data instanceof HttpTransaction t) {
+        if (t == txn) {
+          hookReenabled(t, event); // also after close: the transaction still has to end
+        }
+        return;
+      }
+      if (phase == Phase.CLOSED) {
+        return;
+      }
+      if (data instanceof TimerToken token) {
+        if (token == timerToken) {
+          timerToken = null;
+          timer = null;
+          timerFired(token.kind());
+        }
+      } else if (data instanceof Control c) {
+        if (c == Control.CLOSE) {
+          close();
+        } else {
+          draining = true;
+          if (phase == Phase.IDLE && clientReader.readAvail() == 0) {
+            close();
+          }
+        }
+      } else if (data instanceof ConnectAttempt attempt) {
+        connectDone(attempt, event);
+      }
+    });
+  }
+
+  /** Runs a handler body; any exception aborts the session instead of escaping to the loop. */
+  private void guarded(Runnable body) {
+    try {
+      body.run();
+    } catch (RuntimeException | AssertionError e) {
+      fail(e);
+    }
+  }
+
+  private void fail(Throwable e) {
+    LOG.error("HTTP session for {} failed; closing it", clientAddress, e);
+    if (txn != null && txn.failure == null) {
+      txn.failure = "internal error: " + e;
+    }
+    try {
+      close();
+    } catch (RuntimeException second) {
+      e.addSuppressed(second);
+      LOG.error("closing the failed session failed too", second);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ client side
+
+  private void clientReadable() {
+    switch (phase) {
+      case IDLE -> readRequestHead();
+      case TRANSACTION -> {
+        HttpTransaction t = txn;
+        if (t.requestSink != null && !t.requestBodyDone) {
+          pumpRequestBody(t); // it notices a body cut short by EOS
+        }
+      }
+      case LINGER -> {
+        clientReader.consume(clientReader.readAvail());
+        if (clientEos) {
+          close();
+        } else {
+          clientRead.reenable();
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private void enterIdle() {
+    phase = Phase.IDLE;
+    client.cancelInactivityTimeout();
+    if (draining && clientReader.readAvail() == 0) {
+      close();
+      return;
+    }
+    arm(clientReader.readAvail() == 0 ? TimerKind.KEEP_ALIVE_IDLE : TimerKind.HEADER);
+    readRequestHead();
+  }
+
+  private void readRequestHead() {
+    HttpHeadParser.Result<HttpRequestHead> result = proxy.parser().parseRequest(clientReader);
+    if (result instanceof HttpHeadParser.Parsed<HttpRequestHead> parsed) {
+      cancelTimer();
+      startTransaction(parsed.head(), parsed.headBytes());
+    } else if (result instanceof HttpHeadParser.Rejected<HttpRequestHead> rejected) {
+      cancelTimer();
+      HttpTransaction t = newTransaction();
+      t.failure = rejected.reason();
+      t.bytesIn = clientReader.readAvail();
+      clientReader.consume(clientReader.readAvail());
+      sendError(t, rejected.status(), rejected.reason());
+    } else if (clientEos) {
+      close(); // the client left, between requests or in the middle of a head: nobody to answer
+    } else {
+      if (clientReader.readAvail() > 0 && timerToken != null && timerToken.kind() == TimerKind.KEEP_ALIVE_IDLE) {
+        arm(TimerKind.HEADER); // the head started: it now has the header timeout to complete
+      }
+      clientRead.reenable();
+    }
+  }
+
+  private HttpTransaction newTransaction() {
+    phase = Phase.TRANSACTION;
+    txn = new HttpTransaction(this, proxy.nextTransactionId(), loop.nanoTime());
+    transactions++;
+    return txn;
+  }
+
+  private void clientStalled() {
+    HttpTransaction t = txn;
+    if (t == null) {
+      close();
+    } else if (t.status == 0 && !t.requestBodyDone) {
+      t.failure = "client sent no request body bytes for " + config.timeouts().inactivity().toMillis() + " ms";
+      sendError(t, 408, t.failure);
+    } else {
+      abortTransaction("client inactive for " + config.timeouts().inactivity().toMillis() + " ms");
+    }
+  }
+
+  private void clientGone(String reason) {
+    clientEos = true;
+    if (txn != null) {
+      abortTransaction(reason);
+    } else {
+      close();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ request
+
+  private void startTransaction(HttpRequestHead head, int headBytes) {
+    HttpTransaction t = newTransaction();
+    t.clientRequest = head;
+    t.bytesIn = headBytes;
+    HttpHeaders h = head.headers();
+    Set<String> connection = h.connectionTokens();
+    t.clientKeepAlive = !draining && (head.version() == HttpVersion.HTTP_1_1
+        ? !connection.contains("close") : connection.contains("keep-alive"));
+    if (h.isChunked()) {
+      t.requestBody = BodyDecoder.chunked(config.limits().maxHeaderBytes(), 400);
+    } else {
+      long length = h.contentLength().orElse(0);
+      t.requestBody = length == 0 ? BodyDecoder.none() : BodyDecoder.fixed(length);
+    }
+    if (t.requestBody.isDone()) {
+      t.requestBodyDone = true;
+    }
+    String expect = h.get("Expect");
+    if (expect != null) {
+      if (!expect.trim().equalsIgnoreCase("100-continue")) {
+        t.failure = "unsupported expectation";
+        sendError(t, 417, t.failure);
+        return;
+      }
+      t.expectContinue = head.version() == HttpVersion.HTTP_1_1 && !t.requestBodyDone;
+    }
+    if (head.method().equals("CONNECT")) {
+      t.failure = "CONNECT tunnels are not supported";
+      sendError(t, 501, t.failure);
+      return;
+    }
+    runHooks(t, HttpHookId.READ_REQUEST_HDR, () -> route(t));
+  }
+
+  private void route(HttpTransaction t) {
+    if (t.interceptServer != null) {
+      startIntercept(t);
+      return;
+    }
+    HttpRequestHead req = t.clientRequest;
+    String target = req.target();
+    String host = null;
+    String path = target;
+    if (target.regionMatches(true, 0, "http://", 0, 7)) {
+      int slash = target.indexOf('/', 7);
+      host = slash < 0 ? target.substring(7) : target.substring(7, slash);
+      path = slash < 0 ? "/" : target.substring(slash);
+    } else if (req.headers().get(HttpHeaders.HOST) != null) {
+      host = req.headers().get(HttpHeaders.HOST);
+    }
+    if (host != null) {
+      host = stripPort(host.trim()).toLowerCase(Locale.ROOT);
+    }
+    for (RemapRule rule : config.remapRules()) {
+      Optional<String> mapped = rule.map(host, path);
+      if (mapped.isPresent()) {
+        t.origin = rule.originAuthority();
+        t.originHost = rule.originHost();
+        t.originPort = rule.originPort();
+        if (config.originConnector() == null) {
+          t.failure = "no origin connector configured";
+          sendError(t, 502, t.failure);
+          return;
+        }
+        HttpHeaders headers = forwardedHeaders(req.headers(), req.version());
+        headers.set(HttpHeaders.HOST, rule.originPort() == 80 ? rule.originHost() : rule.originAuthority());
+        t.serverRequest = new HttpRequestHead(req.method(), mapped.get(), HttpVersion.HTTP_1_1, headers);
+        connectOrigin(t, rule.originHost(), rule.originPort());
+        return;
+      }
+    }
+    t.failure = "no remap rule matches " + (host == null ? "" : host) + path;
+    sendError(t, 404, "no remap rule matches this request");
+  }
+
+  private static String stripPort(String host) {
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      return end < 0 ? host : host.substring(0, end + 1);
+    }
+    int colon = host.indexOf(':');
+    return colon < 0 ? host : host.substring(0, colon);
+  }
+
+  /** Copies the end-to-end fields, adds Via, and re-declares the framing of the body the proxy forwards. */
+  private HttpHeaders forwardedHeaders(HttpHeaders in, HttpVersion version) {
+    HttpHeaders out = endToEnd(in);
+    out.remove("Expect");
+    if (in.isChunked()) {
+      out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
+      out.remove(HttpHeaders.CONTENT_LENGTH);
+    }
+    appendVia(out, version);
+    return out;
+  }
+
+  private HttpHeaders endToEnd(HttpHeaders in) {
+    Set<String> named = in.connectionTokens();
+    HttpHeaders out = new HttpHeaders();
+    for (HttpHeaders.Field f : in) {
+      String lower = f.name().toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(lower) && !named.contains(lower)) {
+        out.add(f.name(), f.value());
+      }
+    }
+    return out;
+  }
+
+  private void appendVia(HttpHeaders headers, HttpVersion version) {
+    String mine = (version == HttpVersion.HTTP_1_0 ? "1.0 " : "1.1 ") + config.viaName();
+    String via = headers.get("Via");
+    headers.set("Via", via == null ? mine : via + ", " + mine);
+  }
+
+  // ------------------------------------------------------------------------------------------------ origin
+
+  /** One outbound connection attempt; its events arrive on the control continuation. */
+  private static final class ConnectAttempt {
+    final HttpTransaction txn;
+    final String key;
+    Object result;
+
+    ConnectAttempt(HttpTransaction txn, String key) {
+      this.txn = txn;
+      this.key = key;
+    }
+  }
+
+  private void connectOrigin(HttpTransaction t, String host, int port) {
+    String key = host + ":" + port;
+    OriginConnection pooled = proxy.originPool().take(key);
+    if (pooled != null) {
+      originReady(t, pooled);
+      return;
+    }
+    if (!proxy.originPool().reserve(key)) {
+      t.failure = "origin " + key + " is at its connection limit";
+      sendError(t, 503, t.failure);
+      return;
+    }
+    t.step = Step.CONNECTING;
+    t.attempts++;
+    ConnectAttempt attempt = new ConnectAttempt(t, key);
+    t.connectAttempt = attempt;
+    // The connector's events carry the VConn or the error; route them through the control continuation so the
+    // attempt they belong to is known.
+    Continuation onConnect = new Continuation((event, data) -> {
+      attempt.result = data;
+      onControlEvent(event, attempt);
+    }, lock);
+    t.connectAction = config.originConnector().connect(onConnect, host, port, config.timeouts().connect());
+  }
+
+  private void connectDone(ConnectAttempt attempt, Event event) {
+    HttpTransaction t = attempt.txn;
+    Object result = attempt.result;
+    if (t != txn || t.connectAttempt != attempt || t.step != Step.CONNECTING) {
+      if (event == Event.NET_CONNECT && result instanceof VConn stale) {
+        stale.close();
+        proxy.originPool().unreserve(attempt.key);
+      }
+      return;
+    }
+    t.connectAttempt = null;
+    t.connectAction = null;
+    if (event == Event.NET_CONNECT && result instanceof VConn vconn) {
+      originReady(t, new OriginConnection(vconn, attempt.key, config.blockPool(), config.bufferIndex(),
+          config.limits().maxHeaderBytes() + 1L, true));
+      return;
+    }
+    proxy.originPool().unreserve(attempt.key);
+    VConnError error = result instanceof VConnError e ? e : null;
+    boolean timedOut = error != null && error.errno() == Errno.ETIMEDOUT;
+    String reason = "connecting to origin " + attempt.key + " failed: " + describe(error);
+    if (canRetry(t)) {
+      retry(t);
+    } else {
+      t.failure = reason;
+      sendError(t, timedOut ? 504 : 502, reason);
+    }
+  }
+
+  private void startIntercept(HttpTransaction t) {
+    t.origin = "intercept";
+    VConnPair.Options options = new VConnPair.Options(pluginTag == null ? "intercept" : pluginTag, t.id,
+        config.bufferIndex(), 0, clientAddress);
+    VConnPair pair = VConnPair.open(loop, options);
+    HttpRequestHead req = t.clientRequest;
+    t.serverRequest = new HttpRequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1,
+        forwardedHeaders(req.headers(), req.version()));
+    OriginConnection conn = new OriginConnection(pair.active(), "intercept", config.blockPool(),
+        config.bufferIndex(), config.limits().maxHeaderBytes() + 1L, false);
+    ContinuationScheduler.dispatch(loop, t.interceptServer, Event.NET_ACCEPT, pair.passive());
+    originReady(t, conn);
+  }
+
+  private void originReady(HttpTransaction t, OriginConnection conn) {
+    t.originConn = conn;
+    t.originEos = false;
+    t.originRead = conn.vconn.read(originCont, Long.MAX_VALUE, conn.readBuffer);
+    conn.vconn.setInactivityTimeout(config.timeouts().inactivity());
+    if (t.requestBuffer != null) {
+      sendRequest(t); // a retry: the request is still whole in its buffer
+    } else {
+      runHooks(t, HttpHookId.SEND_REQUEST_HDR, () -> sendRequest(t));
+    }
+  }
+
+  private void sendRequest(HttpTransaction t) {
+    t.step = Step.WAIT_RESPONSE;
+    if (t.requestBuffer == null) {
+      t.requestBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+      t.requestReader = t.requestBuffer.allocReader();
+      t.requestBuffer.write(t.serverRequest.toBytes());
+      t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
+      if (t.expectContinue && clientReader.readAvail() == 0) {
+        writeToClient(CONTINUE_100);
+      }
+    }
+    t.originWrite = t.originConn.vconn.write(originCont, Long.MAX_VALUE, t.requestReader);
+    if (t.requestBodyDone) {
+      arm(TimerKind.RESPONSE);
+    } else {
+      client.setInactivityTimeout(config.timeouts().inactivity()); // a client that stalls its upload
+    }
+    pumpRequestBody(t);
+    originReadable(t); // an intercept or a fast origin may have answered already
+  }
+
+  private void pumpRequestBody(HttpTransaction t) {
+    if (t.requestSink == null || t.requestBodyDone) {
+      return;
+    }
+    long consumed;
+    try {
+      consumed = t.requestBody.decode(clientReader, t.requestSink);
+    } catch (BadMessageException e) {
+      t.failure = e.getMessage();
+      sendError(t, 400, e.getMessage());
+      return;
+    }
+    t.bytesIn += consumed;
+    if (t.requestBody.isDone()) {
+      t.requestSink.end();
+      t.requestBodyDone = true;
+      client.cancelInactivityTimeout();
+      if (t.step == Step.WAIT_RESPONSE) {
+        arm(TimerKind.RESPONSE);
+      }
+    } else if (clientEos && clientReader.readAvail() == 0) {
+      abortTransaction("client closed the connection in the middle of the request body");
+      return;
+    }
+    if (t.originWrite != null) {
+      t.originWrite.reenable();
+    }
+    clientRead.reenable();
+  }
+
+  private boolean canRetry(HttpTransaction t) {
+    return IDEMPOTENT.contains(t.clientRequest.method()) && t.attempts <= config.maxRetries()
+        && (t.originWrite == null || t.originWrite.ndone() == 0) && t.interceptServer == null;
+  }
+
+  private void retry(HttpTransaction t) {
+    LOG.debug("retrying {} on a new connection (attempt {})", t, t.attempts + 1);
+    if (t.originConn != null) {
+      closeOrigin(t);
+    }
+    connectOrigin(t, t.originHost, t.originPort);
+  }
+
+  private void originFailed(HttpTransaction t, boolean timedOut, String reason) {
+    if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && !timedOut && canRetry(t)) {
+      retry(t);
+      return;
+    }
+    if (t.status == 0) {
+      t.failure = reason;
+      sendError(t, timedOut ? 504 : 502, reason);
+    } else {
+      abortTransaction(reason);
+    }
+  }
+
+  private void closeOrigin(HttpTransaction t) {
+    OriginConnection c = t.originConn;
+    t.originConn = null;
+    t.originRead = null;
+    t.originWrite = null;
+    if (c != null) {
+      if (c.poolable) {
+        proxy.originPool().close(c);
+      } else {
+        c.close();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ response
+
+  private void originReadable(HttpTransaction t) {
+    switch (t.step) {
+      case WAIT_RESPONSE -> readResponseHead(t);
+      case RESPONSE_BODY, SENDING_LAST -> pumpResponse();
+      default -> { } // a hook is running: the bytes wait in the buffer (read-ahead stops at the limit)
+    }
+  }
+
+  private void readResponseHead(HttpTransaction t) {
+    OriginConnection c = t.originConn;
+    while (true) {
+      HttpHeadParser.Result<HttpResponseHead> result = proxy.parser().parseResponse(c.reader);
+      if (result instanceof HttpHeadParser.Rejected<HttpResponseHead> rejected) {
+        originFailed(t, false, "bad response from origin: " + rejected.reason());
+        return;
+      }
+      if (!(result instanceof HttpHeadParser.Parsed<HttpResponseHead> parsed)) {
+        if (t.originEos) {
+          originFailed(t, false, "origin closed the connection before it sent a response");
+        } else {
+          t.originRead.reenable();
+        }
+        return;
+      }
+      HttpResponseHead head = parsed.head();
+      if (head.status() == 101) {
+        originFailed(t, false, "origin switched protocols, which the proxy does not support");
+        return;
+      }
+      if (head.isInformational()) {
+        continue; // 100 Continue and other interim responses: the proxy answered the client's Expect itself
+      }
+      cancelTimer();
+      responseHead(t, head);
+      return;
+    }
+  }
+
+  private void responseHead(HttpTransaction t, HttpResponseHead head) {
+    t.serverResponse = head;
+    HttpHeaders h = head.headers();
+    int s = head.status();
+    boolean bodiless = t.clientRequest.method().equals("HEAD") || s == 204 || s == 304;
+    if (bodiless) {
+      t.responseBody = BodyDecoder.none();
+    } else if (h.isChunked()) {
+      t.responseBody = BodyDecoder.chunked(config.limits().maxHeaderBytes(), 502);
+    } else {
+      long length;
+      try {
+        length = h.contentLength().orElse(-1);
+      } catch (IllegalStateException e) {
+        originFailed(t, false, "bad Content-Length from origin");
+        return;
+      }
+      t.responseBody = length < 0 ? BodyDecoder.untilClose() : BodyDecoder.fixed(length);
+    }
+    t.hasResponseBody = !t.responseBody.isDone();
+    Set<String> connection = h.connectionTokens();
+    t.originKeepAlive = !t.responseBody.isCloseDelimited() && (head.version() == HttpVersion.HTTP_1_1
+        ? !connection.contains("close") : connection.contains("keep-alive"));
+    t.step = Step.READ_RESPONSE_HOOK;
+    runHooks(t, HttpHookId.READ_RESPONSE_HDR, () -> buildClientResponse(t));
+  }
+
+  private void buildClientResponse(HttpTransaction t) {
+    HttpResponseHead server = t.serverResponse;
+    HttpHeaders headers = endToEnd(server.headers());
+    appendVia(headers, server.version());
+    boolean transformed = t.hasResponseBody && !t.transformsSnapshot().isEmpty();
+    boolean client11 = t.clientRequest.version() == HttpVersion.HTTP_1_1;
+    if (server.status() == 204) {
+      headers.remove(HttpHeaders.CONTENT_LENGTH);
+    } else if (t.hasResponseBody && (transformed || server.headers().contentLength().isEmpty())) {
+      // The length is unknown (chunked, close-delimited or transformed): chunk it, or end it with the connection.
+      headers.remove(HttpHeaders.CONTENT_LENGTH);
+      if (client11) {
+        headers.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
+      } else {
+        t.clientKeepAlive = false; // HTTP/1.0 knows no chunking: the end of the body is the end of the connection
+      }
+    }
+    if (draining) {
+      t.clientKeepAlive = false;
+    }
+    if (!t.clientKeepAlive) {
+      headers.set(HttpHeaders.CONNECTION, "close");
+    } else if (!client11) {
+      headers.set(HttpHeaders.CONNECTION, "keep-alive");
+    }
+    t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(), headers);
+    t.step = Step.SEND_RESPONSE_HOOK;
+    runHooks(t, HttpHookId.SEND_RESPONSE_HDR, () -> sendResponseHead(t, transformed));
+  }
+
+  private void sendResponseHead(HttpTransaction t, boolean transformed) {
+    HttpResponseHead head = t.clientResponse;
+    t.status = head.status();
+    writeToClient(head.toBytes());
+    t.step = Step.RESPONSE_BODY;
+    t.clientSink = new BodySink(responseBuffer, responseReader, bodyLimit, head.headers().isChunked());
+    if (!t.hasResponseBody) {
+      finishResponse(t);
+      return;
+    }
+    if (transformed) {
+      startTransforms(t);
+    }
+    client.setInactivityTimeout(config.timeouts().inactivity()); // a client that stops reading the body
+    pumpResponse();
+  }
+
+  private void startTransforms(HttpTransaction t) {
+    List<Continuation> transforms = t.transformsSnapshot();
+    List<VConnPair> pairs = new ArrayList<>();
+    VConnPair.Options options = new VConnPair.Options("transform", t.id, config.bufferIndex(), 0, clientAddress);
+    for (int i = 0; i <= transforms.size(); i++) {
+      pairs.add(VConnPair.open(loop, options));
+    }
+    t.transformPairs = pairs;
+    t.transformInBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+    t.transformInReader = t.transformInBuffer.allocReader();
+    t.transformSink = new BodySink(t.transformInBuffer, t.transformInReader, bodyLimit, false);
+    t.transformInWrite = pairs.get(0).active().write(transformCont, Long.MAX_VALUE, t.transformInReader);
+    t.transformOutBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+    t.transformOutReader = t.transformOutBuffer.allocReader();
+    t.transformOutRead = pairs.get(pairs.size() - 1).passive().read(transformCont, Long.MAX_VALUE,
+        t.transformOutBuffer);
+    for (int i = 0; i < transforms.size(); i++) {
+      Continuation c = transforms.get(i);
+      Transform stage = new Transform(t, c, pairs.get(i).passive(), pairs.get(i + 1).active(), config.blockPool());
+      ContinuationScheduler.dispatch(loop, c, Event.IMMEDIATE, stage);
+    }
+  }
+
+  /** Moves response bytes as far as the buffers on the way allow; called on every event that may unblock it. */
+  private void pumpResponse() {
+    HttpTransaction t = txn;
+    if (t == null || t.step != Step.RESPONSE_BODY || t.responseDone) {
+      return;
+    }
+    OriginConnection c = t.originConn;
+    BodySink firstSink = t.transformPairs == null ? t.clientSink : t.transformSink;
+    boolean sourceDone = t.responseBody.isDone();
+    if (!sourceDone) {
+      try {
+        long consumed = t.responseBody.decode(c.reader, firstSink);
+        if (t.originEos && c.reader.readAvail() == 0 && !t.responseBody.isDone()) {
+          t.responseBody.endOfStream();
+        }
+        sourceDone = t.responseBody.isDone();
+        if (consumed > 0 || !sourceDone) {
+          t.originRead.reenable();
+        }
+      } catch (BadMessageException e) {
+        abortTransaction("bad response body from origin: " + e.getMessage());
+        return;
+      }
+    }
+    if (t.transformPairs == null) {
+      clientWrite.reenable();
+      if (sourceDone) {
+        finishResponse(t);
+      }
+      return;
+    }
+    t.transformInWrite.reenable();
+    if (sourceDone && !t.transformInEnded) {
+      t.transformInEnded = true;
+      t.transformInWrite.setNBytes(t.transformSink.written());
+      t.transformInWrite.reenable();
+    }
+    long n = Math.min(t.transformOutReader.readAvail(), t.clientSink.space());
+    if (n > 0) {
+      t.clientSink.write(t.transformOutReader, n);
+      clientWrite.reenable();
+    }
+    t.transformOutRead.reenable();
+    if (t.transformOutEos && t.transformOutReader.readAvail() == 0) {
+      finishResponse(t);
+    }
+  }
+
+  private void finishResponse(HttpTransaction t) {
+    t.responseDone = true;
+    t.clientSink.end();
+    t.step = Step.SENDING_LAST;
+    flushClient();
+  }
+
+  // ------------------------------------------------------------------------------------------------ client writes
+
+  private void writeToClient(byte[] bytes) {
+    if (clientWrite == null || clientWrite.isComplete() || clientWrite.isRetired()) {
+      clientWrite = client.write(clientCont, Long.MAX_VALUE, responseReader);
+    }
+    responseBuffer.write(bytes);
+    clientWrite.reenable();
+  }
+
+  /** Everything for this transaction is in the response buffer: WRITE_COMPLETE comes once it is all sent. */
+  private void flushClient() {
+    long total = clientWrite.ndone() + responseReader.readAvail();
+    clientWrite.setNBytes(total);
+    clientWrite.reenable();
+  }
+
+  private void sendError(HttpTransaction t, int status, String reason) {
+    if (t.status != 0 || t.errorSent) {
+      abortTransaction(reason);
+      return;
+    }
+    LOG.debug("answering {} to {}: {}", status, clientAddress, reason);
+    t.errorSent = true;
+    t.clientKeepAlive = false;
+    cancelTimer();
+    cancelConnect(t);
+    closeOrigin(t);
+    closeTransforms(t);
+    proxy.stats.errorResponses.increment();
+    String phrase = HttpStatus.reason(status);
+    byte[] body = (status + " " + phrase + "\n").getBytes(StandardCharsets.ISO_8859_1);
+    HttpHeaders headers = new HttpHeaders()
+        .add("Content-Type", "text/plain; charset=utf-8")
+        .add(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length))
+        .add(HttpHeaders.CONNECTION, "close");
+    appendVia(headers, HttpVersion.HTTP_1_1);
+    t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, status, phrase, headers);
+    t.status = status;
+    writeToClient(t.clientResponse.toBytes());
+    boolean head = t.clientRequest != null && t.clientRequest.method().equals("HEAD");
+    if (!head) {
+      responseBuffer.write(body);
+    }
+    t.responseDone = true;
+    t.step = Step.SENDING_LAST;
+    flushClient();
+  }
+
+  // ------------------------------------------------------------------------------------------------ ending
+
+  private void endTransaction() {
+    HttpTransaction t = txn;
+    // The whole response is sent. The origin connection can serve another request only if both messages ended
+    // cleanly on it.
+    if (t.originConn != null) {
+      OriginConnection c = t.originConn;
+      boolean reusable = c.poolable && t.originKeepAlive && t.responseDone && t.requestBodyDone
+          && t.requestReader != null && t.requestReader.readAvail() == 0 && c.reader.readAvail() == 0
+          && !t.originEos && !t.errorSent;
+      if (reusable) {
+        t.originWrite.cancel();
+        t.originRead.cancel();
+        t.originConn = null;
+        proxy.originPool().release(c);
+      } else {
+        closeOrigin(t);
+      }
+    }
+    closeTransforms(t);
+    if (!t.requestBodyDone) {
+      t.clientKeepAlive = false; // the rest of the request body is still in the way of the next request
+    }
+    runTxnCloseHooks(t);
+  }
+
+  /** The transaction cannot finish normally: the client gets no (more) response and the connection closes. */
+  private void abortTransaction(String reason) {
+    HttpTransaction t = txn;
+    if (t == null) {
+      close();
+      return;
+    }
+    if (t.failure == null) {
+      t.failure = reason;
+    }
+    LOG.debug("aborting {} for {}: {}", t, clientAddress, reason);
+    t.clientKeepAlive = false;
+    cancelTimer();
+    cancelConnect(t);
+    closeOrigin(t);
+    closeTransforms(t);
+    releaseClient();
+    runTxnCloseHooks(t);
+  }
+
+  private void runTxnCloseHooks(HttpTransaction t) {
+    t.step = Step.TXN_CLOSE_HOOK;
+    runHooks(t, HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
+  }
+
+  private void transactionEnded(HttpTransaction t) {
+    t.step = Step.DONE;
+    long out = clientWrite == null ? 0 : clientWrite.ndone();
+    if (t.requestBuffer != null) {
+      t.requestBuffer.close();
+      t.requestBuffer = null;
+    }
+    proxy.stats.transactions.increment();
+    if (internal) {
+      proxy.stats.inProcessTransactions.increment();
+    }
+    proxy.stats.bytesIn.add(t.bytesIn);
+    proxy.stats.bytesOut.add(out);
+    HttpRequestHead req = t.clientRequest;
+    long millis = TimeUnit.NANOSECONDS.toMillis(loop.nanoTime() - t.startNanos);
+    AccessLogRecord record = new AccessLogRecord(clientAddress, req == null ? "-" : req.method(),
+        req == null ? "-" : req.target(), t.status, t.bytesIn, out, millis, t.origin, pluginTag, pluginId,
+        internal);
+    try {
+      config.accessLog().log(record);
+    } catch (RuntimeException e) {
+      LOG.warn("access log failed", e);
+    }
+    txn = null;
+    clientWrite = null;
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    if (t.clientKeepAlive && (!clientEos || clientReader.readAvail() > 0)) {
+      enterIdle(); // after a half-close, requests already pipelined are still answered
+    } else {
+      linger();
+    }
+  }
+
+  /** Done with the client: shut down our write side and read until it closes too, so it sees our last bytes. */
+  private void linger() {
+    if (clientEos || client.closeState() != CloseState.OPEN) {
+      close();
+      return;
+    }
+    phase = Phase.LINGER;
+    client.shutdown(ShutdownHow.WRITE);
+    arm(TimerKind.LINGER);
+    clientReadable();
+  }
+
+  /** Stops all client I/O for a failed transaction (the session closes once TXN_CLOSE hooks are done). */
+  private void releaseClient() {
+    phase = Phase.LINGER;
+    clientEos = true;
+    client.abort(Errno.ECONNABORTED, null);
+  }
+
+  private void cancelConnect(HttpTransaction t) {
+    if (t.connectAction != null) {
+      t.connectAction.cancel();
+      t.connectAction = null;
+    }
+    if (t.connectAttempt instanceof ConnectAttempt a) {
+      t.connectAttempt = null;
+      proxy.originPool().unreserve(a.key);
+    }
+  }
+
+  private void closeTransforms(HttpTransaction t) {
+    if (t.transformPairs == null) {
+      return;
+    }
+    List<VConnPair> pairs = t.transformPairs;
+    t.transformPairs = null;
+    pairs.get(0).active().close();
+    pairs.get(pairs.size() - 1).passive().close();
+    t.transformInBuffer.close();
+    t.transformOutBuffer.close();
+  }
+
+  /** Closes the client connection and frees everything this session holds. Idempotent. */
+  void close() {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    phase = Phase.CLOSED;
+    cancelTimer();
+    client.close();
+    HttpTransaction t = txn;
+    if (t != null) {
+      cancelConnect(t);
+      closeOrigin(t);
+      closeTransforms(t);
+      if (t.requestBuffer != null) {
+        t.requestBuffer.close();
+        t.requestBuffer = null;
+      }
+      if (t.step != Step.DONE && t.step != Step.TXN_CLOSE_HOOK && t.stoppedAt.get() == null) {
+        // Nobody else will end it: log it now (a transaction waiting at a hook is logged when resumed).
+        transactionEndedAfterClose(t);
+      }
+    }
+    if (clientBuffer != null) {
+      clientBuffer.close();
+      responseBuffer.close();
+    }
+    proxy.sessionClosed(this);
+  }
+
+  private void transactionEndedAfterClose(HttpTransaction t) {
+    runHooks(t, HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
+  }
+
+  // ------------------------------------------------------------------------------------------------ hooks
+
+  private void runHooks(HttpTransaction t, HttpHookId hook, Runnable then) {
+    t.runningHook = hook;
+    t.hookChain = t.hooksFor(hook);
+    t.hookIndex = 0;
+    t.afterHooks = then;
+    nextHook(t);
+  }
+
+  private void nextHook(HttpTransaction t) {
+    if (t.hookIndex < t.hookChain.size()) {
+      Continuation c = t.hookChain.get(t.hookIndex++);
+      t.stoppedAt.set(t.runningHook);
+      ContinuationScheduler.dispatch(loop, c, t.runningHook.event(), t);
+      return;
+    }
+    Runnable then = t.afterHooks;
+    t.afterHooks = null;
+    t.hookChain = null;
+    then.run();
+  }
+
+  private void hookReenabled(HttpTransaction t, Event event) {
+    if (t.afterHooks == null) {
+      return;
+    }
+    if (phase == Phase.CLOSED && t.runningHook != HttpHookId.TXN_CLOSE) {
+      // The client went away while the hook ran: skip to the transaction's end.
+      t.afterHooks = null;
+      transactionEndedAfterClose(t);
+      return;
+    }
+    if (event == Event.HTTP_ERROR && t.runningHook != HttpHookId.TXN_CLOSE) {
+      t.afterHooks = null;
+      t.failure = "plugin at " + t.runningHook + " answered with an error";
+      sendError(t, t.errorStatus, t.failure);
+      return;
+    }
+    nextHook(t);
+  }
+
+  // ------------------------------------------------------------------------------------------------ timers
+
+  private void arm(TimerKind kind) {
+    cancelTimer();
+    Duration delay = switch (kind) {
+      case KEEP_ALIVE_IDLE -> config.timeouts().keepAliveIdle();
+      case HEADER -> config.timeouts().header();
+      case RESPONSE -> config.timeouts().response();
+      case LINGER -> config.timeouts().linger();
+    };
+    TimerToken token = new TimerToken(kind);
+    timerToken = token;
+    timer = ContinuationScheduler.schedule(loop, controlCont, Event.TIMEOUT, token, delay);
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel();
+      timer = null;
+    }
+    timerToken = null;
+  }
+
+  private void timerFired(TimerKind kind) {
+    switch (kind) {
+      case KEEP_ALIVE_IDLE, LINGER -> close();
+      case HEADER -> {
+        HttpTransaction t = newTransaction();
+        t.bytesIn = clientReader.readAvail();
+        t.failure = "request head not complete within " + config.timeouts().header().toMillis() + " ms";
+        clientReader.consume(clientReader.readAvail());
+        sendError(t, 408, t.failure);
+      }
+      case RESPONSE -> {
+        HttpTransaction t = txn;
+        if (t != null && t.step == Step.WAIT_RESPONSE) {
+          originFailed(t, true, "origin sent no response within " + config.timeouts().response().toMillis()
+              + " ms");
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private static String describe(VConnError error) {
+    if (error == null) {
+      return "unknown error";
+    }
+    return Errno.name(error.errno()) + (error.message() == null ? "" : " (" + error.message() + ")");
+  }
+}

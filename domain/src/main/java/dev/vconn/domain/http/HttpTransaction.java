@@ -1,0 +1,257 @@
+package dev.vconn.domain.http;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.EventHandler;
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.ReadVio;
+import dev.vconn.domain.ScheduledAction;
+import dev.vconn.domain.WriteVio;
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.pair.VConnPair;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The state of one transaction, and the {@link HttpTxn} view plugins get. Everything but the {@link HttpTxn}
+ * methods runs under the session lock; those check that the transaction is stopped at the hook they need.
+ */
+final class HttpTransaction implements HttpTxn {
+
+  /** Where the transaction stands. */
+  enum Step {
+    READ_REQUEST_HOOK, CONNECTING, SEND_REQUEST_HOOK, WAIT_RESPONSE, READ_RESPONSE_HOOK, SEND_RESPONSE_HOOK,
+    RESPONSE_BODY, SENDING_LAST, TXN_CLOSE_HOOK, DONE
+  }
+
+  final HttpSession session;
+  final long id;
+  final long startNanos;
+  Step step = Step.READ_REQUEST_HOOK;
+
+  // The heads as they evolve.
+  volatile HttpRequestHead clientRequest;
+  volatile HttpRequestHead serverRequest;
+  volatile HttpResponseHead serverResponse;
+  volatile HttpResponseHead clientResponse;
+  volatile int status;
+  volatile int errorStatus = 500;
+
+  // Plugin requests.
+  volatile Continuation interceptServer;
+  final List<Continuation> transforms = new ArrayList<>();
+  final Map<HttpHookId, List<Continuation>> txnHooks = new EnumMap<>(HttpHookId.class);
+  /** The hook the transaction is stopped at, or null while it runs (reenable clears it). */
+  final AtomicReference<HttpHookId> stoppedAt = new AtomicReference<>();
+  HttpHookId runningHook;
+  List<Continuation> hookChain;
+  int hookIndex;
+  Runnable afterHooks;
+
+  // Request.
+  boolean clientKeepAlive;
+  boolean expectContinue;
+  BodyDecoder requestBody;
+  boolean requestBodyDone;
+  long bytesIn;
+  String origin = "-";
+  String originHost;
+  int originPort;
+
+  // Origin connection.
+  OriginConnection originConn;
+  ReadVio originRead;
+  WriteVio originWrite;
+  IOBuffer requestBuffer;
+  IOBufferReader requestReader;
+  BodySink requestSink;
+  int attempts;
+  Object connectAttempt;
+  ScheduledAction connectAction;
+  boolean originEos;
+
+  // Response.
+  BodyDecoder responseBody;
+  boolean hasResponseBody;
+  boolean originKeepAlive;
+  BodySink clientSink;
+  boolean responseDone;
+  boolean errorSent;
+  String failure;
+
+  // Transform chain: the proxy writes the body into the first pair and reads the result from the last.
+  List<VConnPair> transformPairs;
+  IOBuffer transformInBuffer;
+  IOBufferReader transformInReader;
+  WriteVio transformInWrite;
+  BodySink transformSink;
+  boolean transformInEnded;
+  IOBuffer transformOutBuffer;
+  IOBufferReader transformOutReader;
+  ReadVio transformOutRead;
+  boolean transformOutEos;
+
+  HttpTransaction(HttpSession session, long id, long startNanos) {
+    this.session = session;
+    this.id = id;
+    this.startNanos = startNanos;
+  }
+
+  BlockPool blockPool() {
+    return session.config.blockPool();
+  }
+
+  List<Continuation> hooksFor(HttpHookId hook) {
+    List<Continuation> all = new ArrayList<>(session.config.hooks().get(hook));
+    synchronized (txnHooks) {
+      all.addAll(txnHooks.getOrDefault(hook, List.of()));
+    }
+    return all;
+  }
+
+  // ------------------------------------------------------------------------------------------------ HttpTxn
+
+  @Override
+  public long id() {
+    return id;
+  }
+
+  @Override
+  public SocketAddress clientAddress() {
+    return session.clientAddress;
+  }
+
+  @Override
+  public boolean isInternal() {
+    return session.internal;
+  }
+
+  @Override
+  public String pluginTag() {
+    return session.pluginTag;
+  }
+
+  @Override
+  public long pluginId() {
+    return session.pluginId;
+  }
+
+  @Override
+  public EventLoop eventLoop() {
+    return session.loop;
+  }
+
+  @Override
+  public ReentrantLock lock() {
+    return session.lock;
+  }
+
+  @Override
+  public HttpRequestHead clientRequest() {
+    return clientRequest;
+  }
+
+  @Override
+  public void setClientRequest(HttpRequestHead head) {
+    requireHook("setClientRequest", HttpHookId.READ_REQUEST_HDR);
+    clientRequest = Objects.requireNonNull(head, "head");
+  }
+
+  @Override
+  public HttpRequestHead serverRequest() {
+    return serverRequest;
+  }
+
+  @Override
+  public HttpResponseHead serverResponse() {
+    return serverResponse;
+  }
+
+  @Override
+  public HttpResponseHead clientResponse() {
+    return clientResponse;
+  }
+
+  @Override
+  public int status() {
+    return status;
+  }
+
+  @Override
+  public void intercept(Continuation server) {
+    requireHook("intercept", HttpHookId.READ_REQUEST_HDR);
+    interceptServer = Objects.requireNonNull(server, "server");
+  }
+
+  @Override
+  public Continuation addResponseTransform(EventHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    requireHook("addResponseTransform", HttpHookId.READ_REQUEST_HDR, HttpHookId.READ_RESPONSE_HDR);
+    Continuation c = new Continuation(handler, session.lock);
+    synchronized (transforms) {
+      transforms.add(c);
+    }
+    return c;
+  }
+
+  @Override
+  public void addHook(HttpHookId id, Continuation continuation) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(continuation, "continuation");
+    synchronized (txnHooks) {
+      txnHooks.computeIfAbsent(id, k -> new ArrayList<>()).add(continuation);
+    }
+  }
+
+  @Override
+  public void setErrorStatus(int status) {
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("error status must be in 400..599, was " + status);
+    }
+    errorStatus = status;
+  }
+
+  @Override
+  public void reenable(Event event) {
+    if (event != Event.HTTP_CONTINUE && event != Event.HTTP_ERROR) {
+      throw new IllegalArgumentException("reenable takes HTTP_CONTINUE or HTTP_ERROR, not " + event);
+    }
+    HttpHookId hook = stoppedAt.getAndSet(null);
+    if (hook == null) {
+      throw new IllegalStateException("reenable on transaction " + id
+          + " that is not stopped at a hook (TSHttpTxnReenable once per hook event)");
+    }
+    session.resume(this, event);
+  }
+
+  private void requireHook(String call, HttpHookId... allowed) {
+    HttpHookId at = stoppedAt.get();
+    for (HttpHookId h : allowed) {
+      if (h == at) {
+        return;
+      }
+    }
+    throw new IllegalStateException(call + " is allowed only while the transaction is stopped at "
+        + List.of(allowed) + ", it is at " + (at == null ? "no hook" : at));
+  }
+
+  List<Continuation> transformsSnapshot() {
+    synchronized (transforms) {
+      return List.copyOf(transforms);
+    }
+  }
+
+  @Override
+  public String toString() {
+    HttpRequestHead r = clientRequest;
+    return "HttpTxn[" + id + (r == null ? "" : " " + r.method() + " " + r.target()) + ", " + step + "]";
+  }
+}

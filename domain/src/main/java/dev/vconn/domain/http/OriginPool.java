@@ -1,0 +1,158 @@
+package dev.vconn.domain.http;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.VIO;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keep-alive connections to origins, per {@code host:port}: at most {@code maxIdle} idle ones each, closed after
+ * the origin idle timeout or as soon as the origin closes them or sends anything while idle. Also counts the open
+ * connections per origin for {@code maxConnectionsPerOrigin}. Thread-safe: sessions on every loop share it.
+ */
+final class OriginPool {
+  private final int maxIdle;
+  private final int maxOpen;
+  private final HttpTimeouts timeouts;
+  private final Map<String, Deque<OriginConnection>> idle = new HashMap<>();
+  private final Map<String, Integer> open = new HashMap<>();
+  private boolean closed;
+  private static final Deque<OriginConnection> EMPTY = new ArrayDeque<>();
+
+  OriginPool(int maxIdle, int maxOpen, HttpTimeouts timeouts) {
+    this.maxIdle = maxIdle;
+    this.maxOpen = maxOpen;
+    this.timeouts = timeouts;
+  }
+
+  /** An idle connection to {@code key}, now owned by the caller, or null. */
+  OriginConnection take(String key) {
+    List<OriginConnection> stale = new ArrayList<>();
+    OriginConnection found = null;
+    synchronized (this) {
+      Deque<OriginConnection> q = idle.get(key);
+      while (q != null && !q.isEmpty()) {
+        OriginConnection c = q.pollLast(); // the most recently used is the least likely to have timed out
+        if (c.vconn.error() == null && !c.vconn.isReadShutdown()) {
+          found = c;
+          break;
+        }
+        stale.add(c);
+      }
+    }
+    stale.forEach(this::closeIdle);
+    return found;
+  }
+
+  /** Reserves a slot for a new connection to {@code key}; false if the origin is at its limit. */
+  synchronized boolean reserve(String key) {
+    int n = open.getOrDefault(key, 0);
+    if (maxOpen > 0 && n >= maxOpen) {
+      return false;
+    }
+    open.put(key, n + 1);
+    return true;
+  }
+
+  /** Gives back a slot reserved for a connection that was never made or was closed. */
+  synchronized void unreserve(String key) {
+    Integer n = open.get(key);
+    if (n != null) {
+      if (n <= 1) {
+        open.remove(key);
+      } else {
+        open.put(key, n - 1);
+      }
+    }
+  }
+
+  /** Closes a connection that counted toward its origin's limit. */
+  void close(OriginConnection c) {
+    c.close();
+    unreserve(c.key);
+  }
+
+  /**
+   * Takes back a healthy connection whose last response was read whole. The caller must hold the lock of the
+   * connection's current VIO continuations and have cancelled its write.
+   */
+  void release(OriginConnection c) {
+    Continuation watcher = c.watcher(this::retire);
+    // Hold the watcher's lock until the connection is in the idle set, so its first event finds it there.
+    watcher.lock().lock();
+    try {
+      boolean keep;
+      synchronized (this) {
+        keep = !closed && idle.getOrDefault(c.key, EMPTY).size() < maxIdle && c.reader.readAvail() == 0;
+      }
+      if (!keep) {
+        close(c);
+        return;
+      }
+      // Watch it while idle: any byte, EOS, error or the idle timeout retires it.
+      c.vconn.read(watcher, Long.MAX_VALUE, c.readBuffer);
+      c.vconn.setInactivityTimeout(timeouts.originIdle());
+      synchronized (this) {
+        idle.computeIfAbsent(c.key, k -> new ArrayDeque<>()).addLast(c);
+      }
+    } finally {
+      watcher.lock().unlock();
+    }
+  }
+
+  /** The watcher of an idle connection got an event (runs under the watcher's lock). */
+  private void retire(OriginConnection c, Object data) {
+    if (data instanceof VIO vio && vio.isRetired()) {
+      return; // a session took it and posted its own read
+    }
+    synchronized (this) {
+      Deque<OriginConnection> q = idle.get(c.key);
+      if (q == null || !q.remove(c)) {
+        return; // taken meanwhile
+      }
+      if (q.isEmpty()) {
+        idle.remove(c.key);
+      }
+    }
+    c.close();
+    unreserve(c.key);
+  }
+
+  /** How many idle connections there are, over all origins. */
+  synchronized int idleCount() {
+    return idle.values().stream().mapToInt(Deque::size).sum();
+  }
+
+  /** Closes every idle connection and refuses new ones. */
+  void close() {
+    List<OriginConnection> all = new ArrayList<>();
+    synchronized (this) {
+      closed = true;
+      idle.values().forEach(all::addAll);
+      idle.clear();
+    }
+    all.forEach(this::closeIdle);
+  }
+
+  /** Closes a connection taken out of the idle set, under its watcher's lock so no pass is reading into it. */
+  private void closeIdle(OriginConnection c) {
+    Continuation w = c.watcher(null);
+    w.lock().lock();
+    try {
+      c.close();
+    } finally {
+      w.lock().unlock();
+    }
+    unreserve(c.key);
+  }
+
+  /** Unused hook for tests: how many connections are open to {@code key}. */
+  synchronized int openCount(String key) {
+    return open.getOrDefault(key, 0);
+  }
+
+}

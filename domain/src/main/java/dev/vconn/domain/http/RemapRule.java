@@ -1,0 +1,120 @@
+package dev.vconn.domain.http;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One remap rule (Traffic Server's {@code map http://from/ http://to/}): requests for {@code host} whose path starts
+ * with {@code pathPrefix} go to the origin {@code originHost:originPort}, with the prefix replaced by
+ * {@code originPathPrefix}. The host {@code *} matches any host. Rules are tried in order; the first match wins.
+ *
+ * @param host the request host to match, lower case, without port; {@code *} for any
+ * @param pathPrefix the path prefix to match, starting with {@code /}
+ * @param originHost the origin's host name or address literal
+ * @param originPort the origin's port, 1..65535
+ * @param originPathPrefix what replaces {@code pathPrefix}, starting with {@code /}
+ */
+public record RemapRule(String host, String pathPrefix, String originHost, int originPort, String originPathPrefix) {
+
+  /**
+   * Checks the components.
+   *
+   * @throws IllegalArgumentException naming the component that is empty or out of range
+   */
+  public RemapRule {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(pathPrefix, "pathPrefix");
+    Objects.requireNonNull(originHost, "originHost");
+    Objects.requireNonNull(originPathPrefix, "originPathPrefix");
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("remap rule host must not be empty (use * for any host)");
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    if (!pathPrefix.startsWith("/")) {
+      throw new IllegalArgumentException("remap rule pathPrefix must start with /, was " + pathPrefix);
+    }
+    if (originHost.isEmpty()) {
+      throw new IllegalArgumentException("remap rule originHost must not be empty");
+    }
+    if (originPort < 1 || originPort > 65535) {
+      throw new IllegalArgumentException("remap rule originPort must be in 1..65535, was " + originPort);
+    }
+    if (!originPathPrefix.startsWith("/")) {
+      throw new IllegalArgumentException("remap rule originPathPrefix must start with /, was " + originPathPrefix);
+    }
+  }
+
+  /**
+   * Parses a rule from two URLs, as in Traffic Server's {@code remap.config}: {@code http://host/prefix} (host
+   * {@code *} for any) and {@code http://origin[:port]/prefix}.
+   *
+   * @param from the request URL prefix
+   * @param to the origin URL prefix
+   * @return the rule
+   * @throws IllegalArgumentException if a URL is not {@code http://host[:port]/path}, naming it
+   */
+  public static RemapRule parse(String from, String to) {
+    String[] f = split(from, "from");
+    String[] t = split(to, "to");
+    int port;
+    try {
+      port = t[1] == null ? 80 : Integer.parseInt(t[1]);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("remap target has a bad port: " + to);
+    }
+    return new RemapRule(f[0], f[2], t[0], port, t[2]);
+  }
+
+  /** Splits {@code http://host[:port]/path} into host, port (or null) and path. */
+  private static String[] split(String url, String what) {
+    Objects.requireNonNull(url, what);
+    String prefix = "http://";
+    if (!url.regionMatches(true, 0, prefix, 0, prefix.length())) {
+      throw new IllegalArgumentException("remap " + what + " must be an http:// URL, was " + url);
+    }
+    String rest = url.substring(prefix.length());
+    int slash = rest.indexOf('/');
+    String authority = slash < 0 ? rest : rest.substring(0, slash);
+    String path = slash < 0 ? "/" : rest.substring(slash);
+    int colon = authority.lastIndexOf(':');
+    String host = colon < 0 ? authority : authority.substring(0, colon);
+    String port = colon < 0 ? null : authority.substring(colon + 1);
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("remap " + what + " has no host: " + url);
+    }
+    return new String[] {host, port, path};
+  }
+
+  /**
+   * Applies this rule to a request.
+   *
+   * @param requestHost the request's host (from an absolute URL or Host), without port, any case; may be null
+   * @param path the request's path and query
+   * @return the origin path and query if the rule matches
+   */
+  public Optional<String> map(String requestHost, String path) {
+    if (!host.equals("*") && (requestHost == null || !host.equalsIgnoreCase(requestHost))) {
+      return Optional.empty();
+    }
+    if (!path.startsWith(pathPrefix)) {
+      return Optional.empty();
+    }
+    String rest = path.substring(pathPrefix.length());
+    if (originPathPrefix.endsWith("/") && rest.startsWith("/")) {
+      rest = rest.substring(1);
+    } else if (!originPathPrefix.endsWith("/") && !rest.isEmpty() && !rest.startsWith("/") && !rest.startsWith("?")) {
+      rest = "/" + rest;
+    }
+    return Optional.of(originPathPrefix + rest);
+  }
+
+  /**
+   * The origin authority, as written in a Host header and the access log.
+   *
+   * @return {@code originHost:originPort}
+   */
+  public String originAuthority() {
+    return originHost + ":" + originPort;
+  }
+}

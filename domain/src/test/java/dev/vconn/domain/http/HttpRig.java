@@ -1,0 +1,247 @@
+package dev.vconn.domain.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ContinuationScheduler;
+import dev.vconn.domain.Errno;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.ReadVio;
+import dev.vconn.domain.ShutdownHow;
+import dev.vconn.domain.VConn;
+import dev.vconn.domain.VConnError;
+import dev.vconn.domain.VIO;
+import dev.vconn.domain.WriteVio;
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.loop.VirtualTimeEventLoop;
+import dev.vconn.domain.pair.VConnPair;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A proxy on the virtual-time loop, reached by in-process clients over pairs, with scripted origins that are also
+ * pairs: whole HTTP scenarios run deterministically, without sockets or sleeping.
+ */
+final class HttpRig implements AutoCloseable {
+  static final SocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
+
+  final BlockPool pool = new BlockPool();
+  final VirtualTimeEventLoop loop = new VirtualTimeEventLoop();
+  final List<AccessLogRecord> log = new CopyOnWriteArrayList<>();
+  final Map<String, TestOrigin> origins = new HashMap<>();
+  final List<String> connectAttempts = new ArrayList<>();
+  final List<VConnPair> pairs = new ArrayList<>();
+  final List<Client> clients = new ArrayList<>();
+  final HttpProxy proxy;
+
+  HttpRig(Consumer<HttpProxyConfig.Builder> customize) {
+    HttpProxyConfig.Builder b = HttpProxyConfig.builder(pool)
+        .accessLog(log::add)
+        .originConnector(this::connect);
+    customize.accept(b);
+    proxy = new HttpProxy(b.build());
+  }
+
+  HttpRig() {
+    this(b -> {});
+  }
+
+  /** Registers an origin at {@code host:port}. */
+  TestOrigin origin(String hostPort, Function<TestOrigin.Request, String> respond) {
+    TestOrigin o = new TestOrigin(this, respond);
+    origins.put(hostPort, o);
+    return o;
+  }
+
+  private dev.vconn.domain.ScheduledAction connect(Continuation c, String host, int port, Duration timeout) {
+    String key = host + ":" + port;
+    connectAttempts.add(key);
+    TestOrigin o = origins.get(key);
+    if (o == null || o.refuse) {
+      return ContinuationScheduler.dispatch(loop, c, Event.NET_CONNECT_FAILED,
+          VConnError.of(Errno.ECONNREFUSED, "connection refused"));
+    }
+    if (o.blackhole) {
+      return ContinuationScheduler.schedule(loop, c, Event.NET_CONNECT_FAILED,
+          VConnError.of(Errno.ETIMEDOUT, "connect timed out"), timeout);
+    }
+    VConnPair pair = VConnPair.open(loop, VConnPair.Options.defaults());
+    pairs.add(pair);
+    o.accept(pair.passive());
+    return ContinuationScheduler.dispatch(loop, c, Event.NET_CONNECT, pair.active());
+  }
+
+  /** A new in-process client connection, like {@code HttpConnector.connect}. */
+  Client client() {
+    return client("plugin", 0, CLIENT);
+  }
+
+  Client client(String tag, long id, SocketAddress address) {
+    VConnPair pair = VConnPair.open(loop, new VConnPair.Options(tag, id, 8, 0, address));
+    pairs.add(pair);
+    proxy.sessionAcceptor().lock().lock();
+    try {
+      proxy.sessionAcceptor().handler().handle(Event.NET_ACCEPT, pair.passive());
+    } finally {
+      proxy.sessionAcceptor().lock().unlock();
+    }
+    Client c = new Client(this, pair.active());
+    clients.add(c);
+    return c;
+  }
+
+  /** Runs what is ready now; no virtual time passes (timeouts do not fire). */
+  void run() {
+    loop.runReady();
+  }
+
+  /** Lets virtual time pass, firing the timers due on the way. */
+  void advance(Duration d) {
+    loop.advance(d);
+  }
+
+  /** Closes everything and checks that no block, session or pair is left behind. */
+  @Override
+  public void close() {
+    proxy.close();
+    loop.runUntilIdle();
+    List.copyOf(clients).forEach(Client::close);
+    origins.values().forEach(TestOrigin::closeAll);
+    run();
+    for (VConnPair p : pairs) {
+      p.active().close();
+    }
+    loop.runUntilIdle();
+    assertEquals(0, proxy.openSessions(), "sessions left open");
+    for (VConnPair p : pairs) {
+      assertEquals(true, p.isFreed(), "pair left open: " + p);
+    }
+    assertEquals(0, pool.outstanding(), "blocks not returned to the pool: " + pool);
+  }
+
+  static String ascii(byte[] b) {
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  /** A client driving the active end: writes what it is given, reads everything into {@link #received()}. */
+  static final class Client {
+    final HttpRig rig;
+    final VConn vconn;
+    final IOBuffer out;
+    final IOBufferReader outReader;
+    final IOBuffer in;
+    final IOBufferReader inReader;
+    final ByteArrayOutputStream received = new ByteArrayOutputStream();
+    final Continuation cont;
+    WriteVio write;
+    ReadVio read;
+    boolean eos;
+    boolean readError;
+    boolean writeError;
+    boolean closed;
+    long readLimit = Long.MAX_VALUE;
+
+    Client(HttpRig rig, VConn vconn) {
+      this.rig = rig;
+      this.vconn = vconn;
+      out = new IOBuffer(rig.pool);
+      outReader = out.allocReader();
+      in = new IOBuffer(rig.pool);
+      inReader = in.allocReader();
+      cont = new Continuation(this::handle);
+      read = vconn.read(cont, Long.MAX_VALUE, in);
+      write = vconn.write(cont, Long.MAX_VALUE, outReader);
+    }
+
+    Client send(String text) {
+      return send(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    Client send(byte[] bytes) {
+      cont.lock().lock();
+      try {
+        out.write(bytes);
+        write.reenable();
+      } finally {
+        cont.lock().unlock();
+      }
+      return this;
+    }
+
+    /** Stops consuming: the proxy must hold back (backpressure). */
+    void pauseReading() {
+      readLimit = received.size();
+    }
+
+    void resumeReading() {
+      cont.lock().lock();
+      try {
+        readLimit = Long.MAX_VALUE;
+        drain();
+        read.reenable();
+      } finally {
+        cont.lock().unlock();
+      }
+    }
+
+    void shutdownWrite() {
+      vconn.shutdown(ShutdownHow.WRITE);
+    }
+
+    private void handle(Event event, Object data) {
+      if (!(data instanceof VIO)) {
+        return;
+      }
+      switch (event) {
+        case READ_READY -> drain();
+        case EOS -> {
+          drain();
+          eos = true;
+        }
+        case ERROR -> {
+          if (data == read) {
+            readError = true;
+          } else {
+            writeError = true;
+          }
+        }
+        default -> { }
+      }
+    }
+
+    private void drain() {
+      long n = Math.min(inReader.readAvail(), Math.max(0, readLimit - received.size()));
+      if (n > 0) {
+        byte[] b = new byte[(int) n];
+        inReader.read(b, 0, b.length);
+        received.write(b, 0, b.length);
+      }
+    }
+
+    String received() {
+      return ascii(received.toByteArray());
+    }
+
+    void close() {
+      if (!closed) {
+        closed = true;
+        vconn.close();
+        rig.run();
+        out.close();
+        in.close();
+      }
+    }
+  }
+}
