@@ -615,7 +615,9 @@ final class HttpSession {
     if (t.originWrite != null) {
       t.originWrite.reenable();
     }
-    clientRead.reenable();
+    if (!clientEos) {
+      clientRead.reenable(); // after EOS the rest is in the buffer; a reenable would only repeat EOS
+    }
   }
 
   private boolean canRetry(HttpTransaction t) {
@@ -811,8 +813,8 @@ final class HttpSession {
           t.responseBody.endOfStream();
         }
         sourceDone = t.responseBody.isDone();
-        if (consumed > 0 || !sourceDone) {
-          t.originRead.reenable();
+        if (!t.originEos && (consumed > 0 || !sourceDone)) {
+          t.originRead.reenable(); // never after EOS: a reenable reports EOS again (DESIGN §3.4) and would spin
         }
       } catch (BadMessageException e) {
         abortTransaction("bad response body from origin: " + e.getMessage());
@@ -837,7 +839,9 @@ final class HttpSession {
       t.clientSink.write(t.transformOutReader, n);
       clientWrite.reenable();
     }
-    t.transformOutRead.reenable();
+    if (!t.transformOutEos) {
+      t.transformOutRead.reenable();
+    }
     if (t.transformOutEos && t.transformOutReader.readAvail() == 0) {
       finishResponse(t);
     }
