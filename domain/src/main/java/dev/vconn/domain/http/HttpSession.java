@@ -191,7 +191,13 @@ final class HttpSession {
         case WRITE_READY, WRITE_COMPLETE -> pumpRequestBody(t);
         case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> originFailed(t, true, "origin inactive for "
             + config.timeouts().inactivity().toMillis() + " ms");
-        case ERROR -> originFailed(t, false, "origin connection failed: " + describe(t.originConn.vconn.error()));
+        case ERROR -> {
+          if (vio == t.originWrite) {
+            originWriteFailed(t);
+          } else if (!t.responseDone) {
+            originFailed(t, false, "origin connection failed: " + describe(t.originConn.vconn.error()));
+          }
+        }
         default -> { }
       }
     });
@@ -558,6 +564,7 @@ final class HttpSession {
   private void originReady(HttpTransaction t, OriginConnection conn) {
     t.originConn = conn;
     t.originEos = false;
+    t.originWriteFailed = false;
     t.originRead = conn.vconn.read(originCont, Long.MAX_VALUE, conn.readBuffer);
     conn.vconn.setInactivityTimeout(config.timeouts().inactivity());
     if (t.requestBuffer != null) {
@@ -643,6 +650,18 @@ final class HttpSession {
       sendError(t, timedOut ? 504 : 502, reason);
     } else {
       abortTransaction(reason);
+    }
+  }
+
+  /**
+   * The origin stopped taking the request (it closed or shut down its read side). That is not the end of the
+   * transaction: an origin may answer early and close (a 413, or an intercept that answers without reading), so
+   * the read side decides, unless nothing was sent yet and the request may be retried.
+   */
+  private void originWriteFailed(HttpTransaction t) {
+    t.originWriteFailed = true;
+    if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && canRetry(t)) {
+      retry(t);
     }
   }
 
@@ -911,7 +930,8 @@ final class HttpSession {
     // cleanly on it.
     if (t.originConn != null) {
       OriginConnection c = t.originConn;
-      boolean reusable = c.poolable && t.originKeepAlive && t.responseDone && t.requestBodyDone
+      boolean reusable = c.poolable && t.originKeepAlive && !t.originWriteFailed && t.responseDone
+          && t.requestBodyDone
           && t.requestReader != null && t.requestReader.readAvail() == 0 && c.reader.readAvail() == 0
           && !t.originEos && !t.errorSent;
       if (reusable) {

@@ -77,6 +77,7 @@ final class HttpTransaction implements HttpTxn {
   Object connectAttempt;
   ScheduledAction connectAction;
   boolean originEos;
+  boolean originWriteFailed;
 
   // Response.
   BodyDecoder responseBody;
