@@ -156,7 +156,13 @@ final class HttpSession {
         case READ_READY -> clientReadable();
         case EOS -> {
           clientEos = true;
-          clientReadable();
+          if (phase == Phase.TRANSACTION && client.error() != null) {
+            // Not a half-close (that carries no error): the client closed or reset the connection, so nobody is
+            // left to answer. Without this a transaction waiting for an origin or a hook would hold it forever.
+            clientGone("client closed the connection: " + describe(client.error()));
+          } else {
+            clientReadable();
+          }
         }
         case WRITE_READY -> {
           if (txn != null) {
@@ -168,7 +174,11 @@ final class HttpSession {
             endTransaction();
           }
         }
-        case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> clientStalled();
+        case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> {
+          if (!heldByHook(txn)) {
+            clientStalled();
+          }
+        }
         case ERROR -> clientGone("client connection failed: " + describe(client.error()));
         default -> { }
       }
@@ -189,11 +199,23 @@ final class HttpSession {
           originReadable(t);
         }
         case WRITE_READY, WRITE_COMPLETE -> pumpRequestBody(t);
-        case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> originFailed(t, true, "origin inactive for "
-            + config.timeouts().inactivity().toMillis() + " ms");
+        case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> {
+          if (heldByHook(t)) {
+            return; // the plugin's time; the clock starts again when the hooks are done
+          }
+          if (!t.requestBodyDone && t.requestReader != null && t.requestReader.readAvail() == 0) {
+            // The origin has taken everything and waits for the rest of the body: the client is the one stalling
+            // (its own timer fires at the same time), so this is a 408, not the origin's 504.
+            clientStalled();
+          } else {
+            originFailed(t, true, "origin inactive for " + config.timeouts().inactivity().toMillis() + " ms");
+          }
+        }
         case ERROR -> {
           if (vio == t.originWrite) {
             originWriteFailed(t);
+          } else if (heldByHook(t)) {
+            return; // reported again when the read is reenabled after the hooks
           } else if (!t.responseDone) {
             originFailed(t, false, "origin connection failed: " + describe(t.originConn.vconn.error()));
           }
@@ -267,6 +289,7 @@ final class HttpSession {
   }
 
   private void fail(Throwable e) {
+    proxy.stats.internalErrors.increment(); // counted so tests (the fuzz oracle) and monitoring can see it
     LOG.error("HTTP session for {} failed; closing it", clientAddress, e);
     if (txn != null && txn.failure == null) {
       txn.failure = "internal error: " + e;
@@ -356,10 +379,19 @@ final class HttpSession {
 
   private void clientGone(String reason) {
     clientEos = true;
-    if (txn != null) {
-      abortTransaction(reason);
-    } else {
+    HttpTransaction t = txn;
+    if (t == null) {
       close();
+    } else if (t.step == Step.TXN_CLOSE_HOOK || t.step == Step.DONE) {
+      return; // already ending (TXN_CLOSE must not run twice); it closes the connection since clientEos is set
+    } else if (t.afterHooks != null) {
+      // A hook holds the transaction: free the connection now; it ends (TXN_CLOSE, log) when the hook reenables.
+      if (t.failure == null) {
+        t.failure = reason;
+      }
+      close();
+    } else {
+      abortTransaction(reason);
     }
   }
 
@@ -553,8 +585,16 @@ final class HttpSession {
         config.bufferIndex(), 0, clientAddress);
     VConnPair pair = VConnPair.open(loop, options);
     HttpRequestHead req = t.clientRequest;
-    t.serverRequest = new HttpRequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1,
-        forwardedHeaders(req.headers(), req.version()));
+    HttpHeaders forwarded = forwardedHeaders(req.headers(), req.version());
+    if (forwarded.get(HttpHeaders.HOST) == null) {
+      // An HTTP/1.0 client may omit Host, but the intercept reads HTTP/1.1, which must carry one (RFC 9112 §3.2):
+      // the authority of an absolute-form target, else empty. Without it a strict server answers 400.
+      String target = req.target();
+      int slash = target.indexOf('/', 7);
+      boolean absolute = target.regionMatches(true, 0, "http://", 0, 7);
+      forwarded.set(HttpHeaders.HOST, !absolute ? "" : slash < 0 ? target.substring(7) : target.substring(7, slash));
+    }
+    t.serverRequest = new HttpRequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1, forwarded);
     OriginConnection conn = new OriginConnection(pair.active(), "intercept", config.blockPool(),
         config.bufferIndex(), config.limits().maxHeaderBytes() + 1L, false);
     ContinuationScheduler.dispatch(loop, t.interceptServer, Event.NET_ACCEPT, pair.passive());
@@ -596,7 +636,9 @@ final class HttpSession {
   }
 
   private void pumpRequestBody(HttpTransaction t) {
-    if (t.requestSink == null || t.requestBodyDone) {
+    // After an error response the rest of the body is not read: decoding a bad body again (on the client's EOS, say)
+    // would answer a second time, which aborts the connection and loses the error response already queued.
+    if (t.requestSink == null || t.requestBodyDone || t.errorSent) {
       return;
     }
     long consumed;
@@ -608,9 +650,11 @@ final class HttpSession {
       return;
     }
     t.bytesIn += consumed;
+    boolean progressed = consumed > 0;
     if (t.requestBody.isDone()) {
       t.requestSink.end();
       t.requestBodyDone = true;
+      progressed = true;
       client.cancelInactivityTimeout();
       if (t.step == Step.WAIT_RESPONSE) {
         arm(TimerKind.RESPONSE);
@@ -619,7 +663,9 @@ final class HttpSession {
       abortTransaction("client closed the connection in the middle of the request body");
       return;
     }
-    if (t.originWrite != null) {
+    // Only after adding bytes: reenabling a write whose buffer is empty gets WRITE_READY at once, which calls back
+    // here, and the two would spin without ever letting the loop idle.
+    if (progressed && t.originWrite != null) {
       t.originWrite.reenable();
     }
     if (!clientEos) {
@@ -825,6 +871,7 @@ final class HttpSession {
     OriginConnection c = t.originConn;
     BodySink firstSink = t.transformPairs == null ? t.clientSink : t.transformSink;
     boolean sourceDone = t.responseBody.isDone();
+    long sinkBefore = firstSink.written();
     if (!sourceDone) {
       try {
         long consumed = t.responseBody.decode(c.reader, firstSink);
@@ -840,14 +887,21 @@ final class HttpSession {
         return;
       }
     }
+    // Write VIOs are reenabled only when bytes were added: this runs on their WRITE_READY, and a reenable with an
+    // empty buffer answers WRITE_READY at once, so an unconditional one spins while the origin is slow.
+    boolean added = firstSink.written() != sinkBefore;
     if (t.transformPairs == null) {
-      clientWrite.reenable();
+      if (added) {
+        clientWrite.reenable();
+      }
       if (sourceDone) {
         finishResponse(t);
       }
       return;
     }
-    t.transformInWrite.reenable();
+    if (added) {
+      t.transformInWrite.reenable();
+    }
     if (sourceDone && !t.transformInEnded) {
       t.transformInEnded = true;
       t.transformInWrite.setNBytes(t.transformSink.written());
@@ -1069,8 +1123,9 @@ final class HttpSession {
         t.requestBuffer.close();
         t.requestBuffer = null;
       }
-      if (t.step != Step.DONE && t.step != Step.TXN_CLOSE_HOOK && t.stoppedAt.get() == null) {
-        // Nobody else will end it: log it now (a transaction waiting at a hook is logged when resumed).
+      if (t.step != Step.DONE && t.step != Step.TXN_CLOSE_HOOK && t.afterHooks == null) {
+        // Nobody else will end it: log it now. A transaction in a hook chain is ended when the hook resumes it;
+        // afterHooks, not stoppedAt, says so: stoppedAt is already clear while a reenable is on its way.
         transactionEndedAfterClose(t);
       }
     }
@@ -1105,7 +1160,33 @@ final class HttpSession {
     Runnable then = t.afterHooks;
     t.afterHooks = null;
     t.hookChain = null;
+    restartClocks(t);
     then.run();
+  }
+
+  /**
+   * Whether a hook chain holds the transaction. Timeouts and read errors then wait: acting on them would answer
+   * (or run TXN_CLOSE) while a plugin still owns the transaction and is yet to reenable it.
+   */
+  private static boolean heldByHook(HttpTransaction t) {
+    return t != null && t.afterHooks != null;
+  }
+
+  /**
+   * A hook chain finished. The time the hooks held the transaction does not count against the peers, and a
+   * timeout that fired meanwhile was ignored (inactivity timers fire once and re-arm only on a transfer), so the
+   * clocks of what is still being timed start again.
+   */
+  private void restartClocks(HttpTransaction t) {
+    if (phase == Phase.CLOSED || t.runningHook == HttpHookId.TXN_CLOSE) {
+      return;
+    }
+    if (t.originConn != null) {
+      t.originConn.vconn.setInactivityTimeout(config.timeouts().inactivity());
+    }
+    if (t.requestSink != null && !t.requestBodyDone) {
+      client.setInactivityTimeout(config.timeouts().inactivity());
+    }
   }
 
   private void hookReenabled(HttpTransaction t, Event event) {

@@ -19,10 +19,12 @@ public final class HttpStats {
    * @param errorResponses responses the proxy generated with a 4xx or 5xx status
    * @param bytesIn bytes read from clients
    * @param bytesOut bytes written to clients
+   * @param internalErrors sessions closed because handling an event threw (a bug: logged as "HTTP session ...
+   *     failed"); 0 in a healthy proxy
    */
   public record Snapshot(long connections, long activeConnections, long inProcessConnections,
       long networkConnections, long deniedConnections, long transactions, long inProcessTransactions,
-      long networkTransactions, long errorResponses, long bytesIn, long bytesOut) {}
+      long networkTransactions, long errorResponses, long bytesIn, long bytesOut, long internalErrors) {}
 
   final LongAdder connections = new LongAdder();
   final LongAdder activeConnections = new LongAdder();
@@ -33,6 +35,7 @@ public final class HttpStats {
   final LongAdder errorResponses = new LongAdder();
   final LongAdder bytesIn = new LongAdder();
   final LongAdder bytesOut = new LongAdder();
+  final LongAdder internalErrors = new LongAdder();
 
   HttpStats() {}
 
@@ -47,6 +50,6 @@ public final class HttpStats {
     long t = transactions.sum();
     long it = inProcessTransactions.sum();
     return new Snapshot(c, activeConnections.sum(), ic, c - ic, deniedConnections.sum(), t, it, t - it,
-        errorResponses.sum(), bytesIn.sum(), bytesOut.sum());
+        errorResponses.sum(), bytesIn.sum(), bytesOut.sum(), internalErrors.sum());
   }
 }

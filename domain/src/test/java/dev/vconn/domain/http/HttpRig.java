@@ -41,6 +41,10 @@ final class HttpRig implements AutoCloseable {
   final VirtualTimeEventLoop loop = new VirtualTimeEventLoop();
   final List<AccessLogRecord> log = new CopyOnWriteArrayList<>();
   final Map<String, TestOrigin> origins = new HashMap<>();
+  /** Hand-written origins (e.g. streaming): each gets the passive end of a new pair and must close it. */
+  final Map<String, Consumer<VConn>> servers = new HashMap<>();
+  /** Run by {@link #close()} before the checks: hand-written origins close what they hold. */
+  final List<Runnable> closers = new ArrayList<>();
   final List<String> connectAttempts = new ArrayList<>();
   final List<VConnPair> pairs = new ArrayList<>();
   final List<Client> clients = new ArrayList<>();
@@ -65,10 +69,27 @@ final class HttpRig implements AutoCloseable {
     return o;
   }
 
+  /** Registers a hand-written origin at {@code host:port}: it gets the passive end of each connection. */
+  void server(String hostPort, Consumer<VConn> accept) {
+    servers.put(hostPort, accept);
+  }
+
   private dev.vconn.domain.ScheduledAction connect(Continuation c, String host, int port, Duration timeout) {
     String key = host + ":" + port;
     connectAttempts.add(key);
+    Consumer<VConn> server = servers.get(key);
+    if (server != null) {
+      VConnPair pair = VConnPair.open(loop, VConnPair.Options.defaults());
+      pairs.add(pair);
+      server.accept(pair.passive());
+      return ContinuationScheduler.dispatch(loop, c, Event.NET_CONNECT, pair.active());
+    }
     TestOrigin o = origins.get(key);
+    if (o != null && o.refuseNext > 0) {
+      o.refuseNext--;
+      return ContinuationScheduler.dispatch(loop, c, Event.NET_CONNECT_FAILED,
+          VConnError.of(Errno.ECONNREFUSED, "connection refused"));
+    }
     if (o == null || o.refuse) {
       return ContinuationScheduler.dispatch(loop, c, Event.NET_CONNECT_FAILED,
           VConnError.of(Errno.ECONNREFUSED, "connection refused"));
@@ -115,10 +136,12 @@ final class HttpRig implements AutoCloseable {
   /** Closes everything and checks that no block, session or pair is left behind. */
   @Override
   public void close() {
+    assertEquals(0, proxy.stats().snapshot().internalErrors(), "a session handler threw (see the log)");
     proxy.close();
     loop.runUntilIdle();
     List.copyOf(clients).forEach(Client::close);
     origins.values().forEach(TestOrigin::closeAll);
+    closers.forEach(Runnable::run);
     run();
     for (VConnPair p : pairs) {
       p.active().close();
@@ -133,6 +156,11 @@ final class HttpRig implements AutoCloseable {
 
   static String ascii(byte[] b) {
     return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  /** Where a tapped client's bytes go. */
+  interface Tap {
+    void bytes(byte[] b, int len);
   }
 
   /** A client driving the active end: writes what it is given, reads everything into {@link #received()}. */
@@ -152,6 +180,12 @@ final class HttpRig implements AutoCloseable {
     boolean writeError;
     boolean closed;
     long readLimit = Long.MAX_VALUE;
+    boolean shutdownWhenSent;
+    /** Bytes consumed from the connection so far. */
+    long consumed;
+    /** When set, received bytes go here instead of into {@link #received} (for bodies too big to keep). */
+    Tap tap;
+    private final byte[] scratch = new byte[64 * 1024];
 
     Client(HttpRig rig, VConn vconn) {
       this.rig = rig;
@@ -182,13 +216,18 @@ final class HttpRig implements AutoCloseable {
 
     /** Stops consuming: the proxy must hold back (backpressure). */
     void pauseReading() {
-      readLimit = received.size();
+      readLimit = consumed;
     }
 
     void resumeReading() {
+      readUpTo(Long.MAX_VALUE);
+    }
+
+    /** Consumes until {@code total} bytes were consumed in all, then stops again. */
+    void readUpTo(long total) {
       cont.lock().lock();
       try {
-        readLimit = Long.MAX_VALUE;
+        readLimit = total;
         drain();
         read.reenable();
       } finally {
@@ -200,12 +239,29 @@ final class HttpRig implements AutoCloseable {
       vconn.shutdown(ShutdownHow.WRITE);
     }
 
+    /** Shuts down the write side as soon as everything sent so far has left (a shutdown drops unsent bytes). */
+    void shutdownWriteAfterSending() {
+      cont.lock().lock();
+      try {
+        shutdownWhenSent = true;
+        write.reenable(); // WRITE_READY comes once the buffer is drained
+      } finally {
+        cont.lock().unlock();
+      }
+    }
+
     private void handle(Event event, Object data) {
       if (!(data instanceof VIO)) {
         return;
       }
       switch (event) {
         case READ_READY -> drain();
+        case WRITE_READY -> {
+          if (shutdownWhenSent && outReader.readAvail() == 0) {
+            shutdownWhenSent = false;
+            vconn.shutdown(ShutdownHow.WRITE);
+          }
+        }
         case EOS -> {
           drain();
           eos = true;
@@ -222,16 +278,36 @@ final class HttpRig implements AutoCloseable {
     }
 
     private void drain() {
-      long n = Math.min(inReader.readAvail(), Math.max(0, readLimit - received.size()));
-      if (n > 0) {
-        byte[] b = new byte[(int) n];
-        inReader.read(b, 0, b.length);
-        received.write(b, 0, b.length);
+      while (true) {
+        long n = Math.min(inReader.readAvail(), Math.max(0, readLimit - consumed));
+        if (n <= 0) {
+          return;
+        }
+        int k = (int) Math.min(n, scratch.length);
+        inReader.read(scratch, 0, k);
+        consumed += k;
+        if (tap != null) {
+          tap.bytes(scratch, k);
+        } else {
+          received.write(scratch, 0, k);
+        }
       }
     }
 
     String received() {
       return ascii(received.toByteArray());
+    }
+
+    /** The responses received so far, parsed; {@code methods} are the requests' methods in order (HEAD matters). */
+    List<Response> responses(String... methods) {
+      return Response.parseAll(received(), methods);
+    }
+
+    /** The one response received, which must be complete. */
+    Response response() {
+      List<Response> all = responses();
+      assertEquals(1, all.size(), () -> "expected one response, got: " + received());
+      return all.get(0);
     }
 
     void close() {

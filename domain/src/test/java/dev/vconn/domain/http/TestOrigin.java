@@ -27,6 +27,13 @@ final class TestOrigin {
   final List<Request> requests = new CopyOnWriteArrayList<>();
   final List<Conn> conns = new ArrayList<>();
   boolean refuse;
+  /** Refuse this many more connection attempts, then accept. */
+  int refuseNext;
+  /** Hold each response until {@link #answerDeferred()}: a slow origin without moving virtual time. */
+  boolean defer;
+  final List<Runnable> deferred = new ArrayList<>();
+  /** Close each connection once a response was written (a close-delimited body, or a body cut short). */
+  boolean closeAfterResponse;
   boolean blackhole;
   /** Close each connection right after reading a request, without answering (a dead keep-alive connection). */
   boolean resetAfterRequest;
@@ -38,6 +45,13 @@ final class TestOrigin {
 
   void accept(VConn vconn) {
     conns.add(new Conn(vconn, conns.size()));
+  }
+
+  /** Writes the responses held back by {@link #defer}, in order. */
+  void answerDeferred() {
+    List<Runnable> due = List.copyOf(deferred);
+    deferred.clear();
+    due.forEach(Runnable::run);
   }
 
   int connections() {
@@ -122,18 +136,41 @@ final class TestOrigin {
         if (response == null) {
           continue; // never answers
         }
-        out.write(response.getBytes(StandardCharsets.ISO_8859_1));
-        if (response.toLowerCase().contains("connection: close")) {
-          closeAfterWrite = true;
-          write = vconn.write(cont, outReader.readAvail(), outReader);
+        if (defer) {
+          deferred.add(() -> {
+            cont.lock().lock();
+            try {
+              if (!closed) {
+                answer(response);
+              }
+            } finally {
+              cont.lock().unlock();
+            }
+          });
+          continue;
+        }
+        if (!answer(response)) {
           return;
         }
-        if (write == null) {
-          write = vconn.write(cont, Long.MAX_VALUE, outReader);
-        }
-        write.reenable();
       }
-      vconn.readVio().reenable();
+      if (!closed) {
+        vconn.readVio().reenable();
+      }
+    }
+
+    /** Writes a response; false if the connection is to close after it (no more requests are read). */
+    private boolean answer(String response) {
+      out.write(response.getBytes(StandardCharsets.ISO_8859_1));
+      if (closeAfterResponse || response.toLowerCase().contains("connection: close")) {
+        closeAfterWrite = true;
+        write = vconn.write(cont, outReader.readAvail(), outReader);
+        return false;
+      }
+      if (write == null) {
+        write = vconn.write(cont, Long.MAX_VALUE, outReader);
+      }
+      write.reenable();
+      return true;
     }
 
     void close() {
