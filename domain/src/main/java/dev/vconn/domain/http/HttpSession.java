@@ -1153,8 +1153,21 @@ final class HttpSession {
   private void nextHook(HttpTransaction t) {
     if (t.hookIndex < t.hookChain.size()) {
       Continuation c = t.hookChain.get(t.hookIndex++);
-      t.stoppedAt.set(t.runningHook);
-      ContinuationScheduler.dispatch(loop, c, t.runningHook.event(), t);
+      HttpHookId hook = t.runningHook;
+      t.stoppedAt.set(hook);
+      // Delivered under the plugin's own lock (the wrapper shares it); a plugin that throws must not take the
+      // event loop down or leave the transaction stuck at its hook: it resumes with an error instead.
+      Continuation guardedHook = new Continuation((event, data) -> {
+        try {
+          c.handler().handle(event, data);
+        } catch (RuntimeException e) {
+          LOG.error("plugin hook {} threw on {}; answering with an error", hook, t, e);
+          if (t.stoppedAt.get() == hook) {
+            t.reenable(Event.HTTP_ERROR);
+          }
+        }
+      }, c.lock());
+      ContinuationScheduler.dispatch(loop, guardedHook, hook.event(), t);
       return;
     }
     Runnable then = t.afterHooks;

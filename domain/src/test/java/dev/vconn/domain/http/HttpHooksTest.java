@@ -358,6 +358,23 @@ class HttpHooksTest {
     }
 
     @Test
+    void a_hook_that_throws_answers_500_instead_of_escaping_to_the_loop() {
+      HttpHooks hooks = HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, new Continuation((event, data) -> {
+        throw new IllegalStateException("plugin bug");
+      })).build();
+      try (HttpRig rig = rig(hooks)) {
+        TestOrigin origin = rig.origin(ORIGIN, req -> OK);
+        HttpRig.Client c = rig.client();
+        c.send(GET);
+        rig.run(); // an exception escaping a task would fail here
+        assertEquals(500, c.response().status());
+        assertTrue(c.eos);
+        assertEquals(0, origin.connections());
+        assertEquals(500, rig.log.get(0).status());
+      }
+    }
+
+    @Test
     void set_error_status_rejects_a_non_error_status() {
       AtomicReference<RuntimeException> thrown = new AtomicReference<>();
       HttpHooks hooks = HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, hook(txn ->
