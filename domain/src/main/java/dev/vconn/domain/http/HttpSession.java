@@ -327,6 +327,7 @@ final class HttpSession {
 
   private void enterIdle() {
     phase = Phase.IDLE;
+    clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L); // room for the next request head
     client.cancelInactivityTimeout();
     if (draining && clientReader.readAvail() == 0) {
       close();
@@ -401,6 +402,7 @@ final class HttpSession {
     HttpTransaction t = newTransaction();
     t.clientRequest = head;
     t.bytesIn = headBytes;
+    clientBuffer.setWaterMark(0); // a body needs only the block-sized read-ahead
     HttpHeaders h = head.headers();
     Set<String> connection = h.connectionTokens();
     t.clientKeepAlive = !draining && (head.version() == HttpVersion.HTTP_1_1
@@ -603,6 +605,7 @@ final class HttpSession {
 
   private void originReady(HttpTransaction t, OriginConnection conn) {
     t.originConn = conn;
+    conn.readBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L); // room for a response head
     t.originEos = false;
     t.originWriteFailed = false;
     t.originRead = conn.vconn.read(originCont, Long.MAX_VALUE, conn.readBuffer);
@@ -767,6 +770,9 @@ final class HttpSession {
 
   private void responseHead(HttpTransaction t, HttpResponseHead head) {
     t.serverResponse = head;
+    // The head is read: the body needs only the block-sized read-ahead, not room for a whole head (saves up to
+    // 32 KiB per slow client).
+    t.originConn.readBuffer.setWaterMark(0);
     HttpHeaders h = head.headers();
     int s = head.status();
     boolean bodiless = t.clientRequest.method().equals("HEAD") || s == 204 || s == 304;
