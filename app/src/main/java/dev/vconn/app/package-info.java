@@ -1,4 +1,6 @@
 /**
- * The vconn-server application: the runnable proxy, its configuration and example plugins (to be built by the vconn-server issue).
+ * vconn-server: the runnable proxy ({@link dev.vconn.app.Main}, {@link dev.vconn.app.VconnServer}), its command
+ * line and config file ({@link dev.vconn.app.ServerCli}); example plugins live in {@code dev.vconn.app.plugins},
+ * the plumbing they share (intercept server, in-process client, body reader) in {@code dev.vconn.app.http}.
  */
 package dev.vconn.app;

@@ -1,0 +1,63 @@
+package dev.vconn.app;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+
+/**
+ * {@code java -jar vconn-server.jar [options]}: parses the options, starts a {@link VconnServer}, prints where it
+ * listens, and on SIGTERM or SIGINT stops it gracefully and exits with status 0.
+ *
+ * <p>Logging is slf4j-simple, configured by {@code simplelogger.properties} in the jar; any of its keys can be
+ * overridden with a system property ({@code -Dorg.slf4j.simpleLogger.defaultLogLevel=debug}).
+ */
+public final class Main {
+  private Main() {}
+
+  /**
+   * Runs the server until SIGTERM or SIGINT.
+   *
+   * @param args the command line; {@code --help} lists the options
+   */
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(System.out, true, Charset.defaultCharset());
+    PrintWriter err = new PrintWriter(System.err, true, Charset.defaultCharset());
+    ServerCli.Outcome outcome = ServerCli.parse(args, out, err);
+    if (outcome instanceof ServerCli.Exit exit) {
+      System.exit(exit.status());
+    }
+    ServerSettings settings = ((ServerCli.Run) outcome).settings();
+    VconnServer server;
+    try {
+      server = VconnServer.start(settings);
+    } catch (IOException | RuntimeException e) {
+      err.println("vconn-server: cannot start on " + settings.listen() + " with transport " + settings.transport()
+          + ": " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    out.println(server.describe());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAndHalt(server), "vconn-server-shutdown"));
+    try {
+      server.awaitStopped();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The shutdown hook: the JVM is already exiting (with 143 for SIGTERM, 130 for SIGINT); after a graceful stop
+   * the server's work is done, so it ends the JVM with 0, as a clean stop should report.
+   */
+  private static void stopAndHalt(VconnServer server) {
+    server.stop();
+    flush(System.out);
+    flush(System.err);
+    Runtime.getRuntime().halt(0);
+  }
+
+  private static void flush(PrintStream s) {
+    s.flush();
+  }
+}

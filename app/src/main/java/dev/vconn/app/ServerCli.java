@@ -1,0 +1,453 @@
+package dev.vconn.app;
+
+import dev.vconn.app.plugins.AdoptedSocketIntercept;
+import dev.vconn.domain.http.AccessControl;
+import dev.vconn.domain.http.HttpLimits;
+import dev.vconn.domain.http.HttpTimeouts;
+import dev.vconn.domain.http.RemapRule;
+import dev.vconn.ports.IpAllowList;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The command line and the config file of {@code vconn-server}, parsed with picocli.
+ *
+ * <p>The config file ({@code --config FILE}) is a Java properties file whose keys are the long option names without
+ * {@code --} ({@code listen = 127.0.0.1:8080}); list options take comma-separated values there. It supplies the
+ * defaults; whatever the command line gives wins, a list option given on the command line replacing the file's
+ * list. Usage errors (an unknown option or key, a bad value, an unreadable file) print a message naming the option
+ * and give exit status 2.
+ */
+public final class ServerCli {
+  /** The exit status of a usage error. */
+  public static final int USAGE = CommandLine.ExitCode.USAGE;
+
+  private ServerCli() {}
+
+  /** What to do after parsing. */
+  public sealed interface Outcome permits Run, Exit {}
+
+  /**
+   * Start the server.
+   *
+   * @param settings the settings
+   */
+  public record Run(ServerSettings settings) implements Outcome {}
+
+  /**
+   * Exit without starting: help or version printed (0) or a usage error (2).
+   *
+   * @param status the exit status
+   */
+  public record Exit(int status) implements Outcome {}
+
+  /**
+   * Parses a command line (and the config file it names).
+   *
+   * @param args the arguments
+   * @param out where help and version go
+   * @param err where usage errors go
+   * @return run with these settings, or exit with this status
+   */
+  public static Outcome parse(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = commandLine(null);
+    Options options;
+    ServerSettings settings;
+    try {
+      cli.parseArgs(args);
+      if (cli.isUsageHelpRequested()) {
+        cli.usage(out);
+        out.flush();
+        return new Exit(0);
+      }
+      if (cli.isVersionHelpRequested()) {
+        cli.printVersionHelp(out);
+        out.flush();
+        return new Exit(0);
+      }
+      options = cli.getCommand();
+      settings = options.toSettings(); // the command line's own values are checked before the file is read
+    } catch (ParameterException e) {
+      return usageError(err, e.getMessage());
+    }
+    if (options.config == null) {
+      return new Run(settings);
+    }
+    Path file = options.config;
+    Properties properties = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(r);
+    } catch (IOException | IllegalArgumentException e) {
+      return usageError(err, "cannot read config file " + file + ": " + e.getMessage());
+    }
+    Set<String> known = configKeys(cli.getCommandSpec());
+    for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+      if (!known.contains(key)) {
+        return usageError(err, "config file " + file + ": unknown key '" + key
+            + "' (keys are the long option names without --, such as 'listen')");
+      }
+    }
+    // Second pass: the file's values become the defaults, so the command line overrides them.
+    CommandLine withFile = commandLine(new CommandLine.PropertiesDefaultProvider(properties));
+    try {
+      withFile.parseArgs(args);
+      return new Run(((Options) withFile.getCommand()).toSettings());
+    } catch (ParameterException e) {
+      return usageError(err, "config file " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** The defaults, as {@code vconn-server} without options has them. */
+  static ServerSettings settings() {
+    CommandLine cli = commandLine(null);
+    cli.parseArgs();
+    return ((Options) cli.getCommand()).toSettings();
+  }
+
+  private static Exit usageError(PrintWriter err, String message) {
+    err.println("vconn-server: " + message);
+    err.println("Try 'vconn-server --help' for the options.");
+    err.flush();
+    return new Exit(USAGE);
+  }
+
+  private static CommandLine commandLine(CommandLine.IDefaultValueProvider defaults) {
+    CommandLine cli = new CommandLine(new Options());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    if (defaults != null) {
+      cli.setDefaultValueProvider(defaults);
+    }
+    return cli;
+  }
+
+  private static Set<String> configKeys(CommandSpec spec) {
+    Set<String> keys = new TreeSet<>();
+    for (OptionSpec o : spec.options()) {
+      if (o.usageHelp() || o.versionHelp() || o.longestName().equals("--config")) {
+        continue;
+      }
+      keys.add(o.longestName().substring(2));
+    }
+    return keys;
+  }
+
+  /**
+   * The help page lists every option in this order. Keep README.md and docs/server.md in step with it (a test
+   * checks that the README's option table names them all).
+   */
+  @Command(name = "vconn-server", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+      versionProvider = Version.class, usageHelpWidth = 110, customSynopsis = "vconn-server [OPTIONS]",
+      description = {
+          "Traffic Server's VConn/VIO model as a runnable HTTP/1.1 proxy: built-in routes (/, /echo, /bytes/{n},",
+          "/_stats), remap rules to origins, and example plugins (fanout, null transform, adopted-socket intercept).",
+          ""},
+      footer = {
+          "",
+          "DURATION is a number with ms, s, m or h (250ms, 10s, 2m), or ISO-8601 (PT10S).",
+          "--config FILE: a properties file with the long option names as keys (listen = 127.0.0.1:9090);",
+          "list options take comma-separated values there. The command line overrides the file.",
+          "Exit status: 0 after a clean stop (SIGTERM/SIGINT drain in-flight requests first), 1 if the server",
+          "could not start, 2 for a usage error."})
+  static final class Options {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Read options from this properties file (keys: long option names without --).")
+    Path config;
+
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "nio",
+        description = "The transport: ${COMPLETION-CANDIDATES}.")
+    TransportName transport;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+        converter = HostPortConverter.class,
+        description = "Where to listen; port 0 picks a free one (printed at startup).")
+    InetSocketAddress listen;
+
+    @Option(names = "--event-loops", paramLabel = "N",
+        description = "Event loop threads (default: one per processor).")
+    Integer eventLoops;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", defaultValue = "10s",
+        converter = DurationConverter.class,
+        description = "On SIGTERM/SIGINT, how long to wait for in-flight transactions before closing them.")
+    Duration shutdownTimeout;
+
+    @Option(names = "--access-log", paramLabel = "true|false", arity = "1", defaultValue = "true",
+        description = "Log one line per transaction (slf4j logger vconn.access, level info). Default: true")
+    boolean accessLog;
+
+    @Option(names = "--remap", paramLabel = "FROM=TO", split = ",", converter = RemapConverter.class,
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "A remap rule, e.g. http://*/api/=http://127.0.0.1:9000/ (host * = any); repeatable, "
+            + "tried in order. Requests no route or plugin claims and no rule matches get 404.")
+    List<RemapRule> remap = new ArrayList<>();
+
+    @Option(names = "--ip-allow", paramLabel = "RULES", converter = IpAllowConverter.class,
+        description = "Access control on the client address, e.g. \"allow 127.0.0.0/8, deny 0.0.0.0/0\"; "
+            + "first match decides, no match denies (default: everyone allowed).")
+    IpAllowList ipAllow;
+
+    @Option(names = "--builtin-routes", paramLabel = "true|false", arity = "1", defaultValue = "true",
+        description = "Serve /, /echo, /bytes/{n} and /_stats. Default: true")
+    boolean builtinRoutes;
+
+    @Option(names = "--fanout", paramLabel = "true|false", arity = "1", defaultValue = "true",
+        description = "Serve /fanout?paths=/a,/b through in-process connections (pitag=fanout). Default: true")
+    boolean fanout;
+
+    @Option(names = "--null-transform", paramLabel = "PREFIX", split = ",",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "Pass responses under this path prefix through the null transform; repeatable.")
+    List<String> nullTransform = new ArrayList<>();
+
+    @Option(names = "--intercept", paramLabel = "PREFIX=HOST:PORT", split = ",",
+        converter = InterceptRouteConverter.class, showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "Splice requests under PREFIX to HOST:PORT over an adopted blocking socket; repeatable.")
+    List<AdoptedSocketIntercept.Route> intercept = new ArrayList<>();
+
+    @Option(names = "--max-request-line", paramLabel = "BYTES",
+        defaultValue = "" + HttpLimits.DEFAULT_MAX_REQUEST_LINE_BYTES,
+        description = "Longest request line (414 beyond).")
+    int maxRequestLine;
+
+    @Option(names = "--max-header-bytes", paramLabel = "BYTES", defaultValue = "" + HttpLimits.DEFAULT_MAX_HEADER_BYTES,
+        description = "Largest request head (431 beyond).")
+    int maxHeaderBytes;
+
+    @Option(names = "--max-header-count", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_HEADER_COUNT,
+        description = "Most header fields (431 beyond).")
+    int maxHeaderCount;
+
+    @Option(names = "--max-connections-per-origin", paramLabel = "N", defaultValue = "0",
+        description = "Open connections per origin, 0 for no limit (503 beyond).")
+    int maxConnectionsPerOrigin;
+
+    @Option(names = "--max-idle-per-origin", paramLabel = "N", defaultValue = "16",
+        description = "Idle keep-alive connections kept per origin.")
+    int maxIdlePerOrigin;
+
+    @Option(names = "--max-retries", paramLabel = "N", defaultValue = "1",
+        description = "Retries of an idempotent request whose origin connection failed before a byte was sent (0..10).")
+    int maxRetries;
+
+    @Option(names = "--header-timeout", paramLabel = "DURATION", defaultValue = "10s",
+        converter = DurationConverter.class, description = "Time to send a whole request head (408 after).")
+    Duration headerTimeout;
+
+    @Option(names = "--keep-alive-timeout", paramLabel = "DURATION", defaultValue = "30s",
+        converter = DurationConverter.class, description = "Idle time between requests before the connection closes.")
+    Duration keepAliveTimeout;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "5s",
+        converter = DurationConverter.class, description = "Time to connect to an origin (504 after).")
+    Duration connectTimeout;
+
+    @Option(names = "--response-timeout", paramLabel = "DURATION", defaultValue = "30s",
+        converter = DurationConverter.class, description = "Time for an origin to start its response (504 after).")
+    Duration responseTimeout;
+
+    @Option(names = "--inactivity-timeout", paramLabel = "DURATION", defaultValue = "30s",
+        converter = DurationConverter.class, description = "Time a body transfer may make no progress.")
+    Duration inactivityTimeout;
+
+    @Option(names = "--origin-idle-timeout", paramLabel = "DURATION", defaultValue = "30s",
+        converter = DurationConverter.class, description = "Time an idle origin connection stays pooled.")
+    Duration originIdleTimeout;
+
+    @Option(names = "--linger-timeout", paramLabel = "DURATION", defaultValue = "2s",
+        converter = DurationConverter.class,
+        description = "Time the proxy keeps reading after an error response, so the client sees it.")
+    Duration lingerTimeout;
+
+    @Option(names = "--via-name", paramLabel = "NAME", defaultValue = "vconn",
+        description = "The pseudonym in the Via fields the proxy adds.")
+    String viaName;
+
+    /** Checks the ranges the converters cannot and builds the settings, naming the option of a bad value. */
+    ServerSettings toSettings() {
+      int loops = eventLoops == null ? Runtime.getRuntime().availableProcessors() : eventLoops;
+      atLeast("--event-loops", loops, 1);
+      positive("--shutdown-timeout", shutdownTimeout);
+      atLeast("--max-connections-per-origin", maxConnectionsPerOrigin, 0);
+      atLeast("--max-idle-per-origin", maxIdlePerOrigin, 0);
+      if (maxRetries < 0 || maxRetries > 10) {
+        throw invalid("--max-retries", "must be in 0..10, was " + maxRetries);
+      }
+      if (!viaName.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+        throw invalid("--via-name", "must be an HTTP token (letters, digits, !#$%&'*+.^_`|~-), was '" + viaName + "'");
+      }
+      for (String p : nullTransform) {
+        if (!p.startsWith("/")) {
+          throw invalid("--null-transform", "a path prefix must start with /, was '" + p + "'");
+        }
+      }
+      atLeast("--max-request-line", maxRequestLine, 1);
+      atLeast("--max-header-bytes", maxHeaderBytes, 1);
+      atLeast("--max-header-count", maxHeaderCount, 1);
+      HttpLimits limits = new HttpLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount);
+      positive("--header-timeout", headerTimeout);
+      positive("--keep-alive-timeout", keepAliveTimeout);
+      positive("--connect-timeout", connectTimeout);
+      positive("--response-timeout", responseTimeout);
+      positive("--inactivity-timeout", inactivityTimeout);
+      positive("--origin-idle-timeout", originIdleTimeout);
+      positive("--linger-timeout", lingerTimeout);
+      HttpTimeouts timeouts = new HttpTimeouts(headerTimeout, keepAliveTimeout, connectTimeout, responseTimeout,
+          inactivityTimeout, originIdleTimeout, lingerTimeout);
+      AccessControl access = ipAllow == null ? AccessControl.allowAll() : ipAllow;
+      return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
+          timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
+          nullTransform, intercept);
+    }
+
+    private void atLeast(String option, int value, int min) {
+      if (value < min) {
+        throw invalid(option, "must be at least " + min + ", was " + value);
+      }
+    }
+
+    private void positive(String option, Duration d) {
+      if (d.isZero() || d.isNegative()) {
+        throw invalid(option, "must be positive, was " + d);
+      }
+    }
+
+    private ParameterException invalid(String option, String why) {
+      return new ParameterException(spec.commandLine(), "Invalid value for option '" + option + "': " + why);
+    }
+  }
+
+  /** The transports a server can run on (the in-memory one has no real sockets). */
+  enum TransportName {
+    nio, netty
+  }
+
+  /** {@code HOST:PORT}, {@code [v6]:PORT}. */
+  static final class HostPortConverter implements ITypeConverter<InetSocketAddress> {
+    @Override
+    public InetSocketAddress convert(String value) {
+      int colon = value.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new TypeConversionException("'" + value + "' is not HOST:PORT");
+      }
+      String host = value.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      int port;
+      try {
+        port = Integer.parseInt(value.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' has no numeric port");
+      }
+      if (port < 0 || port > 65535) {
+        throw new TypeConversionException("port must be in 0..65535, was " + port);
+      }
+      InetSocketAddress address = new InetSocketAddress(host, port);
+      if (address.isUnresolved()) {
+        throw new TypeConversionException("host '" + host + "' does not resolve");
+      }
+      return address;
+    }
+  }
+
+  /** {@code 250ms}, {@code 10s}, {@code 2m}, {@code 1h}, or ISO-8601 {@code PT10S}. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    private static final Pattern SIMPLE = Pattern.compile("(-?\\d+)(ms|s|m|h)");
+
+    @Override
+    public Duration convert(String value) {
+      String v = value.strip().toLowerCase(Locale.ROOT);
+      Matcher m = SIMPLE.matcher(v);
+      try {
+        if (m.matches()) {
+          long n = Long.parseLong(m.group(1));
+          return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+          };
+        }
+        return Duration.parse(value.strip());
+      } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+        throw new TypeConversionException("'" + value + "' is not a duration (250ms, 10s, 2m, 1h or PT10S)");
+      }
+    }
+  }
+
+  /** {@code FROM=TO}, both {@code http://} URLs. */
+  static final class RemapConverter implements ITypeConverter<RemapRule> {
+    @Override
+    public RemapRule convert(String value) {
+      int eq = value.indexOf('=');
+      if (eq < 0) {
+        throw new TypeConversionException("'" + value + "' is not FROM=TO (e.g. http://*/api/=http://127.0.0.1:9000/)");
+      }
+      try {
+        return RemapRule.parse(value.substring(0, eq).strip(), value.substring(eq + 1).strip());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code allow 127.0.0.0/8, deny 0.0.0.0/0}. */
+  static final class IpAllowConverter implements ITypeConverter<IpAllowList> {
+    @Override
+    public IpAllowList convert(String value) {
+      try {
+        return IpAllowList.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code /prefix/=host:port}. */
+  static final class InterceptRouteConverter implements ITypeConverter<AdoptedSocketIntercept.Route> {
+    @Override
+    public AdoptedSocketIntercept.Route convert(String value) {
+      try {
+        return AdoptedSocketIntercept.Route.parse(value.strip());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = ServerCli.class.getPackage().getImplementationVersion();
+      return new String[] {"vconn-server " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

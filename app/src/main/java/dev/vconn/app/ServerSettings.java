@@ -1,0 +1,83 @@
+package dev.vconn.app;
+
+import dev.vconn.app.plugins.AdoptedSocketIntercept;
+import dev.vconn.domain.http.AccessControl;
+import dev.vconn.domain.http.HttpLimits;
+import dev.vconn.domain.http.HttpTimeouts;
+import dev.vconn.domain.http.RemapRule;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything {@link VconnServer} is started with, checked and resolved: what the command line and the config file
+ * said, or the defaults. Made by {@link ServerCli#parse}.
+ *
+ * @param transport the transport's name ({@code nio} or {@code netty})
+ * @param listen where to listen; port 0 picks a free one
+ * @param eventLoops how many event loops the transport runs
+ * @param shutdownTimeout how long a graceful stop waits for transactions in flight
+ * @param accessLog whether transactions are logged (slf4j logger {@code vconn.access})
+ * @param remapRules the remap rules, in order
+ * @param accessControl who may connect
+ * @param limits head limits
+ * @param timeouts the state machine's timeouts
+ * @param maxIdlePerOrigin idle keep-alive origin connections kept per origin
+ * @param maxConnectionsPerOrigin open connections per origin, 0 for no limit
+ * @param maxRetries retries of idempotent requests that failed before any byte was sent
+ * @param viaName the pseudonym in Via fields
+ * @param builtinRoutes whether {@code /}, {@code /echo}, {@code /bytes/{n}} and {@code /_stats} are served
+ * @param fanout whether {@code /fanout} is served
+ * @param nullTransformPrefixes path prefixes whose responses go through the null transform
+ * @param intercepts path prefixes spliced to an origin over an adopted socket
+ */
+public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
+    boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
+    HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
+    boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
+    List<AdoptedSocketIntercept.Route> intercepts) {
+
+  /**
+   * Checks the components and copies the lists.
+   *
+   * @throws NullPointerException if a component is null
+   * @throws IllegalArgumentException if a number is out of range
+   */
+  public ServerSettings {
+    Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+    Objects.requireNonNull(accessControl, "accessControl");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(timeouts, "timeouts");
+    Objects.requireNonNull(viaName, "viaName");
+    remapRules = List.copyOf(remapRules);
+    nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
+    intercepts = List.copyOf(intercepts);
+    if (eventLoops < 1) {
+      throw new IllegalArgumentException("eventLoops must be >= 1, was " + eventLoops);
+    }
+  }
+
+  /**
+   * The embedded default: what {@code vconn-server} with no options runs.
+   *
+   * @return the defaults
+   */
+  public static ServerSettings defaults() {
+    return ServerCli.settings();
+  }
+
+  /**
+   * A copy listening elsewhere.
+   *
+   * @param address the listen address
+   * @return the copy
+   */
+  public ServerSettings withListen(InetSocketAddress address) {
+    return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts);
+  }
+}

@@ -1,0 +1,364 @@
+package dev.vconn.app.plugins;
+
+import dev.vconn.app.http.RequestTargets;
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ContinuationScheduler;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.EventHandler;
+import dev.vconn.domain.ReadVio;
+import dev.vconn.domain.ShutdownHow;
+import dev.vconn.domain.VConn;
+import dev.vconn.domain.VIO;
+import dev.vconn.domain.WriteVio;
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.http.HttpTxn;
+import dev.vconn.ports.AdoptionException;
+import dev.vconn.ports.SocketAdopter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Traffic Server's {@code intercept.cc}: requests under a path prefix are served by intercepting them and splicing
+ * the intercept VConn to an origin reached over a socket the plugin opened itself and then adopted
+ * ({@link SocketAdopter}, {@code TSVConnFdCreate}).
+ *
+ * <p>The connect is a plain <i>blocking</i> {@link SocketChannel} connect, done on a small executor (never on an
+ * event loop); the adopted VConn then comes back to the intercept's loop with
+ * {@link ContinuationScheduler#dispatch}. From there two VIO pairs move the bytes, each direction reading into a
+ * buffer that the other side's write drains: READ_READY reenables the write, WRITE_READY (space freed) reenables the
+ * read, so neither side ever runs more than one buffer ahead of the other. EOS on one side is passed on as a write
+ * shutdown once its bytes are out; an error or timeout closes both.
+ *
+ * <p>The origin sees the request exactly as the proxy forwards it (same target, {@code Via} added).
+ */
+public final class AdoptedSocketIntercept implements Plugin {
+  private static final Logger LOG = LoggerFactory.getLogger(AdoptedSocketIntercept.class);
+
+  /**
+   * One intercepted prefix and its origin.
+   *
+   * @param pathPrefix requests whose path starts with it are intercepted
+   * @param host the origin's host
+   * @param port the origin's port
+   */
+  public record Route(String pathPrefix, String host, int port) {
+
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException naming the bad component
+     */
+    public Route {
+      if (!pathPrefix.startsWith("/")) {
+        throw new IllegalArgumentException("intercept prefix must start with /, was " + pathPrefix);
+      }
+      if (host.isEmpty()) {
+        throw new IllegalArgumentException("intercept origin host must not be empty");
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("intercept origin port must be in 1..65535, was " + port);
+      }
+    }
+
+    /**
+     * Parses {@code /prefix/=host:port}.
+     *
+     * @param text the route
+     * @return the route
+     * @throws IllegalArgumentException if it does not parse, saying why
+     */
+    public static Route parse(String text) {
+      int eq = text.indexOf('=');
+      int colon = text.lastIndexOf(':');
+      if (eq < 0 || colon < eq) {
+        throw new IllegalArgumentException("intercept route must be PREFIX=HOST:PORT, was '" + text + "'");
+      }
+      String host = text.substring(eq + 1, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      int port;
+      try {
+        port = Integer.parseInt(text.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("intercept route has a bad port: '" + text + "'");
+      }
+      return new Route(text.substring(0, eq), host, port);
+    }
+
+    @Override
+    public String toString() {
+      return pathPrefix + "=" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  private final List<Route> routes;
+  private final SocketAdopter adopter;
+  private final BlockPool pool;
+  private final Duration connectTimeout;
+  private final Duration inactivity;
+  private final ExecutorService connects;
+
+  /**
+   * Creates the plugin.
+   *
+   * @param routes the prefixes to intercept, tried in order
+   * @param adopter the transport's socket adopter
+   * @param pool the transport's block pool
+   * @param connectTimeout how long the blocking connect may take (502 after it)
+   * @param inactivity how long a spliced connection may make no progress before both ends are closed
+   */
+  public AdoptedSocketIntercept(List<Route> routes, SocketAdopter adopter, BlockPool pool, Duration connectTimeout,
+      Duration inactivity) {
+    this.routes = List.copyOf(routes);
+    this.adopter = Objects.requireNonNull(adopter, "adopter");
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+    this.inactivity = Objects.requireNonNull(inactivity, "inactivity");
+    AtomicInteger n = new AtomicInteger();
+    // Two threads bound how many blocking connects run at once; more wait their turn in the queue.
+    this.connects = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "vconn-adopt-connect-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public List<String> describe() {
+    return routes.stream()
+        .map(r -> String.format("%-22s spliced to %s:%d over an adopted socket", r.pathPrefix() + "*", r.host(),
+            r.port()))
+        .toList();
+  }
+
+  @Override
+  public Continuation intercept(HttpTxn txn) {
+    String path = RequestTargets.path(txn.clientRequest().target());
+    for (Route r : routes) {
+      if (path.startsWith(r.pathPrefix())) {
+        Splice splice = new Splice(r);
+        splice.self = new Continuation(splice);
+        return splice.self;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void close() {
+    connects.shutdownNow();
+  }
+
+  /** One direction of the splice: a read into a buffer that the other side's write drains. */
+  private static final class Direction {
+    final IOBuffer buffer;
+    final IOBufferReader reader;
+    ReadVio read;
+    WriteVio write;
+    boolean eos;
+    boolean done;
+
+    Direction(BlockPool pool) {
+      buffer = new IOBuffer(pool);
+      reader = buffer.allocReader();
+    }
+
+    /** The source ended: the write completes once what is buffered is out. */
+    void finish() {
+      if (write != null) {
+        write.setNBytes(write.ndone() + reader.readAvail());
+        write.reenable();
+      }
+    }
+  }
+
+  /** One intercepted transaction: the intercept VConn ("client") spliced to the adopted origin VConn. */
+  private final class Splice implements EventHandler {
+    private final Route route;
+    Continuation self;
+    private VConn client;
+    private VConn origin;
+    private Direction up; // client -> origin
+    private Direction down; // origin -> client
+    private boolean closed;
+
+    Splice(Route route) {
+      this.route = route;
+    }
+
+    @Override
+    public void handle(Event event, Object data) {
+      if (closed) {
+        if (event == Event.IMMEDIATE && data instanceof VConn late) {
+          late.close(); // the origin connected after the transaction went away
+        }
+        return;
+      }
+      try {
+        switch (event) {
+          case NET_ACCEPT -> accepted((VConn) data);
+          case IMMEDIATE -> {
+            if (data instanceof VConn adopted) {
+              originReady(adopted);
+            } else {
+              connectFailed((Throwable) data);
+            }
+          }
+          case READ_READY -> readReady((VIO) data);
+          case EOS -> eos((VIO) data);
+          case WRITE_READY -> writeReady((VIO) data);
+          case WRITE_COMPLETE -> writeComplete((VIO) data);
+          default -> {
+            if (data instanceof VIO) {
+              close(); // ERROR, INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.error("adopted-socket intercept failed; closing it", e);
+        close();
+      }
+    }
+
+    private void accepted(VConn vconn) {
+      client = vconn;
+      up = new Direction(pool);
+      down = new Direction(pool);
+      up.read = client.read(self, Long.MAX_VALUE, up.buffer); // the request waits in the buffer meanwhile
+      InetSocketAddress address = new InetSocketAddress(route.host(), route.port());
+      try {
+        connects.execute(() -> connectAndAdopt(address));
+      } catch (RejectedExecutionException e) {
+        connectFailed(e); // the server is stopping
+      }
+    }
+
+    /** On the executor: a blocking connect, then adoption; the result goes back to the client's loop. */
+    private void connectAndAdopt(InetSocketAddress address) {
+      Object result;
+      SocketChannel channel = null;
+      try {
+        channel = SocketChannel.open();
+        channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        result = adopter.adopt(channel); // from here on the VConn owns the socket
+      } catch (IOException | AdoptionException | RuntimeException e) {
+        closeQuietly(channel); // a failed adoption leaves the socket ours to close
+        result = e;
+      }
+      try {
+        ContinuationScheduler.dispatch(client.eventLoop(), self, Event.IMMEDIATE, result);
+      } catch (RuntimeException e) {
+        // The loop is gone (the transport stopped meanwhile): nobody will take the origin connection.
+        if (result instanceof VConn adopted) {
+          adopted.close();
+        }
+        LOG.debug("intercept result dropped: the event loop no longer runs", e);
+      }
+    }
+
+    private void originReady(VConn adopted) {
+      origin = adopted;
+      origin.setInactivityTimeout(inactivity);
+      down.read = origin.read(self, Long.MAX_VALUE, down.buffer);
+      up.write = origin.write(self, Long.MAX_VALUE, up.reader);
+      down.write = client.write(self, Long.MAX_VALUE, down.reader);
+      if (up.eos) {
+        up.finish();
+      }
+    }
+
+    private void connectFailed(Throwable e) {
+      LOG.warn("intercept origin {}:{} unreachable: {}", route.host(), route.port(), e.toString());
+      byte[] body = ("502 Bad Gateway: intercept origin " + route.host() + ":" + route.port()
+          + " unreachable\n").getBytes(StandardCharsets.UTF_8);
+      byte[] head = ("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+          + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+      down.buffer.write(head);
+      down.buffer.write(body);
+      down.eos = true;
+      down.write = client.write(self, down.reader.readAvail(), down.reader);
+    }
+
+    private Direction readSide(VIO vio) {
+      return vio.vconn() == client ? up : down;
+    }
+
+    private Direction writeSide(VIO vio) {
+      return vio.vconn() == client ? down : up;
+    }
+
+    private void readReady(VIO vio) {
+      Direction d = readSide(vio);
+      if (d.write != null) {
+        d.write.reenable(); // new bytes to pass on
+      }
+    }
+
+    private void writeReady(VIO vio) {
+      Direction d = writeSide(vio);
+      if (d.read != null && !d.eos) {
+        d.read.reenable(); // the write took bytes: room to read more
+      }
+    }
+
+    private void eos(VIO vio) {
+      Direction d = readSide(vio);
+      d.eos = true;
+      if (d == up && origin == null) {
+        close(); // the proxy closed the intercept before the origin was reached: nobody to answer
+        return;
+      }
+      d.finish();
+    }
+
+    private void writeComplete(VIO vio) {
+      Direction d = writeSide(vio);
+      d.done = true;
+      VConn sink = d == up ? origin : client;
+      sink.shutdown(ShutdownHow.WRITE); // pass the end of the stream on
+      if (d == down && origin == null) {
+        close(); // the 502 is out
+      } else if (up.done && down.done) {
+        close();
+      }
+    }
+
+    private void close() {
+      closed = true;
+      if (client != null) {
+        client.close();
+      }
+      if (origin != null) {
+        origin.close();
+      }
+      if (up != null) {
+        up.buffer.close();
+        down.buffer.close();
+      }
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing left to do with a socket that fails to close
+      }
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package dev.vconn.app.plugins;
+
+import dev.vconn.app.http.BodySource;
+import dev.vconn.app.http.InterceptHandler;
+import dev.vconn.app.http.InterceptRequest;
+import dev.vconn.app.http.InterceptResponse;
+import dev.vconn.app.http.InterceptServer;
+import dev.vconn.app.http.RequestTargets;
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.http.HttpHeaders;
+import dev.vconn.domain.http.HttpLimits;
+import dev.vconn.domain.http.HttpProxy;
+import dev.vconn.domain.http.HttpStats;
+import dev.vconn.domain.http.HttpTxn;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The routes the server answers itself, each an intercept: {@code /} (the route list), {@code /echo} (the request
+ * as the plugin received it), {@code /bytes/{n}} (n bytes, chunked) and {@code /_stats} (the proxy's counters as
+ * JSON). They need no origin, so a fresh server has something to serve.
+ */
+public final class BuiltinRoutes implements Plugin {
+  /** The largest {@code n} of {@code /bytes/{n}}: 1 GiB. */
+  public static final long MAX_BYTES = 1L << 30;
+  /** The largest request body {@code /echo} takes: 1 MiB (413 beyond). */
+  public static final long MAX_ECHO_BODY = 1L << 20;
+  /** The 64-byte line {@code /bytes/{n}} repeats: 63 visible characters and a line feed. */
+  private static final byte[] LINE =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final BlockPool pool;
+  private final HttpLimits limits;
+  private final String transport;
+  private final Supplier<HttpProxy> proxy;
+  private final Supplier<List<String>> index;
+  private final long startNanos = System.nanoTime();
+
+  /**
+   * Creates the routes.
+   *
+   * @param pool the transport's block pool
+   * @param limits the proxy's head limits
+   * @param transport the transport's name, for {@code /_stats}
+   * @param proxy the proxy whose counters {@code /_stats} shows (resolved at request time: the proxy is built after
+   *     its hooks)
+   * @param index the lines {@code /} lists
+   */
+  public BuiltinRoutes(BlockPool pool, HttpLimits limits, String transport, Supplier<HttpProxy> proxy,
+      Supplier<List<String>> index) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.proxy = Objects.requireNonNull(proxy, "proxy");
+    this.index = Objects.requireNonNull(index, "index");
+  }
+
+  /**
+   * The byte at {@code offset} of every {@code /bytes/{n}} body: 64-byte lines of letters, digits and {@code -},
+   * each ended by a line feed, so the body is readable in a terminal and any slice can be checked.
+   *
+   * @param offset the offset in the body
+   * @return the byte
+   */
+  public static byte patternByte(long offset) {
+    return LINE[(int) (offset & 63)];
+  }
+
+  @Override
+  public List<String> describe() {
+    return List.of(
+        String.format("%-22s %s", "/", "this page"),
+        String.format("%-22s %s", "/echo", "the request as a plugin receives it (method, target, headers, body)"),
+        String.format("%-22s %s", "/bytes/{n}", "n bytes, chunked (n <= " + MAX_BYTES + ")"),
+        String.format("%-22s %s", "/_stats", "the proxy's counters as JSON"));
+  }
+
+  @Override
+  public Continuation intercept(HttpTxn txn) {
+    String path = RequestTargets.path(txn.clientRequest().target());
+    InterceptHandler handler;
+    if (path.equals("/")) {
+      handler = InterceptHandler.sync(r -> indexPage());
+    } else if (path.equals("/echo")) {
+      handler = InterceptHandler.sync(BuiltinRoutes::echo);
+    } else if (path.equals("/bytes") || path.startsWith("/bytes/")) {
+      handler = InterceptHandler.sync(r -> bytes(r.path()));
+    } else if (path.equals("/_stats")) {
+      handler = InterceptHandler.sync(r -> InterceptResponse.json(statsJson()));
+    } else {
+      return null;
+    }
+    return InterceptServer.continuation(handler, pool, limits, MAX_ECHO_BODY);
+  }
+
+  private InterceptResponse indexPage() {
+    StringBuilder b = new StringBuilder("vconn-server (transport ").append(transport).append(")\n\n");
+    for (String line : index.get()) {
+      b.append("  ").append(line).append('\n');
+    }
+    return InterceptResponse.text(200, b.toString());
+  }
+
+  private static InterceptResponse echo(InterceptRequest r) {
+    StringBuilder head = new StringBuilder();
+    head.append(r.head().method()).append(' ').append(r.head().target()).append(' ')
+        .append(r.head().version().text()).append('\n');
+    for (HttpHeaders.Field f : r.head().headers()) {
+      head.append(f.name()).append(": ").append(f.value()).append('\n');
+    }
+    head.append('\n');
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+    out.writeBytes(r.body());
+    return InterceptResponse.of(200, "text/plain; charset=utf-8", out.toByteArray());
+  }
+
+  private static InterceptResponse bytes(String path) {
+    String n = path.length() > "/bytes/".length() ? path.substring("/bytes/".length()) : "";
+    if (n.isEmpty() || !n.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return InterceptResponse.error(400, "/bytes/{n} needs n as a decimal number of bytes");
+    }
+    if (n.length() > 18 || Long.parseLong(n) > MAX_BYTES) {
+      return InterceptResponse.error(400, "/bytes/{n} serves at most " + MAX_BYTES + " bytes");
+    }
+    long total = Long.parseLong(n);
+    return InterceptResponse.streamed(200, "text/plain; charset=us-ascii", new PatternSource(total));
+  }
+
+  /** {@code /bytes/{n}}'s body, generated as it is sent. */
+  private static final class PatternSource implements BodySource {
+    private final long total;
+    private long offset;
+
+    PatternSource(long total) {
+      this.total = total;
+    }
+
+    @Override
+    public int read(byte[] dst) {
+      if (offset == total) {
+        return -1;
+      }
+      int n = (int) Math.min(dst.length, total - offset);
+      for (int i = 0; i < n; i++) {
+        dst[i] = patternByte(offset + i);
+      }
+      offset += n;
+      return n;
+    }
+  }
+
+  private String statsJson() {
+    HttpProxy p = proxy.get();
+    HttpStats.Snapshot s = p.stats().snapshot();
+    long uptime = (System.nanoTime() - startNanos) / 1_000_000;
+    return "{\n"
+        + "  \"transport\": \"" + transport + "\",\n"
+        + "  \"uptimeMillis\": " + uptime + ",\n"
+        + "  \"connections\": " + s.connections() + ",\n"
+        + "  \"activeConnections\": " + s.activeConnections() + ",\n"
+        + "  \"networkConnections\": " + s.networkConnections() + ",\n"
+        + "  \"inProcessConnections\": " + s.inProcessConnections() + ",\n"
+        + "  \"deniedConnections\": " + s.deniedConnections() + ",\n"
+        + "  \"transactions\": " + s.transactions() + ",\n"
+        + "  \"networkTransactions\": " + s.networkTransactions() + ",\n"
+        + "  \"inProcessTransactions\": " + s.inProcessTransactions() + ",\n"
+        + "  \"errorResponses\": " + s.errorResponses() + ",\n"
+        + "  \"bytesIn\": " + s.bytesIn() + ",\n"
+        + "  \"bytesOut\": " + s.bytesOut() + ",\n"
+        + "  \"idleOriginConnections\": " + p.idleOriginConnections() + "\n"
+        + "}\n";
+  }
+}

@@ -1,0 +1,245 @@
+package dev.vconn.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vconn.app.plugins.AdoptedSocketIntercept;
+import dev.vconn.domain.http.HttpLimits;
+import dev.vconn.domain.http.HttpTimeouts;
+import dev.vconn.domain.http.RemapRule;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The command line and config file: help, defaults, every option, errors with exit status 2, file vs flags. */
+class ServerCliTest {
+  @TempDir
+  Path dir;
+
+  /** What one parse printed and decided. */
+  private record Parsed(ServerCli.Outcome outcome, String out, String err) {
+    ServerSettings settings() {
+      return assertInstanceOf(ServerCli.Run.class, outcome, err).settings();
+    }
+
+    int exit() {
+      return assertInstanceOf(ServerCli.Exit.class, outcome, "expected an exit").status();
+    }
+  }
+
+  private static Parsed parse(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    ServerCli.Outcome o = ServerCli.parse(args, new PrintWriter(out), new PrintWriter(err));
+    return new Parsed(o, out.toString(), err.toString());
+  }
+
+  @Test
+  void help_lists_every_option_and_exits_0() {
+    Parsed p = parse("--help");
+    assertEquals(0, p.exit());
+    for (String option : new String[] {"--config", "--transport", "--listen", "--event-loops", "--shutdown-timeout",
+        "--access-log", "--remap", "--ip-allow", "--builtin-routes", "--fanout", "--null-transform", "--intercept",
+        "--max-request-line", "--max-header-bytes", "--max-header-count", "--max-connections-per-origin",
+        "--max-idle-per-origin", "--max-retries", "--header-timeout", "--keep-alive-timeout", "--connect-timeout",
+        "--response-timeout", "--inactivity-timeout", "--origin-idle-timeout", "--linger-timeout", "--via-name",
+        "--help", "--version"}) {
+      assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
+    }
+    assertTrue(p.out().contains("nio, netty"), p.out());
+    assertTrue(p.err().isEmpty(), p.err());
+  }
+
+  @Test
+  void version_exits_0() {
+    Parsed p = parse("--version");
+    assertEquals(0, p.exit());
+    assertTrue(p.out().startsWith("vconn-server "), p.out());
+  }
+
+  @Test
+  void no_options_give_the_embedded_default() {
+    ServerSettings s = parse().settings();
+    assertEquals("nio", s.transport());
+    assertEquals(new InetSocketAddress("127.0.0.1", 8080), s.listen());
+    assertEquals(Runtime.getRuntime().availableProcessors(), s.eventLoops());
+    assertEquals(HttpTimeouts.defaults(), s.timeouts(), "the documented defaults are the state machine's");
+    assertEquals(HttpLimits.defaults(), s.limits());
+    assertEquals(Duration.ofSeconds(10), s.shutdownTimeout());
+    assertTrue(s.builtinRoutes() && s.fanout() && s.accessLog());
+    assertTrue(s.remapRules().isEmpty() && s.intercepts().isEmpty() && s.nullTransformPrefixes().isEmpty());
+    assertEquals("vconn", s.viaName());
+    assertEquals(s, ServerSettings.defaults());
+  }
+
+  @Test
+  void every_option_reaches_the_settings() {
+    ServerSettings s = parse("--transport", "NETTY", "--listen", "[::1]:0", "--event-loops", "3",
+        "--shutdown-timeout", "1500ms", "--access-log=false", "--remap", "http://*/a/=http://127.0.0.1:9000/",
+        "--remap", "http://example.test/=http://10.0.0.1/x/,http://other.test/=http://10.0.0.2:81/",
+        "--ip-allow", "allow 127.0.0.0/8, deny 0.0.0.0/0", "--builtin-routes", "false", "--fanout=false",
+        "--null-transform", "/t/,/u/", "--intercept", "/i/=127.0.0.1:9001", "--max-request-line", "100",
+        "--max-header-bytes", "2000", "--max-header-count", "20", "--max-connections-per-origin", "4",
+        "--max-idle-per-origin", "2", "--max-retries", "0", "--header-timeout", "1s", "--keep-alive-timeout", "2m",
+        "--connect-timeout", "PT3S", "--response-timeout", "4s", "--inactivity-timeout", "5s",
+        "--origin-idle-timeout", "1h", "--linger-timeout", "250ms", "--via-name", "edge-1").settings();
+    assertEquals("netty", s.transport());
+    assertEquals(new InetSocketAddress("::1", 0), s.listen());
+    assertEquals(3, s.eventLoops());
+    assertEquals(Duration.ofMillis(1500), s.shutdownTimeout());
+    assertFalse(s.accessLog() || s.builtinRoutes() || s.fanout());
+    assertEquals(List.of(RemapRule.parse("http://*/a/", "http://127.0.0.1:9000/"),
+        RemapRule.parse("http://example.test/", "http://10.0.0.1/x/"),
+        RemapRule.parse("http://other.test/", "http://10.0.0.2:81/")), s.remapRules());
+    assertTrue(s.accessControl().denial(new InetSocketAddress("127.0.0.1", 1)).isEmpty());
+    assertTrue(s.accessControl().denial(new InetSocketAddress("192.0.2.1", 1)).isPresent());
+    assertEquals(List.of("/t/", "/u/"), s.nullTransformPrefixes());
+    assertEquals(List.of(new AdoptedSocketIntercept.Route("/i/", "127.0.0.1", 9001)), s.intercepts());
+    assertEquals(new HttpLimits(100, 2000, 20), s.limits());
+    assertEquals(4, s.maxConnectionsPerOrigin());
+    assertEquals(2, s.maxIdlePerOrigin());
+    assertEquals(0, s.maxRetries());
+    assertEquals(new HttpTimeouts(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofSeconds(3),
+        Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(250)), s.timeouts());
+    assertEquals("edge-1", s.viaName());
+  }
+
+  @Test
+  void an_unknown_option_exits_2_naming_it() {
+    Parsed p = parse("--listen", "127.0.0.1:0", "--bogus-option", "x");
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("--bogus-option"), p.err());
+    assertTrue(p.err().contains("--help"), "points to --help: " + p.err());
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(delimiter = '|', value = {
+      "--listen|nonsense",
+      "--listen|127.0.0.1:70000",
+      "--listen|127.0.0.1:http",
+      "--transport|inmemory",
+      "--transport|carrier-pigeon",
+      "--event-loops|0",
+      "--event-loops|many",
+      "--shutdown-timeout|soon",
+      "--connect-timeout|-5s",
+      "--header-timeout|0s",
+      "--remap|http://a/",
+      "--remap|ftp://a/=http://b/",
+      "--remap|http://a/=http://b:port/",
+      "--ip-allow|permit everyone",
+      "--intercept|/x/",
+      "--intercept|x=127.0.0.1:80",
+      "--null-transform|nope",
+      "--max-header-bytes|0",
+      "--max-retries|11",
+      "--max-connections-per-origin|-1",
+      "--via-name|has space",
+      "--fanout|maybe"})
+  void a_bad_value_exits_2_naming_the_option(String option, String value) {
+    Parsed p = parse(option, value);
+    assertEquals(2, p.exit(), p.err());
+    assertTrue(p.err().contains(option), "message names " + option + ": " + p.err());
+  }
+
+  @Test
+  void a_config_file_sets_options() throws IOException {
+    Path file = write("""
+        # a vconn-server config
+        transport = netty
+        listen = 127.0.0.1:9090
+        event-loops = 1
+        remap = http://*/api/=http://127.0.0.1:9000/, http://example.test/=http://127.0.0.1:9001/
+        null-transform = /bytes/
+        connect-timeout = 2s
+        fanout = false
+        ip-allow = allow 127.0.0.1, deny 0.0.0.0/0
+        """);
+    ServerSettings s = parse("--config", file.toString()).settings();
+    assertEquals("netty", s.transport());
+    assertEquals(new InetSocketAddress("127.0.0.1", 9090), s.listen());
+    assertEquals(1, s.eventLoops());
+    assertEquals(2, s.remapRules().size());
+    assertEquals(RemapRule.parse("http://example.test/", "http://127.0.0.1:9001/"), s.remapRules().get(1));
+    assertEquals(List.of("/bytes/"), s.nullTransformPrefixes());
+    assertEquals(Duration.ofSeconds(2), s.timeouts().connect());
+    assertFalse(s.fanout());
+    assertTrue(s.accessControl().denial(new InetSocketAddress("127.0.0.2", 1)).isPresent());
+    assertEquals(HttpTimeouts.defaults().header(), s.timeouts().header(), "what the file leaves out keeps its default");
+  }
+
+  @Test
+  void the_command_line_overrides_the_file() throws IOException {
+    Path file = write("""
+        transport = netty
+        listen = 127.0.0.1:9090
+        remap = http://*/a/=http://127.0.0.1:9000/, http://*/b/=http://127.0.0.1:9001/
+        fanout = false
+        """);
+    ServerSettings s = parse("--listen", "127.0.0.1:7070", "--config", file.toString(), "--remap",
+        "http://*/c/=http://127.0.0.1:9002/", "--fanout=true").settings();
+    assertEquals("netty", s.transport(), "from the file");
+    assertEquals(new InetSocketAddress("127.0.0.1", 7070), s.listen());
+    assertEquals(List.of(RemapRule.parse("http://*/c/", "http://127.0.0.1:9002/")), s.remapRules(),
+        "a list on the command line replaces the file's");
+    assertTrue(s.fanout());
+  }
+
+  @Test
+  void an_unknown_key_in_the_file_exits_2_naming_it() throws IOException {
+    Path file = write("listen = 127.0.0.1:9090\nlisten-port = 80\n");
+    Parsed p = parse("--config", file.toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("listen-port") && p.err().contains(file.toString()), p.err());
+  }
+
+  @Test
+  void a_bad_value_in_the_file_exits_2_naming_the_option_and_the_file() throws IOException {
+    Path file = write("connect-timeout = whenever\n");
+    Parsed p = parse("--config", file.toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("--connect-timeout") && p.err().contains(file.toString()), p.err());
+    Path range = write("event-loops = 0\n");
+    Parsed q = parse("--config", range.toString());
+    assertEquals(2, q.exit());
+    assertTrue(q.err().contains("--event-loops") && q.err().contains(range.toString()), q.err());
+  }
+
+  @Test
+  void a_missing_config_file_exits_2() {
+    Parsed p = parse("--config", dir.resolve("nope.properties").toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("nope.properties"), p.err());
+  }
+
+  /** The README's option table must name every option --help lists, so the two cannot drift apart. */
+  @Test
+  void the_readme_documents_every_option() throws IOException {
+    String help = parse("--help").out();
+    String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+    Matcher m = Pattern.compile("(--[a-z][a-z-]+)").matcher(help);
+    while (m.find()) {
+      assertTrue(readme.contains("`" + m.group(1)), "README.md does not document " + m.group(1));
+    }
+  }
+
+  private Path write(String text) throws IOException {
+    Path file = Files.createTempFile(dir, "vconn", ".properties");
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+    return file;
+  }
+}

@@ -1,0 +1,291 @@
+package dev.vconn.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vconn.app.plugins.BuiltinRoutes;
+import dev.vconn.app.support.TestOrigin;
+import dev.vconn.app.support.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * vconn-server end to end on one transport (a subclass per transport): a real server on an ephemeral loopback port,
+ * driven by the JDK {@link HttpClient} over HTTP/1.1 and by raw sockets. Every test ends with a graceful stop and a
+ * check that every IOBuffer block went back to the pool.
+ */
+abstract class ServerEndToEndTest {
+  private static final long SIXTEEN_MIB = 16L * 1024 * 1024;
+
+  private TestServer server;
+
+  /** The transport under test: {@code nio} or {@code netty}. */
+  abstract String transport();
+
+  @BeforeEach
+  void startDefaultServer() throws Exception {
+    server = TestServer.start(transport());
+  }
+
+  @AfterEach
+  void stopServer() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private TestServer restartWith(String... options) throws Exception {
+    server.close();
+    server = null;
+    server = TestServer.start(transport(), options);
+    return server;
+  }
+
+  @Test
+  void the_index_page_lists_the_routes() throws Exception {
+    HttpResponse<String> r = server.get("/");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+    for (String route : new String[] {"/echo", "/bytes/{n}", "/_stats", "/fanout"}) {
+      assertTrue(r.body().contains(route), route + " missing from:\n" + r.body());
+    }
+    assertTrue(r.body().contains("transport " + transport()), r.body());
+  }
+
+  @Test
+  void echo_returns_method_target_headers_and_body() throws Exception {
+    HttpResponse<String> r = server.client.send(server.request("/echo?x=1&y=two")
+        .header("X-Test", "hello there")
+        .POST(HttpRequest.BodyPublishers.ofString("the body\nline 2"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    String body = r.body();
+    assertTrue(body.startsWith("POST /echo?x=1&y=two HTTP/1.1\n"), body);
+    assertTrue(body.contains("\nX-Test: hello there\n"), body);
+    assertTrue(body.contains("\nContent-Length: 15\n"), body);
+    assertTrue(body.contains("\nVia: 1.1 vconn\n"), body);
+    assertTrue(body.endsWith("\n\nthe body\nline 2"), body);
+  }
+
+  @Test
+  void echo_decodes_a_chunked_request_body() throws Exception {
+    byte[] payload = new byte[100_000];
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) ('a' + i % 26);
+    }
+    // A publisher of unknown length makes the JDK client send the body chunked.
+    HttpResponse<byte[]> r = server.client.send(server.request("/echo")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(payload)))
+        .build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode());
+    String text = new String(r.body(), StandardCharsets.ISO_8859_1);
+    assertTrue(text.contains("\nTransfer-Encoding: chunked\n"), text.substring(0, 300));
+    int start = text.indexOf("\n\n") + 2;
+    assertEquals(payload.length, r.body().length - start);
+    assertArrayEquals(payload, java.util.Arrays.copyOfRange(r.body(), start, r.body().length));
+  }
+
+  @Test
+  void bytes_serves_n_bytes_chunked() throws Exception {
+    HttpResponse<byte[]> r = server.client.send(server.request("/bytes/1000").build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode());
+    assertEquals("chunked", r.headers().firstValue("transfer-encoding").orElse("(none)"));
+    assertFalse(r.headers().firstValue("content-length").isPresent());
+    assertEquals(1000, r.body().length);
+    for (int i = 0; i < r.body().length; i++) {
+      assertEquals(BuiltinRoutes.patternByte(i), r.body()[i], "byte " + i);
+    }
+    assertEquals(0, server.get("/bytes/0").body().length());
+  }
+
+  @Test
+  void bytes_rejects_a_bad_or_too_large_n_with_400() throws Exception {
+    for (String n : new String[] {"abc", "-1", "", "12x", "1073741825", "99999999999999999999999"}) {
+      HttpResponse<String> r = server.get("/bytes/" + n);
+      assertEquals(400, r.statusCode(), "n=" + n + ": " + r.body());
+      assertTrue(r.body().startsWith("400 Bad Request: /bytes/{n}"), r.body());
+    }
+    assertEquals(400, server.get("/bytes").statusCode());
+  }
+
+  @Test
+  void stats_reports_the_counters_as_json() throws Exception {
+    server.get("/");
+    HttpResponse<String> r = server.get("/_stats");
+    assertEquals(200, r.statusCode());
+    assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+    assertTrue(r.body().contains("\"transport\": \"" + transport() + "\""), r.body());
+    Map<String, Long> stats = server.stats(server.client);
+    for (String key : new String[] {"connections", "activeConnections", "networkConnections",
+        "inProcessConnections", "transactions", "networkTransactions", "inProcessTransactions", "bytesIn",
+        "bytesOut", "errorResponses"}) {
+      assertTrue(stats.containsKey(key), key + " missing: " + r.body());
+    }
+    assertTrue(stats.get("transactions") >= 2, r.body()); // "/" and the first /_stats have ended
+    assertTrue(stats.get("bytesOut") > 0, r.body());
+    assertEquals(0, stats.get("inProcessConnections"));
+  }
+
+  @Test
+  void keep_alive_serves_several_requests_on_one_connection() throws Exception {
+    HttpClient client = TestServer.newClient();
+    Map<String, Long> before = server.stats(client); // opens the one connection this client will use
+    for (String path : new String[] {"/", "/echo", "/bytes/10", "/bytes/100000", "/fanout?paths=/bytes/3"}) {
+      assertEquals(200, server.get(client, path).statusCode(), path);
+    }
+    Map<String, Long> after = server.stats(client);
+    assertEquals(before.get("networkConnections"), after.get("networkConnections"),
+        "every request went over the first connection");
+    // Six network transactions ended since (five, and the first /_stats); the fan-out added one in-process.
+    assertEquals(before.get("networkTransactions") + 6, after.get("networkTransactions"));
+    assertEquals(before.get("inProcessConnections") + 1, after.get("inProcessConnections"));
+  }
+
+  @Test
+  void a_16_mib_chunked_body_arrives_whole_and_in_order() throws Exception {
+    HttpResponse<InputStream> r = server.client.send(server.request("/bytes/" + SIXTEEN_MIB).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, r.statusCode());
+    assertEquals("chunked", r.headers().firstValue("transfer-encoding").orElse("(none)"));
+    long offset = 0;
+    byte[] chunk = new byte[64 * 1024];
+    try (InputStream in = r.body()) {
+      int n;
+      while ((n = in.read(chunk)) > 0) {
+        for (int i = 0; i < n; i++) {
+          if (chunk[i] != BuiltinRoutes.patternByte(offset + i)) {
+            throw new AssertionError("byte " + (offset + i) + " is " + chunk[i]);
+          }
+        }
+        offset += n;
+      }
+    }
+    assertEquals(SIXTEEN_MIB, offset);
+  }
+
+  @Test
+  void remap_forwards_to_an_origin_and_back() throws Exception {
+    try (TestOrigin origin = new TestOrigin(TestOrigin.describing())) {
+      TestServer s = restartWith("--remap", "http://*/api/=http://" + origin.authority() + "/backend/");
+      HttpResponse<String> r = s.get("/api/items?id=7");
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("origin saw GET /backend/items?id=7 with 0 body bytes", r.body());
+      assertEquals("test", r.headers().firstValue("x-origin").orElse(""));
+      assertTrue(r.headers().firstValue("via").orElse("").contains("vconn"));
+      assertEquals("1.1 vconn", origin.requests.get(0).via());
+
+      byte[] upload = new byte[3 * 1024 * 1024 + 17];
+      HttpResponse<String> post = s.client.send(s.request("/api/upload")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals("origin saw POST /backend/upload with " + upload.length + " body bytes", post.body());
+      s.log.await(rec -> rec.origin().equals(origin.authority()) && rec.status() == 200, 2);
+    }
+  }
+
+  @Test
+  void a_malformed_request_gets_400_and_the_server_keeps_serving() throws Exception {
+    String response = rawExchange("GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n");
+    assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+    assertTrue(response.contains("\r\nConnection: close\r\n"), response);
+    String smuggling = rawExchange(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    assertTrue(smuggling.startsWith("HTTP/1.1 400 "), smuggling);
+    assertEquals(200, server.get("/").statusCode());
+    assertEquals(200, server.get("/bytes/5").statusCode());
+  }
+
+  @Test
+  void stop_refuses_new_connections_and_drains_an_in_flight_request() throws Exception {
+    CompletableFuture<Void> arrived = new CompletableFuture<>();
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    try (TestOrigin origin = new TestOrigin((exchange, body) -> {
+      arrived.complete(null);
+      release.get(TestServer.WAIT.toSeconds(), TimeUnit.SECONDS);
+      TestOrigin.respond(exchange, 200, "finally");
+    })) {
+      TestServer s = restartWith("--remap", "http://*/slow/=http://" + origin.authority() + "/");
+      CompletableFuture<HttpResponse<String>> inFlight = s.client.sendAsync(s.request("/slow/x").build(),
+          HttpResponse.BodyHandlers.ofString());
+      arrived.get(TestServer.WAIT.toSeconds(), TimeUnit.SECONDS);
+
+      CompletableFuture<Boolean> stopped = s.server.stopAsync();
+      InetSocketAddress address = s.server.address();
+      assertThrows(ConnectException.class, () -> {
+        try (Socket socket = new Socket()) {
+          socket.connect(address, 5000);
+        }
+      }, "the listener is closed once stopAsync returns");
+      assertFalse(stopped.isDone(), "stop waits for the transaction in flight");
+
+      release.complete(null);
+      HttpResponse<String> r = inFlight.get(TestServer.WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertEquals(200, r.statusCode());
+      assertEquals("finally", r.body());
+      assertTrue(stopped.get(TestServer.WAIT.toSeconds(), TimeUnit.SECONDS), "drained within the timeout");
+      assertEquals(0, s.server.proxy().openSessions());
+    }
+  }
+
+  @Test
+  void a_client_that_leaves_mid_body_costs_nothing_and_the_server_keeps_serving() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      try (Socket socket = new Socket()) {
+        socket.connect(server.server.address(), 5000);
+        socket.setSoTimeout((int) TestServer.WAIT.toMillis());
+        socket.getOutputStream().write(("GET /bytes/" + SIXTEEN_MIB + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        byte[] some = socket.getInputStream().readNBytes(100_000);
+        assertEquals(100_000, some.length);
+      } // closed with most of the body unsent: the proxy aborts the transaction and the intercept
+    }
+    assertEquals(200, server.get("/bytes/100").statusCode());
+    // stopServer() then checks that every block of the aborted transfers went back to the pool.
+  }
+
+  @Test
+  void access_control_refuses_clients_the_rules_deny() throws Exception {
+    TestServer s = restartWith("--ip-allow", "deny 127.0.0.0/8, allow 0.0.0.0/0");
+    String answer;
+    try {
+      answer = rawExchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    } catch (IOException reset) {
+      answer = ""; // the denial aborts the connection: a reset is as good as an end
+    }
+    assertEquals("", answer, "a denied client is disconnected without a response");
+    assertEquals(1, s.server.proxy().stats().snapshot().deniedConnections());
+    assertEquals(0, s.server.proxy().stats().snapshot().transactions());
+  }
+
+  /** Sends raw bytes on a new connection and reads until the server closes it. */
+  private String rawExchange(String request) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(server.server.address(), 5000);
+      socket.setSoTimeout((int) TestServer.WAIT.toMillis());
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(received);
+      return received.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+}
