@@ -37,7 +37,8 @@ public class NettyHarness extends RealSocketHarness {
 
     @Override
     public Set<Capability> capabilities() {
-        Set<Capability> caps = EnumSet.of(Capability.REAL_THREADS, Capability.REGISTERED_CHANNELS);
+        Set<Capability> caps = EnumSet.of(Capability.REAL_THREADS, Capability.REGISTERED_CHANNELS,
+                Capability.KERNEL_SOCKETS);
         if (transport.supportsRawFdAdoption()) {
             caps.add(Capability.RAW_FD_ADOPTION);
         }

@@ -19,6 +19,6 @@ public final class NioHarness extends RealSocketHarness {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.REAL_THREADS, Capability.REGISTERED_CHANNELS);
+        return EnumSet.of(Capability.REAL_THREADS, Capability.REGISTERED_CHANNELS, Capability.KERNEL_SOCKETS);
     }
 }

@@ -12,7 +12,10 @@ import dev.vconn.domain.buffer.IOBufferReader;
  */
 public final class BytePattern {
     private static final int CHUNK = 16 * 1024;
+    /** Offsets below this are served from a table made on first use (the HTTP tests write many short bodies). */
+    private static final int CACHED = 256 * 1024;
     private final int seed;
+    private volatile byte[] cache;
 
     /** A pattern for one stream. */
     public BytePattern(int seed) {
@@ -30,8 +33,27 @@ public final class BytePattern {
         return (byte) (x ^ (x >>> 13) ^ (offset >>> 8) ^ (offset >>> 17));
     }
 
+    private byte[] cache() {
+        byte[] c = cache;
+        if (c == null) {
+            c = new byte[CACHED];
+            for (int i = 0; i < CACHED; i++) {
+                c[i] = at(i);
+            }
+            cache = c;
+        }
+        return c;
+    }
+
+    private static boolean cached(long from, long count) {
+        return from >= 0 && from + count <= CACHED;
+    }
+
     /** {@code count} pattern bytes starting at stream offset {@code from}. */
     public byte[] bytes(long from, int count) {
+        if (cached(from, count)) {
+            return java.util.Arrays.copyOfRange(cache(), (int) from, (int) from + count);
+        }
         byte[] b = new byte[count];
         for (int i = 0; i < count; i++) {
             b[i] = at(from + i);
@@ -41,6 +63,10 @@ public final class BytePattern {
 
     /** Appends {@code count} pattern bytes starting at stream offset {@code from} to {@code buffer}. */
     public void write(IOBuffer buffer, long from, long count) {
+        if (cached(from, count)) {
+            buffer.write(cache(), (int) from, (int) count);
+            return;
+        }
         byte[] chunk = new byte[(int) Math.min(count, CHUNK)];
         long offset = from;
         long left = count;
@@ -103,10 +129,21 @@ public final class BytePattern {
 
     /** Checks {@code n} bytes of {@code chunk} against the pattern from stream offset {@code offset}. */
     public void check(byte[] chunk, int n, long offset) {
+        check(chunk, 0, n, offset);
+    }
+
+    /** Checks {@code n} bytes of {@code chunk} from {@code off} against the pattern from {@code offset} on. */
+    public void check(byte[] chunk, int off, int n, long offset) {
+        if (cached(offset, n)) {
+            int i = java.util.Arrays.mismatch(chunk, off, off + n, cache(), (int) offset, (int) offset + n);
+            if (i < 0) {
+                return;
+            }
+        }
         for (int i = 0; i < n; i++) {
             byte want = at(offset + i);
-            if (chunk[i] != want) {
-                throw new AssertionError("stream (seed " + seed + ") byte " + (offset + i) + " is " + chunk[i]
+            if (chunk[off + i] != want) {
+                throw new AssertionError("stream (seed " + seed + ") byte " + (offset + i) + " is " + chunk[off + i]
                         + ", expected " + want);
             }
         }

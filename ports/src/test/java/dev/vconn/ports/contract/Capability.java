@@ -13,5 +13,10 @@ public enum Capability {
     /** The transport can make a channel registered with a selector of its kind, to test refusing it. */
     REGISTERED_CHANNELS,
     /** The transport can adopt a raw file descriptor (Linux epoll). */
-    RAW_FD_ADOPTION
+    RAW_FD_ADOPTION,
+    /**
+     * The transport's sockets are the kernel's, so clients outside vconn (the JDK's {@code HttpClient}, a plain
+     * {@code java.net.Socket}) can connect to its listeners.
+     */
+    KERNEL_SOCKETS
 }

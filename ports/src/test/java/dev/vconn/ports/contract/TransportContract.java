@@ -158,6 +158,14 @@ public abstract class TransportContract {
         return recorder;
     }
 
+    /**
+     * Checks {@code invariant} after the test, with the recorders' invariants: it returns null while all is well,
+     * else what broke (for helpers that record a broken rule instead of throwing into the transport's loop).
+     */
+    protected final void checkAfter(Supplier<String> invariant) {
+        invariants.add(invariant);
+    }
+
     /** Checks a stream side's invariants ({@link Streams.Side#failure()}) after the test. */
     protected final <T extends Streams.Side> T tracked(T side) {
         invariants.add(side::failure);
