@@ -24,6 +24,7 @@ import dev.vconn.ports.spi.PairHttpConnector;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketAddress;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
@@ -224,7 +225,9 @@ public final class InMemoryTransport implements Transport {
         }
         InMemoryVConn vconn;
         try {
-            vconn = new InMemoryVConn(loop, channel, tracker::closed);
+            // A read would not return 0 (bytes, end of stream, reset) or the channel is gone: let the read see it.
+            vconn = new InMemoryVConn(loop, channel,
+                    () -> (channel.readyOps() & SelectionKey.OP_READ) != 0 || !channel.isOpen(), tracker::closed);
         } catch (IOException | RuntimeException e) {
             channel.release();
             throw e;

@@ -47,7 +47,7 @@ public final class NioSocketVConn extends SocketChannelVConn implements NioEvent
     @Override
     public void ready(int readyOps) {
         if ((readyOps & SelectionKey.OP_READ) != 0) {
-            onReadable();
+            onSocketReadable();
         }
         if ((readyOps & SelectionKey.OP_WRITE) != 0) {
             onWritable();

@@ -31,6 +31,8 @@ public abstract class SocketChannelVConn extends AbstractVConn {
     private final SocketAddress local;
     private final SocketAddress remote;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    /** The socket said it is readable and no read has found it empty since. */
+    private volatile boolean readinessReported;
 
     /**
      * A VConn that owns {@code channel}, which must be connected and non-blocking.
@@ -49,8 +51,32 @@ public abstract class SocketChannelVConn extends AbstractVConn {
         return channel;
     }
 
+    /**
+     * Input: the socket is readable (a selector's {@code OP_READ}, or the in-memory pipe's signal). Adapters call
+     * this instead of {@link #onReadable()}.
+     */
+    protected final void onSocketReadable() {
+        readinessReported = true;
+        onReadable();
+    }
+
+    /**
+     * Whether a read might find bytes (or the end of the stream). By default: readiness was reported since the last
+     * read that found nothing. An adapter whose channel can tell for certain overrides this.
+     *
+     * @return false only if a read would certainly return 0
+     */
+    protected boolean inputMayBeAvailable() {
+        return readinessReported;
+    }
+
     @Override
     protected final long transportRead(IOBuffer dst, long max) throws IOException {
+        if (dst.currentWriteAvail() == 0 && !inputMayBeAvailable()) {
+            // Taking a fresh block to find nothing would pin it to an idle connection (32 KiB each, issue 8): wait
+            // for readiness instead. Selection is level-triggered, so bytes already waiting are reported at once.
+            return 0;
+        }
         ByteBuffer target = dst.writableBuffer();
         int limit = target.limit();
         target.limit(target.position() + (int) Math.min(target.remaining(), max));
@@ -62,6 +88,8 @@ public abstract class SocketChannelVConn extends AbstractVConn {
         }
         if (n > 0) {
             dst.fill(n);
+        } else if (n == 0) {
+            readinessReported = false;
         }
         return n;
     }
