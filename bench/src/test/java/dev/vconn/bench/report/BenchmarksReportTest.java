@@ -1,0 +1,105 @@
+package dev.vconn.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BenchmarksReportTest {
+    private static final BenchmarksReport.RunInfo RUN =
+            new BenchmarksReport.RunInfo("2025-01-01 00:00 UTC", "2 CPUs (nproc), Test CPU", "9 min 30 s", "");
+
+    private static JmhResult row(String cls, String method, Map<String, String> params, double score, double alloc) {
+        return new JmhResult(cls, method, "thrpt", params, score, 1.0, "ops/s", alloc, "JDK 17", "1.37");
+    }
+
+    private static String render(List<JmhResult> rows, List<ScaleRow> scale) {
+        return new BenchmarksReport(rows, scale, RUN).render();
+    }
+
+    @Test
+    void throughput_ratios_come_from_the_same_run_and_decide_the_target() {
+        List<JmhResult> rows = List.of(
+                row("VConnThroughputBenchmark", "transfer", Map.of("transport", "nio", "impl", "raw"), 1000, 30),
+                row("VConnThroughputBenchmark", "transfer", Map.of("transport", "nio", "impl", "vconn"), 950, 7000),
+                row("VConnThroughputBenchmark", "transfer", Map.of("transport", "netty", "impl", "raw"), 900, 900),
+                row("VConnThroughputBenchmark", "transfer", Map.of("transport", "netty", "impl", "vconn"), 800, 36000));
+        String md = render(rows, List.of());
+        assertTrue(md.contains("| nio | vconn | 950 | 1.00 | 7,000 | 0.95x | 0.95x |"), md);
+        assertTrue(md.contains("| netty | vconn | 800 | 1.00 | 36,000 | 0.80x | 0.89x |"), md);
+        assertTrue(md.contains("| VConnThroughputBenchmark | vconn >= 0.9x raw NIO | nio 0.95x; netty 0.80x | "
+                + "not met |"), md);
+    }
+
+    @Test
+    void pair_target_counts_the_configurations_that_meet_it() {
+        List<JmhResult> rows = List.of(
+                row("PairThroughputBenchmark", "memcpy", Map.of("size", "4096"), 100_000, 0),
+                row("PairThroughputBenchmark", "memcpy", Map.of("size", "1048576"), 40_000, 0),
+                row("PairThroughputBenchmark", "pair", Map.of("size", "4096", "transport", "inmemory", "sink", "copy"),
+                        20_000, 1),
+                row("PairThroughputBenchmark", "pair", Map.of("size", "1048576", "transport", "inmemory", "sink",
+                        "copy"), 21_000, 1),
+                row("PairThroughputBenchmark", "pair", Map.of("size", "4096", "transport", "inmemory", "sink",
+                        "consume"), 60_000, 1));
+        String md = render(rows, List.of());
+        assertTrue(md.contains("| 4 KiB | inmemory | copy | 20,000 |"), md);
+        assertTrue(md.contains("| 4 KiB | inmemory | consume | 60,000 | 1.00 | 1.00 | 100,000 | 0.60x |"), md);
+        assertTrue(md.contains("| 1 MiB | inmemory | copy | 21,000 | 1.00 | 1.00 | 40,000 | 0.53x |"), md);
+        // Judged on the byte[]-to-byte[] rows only: the consume row (0.60x) does not count.
+        assertTrue(md.contains("| inmemory/4 KiB 0.20x; inmemory/1 MiB 0.53x | not met (1 of 2 configurations meet "
+                + "it) |"), md);
+    }
+
+    @Test
+    void zero_allocation_and_connection_memory_targets() {
+        List<JmhResult> rows = List.of(
+                row("IOBufferBenchmark", "writeThenConsume", Map.of("size", "1024"), 30, 0.01),
+                row("IOBufferBenchmark", "zeroCopyThenConsume", Map.of("size", "1024"), 25, 48));
+        List<ScaleRow> scale = List.of(
+                new ScaleRow("netty", "read", 10_000, 40_000_000, 0, 0, 1_000_000, 20_000),
+                new ScaleRow("nio", "read", 10_000, 30_000_000, 655_360_000, 655_360_000, 660_000_000, 20_000));
+        String md = render(rows, scale);
+        assertTrue(md.contains("| IOBufferBenchmark | 0 B/op in steady state | writeThenConsume/1 KiB 0.010 B; "
+                + "zeroCopyThenConsume/1 KiB 48.00 B | not met (1 of 2 configurations meet it) |"), md);
+        assertTrue(md.contains("| netty | read | 10,000 | 2,000 B | 0 B | 0 B | 50 B | 2,000 B | 4,000 B |"), md);
+        assertTrue(md.contains("netty 2,000 B (10,000 conns); nio 34,268 B (10,000 conns) | not met (1 of 2"), md);
+    }
+
+    @Test
+    void missing_benchmarks_say_not_measured_and_the_http_slot_is_there() {
+        String md = render(List.of(), List.of());
+        assertTrue(md.contains("| HttpConnectBenchmark | in-process >= 10x loopback on nio and netty | not measured "
+                + "| not measured |"), md);
+        assertTrue(md.contains("arrives with the HTTP state machine"), md);
+        assertTrue(md.contains("- `bench/run.sh` total time (build, JMH, ConnectionScale, this report): 9 min 30 s"),
+                md);
+    }
+
+    @Test
+    void http_rows_are_paired_by_transport_and_keep_alive() {
+        List<JmhResult> rows = List.of(
+                row("HttpConnectBenchmark", "get", Map.of("transport", "nio", "path", "inprocess", "keepAlive", "true"),
+                        200_000, 500),
+                row("HttpConnectBenchmark", "get", Map.of("transport", "nio", "path", "loopback", "keepAlive", "true"),
+                        15_000, 900));
+        String md = render(rows, List.of());
+        assertTrue(md.contains("| nio | true | 200,000 | 15,000 | ops/s | 500 | 900 | 13.33x |"), md);
+        assertTrue(md.contains("| nio keepAlive=true 13.33x | met |"), md);
+    }
+
+    @Test
+    void regenerating_keeps_the_hand_written_text_around_the_markers() {
+        String initial = BenchmarksReport.merge(null, "old tables\n");
+        assertTrue(initial.startsWith("# Benchmarks"), initial);
+        String edited = initial.replace("_Explain here", "Profile says: blocks. _Explain here");
+        String second = BenchmarksReport.merge(edited, "new tables\n");
+        assertTrue(second.contains("new tables"), second);
+        assertTrue(!second.contains("old tables"), second);
+        assertTrue(second.contains("Profile says: blocks."), second);
+        int first = second.indexOf(BenchmarksReport.BEGIN);
+        assertEquals(-1, second.indexOf(BenchmarksReport.BEGIN, first + 1), "one generated region");
+    }
+}
