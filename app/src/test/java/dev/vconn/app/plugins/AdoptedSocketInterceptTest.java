@@ -8,10 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vconn.app.support.TestOrigin;
 import dev.vconn.app.support.TestServer;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.SocketChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,15 +62,18 @@ class AdoptedSocketInterceptTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "netty"})
   void an_unreachable_origin_gets_502(String transport) throws Exception {
-    int closedPort;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = probe.getLocalPort(); // nothing listens there once it is closed
-    }
-    try (TestServer s = TestServer.start(transport, "--intercept", "/gone/=127.0.0.1:" + closedPort)) {
-      HttpResponse<String> r = s.get("/gone/x");
-      assertEquals(502, r.statusCode());
-      assertTrue(r.body().contains("unreachable"), r.body());
-      assertEquals(200, s.get("/").statusCode());
+    // A bound socket that never listens holds the port for the whole test, so connecting to it is refused. A port
+    // merely closed before the server starts can be handed to the server's own listener (ephemeral ports are
+    // reused): the intercept then connected to the proxy itself and looped (seen once in CI).
+    try (SocketChannel holder = SocketChannel.open()) {
+      holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int refusedPort = ((InetSocketAddress) holder.getLocalAddress()).getPort();
+      try (TestServer s = TestServer.start(transport, "--intercept", "/gone/=127.0.0.1:" + refusedPort)) {
+        HttpResponse<String> r = s.get("/gone/x");
+        assertEquals(502, r.statusCode());
+        assertTrue(r.body().contains("unreachable"), r.body());
+        assertEquals(200, s.get("/").statusCode());
+      }
     }
   }
 
