@@ -972,14 +972,23 @@ final class HttpSession {
     appendVia(headers, HttpVersion.HTTP_1_1);
     t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, status, phrase, headers);
     t.status = status;
-    writeToClient(t.clientResponse.toBytes());
     boolean head = t.clientRequest != null && t.clientRequest.method().equals("HEAD");
-    if (!head) {
-      responseBuffer.write(body);
+    Runnable write = () -> {
+      writeToClient(t.clientResponse.toBytes());
+      if (!head) {
+        responseBuffer.write(body);
+      }
+      t.responseDone = true;
+      t.step = Step.SENDING_LAST;
+      flushClient();
+    };
+    if (t.runningHook == HttpHookId.SEND_RESPONSE_HDR) {
+      write.run(); // the error came out of that very hook: do not run it again
+    } else {
+      // Like Traffic Server, plugins see the responses the proxy makes itself too (they may add fields).
+      t.step = Step.SEND_RESPONSE_HOOK;
+      runHooks(t, HttpHookId.SEND_RESPONSE_HDR, write);
     }
-    t.responseDone = true;
-    t.step = Step.SENDING_LAST;
-    flushClient();
   }
 
   // ------------------------------------------------------------------------------------------------ ending
@@ -1218,7 +1227,8 @@ final class HttpSession {
       transactionEndedAfterClose(t);
       return;
     }
-    if (event == Event.HTTP_ERROR && t.runningHook != HttpHookId.TXN_CLOSE) {
+    if (event == Event.HTTP_ERROR && t.runningHook != HttpHookId.TXN_CLOSE
+        && !(t.runningHook == HttpHookId.SEND_RESPONSE_HDR && t.errorSent)) {
       t.afterHooks = null;
       t.failure = "plugin at " + t.runningHook + " answered with an error";
       sendError(t, t.errorStatus, t.failure);

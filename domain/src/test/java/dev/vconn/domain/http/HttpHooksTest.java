@@ -152,6 +152,34 @@ class HttpHooksTest {
     }
 
     @Test
+    void send_response_hdr_hooks_also_see_the_proxys_own_error_responses() {
+      HttpHooks hooks = HttpHooks.builder().add(HttpHookId.SEND_RESPONSE_HDR,
+          hook(txn -> txn.clientResponse().headers().add("X-Served-By", "plugin " + txn.clientResponse().status())))
+          .build();
+      try (HttpRig rig = rig(hooks)) {
+        HttpRig.Client c = rig.client();
+        c.send("GET /nowhere HTTP/1.1\r\nHost: unmapped.test\r\n\r\n");
+        rig.run();
+        assertEquals(404, c.response().status());
+        assertEquals("plugin 404", c.response().header("X-Served-By"));
+        assertTrue(c.eos);
+      }
+    }
+
+    @Test
+    void an_error_from_send_response_hdr_on_an_error_response_still_sends_that_response() {
+      HttpHooks hooks = HttpHooks.builder().add(HttpHookId.SEND_RESPONSE_HDR,
+          new Continuation((event, data) -> ((HttpTxn) data).reenable(Event.HTTP_ERROR))).build();
+      try (HttpRig rig = rig(hooks)) {
+        HttpRig.Client c = rig.client();
+        c.send("GET /nowhere HTTP/1.1\r\nHost: unmapped.test\r\n\r\n");
+        rig.run();
+        assertEquals(404, c.response().status(), "no loop, no second response");
+        assertTrue(c.eos);
+      }
+    }
+
+    @Test
     void per_transaction_hook_runs_after_the_global_ones_and_only_for_its_transaction() {
       List<String> trace = new ArrayList<>();
       HttpHooks hooks = HttpHooks.builder()
