@@ -1,6 +1,7 @@
 package dev.vconn.app.http;
 
 import dev.vconn.domain.http.HttpHeaders;
+import dev.vconn.domain.http.HttpStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -71,7 +72,7 @@ public record InterceptResponse(int status, HttpHeaders headers, byte[] body, Bo
    * @return the response
    */
   public static InterceptResponse error(int status, String message) {
-    return text(status, status + " " + StatusReasons.of(status) + ": " + message + "\n");
+    return text(status, status + " " + HttpStatus.reason(status) + ": " + message + "\n");
   }
 
   /**

@@ -16,6 +16,7 @@ import dev.vconn.domain.http.HttpHeaders;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpRequestHead;
 import dev.vconn.domain.http.HttpResponseHead;
+import dev.vconn.domain.http.HttpStatus;
 import dev.vconn.domain.http.HttpTxn;
 import dev.vconn.domain.http.HttpVersion;
 import java.io.ByteArrayOutputStream;
@@ -224,7 +225,7 @@ public final class InterceptServer implements EventHandler {
     } else {
       headers.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
     }
-    out.write(new HttpResponseHead(HttpVersion.HTTP_1_1, r.status(), StatusReasons.of(r.status()), headers)
+    out.write(new HttpResponseHead(HttpVersion.HTTP_1_1, r.status(), HttpStatus.reason(r.status()), headers)
         .toBytes());
     if (headRequest) {
       write = vconn.write(self, outReader.readAvail(), outReader);

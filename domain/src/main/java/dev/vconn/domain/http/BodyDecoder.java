@@ -3,40 +3,156 @@ package dev.vconn.domain.http;
 import dev.vconn.domain.buffer.IOBufferReader;
 
 /**
- * Finds one message body in a connection's bytes and moves it, decoded, into a {@link BodySink}: no body, a fixed
- * Content-Length, chunked (RFC 9112 §7.1, trailers read and dropped) or until the connection closes.
+ * Finds one message body in a connection's bytes and moves it, decoded, to a {@link Target}: no body, a fixed
+ * Content-Length, chunked (RFC 9112 §7.1; extensions ignored, trailers read and dropped) or until the connection
+ * closes. The proxy streams every body through one; plugins that serve or fetch HTTP over VConns (intercepts,
+ * in-process clients) use the same decoder instead of writing their own.
+ *
+ * <p>A decoder consumes exactly the body's bytes from its input: whatever follows (a pipelined message) stays in
+ * the reader. It keeps its state between calls, so input may arrive in pieces of any size.
  */
-abstract class BodyDecoder {
+public abstract class BodyDecoder {
 
-  static BodyDecoder none() {
+  /** Where decoded body bytes go. */
+  public interface Target {
+
+    /**
+     * How many more bytes the target takes now; the decoder moves no more than this per call.
+     *
+     * @return the room, {@code Long.MAX_VALUE} for no limit
+     */
+    long space();
+
+    /**
+     * Takes {@code n} decoded bytes from the front of {@code from}, consuming them.
+     *
+     * @param from where the bytes are
+     * @param n how many, at most {@link #space()}
+     */
+    void write(IOBufferReader from, long n);
+  }
+
+  BodyDecoder() {}
+
+  /**
+   * A message without a body.
+   *
+   * @return a decoder that is done at once
+   */
+  public static BodyDecoder none() {
     return new Fixed(0);
   }
 
-  static BodyDecoder fixed(long length) {
+  /**
+   * A body of exactly {@code length} bytes (Content-Length).
+   *
+   * @param length the body length, {@code >= 0}
+   * @return the decoder
+   */
+  public static BodyDecoder fixed(long length) {
+    if (length < 0) {
+      throw new IllegalArgumentException("length must be >= 0, was " + length);
+    }
     return new Fixed(length);
   }
 
-  static BodyDecoder chunked(int maxTrailerBytes, int badStatus) {
+  /**
+   * A chunked body.
+   *
+   * @param maxTrailerBytes how many bytes of trailer fields are read (and dropped) at most
+   * @param badStatus the status bad framing is reported with (400 for a request, 502 for a response)
+   * @return the decoder
+   */
+  public static BodyDecoder chunked(int maxTrailerBytes, int badStatus) {
     return new Chunked(maxTrailerBytes, badStatus);
   }
 
-  static BodyDecoder untilClose() {
+  /**
+   * A body that ends when the connection does (a response without framing).
+   *
+   * @return the decoder
+   */
+  public static BodyDecoder untilClose() {
     return new UntilClose();
   }
 
   /**
-   * Moves what is available, up to the sink's space, and returns the number of input bytes consumed (framing
-   * included).
+   * The body of a request with these header fields (RFC 9112 §6.3): chunked, Content-Length, or none.
+   *
+   * @param headers the request's fields
+   * @param maxTrailerBytes the trailer limit of a chunked body
+   * @return the decoder
+   * @throws BadMessageException (400) if Content-Length is invalid or conflicting
    */
-  abstract long decode(IOBufferReader in, BodySink sink) throws BadMessageException;
+  public static BodyDecoder forRequest(HttpHeaders headers, int maxTrailerBytes) throws BadMessageException {
+    if (headers.isChunked()) {
+      return chunked(maxTrailerBytes, 400);
+    }
+    long length = contentLength(headers, 400);
+    return length <= 0 ? none() : fixed(length);
+  }
 
-  abstract boolean isDone();
+  /**
+   * The body of a response (RFC 9112 §6.3): none for HEAD requests and 1xx, 204 and 304 responses, else chunked,
+   * Content-Length, or until the connection closes.
+   *
+   * @param requestMethod the method of the request it answers
+   * @param head the response head
+   * @param maxTrailerBytes the trailer limit of a chunked body
+   * @return the decoder
+   * @throws BadMessageException (502) if Content-Length is invalid or conflicting
+   */
+  public static BodyDecoder forResponse(String requestMethod, HttpResponseHead head, int maxTrailerBytes)
+      throws BadMessageException {
+    int s = head.status();
+    if (requestMethod.equals("HEAD") || s < 200 || s == 204 || s == 304) {
+      return none();
+    }
+    if (head.headers().isChunked()) {
+      return chunked(maxTrailerBytes, 502);
+    }
+    long length = contentLength(head.headers(), 502);
+    return length < 0 ? untilClose() : fixed(length);
+  }
 
-  /** The connection ended: fine for a close-delimited body, a truncated body otherwise. */
-  abstract void endOfStream() throws BadMessageException;
+  private static long contentLength(HttpHeaders headers, int badStatus) throws BadMessageException {
+    try {
+      return headers.contentLength().orElse(-1);
+    } catch (IllegalStateException e) {
+      throw new BadMessageException(badStatus, e.getMessage());
+    }
+  }
 
-  /** Whether the body ends only with the connection. */
-  boolean isCloseDelimited() {
+  /**
+   * Moves what is available, up to the target's space, from {@code in} to {@code target}.
+   *
+   * @param in the connection's bytes; only the body's are consumed
+   * @param target where the decoded bytes go
+   * @return the number of input bytes consumed, framing included
+   * @throws BadMessageException if the framing is bad
+   */
+  public abstract long decode(IOBufferReader in, Target target) throws BadMessageException;
+
+  /**
+   * Whether the whole body has been decoded.
+   *
+   * @return true once the body ended
+   */
+  public abstract boolean isDone();
+
+  /**
+   * The connection ended: the end of a close-delimited body, a truncated body otherwise.
+   *
+   * @throws BadMessageException (502) if the body was not complete
+   */
+  public abstract void endOfStream() throws BadMessageException;
+
+  /**
+   * Whether the body ends only with the connection.
+   *
+   * @return true for {@link #untilClose()}
+   */
+  public boolean isCloseDelimited() {
     return false;
   }
 
@@ -48,7 +164,7 @@ abstract class BodyDecoder {
     }
 
     @Override
-    long decode(IOBufferReader in, BodySink sink) {
+    public long decode(IOBufferReader in, Target sink) {
       long n = Math.min(remaining, Math.min(in.readAvail(), sink.space()));
       sink.write(in, n);
       remaining -= n;
@@ -56,12 +172,12 @@ abstract class BodyDecoder {
     }
 
     @Override
-    boolean isDone() {
+    public boolean isDone() {
       return remaining == 0;
     }
 
     @Override
-    void endOfStream() throws BadMessageException {
+    public void endOfStream() throws BadMessageException {
       if (remaining > 0) {
         throw new BadMessageException(502, "connection closed " + remaining + " bytes before the end of the body");
       }
@@ -72,24 +188,24 @@ abstract class BodyDecoder {
     private boolean done;
 
     @Override
-    long decode(IOBufferReader in, BodySink sink) {
+    public long decode(IOBufferReader in, Target sink) {
       long n = Math.min(in.readAvail(), sink.space());
       sink.write(in, n);
       return n;
     }
 
     @Override
-    boolean isDone() {
+    public boolean isDone() {
       return done;
     }
 
     @Override
-    void endOfStream() {
+    public void endOfStream() {
       done = true;
     }
 
     @Override
-    boolean isCloseDelimited() {
+    public boolean isCloseDelimited() {
       return true;
     }
   }
@@ -115,7 +231,7 @@ abstract class BodyDecoder {
     }
 
     @Override
-    long decode(IOBufferReader in, BodySink sink) throws BadMessageException {
+    public long decode(IOBufferReader in, Target sink) throws BadMessageException {
       long consumed = 0;
       while (state != State.DONE && in.readAvail() > 0) {
         if (state == State.DATA) {
@@ -241,12 +357,12 @@ abstract class BodyDecoder {
     }
 
     @Override
-    boolean isDone() {
+    public boolean isDone() {
       return state == State.DONE;
     }
 
     @Override
-    void endOfStream() throws BadMessageException {
+    public void endOfStream() throws BadMessageException {
       if (state != State.DONE) {
         throw new BadMessageException(502, "connection closed before the last chunk");
       }

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * Where a decoded body goes: a buffer that some write VIO drains, raw or chunk-encoded. {@link #space()} bounds how
  * much is pending in it, which is how the tunnel applies backpressure.
  */
-final class BodySink {
+final class BodySink implements BodyDecoder.Target {
   private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
@@ -19,6 +19,8 @@ final class BodySink {
   private long written;
   private long bodyBytes;
   private boolean ended;
+  /** The chunk-size line being written: up to 16 hex digits and CRLF, built without a String per chunk. */
+  private final byte[] sizeLine = new byte[18];
 
   /**
    * @param buffer the buffer a write VIO drains through {@code pending}
@@ -33,17 +35,19 @@ final class BodySink {
     this.chunked = chunked;
   }
 
-  long space() {
+  @Override
+  public long space() {
     return Math.max(0, limit - pending.readAvail());
   }
 
   /** Moves {@code n} bytes from {@code from} (consuming them) into the sink. */
-  void write(IOBufferReader from, long n) {
+  @Override
+  public void write(IOBufferReader from, long n) {
     if (n <= 0) {
       return;
     }
     if (chunked) {
-      written += buffer.write((Long.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      written += writeSizeLine(n);
     }
     written += buffer.write(from, n);
     from.consume(n);
@@ -51,6 +55,18 @@ final class BodySink {
     if (chunked) {
       written += buffer.write(CRLF);
     }
+  }
+
+  private long writeSizeLine(long n) {
+    int at = sizeLine.length;
+    sizeLine[--at] = '\n';
+    sizeLine[--at] = '\r';
+    long v = n;
+    do {
+      sizeLine[--at] = (byte) Character.forDigit((int) (v & 0xf), 16);
+      v >>>= 4;
+    } while (v != 0);
+    return buffer.write(sizeLine, at, sizeLine.length - at);
   }
 
   /** Ends the body: the last chunk for a chunked sink. */

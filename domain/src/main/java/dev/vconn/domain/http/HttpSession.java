@@ -407,11 +407,12 @@ final class HttpSession {
     Set<String> connection = h.connectionTokens();
     t.clientKeepAlive = !draining && (head.version() == HttpVersion.HTTP_1_1
         ? !connection.contains("close") : connection.contains("keep-alive"));
-    if (h.isChunked()) {
-      t.requestBody = BodyDecoder.chunked(config.limits().maxHeaderBytes(), 400);
-    } else {
-      long length = h.contentLength().orElse(0);
-      t.requestBody = length == 0 ? BodyDecoder.none() : BodyDecoder.fixed(length);
+    try {
+      t.requestBody = BodyDecoder.forRequest(h, config.limits().maxHeaderBytes());
+    } catch (BadMessageException e) {
+      t.failure = e.getMessage(); // not reached for a parsed head: the parser already answered bad lengths
+      sendError(t, e.status(), t.failure);
+      return;
     }
     if (t.requestBody.isDone()) {
       t.requestBodyDone = true;
@@ -774,21 +775,11 @@ final class HttpSession {
     // 32 KiB per slow client).
     t.originConn.readBuffer.setWaterMark(0);
     HttpHeaders h = head.headers();
-    int s = head.status();
-    boolean bodiless = t.clientRequest.method().equals("HEAD") || s == 204 || s == 304;
-    if (bodiless) {
-      t.responseBody = BodyDecoder.none();
-    } else if (h.isChunked()) {
-      t.responseBody = BodyDecoder.chunked(config.limits().maxHeaderBytes(), 502);
-    } else {
-      long length;
-      try {
-        length = h.contentLength().orElse(-1);
-      } catch (IllegalStateException e) {
-        originFailed(t, false, "bad Content-Length from origin");
-        return;
-      }
-      t.responseBody = length < 0 ? BodyDecoder.untilClose() : BodyDecoder.fixed(length);
+    try {
+      t.responseBody = BodyDecoder.forResponse(t.clientRequest.method(), head, config.limits().maxHeaderBytes());
+    } catch (BadMessageException e) {
+      originFailed(t, false, "bad Content-Length from origin");
+      return;
     }
     t.hasResponseBody = !t.responseBody.isDone();
     Set<String> connection = h.connectionTokens();

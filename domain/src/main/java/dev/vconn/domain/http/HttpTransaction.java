@@ -111,11 +111,16 @@ final class HttpTransaction implements HttpTxn {
   }
 
   List<Continuation> hooksFor(HttpHookId hook) {
-    List<Continuation> all = new ArrayList<>(session.config.hooks().get(hook));
+    List<Continuation> global = session.config.hooks().get(hook);
     synchronized (txnHooks) {
-      all.addAll(txnHooks.getOrDefault(hook, List.of()));
+      List<Continuation> own = txnHooks.get(hook);
+      if (own == null) {
+        return global; // immutable already; the common case allocates nothing (five hook points per transaction)
+      }
+      List<Continuation> all = new ArrayList<>(global);
+      all.addAll(own);
+      return all;
     }
-    return all;
   }
 
   // ------------------------------------------------------------------------------------------------ HttpTxn

@@ -21,7 +21,6 @@ final class OriginPool {
   private final Map<String, Deque<OriginConnection>> idle = new HashMap<>();
   private final Map<String, Integer> open = new HashMap<>();
   private boolean closed;
-  private static final Deque<OriginConnection> EMPTY = new ArrayDeque<>();
 
   OriginPool(int maxIdle, int maxOpen, HttpTimeouts timeouts) {
     this.maxIdle = maxIdle;
@@ -87,7 +86,8 @@ final class OriginPool {
     try {
       boolean keep;
       synchronized (this) {
-        keep = !closed && idle.getOrDefault(c.key, EMPTY).size() < maxIdle && c.reader.readAvail() == 0;
+        Deque<OriginConnection> q = idle.get(c.key);
+        keep = !closed && (q == null ? 0 : q.size()) < maxIdle && c.reader.readAvail() == 0;
       }
       if (!keep) {
         close(c);
