@@ -4,9 +4,9 @@ import dev.vconn.domain.buffer.IOBufferReader;
 
 /**
  * Finds one message body in a connection's bytes and moves it, decoded, to a {@link Target}: no body, a fixed
- * Content-Length, chunked (RFC 9112 §7.1; extensions ignored, trailers read and dropped) or until the connection
- * closes. The proxy streams every body through one; plugins that serve or fetch HTTP over VConns (intercepts,
- * in-process clients) use the same decoder instead of writing their own.
+ * Content-Length, chunked (RFC 9112 §7.1; extensions held to the grammar and ignored, trailers read and dropped) or
+ * until the connection closes. The proxy streams every body through one; plugins that serve or fetch HTTP over
+ * VConns (intercepts, in-process clients) use the same decoder instead of writing their own.
  *
  * <p>A decoder consumes exactly the body's bytes from its input: whatever follows (a pipelined message) stays in
  * the reader. It keeps its state between calls, so input may arrive in pieces of any size.
@@ -214,7 +214,13 @@ public abstract class BodyDecoder {
   private static final class Chunked extends BodyDecoder {
     private static final int MAX_SIZE_LINE = 1024;
 
-    private enum State { SIZE, SIZE_WS, EXTENSION, SIZE_LF, DATA, DATA_END, TRAILER, DONE }
+    private enum State {
+      SIZE, SIZE_WS,
+      // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), RFC 9112 §7.1.1
+      EXT_NAME_START, EXT_NAME, EXT_AFTER_NAME, EXT_VALUE_START, EXT_TOKEN, EXT_QUOTED, EXT_QUOTED_PAIR,
+      EXT_AFTER_VALUE,
+      SIZE_LF, DATA, DATA_END, TRAILER, DONE
+    }
 
     private final int maxTrailerBytes;
     private final int badStatus;
@@ -275,15 +281,8 @@ public abstract class BodyDecoder {
           }
         }
         case SIZE_WS -> afterSize(b);
-        case EXTENSION -> {
-          if (b == '\r') {
-            state = State.SIZE_LF;
-          } else if (b == '\n') {
-            sizeLineDone();
-          } else if (b < 0x20 && b != '\t' || b == 0x7f) {
-            throw bad("control character in chunk extension");
-          }
-        }
+        case EXT_NAME_START, EXT_NAME, EXT_AFTER_NAME, EXT_VALUE_START, EXT_TOKEN, EXT_QUOTED, EXT_QUOTED_PAIR,
+            EXT_AFTER_VALUE -> extension(b & 0xff);
         case SIZE_LF -> {
           if (b != '\n') {
             throw bad("CR not followed by LF in chunk size line");
@@ -308,10 +307,92 @@ public abstract class BodyDecoder {
     private void afterSize(byte b) throws BadMessageException {
       switch (b) {
         case ' ', '\t' -> state = State.SIZE_WS;
-        case ';' -> state = State.EXTENSION;
+        case ';' -> state = State.EXT_NAME_START;
         case '\r' -> state = State.SIZE_LF;
         case '\n' -> sizeLineDone();
         default -> throw bad("invalid character after chunk size");
+      }
+    }
+
+    /**
+     * One byte of the chunk extensions, held to the RFC 9112 grammar: a CR or LF ends the line only outside a
+     * quoted string and may not appear inside one, so {@code 5;x="a<CR><LF>b"} is rejected rather than read one way
+     * here and another by the next parser on the path (docs/http.md, "What the proxy normalises and rejects").
+     */
+    private void extension(int c) throws BadMessageException {
+      boolean ws = c == ' ' || c == '\t';
+      boolean lineEnd = c == '\r' || c == '\n';
+      switch (state) {
+        case EXT_NAME_START -> {
+          if (HttpSyntax.isTchar(c)) {
+            state = State.EXT_NAME;
+          } else if (!ws) {
+            throw bad("chunk extension without a name");
+          }
+        }
+        case EXT_NAME, EXT_AFTER_NAME -> {
+          if (state == State.EXT_NAME && HttpSyntax.isTchar(c)) {
+            return;
+          }
+          if (ws) {
+            state = State.EXT_AFTER_NAME;
+          } else if (c == '=') {
+            state = State.EXT_VALUE_START;
+          } else if (c == ';') {
+            state = State.EXT_NAME_START;
+          } else if (lineEnd) {
+            extensionLineEnd(c);
+          } else {
+            throw bad("invalid character in a chunk extension name");
+          }
+        }
+        case EXT_VALUE_START -> {
+          if (c == '"') {
+            state = State.EXT_QUOTED;
+          } else if (HttpSyntax.isTchar(c)) {
+            state = State.EXT_TOKEN;
+          } else if (!ws) {
+            throw bad("chunk extension without a value");
+          }
+        }
+        case EXT_TOKEN, EXT_AFTER_VALUE -> {
+          if (state == State.EXT_TOKEN && HttpSyntax.isTchar(c)) {
+            return;
+          }
+          if (ws) {
+            state = State.EXT_AFTER_VALUE;
+          } else if (c == ';') {
+            state = State.EXT_NAME_START;
+          } else if (lineEnd) {
+            extensionLineEnd(c);
+          } else {
+            throw bad("invalid character after a chunk extension value");
+          }
+        }
+        case EXT_QUOTED -> {
+          if (c == '"') {
+            state = State.EXT_AFTER_VALUE;
+          } else if (c == '\\') {
+            state = State.EXT_QUOTED_PAIR;
+          } else if (!HttpSyntax.isFieldValueChar(c)) {
+            throw bad(lineEnd ? "CR or LF inside a quoted chunk extension" : "control character in chunk extension");
+          }
+        }
+        case EXT_QUOTED_PAIR -> {
+          if (!HttpSyntax.isFieldValueChar(c)) {
+            throw bad(lineEnd ? "CR or LF inside a quoted chunk extension" : "control character in chunk extension");
+          }
+          state = State.EXT_QUOTED;
+        }
+        default -> throw new IllegalStateException("chunked decoder in state " + state);
+      }
+    }
+
+    private void extensionLineEnd(int c) {
+      if (c == '\r') {
+        state = State.SIZE_LF;
+      } else {
+        sizeLineDone();
       }
     }
 
