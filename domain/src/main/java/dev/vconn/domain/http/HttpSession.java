@@ -45,6 +45,13 @@ final class HttpSession {
   private static final byte[] CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
       "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
+  /**
+   * The fields that frame a message or name its target. A field named in {@code Connection} never removes them:
+   * dropping {@code Content-Length} while forwarding the body would let the origin read the body as another request
+   * (docs/http.md, "What the proxy normalises and rejects"). {@code Transfer-Encoding} is hop-by-hop anyway and is
+   * re-declared for each hop from the framing the proxy decoded.
+   */
+  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   private enum Phase { IDLE, TRANSACTION, LINGER, CLOSED }
@@ -431,6 +438,18 @@ final class HttpSession {
       sendError(t, 501, t.failure);
       return;
     }
+    // Hooks, intercepts, remap rules, the origin and the access log all see one spelling of the path, so none of
+    // them can be steered past a prefix by dot segments or percent-encodings (RequestPaths).
+    try {
+      String normal = RequestPaths.normalizeTarget(head.target());
+      if (!normal.equals(head.target())) {
+        t.clientRequest = new HttpRequestHead(head.method(), normal, head.version(), h);
+      }
+    } catch (BadMessageException e) {
+      t.failure = e.getMessage();
+      sendError(t, e.status(), t.failure);
+      return;
+    }
     runHooks(t, HttpHookId.READ_REQUEST_HDR, () -> route(t));
   }
 
@@ -440,7 +459,14 @@ final class HttpSession {
       return;
     }
     HttpRequestHead req = t.clientRequest;
-    String target = req.target();
+    String target;
+    try {
+      target = RequestPaths.normalizeTarget(req.target()); // a READ_REQUEST_HDR hook may have set a new target
+    } catch (BadMessageException e) {
+      t.failure = e.getMessage();
+      sendError(t, e.status(), t.failure);
+      return;
+    }
     String host = null;
     String path = target;
     if (target.regionMatches(true, 0, "http://", 0, 7)) {
@@ -501,7 +527,7 @@ final class HttpSession {
     HttpHeaders out = new HttpHeaders();
     for (HttpHeaders.Field f : in) {
       String lower = f.name().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(lower) && !named.contains(lower)) {
+      if (!HOP_BY_HOP.contains(lower) && (!named.contains(lower) || FRAMING.contains(lower))) {
         out.add(f.name(), f.value());
       }
     }
