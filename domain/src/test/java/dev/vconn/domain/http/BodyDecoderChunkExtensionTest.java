@@ -52,15 +52,34 @@ class BodyDecoderChunkExtensionTest {
     }
   }
 
+  /**
+   * Each body is read whole, without an error, by a decoder that ends the size line at any CR or LF and skips the
+   * extensions unchecked (as this one did): the two readings differ, so the body must be rejected.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"5;x=\"a\r\nb\"", "5;x=\"a\rb\"", "5;x=\"a\nb\"", "5;x=\"a\\\r\nb\"", "5;x=\"a",
-      "5;x=\"a\0\"", "5;", "5;=y", "5;x=", "5;x y", "5;x=y z", "5;x=\"a\"b", "5;x=a\"b\"", "5;x=\"a\"\"b\"",
-      "5;x(y)", "5\rx", "5;x\r", "5;x=\"a\"\r"})
-  void malformed_size_lines_are_rejected_with_the_decoders_status(String sizeLine) {
+  @ValueSource(strings = {
+      "2;x=\"a\r\nb\"\r\n0\r\n\r\n", // the quoted CRLF: a lenient reader takes 'b"' as the chunk data
+      "2;x=\"a\nb\"\r\n0\r\n\r\n",
+      "5;x=\"a\r\nb\"\r\nhello\r\n0\r\n\r\n",
+      "2;x=\"a\\\r\nb\"\r\n0\r\n\r\n",
+      "5;x=\"a\r\nhello\r\n0\r\n\r\n",
+      "5;\r\nhello\r\n0\r\n\r\n",
+      "5;=y\r\nhello\r\n0\r\n\r\n",
+      "5;x=\r\nhello\r\n0\r\n\r\n",
+      "5;x y\r\nhello\r\n0\r\n\r\n",
+      "5;x=y z\r\nhello\r\n0\r\n\r\n",
+      "5;x=\"a\"b\r\nhello\r\n0\r\n\r\n",
+      "5;x=a\"b\"\r\nhello\r\n0\r\n\r\n",
+      "5;x=\"a\"\"b\"\r\nhello\r\n0\r\n\r\n",
+      "5;x(y)\r\nhello\r\n0\r\n\r\n",
+      "5;x,y\r\nhello\r\n0\r\n\r\n",
+      "5;x=\"a\rb\"\r\nhello\r\n0\r\n\r\n", // a bare CR, rejected before too
+      "5;x=\"a\u0000\"\r\nhello\r\n0\r\n\r\n",
+      "5\rx\r\nhello\r\n0\r\n\r\n"})
+  void malformed_size_lines_are_rejected_with_the_decoders_status(String body) {
     for (int status : new int[] {400, 502}) {
       for (int step : new int[] {1, 1000}) {
-        BadMessageException e = assertThrows(BadMessageException.class,
-            () -> decode(sizeLine + "\r\nb\"\r\n0\r\n\r\n" + "hello\r\n0\r\n\r\n", status, step), sizeLine);
+        BadMessageException e = assertThrows(BadMessageException.class, () -> decode(body, status, step), body);
         assertEquals(status, e.status());
         assertTrue(e.getMessage().startsWith("bad chunked body: "), e.getMessage());
       }
