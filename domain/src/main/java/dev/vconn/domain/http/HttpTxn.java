@@ -69,14 +69,16 @@ public interface HttpTxn {
   ReentrantLock lock();
 
   /**
-   * The request as the client sent it, with changes made by hooks.
+   * The request as the client sent it, with changes made by hooks. Its target's path is already normalised
+   * ({@link RequestPaths}): hooks, intercepts, remap and the origin all see the same path.
    *
    * @return the client request head
    */
   HttpRequestHead clientRequest();
 
   /**
-   * Replaces the client request head; allowed at {@link HttpHookId#READ_REQUEST_HDR}.
+   * Replaces the client request head; allowed at {@link HttpHookId#READ_REQUEST_HDR}. Its target is normalised
+   * again before remap; a path that climbs above the root then gets 400.
    *
    * @param head the new head; its framing fields (Content-Length, Transfer-Encoding) must describe the same body
    */
