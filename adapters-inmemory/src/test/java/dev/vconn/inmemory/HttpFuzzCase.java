@@ -19,6 +19,16 @@ import java.util.SplittableRandom;
 final class HttpFuzzCase {
     /** The bytes of every 200 response body and every request body: {@code PATTERN} from offset 0. */
     static final BytePattern PATTERN = new BytePattern(0xF022);
+    /**
+     * Marks the target of a request hidden in another request's body, followed by the case's seed: an origin or
+     * intercept that receives such a target read a body as a request (smuggling).
+     */
+    static final String SMUGGLED = "SMUGGLED-";
+    /**
+     * A field on every valid request, {@code seed.n.bodyLength}: the origin and intercept must receive the body with
+     * exactly the length the client framed.
+     */
+    static final String ID_FIELD = "X-Fuzz-Id";
 
     /** How the client reaches the proxy. */
     enum Via { IN_PROCESS, ADOPTED_SOCKET, LISTENER }
@@ -88,6 +98,7 @@ final class HttpFuzzCase {
     final int clientPort;
 
     private final SplittableRandom r;
+    private int made;
 
     HttpFuzzCase(long seed) {
         this.seed = seed;
@@ -199,7 +210,8 @@ final class HttpFuzzCase {
         boolean expect100 = hasBody && !http10 && r.nextInt(8) == 0;
         boolean close = last && !http10 && r.nextInt(6) == 0;
         boolean absolute = r.nextInt(10) == 0;
-        String path = (intercept ? "/i/" : "/o/") + kind + (kind.equals("echo") ? "" : "/" + size)
+        String path = (intercept ? "/i/" : "/o/") + kind + (kind.equals("echo") ? "" : "/" + size);
+        path = (r.nextInt(6) == 0 ? dotted(path) : path)
                 + (r.nextInt(4) == 0 ? "?q=" + r.nextInt(1000) + "&x=%20y" : "");
         String target = absolute ? "http://fuzz.test" + path : path;
         StringBuilder h = new StringBuilder(method).append(' ').append(target).append(' ')
@@ -222,7 +234,18 @@ final class HttpFuzzCase {
         if (expect100) {
             h.append("Expect: 100-continue\r\n");
         }
-        byte[] body = PATTERN.bytes(0, bodySize);
+        if (r.nextInt(6) == 0) {
+            // Framing fields named as hop-by-hop: the proxy must forward the framing all the same.
+            String[] named = {"Content-Length", "Transfer-Encoding", "Host", "content-length, Host",
+                "Transfer-Encoding, Content-Length", "Host, Content-Length, Transfer-Encoding"};
+            h.append(r.nextBoolean() ? "Connection" : "connection").append(": ")
+                    .append(named[r.nextInt(named.length)]).append("\r\n");
+        }
+        // A body that is itself a request: it must reach the origin as a body (not for echo: its answer is the body).
+        boolean smuggle = hasBody && !kind.equals("echo") && r.nextInt(3) == 0;
+        byte[] body = smuggle ? HttpWire.bytes("GET /o/len/7?" + SMUGGLED + seed + " HTTP/1.1\r\nHost: fuzz.test\r\n"
+                + "Content-Length: 0\r\n\r\n") : PATTERN.bytes(0, bodySize);
+        bodySize = body.length;
         byte[] wireBody;
         if (chunkedBody) {
             h.append("Transfer-Encoding: chunked\r\n");
@@ -233,7 +256,8 @@ final class HttpFuzzCase {
             }
             wireBody = body;
         }
-        h.append("\r\n");
+        h.append(ID_FIELD).append(": ").append(seed).append('.').append(made++).append('.').append(bodySize)
+                .append("\r\n\r\n");
         long responseLength = kind.equals("echo") ? bodySize : size;
         String framing;
         boolean ends = http10 && !keepAlive10 || close;
@@ -249,10 +273,29 @@ final class HttpFuzzCase {
             framing = "chunked";
         }
         String what = method + " " + target + (http10 ? " 1.0" + (keepAlive10 ? "ka" : "") : "")
-                + (hasBody ? " body=" + bodySize + (chunkedBody ? "c" : "") : "") + (close ? " close" : "")
+                + (hasBody ? " body=" + bodySize + (chunkedBody ? "c" : "") + (smuggle ? "smuggled" : "") : "") + (close ? " close" : "")
                 + (expect100 ? " expect" : "");
         return new Req(HttpWire.concat(HttpWire.bytes(h.toString()), wireBody), head, responseLength, framing, ends,
                 what);
+    }
+
+    /**
+     * {@code path} ({@code /o/...} or {@code /i/...}) spelled with dot segments and percent-encodings that normalise
+     * back to it (RFC 3986 §5.2.4, §6.2.2): the proxy must route, hook and forward it as {@code path}.
+     */
+    private String dotted(String path) {
+        int second = path.indexOf('/', 1);
+        String first = path.substring(0, second);
+        String rest = path.substring(second);
+        return switch (r.nextInt(7)) {
+            case 0 -> first + "/x/.." + rest;
+            case 1 -> first + "/." + rest;
+            case 2 -> first + (r.nextBoolean() ? "/%2e" : "/%2E") + rest;
+            case 3 -> first + "/" + token(1 + r.nextInt(5)).replace('.', 'd') + "/.%2e" + rest;
+            case 4 -> "/%" + Integer.toHexString(first.charAt(1)) + rest.replace("n", "%6E");
+            case 5 -> (first.equals("/o") ? "/i" : "/o") + "/.." + path; // the hook must see the normalised path
+            default -> first + rest.replace("/", "/./");
+        };
     }
 
     private int size() {
@@ -268,13 +311,23 @@ final class HttpFuzzCase {
             int n = Math.min(body.length - at, 1 + r.nextInt(r.nextBoolean() ? 16 : 5000));
             String size = Integer.toHexString(n);
             out.writeBytes(HttpWire.bytes((r.nextInt(5) == 0 ? size.toUpperCase(Locale.ROOT) : size)
-                    + (r.nextInt(8) == 0 ? ";ext=" + token(3) : "") + "\r\n"));
+                    + (r.nextInt(8) == 0 ? extension() : "") + "\r\n"));
             out.write(body, at, n);
             out.writeBytes(HttpWire.bytes("\r\n"));
             at += n;
         }
         out.writeBytes(HttpWire.bytes("0\r\n" + (r.nextInt(6) == 0 ? "X-Trailer: " + token(4) + "\r\n" : "") + "\r\n"));
         return out.toByteArray();
+    }
+
+    /** A chunk extension the RFC 9112 grammar allows: names, tokens and quoted strings with escapes, and BWS. */
+    private String extension() {
+        return switch (r.nextInt(4)) {
+            case 0 -> ";ext=" + token(3);
+            case 1 -> " ; q = \"a \\\" b;c\"";
+            case 2 -> ";" + token(2) + ";" + token(1) + "=" + token(4);
+            default -> ";n=\"" + token(3) + "\t\"";
+        };
     }
 
     private String token(int n) {
@@ -292,7 +345,7 @@ final class HttpFuzzCase {
     private Req targeted(int k) {
         String path = (r.nextBoolean() ? "/i/" : "/o/") + "len/" + r.nextInt(300);
         String ok = "Host: fuzz.test\r\n";
-        int d = r.nextInt(22);
+        int d = r.nextInt(28);
         String head;
         byte[] body = new byte[0];
         int status;
@@ -411,6 +464,37 @@ final class HttpFuzzCase {
                 head = "POST " + path + " HTTP/1.1\r\n" + ok + "Transfer-Encoding: chunked, chunked\r\n";
                 status = 400;
                 what = "chunked twice";
+            }
+            case 22 -> {
+                head = "GET " + path.substring(0, 3) + ".." + path.substring(2) + " HTTP/1.1\r\n" + ok;
+                status = 404; // "/o/../len/N" is "/len/N": outside every remap prefix and not intercepted
+                what = "dot segments out of the prefix";
+            }
+            case 23 -> {
+                String[] climbs = {"/..", "/%2e%2e", "/.%2E", "/o/../.."};
+                head = "GET " + climbs[r.nextInt(climbs.length)] + path + " HTTP/1.1\r\n" + ok;
+                status = 400;
+                what = "path above the root";
+            }
+            case 24 -> {
+                String[] hidden = {"/..%2F", "/..%2f", "/..%5C", "/..;x/", "\\..\\"};
+                head = "GET " + path.substring(0, 2) + hidden[r.nextInt(hidden.length)] + path.substring(3)
+                        + " HTTP/1.1\r\n" + ok;
+                status = 400;
+                what = "dot segment behind an encoded separator, with parameters or a backslash";
+            }
+            case 25 -> {
+                head = "GET " + path + "%" + (r.nextBoolean() ? "g0" : "") + " HTTP/1.1\r\n" + ok;
+                status = 400;
+                what = "bad percent-encoding in the path";
+            }
+            case 26, 27 -> {
+                head = "POST " + path + " HTTP/1.1\r\n" + ok + "Transfer-Encoding: chunked\r\n";
+                String[] lines = {"2;x=\"a\r\nb\"", "2;x=\"a\nb\"", "5;x=\"unterminated", "5;x y", "5;=v"};
+                body = HttpWire.bytes(lines[r.nextInt(lines.length)] + "\r\n"
+                        + (r.nextBoolean() ? "0\r\n\r\n" : "hello\r\n0\r\n\r\n"));
+                status = 400;
+                what = "chunk extension outside the grammar (a quoted CRLF)";
             }
             default -> {
                 head = "POST " + path + " HTTP/1.1\r\n" + ok + "Content-Length: -1\r\n";

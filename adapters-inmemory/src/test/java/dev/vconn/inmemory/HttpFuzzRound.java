@@ -78,7 +78,11 @@ final class HttpFuzzRound {
         /** Connections the origin accepted (fewer than its requests: keep-alive reuse). */
         ORIGIN_CONNECTIONS,
         /** Requests the intercept served. */
-        INTERCEPT_REQUESTS
+        INTERCEPT_REQUESTS,
+        /** Requests whose body was itself a request and reached the origin or intercept as a body. */
+        SMUGGLING_BODIES,
+        /** Requests whose target the proxy normalised (dot segments or encodings) before they were served. */
+        NORMALISED_TARGETS
     }
 
     /** A bug planted on purpose, to show that the oracle catches it. */
@@ -87,7 +91,9 @@ final class HttpFuzzRound {
         /** The intercept and origin send one byte less than asked (the length field says so too). */
         SHORT_BODY,
         /** A SEND_RESPONSE_HDR hook adds Content-Length to chunked responses. */
-        LENGTH_WITH_CHUNKED
+        LENGTH_WITH_CHUNKED,
+        /** A SEND_REQUEST_HDR hook drops Content-Length when the client named it in Connection (the old bug). */
+        FRAMING_DROPPED
     }
 
     /**
@@ -162,6 +168,15 @@ final class HttpFuzzRound {
                         }
                         txn.reenable();
                     }));
+            if (plant == Plant.FRAMING_DROPPED) {
+                hooks.add(HttpHookId.SEND_REQUEST_HDR, new Continuation((event, data) -> {
+                    HttpTxn txn = (HttpTxn) data;
+                    if (txn.clientRequest().headers().connectionTokens().contains("content-length")) {
+                        txn.serverRequest().headers().remove(HttpHeaders.CONTENT_LENGTH);
+                    }
+                    txn.reenable();
+                }));
+            }
             if (plant == Plant.LENGTH_WITH_CHUNKED) {
                 hooks.add(HttpHookId.SEND_RESPONSE_HDR, new Continuation((event, data) -> {
                     HttpTxn txn = (HttpTxn) data;
@@ -174,7 +189,7 @@ final class HttpFuzzRound {
             }
             proxy = new HttpProxy(HttpProxyConfig.builder(pool)
                     .originConnector(OriginConnectors.of(transport.netConnector()))
-                    .remap(RemapRule.parse("http://*/o/", "http://127.0.0.1:" + originPort + "/"))
+                    .remap(RemapRule.parse("http://*/o/", "http://127.0.0.1:" + originPort + "/o/"))
                     .accessControl(IpAllowList.parse("deny 10.66.0.0/16, allow 0.0.0.0/0, allow ::/0, allow unix"))
                     .hooks(hooks.build())
                     .accessLog(log::add)
@@ -232,6 +247,12 @@ final class HttpFuzzRound {
             coverage[Cov.ORIGIN_CONNECTIONS.ordinal()] += origin.accepted();
             coverage[Cov.INTERCEPT_REQUESTS.ordinal()] += intercept.requests().size();
             for (HttpKitServer s : List.of(intercept, origin)) {
+                String who = s == intercept ? "intercept" : "origin";
+                for (HttpKitServer.Request req : s.requests()) {
+                    problems.addAll(forwardingViolations(cases, req, who, coverage));
+                }
+            }
+            for (HttpKitServer s : List.of(intercept, origin)) {
                 if (s.failure() != null) {
                     problems.add((s == intercept ? "intercept: " : "origin: ") + s.failure());
                 }
@@ -279,6 +300,73 @@ final class HttpFuzzRound {
         return new Result(round, cases, failures, problems, requests, statuses, loop.nanoTime(), coverage);
     }
 
+    /**
+     * What the proxy must never forward (docs/http.md, "What the proxy normalises and rejects"), judged on one request
+     * the origin or intercept served: a path outside the remap prefix or not normalised, a request that was a body
+     * when the client sent it, and a body whose length differs from what the client framed. Requests of cases
+     * mutated at random ({@link HttpFuzzCase.Expect#RELAXED}) may legitimately be anything, so only their paths are
+     * judged.
+     */
+    static List<String> forwardingViolations(List<HttpFuzzCase> cases, HttpKitServer.Request req, String who,
+            long[] coverage) {
+        List<String> v = new ArrayList<>();
+        String target = req.head().target();
+        boolean absolute = target.regionMatches(true, 0, "http://", 0, 7);
+        if (absolute || target.startsWith("/")) {
+            int slash = absolute ? target.indexOf('/', 7) : 0;
+            int q = target.indexOf('?');
+            String path = slash < 0 ? "/" : target.substring(slash, q < 0 ? target.length() : Math.max(slash, q));
+            if (who.equals("origin") && !path.startsWith("/o/")) {
+                v.add("the origin received a path outside the remap prefix /o/: " + target);
+            }
+            for (String segment : path.split("/", -1)) {
+                if (segment.equals(".") || segment.equals("..") || segment.toLowerCase(Locale.ROOT).contains("%2e")) {
+                    v.add("the " + who + " received a path that is not normalised: " + target);
+                    break;
+                }
+            }
+        }
+        int smuggled = target.indexOf(HttpFuzzCase.SMUGGLED);
+        if (smuggled >= 0) {
+            HttpFuzzCase c = caseOf(cases, target.substring(smuggled + HttpFuzzCase.SMUGGLED.length()));
+            if (c != null && c.expect != HttpFuzzCase.Expect.RELAXED) {
+                v.add("the " + who + " read a request body as a request (smuggled): " + target + " of case " + c.seed);
+            }
+        }
+        String id = req.head().headers().get(HttpFuzzCase.ID_FIELD);
+        if (id != null) {
+            String[] parts = id.split("\\.");
+            HttpFuzzCase c = parts.length == 3 ? caseOf(cases, parts[0]) : null;
+            if (c != null && c.expect != HttpFuzzCase.Expect.RELAXED) {
+                if (!parts[2].equals(Integer.toString(req.body().length))) {
+                    v.add("the " + who + " received " + req.body().length + " body bytes for request " + id
+                            + ", which the client framed with " + parts[2]);
+                }
+                if (HttpWire.text(req.body()).contains(HttpFuzzCase.SMUGGLED)) {
+                    coverage[Cov.SMUGGLING_BODIES.ordinal()]++;
+                }
+                String sent = c.requests.get(Integer.parseInt(parts[1]) % c.requests.size()).what();
+                if (sent.contains("/.") || sent.contains("/%")) {
+                    coverage[Cov.NORMALISED_TARGETS.ordinal()]++;
+                }
+            }
+        }
+        return v;
+    }
+
+    /** The case whose seed {@code digits} starts with, or null. */
+    private static HttpFuzzCase caseOf(List<HttpFuzzCase> cases, String digits) {
+        int end = 0;
+        while (end < digits.length() && Character.isDigit(digits.charAt(end))) {
+            end++;
+        }
+        if (end == 0 || end > 18) {
+            return null;
+        }
+        long seed = Long.parseLong(digits.substring(0, end));
+        return cases.stream().filter(c -> c.seed == seed).findFirst().orElse(null);
+    }
+
     /** The intercept's and origin's answer: {@code [/i]/len/N}, {@code chunk/N}, {@code close/N}, {@code echo}. */
     static Reply respond(HttpKitServer.Request req, Plant plant) {
         String target = req.head().target();
@@ -288,8 +376,8 @@ final class HttpFuzzRound {
         }
         int q = target.indexOf('?');
         String path = q < 0 ? target : target.substring(0, q);
-        if (path.startsWith("/i/")) {
-            path = path.substring(2);
+        if (path.startsWith("/i/") || path.startsWith("/o/")) {
+            path = path.substring(2); // the intercept's prefix, or the origin's (the remap keeps /o/)
         }
         if (path.equals("/echo")) {
             return Reply.ok(req.body());
