@@ -169,6 +169,32 @@ class HttpNormalisationTest {
         assertFalse(a.received().contains("poisoned") || b.received().contains("poisoned"));
       }
     }
+
+    @Test
+    void body_bytes_after_a_bodiless_response_are_beyond_it_and_the_connection_is_not_reused() {
+      for (String method : List.of("HEAD", "GET")) {
+        try (HttpRig rig = rig()) {
+          ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+          HttpRig.Client a = rig.client();
+          a.send(method + " /a HTTP/1.1\r\nHost: t\r\n\r\n");
+          rig.run();
+          // A HEAD response and a 204 have no body whatever their fields say: these bytes are not part of them.
+          origin.conn(0).send(method.equals("HEAD") ? "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\npoisoned"
+              : "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\npoisoned");
+          rig.run();
+          assertEquals(1, a.responses(method).size(), a.received());
+          assertEquals(0, rig.proxy.idleOriginConnections(), method);
+          HttpRig.Client b = rig.client();
+          b.send("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");
+          rig.run();
+          assertEquals(2, origin.conns.size(), "a new connection for the next request");
+          origin.conn(1).send("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
+          rig.run();
+          assertEquals("two", b.response().body());
+          assertFalse(a.received().contains("poisoned"), a.received());
+        }
+      }
+    }
   }
 
   @Nested
