@@ -273,7 +273,8 @@ final class HttpFuzzCase {
             framing = "chunked";
         }
         String what = method + " " + target + (http10 ? " 1.0" + (keepAlive10 ? "ka" : "") : "")
-                + (hasBody ? " body=" + bodySize + (chunkedBody ? "c" : "") + (smuggle ? "smuggled" : "") : "") + (close ? " close" : "")
+                + (hasBody ? " body=" + bodySize + (chunkedBody ? "c" : "") + (smuggle ? "smuggled" : "") : "")
+                + (close ? " close" : "")
                 + (expect100 ? " expect" : "");
         return new Req(HttpWire.concat(HttpWire.bytes(h.toString()), wireBody), head, responseLength, framing, ends,
                 what);
