@@ -10,7 +10,8 @@ import java.util.Optional;
  * {@code originPathPrefix}. The host {@code *} matches any host. Rules are tried in order; the first match wins.
  *
  * @param host the request host to match, lower case, without port; {@code *} for any
- * @param pathPrefix the path prefix to match, starting with {@code /}
+ * @param pathPrefix the path prefix to match, starting with {@code /}; kept normalised as request paths are
+ *     ({@link RequestPaths#normalizePath}), so {@code /%7Euser/} is stored as {@code /~user/}
  * @param originHost the origin's host name or address literal
  * @param originPort the origin's port, 1..65535
  * @param originPathPrefix what replaces {@code pathPrefix}, starting with {@code /}
@@ -33,6 +34,14 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
     host = host.toLowerCase(Locale.ROOT);
     if (!pathPrefix.startsWith("/")) {
       throw new IllegalArgumentException("remap rule pathPrefix must start with /, was " + pathPrefix);
+    }
+    // Requests are matched after RequestPaths normalised them, so the prefix is spelled the same way: a rule
+    // written as /%7Euser/ matches the request /%7euser/x, which arrives here as /~user/x.
+    try {
+      pathPrefix = RequestPaths.normalizePath(pathPrefix);
+    } catch (BadMessageException e) {
+      throw new IllegalArgumentException("remap rule pathPrefix " + pathPrefix + " is not a valid path: "
+          + e.getMessage());
     }
     if (originHost.isEmpty()) {
       throw new IllegalArgumentException("remap rule originHost must not be empty");

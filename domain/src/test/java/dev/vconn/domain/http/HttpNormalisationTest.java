@@ -2,6 +2,7 @@ package dev.vconn.domain.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Continuation;
@@ -283,6 +284,22 @@ class HttpNormalisationTest {
         assertEquals("api", rs.get(1).body());
         assertTrue(server[0].requests.get(0).startsWith("GET /private/x HTTP/1.1\r\n"), server[0].requests.get(0));
         assertEquals("/v1/y", origin.requests.get(0).head().target());
+      }
+    }
+
+    @Test
+    void a_rule_prefix_is_normalised_as_requests_are_so_an_encoded_prefix_still_matches() {
+      assertEquals("/~user/", RemapRule.parse("http://*/%7Euser/./", "http://" + API + "/u/").pathPrefix());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> RemapRule.parse("http://*/../x/", "http://" + API + "/u/"));
+      assertTrue(e.getMessage().contains("pathPrefix"), e.getMessage());
+      try (HttpRig rig = rig("http://*/%7Euser/", "http://" + API + "/u/", b -> {})) {
+        TestOrigin origin = rig.origin(API, req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        HttpRig.Client c = rig.client();
+        c.send("GET /%7euser/page HTTP/1.1\r\nHost: t\r\n\r\n");
+        rig.run();
+        assertEquals(200, c.responses().get(0).status(), c.received());
+        assertEquals("/u/page", origin.requests.get(0).head().target());
       }
     }
 
