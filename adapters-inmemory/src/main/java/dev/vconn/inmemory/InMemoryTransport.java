@@ -11,7 +11,6 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
 import dev.vconn.inmemory.internal.InMemoryVConn;
 import dev.vconn.ports.AdoptionException;
-import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.spi.AbstractTransport;
 import dev.vconn.ports.spi.ConnectAttempt;
@@ -183,7 +182,7 @@ public final class InMemoryTransport extends AbstractTransport {
     // NetConnector
 
     @Override
-    protected ConnectAttempt newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
+    protected ConnectAttempt<?> newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
         return new InMemoryConnectAttempt(continuation, remote, timeout);
     }
 
@@ -191,7 +190,7 @@ public final class InMemoryTransport extends AbstractTransport {
      * One outbound connect to an address of the network: a listener makes it at once, nothing listening refuses it,
      * a blackhole leaves it pending until the timeout.
      */
-    private final class InMemoryConnectAttempt extends ConnectAttempt {
+    private final class InMemoryConnectAttempt extends ConnectAttempt<VirtualTimeEventLoop> {
         private InMemorySocketChannel channel;
 
         InMemoryConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
@@ -236,50 +235,20 @@ public final class InMemoryTransport extends AbstractTransport {
     // NetAcceptor
 
     @Override
-    protected NetAcceptor.Listener openListener(SocketAddress address, Continuation acceptor) throws IOException {
-        ListenerImpl listener = new ListenerImpl(acceptor);
-        listener.binding = network.listen(address, listener::accepted);
-        return listener;
+    protected Binding openListener(SocketAddress address, Continuation acceptor) throws IOException {
+        InMemoryNetwork.Binding binding = network.listen(address, channel -> accepted(channel, acceptor));
+        return new Binding(binding.localAddress(), binding::isOpen, binding::close, "in-memory listener " + binding);
     }
 
-    private final class ListenerImpl implements NetAcceptor.Listener {
-        private final Continuation acceptor;
-        private volatile InMemoryNetwork.Binding binding;
-
-        ListenerImpl(Continuation acceptor) {
-            this.acceptor = acceptor;
-        }
-
-        /** On the connecting thread: adopt the accepted side and post NET_ACCEPT to the loop. */
-        void accepted(InMemorySocketChannel channel) {
-            try {
-                channel.configureBlocking(false);
-                InMemoryVConn vconn = newVConn(channel, "accepted");
-                ContinuationScheduler.dispatch(loop, acceptor, Event.NET_ACCEPT, vconn);
-            } catch (IOException e) {
-                log.warn("accepting a connection at {} failed", binding.localAddress(), e);
-                closeQuietly(channel);
-            }
-        }
-
-        @Override
-        public SocketAddress localAddress() {
-            return binding.localAddress();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return binding.isOpen();
-        }
-
-        @Override
-        public void close() {
-            binding.close();
-        }
-
-        @Override
-        public String toString() {
-            return "in-memory listener " + binding;
+    /** On the connecting thread: adopt the accepted side and post NET_ACCEPT to the loop. */
+    private void accepted(InMemorySocketChannel channel, Continuation acceptor) {
+        try {
+            channel.configureBlocking(false);
+            InMemoryVConn vconn = newVConn(channel, "accepted");
+            ContinuationScheduler.dispatch(loop, acceptor, Event.NET_ACCEPT, vconn);
+        } catch (IOException e) {
+            log.warn("accepting a connection from {} failed", channel, e);
+            closeQuietly(channel);
         }
     }
 }

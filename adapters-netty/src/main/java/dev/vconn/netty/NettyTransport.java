@@ -10,7 +10,6 @@ import dev.vconn.netty.internal.NettyListener;
 import dev.vconn.netty.internal.NettyTransportCore;
 import dev.vconn.netty.internal.RawFdAdopter;
 import dev.vconn.ports.AdoptionException;
-import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.spi.AbstractTransport;
 import dev.vconn.ports.spi.ConnectAttempt;
@@ -73,12 +72,12 @@ public final class NettyTransport extends AbstractTransport {
     }
 
     @Override
-    protected ConnectAttempt newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
-        return new NettyConnectAttempt(core, continuation, remote, timeout);
+    protected ConnectAttempt<?> newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
+        return new NettyConnectAttempt(core, core.nextLoop(), continuation, remote, timeout);
     }
 
     @Override
-    protected NetAcceptor.Listener openListener(SocketAddress address, Continuation acceptor) throws IOException {
+    protected Binding openListener(SocketAddress address, Continuation acceptor) throws IOException {
         return NettyListener.open(core, address, acceptor, this::isOpen);
     }
 

@@ -8,7 +8,6 @@ import dev.vconn.nio.internal.NioListener;
 import dev.vconn.nio.internal.NioSocketVConn;
 import dev.vconn.nio.internal.NioTransportCore;
 import dev.vconn.ports.AdoptionException;
-import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.spi.AbstractTransport;
 import dev.vconn.ports.spi.ConnectAttempt;
@@ -52,12 +51,12 @@ public final class NioTransport extends AbstractTransport {
     }
 
     @Override
-    protected ConnectAttempt newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
-        return new NioConnectAttempt(core, continuation, remote, timeout);
+    protected ConnectAttempt<?> newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
+        return new NioConnectAttempt(core, core.nextLoop(), continuation, remote, timeout);
     }
 
     @Override
-    protected NetAcceptor.Listener openListener(SocketAddress address, Continuation acceptor) throws IOException {
+    protected Binding openListener(SocketAddress address, Continuation acceptor) throws IOException {
         return NioListener.open(core, address, acceptor);
     }
 

@@ -19,28 +19,21 @@ import java.util.Locale;
  * failed with the mapped cause on refusal. Timeout, cancel and the one event are {@link ConnectAttempt}'s, so
  * Netty's own connect timeout is off.
  */
-public final class NettyConnectAttempt extends ConnectAttempt {
+public final class NettyConnectAttempt extends ConnectAttempt<NettyEventLoop> {
     private final NettyTransportCore core;
-    private final NettyEventLoop loop;
     private Channel channel;
 
-    /** An attempt on {@code core}'s next primary loop. */
-    public NettyConnectAttempt(NettyTransportCore core, Continuation continuation, SocketAddress remote,
-            Duration timeout) {
-        this(core, core.nextLoop(), continuation, remote, timeout);
-    }
-
-    private NettyConnectAttempt(NettyTransportCore core, NettyEventLoop loop, Continuation continuation,
+    /** An attempt on {@code loop}, one of {@code core}'s primary loops. */
+    public NettyConnectAttempt(NettyTransportCore core, NettyEventLoop loop, Continuation continuation,
             SocketAddress remote, Duration timeout) {
         super(loop, continuation, remote, timeout);
         this.core = core;
-        this.loop = loop;
     }
 
     @Override
     protected void open() {
         Bootstrap bootstrap = new Bootstrap()
-                .group(loop.netty())
+                .group(loop().netty())
                 .channel(core.socketChannelClass())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
@@ -65,7 +58,7 @@ public final class NettyConnectAttempt extends ConnectAttempt {
         if (!isPending()) {
             return; // cancelled or timed out meanwhile: abandon() closes the channel
         }
-        ChannelVConn vconn = core.newVConn(loop, connecting.channel(), null);
+        ChannelVConn vconn = core.newVConn(loop(), connecting.channel(), null);
         vconn.attach();
         connected(vconn);
     }

@@ -3,7 +3,7 @@ package dev.vconn.netty.internal;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.ContinuationScheduler;
 import dev.vconn.domain.Event;
-import dev.vconn.ports.NetAcceptor;
+import dev.vconn.ports.spi.AbstractTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -16,28 +16,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Netty server channel listening on one primary loop; Netty spreads accepted connections over the primary loops,
+ * Listening with a Netty server channel on one primary loop; Netty spreads accepted connections over the primary loops,
  * and each is delivered as NET_ACCEPT on the loop its VConn is pinned to. Children start with {@code AUTO_READ}
  * off, so nothing is read before a VIO asks for it.
  */
-public final class NettyListener implements NetAcceptor.Listener {
+public final class NettyListener {
     private static final Logger log = LoggerFactory.getLogger(NettyListener.class);
     private static final int BACKLOG = 1024;
     private static final long BIND_WAIT_MILLIS = 30_000;
 
-    private final Channel server;
-    private final SocketAddress local;
-
-    private NettyListener(Channel server) {
-        this.server = server;
-        this.local = server.localAddress();
+    private NettyListener() {
     }
 
     /**
      * Binds {@code address} on one of {@code core}'s primary loops; connections accepted while {@code open} says
      * false (the transport is closing) are closed at once.
      */
-    public static NettyListener open(NettyTransportCore core, SocketAddress address, Continuation acceptor,
+    public static AbstractTransport.Binding open(NettyTransportCore core, SocketAddress address, Continuation acceptor,
             BooleanSupplier open) throws IOException {
         NettyEventLoop boss = core.currentOrNextLoop();
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -65,7 +60,8 @@ public final class NettyListener implements NetAcceptor.Listener {
             server.close();
             throw failure("could not bind " + address, bound.cause());
         }
-        return new NettyListener(server);
+        SocketAddress local = server.localAddress();
+        return new AbstractTransport.Binding(local, server::isOpen, () -> close(server), "listener " + local);
     }
 
     private static IOException failure(String what, Throwable cause) {
@@ -91,26 +87,10 @@ public final class NettyListener implements NetAcceptor.Listener {
         }
     }
 
-    @Override
-    public SocketAddress localAddress() {
-        return local;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return server.isOpen();
-    }
-
-    @Override
-    public void close() {
+    private static void close(Channel server) {
         ChannelFuture closing = server.close();
         if (!server.eventLoop().inEventLoop()) {
             closing.awaitUninterruptibly(BIND_WAIT_MILLIS);
         }
-    }
-
-    @Override
-    public String toString() {
-        return "listener " + local;
     }
 }

@@ -14,23 +14,16 @@ import java.time.Duration;
  * A non-blocking connect on a selector loop: the connect is made when {@code connect} or {@code finishConnect}
  * says so; a refusal fails it with the socket's error. Timeout, cancel and the one event are {@link ConnectAttempt}'s.
  */
-public final class NioConnectAttempt extends ConnectAttempt implements NioEventLoop.Handler {
+public final class NioConnectAttempt extends ConnectAttempt<NioEventLoop> implements NioEventLoop.Handler {
     private final NioTransportCore core;
-    private final NioEventLoop loop;
     private SocketChannel channel;
     private SelectionKey key;
 
-    /** An attempt on {@code core}'s next loop. */
-    public NioConnectAttempt(NioTransportCore core, Continuation continuation, SocketAddress remote,
-            Duration timeout) {
-        this(core, core.nextLoop(), continuation, remote, timeout);
-    }
-
-    private NioConnectAttempt(NioTransportCore core, NioEventLoop loop, Continuation continuation,
+    /** An attempt on {@code loop}, one of {@code core}'s. */
+    public NioConnectAttempt(NioTransportCore core, NioEventLoop loop, Continuation continuation,
             SocketAddress remote, Duration timeout) {
         super(loop, continuation, remote, timeout);
         this.core = core;
-        this.loop = loop;
     }
 
     @Override
@@ -40,10 +33,10 @@ public final class NioConnectAttempt extends ConnectAttempt implements NioEventL
             channel.configureBlocking(false);
             core.applyOptions(channel);
             if (channel.connect(remote())) {
-                key = loop.register(channel, 0, this);
+                key = loop().register(channel, 0, this);
                 succeed();
             } else {
-                key = loop.register(channel, SelectionKey.OP_CONNECT, this);
+                key = loop().register(channel, SelectionKey.OP_CONNECT, this);
             }
         } catch (IOException e) {
             failed(VConnError.from(e, Errno.ECONNREFUSED));
@@ -65,7 +58,7 @@ public final class NioConnectAttempt extends ConnectAttempt implements NioEventL
     }
 
     private void succeed() throws IOException {
-        NioSocketVConn vconn = new NioSocketVConn(loop, channel, core.tracker());
+        NioSocketVConn vconn = new NioSocketVConn(loop(), channel, core.tracker());
         vconn.attach(key);
         connected(vconn);
     }

@@ -3,7 +3,7 @@ package dev.vconn.nio.internal;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.ContinuationScheduler;
 import dev.vconn.domain.Event;
-import dev.vconn.ports.NetAcceptor;
+import dev.vconn.ports.spi.AbstractTransport;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SelectionKey;
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * A {@link ServerSocketChannel} listening on one loop, spreading accepted connections across all loops, each
  * delivered as NET_ACCEPT on the loop its VConn is pinned to.
  */
-public final class NioListener implements NetAcceptor.Listener, NioEventLoop.Handler {
+public final class NioListener implements NioEventLoop.Handler {
     private static final Logger log = LoggerFactory.getLogger(NioListener.class);
     private static final int BACKLOG = 1024;
 
@@ -36,7 +36,7 @@ public final class NioListener implements NetAcceptor.Listener, NioEventLoop.Han
     }
 
     /** Binds {@code address} and starts accepting on one of {@code core}'s loops. */
-    public static NioListener open(NioTransportCore core, SocketAddress address, Continuation acceptor)
+    public static AbstractTransport.Binding open(NioTransportCore core, SocketAddress address, Continuation acceptor)
             throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
@@ -44,7 +44,8 @@ public final class NioListener implements NetAcceptor.Listener, NioEventLoop.Han
             server.configureBlocking(false);
             NioListener listener = new NioListener(core, server, acceptor);
             listener.key = listener.loop.register(server, SelectionKey.OP_ACCEPT, listener);
-            return listener;
+            return new AbstractTransport.Binding(listener.local, server::isOpen, listener::close,
+                    "listener " + listener.local);
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -86,18 +87,7 @@ public final class NioListener implements NetAcceptor.Listener, NioEventLoop.Han
         }
     }
 
-    @Override
-    public SocketAddress localAddress() {
-        return local;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return server.isOpen();
-    }
-
-    @Override
-    public void close() {
+    private void close() {
         SelectionKey k = key;
         if (k != null) {
             loop.closeNow(k, server); // when this returns the port no longer accepts
@@ -108,10 +98,5 @@ public final class NioListener implements NetAcceptor.Listener, NioEventLoop.Han
                 log.debug("closing listener {} failed", local, e);
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "listener " + local;
     }
 }

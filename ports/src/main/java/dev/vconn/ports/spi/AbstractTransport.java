@@ -78,17 +78,34 @@ public abstract class AbstractTransport implements Transport {
     // What a transport supplies
 
     /** A connect attempt to {@code remote} on one of this transport's loops (not started yet). */
-    protected abstract ConnectAttempt newConnectAttempt(Continuation continuation, SocketAddress remote,
+    protected abstract ConnectAttempt<?> newConnectAttempt(Continuation continuation, SocketAddress remote,
             Duration timeout);
 
     /**
-     * Binds a listener at {@code address} that delivers NET_ACCEPT to {@code acceptor}; its {@code close} must stop
-     * accepting before it returns. Bookkeeping (closing it with the transport) is done here.
+     * What a transport's listening socket is, for the {@link NetAcceptor.Listener} made here.
+     *
+     * @param localAddress the address actually bound
+     * @param isOpen       whether it still accepts
+     * @param close        stops accepting before it returns; idempotent
+     * @param description  for {@code toString}
+     */
+    public record Binding(SocketAddress localAddress, BooleanSupplier isOpen, Runnable close, String description) {
+        /** Validates every field. */
+        public Binding {
+            Objects.requireNonNull(localAddress, "localAddress");
+            Objects.requireNonNull(isOpen, "isOpen");
+            Objects.requireNonNull(close, "close");
+            Objects.requireNonNull(description, "description");
+        }
+    }
+
+    /**
+     * Binds a listening socket at {@code address} that delivers NET_ACCEPT to {@code acceptor}. The listener and its
+     * bookkeeping (closing it with the transport) are made here.
      *
      * @throws IOException if the address cannot be bound
      */
-    protected abstract NetAcceptor.Listener openListener(SocketAddress address, Continuation acceptor)
-            throws IOException;
+    protected abstract Binding openListener(SocketAddress address, Continuation acceptor) throws IOException;
 
     /**
      * Refuses a channel of a kind this transport cannot drive, or one it knows is owned already, without touching
@@ -252,7 +269,7 @@ public abstract class AbstractTransport implements Transport {
         if (!isOpen()) {
             throw new IllegalStateException("NetConnector.connect on a closed " + name + " transport");
         }
-        ConnectAttempt attempt = newConnectAttempt(continuation, remote, timeout);
+        ConnectAttempt<?> attempt = newConnectAttempt(continuation, remote, timeout);
         attempt.start();
         return attempt;
     }
@@ -274,33 +291,33 @@ public abstract class AbstractTransport implements Transport {
         }
     }
 
-    /** A listener that leaves the transport's list when it is closed. */
+    /** A listener over a transport's binding that leaves the transport's list when it is closed. */
     private final class TrackedListener implements NetAcceptor.Listener {
-        private final NetAcceptor.Listener listener;
+        private final Binding binding;
 
-        TrackedListener(NetAcceptor.Listener listener) {
-            this.listener = listener;
+        TrackedListener(Binding binding) {
+            this.binding = binding;
         }
 
         @Override
         public SocketAddress localAddress() {
-            return listener.localAddress();
+            return binding.localAddress();
         }
 
         @Override
         public boolean isOpen() {
-            return listener.isOpen();
+            return binding.isOpen().getAsBoolean();
         }
 
         @Override
         public void close() {
-            listener.close();
+            binding.close().run();
             listeners.remove(this);
         }
 
         @Override
         public String toString() {
-            return listener.toString();
+            return binding.description();
         }
     }
 

@@ -23,13 +23,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #connected(VConn)} or {@link #failed(VConnError)} (also on the loop); {@link #abandon()} releases what
  * {@code open} made when the attempt fails, times out or is cancelled. Everything but {@link #cancel()} runs on the
  * loop.
+ *
+ * @param <L> the kind of loop the transport runs
  */
-public abstract class ConnectAttempt implements ScheduledAction {
+public abstract class ConnectAttempt<L extends EventLoop> implements ScheduledAction {
     private static final int PENDING = 0;
     private static final int DONE = 1;
     private static final int CANCELLED = 2;
 
-    private final EventLoop loop;
+    private final L loop;
     private final Continuation continuation;
     private final SocketAddress remote;
     private final Duration timeout;
@@ -39,7 +41,7 @@ public abstract class ConnectAttempt implements ScheduledAction {
     private volatile VConn vconn;
 
     /** An attempt to connect to {@code remote} on {@code loop}, failing after {@code timeout}. */
-    protected ConnectAttempt(EventLoop loop, Continuation continuation, SocketAddress remote, Duration timeout) {
+    protected ConnectAttempt(L loop, Continuation continuation, SocketAddress remote, Duration timeout) {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.continuation = Objects.requireNonNull(continuation, "continuation");
         this.remote = Objects.requireNonNull(remote, "remote");
@@ -47,7 +49,7 @@ public abstract class ConnectAttempt implements ScheduledAction {
     }
 
     /** The loop this attempt runs on, and its VConn is pinned to. */
-    protected final EventLoop loop() {
+    protected final L loop() {
         return loop;
     }
 
