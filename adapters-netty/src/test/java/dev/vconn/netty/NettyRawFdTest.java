@@ -42,8 +42,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Raw descriptor adoption through the port ({@link SocketAdopter#adoptFileDescriptor(int)}, Traffic Server's
- * {@code TSVConnFdCreate}) on Linux epoll: success, ownership, the switch to non-blocking mode, every refusal leaving the descriptor as it was,
- * and the descriptor baseline over many cycles. Raw descriptors come from Netty's public {@link LinuxSocket}.
+ * {@code TSVConnFdCreate}) on Linux epoll: success, ownership, the switch to non-blocking mode, every refusal
+ * leaving the descriptor as it was, and the descriptor baseline over many cycles. Raw descriptors come from Netty's public {@link LinuxSocket}.
  */
 class NettyRawFdTest {
     private final BlockPool pool = new BlockPool();

@@ -18,10 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Checks, before anything changes (the transport checked that it is open and runs epoll): the descriptor is
  * not already adopted by this transport; it is open and a socket ({@code SO_ERROR} readable, and zero); it is a
  * TCP socket ({@code TCP_NODELAY} readable); it is connected (it has a peer). Then the socket is switched to
- * non-blocking mode and duplicated ({@link DescriptorSwitch}); Netty's channel owns the duplicate. On success the VConn owns the
- * socket: when it closes, both the duplicate and the caller's descriptor are closed. On failure the caller's
- * descriptor is open and still the caller's; the one change that cannot be undone through public APIs is the
- * non-blocking mode, and it is made only after every check passed, so only a failed registration (the loop
+ * non-blocking mode and duplicated ({@link DescriptorSwitch}); Netty's channel owns the duplicate. On success
+ * the VConn owns the socket: when it closes, both the duplicate and the caller's descriptor are closed. On failure
+ * the caller's descriptor is open and still the caller's; the one change that cannot be undone through public APIs
+ * is the non-blocking mode, and it is made only after every check passed, so only a failed registration (the loop
  * refusing the channel) can leave it behind; the refusal says so.
  */
 public final class RawFdAdopter {
