@@ -17,7 +17,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.List;
 
@@ -79,14 +78,6 @@ public final class NettyTransport extends AbstractTransport {
     @Override
     protected Binding openListener(SocketAddress address, Continuation acceptor) throws IOException {
         return NettyListener.open(core, address, acceptor, this::isOpen);
-    }
-
-    @Override
-    protected void requireDrivable(SocketChannel channel) throws AdoptionException {
-        if (channel.provider() != SelectorProvider.provider()) {
-            throw new AdoptionException("the netty transport adopts only JDK socket channels, not this kind: "
-                    + channel.getClass().getName());
-        }
     }
 
     /**

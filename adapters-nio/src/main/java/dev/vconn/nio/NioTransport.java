@@ -7,14 +7,12 @@ import dev.vconn.nio.internal.NioConnectAttempt;
 import dev.vconn.nio.internal.NioListener;
 import dev.vconn.nio.internal.NioSocketVConn;
 import dev.vconn.nio.internal.NioTransportCore;
-import dev.vconn.ports.AdoptionException;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.spi.AbstractTransport;
 import dev.vconn.ports.spi.ConnectAttempt;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.List;
 
@@ -58,14 +56,6 @@ public final class NioTransport extends AbstractTransport {
     @Override
     protected Binding openListener(SocketAddress address, Continuation acceptor) throws IOException {
         return NioListener.open(core, address, acceptor);
-    }
-
-    @Override
-    protected void requireDrivable(SocketChannel channel) throws AdoptionException {
-        if (channel.provider() != SelectorProvider.provider()) {
-            throw new AdoptionException("the nio transport adopts only JDK socket channels, not this kind: "
-                    + channel.getClass().getName());
-        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.vconn.ports.TransportConfig;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -109,11 +110,17 @@ public abstract class AbstractTransport implements Transport {
 
     /**
      * Refuses a channel of a kind this transport cannot drive, or one it knows is owned already, without touching
-     * it.
+     * it. By default only channels of the JDK's default provider are driven (a selector of that provider is what
+     * socket transports register them with).
      *
      * @throws AdoptionException naming the kind
      */
-    protected abstract void requireDrivable(SocketChannel channel) throws AdoptionException;
+    protected void requireDrivable(SocketChannel channel) throws AdoptionException {
+        if (channel.provider() != SelectorProvider.provider()) {
+            throw new AdoptionException("the " + name + " transport adopts only JDK socket channels, not this kind: "
+                    + channel.getClass().getName());
+        }
+    }
 
     /**
      * Registers {@code channel} (checked, connected, already non-blocking) with one of the loops and returns its
