@@ -4,7 +4,10 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.contract.Capability;
 import dev.vconn.ports.contract.RealSocketHarness;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -39,9 +42,17 @@ public class NettyHarness extends RealSocketHarness {
     public Set<Capability> capabilities() {
         Set<Capability> caps = EnumSet.of(Capability.REAL_THREADS, Capability.REGISTERED_CHANNELS,
                 Capability.KERNEL_SOCKETS);
-        if (transport.supportsRawFdAdoption()) {
+        if (transport.ioKind() == IoKind.EPOLL) { // what the capability query must then confirm
             caps.add(Capability.RAW_FD_ADOPTION);
         }
         return caps;
+    }
+
+    @Override
+    public DescriptorPair descriptorPair() throws IOException {
+        List<AutoCloseable> made = new ArrayList<>();
+        RawSockets.RawPair pair = RawSockets.connect(made);
+        made.forEach(this::closeAfter);
+        return new DescriptorPair(pair.fd(), pair.peer());
     }
 }

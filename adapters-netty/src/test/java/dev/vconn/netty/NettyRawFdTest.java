@@ -4,7 +4,6 @@ import dev.vconn.ports.contract.RealSocketHarness;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +16,7 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.ports.AdoptionException;
+import dev.vconn.ports.SocketAdopter;
 import dev.vconn.ports.TransportConfig;
 import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.FileDescriptor;
@@ -41,14 +41,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Raw descriptor adoption ({@link NettyTransport#adoptFd(int)}, Traffic Server's {@code TSVConnFdCreate}) on
- * Linux epoll: success, ownership, the switch to non-blocking mode, every refusal leaving the descriptor as it was,
- * and the descriptor baseline over many cycles. Raw descriptors come from Netty's public {@link LinuxSocket}.
+ * Raw descriptor adoption through the port ({@link SocketAdopter#adoptFileDescriptor(int)}, Traffic Server's
+ * {@code TSVConnFdCreate}) on Linux epoll: success, ownership, the switch to non-blocking mode, every refusal
+ * leaving the descriptor as it was, and the descriptor baseline over many cycles. Raw descriptors come from Netty's public {@link LinuxSocket}.
  */
 class NettyRawFdTest {
     private final BlockPool pool = new BlockPool();
     private final List<AutoCloseable> made = new ArrayList<>();
     private NettyTransport transport;
+    private SocketAdopter adopter;
     private int socketsAtStart;
 
     @BeforeEach
@@ -56,7 +57,8 @@ class NettyRawFdTest {
         socketsAtStart = RealSocketHarness.openSocketDescriptors();
         transport = new NettyTransport(TransportConfig.defaults().withEventLoops(2).withBlockPool(pool));
         assertEquals(IoKind.EPOLL, transport.ioKind(), "these tests need Linux epoll");
-        assertTrue(transport.supportsRawFdAdoption());
+        adopter = transport.socketAdopter();
+        assertTrue(adopter.supportsFileDescriptors());
     }
 
     @AfterEach
@@ -75,7 +77,7 @@ class NettyRawFdTest {
         RawSockets.RawPair pair = RawSockets.connect(made);
         int fd = pair.fd();
         String socket = RawSockets.link(fd);
-        VConn vc = transport.adoptFd(fd);
+        VConn vc = adopter.adoptFileDescriptor(fd);
         assertTrue(vc.isOpen());
         assertTrue(transport.eventLoops().contains(vc.eventLoop()));
         assertEquals(pair.peer().getLocalAddress(), vc.remoteAddress());
@@ -113,9 +115,9 @@ class NettyRawFdTest {
             assertEquals(0, RawSockets.flags(fd) & RawSockets.O_NONBLOCK, "the JDK channel is blocking");
             String socket = RawSockets.link(fd);
 
-            VConn vc = transport.adoptFd(fd); // the VConn owns the socket now; the JDK object is left alone
+            VConn vc = adopter.adoptFileDescriptor(fd); // the VConn owns the socket now; the JDK object is left alone
             assertEquals(RawSockets.O_NONBLOCK, RawSockets.flags(fd) & RawSockets.O_NONBLOCK,
-                    "DESIGN §5: adoption switches the socket to non-blocking");
+                    "adoption switches the socket to non-blocking (SocketAdopter)");
             byte[] down = pattern(300_000, 7);
             Thread writer = new Thread(() -> {
                 try {
@@ -135,7 +137,7 @@ class NettyRawFdTest {
     @Test
     void an_abort_resets_the_raw_socket() throws Exception {
         RawSockets.RawPair pair = RawSockets.connect(made);
-        VConn vc = transport.adoptFd(pair.fd());
+        VConn vc = adopter.adoptFileDescriptor(pair.fd());
         vc.abort(Errno.ECONNABORTED, null);
         IOException reset = assertThrows(IOException.class, () -> pair.peer().read(ByteBuffer.allocate(10)));
         assertTrue(String.valueOf(reset.getMessage()).toLowerCase(Locale.ROOT).contains("reset"), reset.toString());
@@ -189,7 +191,7 @@ class NettyRawFdTest {
     @Test
     void a_descriptor_already_adopted_is_refused_and_the_first_vconn_is_unaffected() throws Exception {
         RawSockets.RawPair pair = RawSockets.connect(made);
-        VConn vc = transport.adoptFd(pair.fd());
+        VConn vc = adopter.adoptFileDescriptor(pair.fd());
         try {
             assertRefusedUnchanged(pair.fd(), "already adopted");
             byte[] down = pattern(1000, 9);
@@ -205,11 +207,13 @@ class NettyRawFdTest {
         RawSockets.RawPair pair = RawSockets.connect(made);
         try (NettyTransport nio = new NettyTransport(TransportConfig.defaults().withEventLoops(1),
                 NettyOptions.defaults().withForceNio(true))) {
-            assertFalse(nio.supportsRawFdAdoption());
+            assertFalse(nio.socketAdopter().supportsFileDescriptors());
             int flags = RawSockets.flags(pair.fd());
-            AdoptionException e = assertThrows(AdoptionException.class, () -> nio.adoptFd(pair.fd()));
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> nio.socketAdopter().adoptFileDescriptor(pair.fd()));
             assertTrue(e.getMessage().contains("epoll"), e.getMessage());
             assertTrue(e.getMessage().contains("NIO"), e.getMessage());
+            assertTrue(e.getMessage().contains("supportsFileDescriptors()"), e.getMessage());
             assertEquals(flags, RawSockets.flags(pair.fd()));
         }
         assertStillUsable(pair);
@@ -220,7 +224,7 @@ class NettyRawFdTest {
     void a_closed_transport_refuses_raw_descriptors() throws Exception {
         RawSockets.RawPair pair = RawSockets.connect(made);
         transport.close();
-        AdoptionException e = assertThrows(AdoptionException.class, () -> transport.adoptFd(pair.fd()));
+        AdoptionException e = assertThrows(AdoptionException.class, () -> adopter.adoptFileDescriptor(pair.fd()));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertStillUsable(pair);
         pair.socket().close();
@@ -231,7 +235,7 @@ class NettyRawFdTest {
         for (int i = 0; i < 2_000; i++) {
             List<AutoCloseable> cycle = new ArrayList<>();
             RawSockets.RawPair pair = RawSockets.connect(cycle);
-            VConn vc = transport.adoptFd(pair.fd());
+            VConn vc = adopter.adoptFileDescriptor(pair.fd());
             vc.close();
             pair.peer().close();
         }
@@ -244,7 +248,7 @@ class NettyRawFdTest {
     // ---------------------------------------------------------------------------------------------------------
 
     private void assertRefused(int fd, String word) {
-        AdoptionException e = assertThrows(AdoptionException.class, () -> transport.adoptFd(fd));
+        AdoptionException e = assertThrows(AdoptionException.class, () -> adopter.adoptFileDescriptor(fd));
         assertNotNull(e.getMessage());
         assertTrue(e.getMessage().toLowerCase(Locale.ROOT).contains(word), () -> "expected '" + word + "' in: "
                 + e.getMessage());
@@ -360,6 +364,6 @@ class NettyRawFdTest {
             assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
-        assertNotEquals(null, what);
+        assertTrue(condition.getAsBoolean(), "still holds after the wait: " + what);
     }
 }

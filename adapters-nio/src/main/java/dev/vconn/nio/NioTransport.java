@@ -2,33 +2,30 @@ package dev.vconn.nio;
 
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.EventLoop;
-import dev.vconn.domain.buffer.BlockPool;
-import dev.vconn.nio.internal.NioNetAcceptor;
-import dev.vconn.nio.internal.NioNetConnector;
-import dev.vconn.nio.internal.NioSocketAdopter;
+import dev.vconn.domain.VConn;
+import dev.vconn.nio.internal.NioConnectAttempt;
+import dev.vconn.nio.internal.NioListener;
+import dev.vconn.nio.internal.NioSocketVConn;
 import dev.vconn.nio.internal.NioTransportCore;
-import dev.vconn.ports.HttpConnector;
-import dev.vconn.ports.NetAcceptor;
-import dev.vconn.ports.NetConnector;
-import dev.vconn.ports.SocketAdopter;
-import dev.vconn.ports.Transport;
 import dev.vconn.ports.TransportConfig;
-import dev.vconn.ports.spi.PairHttpConnector;
+import dev.vconn.ports.spi.AbstractTransport;
+import dev.vconn.ports.spi.ConnectAttempt;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * The java.nio transport: {@code config.eventLoops()} selector loops, socket VConns driven by the domain's shared
- * VIO core, and the four ports. See {@code docs/nio-adapter.md} for the threading model.
+ * VIO core, and the four ports (their shared flows are {@link AbstractTransport}'s). It adopts JDK socket channels,
+ * not raw descriptors. See {@code docs/nio-adapter.md} for the threading model.
  */
-public final class NioTransport implements Transport {
+public final class NioTransport extends AbstractTransport {
     /** This transport's name. */
     public static final String NAME = "nio";
 
-    private final TransportConfig config;
     private final NioTransportCore core;
-    private final SocketAdopter adopter;
-    private final NetConnector connector;
-    private final NetAcceptor acceptor;
 
     /** A transport with default socket options. */
     public NioTransport(TransportConfig config) {
@@ -37,16 +34,8 @@ public final class NioTransport implements Transport {
 
     /** A transport that sets {@code options} on every socket it connects or accepts. */
     public NioTransport(TransportConfig config, NioSocketOptions options) {
-        this.config = config;
-        this.core = new NioTransportCore(config, options.tcpNoDelay(), options.keepAlive());
-        this.adopter = new NioSocketAdopter(core);
-        this.connector = new NioNetConnector(core);
-        this.acceptor = new NioNetAcceptor(core);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, config);
+        this.core = new NioTransportCore(config.eventLoops(), tracker(), options.tcpNoDelay(), options.keepAlive());
     }
 
     @Override
@@ -60,42 +49,29 @@ public final class NioTransport implements Transport {
     }
 
     @Override
-    public BlockPool blockPool() {
-        return config.blockPool();
+    protected ConnectAttempt<?> newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
+        return new NioConnectAttempt(core, core.nextLoop(), continuation, remote, timeout);
     }
 
     @Override
-    public SocketAdopter socketAdopter() {
-        return adopter;
+    protected Binding openListener(SocketAddress address, Continuation acceptor) throws IOException {
+        return NioListener.open(core, address, acceptor);
     }
 
     @Override
-    public NetConnector netConnector() {
-        return connector;
+    protected VConn adoptNonBlocking(SocketChannel channel) throws IOException {
+        NioSocketVConn vconn = new NioSocketVConn(core.nextLoop(), channel, tracker());
+        vconn.register();
+        return vconn;
     }
 
     @Override
-    public NetAcceptor netAcceptor() {
-        return acceptor;
-    }
-
-    @Override
-    public HttpConnector httpConnector(Continuation sessionAcceptor) {
-        return new PairHttpConnector(core::nextLoop, sessionAcceptor, core.tracker(), core::isOpen);
-    }
-
-    @Override
-    public List<OpenResource> openResources() {
-        return core.tracker().snapshot();
-    }
-
-    @Override
-    public void close() {
-        core.close(NAME, core.tracker()::isEmpty, core.tracker()::closeAll);
+    protected void stopLoops(Duration bound) {
+        core.stopLoops(bound);
     }
 
     @Override
     public String toString() {
-        return "NioTransport[" + config.eventLoops() + " loops]";
+        return "NioTransport[" + config().eventLoops() + " loops]";
     }
 }

@@ -20,6 +20,7 @@ import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.Transports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -251,7 +252,8 @@ public final class VconnServer implements AutoCloseable {
    * Starts a graceful stop and returns at once: the listener is closed before this returns (new connections are
    * refused from then on); transactions in flight get up to the shutdown timeout to finish (responses say
    * {@code Connection: close}, idle keep-alive connections close now); then everything left is closed, the plugins
-   * and the transport too. Idempotent.
+   * and the transport too. The shutdown timeout bounds the whole stop: the transport's close gets what the drain
+   * left of it, so the stop completes within the timeout plus a fraction of a second. Idempotent.
    *
    * @return completes with true if every transaction finished in time, false if some had to be cut off
    */
@@ -295,6 +297,8 @@ public final class VconnServer implements AutoCloseable {
 
   private void shutdown() {
     boolean drained = false;
+    // The shutdown timeout bounds the whole stop: the transport gets only what the drain left of it.
+    long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
     try {
       LOG.info("stopping: {} open connections get up to {} ms to finish", proxy.openSessions(),
           settings.shutdownTimeout().toMillis());
@@ -317,7 +321,7 @@ public final class VconnServer implements AutoCloseable {
           LOG.warn("plugin {} failed to close", p.getClass().getSimpleName(), e);
         }
       }
-      transport.close();
+      transport.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       LOG.info("stopped{}", drained ? "" : " (some transactions were cut off)");
     } catch (RuntimeException | Error e) {
       stopped.completeExceptionally(e);

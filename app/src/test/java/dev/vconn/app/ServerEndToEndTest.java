@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -242,6 +243,29 @@ abstract class ServerEndToEndTest {
       assertEquals("finally", r.body());
       assertTrue(stopped.get(TestServer.WAIT.toSeconds(), TimeUnit.SECONDS), "drained within the timeout");
       assertEquals(0, s.server.proxy().openSessions());
+    }
+  }
+
+  @Test
+  void stop_with_a_download_still_streaming_returns_within_the_shutdown_timeout_plus_a_margin() throws Exception {
+    // The shutdown timeout bounds the whole stop: the drain, the close of what is left and the transport's close.
+    Duration timeout = Duration.ofSeconds(1);
+    Duration margin = Duration.ofSeconds(1);
+    TestServer s = restartWith("--shutdown-timeout", timeout.toMillis() + "ms");
+    try (Socket socket = new Socket()) {
+      socket.connect(s.server.address(), 5000);
+      socket.setSoTimeout((int) TestServer.WAIT.toMillis());
+      socket.setReceiveBufferSize(4096);
+      socket.getOutputStream().write(("GET /bytes/" + SIXTEEN_MIB + " HTTP/1.1\r\nHost: x\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      assertEquals(100_000, socket.getInputStream().readNBytes(100_000).length, "the download is streaming");
+      // The client stops reading: the server's writes back up and the transaction cannot finish.
+      long start = System.nanoTime();
+      CompletableFuture<Boolean> stopped = s.server.stopAsync();
+      Boolean drained = stopped.get(timeout.plus(margin).toMillis(), TimeUnit.MILLISECONDS);
+      assertFalse(drained, "the stuck download was cut off, not drained");
+      assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(timeout) >= 0,
+          "stop gave the transaction the whole shutdown timeout");
     }
   }
 

@@ -31,6 +31,8 @@ public interface NetConnector {
      * Connects to {@code remote}, failing with ETIMEDOUT after {@code timeout}.
      *
      * @return an action whose {@code cancel()} abandons the attempt (no event follows a successful cancel)
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     * @throws IllegalStateException if the transport is closed
      */
     ScheduledAction connect(Continuation continuation, SocketAddress remote, Duration timeout);
 }

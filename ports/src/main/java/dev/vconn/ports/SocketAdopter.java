@@ -20,4 +20,37 @@ public interface SocketAdopter {
      *     kind this transport cannot drive, or the transport is shut down
      */
     VConn adopt(SocketChannel channel) throws AdoptionException;
+
+    /**
+     * Whether {@link #adoptFileDescriptor(int)} can work on this transport: true on the Netty transport running
+     * Linux epoll, false elsewhere (java.nio and the in-memory transport cannot drive a bare descriptor). The answer
+     * does not change over the transport's life; a closed transport still answers, and then refuses adoption.
+     *
+     * @return whether raw descriptors can be adopted here
+     */
+    default boolean supportsFileDescriptors() {
+        return false;
+    }
+
+    /**
+     * Adopts a raw connected TCP socket descriptor: {@code TSVConnFdCreate(int fd)} as Traffic Server spells it.
+     * Only where {@link #supportsFileDescriptors()} says true. The checks (open, a TCP socket, connected, not
+     * adopted already, transport open) all happen before anything changes; then the socket is switched to
+     * non-blocking mode.
+     *
+     * <p>On success the VConn owns the socket: closing the VConn closes {@code fd}, and the caller must not use or
+     * close it. On failure the descriptor is open and still the caller's; the one change that cannot be undone is
+     * the non-blocking mode, made only after every check passed, so only a loop refusing the socket can leave it
+     * behind (the refusal says so).
+     *
+     * @param fd an open, connected TCP socket descriptor
+     * @return a new open VConn that owns the descriptor
+     * @throws AdoptionException saying why the descriptor was refused (closed, not a socket, not TCP, not
+     *     connected, adopted already, transport closed)
+     * @throws UnsupportedOperationException if {@link #supportsFileDescriptors()} is false, naming that query
+     */
+    default VConn adoptFileDescriptor(int fd) throws AdoptionException {
+        throw new UnsupportedOperationException("this transport cannot adopt raw file descriptors; ask "
+                + "SocketAdopter.supportsFileDescriptors() first");
+    }
 }

@@ -3,6 +3,7 @@ package dev.vconn.ports;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.buffer.BlockPool;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -41,11 +42,26 @@ public interface Transport extends AutoCloseable {
     List<OpenResource> openResources();
 
     /**
-     * Shuts down gracefully within the configured timeout: stops accepting, closes the loops, and logs (slf4j,
-     * warn) every VConn or pair still open, with its tag and id. Idempotent.
+     * Shuts down gracefully within the configured {@linkplain TransportConfig#shutdownTimeout() shutdown timeout}:
+     * {@link #close(Duration)} with that timeout.
      */
     @Override
     void close();
+
+    /**
+     * Shuts down gracefully, {@code timeout} being a bound: stops accepting and refuses new work at once (adoption,
+     * connect, listen, HTTP connect), lets adoptions in flight finish, gives the owners of open VConns and pairs up
+     * to {@code timeout} to close them, then logs (slf4j, warn) every VConn or pair still open, with its tag and id,
+     * closes them and stops the loops. Returns within {@code timeout} plus a fraction of a second. Idempotent: only
+     * the first call counts.
+     *
+     * <p>Called on one of the transport's own loops, it cannot wait for that loop: it refuses new work and closes
+     * the listeners before returning, and the rest (the wait for owners, the forced close, stopping the loops)
+     * continues on a thread of its own, so a callback may close its transport without deadlocking.
+     *
+     * @param timeout how long owners get to close what they have open; zero closes it at once
+     */
+    void close(Duration timeout);
 
     /**
      * Something a transport still has open.

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param eventLoops      how many event loops (threads) to run, at least 1
  * @param blockPool       where IOBuffer blocks come from (shared by every VConn of the transport)
- * @param shutdownTimeout how long {@link Transport#close()} waits for loops to finish
+ * @param shutdownTimeout how long {@link Transport#close()} gives owners to close what they have open before it
+ *                        closes it (a bound: see {@link Transport#close(java.time.Duration)})
  */
 public record TransportConfig(int eventLoops, BlockPool blockPool, Duration shutdownTimeout) {
     /** Validates every field. */

@@ -1,7 +1,6 @@
 package dev.vconn.netty.internal;
 
 import dev.vconn.domain.EventLoop;
-import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.spi.OpenResourceTracker;
 import io.netty.channel.Channel;
@@ -23,19 +22,14 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state the Netty transport's ports share: the loop groups, round robin, open resources, listeners, options,
- * and the orderly shutdown.
+ * What the Netty transport's parts share: the loop groups, round robin, the open-resource tracker, options, the
+ * descriptor switch, and stopping the loops.
  *
  * <p>Loops: {@code config.eventLoops()} primary loops run the chosen I/O kind (epoll when available and not
  * forced off, else NIO); they carry connected, accepted and raw-descriptor VConns and in-process pairs. A JDK
@@ -59,16 +53,14 @@ public final class NettyTransportCore {
     private final Map<EventExecutor, NettyEventLoop> byNetty = new IdentityHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger nextAdoption = new AtomicInteger();
-    private final OpenResourceTracker tracker = new OpenResourceTracker();
-    private final Set<NetAcceptor.Listener> listeners = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final OpenResourceTracker tracker;
     private final DescriptorSwitch descriptorSwitch;
     private final String descriptorSwitchFailure;
-    private volatile boolean open = true;
 
-    /** Starts the loops. */
-    public NettyTransportCore(TransportConfig config, boolean forceNio, boolean tcpNoDelay, boolean keepAlive) {
+    /** Starts the loops; VConns are listed in {@code tracker}. */
+    public NettyTransportCore(TransportConfig config, OpenResourceTracker tracker, boolean forceNio, boolean tcpNoDelay,
+            boolean keepAlive) {
+        this.tracker = tracker;
         this.tcpNoDelay = tcpNoDelay;
         this.keepAlive = keepAlive;
         this.config = config;
@@ -163,7 +155,7 @@ public final class NettyTransportCore {
     }
 
     /** The loop for an adopted JDK channel: the calling thread's NIO loop if it is one, else round robin. */
-    NettyEventLoop adoptionLoop() {
+    public NettyEventLoop adoptionLoop() {
         for (NettyEventLoop loop : adoption) {
             if (loop.inEventLoop()) {
                 return loop;
@@ -211,103 +203,37 @@ public final class NettyTransportCore {
         return tracker;
     }
 
-    /** Whether the transport accepts work. */
-    public boolean isOpen() {
-        return open;
-    }
-
     /** A VConn over a registered (or about to be registered) channel on {@code loop}. */
-    ChannelVConn newVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
+    public ChannelVConn newVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
         return new ChannelVConn(loop, channel, tracker, config.blockPool(), config.shutdownTimeout(), afterRelease);
     }
 
     /**
-     * Starts an operation that registers a channel; {@link #close} waits for it, so a registration never races the
-     * loops' shutdown. Pair every true result with {@link #exit()}.
+     * Registers an adopted channel's {@code vconn} with {@code loop} and attaches it there, waiting for the outcome.
      *
-     * @return false if the transport is closed (nothing to exit)
+     * @return null on success, else the failure (Netty has then closed the channel)
      */
-    boolean enter() {
-        inFlight.incrementAndGet();
-        if (!open) {
-            inFlight.decrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
-    /** Ends an operation started by {@link #enter()}. */
-    void exit() {
-        inFlight.decrementAndGet();
-    }
-
-    void listenerOpened(NetAcceptor.Listener listener) {
-        listeners.add(listener);
-    }
-
-    void listenerClosed(NetAcceptor.Listener listener) {
-        listeners.remove(listener);
+    public Throwable registerAndAttach(NettyEventLoop loop, ChannelVConn vconn) {
+        return Registration.registerAndAttach(loop, vconn.channel(), vconn);
     }
 
     /**
-     * Stops accepting, waits up to the shutdown timeout for open VConns and pairs to be closed by their owners,
-     * logs and closes what is left, then shuts the loop groups down gracefully. Idempotent.
+     * Stops the loop groups: no quiet period (nothing is open any more, or what is left is to be cut) and at most
+     * {@code bound} in all; a stopping loop closes the channels it still drives. Then closes the descriptor switch.
      */
-    public void close(String name) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        open = false;
-        List.copyOf(listeners).forEach(NetAcceptor.Listener::close);
-        Duration timeout = config.shutdownTimeout();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        awaitOnLoops(() -> inFlight.get() == 0, deadline);
-        awaitOnLoops(tracker::isEmpty, deadline);
-        if (!tracker.isEmpty()) {
-            tracker.logLeftOpen(log, name);
-            tracker.closeAll();
-            awaitOnLoops(tracker::isEmpty, System.nanoTime() + Duration.ofSeconds(1).toNanos());
-        }
-        long millis = Math.max(1, timeout.toMillis());
+    public void stopLoops(Duration bound) {
+        long millis = Math.max(1, bound.toMillis());
         Future<?> primaryDone = primaryGroup.shutdownGracefully(0, millis, TimeUnit.MILLISECONDS);
         Future<?> adoptionDone = adoptionGroup == null ? null
                 : adoptionGroup.shutdownGracefully(0, millis, TimeUnit.MILLISECONDS);
-        if (!onOwnLoop()) {
-            primaryDone.awaitUninterruptibly(millis + 1000);
-            if (adoptionDone != null) {
-                adoptionDone.awaitUninterruptibly(millis + 1000);
-            }
+        long deadline = System.nanoTime() + bound.toNanos();
+        primaryDone.awaitUninterruptibly(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        if (adoptionDone != null) {
+            adoptionDone.awaitUninterruptibly(Math.max(1,
+                    TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
         if (descriptorSwitch != null) {
             descriptorSwitch.close();
-        }
-    }
-
-    private boolean onOwnLoop() {
-        for (NettyEventLoop loop : byNetty.values()) {
-            if (loop.inEventLoop()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Waits until {@code condition} holds or the deadline passes, letting each loop run a round between checks. */
-    private void awaitOnLoops(BooleanSupplier condition, long deadline) {
-        if (onOwnLoop()) {
-            return; // a loop cannot wait for itself
-        }
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            for (NettyEventLoop loop : byNetty.values()) {
-                CountDownLatch done = new CountDownLatch(1);
-                loop.execute(done::countDown);
-                try {
-                    done.await(10, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
         }
     }
 }

@@ -15,13 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * Adopts a raw connected TCP socket descriptor onto an epoll loop: the closest Java gets to Traffic Server's
  * {@code TSVConnFdCreate(int fd)}.
  *
- * <p>Checks, before anything changes: the transport is open and runs epoll; the descriptor is not already adopted
- * by this transport; it is open and a socket ({@code SO_ERROR} readable, and zero); it is a TCP socket
- * ({@code TCP_NODELAY} readable); it is connected (it has a peer). Then the socket is switched to non-blocking
- * mode and duplicated ({@link DescriptorSwitch}); Netty's channel owns the duplicate. On success the VConn owns the
- * socket: when it closes, both the duplicate and the caller's descriptor are closed. On failure the caller's
- * descriptor is open and still the caller's; the one change that cannot be undone through public APIs is the
- * non-blocking mode, and it is made only after every check passed, so only a failed registration (the loop
+ * <p>Checks, before anything changes (the transport checked that it is open and runs epoll): the descriptor is
+ * not already adopted by this transport; it is open and a socket ({@code SO_ERROR} readable, and zero); it is a
+ * TCP socket ({@code TCP_NODELAY} readable); it is connected (it has a peer). Then the socket is switched to
+ * non-blocking mode and duplicated ({@link DescriptorSwitch}); Netty's channel owns the duplicate. On success
+ * the VConn owns the socket: when it closes, both the duplicate and the caller's descriptor are closed. On failure
+ * the caller's descriptor is open and still the caller's; the one change that cannot be undone through public APIs
+ * is the non-blocking mode, and it is made only after every check passed, so only a failed registration (the loop
  * refusing the channel) can leave it behind; the refusal says so.
  */
 public final class RawFdAdopter {
@@ -41,37 +41,35 @@ public final class RawFdAdopter {
         return core.epoll() && core.descriptorSwitch() != null;
     }
 
-    /** Adopts {@code fd}; see the class comment. */
-    public VConn adopt(int fd) throws AdoptionException {
-        if (!core.enter()) {
-            throw new AdoptionException("the netty transport is closed");
+    /** Why raw descriptors cannot be adopted here, or null when they can. */
+    public String unsupportedReason() {
+        if (!core.epoll()) {
+            return "raw descriptor adoption needs the epoll transport, and this one runs NIO: "
+                    + core.epollUnavailableReason();
         }
+        if (core.descriptorSwitch() == null) {
+            return "raw descriptor adoption is unavailable: " + core.descriptorSwitchFailure();
+        }
+        return null;
+    }
+
+    /** Adopts {@code fd} (the transport checked that it is supported and open); see the class comment. */
+    public VConn adopt(int fd) throws AdoptionException {
+        if (fd < 0) {
+            throw new AdoptionException("descriptor " + fd + " is not a valid (open) descriptor");
+        }
+        if (!adopted.add(fd)) {
+            throw new AdoptionException("descriptor " + fd + " is already adopted (registered with this transport)");
+        }
+        boolean done = false;
         try {
-            if (!core.epoll()) {
-                throw new AdoptionException("raw descriptor adoption needs the epoll transport, and this one runs "
-                        + "NIO: " + core.epollUnavailableReason());
-            }
-            if (core.descriptorSwitch() == null) {
-                throw new AdoptionException("raw descriptor adoption is unavailable: " + core.descriptorSwitchFailure());
-            }
-            if (fd < 0) {
-                throw new AdoptionException("descriptor " + fd + " is not a valid (open) descriptor");
-            }
-            if (!adopted.add(fd)) {
-                throw new AdoptionException("descriptor " + fd + " is already adopted (registered with this transport)");
-            }
-            boolean done = false;
-            try {
-                VConn vconn = adoptChecked(fd);
-                done = true;
-                return vconn;
-            } finally {
-                if (!done) {
-                    adopted.remove(fd);
-                }
-            }
+            VConn vconn = adoptChecked(fd);
+            done = true;
+            return vconn;
         } finally {
-            core.exit();
+            if (!done) {
+                adopted.remove(fd);
+            }
         }
     }
 

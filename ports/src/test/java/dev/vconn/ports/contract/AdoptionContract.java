@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,8 +21,15 @@ import java.io.UncheckedIOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +47,12 @@ import org.junit.jupiter.api.Test;
  *       channel this transport already adopted), a channel kind the transport cannot drive, and any channel once
  *       the transport is closed.</li>
  *   <li>{@code Transport#openResources}: an adopted VConn is listed until it is closed.</li>
+ *   <li>Closing the transport while adoptions run: each either completes (its VConn is then closed with the
+ *       transport, or by its owner, and closes the channel) or is refused with the channel exactly as it was;
+ *       nothing is left registered with a stopped loop, nothing leaks.</li>
+ *   <li>{@code SocketAdopter#supportsFileDescriptors()} says whether raw descriptors can be adopted; where it
+ *       says true an adopted descriptor carries bytes both ways and is closed with its VConn, where it says false
+ *       {@code adoptFileDescriptor} throws {@link UnsupportedOperationException} naming the query.</li>
  * </ul>
  *
  * <p>Refusal messages are checked for a word saying why: "connect" (not connected), "closed", "registered",
@@ -206,6 +220,107 @@ public abstract class AdoptionContract extends TransportContract {
         AdoptionException e = assertRefusedUnchanged(p.local(), adopter);
         assertMentions(e, "closed", "shut");
         assertStillUsable(p);
+    }
+
+    @Test
+    void a_raw_descriptor_is_adopted_and_echoes_where_the_capability_query_says_so_and_refused_clearly_elsewhere()
+            throws Exception {
+        SocketAdopter adopter = adopter();
+        boolean capable = harness.capabilities().contains(Capability.RAW_FD_ADOPTION);
+        assertEquals(capable, adopter.supportsFileDescriptors(), "the capability query tells the truth");
+        if (!capable) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> adopter.adoptFileDescriptor(-1));
+            assertTrue(e.getMessage().contains("supportsFileDescriptors()"),
+                    () -> "the refusal names the capability query: " + e.getMessage());
+            assertEquals(List.of(), transport.openResources(), "nothing was made");
+            return;
+        }
+        TransportHarness.DescriptorPair p = harness.descriptorPair();
+        closeAfter(p.peer());
+        VConn vc = adopter.adoptFileDescriptor(p.fd());
+        closeAfter(vc::close);
+        assertTrue(vc.isOpen());
+        assertTrue(transport.eventLoops().contains(vc.eventLoop()), "pinned to one of the transport's loops");
+        assertEquals(p.peer().getLocalAddress(), vc.remoteAddress());
+
+        int n = 20_000;
+        Sent out = send(vc, UP, 0, n);
+        UP.check(peerRead(p.peer(), n), n, 0);
+        await("WRITE_COMPLETE", () -> out.recorder().saw(WRITE_COMPLETE));
+        Reading in = postRead(vc, n);
+        peerWrite(p.peer(), DOWN.bytes(0, n));
+        await("READ_COMPLETE", () -> in.recorder().saw(READ_COMPLETE));
+        assertEquals(n, in.drain(DOWN, 0));
+        vc.close();
+        p.peer().configureBlocking(false);
+        ByteBuffer one = ByteBuffer.allocate(1);
+        await("closing the VConn closes the descriptor: end of stream at the peer",
+                () -> readOrThrow(p.peer(), one) < 0);
+    }
+
+    @Test
+    void closing_the_transport_during_adoptions_leaves_each_channel_adopted_or_refused_exactly_as_it_was()
+            throws Exception {
+        int perThread = harness.capabilities().contains(Capability.REAL_THREADS) ? 30 : 10;
+        List<List<TransportHarness.ChannelPair>> work = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            List<TransportHarness.ChannelPair> pairs = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) {
+                TransportHarness.ChannelPair p = harness.channelPair();
+                closeAfter(p.peer());
+                pairs.add(p);
+            }
+            work.add(pairs);
+        }
+        Map<SocketChannel, VConn> adopted = new ConcurrentHashMap<>();
+        Map<SocketChannel, ChannelState> refused = new ConcurrentHashMap<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch firstAdopted = new CountDownLatch(1);
+        AtomicInteger finished = new AtomicInteger();
+        SocketAdopter adopter = adopter();
+        for (List<TransportHarness.ChannelPair> pairs : work) {
+            Thread thread = new Thread(() -> {
+                try {
+                    for (TransportHarness.ChannelPair p : pairs) {
+                        try {
+                            adopted.put(p.local(), adopter.adopt(p.local()));
+                            firstAdopted.countDown();
+                        } catch (AdoptionException e) {
+                            refused.put(p.local(), ChannelState.of(p.local()));
+                            closeAfter(p.local());
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    finished.incrementAndGet();
+                }
+            }, "contract-adopter");
+            thread.setDaemon(true);
+            thread.start();
+        }
+        await("a first adoption", () -> firstAdopted.getCount() == 0 || finished.get() == work.size());
+        transport.close(Duration.ZERO); // owners get no time: whatever was adopted is closed by the transport
+        await("every adoption returned", () -> finished.get() == work.size());
+        assertNull(failure.get(), () -> "an adoption failed in an undocumented way: " + failure.get());
+        assertEquals(2 * perThread, adopted.size() + refused.size(), "each adoption either succeeded or was refused");
+        assertFalse(adopted.isEmpty(), "adoptions before the close succeed");
+        ChannelState untouched = new ChannelState(true, true, false);
+        refused.forEach((channel, state) -> assertEquals(untouched, state,
+                "a refused channel is exactly as it was (open, blocking, registered nowhere): " + channel));
+        for (VConn vc : adopted.values()) {
+            vc.close(); // harmless where the transport closed it already; the in-memory transport leaves it open
+        }
+        for (SocketChannel channel : adopted.keySet()) {
+            await("an adopted channel is closed with its VConn", () -> !channel.isOpen());
+        }
+        if (!refused.isEmpty()) {
+            SocketChannel channel = refused.keySet().iterator().next();
+            TransportHarness.ChannelPair p = work.stream().flatMap(List::stream)
+                    .filter(pair -> pair.local() == channel).findFirst().orElseThrow();
+            assertStillUsable(p);
+        }
     }
 
     private AdoptionException assertRefusedUnchanged(SocketChannel channel) {

@@ -12,7 +12,11 @@ public enum Capability {
     REAL_THREADS,
     /** The transport can make a channel registered with a selector of its kind, to test refusing it. */
     REGISTERED_CHANNELS,
-    /** The transport can adopt a raw file descriptor (Linux epoll). */
+    /**
+     * The transport can adopt a raw file descriptor (Linux epoll): {@code SocketAdopter.supportsFileDescriptors()}
+     * must say true exactly when a harness declares this, and the harness makes descriptors
+     * ({@link TransportHarness#descriptorPair()}).
+     */
     RAW_FD_ADOPTION,
     /**
      * The transport's sockets are the kernel's, so clients outside vconn (the JDK's {@code HttpClient}, a plain

@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Errno;
+import dev.vconn.domain.Event;
 import dev.vconn.domain.ScheduledAction;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
@@ -19,6 +21,7 @@ import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.ports.NetAcceptor;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +45,9 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code NetAcceptor}: every connection is delivered as NET_ACCEPT with a new VConn, many at once; a closed
  *       listener stops accepting and leaves accepted connections alone (reference §9 {@code SDK_API_TSNetVConn}).</li>
  *   <li>DESIGN §2: connect and accept events run under the continuation's lock.</li>
+ *   <li>{@link dev.vconn.ports.Transport#close(Duration)} on one of the transport's own loops returns at once
+ *       (no deadlock, the loop is not held), refuses new work from then on, and still gives the owners of open
+ *       connections the shutdown timeout to finish.</li>
  * </ul>
  */
 public abstract class NetContract extends TransportContract {
@@ -228,6 +235,40 @@ public abstract class NetContract extends TransportContract {
         send(client, UP, 0, 100);
         await("the accepted connection still works", () -> in.recorder().saw(READ_COMPLETE));
         assertEquals(100, in.drain(UP, 0));
+    }
+
+    @Test
+    void closing_the_transport_from_its_own_loop_returns_at_once_refuses_new_work_and_lets_owners_finish()
+            throws Exception {
+        Connected c = connected();
+        Reading in = postRead(c.server(), 1000);
+        AtomicBoolean returned = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        c.client().eventLoop().execute(() -> {
+            try {
+                transport.close();
+            } catch (Throwable t) {
+                failure.set(t);
+            } finally {
+                returned.set(true);
+            }
+        });
+        // A loop cannot wait for itself: close() must neither deadlock nor hold the loop for the shutdown timeout.
+        await("close() called on the transport's own loop returns", Duration.ofSeconds(3), returned::get);
+        assertNull(failure.get(), () -> "close() on the loop threw " + failure.get());
+        assertThrows(IllegalStateException.class,
+                () -> transport.netConnector().connect(recorder().continuation(), harness.refusedAddress()),
+                "new work is refused once close() returned");
+        assertThrows(IllegalStateException.class,
+                () -> transport.netAcceptor().listen(harness.listenAddress(), recorder().continuation()));
+
+        // Owners get the shutdown timeout to finish: the connection open at the close still carries bytes.
+        Sent out = send(c.client(), UP, 0, 1000);
+        await("the open connection still works after the close", () -> in.recorder().saw(READ_COMPLETE)
+                && out.recorder().saw(Event.WRITE_COMPLETE));
+        assertEquals(1000, in.drain(UP, 0));
+        c.close();
+        await("everything is closed once the owners closed it", () -> transport.openResources().isEmpty());
     }
 
     @Test

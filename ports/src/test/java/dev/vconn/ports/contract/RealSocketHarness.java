@@ -33,6 +33,11 @@ public abstract class RealSocketHarness implements TransportHarness {
     private final List<AutoCloseable> made = new ArrayList<>();
     private final List<Selector> selectors = new ArrayList<>();
 
+    /** Closes {@code c} when the harness closes (before the transport). */
+    protected final void closeAfter(AutoCloseable c) {
+        made.add(c);
+    }
+
     @Override
     public SocketAddress listenAddress() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);

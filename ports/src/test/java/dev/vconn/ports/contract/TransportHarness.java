@@ -41,6 +41,24 @@ public interface TransportHarness extends AutoCloseable {
      */
     void registerElsewhere(SocketChannel channel) throws IOException;
 
+    /**
+     * A raw connected TCP socket descriptor and its peer.
+     *
+     * @param fd   the descriptor, open and connected; whoever adopts it owns it
+     * @param peer the other end, in blocking mode
+     */
+    record DescriptorPair(int fd, SocketChannel peer) {
+    }
+
+    /**
+     * A raw connected TCP socket descriptor for {@link dev.vconn.ports.SocketAdopter#adoptFileDescriptor(int)}; the
+     * harness closes the peer when it closes, the descriptor is the adopter's. Only called with
+     * {@link Capability#RAW_FD_ADOPTION}.
+     */
+    default DescriptorPair descriptorPair() throws IOException {
+        throw new UnsupportedOperationException("this harness makes no raw descriptors (no RAW_FD_ADOPTION)");
+    }
+
     /** A channel of a kind this transport does not adopt (e.g. a real JDK socket for the in-memory transport), or null. */
     ChannelPair foreignChannelPair() throws IOException;
 
