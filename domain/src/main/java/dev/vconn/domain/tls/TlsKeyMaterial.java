@@ -70,7 +70,7 @@ public final class TlsKeyMaterial {
      */
     public static TlsKeyMaterial fromPem(Path chainFile, Path keyFile, char[] password) {
         List<X509Certificate> chain = readCertificates(chainFile);
-        PrivateKey key = readPrivateKey(keyFile, password, chain.get(0).getPublicKey().getAlgorithm());
+        PrivateKey key = readPrivateKey(keyFile, password, chain.get(0).getPublicKey().getAlgorithm(), chainFile);
         checkMatch(key, chain.get(0), "key file " + keyFile + " does not match the certificate in " + chainFile);
         return new TlsKeyMaterial(key, chain);
     }
@@ -162,7 +162,7 @@ public final class TlsKeyMaterial {
         }
     }
 
-    private static PrivateKey readPrivateKey(Path file, char[] password, String algorithm) {
+    private static PrivateKey readPrivateKey(Path file, char[] password, String algorithm, Path chainFile) {
         String text = new String(readFile(file, "key file"), StandardCharsets.US_ASCII);
         Matcher m = PEM_BLOCK.matcher(text);
         while (m.find()) {
@@ -175,13 +175,13 @@ public final class TlsKeyMaterial {
             }
             switch (type) {
                 case "PRIVATE KEY" -> {
-                    return toKey(new PKCS8EncodedKeySpec(der), algorithm, file);
+                    return toKey(new PKCS8EncodedKeySpec(der), algorithm, file, chainFile);
                 }
                 case "ENCRYPTED PRIVATE KEY" -> {
                     if (password == null) {
                         throw new TlsConfigException("key file " + file + " holds an encrypted key; a password is needed");
                     }
-                    return toKey(decrypt(der, password, file), algorithm, file);
+                    return toKey(decrypt(der, password, file), algorithm, file, chainFile);
                 }
                 case "RSA PRIVATE KEY", "EC PRIVATE KEY" -> throw new TlsConfigException("key file " + file
                         + " holds a " + type + " (PKCS#1/SEC1), not PKCS#8; convert it with"
@@ -210,12 +210,13 @@ public final class TlsKeyMaterial {
         }
     }
 
-    private static PrivateKey toKey(PKCS8EncodedKeySpec spec, String algorithm, Path file) {
+    private static PrivateKey toKey(PKCS8EncodedKeySpec spec, String algorithm, Path file, Path chainFile) {
         try {
             return KeyFactory.getInstance(algorithm).generatePrivate(spec);
         } catch (GeneralSecurityException e) {
-            throw new TlsConfigException("key file " + file + " does not hold a " + algorithm
-                    + " PKCS#8 key matching the certificate: " + e.getMessage(), e);
+            throw new TlsConfigException("key file " + file + " does not match the certificate in " + chainFile
+                    + ": the certificate has an " + algorithm + " public key, the file no " + algorithm
+                    + " private key (" + e.getMessage() + ")", e);
         }
     }
 
