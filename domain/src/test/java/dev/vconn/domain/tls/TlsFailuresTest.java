@@ -91,4 +91,46 @@ class TlsFailuresTest extends TlsFixture {
         assertTls(e[0], "no_application_protocol");
         assertTls(e[1], "No matching application layer protocol");
     }
+
+    @Test
+    void a_plaintext_http_request_on_a_tls_server_fails_at_once_with_an_alert_never_a_hang() {
+        var pair = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
+        TlsVConn server = track(TlsVConn.server(pair.passive(), serverContext().build(), pool));
+        track(pair.active());
+        Collector atServer = new Collector(server, Long.MAX_VALUE);
+        Collector raw = new Collector(pair.active(), Long.MAX_VALUE);
+        send(pair.active(), new EventLog(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        run();
+        assertEquals(Event.ERROR, atServer.log.last().event());
+        assertTls(server.error(), "Unrecognized SSL message, plaintext connection?");
+        assertTrue(raw.text.length() > 0 && raw.text.charAt(0) == 21, "the client got a TLS alert record");
+        assertEquals(Event.EOS, raw.log.last().event(), "then the end of the stream");
+    }
+
+    @Test
+    void a_connection_that_ends_during_the_handshake_is_an_error_on_both_roles() {
+        var toServer = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
+        TlsVConn server = track(TlsVConn.server(toServer.passive(), serverContext().build(), pool));
+        Collector atServer = new Collector(server, Long.MAX_VALUE);
+        send(toServer.active(), new EventLog(), "\u0016\u0003\u0001\u0000"); // the start of a record header
+        run();
+        toServer.active().close();
+        run();
+        assertEquals(Event.ERROR, atServer.log.last().event());
+        assertTls(server.error(), "ended during the TLS handshake");
+
+        var toClient = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
+        TlsVConn client = track(TlsVConn.client(toClient.active(), clientContext().build(), pool, "localhost", 443));
+        Collector hello = new Collector(toClient.passive(), Long.MAX_VALUE);
+        client.startHandshake();
+        run();
+        assertTrue(hello.text.length() > 0 && hello.text.charAt(0) == 22, "a ClientHello went out");
+        toClient.passive().close();
+        run();
+        assertTrue(client.handshake().isCompletedExceptionally());
+        Collector atClient = new Collector(client, Long.MAX_VALUE);
+        run();
+        assertEquals(Event.ERROR, atClient.log.last().event(), "ERROR is sticky for a new read");
+        assertTls(client.error(), "TLS handshake");
+    }
 }
