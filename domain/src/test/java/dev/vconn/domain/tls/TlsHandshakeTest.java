@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Event;
 import dev.vconn.domain.testing.EventLog;
-import java.util.List;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Handshakes over an in-process pair: both ways, session facts, delegated tasks. */
@@ -20,7 +26,7 @@ class TlsHandshakeTest extends TlsFixture {
         send(c.client(), clientWrite, "hello");
         run();
         assertEquals("hello", atServer.text.toString());
-        assertEquals(List.of(Event.READ_READY, Event.READ_COMPLETE).get(1), atServer.log.last().event());
+        assertEquals(Event.READ_COMPLETE, atServer.log.last().event());
 
         Collector atClient = new Collector(c.client(), 3);
         send(c.server(), new EventLog(), "ack");
@@ -42,5 +48,36 @@ class TlsHandshakeTest extends TlsFixture {
         assertTrue(delegatedTasks.get() > 0, "the engine's delegated tasks ran on the given executor");
         assertTrue(c.client().handshake().isDone());
         assertFalse(c.client().handshake().isCompletedExceptionally());
+    }
+
+    @Test
+    void delegated_tasks_run_on_the_executor_thread_and_the_handshake_resumes_on_the_loop() throws Exception {
+        ExecutorService tasks = Executors.newSingleThreadExecutor(r -> new Thread(r, "tls-delegated"));
+        Set<String> taskThreads = ConcurrentHashMap.newKeySet();
+        Executor recording = task -> tasks.execute(() -> {
+            taskThreads.add(Thread.currentThread().getName());
+            task.run();
+        });
+        try {
+            Conn c = connect(clientContext().delegatedTaskExecutor(recording).build(),
+                    serverContext().delegatedTaskExecutor(recording).build(), "localhost");
+            Thread loopThread = Thread.currentThread(); // the virtual loop runs on the thread that drives it
+            Set<String> completedOn = ConcurrentHashMap.newKeySet();
+            c.server().handshake().thenRun(() -> completedOn.add(Thread.currentThread().getName()));
+            Collector atServer = new Collector(c.server(), 2);
+            send(c.client(), new EventLog(), "ok");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (atServer.log.count(Event.READ_COMPLETE) == 0 && System.nanoTime() < deadline) {
+                loop.runUntilIdle(); // tasks finish on their own thread and post the resumption to the loop
+                Thread.onSpinWait();
+            }
+            assertEquals("ok", atServer.text.toString());
+            assertEquals(Set.of("tls-delegated"), taskThreads, "tasks ran only on the executor");
+            assertEquals(Set.of(loopThread.getName()), completedOn, "the handshake finished on the loop");
+            assertTrue(atServer.log.lockViolation() == null);
+        } finally {
+            tasks.shutdown();
+            assertTrue(tasks.awaitTermination(10, TimeUnit.SECONDS));
+        }
     }
 }
