@@ -143,6 +143,28 @@ class TlsDataTest extends TlsFixture {
     }
 
     @Test
+    void tls_1_2_answers_close_notify_with_its_own_so_both_reads_end_and_later_writes_fail_with_epipe() {
+        Conn c = connect("TLSv1.2");
+        Collector atServer = new Collector(c.server(), Long.MAX_VALUE);
+        Collector atClient = new Collector(c.client(), Long.MAX_VALUE);
+        send(c.client(), new EventLog().onEvent((event, data) -> {
+            if (event == Event.WRITE_COMPLETE) {
+                c.client().shutdown(ShutdownHow.WRITE);
+            }
+        }), "request");
+        run();
+        assertEquals("request", atServer.text.toString());
+        assertEquals(Event.EOS, atServer.log.last().event());
+        assertEquals(Event.EOS, atClient.log.last().event(), "the server's engine answered with close_notify");
+
+        EventLog late = new EventLog();
+        send(c.server(), late, "too late");
+        run();
+        assertEquals(Event.ERROR, late.last().event());
+        assertEquals(dev.vconn.domain.Errno.EPIPE, c.server().error().errno(), c.server().error().toString());
+    }
+
+    @Test
     void close_sends_close_notify_so_the_peer_reads_eos() {
         Conn c = connect();
         Collector atServer = new Collector(c.server(), Long.MAX_VALUE);
