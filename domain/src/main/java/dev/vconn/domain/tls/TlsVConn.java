@@ -33,6 +33,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLProtocolException;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,8 @@ public final class TlsVConn extends AbstractVConn {
     private static final int STAGE_INDEX = 9;
     /** TLS's largest plaintext fragment (RFC 8446, section 5.1). */
     private static final int MAX_FRAGMENT = 16384;
+    /** The largest record either protocol allows: header + 2^14 + 2048 (RFC 5246, section 6.2.3). */
+    private static final int MAX_RECORD = 5 + MAX_FRAGMENT + 2048;
     /** Ciphertext queued for the inner VConn beyond which the write side stops taking plaintext. */
     private static final long NET_OUT_LIMIT = 32 * 1024;
     private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
@@ -175,16 +178,17 @@ public final class TlsVConn extends AbstractVConn {
      */
     public CompletableFuture<TlsSessionInfo> startHandshake() {
         eventLoop().execute(this::begin);
-        return handshake;
+        return handshake();
     }
 
     /**
      * Completes on this VConn's loop when the handshake has finished, with what it negotiated; completes
      * exceptionally with the {@link SSLException} if it failed, or if this VConn was closed first. Callbacks run on
-     * the loop without any continuation's lock: keep them short and post VConn work as usual.
+     * the loop without any continuation's lock: keep them short and post VConn work as usual. Each call returns a
+     * copy, so completing it does not change this VConn.
      */
     public CompletableFuture<TlsSessionInfo> handshake() {
-        return handshake;
+        return handshake.copy();
     }
 
     /** What the handshake negotiated, once it has finished. Thread-safe. */
@@ -496,11 +500,16 @@ public final class TlsVConn extends AbstractVConn {
         int type = netInReader.byteAt(0) & 0xff;
         int major = netInReader.byteAt(1) & 0xff;
         int need;
+        int recordSize = 5 + (((netInReader.byteAt(3) & 0xff) << 8) | (netInReader.byteAt(4) & 0xff));
         if (type < 20 || type > 24 || major != 3) {
             // Not a TLS record (a plaintext request on a TLS port): the engine rejects it now, no waiting.
             need = (int) Math.min(avail, capacity);
+        } else if (recordSize > MAX_RECORD) {
+            // Refused before waiting for bytes a valid peer never sends.
+            throw new SSLProtocolException("record_overflow: the peer announced a TLS record of " + recordSize
+                    + " bytes; at most " + MAX_RECORD + " are allowed");
         } else {
-            need = Math.min(capacity, 5 + (((netInReader.byteAt(3) & 0xff) << 8) | (netInReader.byteAt(4) & 0xff)));
+            need = Math.min(capacity, recordSize);
             if (avail < need) {
                 return Unwrapped.NEED_INPUT;
             }

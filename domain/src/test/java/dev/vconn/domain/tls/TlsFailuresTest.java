@@ -133,4 +133,16 @@ class TlsFailuresTest extends TlsFixture {
         assertEquals(Event.ERROR, atClient.log.last().event(), "ERROR is sticky for a new read");
         assertTls(client.error(), "TLS handshake");
     }
+
+    @Test
+    void a_record_header_announcing_more_than_a_record_may_hold_fails_at_once() {
+        var pair = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
+        TlsVConn server = track(TlsVConn.server(pair.passive(), serverContext().build(), pool));
+        track(pair.active());
+        Collector atServer = new Collector(server, Long.MAX_VALUE);
+        send(pair.active(), new EventLog(), "\u0016\u0003\u0003\u007f\u007f"); // a handshake record of 32639 bytes
+        run();
+        assertEquals(Event.ERROR, atServer.log.last().event(), "no waiting for 32 KiB that never come");
+        assertTls(server.error(), "record_overflow");
+    }
 }
