@@ -120,6 +120,9 @@ public final class TlsVConn extends AbstractVConn {
         this.engine = context.newEngine(peerHost, peerPort);
         this.executor = context.delegatedTaskExecutor();
         this.netIn = new IOBuffer(pool, NET_INDEX);
+        // The inner read-ahead bound is max(water mark, the transport's limit): at least one whole record, or a
+        // transport with a small limit (a pair with 128-byte blocks) could never deliver a record complete.
+        netIn.setWaterMark(MAX_RECORD);
         this.netInReader = netIn.allocReader();
         this.netOut = new IOBuffer(pool, NET_INDEX);
         this.netOutReader = netOut.allocReader();
@@ -536,7 +539,7 @@ public final class TlsVConn extends AbstractVConn {
             plainStage.fill(r.bytesProduced());
         }
         return switch (r.getStatus()) {
-            case OK -> Unwrapped.PROGRESS;
+            case OK -> r.bytesConsumed() > 0 || r.bytesProduced() > 0 ? Unwrapped.PROGRESS : Unwrapped.NEED_INPUT;
             case CLOSED -> Unwrapped.CLOSED;
             case BUFFER_OVERFLOW -> Unwrapped.NO_ROOM;
             case BUFFER_UNDERFLOW -> Unwrapped.NEED_INPUT;

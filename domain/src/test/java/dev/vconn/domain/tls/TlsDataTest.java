@@ -99,6 +99,20 @@ class TlsDataTest extends TlsFixture {
         toServer.in.close();
     }
 
+    @Test
+    void a_pair_with_128_byte_read_ahead_still_carries_whole_records() {
+        VConnPair.Options tiny = new VConnPair.Options("tiny", 1, 0, 0, null); // 128-byte blocks, water mark 0
+        Conn c = connect(clientContext().build(), serverContext().build(), "localhost", tiny);
+        Receiver atServer = new Receiver(c.server(), 200_000, 6);
+        Receiver atClient = new Receiver(c.client(), 200_000, 7);
+        new Sender(c.client(), 200_000, 6);
+        new Sender(c.server(), 200_000, 7);
+        run();
+        assertEquals(200_000, atServer.received);
+        assertEquals(200_000, atClient.received);
+        assertEquals(Event.READ_COMPLETE, atClient.log.last().event());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
     void shutdown_write_sends_close_notify_and_the_peer_reads_eos_after_the_data(String protocol) {
