@@ -118,4 +118,21 @@ class TlsVioRulesTest extends TlsFixture {
         assertEquals("hello", atServer.text.toString());
         assertEquals(7, reader.readAvail(), "the rest of the buffer stays");
     }
+
+    @Test
+    void an_inactivity_timeout_reaches_a_read_waiting_for_a_stalled_handshake() {
+        var pair = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
+        TlsVConn server = track(TlsVConn.server(pair.passive(), serverContext().build(), pool));
+        track(pair.active()); // a client that connects and never says hello
+        EventLog log = new EventLog();
+        IOBuffer in = buffer();
+        in.allocReader();
+        server.read(log.continuation(), Long.MAX_VALUE, in);
+        server.setInactivityTimeout(java.time.Duration.ofSeconds(10));
+        loop.runUntil(() -> log.count(Event.INACTIVITY_TIMEOUT) > 0, java.time.Duration.ofMinutes(1));
+        assertEquals(List.of(Event.INACTIVITY_TIMEOUT), log.events());
+        assertEquals(java.time.Duration.ofSeconds(10), loop.elapsed());
+        assertTrue(server.sessionInfo().isEmpty());
+        server.close();
+    }
 }
