@@ -1,0 +1,446 @@
+package dev.vconn.domain.tls;
+
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyStoreBuilderParameters;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Immutable TLS configuration for one side (server or client), built once and shared by every connection: the
+ * JDK {@link SSLContext} plus protocols, cipher suites, ALPN, client authentication, hostname verification and the
+ * executor for the engine's delegated tasks. See {@code docs/tls.md}.
+ *
+ * <p>A server presents one or more certificates: the first one added is the default; when a client sends SNI, the
+ * JDK's PKIX key manager picks the certificate whose subject alternative names match the requested name (the
+ * default if none does). A client verifies the server's certificate against its trust store (the JDK's default
+ * trust store if none is given), checks the host name (endpoint identification {@code HTTPS}, on by default) and
+ * sends SNI.
+ */
+public final class TlsContext {
+    /** Which side of the handshake a context serves. */
+    public enum Role {
+        /** Accepts connections and presents a certificate. */
+        SERVER,
+        /** Opens connections and verifies the server. */
+        CLIENT
+    }
+
+    /** Whether a server asks the client for a certificate. */
+    public enum ClientAuth {
+        /** No client certificate is requested. */
+        NONE,
+        /** A certificate is requested; a client without one is still accepted. */
+        WANT,
+        /** A certificate is required; a client without one fails the handshake. */
+        NEED
+    }
+
+    /** The protocols allowed, and enabled by default: TLS 1.3 and TLS 1.2, nothing older. */
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    /** The ALPN protocols offered (client) or accepted (server) by default. */
+    public static final List<String> DEFAULT_ALPN = List.of("http/1.1");
+
+    private final Role role;
+    private final SSLContext sslContext;
+    private final List<String> protocols;
+    private final List<String> cipherSuites;
+    private final List<String> alpn;
+    private final ClientAuth clientAuth;
+    private final boolean verifyHostname;
+    private final boolean sendSni;
+    private final Executor delegatedTaskExecutor;
+
+    private TlsContext(Builder<?> b, SSLContext sslContext) {
+        this.role = b.role;
+        this.sslContext = sslContext;
+        this.protocols = List.copyOf(b.protocols);
+        this.cipherSuites = b.cipherSuites == null ? null : List.copyOf(b.cipherSuites);
+        this.alpn = List.copyOf(b.alpn);
+        this.clientAuth = b.clientAuth;
+        this.verifyHostname = b.verifyHostname;
+        this.sendSni = b.sendSni;
+        this.delegatedTaskExecutor = b.executor;
+    }
+
+    /** A builder for a server context; at least one certificate must be added. */
+    public static ServerBuilder server() {
+        return new ServerBuilder();
+    }
+
+    /** A builder for a client context. */
+    public static ClientBuilder client() {
+        return new ClientBuilder();
+    }
+
+    /** The side this context serves. */
+    public Role role() {
+        return role;
+    }
+
+    /** The enabled protocols, most preferred first. */
+    public List<String> protocols() {
+        return protocols;
+    }
+
+    /** The ALPN protocols: offered in this order by a client, accepted in this order of preference by a server. */
+    public List<String> alpn() {
+        return alpn;
+    }
+
+    /** Whether a server asks for client certificates. */
+    public ClientAuth clientAuth() {
+        return clientAuth;
+    }
+
+    /** Whether a client verifies that the server's certificate names the host it connects to. */
+    public boolean verifyHostname() {
+        return verifyHostname;
+    }
+
+    /** Where the engine's delegated tasks run (never on the event loop). */
+    public Executor delegatedTaskExecutor() {
+        return delegatedTaskExecutor;
+    }
+
+    /**
+     * A new engine for one connection.
+     *
+     * @param peerHost the server's host name for a client (used for SNI and hostname verification), {@code null}
+     *     for a server
+     * @param peerPort the server's port for a client, {@code -1} for a server
+     */
+    SSLEngine newEngine(String peerHost, int peerPort) {
+        SSLEngine engine = peerHost == null ? sslContext.createSSLEngine()
+                : sslContext.createSSLEngine(peerHost, peerPort);
+        engine.setUseClientMode(role == Role.CLIENT);
+        SSLParameters p = engine.getSSLParameters();
+        p.setProtocols(protocols.toArray(String[]::new));
+        if (cipherSuites != null) {
+            p.setCipherSuites(cipherSuites.toArray(String[]::new));
+        }
+        if (role == Role.SERVER) {
+            p.setNeedClientAuth(clientAuth == ClientAuth.NEED);
+            if (clientAuth == ClientAuth.WANT) {
+                p.setWantClientAuth(true);
+            }
+        } else {
+            p.setApplicationProtocols(alpn.toArray(String[]::new));
+            if (verifyHostname) {
+                p.setEndpointIdentificationAlgorithm("HTTPS");
+            }
+            List<SNIServerName> names = new ArrayList<>();
+            SNIHostName sni = sendSni ? sniName(peerHost) : null;
+            if (sni != null) {
+                names.add(sni);
+            }
+            p.setServerNames(names);
+        }
+        engine.setSSLParameters(p);
+        if (role == Role.SERVER) {
+            engine.setHandshakeApplicationProtocolSelector((e, offered) -> selectAlpn(offered));
+        }
+        return engine;
+    }
+
+    /**
+     * The server's ALPN choice: its most preferred protocol the client offered; {@code ""} (no ALPN) if the client
+     * offered none; {@code null} (the JDK then fails the handshake with {@code no_application_protocol}) if the
+     * client offered only protocols this server does not speak.
+     */
+    private String selectAlpn(List<String> offered) {
+        if (offered == null || offered.isEmpty()) {
+            return "";
+        }
+        for (String p : alpn) {
+            if (offered.contains(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The SNI name for a host, or {@code null} for an IP literal or a name SNI cannot carry. */
+    static SNIHostName sniName(String host) {
+        if (host == null || host.isEmpty() || host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.'
+                || (c >= '0' && c <= '9'))) {
+            return null;
+        }
+        try {
+            return new SNIHostName(host.endsWith(".") ? host.substring(0, host.length() - 1) : host);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TlsContext[" + role + ", protocols=" + protocols + ", alpn=" + alpn
+                + (role == Role.SERVER ? ", clientAuth=" + clientAuth : ", verifyHostname=" + verifyHostname) + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Builders
+
+    /** Settings common to both sides. */
+    public abstract static class Builder<B extends Builder<B>> {
+        final Role role;
+        List<String> protocols = DEFAULT_PROTOCOLS;
+        List<String> cipherSuites;
+        List<String> alpn = DEFAULT_ALPN;
+        ClientAuth clientAuth = ClientAuth.NONE;
+        boolean verifyHostname = true;
+        boolean sendSni = true;
+        Executor executor = ForkJoinPool.commonPool();
+        KeyStore trust;
+
+        Builder(Role role) {
+            this.role = role;
+        }
+
+        abstract B self();
+
+        /**
+         * The protocols to enable, from {@code TLSv1.3} and {@code TLSv1.2} (default: both).
+         *
+         * @throws IllegalArgumentException for an empty list or any other protocol
+         */
+        public B protocols(String... protocols) {
+            List<String> list = List.of(protocols);
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException("at least one TLS protocol is needed (TLSv1.3, TLSv1.2)");
+            }
+            for (String p : list) {
+                if (!DEFAULT_PROTOCOLS.contains(p)) {
+                    throw new IllegalArgumentException("protocol " + p + " is not allowed: vconn speaks only "
+                            + DEFAULT_PROTOCOLS);
+                }
+            }
+            this.protocols = list;
+            return self();
+        }
+
+        /** The cipher suites to enable, in JDK names (default: the JDK's defaults for the protocols). */
+        public B cipherSuites(String... suites) {
+            List<String> list = List.of(suites);
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException("at least one cipher suite is needed");
+            }
+            this.cipherSuites = list;
+            return self();
+        }
+
+        /**
+         * The ALPN protocols (default {@code http/1.1}): a client offers them in this order; a server picks its
+         * first one the client offered.
+         */
+        public B alpn(String... protocols) {
+            List<String> list = List.of(protocols);
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException("at least one ALPN protocol is needed");
+            }
+            this.alpn = list;
+            return self();
+        }
+
+        /** Where delegated engine tasks run (default: the common fork-join pool); never the event loop. */
+        public B delegatedTaskExecutor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return self();
+        }
+
+        /** Trusts the CA certificates of a PEM file. */
+        public B trustPem(Path caFile) {
+            List<X509Certificate> cas = TlsKeyMaterial.readCertificates(caFile);
+            try {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(null, null);
+                for (int i = 0; i < cas.size(); i++) {
+                    ks.setCertificateEntry("ca-" + i, cas.get(i));
+                }
+                this.trust = ks;
+            } catch (java.io.IOException | GeneralSecurityException e) {
+                throw new TlsConfigException("cannot build a trust store from " + caFile + ": " + e.getMessage(), e);
+            }
+            return self();
+        }
+
+        /** Trusts the certificate entries of a key store. */
+        public B trustStore(KeyStore trustStore) {
+            this.trust = Objects.requireNonNull(trustStore, "trustStore");
+            return self();
+        }
+
+        /** Trusts the certificate entries of a key store file ({@code PKCS12} or {@code JKS}). */
+        public B trustStoreFile(Path file, String type, char[] password) {
+            return trustStore(TlsKeyMaterial.loadKeyStore(file, type, password));
+        }
+
+        TrustManager[] trustManagers() throws GeneralSecurityException {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust); // null: the JDK's default trust store
+            return tmf.getTrustManagers();
+        }
+
+        static KeyManager[] keyManagers(List<TlsKeyMaterial> materials) throws GeneralSecurityException {
+            if (materials.isEmpty()) {
+                return null;
+            }
+            // One key store per certificate, in order: the PKIX key manager tries them in list order, so the first
+            // is the default when no certificate matches the requested server name.
+            char[] password = "vconn".toCharArray();
+            List<KeyStore.Builder> stores = new ArrayList<>();
+            for (TlsKeyMaterial m : materials) {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                try {
+                    ks.load(null, null);
+                } catch (java.io.IOException e) {
+                    throw new GeneralSecurityException(e);
+                }
+                ks.setKeyEntry("key", m.privateKey(), password, m.chain().toArray(X509Certificate[]::new));
+                stores.add(KeyStore.Builder.newInstance(ks, new KeyStore.PasswordProtection(password)));
+            }
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+            try {
+                kmf.init(new KeyStoreBuilderParameters(stores));
+            } catch (java.security.InvalidAlgorithmParameterException e) {
+                throw new GeneralSecurityException(e);
+            }
+            return kmf.getKeyManagers();
+        }
+
+        TlsContext build(List<TlsKeyMaterial> keys) {
+            try {
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(keyManagers(keys), trustManagers(), null);
+                if (cipherSuites != null) {
+                    Set<String> supported = Set.of(ctx.getSupportedSSLParameters().getCipherSuites());
+                    for (String s : cipherSuites) {
+                        if (!supported.contains(s)) {
+                            throw new IllegalArgumentException("cipher suite " + s + " is not supported by this JDK");
+                        }
+                    }
+                }
+                return new TlsContext(this, ctx);
+            } catch (GeneralSecurityException e) {
+                throw new TlsConfigException("cannot build the TLS context: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Builds a server context. */
+    public static final class ServerBuilder extends Builder<ServerBuilder> {
+        private final List<TlsKeyMaterial> certificates = new ArrayList<>();
+
+        ServerBuilder() {
+            super(Role.SERVER);
+        }
+
+        @Override
+        ServerBuilder self() {
+            return this;
+        }
+
+        /**
+         * Adds a certificate with its key. The first one added is the default; the others are chosen by SNI when a
+         * client's requested server name matches one of their subject alternative names.
+         */
+        public ServerBuilder certificate(TlsKeyMaterial material) {
+            certificates.add(Objects.requireNonNull(material, "material"));
+            return this;
+        }
+
+        /** Adds a certificate from PEM files (see {@link TlsKeyMaterial#fromPem(Path, Path)}). */
+        public ServerBuilder certificate(Path chainFile, Path keyFile) {
+            return certificate(TlsKeyMaterial.fromPem(chainFile, keyFile));
+        }
+
+        /** Adds a certificate from PEM files with an encrypted key. */
+        public ServerBuilder certificate(Path chainFile, Path keyFile, char[] keyPassword) {
+            return certificate(TlsKeyMaterial.fromPem(chainFile, keyFile, keyPassword));
+        }
+
+        /**
+         * Whether to ask clients for a certificate (default {@link ClientAuth#NONE}); {@code WANT} and {@code NEED}
+         * verify it against the trust store set with {@link #trustPem} or {@link #trustStore}.
+         */
+        public ServerBuilder clientAuth(ClientAuth clientAuth) {
+            this.clientAuth = Objects.requireNonNull(clientAuth, "clientAuth");
+            return this;
+        }
+
+        /**
+         * The context.
+         *
+         * @throws IllegalStateException if no certificate was added, or client authentication has no trust store
+         * @throws TlsConfigException    if the JDK refuses the configuration
+         */
+        public TlsContext build() {
+            if (certificates.isEmpty()) {
+                throw new IllegalStateException("a TLS server needs at least one certificate (the default)");
+            }
+            if (clientAuth != ClientAuth.NONE && trust == null) {
+                throw new IllegalStateException("clientAuth " + clientAuth.name().toLowerCase(Locale.ROOT)
+                        + " needs a trust store for client certificates (trustPem or trustStore)");
+            }
+            return build(certificates);
+        }
+    }
+
+    /** Builds a client context. */
+    public static final class ClientBuilder extends Builder<ClientBuilder> {
+        private TlsKeyMaterial clientCertificate;
+
+        ClientBuilder() {
+            super(Role.CLIENT);
+        }
+
+        @Override
+        ClientBuilder self() {
+            return this;
+        }
+
+        /** Whether to check that the server's certificate names the host connected to (default: on). */
+        public ClientBuilder verifyHostname(boolean verify) {
+            this.verifyHostname = verify;
+            return this;
+        }
+
+        /** Whether to send the host name as SNI (default: on; never for IP literals). */
+        public ClientBuilder sendSni(boolean send) {
+            this.sendSni = send;
+            return this;
+        }
+
+        /** The certificate presented when a server asks for one. */
+        public ClientBuilder clientCertificate(TlsKeyMaterial material) {
+            this.clientCertificate = Objects.requireNonNull(material, "material");
+            return this;
+        }
+
+        /**
+         * The context.
+         *
+         * @throws TlsConfigException if the JDK refuses the configuration
+         */
+        public TlsContext build() {
+            return build(clientCertificate == null ? List.of() : List.of(clientCertificate));
+        }
+    }
+}
