@@ -23,6 +23,8 @@ public final class Errno {
     public static final int ECONNABORTED = 103;
     /** Host unreachable. */
     public static final int EHOSTUNREACH = 113;
+    /** Protocol error: a TLS handshake failure, alert, truncation or refused renegotiation (docs/tls.md). */
+    public static final int EPROTO = 71;
 
     private Errno() {
     }
@@ -39,6 +41,7 @@ public final class Errno {
             case ECONNREFUSED -> "ECONNREFUSED";
             case ECONNABORTED -> "ECONNABORTED";
             case EHOSTUNREACH -> "EHOSTUNREACH";
+            case EPROTO -> "EPROTO";
             default -> "errno " + errno;
         };
     }

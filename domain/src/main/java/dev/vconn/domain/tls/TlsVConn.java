@@ -63,7 +63,7 @@ public final class TlsVConn extends AbstractVConn {
     private static final Logger log = LoggerFactory.getLogger(TlsVConn.class);
 
     /** Linux's "protocol error": the errno of every TLS failure (handshake, alert, truncation, renegotiation). */
-    public static final int EPROTO = 71;
+    public static final int EPROTO = Errno.EPROTO;
 
     /** Record buffers to and from the inner VConn: 32 KiB blocks. */
     private static final int NET_INDEX = 8;
