@@ -139,7 +139,8 @@ public final class IOBuffer implements AutoCloseable {
     int slot = freeSlot();
     IOBufferReader r;
     if (writer == null) {
-      r = new IOBufferReader(this, null, 0, 0);
+      // No block (none yet, or all trimmed): the reader attaches to the next block and sees what is written from now.
+      r = new IOBufferReader(this, null, 0, written);
     } else {
       r = new IOBufferReader(this, writer, writer.start, written - writer.readAvail());
     }
@@ -419,6 +420,58 @@ public final class IOBuffer implements AutoCloseable {
       head = b.next;
       b.release();
     }
+  }
+
+  /**
+   * Releases every block that holds no unread byte, so an idle buffer holds no pool storage (docs/semantics.md,
+   * "What an idle connection holds"). When no live reader has anything to read (or there is no reader), the whole
+   * chain goes, the write block and its free space included; otherwise only the empty blocks after the write block
+   * go. Readers stay valid: a drained reader attaches to the next block written and reads from there. Nothing
+   * readable is lost, so this is safe at any point where the caller holds the buffer (for example when a connection
+   * goes idle, or after a socket read found nothing); the cost is that the next write takes a fresh block.
+   *
+   * <p>Any view from {@link #writableBuffer()} or {@link IOBufferReader#readableBuffers} is invalid afterwards, as
+   * after any call that changes the buffer.
+   *
+   * @return how many blocks were released
+   * @throws IllegalStateException if the buffer is closed
+   */
+  public int trim() {
+    ensureOpen();
+    if (head == null) {
+      return 0;
+    }
+    boolean drained = true;
+    for (IOBufferReader r : readers) {
+      if (r != null && r.pos != written) {
+        drained = false;
+        break;
+      }
+    }
+    Block from;
+    if (drained) {
+      from = head;
+      head = writer = tail = null;
+      for (IOBufferReader r : readers) {
+        if (r != null) {
+          r.block = null;
+          r.index = 0;
+        }
+      }
+    } else {
+      from = writer.next;
+      writer.next = null;
+      tail = writer;
+      nextSeq = writer.seq + 1;
+    }
+    int released = 0;
+    while (from != null) {
+      Block n = from.next;
+      from.release();
+      released++;
+      from = n;
+    }
+    return released;
   }
 
   // ---------------------------------------------------------------------------------------------- in-place writes
