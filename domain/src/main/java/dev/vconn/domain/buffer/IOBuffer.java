@@ -8,7 +8,9 @@ import java.util.Objects;
  *
  * <p>New blocks hold {@code 128 << sizeIndex} bytes and come from a {@link BlockPool}. The buffer keeps the chain from
  * the oldest block any reader still needs (or the write block if there is no reader) to the tail, and returns the
- * storage of every block it drops to the pool once no other buffer shares it.
+ * storage of every block it drops to the pool once no other buffer shares it. Consuming keeps the write block;
+ * {@link #trim()} gives it back too once everything was read, so an idle buffer holds no block (the VIO core does
+ * this for a read buffer when a read finds nothing).
  *
  * <p>Writing: {@code write(...)} always takes everything, adding blocks as needed, and ignores the water mark. A
  * space-driven producer (a socket read) asks {@link #writeAvail()}, which honours the water mark, then writes in place
