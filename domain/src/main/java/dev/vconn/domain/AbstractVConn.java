@@ -552,7 +552,7 @@ public abstract class AbstractVConn implements VConn {
                 eos = true;
             } else {
                 // Nothing came: blocks without unread bytes go back to the pool, so a connection idling with a read
-                // posted holds none (docs/semantics.md, "What an idle connection holds").
+                // posted holds none (docs/semantics.md, "Block pool and what an idle connection holds").
                 vio.buffer().trim();
                 readInterest(true);
                 return;

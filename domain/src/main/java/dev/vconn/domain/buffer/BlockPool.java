@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A thread-safe pool of block storage, one free list per size class (see {@link BufferSizes}). Storage is handed to
  * {@link IOBuffer}s and comes back when the last block that references it is dropped, possibly on another thread.
- * Every direct buffer vconn uses comes from here; what it holds is described in docs/semantics.md, "Block pool".
+ * Every direct buffer vconn uses comes from here (docs/semantics.md, "Block pool and what an idle connection
+ * holds").
  *
  * <p><b>Bounds.</b> The pool caches freed storage for reuse up to {@link Bounds#maxCachedBytes()} over all size
  * classes; storage freed beyond that bound is dropped (a direct buffer's memory then goes back to the system when

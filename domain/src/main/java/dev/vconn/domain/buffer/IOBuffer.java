@@ -130,7 +130,8 @@ public final class IOBuffer implements AutoCloseable {
   /**
    * Allocates a reader. Allocate readers before writing: a reader allocated after data was written starts at the
    * start of the current write block, so it sees only that block's data (Traffic Server's {@code alloc_reader});
-   * earlier blocks may already be gone if no reader kept them.
+   * earlier blocks may already be gone if no reader kept them. With no block (none yet, or all given back by
+   * {@link #trim()}) it starts at the end: it sees what is written from now on.
    *
    * @return a new reader
    * @throws IllegalStateException {@code "an IOBuffer has at most 5 readers (DESIGN §4); free one first"} if five
@@ -426,9 +427,9 @@ public final class IOBuffer implements AutoCloseable {
 
   /**
    * Releases every block that holds no unread byte, so an idle buffer holds no pool storage (docs/semantics.md,
-   * "What an idle connection holds"). When no live reader has anything to read (or there is no reader), the whole
-   * chain goes, the write block and its free space included; otherwise only the empty blocks after the write block
-   * go. Readers stay valid: a drained reader attaches to the next block written and reads from there. Nothing
+   * "Block pool and what an idle connection holds"). When no live reader has anything to read (or there is no
+   * reader), the whole chain goes, the write block and its free space included; otherwise only the empty blocks
+   * after the write block go. Readers stay valid: a drained reader attaches to the next block written and reads from there. Nothing
    * readable is lost, so this is safe at any point where the caller holds the buffer (for example when a connection
    * goes idle, or after a socket read found nothing); the cost is that the next write takes a fresh block.
    *

@@ -27,8 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * What an idle keep-alive connection holds (docs/semantics.md, "What an idle connection holds"): thousands of
- * network clients each carry one request through the HTTP proxy to an origin on the same transport, then stay
+ * What an idle keep-alive connection holds (docs/semantics.md, "Block pool and what an idle connection holds"):
+ * thousands of network clients each carry one request through the HTTP proxy to an origin on the same transport, then stay
  * connected and idle. Afterwards the transport's block pool must hold exactly what it held before they came
  * (outstanding blocks per size class), and the JVM's direct memory that is not cached by a pool must not have
  * grown: no block stays with a session, a pooled origin connection or a socket VConn, and no direct buffer is
