@@ -141,6 +141,13 @@ abstract class ServerEndToEndTest {
         "bytesOut", "errorResponses"}) {
       assertTrue(stats.containsKey(key), key + " missing: " + r.body());
     }
+    // What the block pool holds: the /_stats transaction itself is in flight, so some blocks are out.
+    for (String key : new String[] {"blockPoolOutstandingBytes", "blockPoolCachedBytes",
+        "blockPoolPeakOutstandingBytes", "blockPoolDroppedBlocks"}) {
+      assertTrue(stats.containsKey(key), key + " missing: " + r.body());
+    }
+    assertTrue(stats.get("blockPoolOutstandingBytes") > 0, r.body());
+    assertTrue(stats.get("blockPoolPeakOutstandingBytes") >= stats.get("blockPoolOutstandingBytes"), r.body());
     assertTrue(stats.get("transactions") >= 2, r.body()); // "/" and the first /_stats have ended
     assertTrue(stats.get("bytesOut") > 0, r.body());
     assertEquals(0, stats.get("inProcessConnections"));

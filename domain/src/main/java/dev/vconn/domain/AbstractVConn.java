@@ -551,6 +551,9 @@ public abstract class AbstractVConn implements VConn {
             } else if (n < 0) {
                 eos = true;
             } else {
+                // Nothing came: blocks without unread bytes go back to the pool, so a connection idling with a read
+                // posted holds none (docs/semantics.md, "Block pool and what an idle connection holds").
+                vio.buffer().trim();
                 readInterest(true);
                 return;
             }

@@ -519,7 +519,10 @@ public final class Pipe {
             }
         }
         if (consumed + n == written) {
-            head = 0; // empty: start over at the front
+            // Empty: the ring goes (as a kernel frees a socket's buffers once they are read), so an idle in-memory
+            // socket holds no buffer of its own; the next write allocates one again.
+            ring = EMPTY;
+            head = 0;
         }
     }
 

@@ -152,6 +152,9 @@ public final class ChannelVConn extends AbstractVConn {
             inReader.consume(n);
             return n;
         }
+        if (inBuf != null) {
+            inBuf.trim(); // nothing staged: an idle channel holds no block until Netty reads again
+        }
         if (readFailure != null) {
             throw readFailure;
         }
@@ -227,6 +230,7 @@ public final class ChannelVConn extends AbstractVConn {
     private void written(long bytes, ChannelFuture future) {
         if (outBuf != null) {
             outSent.consume(bytes); // the kernel has them (or they failed): the storage may go back to the pool
+            outBuf.trim(); // and once all is written, the last block too: an idle channel holds no block
         }
         if (!future.isSuccess() && !closing && !writeFailed) {
             writeFailed = true;

@@ -158,6 +158,7 @@ public final class BuiltinRoutes implements Plugin {
     HttpProxy p = proxy.get();
     HttpStats.Snapshot s = p.stats().snapshot();
     long uptime = (System.nanoTime() - startNanos) / 1_000_000;
+    BlockPool.Report blocks = pool.report();
     return "{\n"
         + "  \"transport\": \"" + transport + "\",\n"
         + "  \"uptimeMillis\": " + uptime + ",\n"
@@ -172,7 +173,11 @@ public final class BuiltinRoutes implements Plugin {
         + "  \"errorResponses\": " + s.errorResponses() + ",\n"
         + "  \"bytesIn\": " + s.bytesIn() + ",\n"
         + "  \"bytesOut\": " + s.bytesOut() + ",\n"
-        + "  \"idleOriginConnections\": " + p.idleOriginConnections() + "\n"
+        + "  \"idleOriginConnections\": " + p.idleOriginConnections() + ",\n"
+        + "  \"blockPoolOutstandingBytes\": " + blocks.outstandingBytes() + ",\n"
+        + "  \"blockPoolCachedBytes\": " + blocks.cachedBytes() + ",\n"
+        + "  \"blockPoolPeakOutstandingBytes\": " + blocks.peakOutstandingBytes() + ",\n"
+        + "  \"blockPoolDroppedBlocks\": " + blocks.droppedBlocks() + "\n"
         + "}\n";
   }
 }

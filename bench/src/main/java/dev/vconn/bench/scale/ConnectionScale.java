@@ -4,10 +4,19 @@ import dev.vconn.bench.support.BenchTransports;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.EventHandler;
+import dev.vconn.domain.ReadVio;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.BufferSizes;
 import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.http.HttpHookId;
+import dev.vconn.domain.http.HttpHooks;
+import dev.vconn.domain.http.HttpProxy;
+import dev.vconn.domain.http.HttpProxyConfig;
+import dev.vconn.domain.http.HttpTxn;
+import dev.vconn.domain.loop.VirtualTimeEventLoop;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.Transport;
 import java.io.IOException;
@@ -33,13 +42,18 @@ import java.util.stream.Stream;
  * process's resident set (which also sees native memory the others miss, such as Netty's own direct memory), each
  * as the difference between before and after opening them.
  *
- * <p>Two modes per transport. {@code read}: each end is an idle session as a server holds one, a VConn with an
+ * <p>Three modes per transport. {@code read}: each end is an idle session as a server holds one, a VConn with an
  * unbounded read posted into an empty {@code IOBuffer} under its own continuation. {@code noread}: the VConn alone,
  * no VIO posted (the control that separates the VConn's own cost from what a posted read holds). {@code noread}
- * runs first, so the block pool has no cached blocks that would hide {@code read}'s direct memory. Socket transports
- * need two descriptors per connection, so N is capped by the open-files limit; the count used is reported.
+ * runs first, so the block pool has no cached blocks that would hide {@code read}'s direct memory. {@code request}:
+ * the server ends are sessions of an {@link HttpProxy} (answered by an intercept), and each client end first carries
+ * one keep-alive request and reads its response, then both idle as a server's keep-alive connections do; its warm-up
+ * carries requests too, so blocks cached by the pool may hide direct memory there, and the pooled-blocks column is
+ * the one that tells whether idle connections hold blocks. Socket transports need two descriptors per connection, so
+ * N is capped by the open-files limit; the count used is reported.
  *
- * <p>Usage: {@code ConnectionScale [--connections N] [--transports nio,netty,inmemory] [--out file.csv]}; run it with
+ * <p>Usage: {@code ConnectionScale [--connections N] [--transports nio,netty,inmemory] [--modes noread,read,request]
+ * [--out file.csv]}; run it with
  * the benchmarks' fixed heap ({@code -Xms1g -Xmx1g -XX:+AlwaysPreTouch}) so heap growth does not show up as RSS.
  */
 public final class ConnectionScale {
@@ -68,19 +82,23 @@ public final class ConnectionScale {
     public static void main(String[] args) throws Exception {
         int connections = 10_000;
         List<String> transports = List.of("nio", "netty", "inmemory");
+        List<Mode> modes = List.of(Mode.values());
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--transports" -> transports = List.of(args[++i].split(","));
+                case "--modes" -> modes = Stream.of(args[++i].split(","))
+                        .map(m -> Mode.valueOf(m.toUpperCase(Locale.ROOT))).toList();
                 case "--out" -> out = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: ConnectionScale [--connections N] [--transports a,b] [--out file.csv]");
+                        + "; usage: ConnectionScale [--connections N] [--transports a,b] [--modes a,b] "
+                        + "[--out file.csv]");
             }
         }
         List<Result> results = new ArrayList<>();
         for (String name : transports) {
-            for (Result r : measure(name, connections)) {
+            for (Result r : measure(name, connections, modes)) {
                 results.add(r);
                 print(System.out, r);
             }
@@ -101,17 +119,31 @@ public final class ConnectionScale {
                 r.poolBytes() / perEnd, r.rssBytes() / perEnd, (r.heapBytes() + r.directBytes()) / perEnd);
     }
 
-    /** Opens up to {@code wanted} idle connections in each mode, each mode on a fresh transport. */
-    static List<Result> measure(String name, int wanted) throws IOException {
+    /** What each end does before it idles. */
+    enum Mode {
+        /** The VConn alone. */
+        NOREAD,
+        /** An unbounded read posted into an empty buffer. */
+        READ,
+        /** One HTTP request through an {@link HttpProxy} session, then a read posted as a keep-alive client does. */
+        REQUEST;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Opens up to {@code wanted} idle connections in each of {@code modes}, each mode on a fresh transport. */
+    static List<Result> measure(String name, int wanted, List<Mode> modes) throws IOException {
         List<Result> results = new ArrayList<>();
-        for (boolean postRead : new boolean[] {false, true}) {
-            results.add(measure(name, wanted, postRead));
+        for (Mode mode : modes) {
+            results.add(measure(name, wanted, mode));
         }
         return results;
     }
 
     /** One mode on a fresh transport (and so a fresh, empty block pool). */
-    static Result measure(String name, int wanted, boolean postRead) throws IOException {
+    static Result measure(String name, int wanted, Mode mode) throws IOException {
         long limit = openFilesLimit();
         Transport transport = BenchTransports.open(name);
         int n = wanted;
@@ -122,15 +154,22 @@ public final class ConnectionScale {
         try {
             // Warm-up without reads: classes, JIT and transport structures settle, and no block gets cached in the
             // pool, where it would hide the direct memory of the measured connections.
-            Idle warm = new Idle(transport, WARMUP_CONNECTIONS, false);
-            warm.open(WARMUP_CONNECTIONS);
+            // In request mode the warm-up carries requests, one wave of them: the proxy's paths settle too, and the
+            // pool caches the blocks a wave in flight needs, so that cache does not count as the connections' memory.
+            int warmUp = mode == Mode.REQUEST ? Math.min(WAVE, n) : WARMUP_CONNECTIONS;
+            Idle warm = new Idle(transport, warmUp, mode == Mode.REQUEST ? Mode.REQUEST : Mode.NOREAD);
+            warm.open(warmUp);
             warm.close();
-            Idle idle = new Idle(transport, n, postRead); // its arrays exist before the baseline: not counted
+            Idle idle = new Idle(transport, n, mode); // its arrays exist before the baseline: not counted
             long[] before = snapshot(transport.blockPool());
             idle.open(n);
             long[] after = snapshot(transport.blockPool());
+            if (idle.proxy != null && idle.proxy.openSessions() != n) {
+                throw new IllegalStateException("only " + idle.proxy.openSessions() + " of " + n
+                        + " sessions were still open when memory was measured");
+            }
             idle.close();
-            return new Result(name, postRead ? "read" : "noread", n, after[0] - before[0], after[1] - before[1],
+            return new Result(name, mode.label(), n, after[0] - before[0], after[1] - before[1],
                     after[2] - before[2], after[3] - before[3], limit);
         } finally {
             transport.close();
@@ -140,6 +179,7 @@ public final class ConnectionScale {
     /** Idle connections on one transport: arrays sized up front so that only the connections allocate. */
     private static final class Idle {
         private final Transport transport;
+        private final Mode mode;
         private final boolean postRead;
         private final VConn[] clients;
         private final VConn[] servers;
@@ -147,26 +187,45 @@ public final class ConnectionScale {
         private final AtomicInteger connected = new AtomicInteger();
         private final AtomicInteger accepted = new AtomicInteger();
         private final AtomicInteger buffered = new AtomicInteger();
+        private final AtomicInteger answered = new AtomicInteger();
         private final AtomicInteger failed = new AtomicInteger();
+        private final HttpProxy proxy;
+        private volatile String failure;
         private NetAcceptor.Listener listener;
 
-        Idle(Transport transport, int n, boolean postRead) {
+        Idle(Transport transport, int n, Mode mode) {
             this.transport = transport;
-            this.postRead = postRead;
+            this.mode = mode;
+            this.postRead = mode != Mode.NOREAD;
             clients = new VConn[n];
             servers = new VConn[n];
-            buffers = new IOBuffer[2 * n];
+            buffers = new IOBuffer[4 * n];
+            proxy = mode != Mode.REQUEST ? null : new HttpProxy(HttpProxyConfig.builder(transport.blockPool())
+                    .hooks(HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, new Continuation((e, d) -> {
+                        if (d instanceof HttpTxn txn) {
+                            txn.intercept(new Continuation(new Intercept(transport)));
+                            txn.reenable();
+                        }
+                    })).build())
+                    .accessLog(record -> { })
+                    .build());
         }
 
         void open(int n) throws IOException {
+            Continuation acceptor = proxy != null ? new Continuation((e, d) -> {
+                if (e == Event.NET_ACCEPT) {
+                    accepted.incrementAndGet();
+                    proxy.sessionAcceptor().handler().handle(e, d); // the proxy owns the server end
+                }
+            }) : new Continuation((e, d) -> {
+                if (e == Event.NET_ACCEPT) {
+                    VConn vc = (VConn) d;
+                    servers[accepted.getAndIncrement()] = vc;
+                    idleRead(vc);
+                }
+            });
             listener = transport.netAcceptor().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    new Continuation((e, d) -> {
-                        if (e == Event.NET_ACCEPT) {
-                            VConn vc = (VConn) d;
-                            servers[accepted.getAndIncrement()] = vc;
-                            idleRead(vc);
-                        }
-                    }));
+                    acceptor);
             // Waves keep the listen backlog from overflowing (a dropped SYN costs a one-second retransmit).
             for (int start = 0; start < n; start += WAVE) {
                 int end = Math.min(n, start + WAVE);
@@ -175,25 +234,37 @@ public final class ConnectionScale {
                         if (e == Event.NET_CONNECT) {
                             VConn vc = (VConn) d;
                             clients[connected.getAndIncrement()] = vc;
-                            idleRead(vc);
+                            if (mode == Mode.REQUEST) {
+                                request(vc);
+                            } else {
+                                idleRead(vc);
+                            }
                         } else {
                             failed.incrementAndGet();
                         }
                     }), listener.localAddress());
                 }
-                int ends = postRead ? 2 * end : 0;
+                int ends = mode == Mode.READ ? 2 * end : 0;
+                int answers = mode == Mode.REQUEST ? end : 0;
                 BenchTransports.await(transport, () -> failed.get() > 0
-                                || (connected.get() >= end && accepted.get() >= end && buffered.get() >= ends),
+                                || (connected.get() >= end && accepted.get() >= end && buffered.get() >= ends
+                                        && answered.get() >= answers),
                         Duration.ofSeconds(60), "connections " + start + ".." + end);
                 if (failed.get() > 0) {
-                    throw new IOException(failed.get() + " connects failed on " + transport.name());
+                    throw new IOException(failed.get() + " connects or requests failed on " + transport.name()
+                            + (failure == null ? "" : "; " + failure));
                 }
             }
             listener.close();
             // Let every loop run the passes the new reads posted (the wait above stops as soon as the counts hold),
             // so each end has done its first read attempt before memory is measured.
             for (EventLoop loop : transport.eventLoops()) {
-                BenchTransports.settle(loop);
+                if (proxy != null && loop instanceof VirtualTimeEventLoop virtual) {
+                    // Running a virtual loop until idle would fire the sessions' keep-alive timers and close them.
+                    virtual.advance(Duration.ofSeconds(1));
+                } else {
+                    BenchTransports.settle(loop);
+                }
             }
         }
 
@@ -213,7 +284,51 @@ public final class ConnectionScale {
             }
         }
 
+        /**
+         * A keep-alive client: writes one request, reads the response whole, then keeps its read posted and gives
+         * its buffers' blocks back ({@code IOBuffer.trim()}), as an idle client (or server) should.
+         */
+        private void request(VConn vc) {
+            IOBuffer in = new IOBuffer(transport.blockPool());
+            IOBufferReader inReader = in.allocReader();
+            IOBuffer out = new IOBuffer(transport.blockPool());
+            IOBufferReader outReader = out.allocReader();
+            buffers[buffered.getAndIncrement()] = in;
+            buffers[buffered.getAndIncrement()] = out;
+            ReadVio[] read = new ReadVio[1];
+            Continuation client = new Continuation((e, d) -> {
+                switch (e) {
+                    case READ_READY -> {
+                        long whole = responseLength(inReader);
+                        if (whole > 0 && inReader.readAvail() >= whole) {
+                            inReader.consume(whole);
+                            in.trim();
+                            answered.incrementAndGet();
+                        }
+                        read[0].reenable();
+                    }
+                    case WRITE_COMPLETE -> out.trim();
+                    case WRITE_READY -> { }
+                    default -> {
+                        failed.incrementAndGet();
+                        failure = e + " at a client after " + answered.get() + " answers: " + vc.error();
+                    }
+                }
+            });
+            client.lock().lock();
+            try {
+                out.write(REQUEST);
+                read[0] = vc.read(client, Long.MAX_VALUE, in);
+                vc.write(client, REQUEST.length, outReader);
+            } finally {
+                client.lock().unlock();
+            }
+        }
+
         void close() {
+            if (proxy != null) {
+                proxy.close(); // the server ends
+            }
             // Server ends first: TIME_WAIT then sits on the listener's port, not on the clients' ephemeral ports.
             for (VConn[] side : List.of(servers, clients)) {
                 for (VConn vc : side) {
@@ -228,6 +343,65 @@ public final class ConnectionScale {
                 if (b != null) {
                     b.close();
                 }
+            }
+        }
+    }
+
+    private static final byte[] REQUEST = "GET /item HTTP/1.1\r\nHost: scale.test\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + "x".repeat(100))
+            .getBytes(StandardCharsets.ISO_8859_1);
+    private static final int RESPONSE_BODY = 100;
+
+    /** The length of the response at the reader (head, then the fixed 100-byte body), or -1 before its head ends. */
+    private static long responseLength(IOBufferReader r) {
+        long avail = r.readAvail();
+        for (long i = 3; i < avail; i++) {
+            if (r.byteAt(i) == '\n' && r.byteAt(i - 1) == '\r' && r.byteAt(i - 2) == '\n' && r.byteAt(i - 3) == '\r') {
+                return i + 1 + RESPONSE_BODY;
+            }
+        }
+        return -1;
+    }
+
+    /** The intercept: reads (and drops) the forwarded request, answers the fixed response, then closes. */
+    private static final class Intercept implements EventHandler {
+        private final Transport transport;
+        private VConn vconn;
+        private IOBuffer in;
+        private IOBufferReader inReader;
+        private IOBuffer out;
+
+        Intercept(Transport transport) {
+            this.transport = transport;
+        }
+
+        @Override
+        public void handle(Event event, Object data) {
+            switch (event) {
+                case NET_ACCEPT -> {
+                    vconn = (VConn) data;
+                    in = new IOBuffer(transport.blockPool(), 0);
+                    inReader = in.allocReader();
+                    out = new IOBuffer(transport.blockPool(), 2);
+                    IOBufferReader outReader = out.allocReader();
+                    out.write(RESPONSE);
+                    Continuation self = new Continuation(this);
+                    vconn.read(self, Long.MAX_VALUE, in);
+                    vconn.write(self, RESPONSE.length, outReader);
+                }
+                case READ_READY -> inReader.consume(inReader.readAvail());
+                case WRITE_COMPLETE, EOS, ERROR -> close();
+                default -> { }
+            }
+        }
+
+        private void close() {
+            if (vconn != null) {
+                vconn.close();
+                vconn = null;
+                in.close();
+                out.close();
             }
         }
     }

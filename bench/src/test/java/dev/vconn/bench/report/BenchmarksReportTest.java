@@ -69,6 +69,17 @@ class BenchmarksReportTest {
     }
 
     @Test
+    void connections_that_carried_a_request_count_toward_the_connection_memory_target() {
+        List<ScaleRow> scale = List.of(
+                new ScaleRow("nio", "read", 1_000, 2_000_000, 0, 0, 0, 20_000),
+                new ScaleRow("nio", "request", 1_000, 3_000_000, 65_536_000, 65_536_000, 0, 20_000));
+        String md = render(List.of(), scale);
+        assertTrue(md.contains("| nio | request | 1,000 | 1,500 B | 32,768 B | 32,768 B | 0 B | 34,268 B |"), md);
+        assertTrue(md.contains(
+                "nio 1,000 B (1,000 conns); nio after a request 34,268 B (1,000 conns) | not met (1 of 2"), md);
+    }
+
+    @Test
     void missing_benchmarks_say_not_measured_and_the_http_slot_is_there() {
         String md = render(List.of(), List.of());
         assertTrue(md.contains("| HttpConnectBenchmark | in-process >= 10x loopback on nio and netty | not measured "

@@ -8,7 +8,9 @@ import java.util.Objects;
  *
  * <p>New blocks hold {@code 128 << sizeIndex} bytes and come from a {@link BlockPool}. The buffer keeps the chain from
  * the oldest block any reader still needs (or the write block if there is no reader) to the tail, and returns the
- * storage of every block it drops to the pool once no other buffer shares it.
+ * storage of every block it drops to the pool once no other buffer shares it. Consuming keeps the write block;
+ * {@link #trim()} gives it back too once everything was read, so an idle buffer holds no block (the VIO core does
+ * this for a read buffer when a read finds nothing).
  *
  * <p>Writing: {@code write(...)} always takes everything, adding blocks as needed, and ignores the water mark. A
  * space-driven producer (a socket read) asks {@link #writeAvail()}, which honours the water mark, then writes in place
@@ -128,7 +130,8 @@ public final class IOBuffer implements AutoCloseable {
   /**
    * Allocates a reader. Allocate readers before writing: a reader allocated after data was written starts at the
    * start of the current write block, so it sees only that block's data (Traffic Server's {@code alloc_reader});
-   * earlier blocks may already be gone if no reader kept them.
+   * earlier blocks may already be gone if no reader kept them. With no block (none yet, or all given back by
+   * {@link #trim()}) it starts at the end: it sees what is written from now on.
    *
    * @return a new reader
    * @throws IllegalStateException {@code "an IOBuffer has at most 5 readers (DESIGN §4); free one first"} if five
@@ -139,7 +142,8 @@ public final class IOBuffer implements AutoCloseable {
     int slot = freeSlot();
     IOBufferReader r;
     if (writer == null) {
-      r = new IOBufferReader(this, null, 0, 0);
+      // No block (none yet, or all trimmed): the reader attaches to the next block and sees what is written from now.
+      r = new IOBufferReader(this, null, 0, written);
     } else {
       r = new IOBufferReader(this, writer, writer.start, written - writer.readAvail());
     }
@@ -419,6 +423,58 @@ public final class IOBuffer implements AutoCloseable {
       head = b.next;
       b.release();
     }
+  }
+
+  /**
+   * Releases every block that holds no unread byte, so an idle buffer holds no pool storage (docs/semantics.md,
+   * "Block pool and what an idle connection holds"). When no live reader has anything to read (or there is no
+   * reader), the whole chain goes, the write block and its free space included; otherwise only the empty blocks
+   * after the write block go. Readers stay valid: a drained reader attaches to the next block written and reads from there. Nothing
+   * readable is lost, so this is safe at any point where the caller holds the buffer (for example when a connection
+   * goes idle, or after a socket read found nothing); the cost is that the next write takes a fresh block.
+   *
+   * <p>Any view from {@link #writableBuffer()} or {@link IOBufferReader#readableBuffers} is invalid afterwards, as
+   * after any call that changes the buffer.
+   *
+   * @return how many blocks were released
+   * @throws IllegalStateException if the buffer is closed
+   */
+  public int trim() {
+    ensureOpen();
+    if (head == null) {
+      return 0;
+    }
+    boolean drained = true;
+    for (IOBufferReader r : readers) {
+      if (r != null && r.pos != written) {
+        drained = false;
+        break;
+      }
+    }
+    Block from;
+    if (drained) {
+      from = head;
+      head = writer = tail = null;
+      for (IOBufferReader r : readers) {
+        if (r != null) {
+          r.block = null;
+          r.index = 0;
+        }
+      }
+    } else {
+      from = writer.next;
+      writer.next = null;
+      tail = writer;
+      nextSeq = writer.seq + 1;
+    }
+    int released = 0;
+    while (from != null) {
+      Block n = from.next;
+      from.release();
+      released++;
+      from = n;
+    }
+    return released;
   }
 
   // ---------------------------------------------------------------------------------------------- in-place writes

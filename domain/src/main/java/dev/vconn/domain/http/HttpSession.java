@@ -334,6 +334,9 @@ final class HttpSession {
 
   private void enterIdle() {
     phase = Phase.IDLE;
+    // Between requests the session holds no block: the next request takes fresh ones (docs/semantics.md).
+    clientBuffer.trim();
+    responseBuffer.trim();
     clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L); // room for the next request head
     client.cancelInactivityTimeout();
     if (draining && clientReader.readAvail() == 0) {
