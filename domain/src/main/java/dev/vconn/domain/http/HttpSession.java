@@ -467,7 +467,7 @@ final class HttpSession {
         HttpHeaders headers = forwardedHeaders(req.headers(), req.version());
         headers.set(HttpHeaders.HOST, rule.originPort() == 80 ? rule.originHost() : rule.originAuthority());
         t.serverRequest = new HttpRequestHead(req.method(), mapped.get(), HttpVersion.HTTP_1_1, headers);
-        connectOrigin(t, rule.originHost(), rule.originPort());
+        connectOrigin(t, rule.originHost(), rule.originPort(), true);
         return;
       }
     }
@@ -528,13 +528,16 @@ final class HttpSession {
     }
   }
 
-  private void connectOrigin(HttpTransaction t, String host, int port) {
+  /** Gets a connection for {@code t}: a pooled one if {@code mayReuse} and one is sound, else a new one. */
+  private void connectOrigin(HttpTransaction t, String host, int port, boolean mayReuse) {
     String key = host + ":" + port;
-    OriginConnection pooled = proxy.originPool().take(key);
+    OriginConnection pooled = mayReuse ? proxy.originPool().take(key) : null;
     if (pooled != null) {
+      t.originReused = true;
       originReady(t, pooled);
       return;
     }
+    t.originReused = false;
     if (!proxy.originPool().reserve(key)) {
       t.failure = "origin " + key + " is at its connection limit";
       sendError(t, 503, t.failure);
@@ -623,11 +626,17 @@ final class HttpSession {
     if (t.requestBuffer == null) {
       t.requestBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
       t.requestReader = t.requestBuffer.allocReader();
-      t.requestBuffer.write(t.serverRequest.toBytes());
+      if (t.originReused) {
+        t.replayReader = t.requestBuffer.allocReader(); // the request may have to go again on a new connection
+      }
+      t.requestHasBody = !t.requestBodyDone;
+      t.requestHeadBytes = t.requestBuffer.write(t.serverRequest.toBytes());
       t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
       if (t.expectContinue && clientReader.readAvail() == 0) {
         writeToClient(CONTINUE_100);
       }
+    } else if (t.originReused && t.replayReader == null && !t.reuseRetried) {
+      t.replayReader = t.requestReader.cloneReader(); // a retry after a failed connect: nothing of it went out yet
     }
     t.originWrite = t.originConn.vconn.write(originCont, Long.MAX_VALUE, t.requestReader);
     if (t.requestBodyDone) {
@@ -654,6 +663,9 @@ final class HttpSession {
       return;
     }
     t.bytesIn += consumed;
+    if (t.replayReader != null && t.replayReader.readAvail() > t.requestHeadBytes + bodyLimit) {
+      dropReplay(t); // a long body is not kept for a retry: it would pin every block of it
+    }
     boolean progressed = consumed > 0;
     if (t.requestBody.isDone()) {
       t.requestSink.end();
@@ -677,6 +689,47 @@ final class HttpSession {
     }
   }
 
+  /**
+   * Whether a request that failed on a connection taken from the pool goes again, once, on a new connection. The
+   * origin most likely closed the idle connection while our request crossed its FIN, which the pool cannot see
+   * before a read (docs/http.md, Origins). Only before any response byte arrived, only if the proxy still holds the
+   * request's bytes, and only if a second copy cannot repeat a side effect: the method is idempotent, nothing was
+   * sent, or the request has a body of which nothing was sent (the origin cannot have had the whole request).
+   */
+  private boolean canRetryOnNewConnection(HttpTransaction t) {
+    if (!t.originReused || t.reuseRetried || t.interceptServer != null || t.serverResponse != null
+        || t.step != Step.WAIT_RESPONSE || t.replayReader == null || t.errorSent) {
+      return false;
+    }
+    if (t.originRead != null && t.originRead.ndone() > 0) {
+      return false; // the origin answered something (an interim response, a partial head): not a stale connection
+    }
+    long sent = t.originWrite == null ? 0 : t.originWrite.ndone();
+    return IDEMPOTENT.contains(t.clientRequest.method()) || sent == 0
+        || (t.requestHasBody && sent <= t.requestHeadBytes);
+  }
+
+  /** Sends the request again from its first byte on a new connection (never a pooled one). */
+  private void retryOnNewConnection(HttpTransaction t, String reason) {
+    LOG.debug("{} failed on a reused origin connection ({}); sending it again on a new one", t, reason);
+    t.reuseRetried = true;
+    closeOrigin(t);
+    cancelTimer(); // the response timer; sendRequest arms it again
+    t.requestReader.free();
+    t.requestReader = t.replayReader;
+    t.replayReader = null;
+    // The new sink only bounds what is pending; if the body already ended, its end is in the buffer to replay.
+    t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
+    connectOrigin(t, t.originHost, t.originPort, false);
+  }
+
+  private static void dropReplay(HttpTransaction t) {
+    if (t.replayReader != null) {
+      t.replayReader.free();
+      t.replayReader = null;
+    }
+  }
+
   private boolean canRetry(HttpTransaction t) {
     return IDEMPOTENT.contains(t.clientRequest.method()) && t.attempts <= config.maxRetries()
         && (t.originWrite == null || t.originWrite.ndone() == 0) && t.interceptServer == null;
@@ -687,10 +740,14 @@ final class HttpSession {
     if (t.originConn != null) {
       closeOrigin(t);
     }
-    connectOrigin(t, t.originHost, t.originPort);
+    connectOrigin(t, t.originHost, t.originPort, true);
   }
 
   private void originFailed(HttpTransaction t, boolean timedOut, String reason) {
+    if (!timedOut && canRetryOnNewConnection(t)) {
+      retryOnNewConnection(t, reason);
+      return;
+    }
     if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && !timedOut && canRetry(t)) {
       retry(t);
       return;
@@ -710,7 +767,9 @@ final class HttpSession {
    */
   private void originWriteFailed(HttpTransaction t) {
     t.originWriteFailed = true;
-    if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && canRetry(t)) {
+    if (canRetryOnNewConnection(t)) {
+      retryOnNewConnection(t, "origin stopped taking the request: " + describe(t.originConn.vconn.error()));
+    } else if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && canRetry(t)) {
       retry(t);
     }
   }
@@ -771,6 +830,7 @@ final class HttpSession {
 
   private void responseHead(HttpTransaction t, HttpResponseHead head) {
     t.serverResponse = head;
+    dropReplay(t); // the response started: no retry any more
     // The head is read: the body needs only the block-sized read-ahead, not room for a whole head (saves up to
     // 32 KiB per slow client).
     t.originConn.readBuffer.setWaterMark(0);
