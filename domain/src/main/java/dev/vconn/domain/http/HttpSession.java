@@ -882,7 +882,9 @@ final class HttpSession {
   private void sendResponseHead(HttpTransaction t, boolean transformed) {
     HttpResponseHead head = t.clientResponse;
     t.status = head.status();
-    writeToClient(head.toBytes());
+    byte[] headBytes = head.toBytes();
+    writeToClient(headBytes);
+    t.responseHeadAt = clientWrite.ndone() + responseReader.readAvail() - headBytes.length;
     t.step = Step.RESPONSE_BODY;
     t.clientSink = new BodySink(responseBuffer, responseReader, bodyLimit, head.headers().isChunked());
     if (!t.hasResponseBody) {
@@ -940,7 +942,7 @@ final class HttpSession {
           t.originRead.reenable(); // never after EOS: a reenable reports EOS again (DESIGN §3.4) and would spin
         }
       } catch (BadMessageException e) {
-        abortTransaction("bad response body from origin: " + e.getMessage());
+        badResponseBody(t, "bad response body from origin: " + e.getMessage());
         return;
       }
     }
@@ -975,6 +977,34 @@ final class HttpSession {
     if (t.transformOutEos && t.transformOutReader.readAvail() == 0) {
       finishResponse(t);
     }
+  }
+
+  /**
+   * The origin's body is malformed or ended before its framing said (a bad chunk size, a close in the middle). While
+   * no byte of the response head has left the proxy (the head and the first body bytes are written in one go, so a
+   * body that is bad from its first bytes is caught here), the head is taken back and the client gets 502.
+   * Otherwise the client gets every byte the proxy already has, then a normal close without the end of the body (no
+   * last chunk, or fewer bytes than its Content-Length), so it sees the truncation instead of a reset that would drop
+   * what was queued.
+   */
+  private void badResponseBody(HttpTransaction t, String reason) {
+    t.failure = reason;
+    if (t.responseHeadAt >= 0 && clientWrite != null && clientWrite.ndone() <= t.responseHeadAt) {
+      LOG.debug("taking back the response head for {}: {}", t, reason);
+      responseReader.consume(responseReader.readAvail()); // only this transaction's bytes wait there
+      t.status = 0;
+      t.clientResponse = null;
+      t.runningHook = null; // SEND_RESPONSE_HDR hooks see the 502 that replaces the head they saw
+      sendError(t, 502, reason);
+      return;
+    }
+    LOG.debug("truncating the response of {}: {}", t, reason);
+    t.clientKeepAlive = false;
+    t.responseDone = true;
+    closeOrigin(t);
+    closeTransforms(t);
+    t.step = Step.SENDING_LAST;
+    flushClient(); // WRITE_COMPLETE ends the transaction; the connection then closes normally
   }
 
   private void finishResponse(HttpTransaction t) {
