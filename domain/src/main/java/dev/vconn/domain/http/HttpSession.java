@@ -820,7 +820,17 @@ final class HttpSession {
         return;
       }
       if (head.isInformational()) {
-        continue; // 100 Continue and other interim responses: the proxy answered the client's Expect itself
+        // 100 Continue and other interim responses: the proxy answered the client's Expect itself. Capped, so an
+        // origin that sends them without end cannot keep the proxy reading (and parsing) without end.
+        t.interimResponses++;
+        t.interimBytes += parsed.headBytes();
+        HttpLimits limits = config.limits();
+        if (t.interimResponses > limits.maxInterimResponses() || t.interimBytes > limits.maxHeaderBytes()) {
+          originFailed(t, false, "origin sent more than " + limits.maxInterimResponses() + " interim responses or "
+              + limits.maxHeaderBytes() + " bytes of them");
+          return;
+        }
+        continue;
       }
       cancelTimer();
       responseHead(t, head);
