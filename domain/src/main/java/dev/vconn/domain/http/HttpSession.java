@@ -124,6 +124,11 @@ final class HttpSession {
       responseReader = responseBuffer.allocReader();
       clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
       enterIdle();
+      if (phase == Phase.IDLE) {
+        // The first head has the header timeout from the moment the connection opened, not the keep-alive idle
+        // timeout: a connection that never sends a byte is not held for the longer one.
+        arm(TimerKind.HEADER);
+      }
     } catch (RuntimeException e) {
       fail(e);
     } finally {
@@ -1355,6 +1360,10 @@ final class HttpSession {
     switch (kind) {
       case KEEP_ALIVE_IDLE, LINGER -> close();
       case HEADER -> {
+        if (transactions == 0 && clientReader.readAvail() == 0) {
+          close(); // never sent a byte: nothing to answer, closed silently like an idle keep-alive connection
+          return;
+        }
         HttpTransaction t = newTransaction();
         t.bytesIn = clientReader.readAvail();
         t.failure = "request head not complete within " + config.timeouts().header().toMillis() + " ms";

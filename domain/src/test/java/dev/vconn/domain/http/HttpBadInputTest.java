@@ -414,17 +414,50 @@ class HttpBadInputTest {
     }
 
     @Test
-    void header_timeout_counts_from_the_first_byte_of_the_head_not_from_the_connection() {
+    void after_a_first_request_the_header_timeout_counts_from_the_first_byte_of_the_next_head() {
       try (HttpRig rig = rig()) {
         rig.origin(ORIGIN, req -> OK);
         HttpRig.Client c = rig.client();
-        rig.advance(Duration.ofSeconds(20)); // idle, within keep-alive idle
-        c.send("GET / HTTP/1.1\r\n");
+        c.send("GET /1 HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        rig.run();
+        rig.advance(Duration.ofSeconds(20)); // keep-alive idle, longer than the header timeout
+        assertFalse(c.eos);
+        c.send("GET /2 HTTP/1.1\r\n");
         rig.run();
         rig.advance(Duration.ofSeconds(9));
         c.send("Host: example.test\r\n\r\n");
         rig.run();
-        assertEquals(200, c.response().status());
+        assertEquals(List.of(200, 200), c.responses().stream().map(Response::status).toList());
+      }
+    }
+
+    @Test
+    void a_connection_that_never_sends_a_byte_is_closed_silently_at_the_header_timeout() {
+      try (HttpRig rig = rig()) {
+        HttpRig.Client c = rig.client();
+        rig.run();
+        rig.advance(Duration.ofMillis(9_999));
+        assertFalse(c.eos);
+        rig.advance(Duration.ofMillis(1));
+        assertTrue(c.eos, "closed 10 s after it opened, not at the 30 s keep-alive idle timeout");
+        assertEquals("", c.received(), "nothing was asked, nothing is answered");
+        assertEquals(0, rig.proxy.openSessions());
+        assertTrue(rig.log.isEmpty(), "no transaction");
+      }
+    }
+
+    @Test
+    void the_first_head_has_the_header_timeout_from_the_moment_the_connection_opened() {
+      try (HttpRig rig = rig()) {
+        rig.origin(ORIGIN, req -> OK);
+        HttpRig.Client c = rig.client();
+        rig.advance(Duration.ofSeconds(6));
+        c.send("GET / HTTP/1.1\r\n");
+        rig.run();
+        rig.advance(Duration.ofMillis(3_999));
+        assertEquals("", c.received());
+        rig.advance(Duration.ofMillis(1));
+        assertErrorAndClosed(rig, c, 408);
       }
     }
 
