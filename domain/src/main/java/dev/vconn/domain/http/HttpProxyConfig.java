@@ -22,7 +22,8 @@ import java.util.Objects;
  * @param maxIdlePerOrigin how many idle keep-alive connections are kept per origin
  * @param maxConnectionsPerOrigin how many connections to one origin may be open at once; 0 for no limit (503 beyond)
  * @param maxRetries how many times an idempotent request is retried on a new connection when it failed before any
- *     byte of it was sent
+ *     byte of it was sent; the one retry of a request that failed on a reused keep-alive connection does not count
+ *     (docs/http.md, Origins)
  * @param viaName the pseudonym in the {@code Via} headers this proxy adds
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,

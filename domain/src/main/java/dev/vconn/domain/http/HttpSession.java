@@ -131,6 +131,11 @@ final class HttpSession {
       responseReader = responseBuffer.allocReader();
       clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
       enterIdle();
+      if (phase == Phase.IDLE) {
+        // The first head has the header timeout from the moment the connection opened, not the keep-alive idle
+        // timeout: a connection that never sends a byte is not held for the longer one.
+        arm(TimerKind.HEADER);
+      }
     } catch (RuntimeException e) {
       fail(e);
     } finally {
@@ -496,7 +501,7 @@ final class HttpSession {
         HttpHeaders headers = forwardedHeaders(req.headers(), req.version());
         headers.set(HttpHeaders.HOST, rule.originPort() == 80 ? rule.originHost() : rule.originAuthority());
         t.serverRequest = new HttpRequestHead(req.method(), mapped.get(), HttpVersion.HTTP_1_1, headers);
-        connectOrigin(t, rule.originHost(), rule.originPort());
+        connectOrigin(t, rule.originHost(), rule.originPort(), true);
         return;
       }
     }
@@ -557,13 +562,16 @@ final class HttpSession {
     }
   }
 
-  private void connectOrigin(HttpTransaction t, String host, int port) {
+  /** Gets a connection for {@code t}: a pooled one if {@code mayReuse} and one is sound, else a new one. */
+  private void connectOrigin(HttpTransaction t, String host, int port, boolean mayReuse) {
     String key = host + ":" + port;
-    OriginConnection pooled = proxy.originPool().take(key);
+    OriginConnection pooled = mayReuse ? proxy.originPool().take(key) : null;
     if (pooled != null) {
+      t.originReused = true;
       originReady(t, pooled);
       return;
     }
+    t.originReused = false;
     if (!proxy.originPool().reserve(key)) {
       t.failure = "origin " + key + " is at its connection limit";
       sendError(t, 503, t.failure);
@@ -652,11 +660,17 @@ final class HttpSession {
     if (t.requestBuffer == null) {
       t.requestBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
       t.requestReader = t.requestBuffer.allocReader();
-      t.requestBuffer.write(t.serverRequest.toBytes());
+      if (t.originReused) {
+        t.replayReader = t.requestBuffer.allocReader(); // the request may have to go again on a new connection
+      }
+      t.requestHasBody = !t.requestBodyDone;
+      t.requestHeadBytes = t.requestBuffer.write(t.serverRequest.toBytes());
       t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
       if (t.expectContinue && clientReader.readAvail() == 0) {
         writeToClient(CONTINUE_100);
       }
+    } else if (t.originReused && t.replayReader == null && !t.reuseRetried) {
+      t.replayReader = t.requestReader.cloneReader(); // a retry after a failed connect: nothing of it went out yet
     }
     t.originWrite = t.originConn.vconn.write(originCont, Long.MAX_VALUE, t.requestReader);
     if (t.requestBodyDone) {
@@ -683,6 +697,9 @@ final class HttpSession {
       return;
     }
     t.bytesIn += consumed;
+    if (t.replayReader != null && t.replayReader.readAvail() > t.requestHeadBytes + bodyLimit) {
+      dropReplay(t); // a long body is not kept for a retry: it would pin every block of it
+    }
     boolean progressed = consumed > 0;
     if (t.requestBody.isDone()) {
       t.requestSink.end();
@@ -706,6 +723,47 @@ final class HttpSession {
     }
   }
 
+  /**
+   * Whether a request that failed on a connection taken from the pool goes again, once, on a new connection. The
+   * origin most likely closed the idle connection while our request crossed its FIN, which the pool cannot see
+   * before a read (docs/http.md, Origins). Only before any response byte arrived, only if the proxy still holds the
+   * request's bytes, and only if a second copy cannot repeat a side effect: the method is idempotent, nothing was
+   * sent, or the request has a body of which nothing was sent (the origin cannot have had the whole request).
+   */
+  private boolean canRetryOnNewConnection(HttpTransaction t) {
+    if (!t.originReused || t.reuseRetried || t.interceptServer != null || t.serverResponse != null
+        || t.step != Step.WAIT_RESPONSE || t.replayReader == null || t.errorSent) {
+      return false;
+    }
+    if (t.originRead != null && t.originRead.ndone() > 0) {
+      return false; // the origin answered something (an interim response, a partial head): not a stale connection
+    }
+    long sent = t.originWrite == null ? 0 : t.originWrite.ndone();
+    return IDEMPOTENT.contains(t.clientRequest.method()) || sent == 0
+        || (t.requestHasBody && sent <= t.requestHeadBytes);
+  }
+
+  /** Sends the request again from its first byte on a new connection (never a pooled one). */
+  private void retryOnNewConnection(HttpTransaction t, String reason) {
+    LOG.debug("{} failed on a reused origin connection ({}); sending it again on a new one", t, reason);
+    t.reuseRetried = true;
+    closeOrigin(t);
+    cancelTimer(); // the response timer; sendRequest arms it again
+    t.requestReader.free();
+    t.requestReader = t.replayReader;
+    t.replayReader = null;
+    // The new sink only bounds what is pending; if the body already ended, its end is in the buffer to replay.
+    t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
+    connectOrigin(t, t.originHost, t.originPort, false);
+  }
+
+  private static void dropReplay(HttpTransaction t) {
+    if (t.replayReader != null) {
+      t.replayReader.free();
+      t.replayReader = null;
+    }
+  }
+
   private boolean canRetry(HttpTransaction t) {
     return IDEMPOTENT.contains(t.clientRequest.method()) && t.attempts <= config.maxRetries()
         && (t.originWrite == null || t.originWrite.ndone() == 0) && t.interceptServer == null;
@@ -716,10 +774,14 @@ final class HttpSession {
     if (t.originConn != null) {
       closeOrigin(t);
     }
-    connectOrigin(t, t.originHost, t.originPort);
+    connectOrigin(t, t.originHost, t.originPort, true);
   }
 
   private void originFailed(HttpTransaction t, boolean timedOut, String reason) {
+    if (!timedOut && canRetryOnNewConnection(t)) {
+      retryOnNewConnection(t, reason);
+      return;
+    }
     if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && !timedOut && canRetry(t)) {
       retry(t);
       return;
@@ -739,7 +801,9 @@ final class HttpSession {
    */
   private void originWriteFailed(HttpTransaction t) {
     t.originWriteFailed = true;
-    if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && canRetry(t)) {
+    if (canRetryOnNewConnection(t)) {
+      retryOnNewConnection(t, "origin stopped taking the request: " + describe(t.originConn.vconn.error()));
+    } else if (t.serverResponse == null && t.step == Step.WAIT_RESPONSE && canRetry(t)) {
       retry(t);
     }
   }
@@ -790,7 +854,17 @@ final class HttpSession {
         return;
       }
       if (head.isInformational()) {
-        continue; // 100 Continue and other interim responses: the proxy answered the client's Expect itself
+        // 100 Continue and other interim responses: the proxy answered the client's Expect itself. Capped, so an
+        // origin that sends them without end cannot keep the proxy reading (and parsing) without end.
+        t.interimResponses++;
+        t.interimBytes += parsed.headBytes();
+        HttpLimits limits = config.limits();
+        if (t.interimResponses > limits.maxInterimResponses() || t.interimBytes > limits.maxHeaderBytes()) {
+          originFailed(t, false, "origin sent more than " + limits.maxInterimResponses() + " interim responses or "
+              + limits.maxHeaderBytes() + " bytes of them");
+          return;
+        }
+        continue;
       }
       cancelTimer();
       responseHead(t, head);
@@ -800,6 +874,7 @@ final class HttpSession {
 
   private void responseHead(HttpTransaction t, HttpResponseHead head) {
     t.serverResponse = head;
+    dropReplay(t); // the response started: no retry any more
     // The head is read: the body needs only the block-sized read-ahead, not room for a whole head (saves up to
     // 32 KiB per slow client).
     t.originConn.readBuffer.setWaterMark(0);
@@ -851,7 +926,9 @@ final class HttpSession {
   private void sendResponseHead(HttpTransaction t, boolean transformed) {
     HttpResponseHead head = t.clientResponse;
     t.status = head.status();
-    writeToClient(head.toBytes());
+    byte[] headBytes = head.toBytes();
+    writeToClient(headBytes);
+    t.responseHeadAt = clientWrite.ndone() + responseReader.readAvail() - headBytes.length;
     t.step = Step.RESPONSE_BODY;
     t.clientSink = new BodySink(responseBuffer, responseReader, bodyLimit, head.headers().isChunked());
     if (!t.hasResponseBody) {
@@ -909,7 +986,7 @@ final class HttpSession {
           t.originRead.reenable(); // never after EOS: a reenable reports EOS again (DESIGN §3.4) and would spin
         }
       } catch (BadMessageException e) {
-        abortTransaction("bad response body from origin: " + e.getMessage());
+        badResponseBody(t, "bad response body from origin: " + e.getMessage());
         return;
       }
     }
@@ -944,6 +1021,34 @@ final class HttpSession {
     if (t.transformOutEos && t.transformOutReader.readAvail() == 0) {
       finishResponse(t);
     }
+  }
+
+  /**
+   * The origin's body is malformed or ended before its framing said (a bad chunk size, a close in the middle). While
+   * no byte of the response head has left the proxy (the head and the first body bytes are written in one go, so a
+   * body that is bad from its first bytes is caught here), the head is taken back and the client gets 502.
+   * Otherwise the client gets every byte the proxy already has, then a normal close without the end of the body (no
+   * last chunk, or fewer bytes than its Content-Length), so it sees the truncation instead of a reset that would drop
+   * what was queued.
+   */
+  private void badResponseBody(HttpTransaction t, String reason) {
+    t.failure = reason;
+    if (t.responseHeadAt >= 0 && clientWrite != null && clientWrite.ndone() <= t.responseHeadAt) {
+      LOG.debug("taking back the response head for {}: {}", t, reason);
+      responseReader.consume(responseReader.readAvail()); // only this transaction's bytes wait there
+      t.status = 0;
+      t.clientResponse = null;
+      t.runningHook = null; // SEND_RESPONSE_HDR hooks see the 502 that replaces the head they saw
+      sendError(t, 502, reason);
+      return;
+    }
+    LOG.debug("truncating the response of {}: {}", t, reason);
+    t.clientKeepAlive = false;
+    t.responseDone = true;
+    closeOrigin(t);
+    closeTransforms(t);
+    t.step = Step.SENDING_LAST;
+    flushClient(); // WRITE_COMPLETE ends the transaction; the connection then closes normally
   }
 
   private void finishResponse(HttpTransaction t) {
@@ -1284,6 +1389,10 @@ final class HttpSession {
     switch (kind) {
       case KEEP_ALIVE_IDLE, LINGER -> close();
       case HEADER -> {
+        if (transactions == 0 && clientReader.readAvail() == 0) {
+          close(); // never sent a byte: nothing to answer, closed silently like an idle keep-alive connection
+          return;
+        }
         HttpTransaction t = newTransaction();
         t.bytesIn = clientReader.readAvail();
         t.failure = "request head not complete within " + config.timeouts().header().toMillis() + " ms";

@@ -7,9 +7,10 @@ import java.util.Objects;
  * The state machine's timeouts. All run on the connections' event loop clocks, so the in-memory transport tests them
  * on virtual time.
  *
- * @param header how long a client may take to send a whole request head once it started one: 408 after it
- * @param keepAliveIdle how long a client connection may sit idle between transactions (or before the first): closed
- *     silently after it
+ * @param header how long a client may take to send a whole request head: 408 after it. The first head on a
+ *     connection has it from the moment the connection opened (a connection that sent no byte is then closed
+ *     silently), later ones from their first byte
+ * @param keepAliveIdle how long a client connection may sit idle between transactions: closed silently after it
  * @param connect how long connecting to an origin may take: 504 after it
  * @param response how long the origin may take to start its response after the request was sent: 504 after it
  * @param inactivity how long a body transfer may make no progress in either direction before it is aborted (408 if

@@ -78,8 +78,26 @@ final class HttpTransaction implements HttpTxn {
   ScheduledAction connectAction;
   boolean originEos;
   boolean originWriteFailed;
+  /** The origin connection came from the keep-alive pool: it carried an earlier transaction. */
+  boolean originReused;
+  /** A failure on a reused connection was already retried on a new one (once per transaction). */
+  boolean reuseRetried;
+  /**
+   * A second reader at the start of the request bytes, kept while the request could still be sent again on a new
+   * connection; null once the response started or too much of the body went out to keep it.
+   */
+  IOBufferReader replayReader;
+  /** Bytes of the forwarded request head, at the start of the request buffer. */
+  long requestHeadBytes;
+  /** Whether the request has a body (Content-Length above 0 or chunked). */
+  boolean requestHasBody;
 
   // Response.
+  /** Interim (1xx) responses read and dropped so far, and their bytes: both are capped. */
+  int interimResponses;
+  long interimBytes;
+  /** Where this transaction's response head starts in the stream of the client write; -1 before it is written. */
+  long responseHeadAt = -1;
   BodyDecoder responseBody;
   boolean hasResponseBody;
   boolean originKeepAlive;

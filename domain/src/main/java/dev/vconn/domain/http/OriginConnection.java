@@ -1,6 +1,8 @@
 package dev.vconn.domain.http;
 
+import dev.vconn.domain.CloseState;
 import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ReadVio;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
@@ -20,6 +22,8 @@ final class OriginConnection {
   private boolean closed;
   private Continuation watcher;
   private BiConsumer<OriginConnection, Object> onIdleEvent;
+  /** The read the pool's watcher posted while the connection is idle; null while a session uses it. */
+  volatile ReadVio idleRead;
 
   OriginConnection(VConn vconn, String key, BlockPool pool, int bufferIndex, long headLimit, boolean poolable) {
     this.vconn = vconn;
@@ -43,6 +47,20 @@ final class OriginConnection {
       watcher = new Continuation((event, data) -> onIdleEvent.accept(this, data));
     }
     return watcher;
+  }
+
+  /**
+   * Whether an idle connection can carry another request, as far as the VConn can tell without waiting for an
+   * event: open both ways, no error seen (an in-process peer's close or a reset sets it at once), the watcher's
+   * read still the current one and nothing arrived on it (not a byte, pushed or read, not yet reported). A FIN that
+   * only the next read pass will find is invisible here; the session retries such a failure on a new connection
+   * (docs/http.md, Origins).
+   */
+  boolean isSoundWhileIdle() {
+    ReadVio r = idleRead;
+    return !closed && vconn.closeState() == CloseState.OPEN && vconn.error() == null && !vconn.isReadShutdown()
+        && !vconn.isWriteShutdown() && r != null && vconn.readVio() == r && !r.isRetired() && !r.isComplete()
+        && r.ndone() == 0 && reader.readAvail() == 0;
   }
 
   boolean isClosed() {

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Keep-alive connections to origins, per {@code host:port}: at most {@code maxIdle} idle ones each, closed after
- * the origin idle timeout or as soon as the origin closes them or sends anything while idle. Also counts the open
+ * the origin idle timeout or as soon as the origin closes them or sends anything while idle. {@link #take} checks a
+ * connection again before handing it out, since its watcher may not have had the event yet. Also counts the open
  * connections per origin for {@code maxConnectionsPerOrigin}. Thread-safe: sessions on every loop share it.
  */
 final class OriginPool {
@@ -28,7 +29,11 @@ final class OriginPool {
     this.timeouts = timeouts;
   }
 
-  /** An idle connection to {@code key}, now owned by the caller, or null. */
+  /**
+   * An idle connection to {@code key}, now owned by the caller, or null. Connections that are no longer sound (the
+   * origin closed or reset them, or sent bytes the watcher has not reported yet) are closed on the way, never
+   * handed out: an unsolicited byte would otherwise be read as the next request's response.
+   */
   OriginConnection take(String key) {
     List<OriginConnection> stale = new ArrayList<>();
     OriginConnection found = null;
@@ -36,7 +41,8 @@ final class OriginPool {
       Deque<OriginConnection> q = idle.get(key);
       while (q != null && !q.isEmpty()) {
         OriginConnection c = q.pollLast(); // the most recently used is the least likely to have timed out
-        if (c.vconn.error() == null && !c.vconn.isReadShutdown()) {
+        if (c.isSoundWhileIdle()) {
+          c.idleRead = null;
           found = c;
           break;
         }
@@ -94,7 +100,7 @@ final class OriginPool {
         return;
       }
       // Watch it while idle: any byte, EOS, error or the idle timeout retires it.
-      c.vconn.read(watcher, Long.MAX_VALUE, c.readBuffer);
+      c.idleRead = c.vconn.read(watcher, Long.MAX_VALUE, c.readBuffer);
       c.vconn.setInactivityTimeout(timeouts.originIdle());
       synchronized (this) {
         idle.computeIfAbsent(c.key, k -> new ArrayDeque<>()).addLast(c);

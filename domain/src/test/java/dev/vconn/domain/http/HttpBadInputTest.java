@@ -2,6 +2,7 @@ package dev.vconn.domain.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -315,7 +316,7 @@ class HttpBadInputTest {
     }
 
     @Test
-    void origin_reset_in_the_middle_of_the_body_aborts_the_client_connection_without_a_second_response() {
+    void origin_reset_in_the_middle_of_the_body_truncates_the_response_with_a_normal_close() {
       try (HttpRig rig = rig()) {
         ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
         HttpRig.Client c = rig.client();
@@ -326,50 +327,73 @@ class HttpBadInputTest {
         assertTrue(c.received().endsWith("\r\n\r\n0123456789"), c.received());
         origin.conn(0).abort();
         rig.run();
-        assertTrue(c.eos, "client connection ended");
-        assertEquals(1, c.received().split("HTTP/1.1 ", -1).length - 1, "one (truncated) response only");
-        assertTrue(c.received().endsWith("0123456789"), c.received());
-        assertEquals(0, rig.proxy.openSessions(), "the session was aborted");
+        assertTruncated(rig, c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nVia: 1.1 vconn\r\n\r\n0123456789");
         assertEquals(1, rig.log.size());
         assertEquals(200, rig.log.get(0).status());
       }
     }
 
     @Test
-    void origin_closing_a_content_length_body_early_aborts_the_client_connection() {
+    void origin_closing_a_content_length_body_early_before_the_head_left_is_502() {
       try (HttpRig rig = rig()) {
         TestOrigin origin = rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort");
         origin.closeAfterResponse = true;
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertTruncated(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nVia: 1.1 vconn\r\n\r\nshort");
-        assertEquals(0, rig.proxy.openSessions());
+        assertEquals(BAD_GATEWAY, c.received(), "the head had not left: it is replaced by the 502");
+        assertErrorAndClosed(rig, c, 502);
       }
     }
 
     @Test
-    void malformed_chunked_origin_body_after_the_head_aborts_the_client_connection() {
+    void malformed_chunk_size_before_the_response_head_left_is_502_with_nothing_of_the_response() {
       try (HttpRig rig = rig()) {
         rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertTruncated(c, "HTTP/1.1 200 OK\r\nVia: 1.1 vconn\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
-        assertFalse(c.received().contains("\r\n0\r\n\r\n"), "no last chunk: the client must see the truncation");
-        assertEquals(0, rig.proxy.openSessions());
+        assertEquals(BAD_GATEWAY, c.received(), "head, good chunk and bad size came in one read");
+        assertErrorAndClosed(rig, c, 502);
+        assertEquals(List.of(502), rig.log.stream().map(AccessLogRecord::status).toList(), "one transaction");
+      }
+    }
+
+    @Test
+    void malformed_chunk_size_after_the_head_left_truncates_the_response_without_a_last_chunk() {
+      try (HttpRig rig = rig()) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = rig.client();
+        c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        rig.run();
+        origin.conn(0).send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        rig.run();
+        String sent = "HTTP/1.1 200 OK\r\nVia: 1.1 vconn\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";
+        assertEquals(sent, c.received());
+        origin.conn(0).send("zz\r\nworld\r\n0\r\n\r\n");
+        rig.run();
+        assertTruncated(rig, c, sent);
+        assertEquals(200, rig.log.get(0).status());
+        assertTrue(origin.conn(0).eos, "the origin connection was closed, not pooled");
+        assertEquals(0, rig.proxy.idleOriginConnections());
       }
     }
   }
 
+  static final String BAD_GATEWAY = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      + "Content-Length: 16\r\nConnection: close\r\nVia: 1.1 vconn\r\n\r\n502 Bad Gateway\n";
+
   /**
-   * The connection was aborted after the response head: the client got at most a prefix of what the proxy had
-   * queued (an abort drops unsent bytes, like a reset) and then EOS, never a complete or a second response.
+   * The response was cut short after its head left: the client got exactly what the proxy had ({@code sent}), then
+   * a normal close (EOS without an error: no reset dropped queued bytes), never a last chunk or a second response;
+   * the session ends once the client closes too.
    */
-  static void assertTruncated(HttpRig.Client c, String queued) {
+  static void assertTruncated(HttpRig rig, HttpRig.Client c, String sent) {
+    assertEquals(sent, c.received());
     assertTrue(c.eos, "client connection ended");
-    assertTrue(queued.startsWith(c.received()), () -> "not a prefix of the response: " + c.received());
-    assertTrue(c.vconn.error() != null, "ended by an abort, not a normal close");
+    assertNull(c.vconn.error(), "a normal close, not a reset");
+    c.close();
+    assertEquals(0, rig.proxy.openSessions());
   }
 
   @Nested
@@ -390,17 +414,50 @@ class HttpBadInputTest {
     }
 
     @Test
-    void header_timeout_counts_from_the_first_byte_of_the_head_not_from_the_connection() {
+    void after_a_first_request_the_header_timeout_counts_from_the_first_byte_of_the_next_head() {
       try (HttpRig rig = rig()) {
         rig.origin(ORIGIN, req -> OK);
         HttpRig.Client c = rig.client();
-        rig.advance(Duration.ofSeconds(20)); // idle, within keep-alive idle
-        c.send("GET / HTTP/1.1\r\n");
+        c.send("GET /1 HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        rig.run();
+        rig.advance(Duration.ofSeconds(20)); // keep-alive idle, longer than the header timeout
+        assertFalse(c.eos);
+        c.send("GET /2 HTTP/1.1\r\n");
         rig.run();
         rig.advance(Duration.ofSeconds(9));
         c.send("Host: example.test\r\n\r\n");
         rig.run();
-        assertEquals(200, c.response().status());
+        assertEquals(List.of(200, 200), c.responses().stream().map(Response::status).toList());
+      }
+    }
+
+    @Test
+    void a_connection_that_never_sends_a_byte_is_closed_silently_at_the_header_timeout() {
+      try (HttpRig rig = rig()) {
+        HttpRig.Client c = rig.client();
+        rig.run();
+        rig.advance(Duration.ofMillis(9_999));
+        assertFalse(c.eos);
+        rig.advance(Duration.ofMillis(1));
+        assertTrue(c.eos, "closed 10 s after it opened, not at the 30 s keep-alive idle timeout");
+        assertEquals("", c.received(), "nothing was asked, nothing is answered");
+        assertEquals(0, rig.proxy.openSessions());
+        assertTrue(rig.log.isEmpty(), "no transaction");
+      }
+    }
+
+    @Test
+    void the_first_head_has_the_header_timeout_from_the_moment_the_connection_opened() {
+      try (HttpRig rig = rig()) {
+        rig.origin(ORIGIN, req -> OK);
+        HttpRig.Client c = rig.client();
+        rig.advance(Duration.ofSeconds(6));
+        c.send("GET / HTTP/1.1\r\n");
+        rig.run();
+        rig.advance(Duration.ofMillis(3_999));
+        assertEquals("", c.received());
+        rig.advance(Duration.ofMillis(1));
+        assertErrorAndClosed(rig, c, 408);
       }
     }
 

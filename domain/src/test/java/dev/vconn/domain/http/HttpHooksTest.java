@@ -3,12 +3,15 @@ package dev.vconn.domain.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
+import dev.vconn.domain.VConn;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -526,7 +529,9 @@ class HttpHooksTest {
         rig.origin(ORIGIN, req -> OK);
         rig.client().send(GET);
         rig.run();
-        assertNotNull(thrown.get());
+        assertNotNull(thrown.get(), "the hook ran");
+        assertEquals("setClientRequest is allowed only while the transaction is stopped at [READ_REQUEST_HDR], it is "
+            + "at SEND_RESPONSE_HDR", thrown.get().getMessage(), "names the hooks that allow it and where it is");
       }
     }
   }
@@ -544,11 +549,17 @@ class HttpHooksTest {
     });
     try (HttpRig rig = rig(HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, self[0]).build())) {
       rig.origin(ORIGIN, req -> OK);
-      rig.client().send(GET);
+      HttpRig.Client c = rig.client();
+      // The session's side of the client connection: its read continuation is the session's, under the session lock.
+      VConn sessionSide = rig.pairs.get(rig.pairs.size() - 1).passive();
+      c.send(GET);
       rig.run();
+      assertEquals(200, c.response().status());
       assertTrue(ownLockHeld.get());
       assertNotNull(txnLock.get());
-      assertFalse(txnLock.get() == self[0].lock(), "a hook has its own lock, unlike a transform");
+      assertSame(sessionSide.readVio().continuation().lock(), txnLock.get(),
+          "txn.lock() is the lock the session handles its client's events under");
+      assertNotSame(self[0].lock(), txnLock.get(), "a hook has its own lock, unlike a transform");
     }
   }
 }

@@ -253,6 +253,165 @@ class HttpOriginPoolTest {
     }
   }
 
+  /**
+   * Origins that close a keep-alive connection right after a response without saying {@code Connection: close}.
+   * Over TCP the proxy may not read the FIN before it reuses the connection; the pair shows the same when the FIN
+   * comes after the next request was written. Such a request goes again, once, on a new connection.
+   */
+  @Nested
+  class StalePooledConnections {
+    static final String GET_2 = "GET /2 HTTP/1.1\r\nHost: example.test\r\n\r\n";
+
+    /** One request answered on connection 0 with {@code response}; the connection is pooled afterwards. */
+    HttpRig.Client firstExchange(HttpRig rig, ManualOrigin origin, String response) {
+      HttpRig.Client c = rig.client();
+      c.send(request("GET", "/1"));
+      rig.run();
+      origin.conn(0).send(response);
+      rig.run();
+      assertEquals(200, c.response().status(), c.received());
+      assertEquals(1, rig.proxy.idleOriginConnections(), "pooled");
+      return c;
+    }
+
+    /** The next request reaches connection 0, which then closes without a byte of response. */
+    void secondRequestMeetsAClose(HttpRig rig, ManualOrigin origin, HttpRig.Client c) {
+      c.send(GET_2);
+      rig.run();
+      assertTrue(origin.conn(0).received().endsWith(GET_2.replace("example.test", ORIGIN)
+          .replace("\r\n\r\n", "\r\nVia: 1.1 vconn\r\n\r\n")), origin.conn(0).received());
+      origin.conn(0).close();
+      rig.run();
+    }
+
+    /** The retried request arrives whole on connection 1, which answers it. */
+    void answeredOnANewConnection(HttpRig rig, ManualOrigin origin, HttpRig.Client c) {
+      assertEquals(2, origin.conns.size(), "a new connection for the retry");
+      assertTrue(origin.conn(1).received().startsWith("GET /2 HTTP/1.1\r\n"), origin.conn(1).received());
+      origin.conn(1).send(ok("two"));
+      rig.run();
+      List<Response> rs = c.responses();
+      assertEquals(2, rs.size(), c.received());
+      assertEquals(200, rs.get(1).status());
+      assertEquals("two", rs.get(1).body());
+      assertFalse(c.eos, "the client connection stays alive");
+      assertEquals(1, openCount(rig), "the closed connection gave its slot back");
+    }
+
+    @Test
+    void origin_closing_a_content_length_connection_after_the_next_request_was_written_gets_it_retried() {
+      // maxRetries 0: the retry on a new connection does not use the budget for failed connects.
+      try (HttpRig rig = rig(b -> b.maxRetries(0))) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = firstExchange(rig, origin, ok("one"));
+        secondRequestMeetsAClose(rig, origin, c);
+        answeredOnANewConnection(rig, origin, c);
+        assertEquals(List.of(200, 200), rig.log.stream().map(AccessLogRecord::status).toList());
+      }
+    }
+
+    @Test
+    void after_a_bare_lf_response_head_the_next_request_is_retried_on_a_new_connection() {
+      try (HttpRig rig = rig(b -> {})) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = firstExchange(rig, origin, "HTTP/1.1 200 OK\nContent-Length: 3\n\none");
+        secondRequestMeetsAClose(rig, origin, c);
+        answeredOnANewConnection(rig, origin, c);
+      }
+    }
+
+    @Test
+    void after_a_body_sent_at_one_byte_per_second_the_next_request_is_retried_on_a_new_connection() {
+      try (HttpRig rig = rig(b -> {})) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = rig.client();
+        c.send(request("GET", "/1"));
+        rig.run();
+        origin.conn(0).send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+        for (char ch : "slow!".toCharArray()) {
+          rig.advance(Duration.ofSeconds(1));
+          origin.conn(0).send(String.valueOf(ch));
+        }
+        rig.run();
+        assertEquals("slow!", c.response().body());
+        assertEquals(1, rig.proxy.idleOriginConnections());
+        secondRequestMeetsAClose(rig, origin, c);
+        answeredOnANewConnection(rig, origin, c);
+      }
+    }
+
+    @Test
+    void the_retry_happens_once_a_second_close_is_502() {
+      try (HttpRig rig = rig(b -> {})) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = firstExchange(rig, origin, ok("one"));
+        secondRequestMeetsAClose(rig, origin, c);
+        assertEquals(2, origin.conns.size());
+        origin.conn(1).close();
+        rig.run();
+        assertEquals(502, c.responses().get(1).status());
+        assertEquals(2, origin.conns.size(), "no third connection");
+        assertEquals(0, openCount(rig));
+      }
+    }
+
+    @Test
+    void post_whose_body_went_out_on_a_reused_connection_that_then_closes_is_not_retried() {
+      try (HttpRig rig = rig(b -> {})) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = firstExchange(rig, origin, ok("one"));
+        c.send(request("POST", "/p"));
+        rig.run();
+        assertTrue(origin.conn(0).received().endsWith("\r\n\r\nbody"), "the origin has the whole POST");
+        origin.conn(0).close();
+        rig.run();
+        List<Response> rs = c.responses("GET", "POST");
+        assertEquals(502, rs.get(1).status(), c.received());
+        assertEquals(1, origin.conns.size(), "a retry could repeat the POST's side effect");
+        assertTrue(c.eos);
+        assertEquals(0, openCount(rig));
+      }
+    }
+
+    @Test
+    void post_whose_body_was_not_sent_yet_is_retried_on_a_new_connection() {
+      try (HttpRig rig = rig(b -> {})) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = firstExchange(rig, origin, ok("one"));
+        c.send("POST /p HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\n");
+        rig.run();
+        assertTrue(origin.conn(0).received().endsWith("Content-Length: 4\r\nVia: 1.1 vconn\r\n\r\n"),
+            origin.conn(0).received());
+        origin.conn(0).close();
+        rig.run();
+        assertEquals(2, origin.conns.size(), "only the head went out: the origin cannot have acted on it");
+        c.send("body");
+        rig.run();
+        assertTrue(origin.conn(1).received().startsWith("POST /p HTTP/1.1\r\n"), origin.conn(1).received());
+        assertTrue(origin.conn(1).received().endsWith("\r\n\r\nbody"), origin.conn(1).received());
+        origin.conn(1).send(ok("posted"));
+        rig.run();
+        assertEquals("posted", c.responses("GET", "POST").get(1).body());
+      }
+    }
+
+    @Test
+    void bytes_the_origin_pushes_into_an_idle_connection_in_the_same_round_are_not_the_next_response() {
+      try (HttpRig rig = rig(b -> {})) {
+        ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+        HttpRig.Client c = firstExchange(rig, origin, ok("one"));
+        c.send(GET_2); // reaches the proxy before the idle watcher hears of the bytes below
+        origin.conn(0).send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
+        rig.run();
+        assertEquals(2, origin.conns.size(), "the connection with unread bytes is not reused");
+        assertTrue(origin.conn(0).eos, "it was closed");
+        origin.conn(1).send(ok("two"));
+        rig.run();
+        assertEquals("two", c.responses().get(1).body(), c.received());
+      }
+    }
+  }
+
   @Nested
   class ConnectionLimit {
     @Test
