@@ -4,7 +4,9 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.contract.Capability;
 import dev.vconn.ports.contract.RealSocketHarness;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -18,6 +20,7 @@ public class NettyHarness extends RealSocketHarness {
     }
 
     private final NettyTransport transport;
+    private final List<AutoCloseable> peers = new ArrayList<>();
 
     /** A harness on the default transport (epoll where available). */
     public NettyHarness() {
@@ -33,6 +36,29 @@ public class NettyHarness extends RealSocketHarness {
     @Override
     public NettyTransport transport() {
         return transport;
+    }
+
+    @Override
+    public AdoptedDescriptor adoptRawDescriptor() throws Exception {
+        RawSockets.RawPair pair = RawSockets.connect(peers);
+        try {
+            return new AdoptedDescriptor(transport.adoptFd(pair.fd()), pair.peer());
+        } catch (RuntimeException | dev.vconn.ports.AdoptionException e) {
+            pair.socket().close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable peer : peers) {
+            try {
+                peer.close();
+            } catch (Exception ignored) {
+                // best effort: the test may have closed it already
+            }
+        }
+        super.close();
     }
 
     @Override

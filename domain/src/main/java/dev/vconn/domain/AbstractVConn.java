@@ -508,13 +508,13 @@ public abstract class AbstractVConn implements VConn {
                 return;
             }
             if (readError != null) {
-                vio.parked = true;
+                vio.park();
                 readInterest(false);
                 deliver(vio, Event.ERROR);
                 return;
             }
             if (eos) {
-                vio.parked = true; // DESIGN §3.4: reported again after a reenable
+                vio.park(); // docs/semantics.md, rule 3.4: reported again after a reenable made after it
                 readInterest(false);
                 deliver(vio, Event.EOS);
                 return;
@@ -584,7 +584,7 @@ public abstract class AbstractVConn implements VConn {
                 return;
             }
             if (writeError != null) {
-                vio.parked = true;
+                vio.park();
                 writeInterest(false);
                 deliver(vio, Event.ERROR);
                 return;

@@ -205,6 +205,17 @@ public abstract class ShutdownCloseContract extends TransportContract {
     }
 
     @Test
+    void eos_already_waiting_with_the_bytes_comes_once_to_a_reader_that_reenables_inside_read_ready()
+            throws Exception {
+        Connected c = connected();
+        Sent out = send(c.client(), UP, 0, 5000);
+        await("WRITE_COMPLETE", () -> out.recorder().saw(Event.WRITE_COMPLETE));
+        c.client().shutdown(ShutdownHow.WRITE);
+        settle(); // the bytes and the end of the stream wait at the server before its read is posted
+        assertEosOnceWhenTheReaderReenablesInsideReadReady(c.server(), UP, 5000);
+    }
+
+    @Test
     void a_completed_read_gets_no_eos_when_the_peer_closes_afterwards() throws Exception {
         Connected c = connected();
         Reading in = postRead(c.server(), 100);

@@ -41,6 +41,23 @@ public interface TransportHarness extends AutoCloseable {
      */
     void registerElsewhere(SocketChannel channel) throws IOException;
 
+    /**
+     * A VConn adopted from a raw connected TCP socket descriptor, and the socket at the other end.
+     *
+     * @param vconn the VConn that owns the descriptor
+     * @param peer  the other end, blocking; the test closes it
+     */
+    record AdoptedDescriptor(dev.vconn.domain.VConn vconn, SocketChannel peer) {
+    }
+
+    /**
+     * Connects a raw socket descriptor to a fresh peer and adopts the descriptor through this transport's raw-fd
+     * path. Only called with {@link Capability#RAW_FD_ADOPTION}.
+     */
+    default AdoptedDescriptor adoptRawDescriptor() throws Exception {
+        throw new UnsupportedOperationException("transport '" + transport().name() + "' adopts no raw descriptors");
+    }
+
     /** A channel of a kind this transport does not adopt (e.g. a real JDK socket for the in-memory transport), or null. */
     ChannelPair foreignChannelPair() throws IOException;
 
