@@ -304,6 +304,58 @@ public abstract class ShutdownCloseContract extends TransportContract {
     }
 
     @Test
+    void a_write_to_a_peer_that_reset_the_connection_fails_naming_the_reset() throws Exception {
+        // While the write streams, and posted after the reset arrived: both fail naming the peer's reset.
+        Connected c = connected();
+        assertWriteErrorNamesTheReset(c, true);
+    }
+
+    @Test
+    void a_write_posted_after_the_peer_reset_the_connection_fails_naming_the_reset() throws Exception {
+        Connected c = connected();
+        assertWriteErrorNamesTheReset(c, false);
+    }
+
+    private static String stackTrace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        if (t != null) {
+            t.printStackTrace(new java.io.PrintWriter(w));
+        }
+        return w.toString();
+    }
+
+    private void assertWriteErrorNamesTheReset(Connected c, boolean streaming) {
+        AtomicReference<VConnError> atError = new AtomicReference<>();
+        Streams.Sender out = tracked(new Streams.Sender(buffer(), DOWN, Long.MAX_VALUE)).onEvent((e, d) -> {
+            if (e == ERROR && atError.get() == null) {
+                atError.set(c.server().error()); // no read is posted: this is the write's own error
+            }
+        });
+        if (streaming) {
+            out.start(c.server(), Long.MAX_VALUE);
+            await("the server's writer makes progress", () -> out.ndone() > 0);
+        }
+        c.client().abort(Errno.ECONNABORTED, null); // a socket abort is a reset (SO_LINGER 0)
+        if (!streaming) {
+            settle(); // the reset has arrived before the write is posted
+            out.start(c.server(), Long.MAX_VALUE);
+        }
+        await("ERROR at the writer", () -> atError.get() != null || out.failure() != null);
+        out.stop();
+        VConnError error = atError.get();
+        assertNotNull(error, "the writer got ERROR and the VConn says why");
+        boolean namesReset = error.errno() == Errno.ECONNRESET
+                || error.message().toLowerCase(java.util.Locale.ROOT).contains("reset");
+        for (Throwable t = error.cause(); t != null && !namesReset; t = t.getCause()) {
+            namesReset = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset");
+        }
+        boolean named = namesReset;
+        assertTrue(named && Set.of(Errno.EPIPE, Errno.ECONNRESET).contains(error.errno()),
+                () -> "a write to a reset peer is ECONNRESET, or EPIPE saying the peer reset the connection, not a "
+                        + "local shutdown: " + error + stackTrace(error.cause()));
+    }
+
+    @Test
     void abort_gives_the_peer_writer_error_never_eos() throws Exception {
         Connected c = connected();
         Streams.Sender out = tracked(new Streams.Sender(buffer(), DOWN, Long.MAX_VALUE));
