@@ -10,7 +10,6 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.VIO;
 import dev.vconn.domain.buffer.BlockPool;
-import dev.vconn.domain.buffer.BufferSizes;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
@@ -402,9 +401,9 @@ final class SimulationRun {
         }
 
         long readLimit() {
-            long ahead = sc.sockets() ? rbuf.blockSize()
-                    : Math.max(sc.pairWaterMark(), BufferSizes.blockSize(sc.pairBufferIndex()));
-            return Math.max(rbuf.waterMark(), ahead);
+            // docs/semantics.md rule 3.5: max(W, reader block size); W the buffer's mark, else the pair's option.
+            long waterMark = rbuf.waterMark() > 0 ? rbuf.waterMark() : sc.sockets() ? 0 : sc.pairWaterMark();
+            return Math.max(waterMark, rbuf.blockSize());
         }
 
         void onRead(Op op, Event e, Object data) {

@@ -290,12 +290,13 @@ public abstract class AbstractVConn implements VConn {
     protected abstract void transportClose(VConnError abortError);
 
     /**
-     * How many unconsumed bytes the transport may put into a reader's buffer before it stops, besides the
-     * buffer's own water mark: the limit is {@code max(dst.waterMark(), readAheadLimit(dst))} (DESIGN §3.5).
-     * Defaults to the buffer's block size.
+     * The water mark that stands in for a reader buffer's own when that is 0 (the default), in the read-ahead
+     * bound of docs/semantics.md rule 3.5: at most {@code max(W, dst.blockSize())} unconsumed bytes are put into a
+     * reader's buffer, {@code W} being {@code dst.waterMark()} if positive, else this. 0 (no default) unless the
+     * connection has such an option, as the in-process pair has ({@code waterMark}).
      */
-    protected long readAheadLimit(IOBuffer dst) {
-        return dst.blockSize();
+    protected long defaultReadWaterMark() {
+        return 0;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -636,8 +637,17 @@ public abstract class AbstractVConn implements VConn {
 
     private long readSpace(ReadVio vio) {
         IOBuffer buffer = vio.buffer();
-        long limit = Math.max(buffer.waterMark(), readAheadLimit(buffer));
-        return Math.min(vio.ntodo(), limit - buffer.maxReadAvail());
+        return Math.min(vio.ntodo(), readAheadBound(buffer) - buffer.maxReadAvail());
+    }
+
+    /**
+     * The most unconsumed bytes this VConn puts into {@code buffer} as a read buffer (docs/semantics.md, rule 3.5):
+     * {@code max(W, buffer.blockSize())}, {@code W} the buffer's water mark, or {@link #defaultReadWaterMark()}
+     * when that is 0. One rule for every transport.
+     */
+    private long readAheadBound(IOBuffer buffer) {
+        long waterMark = buffer.waterMark() > 0 ? buffer.waterMark() : defaultReadWaterMark();
+        return Math.max(waterMark, buffer.blockSize());
     }
 
     /**
