@@ -41,7 +41,17 @@ public abstract class AbstractVConn implements VConn {
     private final AtomicReference<ReadVio> readVio = new AtomicReference<>();
     private final AtomicReference<WriteVio> writeVio = new AtomicReference<>();
     private final AtomicBoolean passScheduled = new AtomicBoolean();
-    private final Runnable passTask = this::runPass;
+    private final Runnable passTask = new Runnable() {
+        @Override
+        public void run() {
+            runPass();
+        }
+
+        @Override
+        public String toString() {
+            return "pass of " + AbstractVConn.this; // names the VConn when a virtual loop reports it busy
+        }
+    };
 
     private volatile CloseState closeState = CloseState.OPEN;
     private volatile boolean readShut;
