@@ -148,6 +148,45 @@ public abstract class ShutdownCloseContract extends TransportContract {
     }
 
     @Test
+    void a_read_shutdown_sends_nothing_the_peer_writer_goes_on_until_this_side_closes_with_bytes_unread()
+            throws Exception {
+        // Linux's shutdown(SHUT_RD): no ERROR to the writer (only the in-process pair gives one at once).
+        Connected c = connected();
+        c.server().shutdown(ShutdownHow.READ);
+        Streams.Sender out = tracked(new Streams.Sender(buffer(), UP, Long.MAX_VALUE));
+        out.start(c.client(), Long.MAX_VALUE);
+        await("the client's writer makes progress", () -> out.ndone() > 0);
+        settle();
+        assertEquals(0, out.count(ERROR), "nothing reaches the writer; it is held once the buffers fill");
+        c.server().close(); // with the client's bytes unread: a reset
+        await("ERROR at the writer once the read-shut side closed", () -> out.count(ERROR) > 0);
+        out.stop();
+        assertEquals(0, out.count(EOS), "a writer never gets EOS");
+        assertTrue(Set.of(Errno.EPIPE, Errno.ECONNRESET).contains(c.client().error().errno()),
+                () -> "a reset: " + c.client().error());
+    }
+
+    @Test
+    void after_a_peer_abort_the_reader_gets_the_bytes_sent_before_it_then_eos_with_econnreset() throws Exception {
+        // Linux keeps what reached the receive buffer before a reset readable; the reset comes after it.
+        Connected c = connected();
+        Sent toClient = send(c.server(), DOWN, 0, 2000);
+        await("WRITE_COMPLETE", () -> toClient.recorder().saw(Event.WRITE_COMPLETE));
+        settle();
+        c.server().abort(Errno.ECONNABORTED, null);
+        settle();
+        Reading in = postRead(c.client(), Long.MAX_VALUE);
+        await("EOS", () -> in.recorder().saw(EOS));
+        settle();
+        assertEquals(2000, in.vio().ndone(), "the bytes sent before the reset are read first");
+        assertEquals(2000, in.drain(DOWN, 0));
+        assertEquals(1, in.recorder().count(EOS));
+        assertEquals(0, in.recorder().count(ERROR), "a reset reads as EOS");
+        assertNotNull(c.client().error(), "the reset is readable from error()");
+        assertEquals(Errno.ECONNRESET, c.client().error().errno(), () -> "ECONNRESET: " + c.client().error());
+    }
+
+    @Test
     void shutdown_both_retires_both_vios_and_the_peer_reader_gets_eos() throws Exception {
         Connected c = connected();
         Reading serverIn = postRead(c.server(), 100);
