@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@link InMemoryNetwork#listen}), or unconnected ({@link InMemoryNetwork#openChannel()}) and then
  * {@link #connect connected} to a listening in-memory address.
  *
- * <p>Behaviour, as a TCP socket's:
+ * <p>Behaviour, as a Linux TCP socket's (docs/inmemory-adapter.md lists each case with the Linux behaviour it
+ * follows):
  * <ul>
  *   <li>Blocking mode (the default): a read waits until at least one byte, end of stream or an error arrives; a write
  *       returns only once every byte was taken, waiting for room. Non-blocking mode: a read returns 0 when nothing
@@ -43,11 +44,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>Each direction holds at most the writer's {@code SO_SNDBUF} bytes written but not yet read (64 KiB by
  *       default), so a writer that outruns its reader is held back.</li>
  *   <li>{@link #shutdownOutput()}: the peer reads end of stream after the bytes already written; this channel's
- *       writes throw {@link ClosedChannelException}. {@link #shutdownInput()}: this channel's reads return -1, bytes
- *       not yet read are dropped, and the peer's writes throw {@code IOException("Broken pipe")}.</li>
- *   <li>{@link #close()}: both of the above. With {@code SO_LINGER} set to 0 the close is abortive (a reset): the
- *       peer's reads and writes throw {@code IOException("Connection reset by peer")} and pending bytes are
- *       dropped.</li>
+ *       writes throw {@link ClosedChannelException}. {@link #shutdownInput()}: this channel's reads return -1;
+ *       nothing is sent to the peer, whose writes are still taken until this direction is full (the bytes stay
+ *       unread).</li>
+ *   <li>{@link #close()} with nothing unread: a FIN; the peer reads end of stream after the bytes already written,
+ *       its first write after the close is taken (and dropped), and later writes throw
+ *       {@code IOException("Broken pipe")}.</li>
+ *   <li>{@link #close()} with bytes unread (also after {@link #shutdownInput()}), or with {@code SO_LINGER} 0: a
+ *       reset. The peer still reads the bytes this channel wrote before, then {@code IOException("Connection reset
+ *       by peer")} (end of stream if this channel had shut down its output); its next write throws
+ *       {@code IOException("Connection reset by peer")} (or "Broken pipe" if this channel had shut down its
+ *       output), later ones "Broken pipe".</li>
  *   <li>Options {@code SO_SNDBUF}, {@code SO_RCVBUF}, {@code TCP_NODELAY}, {@code SO_KEEPALIVE} and {@code SO_LINGER}
  *       are stored; {@code SO_SNDBUF} is the in-flight bound of this channel's output, {@code SO_LINGER == 0} makes
  *       {@code close} abortive, the others have no effect.</li>
@@ -607,12 +614,13 @@ public final class InMemorySocketChannel extends SocketChannel {
         }
         network.channelClosed(this);
         if (was == State.CONNECTED) {
-            if (linger == 0) {
-                in.reset();
-                out.reset();
+            if (linger == 0 || in.hasUnread()) {
+                // Linux sends a reset instead of a FIN when the close is abortive or leaves received bytes unread.
+                out.resetByWriter();
+                in.resetByReader(outputShut);
             } else {
                 out.shutdownWriter();
-                in.shutdownReader();
+                in.readerClosed();
             }
             in.wakeWaiters();
             out.wakeWaiters();

@@ -73,7 +73,8 @@ public final class InMemoryTransport extends AbstractTransport {
 
     /**
      * The one loop of this transport, to be driven by the test ({@code runReady}, {@code advance},
-     * {@code runUntil}, {@code runUntilIdle}).
+     * {@code runUntil}, {@code runUntilIdle}, each bounded by the loop's step limit, and {@code runFor}, which
+     * drives even an endless stream for a bounded span of virtual time; docs/inmemory-adapter.md).
      *
      * @return the loop
      */

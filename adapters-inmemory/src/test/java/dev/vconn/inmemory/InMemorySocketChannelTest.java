@@ -258,17 +258,21 @@ class InMemorySocketChannelTest {
     }
 
     @Test
-    void shutdown_input_reads_eof_and_the_peers_writes_fail_with_a_broken_pipe() throws IOException {
+    void shutdown_input_reads_eof_and_the_peers_writes_are_still_taken_until_the_direction_is_full()
+            throws IOException {
         InMemoryNetwork.ChannelPair p = pair();
         p.local().write(ByteBuffer.wrap(bytes(10, 1)));
         p.peer().shutdownInput();
-        assertEquals(-1, p.peer().read(ByteBuffer.allocate(10)), "unread bytes are dropped");
-        IOException e = assertThrows(IOException.class, () -> p.local().write(ByteBuffer.wrap(bytes(1, 1))));
-        assertEquals("Broken pipe", e.getMessage());
+        assertEquals(-1, p.peer().read(ByteBuffer.allocate(10)));
+        p.local().configureBlocking(false);
+        p.local().setOption(StandardSocketOptions.SO_SNDBUF, 1000);
+        assertEquals(990, p.local().write(ByteBuffer.wrap(bytes(2000, 1))), "Linux sends nothing on SHUT_RD");
+        assertEquals(0, p.local().write(ByteBuffer.wrap(bytes(10, 1))), "then held, as by a full receive buffer");
     }
 
     @Test
-    void close_gives_the_peer_eof_after_pending_bytes_and_a_broken_pipe_on_write() throws IOException {
+    void close_with_nothing_unread_gives_the_peer_eof_and_takes_its_first_write_then_a_broken_pipe()
+            throws IOException {
         InMemoryNetwork.ChannelPair p = pair();
         p.local().write(ByteBuffer.wrap(bytes(10, 4)));
         p.local().close();
@@ -277,17 +281,35 @@ class InMemorySocketChannelTest {
         assertThrows(ClosedChannelException.class, () -> p.local().getLocalAddress());
         assertArrayEquals(bytes(10, 4), readExactly(p.peer(), 10));
         assertEquals(-1, p.peer().read(ByteBuffer.allocate(10)));
+        assertEquals(1, p.peer().write(ByteBuffer.wrap(bytes(1, 1))), "Linux takes the first write after a close");
         IOException e = assertThrows(IOException.class, () -> p.peer().write(ByteBuffer.wrap(bytes(1, 1))));
-        assertEquals("Broken pipe", e.getMessage());
+        assertEquals("Broken pipe", e.getMessage(), "the reset it provoked fails the next one");
+        assertEquals(-1, p.peer().read(ByteBuffer.allocate(10)), "reads still see the FIN");
         assertEquals(1, network.openChannels());
     }
 
     @Test
-    void close_with_so_linger_zero_resets_the_peers_reads_and_writes() throws IOException {
+    void close_with_bytes_unread_resets_the_peer_which_reads_what_was_sent_then_the_reset() throws IOException {
+        InMemoryNetwork.ChannelPair p = pair();
+        p.local().write(ByteBuffer.wrap(bytes(10, 4)));
+        p.peer().write(ByteBuffer.wrap(bytes(5, 5))); // never read by local
+        p.local().close();
+        assertArrayEquals(bytes(10, 4), readExactly(p.peer(), 10), "bytes sent before the reset arrive");
+        IOException r = assertThrows(IOException.class, () -> p.peer().read(ByteBuffer.allocate(10)));
+        assertEquals("Connection reset by peer", r.getMessage());
+        IOException w = assertThrows(IOException.class, () -> p.peer().write(ByteBuffer.wrap(bytes(1, 1))));
+        assertEquals("Connection reset by peer", w.getMessage());
+        IOException w2 = assertThrows(IOException.class, () -> p.peer().write(ByteBuffer.wrap(bytes(1, 1))));
+        assertEquals("Broken pipe", w2.getMessage(), "Linux reports the reset once, then EPIPE");
+    }
+
+    @Test
+    void close_with_so_linger_zero_resets_the_peer_which_reads_what_was_sent_then_the_reset() throws IOException {
         InMemoryNetwork.ChannelPair p = pair();
         p.local().write(ByteBuffer.wrap(bytes(10, 4)));
         p.local().setOption(StandardSocketOptions.SO_LINGER, 0);
         p.local().close();
+        assertArrayEquals(bytes(10, 4), readExactly(p.peer(), 10), "bytes sent before the reset arrive");
         IOException r = assertThrows(IOException.class, () -> p.peer().read(ByteBuffer.allocate(10)));
         assertEquals("Connection reset by peer", r.getMessage());
         IOException w = assertThrows(IOException.class, () -> p.peer().write(ByteBuffer.wrap(bytes(1, 1))));
@@ -419,7 +441,10 @@ class InMemorySocketChannelTest {
         p.peer().setOption(StandardSocketOptions.SO_LINGER, 0);
         p.peer().close();
         assertTrue(input.get() >= 3 && output.get() >= 3, "a reset reaches both sides: " + input + "/" + output);
-        assertThrows(IOException.class, () -> p.local().read(ByteBuffer.allocate(1)));
+        assertEquals(5, p.local().read(ByteBuffer.allocate(10)), "bytes received before the reset are read first");
+        assertEquals(-1, p.local().read(ByteBuffer.allocate(1)), "the FIN came before the reset: end of stream");
+        IOException e = assertThrows(IOException.class, () -> p.local().write(ByteBuffer.wrap(bytes(1, 0))));
+        assertEquals("Broken pipe", e.getMessage(), "Linux reports a reset after a FIN as EPIPE");
     }
 
     @Test

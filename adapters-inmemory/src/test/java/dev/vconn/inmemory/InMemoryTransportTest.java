@@ -340,4 +340,65 @@ class InMemoryTransportTest {
         active.close();
         passive.close();
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Bounded driving (docs/inmemory-adapter.md)
+
+    /** Two VConns streaming to each other without end: the loop is never idle. */
+    private VConn[] endlessStream(long[] received) throws Exception {
+        InMemoryNetwork.ChannelPair p = transport.network().openPair();
+        VConn a = closing(transport.socketAdopter().adopt(p.local()));
+        VConn b = closing(transport.socketAdopter().adopt(p.peer()));
+        IOBuffer out = new IOBuffer(transport.blockPool());
+        toClose.add(out::close);
+        dev.vconn.domain.buffer.IOBufferReader outReader = out.allocReader();
+        out.write(new byte[16 * 1024]);
+        Continuation writer = new Continuation((e, d) -> {
+            if (outReader.readAvail() < 16 * 1024) {
+                out.write(new byte[16 * 1024]);
+            }
+        });
+        IOBuffer in = new IOBuffer(transport.blockPool());
+        toClose.add(in::close);
+        dev.vconn.domain.buffer.IOBufferReader inReader = in.allocReader();
+        Continuation reader = new Continuation((e, d) -> {
+            received[0] += inReader.readAvail();
+            inReader.consume(inReader.readAvail());
+        });
+        a.write(writer, Long.MAX_VALUE, outReader);
+        b.read(reader, Long.MAX_VALUE, in);
+        return new VConn[] {a, b};
+    }
+
+    @Test
+    void run_for_drives_an_endless_stream_for_a_bounded_span_of_virtual_time() throws Exception {
+        long[] received = new long[1];
+        endlessStream(received);
+        long start = loop.nanoTime();
+        loop.runFor(Duration.ofMillis(5));
+        assertEquals(Duration.ofMillis(5).toNanos(), loop.nanoTime() - start);
+        long first = received[0];
+        assertTrue(first > 0, "bytes flowed");
+        loop.runFor(Duration.ofMillis(5));
+        assertTrue(received[0] > first, "and flow on in the next span");
+    }
+
+    @Test
+    void advance_on_an_endless_stream_stops_at_the_step_limit_naming_the_busy_vconns() throws Exception {
+        long[] received = new long[1];
+        VConn[] ends = endlessStream(received);
+        loop.setStepLimit(20_000);
+        try {
+            dev.vconn.domain.loop.LoopBusyException e = assertThrows(dev.vconn.domain.loop.LoopBusyException.class,
+                    () -> loop.advance(Duration.ofSeconds(1)));
+            assertTrue(e.getMessage().contains("pass of " + ends[0]) || e.getMessage().contains("pass of " + ends[1]),
+                    e.getMessage());
+            assertTrue(received[0] > 0, "it did stream until the limit");
+        } finally {
+            loop.setStepLimit(VirtualTimeEventLoop.DEFAULT_STEP_LIMIT);
+            for (VConn vc : ends) {
+                vc.close(); // so that the clean-up's driving call becomes idle
+            }
+        }
+    }
 }

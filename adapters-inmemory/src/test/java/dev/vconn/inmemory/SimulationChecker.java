@@ -587,8 +587,14 @@ final class SimulationChecker {
                     if (closed[r] && !aborted[r] || shutRead[r]) {
                         ok |= ctx.errno() == Errno.EPIPE;
                     }
+                    if (closed[r] && sc.sockets()) {
+                        // Linux: a close that leaves received bytes unread is a reset (docs/inmemory-adapter.md).
+                        ok |= ctx.errno() == Errno.ECONNRESET;
+                    }
                     if (aborted[r]) {
                         ok |= ctx.errno() == (sc.sockets() ? Errno.ECONNRESET : ABORT_ERRNO);
+                        // Linux: a reset after the peer's FIN (this writer in CLOSE_WAIT) is reported as EPIPE.
+                        ok |= sc.sockets() && shutWrite[r] && ctx.errno() == Errno.EPIPE;
                     }
                     if (byReset) {
                         ok |= ctx.errno() == Errno.ECONNRESET;

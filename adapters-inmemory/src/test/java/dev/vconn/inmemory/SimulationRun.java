@@ -10,7 +10,6 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.VIO;
 import dev.vconn.domain.buffer.BlockPool;
-import dev.vconn.domain.buffer.BufferSizes;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
@@ -111,6 +110,17 @@ final class SimulationRun {
         return loop.nanoTime();
     }
 
+    /**
+     * Whether {@code e} stays open only because its writer is held by a socket peer that shut down its read side:
+     * Linux sends nothing on {@code shutdown(SHUT_RD)}, so that writer waits (for ever, if the peer waits too)
+     * instead of failing; not a stall of vconn's making (docs/semantics.md, "Sockets behave as Linux's").
+     */
+    private boolean heldByPeerReadShutdown(Endpoint e) {
+        Endpoint peer = ends[1 - e.id];
+        return sc.sockets() && !e.writerEnded && peer != null && peer.vc != null && !peer.closed
+                && peer.vc.isReadShutdown();
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // The run
 
@@ -118,7 +128,7 @@ final class SimulationRun {
         loop.execute(() -> guard("setup", this::setup));
         ck.quiescence(drive(), now());
         for (Endpoint e : ends) {
-            if (e.vc != null && !e.closed) {
+            if (e.vc != null && !e.closed && !heldByPeerReadShutdown(e)) {
                 ck.stalled(e.id, e.state());
             }
         }
@@ -153,8 +163,22 @@ final class SimulationRun {
 
     /** Runs the loop until it is idle (no task, no timer) or {@link #LIMIT} of virtual time passed. */
     private boolean drive() {
-        loop.runUntil(() -> false, LIMIT);
-        return loop.readyCount() == 0 && loop.timerCount() == 0;
+        loop.runUntil(this::onlyHeldWritersLeft, LIMIT);
+        return loop.readyCount() == 0 && loop.timerCount() == 0 || onlyHeldWritersLeft();
+    }
+
+    /** Whether every endpoint still open is {@link #heldByPeerReadShutdown held} (and at least one is open). */
+    private boolean onlyHeldWritersLeft() {
+        boolean open = false;
+        for (Endpoint e : ends) {
+            if (e != null && e.vc != null && !e.closed) {
+                if (!heldByPeerReadShutdown(e)) {
+                    return false;
+                }
+                open = true;
+            }
+        }
+        return open;
     }
 
     private void guard(String what, Runnable step) {
@@ -402,9 +426,9 @@ final class SimulationRun {
         }
 
         long readLimit() {
-            long ahead = sc.sockets() ? rbuf.blockSize()
-                    : Math.max(sc.pairWaterMark(), BufferSizes.blockSize(sc.pairBufferIndex()));
-            return Math.max(rbuf.waterMark(), ahead);
+            // docs/semantics.md rule 3.5: max(W, reader block size); W the buffer's mark, else the pair's option.
+            long waterMark = rbuf.waterMark() > 0 ? rbuf.waterMark() : sc.sockets() ? 0 : sc.pairWaterMark();
+            return Math.max(waterMark, rbuf.blockSize());
         }
 
         void onRead(Op op, Event e, Object data) {

@@ -41,7 +41,17 @@ public abstract class AbstractVConn implements VConn {
     private final AtomicReference<ReadVio> readVio = new AtomicReference<>();
     private final AtomicReference<WriteVio> writeVio = new AtomicReference<>();
     private final AtomicBoolean passScheduled = new AtomicBoolean();
-    private final Runnable passTask = this::runPass;
+    private final Runnable passTask = new Runnable() {
+        @Override
+        public void run() {
+            runPass();
+        }
+
+        @Override
+        public String toString() {
+            return "pass of " + AbstractVConn.this; // names the VConn when a virtual loop reports it busy
+        }
+    };
 
     private volatile CloseState closeState = CloseState.OPEN;
     private volatile boolean readShut;
@@ -290,12 +300,13 @@ public abstract class AbstractVConn implements VConn {
     protected abstract void transportClose(VConnError abortError);
 
     /**
-     * How many unconsumed bytes the transport may put into a reader's buffer before it stops, besides the
-     * buffer's own water mark: the limit is {@code max(dst.waterMark(), readAheadLimit(dst))} (DESIGN §3.5).
-     * Defaults to the buffer's block size.
+     * The water mark that stands in for a reader buffer's own when that is 0 (the default), in the read-ahead
+     * bound of docs/semantics.md rule 3.5: at most {@code max(W, dst.blockSize())} unconsumed bytes are put into a
+     * reader's buffer, {@code W} being {@code dst.waterMark()} if positive, else this. 0 (no default) unless the
+     * connection has such an option, as the in-process pair has ({@code waterMark}).
      */
-    protected long readAheadLimit(IOBuffer dst) {
-        return dst.blockSize();
+    protected long defaultReadWaterMark() {
+        return 0;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -508,13 +519,13 @@ public abstract class AbstractVConn implements VConn {
                 return;
             }
             if (readError != null) {
-                vio.parked = true;
+                vio.park();
                 readInterest(false);
                 deliver(vio, Event.ERROR);
                 return;
             }
             if (eos) {
-                vio.parked = true; // DESIGN §3.4: reported again after a reenable
+                vio.park(); // docs/semantics.md, rule 3.4: reported again after a reenable made after it
                 readInterest(false);
                 deliver(vio, Event.EOS);
                 return;
@@ -587,7 +598,7 @@ public abstract class AbstractVConn implements VConn {
                 return;
             }
             if (writeError != null) {
-                vio.parked = true;
+                vio.park();
                 writeInterest(false);
                 deliver(vio, Event.ERROR);
                 return;
@@ -639,8 +650,17 @@ public abstract class AbstractVConn implements VConn {
 
     private long readSpace(ReadVio vio) {
         IOBuffer buffer = vio.buffer();
-        long limit = Math.max(buffer.waterMark(), readAheadLimit(buffer));
-        return Math.min(vio.ntodo(), limit - buffer.maxReadAvail());
+        return Math.min(vio.ntodo(), readAheadBound(buffer) - buffer.maxReadAvail());
+    }
+
+    /**
+     * The most unconsumed bytes this VConn puts into {@code buffer} as a read buffer (docs/semantics.md, rule 3.5):
+     * {@code max(W, buffer.blockSize())}, {@code W} the buffer's water mark, or {@link #defaultReadWaterMark()}
+     * when that is 0. One rule for every transport.
+     */
+    private long readAheadBound(IOBuffer buffer) {
+        long waterMark = buffer.waterMark() > 0 ? buffer.waterMark() : defaultReadWaterMark();
+        return Math.max(waterMark, buffer.blockSize());
     }
 
     /**

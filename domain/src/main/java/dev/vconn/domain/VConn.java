@@ -42,21 +42,31 @@ public interface VConn {
 
     /**
      * Closes this VConn normally: both VIOs are retired, the transport is released (a socket is closed), and the
-     * peer's reader gets EOS and its writer ERROR. Bytes not yet moved out of the write buffer are dropped.
+     * peer's reader gets EOS after the bytes already sent. Bytes not yet moved out of the write buffer are dropped.
      * Idempotent.
+     *
+     * <p>The peer's writer gets ERROR: on the in-process pair at once (EPIPE); over TCP as Linux reports it
+     * (docs/semantics.md, "Sockets behave as Linux's"): at once with ECONNRESET if this side closed with bytes it
+     * had not read (the kernel sends a reset), otherwise only on a write after the close (the first such write
+     * may still be taken; the reset it provokes fails a later one with EPIPE).
      */
     void close();
 
     /**
-     * Closes this VConn abnormally with an errno-like code and cause (Traffic Server's {@code TSVConnAbort}). A
-     * socket transport resets the connection; the peer learns the code and cause from its {@link #error()}.
+     * Closes this VConn abnormally with an errno-like code and cause (Traffic Server's {@code TSVConnAbort}); this
+     * VConn's {@link #error()} holds them. On the in-process pair the peer learns the code and cause from its own
+     * {@link #error()}. A socket transport resets the connection ({@code SO_LINGER} 0) and TCP carries neither: the
+     * peer's reader gets the bytes already delivered, then EOS with {@code error()} ECONNRESET, and its writer
+     * ERROR with ECONNRESET (or EPIPE naming the reset).
      */
     void abort(int errno, Throwable cause);
 
     /**
      * Ends one or both directions. The VIO of that direction is retired at once (no more events, timeouts
-     * included); the peer is told at once: after a write shutdown its reader gets EOS, after a read shutdown its
-     * writer gets ERROR. The VConn must still be closed.
+     * included). After a write shutdown the peer's reader gets EOS after every byte written before it, at once.
+     * After a read shutdown, on the in-process pair the peer's writer gets ERROR (EPIPE) at once; over TCP nothing
+     * is sent (Linux's {@code shutdown(SHUT_RD)}): the peer's writer goes on until the kernel's buffers fill and
+     * gets ERROR only once this side closes (a reset, since bytes are left unread). The VConn must still be closed.
      */
     void shutdown(ShutdownHow how);
 

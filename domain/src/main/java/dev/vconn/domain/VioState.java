@@ -82,6 +82,16 @@ abstract class VioState {
         return vconn;
     }
 
+    /**
+     * Parks the VIO before EOS or ERROR is delivered. A reenable requested before this point (typically from inside
+     * the READ_READY or WRITE_READY of this same pass) is answered by the event about to be delivered, so it is
+     * dropped here; only a reenable made after it repeats the event (docs/semantics.md, rule 3.4).
+     */
+    final void park() {
+        reenableRequested = false;
+        parked = true;
+    }
+
     /** Folds a pending reenable into the loop-confined flags; called by the core at the start of a pass. */
     final void applyReenable() {
         if (reenableRequested) {

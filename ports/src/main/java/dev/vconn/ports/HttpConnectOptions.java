@@ -16,8 +16,11 @@ import java.util.Objects;
  *                      address the HTTP state machine sees for access control and logs
  * @param tag           the log tag ({@code pitag}); default {@code "plugin"}
  * @param id            the per-connection log id ({@code piid}); 0 means unset
- * @param bufferIndex   the block size class bounding read-ahead, 0..14; default 8 (32 KiB)
- * @param waterMark     the read-ahead bound in bytes, at least 0; default 0
+ * @param bufferIndex   a block size class, 0..14; default 8 (32 KiB). Kept for Traffic Server's options; it does not
+ *                      bound read-ahead: the reader buffer's own block size does (docs/semantics.md, rule 3.5)
+ * @param waterMark     the read water mark, at least 0; default 0: a reader on either end whose buffer's water mark
+ *                      is 0 gets up to {@code max(waterMark, its block size)} unconsumed bytes (docs/semantics.md,
+ *                      rule 3.5)
  */
 public record HttpConnectOptions(ConnectType connectType, SocketAddress clientAddress, String tag, long id,
         int bufferIndex, long waterMark) {

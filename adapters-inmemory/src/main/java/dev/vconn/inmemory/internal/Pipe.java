@@ -35,7 +35,7 @@ public final class Pipe {
 
     /** The message of a reset, which the VIO core maps to ECONNRESET. */
     public static final String RESET_MESSAGE = "Connection reset by peer";
-    /** The message of a write to a peer that closed or shut down its input, mapped to EPIPE. */
+    /** The message of a write after the connection was reset or the peer had closed, mapped to EPIPE. */
     public static final String BROKEN_PIPE_MESSAGE = "Broken pipe";
 
     /**
@@ -87,7 +87,14 @@ public final class Pipe {
     private ScheduledAction arrivalTimer;
     private boolean writerShut;
     private boolean readerShut;
-    private boolean reset;
+    /** The reader's socket is closed (it sent FIN, nothing was unread): the next write provokes a reset. */
+    private boolean readerClosed;
+    /** The reader's socket reset the connection: what the writer's writes report, in order, or null. */
+    private String writeFailure;
+    /** After {@link #writeFailure} was reported once, writes report "Broken pipe" (Linux reports a reset once). */
+    private boolean writeFailureReported;
+    /** The writer's socket reset the connection: the reader gets the bytes already sent, then a reset. */
+    private boolean writerReset;
 
     private volatile Runnable readerWakeup = NOTHING;
     private volatile Runnable writerWakeup = NOTHING;
@@ -161,17 +168,23 @@ public final class Pipe {
         long n;
         lock.lock();
         try {
-            if (reset) {
-                throw new IOException(RESET_MESSAGE);
-            }
-            if (readerShut) {
-                throw new IOException(BROKEN_PIPE_MESSAGE);
-            }
             if (writerShut) {
                 throw new ClosedChannelException();
             }
+            if (writeFailure != null) {
+                String message = writeFailureReported ? BROKEN_PIPE_MESSAGE : writeFailure;
+                writeFailureReported = true;
+                throw new IOException(message);
+            }
             if (requested == 0) {
                 return 0;
+            }
+            if (readerClosed) {
+                // Linux: the bytes go to a closed socket, which answers with a reset; the write itself succeeded,
+                // the next one fails. The writer had the reader's FIN, so the reset reads as a broken pipe.
+                drop(srcs, off, len);
+                writeFailure = BROKEN_PIPE_MESSAGE;
+                return requested;
             }
             if (written >= faultAt) {
                 if (faultKind == Fault.RESET) {
@@ -289,9 +302,6 @@ public final class Pipe {
         long n;
         lock.lock();
         try {
-            if (reset) {
-                throw new IOException(RESET_MESSAGE);
-            }
             if (readerShut) {
                 return -1;
             }
@@ -312,7 +322,13 @@ public final class Pipe {
                         }
                     }
                 }
-                return writerShut ? -1 : 0;
+                if (writerShut) {
+                    return -1; // a FIN came before any reset: end of stream
+                }
+                if (writerReset) {
+                    throw new IOException(RESET_MESSAGE); // the bytes sent before the reset were read first
+                }
+                return 0;
             }
             if (requested == 0) {
                 return 0;
@@ -345,7 +361,7 @@ public final class Pipe {
     }
 
     private boolean readReadyLocked() {
-        if (reset || readerShut) {
+        if (readerShut) {
             return true;
         }
         if (timed) {
@@ -354,7 +370,7 @@ public final class Pipe {
         if (arrived > consumed) {
             return true;
         }
-        return consumed == written && (consumed == faultAt || writerShut);
+        return consumed == written && (consumed == faultAt || writerShut || writerReset);
     }
 
     /** Whether a write would not return 0 now (room, or the output broke). */
@@ -368,7 +384,7 @@ public final class Pipe {
     }
 
     private boolean writeReadyLocked() {
-        return reset || readerShut || writerShut || written >= faultAt
+        return writeFailure != null || readerClosed || writerShut || written >= faultAt
                 || Math.max(1, capacity.getAsInt()) - (written - consumed) > 0;
     }
 
@@ -432,7 +448,11 @@ public final class Pipe {
         wakeBoth();
     }
 
-    /** The reader will read no more: pending bytes are dropped, its reads return -1 and writes fail "Broken pipe". */
+    /**
+     * The reader will read no more (Linux's {@code shutdown(SHUT_RD)}): its reads return -1. Nothing is sent to the
+     * writer: its bytes are still taken until the pipe is full, and stay unread (a later close of the reader then
+     * resets the connection).
+     */
     public void shutdownReader() {
         lock.lock();
         try {
@@ -440,6 +460,52 @@ public final class Pipe {
                 return;
             }
             readerShut = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        wakeBoth();
+    }
+
+    /** Whether bytes were written that the reader has not read (on the wire included). */
+    public boolean hasUnread() {
+        lock.lock();
+        try {
+            return written > consumed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The reader's socket closed normally with nothing unread (it sent FIN): the writer's next write is taken
+     * and dropped, as Linux takes it and the closed socket answers with a reset; later writes fail "Broken pipe".
+     */
+    public void readerClosed() {
+        lock.lock();
+        try {
+            readerShut = true;
+            readerClosed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        wakeBoth();
+    }
+
+    /**
+     * The reader's socket reset the connection (closed with unread bytes, or aborted): unread bytes are dropped;
+     * the writer's next write fails "Connection reset by peer" and later ones "Broken pipe", or all "Broken pipe"
+     * if the writer already had the reader's FIN ({@code finBefore}), as Linux reports a reset in CLOSE_WAIT.
+     */
+    public void resetByReader(boolean finBefore) {
+        lock.lock();
+        try {
+            if (writeFailure != null) {
+                return;
+            }
+            readerShut = true;
+            writeFailure = finBefore ? BROKEN_PIPE_MESSAGE : RESET_MESSAGE;
             discardLocked();
             changed.signalAll();
         } finally {
@@ -448,15 +514,18 @@ public final class Pipe {
         wakeBoth();
     }
 
-    /** Resets this direction: pending bytes are dropped; reads and writes throw "Connection reset by peer". */
-    public void reset() {
+    /**
+     * The writer's socket reset the connection: the reader still reads the bytes already written (they are in its
+     * receive buffer, as on Linux), then "Connection reset by peer" — or end of stream if the writer had shut down
+     * its output before.
+     */
+    public void resetByWriter() {
         lock.lock();
         try {
-            if (reset) {
+            if (writerReset) {
                 return;
             }
-            reset = true;
-            discardLocked();
+            writerReset = true;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -562,7 +631,8 @@ public final class Pipe {
         try {
             return "Pipe[" + name + ", written=" + written + ", read=" + consumed + ", arrived=" + arrived
                     + (writerShut ? ", writer shut" : "") + (readerShut ? ", reader shut" : "")
-                    + (reset ? ", reset" : "") + ", faults=" + faults + "]";
+                    + (readerClosed ? ", reader closed" : "") + (writerReset ? ", reset by the writer" : "")
+                    + (writeFailure != null ? ", reset by the reader" : "") + ", faults=" + faults + "]";
         } finally {
             lock.unlock();
         }

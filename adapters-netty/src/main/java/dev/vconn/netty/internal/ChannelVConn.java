@@ -21,6 +21,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.util.UncheckedBooleanSupplier;
@@ -234,10 +235,29 @@ public final class ChannelVConn extends AbstractVConn {
         }
         if (!future.isSuccess() && !closing && !writeFailed) {
             writeFailed = true;
-            Throwable cause = future.cause();
-            IOException io = cause instanceof IOException e ? e : new IOException(String.valueOf(cause), cause);
-            onError(classify(io, Errno.EPIPE), false, true);
+            onError(writeFailure(future.cause()), false, true);
         }
+    }
+
+    /**
+     * The error of a failed write, naming a peer reset as nio does. Netty fails the write with
+     * {@code ChannelOutputShutdownException("Channel output shutdown")}, which reads as a local shutdown: the
+     * socket's own failure is its cause. And the kernel reports a reset once: when Netty's reader met it first
+     * (ECONNRESET, kept as {@code readFailure}), the write sees only EPIPE, so the reset is named here.
+     */
+    private VConnError writeFailure(Throwable failure) {
+        Throwable cause = failure;
+        if (cause instanceof ChannelOutputShutdownException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        IOException io = cause instanceof IOException e ? e : new IOException(String.valueOf(cause), cause);
+        VConnError error = classify(io, Errno.EPIPE);
+        if (error.errno() == Errno.EPIPE && readFailure != null
+                && classify(readFailure, Errno.EIO).errno() == Errno.ECONNRESET) {
+            return new VConnError(Errno.ECONNRESET, "Connection reset by peer (the write then failed: "
+                    + error.message() + ")", io);
+        }
+        return error;
     }
 
     @Override

@@ -55,6 +55,11 @@ public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
     }
 
     @Override
+    public String toString() {
+        return "timer at " + deadline + " ns: " + task;
+    }
+
+    @Override
     public int compareTo(LoopTimer o) {
         int c = Long.compare(deadline, o.deadline);
         return c != 0 ? c : Long.compare(order, o.order);

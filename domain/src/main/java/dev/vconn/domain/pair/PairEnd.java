@@ -57,8 +57,8 @@ final class PairEnd extends AbstractVConn {
     }
 
     @Override
-    protected long readAheadLimit(IOBuffer dst) {
-        return pair.options().readAheadLimit();
+    protected long defaultReadWaterMark() {
+        return pair.options().waterMark();
     }
 
     @Override

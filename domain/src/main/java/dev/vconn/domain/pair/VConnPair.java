@@ -16,8 +16,9 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>bytes move by block reference (pieces under 128 bytes are copied), straight from the writer's reader into
  *       the reader's buffer: there is no intermediate buffer;</li>
- *   <li>at most {@code max(reader buffer water mark, options.waterMark, blockSize(options.bufferIndex))}
- *       unconsumed bytes are pushed ahead of a reader;</li>
+ *   <li>at most {@code max(W, reader buffer block size)} unconsumed bytes are pushed ahead of a reader, {@code W}
+ *       being the reader buffer's water mark or, when that is 0, {@code options.waterMark}: the rule of every
+ *       transport (docs/semantics.md, rule 3.5);</li>
  *   <li>a write posted before the peer posted its read is held, not failed;</li>
  *   <li>shutdown and close reach the peer at once: after a write shutdown or a close, the peer's reader gets EOS;
  *       after a read shutdown or a close, the peer's writer gets ERROR;</li>
@@ -31,8 +32,9 @@ public final class VConnPair {
      *
      * @param tag           a label for logs (Traffic Server's {@code pitag}); not null
      * @param id            a per-connection id for logs ({@code piid}); 0 means unset
-     * @param bufferIndex   the block size class bounding read-ahead, 0..14
-     * @param waterMark     the read-ahead bound in bytes, at least 0
+     * @param bufferIndex   a block size class, 0..14, kept for Traffic Server's options; it does not bound
+     *                      read-ahead (the reader buffer's own block size does: docs/semantics.md, rule 3.5)
+     * @param waterMark     the read water mark of a reader whose buffer's water mark is 0, at least 0
      * @param clientAddress the active end's local address and the passive end's remote address; may be null
      */
     public record Options(String tag, long id, int bufferIndex, long waterMark, SocketAddress clientAddress) {
@@ -48,11 +50,6 @@ public final class VConnPair {
         /** The defaults: tag {@code "plugin"}, id 0, index 8 (32 KiB), water mark 0, no address. */
         public static Options defaults() {
             return new Options("plugin", 0, BufferSizes.DEFAULT_INDEX, 0, null);
-        }
-
-        /** The most unconsumed bytes pushed ahead of a reader whose buffer has water mark 0. */
-        public long readAheadLimit() {
-            return Math.max(waterMark, BufferSizes.blockSize(bufferIndex));
         }
     }
 

@@ -91,4 +91,67 @@ class VirtualTimeEventLoopTest {
         assertTrue(inside[0]);
         assertFalse(loop.inEventLoop());
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Bounded driving
+
+    /** A task that re-posts itself for ever: a loop that never becomes idle. */
+    private Runnable forever(AtomicLong ticks, String name) {
+        Runnable[] task = new Runnable[1];
+        task[0] = new Runnable() {
+            @Override
+            public void run() {
+                ticks.incrementAndGet();
+                loop.execute(task[0]);
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+        return task[0];
+    }
+
+    @Test
+    void run_for_returns_from_a_loop_that_never_idles_with_the_clock_moved_by_exactly_that_and_timers_fired() {
+        AtomicLong ticks = new AtomicLong();
+        loop.execute(forever(ticks, "endless"));
+        List<Long> fired = new ArrayList<>();
+        loop.schedule(() -> fired.add(loop.nanoTime()), Duration.ofMillis(3));
+        loop.runFor(Duration.ofMillis(10));
+        assertEquals(Duration.ofMillis(10), loop.elapsed());
+        assertEquals(List.of(Duration.ofMillis(3).toNanos()), fired, "a timer fires at its deadline while busy");
+        long rounds = Duration.ofMillis(10).toNanos() / VirtualTimeEventLoop.BUSY_ROUND.toNanos();
+        assertTrue(ticks.get() >= rounds && ticks.get() <= rounds + 1, "one task per busy round: " + ticks.get());
+        assertEquals(1, loop.readyCount(), "the endless task is still there for the next call");
+    }
+
+    @Test
+    void run_for_on_an_idle_loop_jumps_from_timer_to_timer_and_stops_at_the_end() {
+        List<Long> fired = new ArrayList<>();
+        loop.schedule(() -> fired.add(loop.nanoTime()), Duration.ofSeconds(2));
+        loop.schedule(() -> fired.add(loop.nanoTime()), Duration.ofSeconds(7));
+        loop.runFor(Duration.ofSeconds(5));
+        assertEquals(List.of(Duration.ofSeconds(2).toNanos()), fired);
+        assertEquals(Duration.ofSeconds(5), loop.elapsed());
+        loop.runFor(Duration.ofSeconds(2));
+        assertEquals(List.of(Duration.ofSeconds(2).toNanos(), Duration.ofSeconds(7).toNanos()), fired);
+    }
+
+    @Test
+    void a_driving_call_on_a_loop_that_never_idles_stops_at_the_step_limit_naming_the_busy_tasks() {
+        loop.setStepLimit(10_000);
+        AtomicLong ticks = new AtomicLong();
+        loop.execute(forever(ticks, "the endless streamer"));
+        LoopBusyException e = assertThrows(LoopBusyException.class, () -> loop.advance(Duration.ofSeconds(1)));
+        assertEquals(10_000, ticks.get(), "exactly the step limit ran");
+        assertTrue(e.getMessage().contains("the endless streamer"), e.getMessage());
+        assertTrue(e.getMessage().contains("10000"), e.getMessage());
+        assertTrue(e.getMessage().contains("runFor"), e.getMessage());
+        assertEquals(10_000, e.stepLimit());
+        assertThrows(LoopBusyException.class, loop::runUntilIdle, "every driving call counts afresh");
+        assertThrows(LoopBusyException.class, loop::runReady);
+        assertThrows(IllegalArgumentException.class, () -> loop.setStepLimit(0));
+    }
 }

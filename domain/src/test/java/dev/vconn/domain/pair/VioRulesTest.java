@@ -389,14 +389,26 @@ class VioRulesTest extends PairFixture {
         }
 
         @Test
-        void the_pairs_buffer_index_sets_the_block_bound() {
-            VConnPair pair = pair(new VConnPair.Options("t", 1, 2, 0, null));
-            IOBuffer in = buffer();
+        void the_readers_block_size_sets_the_block_bound_not_the_pairs_buffer_index() {
+            VConnPair pair = pair(new VConnPair.Options("t", 1, 8, 0, null));
+            IOBuffer in = buffer(2);
             IOBufferReader reader = in.allocReader();
             pair.passive().read(new EventLog().continuation(), Long.MAX_VALUE, in);
             send(pair.active(), new EventLog(), bytes(10_000, 1));
             loop.runUntilIdle();
-            assertEquals(512, reader.readAvail(), "blockSize(2) = 512");
+            assertEquals(512, reader.readAvail(), "the reader's blockSize(2) = 512, as on a socket (rule 3.5)");
+        }
+
+        @Test
+        void the_readers_own_water_mark_wins_over_the_pairs() {
+            VConnPair pair = pair(new VConnPair.Options("t", 1, 8, 100 * 1024, null));
+            IOBuffer in = buffer();
+            in.setWaterMark(40_000);
+            IOBufferReader reader = in.allocReader();
+            pair.passive().read(new EventLog().continuation(), Long.MAX_VALUE, in);
+            send(pair.active(), new EventLog(), bytes(300_000, 1));
+            loop.runUntilIdle();
+            assertEquals(40_000, reader.readAvail(), "the pair's water mark applies only to a buffer whose mark is 0");
         }
 
         @Test

@@ -140,6 +140,32 @@ public abstract class AdoptionContract extends TransportContract {
     }
 
     @Test
+    void eos_already_waiting_at_an_adopted_channel_comes_once_to_a_reader_that_reenables_inside_read_ready()
+            throws Exception {
+        TransportHarness.ChannelPair p = harness.channelPair();
+        closeAfter(p.peer());
+        peerWrite(p.peer(), UP.bytes(0, 5000));
+        p.peer().shutdownOutput();
+        VConn vc = adopter().adopt(p.local());
+        closeAfter(vc::close);
+        settle();
+        assertEosOnceWhenTheReaderReenablesInsideReadReady(vc, UP, 5000);
+    }
+
+    @Test
+    void eos_already_waiting_at_an_adopted_raw_descriptor_comes_once_to_a_reader_that_reenables_inside_read_ready()
+            throws Exception {
+        requires(Capability.RAW_FD_ADOPTION);
+        TransportHarness.DescriptorPair p = harness.descriptorPair();
+        VConn vc = adopter().adoptFileDescriptor(p.fd());
+        closeAfter(vc::close);
+        peerWrite(p.peer(), UP.bytes(0, 5000));
+        p.peer().shutdownOutput();
+        settle();
+        assertEosOnceWhenTheReaderReenablesInsideReadReady(vc, UP, 5000);
+    }
+
+    @Test
     void an_adopted_vconn_is_listed_as_open_until_it_is_closed() throws Exception {
         TransportHarness.ChannelPair p = harness.channelPair();
         closeAfter(p.peer());

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
  * Backpressure is hard, on socket VConns made by the transport.
  *
  * <ul>
- *   <li>DESIGN §3.5: a transport never puts more than {@code max(waterMark, blockSize(bufferIndex))} unconsumed
- *       bytes into a reader's buffer (for a socket the bound is the read buffer's own water mark and block size;
- *       {@code AbstractVConn.readAheadLimit}), and then stops <b>silently</b> — no event to either side — until the
- *       reader consumes and reenables (reference §2 rule 6, §5.4, §8.14–15).</li>
+ *   <li>docs/semantics.md rule 3.5: a transport never puts more than {@code max(W, B)} unconsumed bytes into a
+ *       reader's buffer ({@code B} the buffer's block size, {@code W} its water mark; the in-process pair applies
+ *       the same rule, {@code HttpConnectorContract}), and then stops <b>silently</b> — no event to either side —
+ *       until the reader consumes and reenables (reference §2 rule 6, §5.4, §8.14–15).</li>
  *   <li>DESIGN §3.5: consuming inside READ_READY keeps the data flowing without a reenable (reference §8.29).</li>
  *   <li>DESIGN §4 and §3.5 for the writer: a writer whose peer does not read is held — its {@code ndone} stops
  *       growing — and the transport queues nothing without bound behind it: {@code ndone} minus what the peer

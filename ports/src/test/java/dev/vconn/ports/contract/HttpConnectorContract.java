@@ -292,30 +292,52 @@ public abstract class HttpConnectorContract extends TransportContract {
 
     // ------------------------------------------------------------------------------------------------ water mark
 
+    // The read-ahead bound of docs/semantics.md rule 3.5, the same rule as on sockets (BackpressureContract):
+    // max(W, B), B the reader buffer's block size, W its water mark or, when that is 0, the pair's waterMark option.
+
     @Test
     void a_water_mark_of_100_kib_moves_exactly_100_kib_to_a_non_consuming_reader() {
-        assertPairBound(HttpConnectOptions.builder().clientAddress(CLIENT).waterMark(100 * KIB).build(), 100 * KIB);
+        assertPairBound(HttpConnectOptions.builder().clientAddress(CLIENT).waterMark(100 * KIB).build(), 8, 0,
+                100 * KIB);
     }
 
     @Test
     void the_default_options_move_exactly_32_kib_to_a_non_consuming_reader() {
-        assertPairBound(options(), 32 * KIB);
+        assertPairBound(options(), 8, 0, 32 * KIB);
     }
 
     @Test
-    void a_buffer_index_of_4_moves_exactly_2_kib_to_a_non_consuming_reader() {
-        assertPairBound(HttpConnectOptions.builder().clientAddress(CLIENT).bufferIndex(4).build(), 2 * KIB);
+    void a_reader_with_2_kib_blocks_gets_exactly_2_kib_as_on_a_socket() {
+        assertPairBound(options(), 4, 0, 2 * KIB);
+    }
+
+    @Test
+    void a_reader_water_mark_above_a_small_block_size_is_the_bound_as_on_a_socket() {
+        assertPairBound(options(), 4, 10 * KIB, 10 * KIB);
+    }
+
+    @Test
+    void the_readers_own_water_mark_wins_over_the_pairs() {
+        assertPairBound(HttpConnectOptions.builder().clientAddress(CLIENT).waterMark(100 * KIB).build(), 8,
+                48 * KIB, 48 * KIB);
+    }
+
+    @Test
+    void the_pairs_buffer_index_does_not_bound_read_ahead_the_readers_block_size_does() {
+        assertPairBound(HttpConnectOptions.builder().clientAddress(CLIENT).bufferIndex(4).build(), 8, 0, 32 * KIB);
     }
 
     /**
-     * A passive reader (32 KiB buffer, water mark 0) that never consumes gets exactly {@code bound} bytes; the
-     * writer has moved exactly as many (no buffer in between); both sides go silent; consume and reenable moves
-     * exactly one more bound.
+     * A passive reader (a buffer of {@code sizeIndex} with water mark {@code waterMark}) that never consumes gets
+     * exactly {@code bound} bytes; the writer has moved exactly as many (no buffer in between); both sides go
+     * silent; consume and reenable moves exactly one more bound.
      */
-    private void assertPairBound(HttpConnectOptions options, long bound) {
+    private void assertPairBound(HttpConnectOptions options, int sizeIndex, long waterMark, long bound) {
         Ends e = open(options);
         AtomicLong maxSeen = new AtomicLong();
-        Reading in = postRead(e.passive(), Long.MAX_VALUE);
+        IOBuffer into = buffer(sizeIndex);
+        into.setWaterMark(waterMark);
+        Reading in = postRead(e.passive(), Long.MAX_VALUE, into);
         in.recorder().onEvent((ev, d) -> maxSeen.accumulateAndGet(in.reader().readAvail(), Math::max));
         long total = 4 * bound;
         Streams.Sender out = tracked(new Streams.Sender(buffer(), UP, total));

@@ -148,6 +148,45 @@ public abstract class ShutdownCloseContract extends TransportContract {
     }
 
     @Test
+    void a_read_shutdown_sends_nothing_the_peer_writer_goes_on_until_this_side_closes_with_bytes_unread()
+            throws Exception {
+        // Linux's shutdown(SHUT_RD): no ERROR to the writer (only the in-process pair gives one at once).
+        Connected c = connected();
+        c.server().shutdown(ShutdownHow.READ);
+        Streams.Sender out = tracked(new Streams.Sender(buffer(), UP, Long.MAX_VALUE));
+        out.start(c.client(), Long.MAX_VALUE);
+        await("the client's writer makes progress", () -> out.ndone() > 0);
+        settle();
+        assertEquals(0, out.count(ERROR), "nothing reaches the writer; it is held once the buffers fill");
+        c.server().close(); // with the client's bytes unread: a reset
+        await("ERROR at the writer once the read-shut side closed", () -> out.count(ERROR) > 0);
+        out.stop();
+        assertEquals(0, out.count(EOS), "a writer never gets EOS");
+        assertTrue(Set.of(Errno.EPIPE, Errno.ECONNRESET).contains(c.client().error().errno()),
+                () -> "a reset: " + c.client().error());
+    }
+
+    @Test
+    void after_a_peer_abort_the_reader_gets_the_bytes_sent_before_it_then_eos_with_econnreset() throws Exception {
+        // Linux keeps what reached the receive buffer before a reset readable; the reset comes after it.
+        Connected c = connected();
+        Sent toClient = send(c.server(), DOWN, 0, 2000);
+        await("WRITE_COMPLETE", () -> toClient.recorder().saw(Event.WRITE_COMPLETE));
+        settle();
+        c.server().abort(Errno.ECONNABORTED, null);
+        settle();
+        Reading in = postRead(c.client(), Long.MAX_VALUE);
+        await("EOS", () -> in.recorder().saw(EOS));
+        settle();
+        assertEquals(2000, in.vio().ndone(), "the bytes sent before the reset are read first");
+        assertEquals(2000, in.drain(DOWN, 0));
+        assertEquals(1, in.recorder().count(EOS));
+        assertEquals(0, in.recorder().count(ERROR), "a reset reads as EOS");
+        assertNotNull(c.client().error(), "the reset is readable from error()");
+        assertEquals(Errno.ECONNRESET, c.client().error().errno(), () -> "ECONNRESET: " + c.client().error());
+    }
+
+    @Test
     void shutdown_both_retires_both_vios_and_the_peer_reader_gets_eos() throws Exception {
         Connected c = connected();
         Reading serverIn = postRead(c.server(), 100);
@@ -202,6 +241,17 @@ public abstract class ShutdownCloseContract extends TransportContract {
         assertEquals(2, in.recorder().count(EOS), "one reenable, one more EOS (DESIGN §3.4)");
         assertEquals(0, in.recorder().count(READ_COMPLETE) + in.recorder().count(ERROR));
         assertEquals(10, in.drain(UP, 0));
+    }
+
+    @Test
+    void eos_already_waiting_with_the_bytes_comes_once_to_a_reader_that_reenables_inside_read_ready()
+            throws Exception {
+        Connected c = connected();
+        Sent out = send(c.client(), UP, 0, 5000);
+        await("WRITE_COMPLETE", () -> out.recorder().saw(Event.WRITE_COMPLETE));
+        c.client().shutdown(ShutdownHow.WRITE);
+        settle(); // the bytes and the end of the stream wait at the server before its read is posted
+        assertEosOnceWhenTheReaderReenablesInsideReadReady(c.server(), UP, 5000);
     }
 
     @Test
@@ -290,6 +340,58 @@ public abstract class ShutdownCloseContract extends TransportContract {
             assertNotNull(c.server().error(), "an ERROR's reason is readable from the VConn");
         }
         assertEquals(1000, in.received());
+    }
+
+    @Test
+    void a_write_to_a_peer_that_reset_the_connection_fails_naming_the_reset() throws Exception {
+        // While the write streams, and posted after the reset arrived: both fail naming the peer's reset.
+        Connected c = connected();
+        assertWriteErrorNamesTheReset(c, true);
+    }
+
+    @Test
+    void a_write_posted_after_the_peer_reset_the_connection_fails_naming_the_reset() throws Exception {
+        Connected c = connected();
+        assertWriteErrorNamesTheReset(c, false);
+    }
+
+    private static String stackTrace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        if (t != null) {
+            t.printStackTrace(new java.io.PrintWriter(w));
+        }
+        return w.toString();
+    }
+
+    private void assertWriteErrorNamesTheReset(Connected c, boolean streaming) {
+        AtomicReference<VConnError> atError = new AtomicReference<>();
+        Streams.Sender out = tracked(new Streams.Sender(buffer(), DOWN, Long.MAX_VALUE)).onEvent((e, d) -> {
+            if (e == ERROR && atError.get() == null) {
+                atError.set(c.server().error()); // no read is posted: this is the write's own error
+            }
+        });
+        if (streaming) {
+            out.start(c.server(), Long.MAX_VALUE);
+            await("the server's writer makes progress", () -> out.ndone() > 0);
+        }
+        c.client().abort(Errno.ECONNABORTED, null); // a socket abort is a reset (SO_LINGER 0)
+        if (!streaming) {
+            settle(); // the reset has arrived before the write is posted
+            out.start(c.server(), Long.MAX_VALUE);
+        }
+        await("ERROR at the writer", () -> atError.get() != null || out.failure() != null);
+        out.stop();
+        VConnError error = atError.get();
+        assertNotNull(error, "the writer got ERROR and the VConn says why");
+        boolean namesReset = error.errno() == Errno.ECONNRESET
+                || error.message().toLowerCase(java.util.Locale.ROOT).contains("reset");
+        for (Throwable t = error.cause(); t != null && !namesReset; t = t.getCause()) {
+            namesReset = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset");
+        }
+        boolean named = namesReset;
+        assertTrue(named && Set.of(Errno.EPIPE, Errno.ECONNRESET).contains(error.errno()),
+                () -> "a write to a reset peer is ECONNRESET, or EPIPE saying the peer reset the connection, not a "
+                        + "local shutdown: " + error + stackTrace(error.cause()));
     }
 
     @Test

@@ -269,6 +269,40 @@ public abstract class TransportContract {
         }
     }
 
+    /**
+     * The reader of docs/semantics.md rule 3.4 and Traffic Server's own protocol: an unbounded read posted on
+     * {@code vconn} after {@code n} bytes of {@code pattern} and the end of the stream already wait there; each
+     * READ_READY consumes everything and calls {@code reenable()} inside the callback. Asserts the bytes arrive,
+     * then exactly one EOS (the reenables made before it are answered by it), and one more EOS per reenable made
+     * after it.
+     */
+    protected final void assertEosOnceWhenTheReaderReenablesInsideReadReady(VConn vconn, BytePattern pattern,
+            int n) {
+        IOBuffer into = buffer();
+        IOBufferReader reader = into.allocReader();
+        long[] consumed = new long[1];
+        Recorder recorder = recorder().onEvent((e, d) -> {
+            if (e == Event.READ_READY) {
+                consumed[0] += pattern.consumeAndCheck(reader, consumed[0]);
+                ((ReadVio) d).reenable();
+            }
+        });
+        ReadVio vio = vconn.read(recorder.continuation(), Long.MAX_VALUE, into);
+        await("EOS", () -> recorder.saw(Event.EOS));
+        settle();
+        String seq = recorder.entries().stream().map(e -> e.event().name() + "@" + e.ndone()).toList().toString();
+        assertEquals(1, recorder.count(Event.EOS), () -> "EOS is sent once; a reenable made before it does not "
+                + "repeat it (docs/semantics.md, rule 3.4): " + seq);
+        assertEquals(Event.EOS, recorder.last(), seq);
+        assertEquals(n, vio.ndone(), seq);
+        assertEquals(n, locked(recorder.continuation(), () -> consumed[0]), "every byte consumed in READ_READY");
+        assertEquals(0, recorder.count(Event.READ_COMPLETE) + recorder.count(Event.ERROR), seq);
+        vio.reenable();
+        await("EOS again after a reenable made after it", () -> recorder.count(Event.EOS) == 2);
+        settle();
+        assertEquals(2, recorder.count(Event.EOS), "one reenable after EOS, one more EOS");
+    }
+
     /** {@link #connect()}, with both ends closed after the test (closing twice is harmless). */
     protected final Connected connected() throws Exception {
         Connected c = connect();
