@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite of issue 8 and regenerates BENCHMARKS.md.
+# Runs the benchmark suite and regenerates BENCHMARKS.md.
 #
-#   bench/run.sh                      the full suite: 7 min measured on 2 cores (estimate below); the issue's
+#   bench/run.sh                      the full suite: 7 min measured on 2 cores (estimate below); the
 #                                     budget is 20 minutes
 #   bench/run.sh --quick              a reduced run (1 warm-up and 2 measurement iterations of 1 s) to check that
 #                                     everything works; BENCHMARKS.md marks its figures as reduced

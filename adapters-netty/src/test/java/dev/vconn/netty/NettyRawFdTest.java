@@ -115,7 +115,7 @@ class NettyRawFdTest {
 
             VConn vc = transport.adoptFd(fd); // the VConn owns the socket now; the JDK object is left alone
             assertEquals(RawSockets.O_NONBLOCK, RawSockets.flags(fd) & RawSockets.O_NONBLOCK,
-                    "DESIGN §5: adoption switches the socket to non-blocking");
+                    "docs/semantics.md, rule 5.1: adoption switches the socket to non-blocking");
             byte[] down = pattern(300_000, 7);
             Thread writer = new Thread(() -> {
                 try {

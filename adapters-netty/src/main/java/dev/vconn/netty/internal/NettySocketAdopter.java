@@ -11,7 +11,7 @@ import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
 
 /**
- * Adopts JDK socket channels (DESIGN §5) onto Netty NIO loops: a JDK channel can only be driven by a selector, and
+ * Adopts JDK socket channels (semantics.md rule 5.1) onto Netty NIO loops: only a selector drives a JDK channel, and
  * its descriptor is not reachable without reflection, so even when epoll is primary adopted JDK channels run on
  * the transport's NIO loops. Every check happens before the channel is touched; if anything fails after the switch
  * to non-blocking mode, the mode is restored, so a refused channel is exactly as it was.

@@ -10,7 +10,7 @@ import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
 
 /**
- * Adopts JDK socket channels (DESIGN §5): every check happens before the channel is touched; if registration
+ * Adopts JDK socket channels (semantics.md rule 5.1): all checks happen before the channel is touched; if registration
  * fails after the switch to non-blocking mode, the mode is restored, so a refused channel is exactly as it was.
  */
 public final class NioSocketAdopter implements SocketAdopter {

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 
 /**
  * Writes the generated part of {@code BENCHMARKS.md} from one {@code bench/run.sh} run: machine and settings, the
- * targets of issue 8 with "met"/"not met" computed from this run's figures, and one table per benchmark. Only the
+ * benchmark targets with "met"/"not met" computed from this run's figures, and one table per benchmark. Only the
  * text between {@link #BEGIN} and {@link #END} is replaced, so the hand-written analysis around it (why a target is
  * not met, from a profile) survives a re-run.
  *
@@ -110,7 +110,7 @@ public final class BenchmarksReport {
             }
         }
         return "# Benchmarks\n\n"
-                + "Measured by `bench/run.sh` (JMH suite in `bench`, issue 8). Targets are goals, never test "
+                + "Measured by `bench/run.sh` (JMH suite in `bench`). Targets are goals, never test "
                 + "assertions.\n\n" + region + "\n\n## Analysis\n\n"
                 + "_Explain here, from a profile, every target that is not met; `bench/run.sh` keeps this part._\n"
                 + (existing == null ? "" : "\n## Previous content\n\n" + existing);

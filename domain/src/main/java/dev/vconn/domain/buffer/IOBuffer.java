@@ -131,8 +131,8 @@ public final class IOBuffer implements AutoCloseable {
    * earlier blocks may already be gone if no reader kept them.
    *
    * @return a new reader
-   * @throws IllegalStateException {@code "an IOBuffer has at most 5 readers (DESIGN §4); free one first"} if five
-   *     readers are live, or if the buffer is closed
+   * @throws IllegalStateException {@code "an IOBuffer has at most 5 readers (docs/semantics.md, rule 4.3); free one
+   *     first"} if five readers are live, or if the buffer is closed
    */
   public IOBufferReader allocReader() {
     ensureOpen();
@@ -175,7 +175,7 @@ public final class IOBuffer implements AutoCloseable {
       }
     }
     throw new IllegalStateException(
-        "an IOBuffer has at most " + MAX_READERS + " readers (DESIGN §4); free one first");
+        "an IOBuffer has at most " + MAX_READERS + " readers (docs/semantics.md, rule 4.3); free one first");
   }
 
   /** Called by {@link IOBufferReader#free()} on a live reader of an open buffer. */

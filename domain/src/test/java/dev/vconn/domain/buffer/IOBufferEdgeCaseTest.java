@@ -52,7 +52,7 @@ class IOBufferEdgeCaseTest extends BufferTestSupport {
       }
       assertEquals(5, b.readerCount());
       IllegalStateException e = assertThrows(IllegalStateException.class, b::allocReader);
-      assertEquals("an IOBuffer has at most 5 readers (DESIGN §4); free one first", e.getMessage());
+      assertEquals("an IOBuffer has at most 5 readers (docs/semantics.md, rule 4.3); free one first", e.getMessage());
       IllegalStateException c = assertThrows(IllegalStateException.class, () -> rs.get(0).cloneReader());
       assertEquals(e.getMessage(), c.getMessage());
       assertEquals(5, b.readerCount());

@@ -28,7 +28,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pair's own rules (DESIGN §6) and the statements of reference §8 that apply to the pair; where vconn
+ * The pair's own rules (rules 6.1–6.6) and the statements of reference §8 that apply to the pair; where vconn
  * deliberately differs from Traffic Server, the test says so and {@code docs/semantics.md} explains why.
  */
 class PairSemanticsTest extends PairFixture {
@@ -58,7 +58,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void a_write_posted_before_the_peer_reads_is_held_then_delivered() {
-        // DESIGN §6; Traffic Server >= 9.1.4 answers ERROR here (reference §8.19, §11).
+        // docs/semantics.md, rule 6.4; Traffic Server >= 9.1.4 answers ERROR here (reference §8.19, §11).
         VConnPair pair = pair();
         EventLog writer = new EventLog();
         IOBuffer out = buffer();
@@ -108,7 +108,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void a_write_shutdown_reaches_an_idle_peer_reader_at_once() {
-        // DESIGN §6; Traffic Server tells the peer only at its next pass (reference §8.21).
+        // docs/semantics.md, rule 6.5; Traffic Server tells the peer only at its next pass (reference §8.21).
         VConnPair pair = pair();
         EventLog reader = new EventLog();
         IOBuffer in = buffer();
@@ -357,7 +357,7 @@ class PairSemanticsTest extends PairFixture {
     }
     @Test
     void buffers_belong_to_their_maker_closing_the_vconn_leaves_them_usable() {
-        // DESIGN §5: buffers and readers belong to whoever made them; a VConn never frees them.
+        // docs/semantics.md, rule 5.2: buffers and readers belong to whoever made them; a VConn never frees them.
         VConnPair pair = pair();
         IOBuffer in = buffer();
         IOBufferReader inReader = in.allocReader();

@@ -25,7 +25,7 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN §3 rules 1–5 and 7, one nested class per rule, proven on the in-process pair. */
+/** docs/semantics.md, rules 3.1–3.5 and 3.7, one nested class per rule, proven on the in-process pair. */
 class VioRulesTest extends PairFixture {
 
     /** Writes {@code data} from the active end with a write VIO of {@code data.length} bytes. */
@@ -191,7 +191,7 @@ class VioRulesTest extends PairFixture {
             assertEquals(0, writer.count(WRITE_COMPLETE), "setNBytes alone only stores the value");
             vio.reenable();
             loop.runUntilIdle();
-            assertEquals(1, writer.count(WRITE_COMPLETE), "DESIGN §3.3: COMPLETE after lowering and reenabling");
+            assertEquals(1, writer.count(WRITE_COMPLETE), "rule 3.3: COMPLETE after lowering and reenabling");
             assertEquals(0, reader.count(EOS), "the peer sees no EOS: the stream is still open");
         }
 
@@ -242,7 +242,7 @@ class VioRulesTest extends PairFixture {
             assertEquals(10, reader.readAvail(), "bytes moved before the close are still there");
             vio.reenable();
             loop.runUntilIdle();
-            assertEquals(List.of(READ_READY, EOS, EOS), log.events(), "DESIGN §3.4: a reenable reports EOS again");
+            assertEquals(List.of(READ_READY, EOS, EOS), log.events(), "rule 3.4: a reenable reports EOS again");
         }
 
         @Test

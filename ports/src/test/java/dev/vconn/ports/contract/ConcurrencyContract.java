@@ -26,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 
 /**
- * Threads and locks (DESIGN §2, reference §7, {@code docs/threading.md}).
+ * Threads and locks (docs/semantics.md, rules 2.1–2.5; {@code docs/threading.md}).
  *
  * <ul>
  *   <li>Every VConn is pinned to one of the transport's loops; all of its events run on that loop's thread; the

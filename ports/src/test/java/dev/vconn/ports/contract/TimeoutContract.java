@@ -30,14 +30,14 @@ import org.junit.jupiter.api.Test;
  * ({@link TransportHarness#nanoTime()}).
  *
  * <ul>
- *   <li>DESIGN §3.6: a timeout goes to the read operation if one is active (posted, not shut, not complete,
+ *   <li>semantics.md rule 3.6: a timeout goes to the read operation if one is active (posted, not shut, not complete,
  *       {@code nbytes > 0}), else to the write operation; after it the VConn is still usable (reference §2 rule 13,
  *       §5.5, {@code NetVConnection.h}).</li>
  *   <li>{@code VConn#setInactivityTimeout}: fires once no byte moved for the timeout; moving bytes re-arm it; it
  *       does not fire while bytes keep moving; it fires again after new activity. {@code setActiveTimeout} is
  *       one-shot and fires regardless of traffic. Both can be cancelled; both refuse non-positive durations; a
  *       closed VConn hears no timeout (reference §8.25, §8.33).</li>
- *   <li>DESIGN §2 and §8: on a {@link Capability#VIRTUAL_TIME} transport the event comes <b>exactly</b> at its
+ *   <li>semantics.md rule 2.5: on a {@link Capability#VIRTUAL_TIME} transport the event comes <b>exactly</b> at its
  *       deadline on the virtual clock; on real time at or after it. Tests never sleep: they wait on events, and
  *       let time pass with a marker task scheduled on the loops.</li>
  * </ul>
@@ -141,7 +141,7 @@ public abstract class TimeoutContract extends TransportContract {
         await("INACTIVITY_TIMEOUT to the read", () -> in.recorder().saw(INACTIVITY_TIMEOUT));
         assertFiredAt(readTimes.get(0), t0 + T.toNanos(), "inactivity to the read");
         settle();
-        assertEquals(List.of(WRITE_READY), writer.events(), "DESIGN §3.6: only the read is told");
+        assertEquals(List.of(WRITE_READY), writer.events(), "docs/semantics.md, rule 3.6: only the read is told");
 
         send(c.client(), UP, 0, 10);
         await("READ_COMPLETE", () -> in.recorder().saw(READ_COMPLETE));
