@@ -288,7 +288,7 @@ final class HttpFuzzCase {
 
     // --------------------------------------------------------------------------------------------- targeted
 
-    /** Request {@code k} rebuilt with exactly one defect whose answer is known (docs/http.md, docs/http.md). */
+    /** Request {@code k} rebuilt with exactly one defect whose answer is known (docs/http.md). */
     private Req targeted(int k) {
         String path = (r.nextBoolean() ? "/i/" : "/o/") + "len/" + r.nextInt(300);
         String ok = "Host: fuzz.test\r\n";

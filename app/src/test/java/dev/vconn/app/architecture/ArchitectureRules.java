@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The layering rules of README.md, Modules, written once as factories over {@link ModuleRoots} so that
+ * The layering rules of the README's Modules section, written once as factories over {@link ModuleRoots} so that
  * {@link ArchitectureTest} can apply them to the real modules and {@link PlantedViolationTest}
  * can prove, on planted test-only classes, that each of them actually bites.
  *

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The module rules of README.md, Modules, checked against the production classes of every module
+ * The module rules of the README's Modules section, checked against the production classes of every module
  * (test sources, including the planted violations of {@link PlantedViolationTest}, are not
  * imported). The rules themselves live in {@link ArchitectureRules}.
  */
