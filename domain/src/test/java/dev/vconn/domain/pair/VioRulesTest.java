@@ -433,10 +433,10 @@ class VioRulesTest extends PairFixture {
             IOBufferReader r = b.allocReader();
             IllegalStateException read = assertThrows(IllegalStateException.class,
                     () -> pair.active().read(new EventLog().continuation(), 1, b));
-            assertTrue(read.getMessage().contains("closed VConn"), read.getMessage());
+            assertTrue(read.getMessage().contains("closed VConn (docs/semantics.md, rule 3.7)"), read.getMessage());
             IllegalStateException write = assertThrows(IllegalStateException.class,
                     () -> pair.active().write(new EventLog().continuation(), 1, r));
-            assertTrue(write.getMessage().contains("closed VConn"), write.getMessage());
+            assertTrue(write.getMessage().contains("closed VConn (docs/semantics.md, rule 3.7)"), write.getMessage());
         }
 
         @Test
@@ -445,7 +445,8 @@ class VioRulesTest extends PairFixture {
             IOBuffer b = buffer();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> pair.active().read(new EventLog().continuation(), -1, b));
-            assertTrue(e.getMessage().contains("nbytes must be >= 0"), e.getMessage());
+            assertTrue(e.getMessage().contains("nbytes must be >= 0, was -1 (docs/semantics.md, rule 3.7)"),
+                    e.getMessage());
             assertNull(pair.active().readVio(), "a refused read changes nothing");
         }
 
@@ -456,7 +457,7 @@ class VioRulesTest extends PairFixture {
             IOBuffer b = buffer();
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> pair.active().read(new EventLog().continuation(), 1, b));
-            assertTrue(e.getMessage().contains("shut down"), e.getMessage());
+            assertTrue(e.getMessage().contains("shut down (docs/semantics.md, rule 3.7)"), e.getMessage());
         }
 
         @Test

@@ -87,7 +87,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         assertTrue(vio.isRetired());
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> c.client().write(new Recorder().continuation(), 1, out.reader()));
-        assertTrue(e.getMessage().contains("shut down"), e.getMessage());
+        assertTrue(e.getMessage().contains("shut down (docs/semantics.md, rule 3.7)"), e.getMessage());
     }
 
     @Test
@@ -133,7 +133,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         assertEquals(0, in.vio().ndone());
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> c.server().read(new Recorder().continuation(), 10, in.buffer()));
-        assertTrue(e.getMessage().contains("shut down"), e.getMessage());
+        assertTrue(e.getMessage().contains("shut down (docs/semantics.md, rule 3.7)"), e.getMessage());
     }
 
     @Test
