@@ -537,7 +537,7 @@ public abstract class AbstractVConn implements VConn {
                 VConnError failure = classify(e, Errno.EIO);
                 error = failure;
                 if (failure.errno() == Errno.ECONNRESET) {
-                    eos = true; // reference §8.28: a reset reads as end of stream
+                    eos = true; // Traffic Server statement 28 (docs/semantics.md): a reset reads as end of stream
                 } else {
                     readError = failure;
                 }
@@ -604,7 +604,7 @@ public abstract class AbstractVConn implements VConn {
                     continue;
                 }
                 // A WRITE_READY for progress that left the buffer empty already asked for data: no second event
-                // until a reenable or more progress (unlike PluginVC's extra WRITE_READY, reference §8.18).
+                // until a reenable or more progress (unlike PluginVC's extra WRITE_READY, Traffic Server statement 18).
                 vio.askedForData = true;
                 writeInterest(false);
                 return;

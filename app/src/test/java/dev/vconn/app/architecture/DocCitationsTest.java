@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Red-flag guard: the docs, Javadoc, comments, exception messages and test messages of this repository cite only
  * what a clone of it contains. The binding rules are numbered in {@code docs/semantics.md} ("docs/semantics.md,
- * rule 3.4"), the HTTP rules are in {@code docs/http.md}; design notes kept beside the repository and tracker
- * numbers mean nothing to a user, so a reference to them fails here, naming the file and line.
+ * rule 3.4", Traffic Server's behaviour as its numbered statements), the HTTP rules are in {@code docs/http.md};
+ * design notes and reference sections kept beside the repository, and tracker numbers, mean nothing to a user, so a
+ * reference to them fails here, naming the file and line.
  *
  * <p>Scanned: {@code README.md}, {@code BENCHMARKS.md}, everything under {@code docs/}, {@code bench/run.sh}, and
  * every module's {@code src/main} and {@code src/test} tree, except this file (which has to spell the patterns).
@@ -34,6 +35,7 @@ class DocCitationsTest {
             Pattern.compile("DESIGN\\.md"),
             Pattern.compile("DESIGN\\s*§"),
             Pattern.compile("ats-vconn-semantics"),
+            Pattern.compile("reference\\s*§", Pattern.CASE_INSENSITIVE),
             Pattern.compile("\\bissues?\\s+#?\\d+", Pattern.CASE_INSENSITIVE));
 
     private static final String SELF = "app/src/test/java/dev/vconn/app/architecture/DocCitationsTest.java";
@@ -57,7 +59,7 @@ class DocCitationsTest {
         write(root, "docs/semantics.md", "fine: docs/semantics.md, rule 3.4", "see DESIGN §3.4");
         write(root, "domain/src/main/java/A.java", "class A {", "  // ok: rule 3.7, RFC 9112 §6.3, reissue 5", "}",
                 "// reference/ats-vconn-semantics.md");
-        write(root, "ports/src/test/java/B.java", "// as in issues #12 and 13");
+        write(root, "ports/src/test/java/B.java", "// as in issues #12 and 13", "// Reference §8.28");
         write(root, "domain/target/classes/C.java", "// DESIGN.md, not scanned: build output");
         write(root, SELF, "// DESIGN.md here is the guard's own pattern");
 
@@ -69,7 +71,8 @@ class DocCitationsTest {
                 "README.md:2: DESIGN.md",
                 "docs/semantics.md:2: DESIGN §",
                 "domain/src/main/java/A.java:4: ats-vconn-semantics",
-                "ports/src/test/java/B.java:1: issues #12"), found);
+                "ports/src/test/java/B.java:1: issues #12",
+                "ports/src/test/java/B.java:2: Reference §"), found);
     }
 
     /** One {@code path:line: match} entry per reference found, in path order. */

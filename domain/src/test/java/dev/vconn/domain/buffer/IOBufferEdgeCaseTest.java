@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Reference §8.40–44: the failure modes and edge cases of the IOBuffer family, as testable statements. */
+/** Traffic Server statements 40–44 (docs/semantics.md): the IOBuffer family's failure modes and edge cases. */
 class IOBufferEdgeCaseTest extends BufferTestSupport {
 
   @Test

@@ -385,7 +385,7 @@ class VioRulesTest extends PairFixture {
             pair.passive().read(new EventLog().continuation(), Long.MAX_VALUE, in);
             send(pair.active(), new EventLog(), bytes(300_000, 1));
             loop.runUntilIdle();
-            assertEquals(100 * 1024, reader.readAvail(), "reference §8.15, and unlike §8.24 the mark has effect");
+            assertEquals(100 * 1024, reader.readAvail(), "TS statement 15; unlike 24, the mark has effect");
         }
 
         @Test

@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>rule 5.1: the adopter checks that the socket is open and connected and switches it to non-blocking; on
  *       success the VConn owns it (closing the VConn closes it) and bytes flow both ways with the peer (reference
- *       §4.1, §8.2, §11).</li>
+ *       Traffic Server statement 2).</li>
  *   <li>semantics.md rule 5.1: on failure it throws a checked {@link AdoptionException} saying why, and the socket is
  *       <b>exactly as it was</b> — open or not as before, the same blocking mode, registered nowhere new — and still
- *       usable by the caller, who closes it (Traffic Server leaves O_NONBLOCK set there, reference §4.1, §8.4,
- *       §11; vconn does better). Refused: not connected, closed, already registered with a selector (including a
+ *       usable by the caller, who closes it (Traffic Server leaves O_NONBLOCK set there, statement 4;
+ *       vconn does better). Refused: not connected, closed, already registered with a selector (including a
  *       channel this transport already adopted), a channel kind the transport cannot drive, and any channel once
  *       the transport is closed.</li>
  *   <li>{@code Transport#openResources}: an adopted VConn is listed until it is closed.</li>

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  *   <li>rule 3.5: a transport never puts more than {@code max(waterMark, blockSize(bufferIndex))} unconsumed
  *       bytes into a reader's buffer (for a socket the bound is the read buffer's own water mark and block size;
  *       {@code AbstractVConn.readAheadLimit}), and then stops <b>silently</b> — no event to either side — until the
- *       reader consumes and reenables (reference §2 rule 6, §5.4, §8.14–15).</li>
- *   <li>rule 3.5: consuming inside READ_READY keeps the data flowing without a reenable (reference §8.29).</li>
+ *       reader consumes and reenables (Traffic Server statements 14–15).</li>
+ *   <li>rule 3.5: consuming inside READ_READY keeps the data flowing without a reenable (statement 29).</li>
  *   <li>rules 4.2 and 3.5 for the writer: a writer whose peer does not read is held — its {@code ndone} stops
  *       growing — and the transport queues nothing without bound behind it: {@code ndone} minus what the peer
  *       received stays below {@link #IN_FLIGHT_BOUND} (kernel socket buffers are real, so the bound is generous);

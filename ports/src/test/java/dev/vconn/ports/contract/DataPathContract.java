@@ -40,19 +40,19 @@ import org.junit.jupiter.api.Test;
  *
  * <ul>
  *   <li>rule 3.1: a new read/write returns a new VIO and retires the old one (no more events, counters frozen,
- *       reenable a no-op); {@code cancel()} replaces Traffic Server's {@code do_io(nullptr)} idiom (reference §2
- *       rules 2–3, §8.13, §8.26).</li>
- *   <li>docs/semantics.md, rule 3.2: {@code nbytes == 0} produces no events (reference §2 rule 4, §8.11).</li>
+ *       reenable a no-op); {@code cancel()} replaces Traffic Server's {@code do_io(nullptr)} idiom (Traffic
+ *       Server statements 13 and 26).</li>
+ *   <li>docs/semantics.md, rule 3.2: {@code nbytes == 0} produces no events (Traffic Server statement 11).</li>
  *   <li>rule 3.3: a transport never moves more than {@code ntodo}; READ_COMPLETE / WRITE_COMPLETE exactly once
  *       with {@code ndone == nbytes}, also after lowering {@code nbytes} to {@code ndone} and reenabling
- *       (reference §2 rules 7, 10, 11, §8.12, §8.22 — where vconn deliberately differs).</li>
- *   <li>docs/semantics.md, rule 3.4: an unbounded read ends with EOS, never READ_COMPLETE (reference §8.46).</li>
+ *       (Traffic Server statements 12 and 22 — where vconn deliberately differs).</li>
+ *   <li>docs/semantics.md, rule 3.4: an unbounded read ends with EOS, never READ_COMPLETE (statement 46).</li>
  *   <li>semantics.md rule 3.5: consuming inside READ_READY keeps data flowing without a reenable (statement 29); one
  *       WRITE_READY asks for data when the write buffer is empty and bytes added inside it go out in the same pass
- *       (reference §2 rule 9, §8.30).</li>
- *   <li>rules 2.1 and 2.3: events carry their VIO, run on the VConn's loop under the continuation's lock (reference §2
- *       rule 1), and public calls never call back synchronously (reference §2 rule 5, §7.3).</li>
- *   <li>Reference §9: the rolling byte pattern of {@code NetVCTest} and the TSVConnFd gold test, here 64 MiB
+ *       (Traffic Server statement 30).</li>
+ *   <li>rules 2.1 and 2.3: events carry their VIO, run on the VConn's loop under the continuation's lock,
+ *       and public calls never call back synchronously.</li>
+ *   <li>Traffic Server's tests: the rolling byte pattern of {@code NetVCTest} and the TSVConnFd gold test, here 64 MiB
  *       both ways at once, checked byte by byte.</li>
  * </ul>
  */
@@ -210,7 +210,7 @@ public abstract class DataPathContract extends TransportContract {
         assertEquals(n, in.vio().ndone());
         assertEquals(1, in.count(EOS));
         assertEquals(EOS, in.last(), "nothing after EOS without a reenable");
-        assertEquals(0, in.count(READ_COMPLETE), "an unbounded read never completes (reference §8.46)");
+        assertEquals(0, in.count(READ_COMPLETE), "an unbounded read never completes (Traffic Server statement 46)");
         assertEquals(0, in.count(ERROR));
     }
 

@@ -59,7 +59,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The HTTP proxy state machine ({@link HttpProxy}, docs/http.md) behind the transport's own ports, end to end: after
- * Traffic Server's {@code TSHttpConnect} API tests (reference §9, InkAPITest {@code SDK_API_TSHttpConnectIntercept}
+ * Traffic Server's {@code TSHttpConnect} API tests (InkAPITest {@code SDK_API_TSHttpConnectIntercept}
  * and {@code SDK_API_TSHttpConnectServerIntercept}) over the transport's {@code HttpConnector}, and the same kind of
  * transactions over its {@code NetAcceptor}, with origins reached through its {@code NetConnector}.
  *

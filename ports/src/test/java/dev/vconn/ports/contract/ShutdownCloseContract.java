@@ -39,17 +39,17 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>semantics.md rule 3.4 and {@code VConn#shutdown}: a write shutdown gives the peer's reader EOS after every byte
  *       written before it, at once (no peer reenable needed); a read shutdown retires that read VIO (no more
- *       events, timeouts included) and the other direction stays usable (reference §3.6).</li>
+ *       events, timeouts included) and the other direction stays usable.</li>
  *   <li>rule 3.4: EOS only to reads with {@code ntodo > 0}, again after a reenable; a writer never gets EOS — a
- *       closed peer gives it ERROR, again after a reenable (reference §2 rules 8 and 12, §8.20, §8.28).</li>
+ *       closed peer gives it ERROR, again after a reenable (Traffic Server statements 20, 28).</li>
  *   <li>{@code VConn#close}/{@code abort}: the peer's reader gets EOS (bytes sent before the close delivered first)
  *       and its writer ERROR; abort records its code and cause; close is idempotent; close states follow
- *       {@code TSVConnClosedGet} (0, 1, -1; reference §1.4, §3.1–3.2).</li>
+ *       {@code TSVConnClosedGet} (0, 1, -1).</li>
  *   <li>rule 3.7: read/write on a closed VConn, or on a shut direction, throws {@link IllegalStateException}
- *       naming the rule (reference §8.31 makes it an assertion).</li>
+ *       naming the rule (Traffic Server statement 31 makes it an assertion).</li>
  *   <li>rule 2.4: after {@code close()} returns no new callback starts — closing from inside a callback, and
  *       closing from a foreign thread that holds the continuation's lock while both directions stream, over many
- *       rounds (reference §3.5, {@code docs/threading.md}).</li>
+ *       rounds ({@code docs/threading.md}).</li>
  *   <li>docs/semantics.md, rule 5.2: buffers belong to whoever made them; closing the VConn leaves them usable.</li>
  * </ul>
  *

@@ -319,7 +319,7 @@ public final class Streams {
                         }
                     }
                     if (event == Event.READ_READY && vio.ntodo() <= 0) {
-                        fail("READ_READY with ntodo " + vio.ntodo() + " (reference §2 rule 6)");
+                        fail("READ_READY with ntodo " + vio.ntodo() + " (a READY event needs ntodo > 0)");
                     }
                     if (event == Event.EOS && vio.ntodo() <= 0) {
                         fail("EOS to a read with ntodo " + vio.ntodo() + " (docs/semantics.md, rule 3.4)");
