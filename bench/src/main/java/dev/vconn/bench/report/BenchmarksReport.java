@@ -239,10 +239,12 @@ public final class BenchmarksReport {
         StringBuilder sb = new StringBuilder();
         runSection(sb);
         sb.append("## Targets\n\n");
-        sb.append("| target | goal | measured in this run | status |\n|---|---|---|---|\n");
+        sb.append("| target | goal | measured | status | figures from |\n|---|---|---|---|---|\n");
         for (Target t : targets) {
+            RunInfo from = t.name.equals("ConnectionScale") && !scale.isEmpty() ? scaleRun : runOf.get(t.name);
             sb.append("| ").append(t.name).append(" | ").append(t.goal).append(" | ").append(t.measured)
-                    .append(" | ").append(t.status).append(" |\n");
+                    .append(" | ").append(t.status).append(" | ")
+                    .append(from == null ? "-" : "run " + (runs().indexOf(from) + 1)).append(" |\n");
         }
         sb.append("\nWhere a target is not met, the reason found with a profiler (`-prof gc`, `-prof stack`, JFR "
                 + "allocation samples, system-call counts) is under *Analysis* below.\n\n");
@@ -303,7 +305,7 @@ public final class BenchmarksReport {
             sb.append("- kernel: ").append(run.kernel()).append('\n');
             sb.append("- JDK: ").append(run.jdk()).append('\n');
             if (!run.elapsed().isEmpty()) {
-                sb.append("- `bench/run.sh` total time (build, JMH, ConnectionScale, this report): ")
+                sb.append("- `bench/run.sh` took (build, benchmarks, this report): ")
                         .append(run.elapsed()).append('\n');
             }
             if (!run.note().isEmpty()) {

@@ -119,6 +119,11 @@ class BenchmarksReportTest {
                 "- note: load 0.5")) {
             assertTrue(runs.contains(fact + "\n"), fact + " in\n" + md);
         }
+        String targets = section(md, "Targets");
+        assertTrue(targets.lines().anyMatch(l -> l.startsWith("| IOBufferBenchmark |") && l.endsWith("| run 2 |")),
+                targets);
+        assertTrue(targets.lines().anyMatch(l -> l.startsWith("| HttpConnectBenchmark |") && l.endsWith("| run 1 |")),
+                targets);
         // The re-run replaces the earlier run's HTTP figures; the other benchmark keeps its own run.
         String http = section(md, BenchmarksReport.HTTP);
         assertTrue(http.contains("Figures from run 1 (2025-01-01 00:00 UTC, Linux 6.1.0-test)."), http);
