@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite of issue 8 and regenerates BENCHMARKS.md.
+# Runs the benchmark suite and regenerates BENCHMARKS.md.
 #
-#   bench/run.sh                      the full suite: 7 min measured on 2 cores (estimate below); the issue's
+#   bench/run.sh                      the full suite: 7 min measured on 2 cores (estimate below); the
 #                                     budget is 20 minutes
 #   bench/run.sh --quick              a reduced run (1 warm-up and 2 measurement iterations of 1 s) to check that
 #                                     everything works; BENCHMARKS.md marks its figures as reduced
 #   bench/run.sh --skip NAME          leaves benchmark class NAME out (repeatable), e.g. --skip HttpConnectBenchmark
+#   bench/run.sh --only NAME          re-runs benchmark class NAME alone (repeatable) into bench/results/jmh-NAME.json;
+#                                     the other figures stay, each table says which run (date, kernel) it comes from
 #   BENCH_NOTE="..." bench/run.sh     adds a note to the run section of BENCHMARKS.md
 #
 # Only one JMH runs at a time on a machine (JMH's /tmp/jmh.lock); benchmark on an otherwise idle machine.
@@ -13,6 +15,8 @@
 # Needs only bash and a JDK 17+ (java, plus the Maven wrapper for the build). Writes:
 #   bench/results/jmh.json              JMH results (-rf json), with -prof gc allocation per op
 #   bench/results/connection-scale.csv  ConnectionScale's memory per idle connection
+#   bench/results/jmh-NAME.json         with --only: that benchmark's results, which replace its rows of jmh.json
+#   bench/results/*.run                 beside each results file: date, machine, kernel, JDK, load of its run
 #   bench/target/jmh.log, scale.log     the full console output
 #   BENCHMARKS.md                       only its generated region; the hand-written analysis is kept
 #
@@ -36,11 +40,13 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 QUICK=0
 SKIP=()
+ONLY=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) QUICK=1 ;;
         --skip) SKIP+=("${2:?--skip needs a benchmark class name}"); shift ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --only) ONLY+=("${2:?--only needs a benchmark class name}"); shift ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -58,7 +64,7 @@ if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' 
     ./mvnw -B -q -DskipTests package -pl bench -am
 fi
 
-echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$JAVA" -version 2>&1 | head -1
 
 # Every benchmark of the suite that this build has (HttpConnectBenchmark joins when its class exists).
@@ -68,6 +74,8 @@ PATTERN=""
 for b in "${SUITE[@]}"; do
     if [[ " ${SKIP[*]:-} " == *" $b "* ]]; then
         echo "== $b: skipped (--skip)"
+    elif [[ ${#ONLY[@]} -gt 0 && " ${ONLY[*]} " != *" $b "* ]]; then
+        echo "== $b: not re-run (--only); its figures stay those of their earlier run"
     elif grep -q "^dev\.vconn\.bench\.$b\." <<<"$LISTED"; then
         PATTERN="${PATTERN:+$PATTERN|}$b"
     else
@@ -75,7 +83,17 @@ for b in "${SUITE[@]}"; do
     fi
 done
 
-JMH_ARGS=(-f 1 -foe true -prof gc -rf json -rff "$RESULTS/jmh.json.tmp")
+if [[ -z "$PATTERN" ]]; then
+    echo "nothing to run" >&2
+    exit 2
+fi
+# A full run writes jmh.json; --only writes jmh-NAME.json, whose rows replace NAME's rows of jmh.json in the report.
+if [[ ${#ONLY[@]} -gt 0 ]]; then
+    JMH_OUT="$RESULTS/jmh-$(IFS=-; echo "${ONLY[*]}").json"
+else
+    JMH_OUT="$RESULTS/jmh.json"
+fi
+JMH_ARGS=(-f 1 -foe true -prof gc -rf json -rff "$JMH_OUT.tmp")
 NOTE=""
 if [[ $QUICK == 1 ]]; then
     # Overrides every class's annotations; SingleShotTime (AdoptBenchmark) reads -wi/-i as batch counts.
@@ -84,6 +102,9 @@ if [[ $QUICK == 1 ]]; then
 fi
 if [[ ${#SKIP[@]} -gt 0 ]]; then
     NOTE="${NOTE:+$NOTE; }skipped: ${SKIP[*]}"
+fi
+if [[ ${#ONLY[@]} -gt 0 ]]; then
+    NOTE="${NOTE:+$NOTE; }only ${ONLY[*]} re-run (bench/run.sh --only)"
 fi
 if [[ -n "${BENCH_NOTE:-}" ]]; then
     NOTE="${NOTE:+$NOTE; }$BENCH_NOTE"
@@ -95,7 +116,7 @@ LC_ALL=C "$JAVA" -Duser.language=en -Duser.country=US -jar "$JAR" "^dev\.vconn\.
     "${JMH_ARGS[@]}" 2>&1 | tee bench/target/jmh.log \
     | grep -E '^(Benchmark |[A-Z][A-Za-z]+Benchmark\.|# Run progress|# Parameters)' \
     | grep -vE ':gc\.(count|time|alloc\.rate) ' || true
-if ! grep -q '"benchmark"' "$RESULTS/jmh.json.tmp" 2>/dev/null; then
+if ! grep -q '"benchmark"' "$JMH_OUT.tmp" 2>/dev/null; then
     echo "JMH produced no results; see bench/target/jmh.log" >&2
     exit 1
 fi
@@ -103,17 +124,30 @@ if grep -q '<failure>' bench/target/jmh.log; then
     echo "a benchmark failed; see bench/target/jmh.log" >&2
     exit 1
 fi
-mv "$RESULTS/jmh.json.tmp" "$RESULTS/jmh.json"
+mv "$JMH_OUT.tmp" "$JMH_OUT"
+PRODUCED=(--record "$JMH_OUT")
 
-echo "== ConnectionScale (log: bench/target/scale.log)"
-LC_ALL=C "$JAVA" -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp "$JAR" dev.vconn.bench.scale.ConnectionScale \
-    --out "$RESULTS/connection-scale.csv.tmp" 2>&1 | tee bench/target/scale.log | grep -v ' INFO '
-mv "$RESULTS/connection-scale.csv.tmp" "$RESULTS/connection-scale.csv"
+if [[ ${#ONLY[@]} -eq 0 ]]; then
+    # A full run supersedes every partial one.
+    rm -f "$RESULTS"/jmh-*.json "$RESULTS"/jmh-*.json.run
+    echo "== ConnectionScale (log: bench/target/scale.log)"
+    LC_ALL=C "$JAVA" -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp "$JAR" dev.vconn.bench.scale.ConnectionScale \
+        --out "$RESULTS/connection-scale.csv.tmp" 2>&1 | tee bench/target/scale.log | grep -v ' INFO '
+    mv "$RESULTS/connection-scale.csv.tmp" "$RESULTS/connection-scale.csv"
+    PRODUCED+=(--record "$RESULTS/connection-scale.csv")
+fi
+# The full run's results first, then every partial re-run: a later file's rows replace a benchmark's earlier rows.
+JMH_FILES=()
+for f in "$RESULTS/jmh.json" "$RESULTS"/jmh-*.json; do
+    if [[ -f "$f" ]]; then
+        JMH_FILES+=(--jmh "$f")
+    fi
+done
 
 ELAPSED=$(( $(date +%s) - START ))
 # Recorded so a reader can tell a quiet run from one that shared the cores with other work.
 NOTE="${NOTE:+$NOTE; }load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== BENCHMARKS.md (run took $((ELAPSED / 60)) min $((ELAPSED % 60)) s)"
-"$JAVA" -cp "$JAR" dev.vconn.bench.report.BenchmarksReport --jmh "$RESULTS/jmh.json" \
+"$JAVA" -cp "$JAR" dev.vconn.bench.report.BenchmarksReport "${JMH_FILES[@]}" "${PRODUCED[@]}" \
     --scale "$RESULTS/connection-scale.csv" --out BENCHMARKS.md --elapsed "$ELAPSED" --note "$NOTE"
-echo "done: BENCHMARKS.md, $RESULTS/jmh.json, $RESULTS/connection-scale.csv"
+echo "done: BENCHMARKS.md, $JMH_OUT and its .run (date, machine, kernel, JDK, load of this run)"

@@ -342,7 +342,7 @@ final class HttpFuzzCase {
 
     // --------------------------------------------------------------------------------------------- targeted
 
-    /** Request {@code k} rebuilt with exactly one defect whose answer is known (DESIGN §7, docs/http.md). */
+    /** Request {@code k} rebuilt with exactly one defect whose answer is known (docs/http.md). */
     private Req targeted(int k) {
         String path = (r.nextBoolean() ? "/i/" : "/o/") + "len/" + r.nextInt(300);
         String ok = "Host: fuzz.test\r\n";

@@ -17,7 +17,7 @@ import java.util.Set;
  * request and then exactly its status; {@code DENIED} wants no byte at all.
  */
 final class HttpFuzzOracle {
-    /** What the proxy may answer a fuzzed request with (DESIGN §7 and the intercept's and origin's 200). */
+    /** What the proxy may answer a fuzzed request with (docs/http.md and the intercept's and origin's 200). */
     static final Set<Integer> ALLOWED = Set.of(200, 400, 404, 408, 414, 417, 431, 501, 502, 503, 504, 505);
 
     /**

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The HTTP fuzz test (issue 6): at least 100,000 random and mutated requests through an {@code HttpProxy} on the
+ * The HTTP fuzz test: at least 100,000 random and mutated requests through an {@code HttpProxy} on the
  * in-memory transport, on virtual time, from in-process clients ({@code HttpConnector}), adopted in-memory sockets
  * with their own fault plans, and clients of the proxy's {@code NetAcceptor}; answered by a server intercept and by a
  * remapped origin on the same transport. Every connection is judged by {@link HttpFuzzOracle}; every round of

@@ -418,22 +418,22 @@ final class SimulationChecker {
         What what = new What(v, e, ndone);
         v.events++;
         if (!ctx.onLoop()) {
-            violation(what + " off the loop thread (DESIGN §2)");
+            violation(what + " off the loop thread (docs/semantics.md, rule 2.1)");
         }
         if (!ctx.locked()) {
-            violation(what + " without its continuation's lock held (DESIGN §2)");
+            violation(what + " without its continuation's lock held (docs/semantics.md, rule 2.1)");
         }
         if (!ctx.dataIsVio()) {
             violation(what + " with data that is not its own VIO");
         }
         if (closed[v.side]) {
-            violation(what + " after close() returned on " + side(v.side) + " (DESIGN §2)");
+            violation(what + " after close() returned on " + side(v.side) + " (docs/semantics.md, rule 2.4)");
         }
         if (v.retired) {
-            violation(what + " after the VIO was retired (DESIGN §3.1)");
+            violation(what + " after the VIO was retired (docs/semantics.md, rule 3.1)");
         }
         if (!(v.postedNbytes != 0)) {
-            violation(what + " although it was posted with nbytes == 0 (DESIGN §3.2)");
+            violation(what + " although it was posted with nbytes == 0 (docs/semantics.md, rule 3.2)");
         }
         if (!(nbytes == v.nbytes)) {
             violation(what + ": nbytes reads " + nbytes + " but was set to " + v.nbytes);
@@ -442,7 +442,7 @@ final class SimulationChecker {
             violation(what + ": ndone went back from " + v.lastNdone);
         }
         if (!(ndone <= nbytes)) {
-            violation(what + ": ndone exceeds nbytes " + nbytes + " (DESIGN §3.3)");
+            violation(what + ": ndone exceeds nbytes " + nbytes + " (docs/semantics.md, rule 3.3)");
         }
         v.lastNdone = Math.max(v.lastNdone, ndone);
         boolean terminalSeen = v.terminal != null;
@@ -469,7 +469,7 @@ final class SimulationChecker {
                     if (!(ctx.bufferAvail() <= ctx.readLimit())) {
                         violation(what + ": " + ctx.bufferAvail()
                             + " unconsumed bytes in the reader's buffer, more than the bound " + ctx.readLimit()
-                            + " (DESIGN §3.5)");
+                            + " (docs/semantics.md, rule 3.5)");
                     } else if (ctx.bufferAvail() == ctx.readLimit()) {
                         cover(Cov.READER_AT_BOUND);
                     }
@@ -495,10 +495,10 @@ final class SimulationChecker {
                 v.completes++;
                 cover(v.read ? Cov.READ_COMPLETE : Cov.WRITE_COMPLETE);
                 if (!(v.completes == 1)) {
-                    violation(what + ": COMPLETE delivered " + v.completes + " times (DESIGN §3.3)");
+                    violation(what + ": COMPLETE delivered " + v.completes + " times (docs/semantics.md, rule 3.3)");
                 }
                 if (!(ndone == nbytes)) {
-                    violation(what + " but nbytes is " + nbytes(nbytes) + " (DESIGN §3.3)");
+                    violation(what + " but nbytes is " + nbytes(nbytes) + " (docs/semantics.md, rule 3.3)");
                 }
                 if (terminalSeen) {
                     violation(what + " after " + v.terminal);
@@ -506,16 +506,16 @@ final class SimulationChecker {
                 if (v.read) {
                     if (!(ctx.bufferAvail() <= ctx.readLimit())) {
                         violation(what + ": " + ctx.bufferAvail()
-                            + " unconsumed bytes, more than the bound " + ctx.readLimit() + " (DESIGN §3.5)");
+                            + " unconsumed bytes, more than the bound " + ctx.readLimit() + " (semantics.md rule 3.5)");
                     }
                 }
             }
             case EOS -> {
                 if (!v.read) {
-                    violation(what + ": a writer never gets EOS (DESIGN §3.4)");
+                    violation(what + ": a writer never gets EOS (docs/semantics.md, rule 3.4)");
                 }
                 if (!(ndone < nbytes)) {
-                    violation(what + " with ntodo == 0 (DESIGN §3.4)");
+                    violation(what + " with ntodo == 0 (docs/semantics.md, rule 3.4)");
                 }
                 if (!(v.completes == 0)) {
                     violation(what + " after READ_COMPLETE");
@@ -639,11 +639,11 @@ final class SimulationChecker {
                 }
                 if (v.read) {
                     if (!(v.completes == 0)) {
-                        violation(what + " although the read is complete (DESIGN §3.6)");
+                        violation(what + " although the read is complete (docs/semantics.md, rule 3.6)");
                     }
                 } else {
                     if (!(!ctx.readActive())) {
-                        violation(what + " although a read is active: it goes to the read (DESIGN §3.6)");
+                        violation(what + " although a read is active: it goes to the read (semantics.md rule 3.6)");
                     }
                 }
             }
@@ -735,7 +735,7 @@ final class SimulationChecker {
             if (!(v.frozenNdone < 0 || v.finalNdone == v.frozenNdone)) {
                 violation(v.name() + ": ndone changed from "
                     + v.frozenNdone + " to " + v.finalNdone + " after it was retired or its VConn closed "
-                    + "(counters freeze, DESIGN §3.1)");
+                    + "(counters freeze, docs/semantics.md, rule 3.1)");
             }
         }
         for (int d = 0; d < 2; d++) {

@@ -498,7 +498,7 @@ final class SimulationRun {
             maybeRepostRead(op);
         }
 
-        /** Ends the read early by lowering nbytes to ndone (DESIGN §3.3): inside READ_READY or from a task. */
+        /** Ends the read early by lowering nbytes to ndone (rule 3.3): inside READ_READY or from a task. */
         void maybeLowerRead(Op op) {
             if (in.lowerReadAt() < 0 || readLowered || readBase + op.vio.ndone() < in.lowerReadAt()) {
                 return;
@@ -703,7 +703,7 @@ final class SimulationRun {
             }
             long done = op.vio.ndone();
             if (out.writerUnbounded() && !lowered && provided == out.size() && writeBase + done == out.size()) {
-                // Everything is sent: end the unbounded write by lowering nbytes to ndone (DESIGN §3.3).
+                // Everything is sent: end the unbounded write by lowering nbytes to ndone (docs/semantics.md rule 3.3).
                 lowered = true;
                 op.vio.setNBytes(done);
                 ck.nbytesLowered(op.info, done, now());

@@ -39,9 +39,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The deterministic simulation test (issue 3): thousands of seeded random scenarios over the in-memory transport —
+ * The deterministic simulation test: thousands of seeded random scenarios over the in-memory transport —
  * adopted socket pairs with random fault plans, NetConnector/NetAcceptor connections, in-process pairs — each a pure
- * function of its seed, checked against every invariant of DESIGN §2–§3 by {@link SimulationChecker}, with the block
+ * function of its seed, checked against semantics.md rules 2.x and 3.x by {@link SimulationChecker}, with the block
  * pool, the transport's open resources and the network's channels back at zero after each.
  *
  * <ul>
@@ -183,7 +183,7 @@ class SimulationTest {
      * endpoint shuts its read side down (here A: its read of B's stream has nbytes 0 and a LESS read shuts down
      * once done) while its own write waits for room at the peer (A pushed 512 bytes, B's read-ahead bound, and
      * waits). B consumes, but A's write never moves again: both wait for each other and the loop goes idle.
-     * DESIGN §3 / {@code VConn.shutdown}: a read shutdown ends the read direction only.
+     * docs/semantics.md, rules 3.1–3.7 / {@code VConn.shutdown}: a read shutdown ends the read direction only.
      *
      * <p>Cause: {@code AbstractVConn.shutdown} (the task it posts) calls {@code readInterest(false)} and
      * {@code writeInterest(false)} whatever direction is shut; {@code PairEnd.writeInterest(false)} clears
@@ -200,7 +200,7 @@ class SimulationTest {
 
     /**
      * The same bug as {@link #seed_2006433_a_pair_end_that_shuts_its_read_side_stalls_its_own_blocked_write}, where
-     * the stranded write is one that was posted before the peer read, which DESIGN §6 says is held, not failed:
+     * the stranded write is one that was posted before the peer read, which semantics.md rule 6.4 holds, not fails:
      * B's 232-byte write to A is held until A reads at 1.04 ms, but B shut its read side down at 0 ms.
      */
     @Test
@@ -213,7 +213,7 @@ class SimulationTest {
 
     /**
      * The minimal form of {@link #seed_2032417_a_held_write_is_stranded_by_its_own_ends_read_shutdown}: the passive
-     * end writes 1000 bytes before the active end reads (held, DESIGN §6), shuts down its read side, then the
+     * end writes 1000 bytes before the active end reads (held, rule 6.4), shuts down its read side, then the
      * active end reads: it gets nothing.
      */
     @Test
@@ -229,7 +229,7 @@ class SimulationTest {
         out.write(new byte[1000]);
         List<Event> writerEvents = new ArrayList<>();
         passive[0].write(new Continuation((e, data) -> writerEvents.add(e)), 1000, outReader);
-        loop.runUntilIdle(); // the active end has not posted a read: the write is held (DESIGN §6)
+        loop.runUntilIdle(); // the active end has not posted a read: the write is held (docs/semantics.md, rule 6.4)
         passive[0].shutdown(ShutdownHow.READ); // ends the passive end's read direction only
         loop.runUntilIdle();
         IOBuffer in = new IOBuffer(transport.blockPool());
@@ -393,7 +393,7 @@ class SimulationTest {
             Vio[] v = cleanStart();
             ck.event(v[0], Event.READ_READY, SIZE / 2 + 10, SIZE, NOW, new Ctx(true, true, true, 40_000, 32_768,
                     false, -1));
-            assertCaught(m -> m.contains("DESIGN §3.5"), "the broken backpressure bound");
+            assertCaught(m -> m.contains("rule 3.5"), "the broken backpressure bound");
         }
 
         @Test

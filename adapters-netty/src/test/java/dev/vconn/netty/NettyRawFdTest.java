@@ -117,7 +117,7 @@ class NettyRawFdTest {
 
             VConn vc = adopter.adoptFileDescriptor(fd); // the VConn owns the socket now; the JDK object is left alone
             assertEquals(RawSockets.O_NONBLOCK, RawSockets.flags(fd) & RawSockets.O_NONBLOCK,
-                    "adoption switches the socket to non-blocking (SocketAdopter)");
+                    "docs/semantics.md, rule 5.1: adoption switches the socket to non-blocking");
             byte[] down = pattern(300_000, 7);
             Thread writer = new Thread(() -> {
                 try {

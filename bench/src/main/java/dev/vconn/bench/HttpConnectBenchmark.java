@@ -47,7 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code HttpConnector}, {@code TSHttpConnectPlugin}) against loopback ({@code NetConnector} to the proxy's own
  * listening port), with and without keep-alive. The client is a continuation on the transport's loop that runs
  * {@value #BATCH} transactions back to back; the benchmark thread waits once per batch, so no per-request thread
- * hand-off is measured. Reference §11: Traffic Server measured in-process at 12-13× loopback.
+ * hand-off is measured. Traffic Server itself measured in-process at 12-13× loopback.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shared VIO core: every rule of DESIGN §3 implemented once, for every transport.
+ * The shared VIO core: every rule of docs/semantics.md, rules 3.1–3.7 implemented once, for every transport.
  *
  * <p>A transport (socket, Netty channel, in-process pair, in-memory socket) extends this class and supplies a
  * handful of primitives: {@link #transportRead} and {@link #transportWrite} move bytes, {@link #readInterest} and
@@ -84,7 +84,8 @@ public abstract class AbstractVConn implements VConn {
         checkNBytes(nbytes);
         checkOpen("read");
         if (readShut) {
-            throw new IllegalStateException("read on a VConn whose read side is shut down (DESIGN §3.7)");
+            throw new IllegalStateException(
+                    "read on a VConn whose read side is shut down (docs/semantics.md, rule 3.7)");
         }
         ReadVio vio = new ReadVio(this, continuation, nbytes, buffer);
         retire(readVio.getAndSet(vio));
@@ -97,7 +98,8 @@ public abstract class AbstractVConn implements VConn {
         checkNBytes(nbytes);
         checkOpen("write");
         if (writeShut) {
-            throw new IllegalStateException("write on a VConn whose write side is shut down (DESIGN §3.7)");
+            throw new IllegalStateException(
+                    "write on a VConn whose write side is shut down (docs/semantics.md, rule 3.7)");
         }
         WriteVio vio = new WriteVio(this, continuation, nbytes, reader);
         retire(writeVio.getAndSet(vio));
@@ -496,7 +498,7 @@ public abstract class AbstractVConn implements VConn {
 
     private void processRead(ReadVio vio) {
         if (vio.retired || readShut || vio.nbytes == 0) {
-            return; // DESIGN §3.2: nbytes == 0 produces no events
+            return; // docs/semantics.md, rule 3.2: nbytes == 0 produces no events
         }
         int transfers = 0;
         while (true) {
@@ -532,7 +534,7 @@ public abstract class AbstractVConn implements VConn {
             }
             long space = readSpace(vio);
             if (space <= 0) {
-                readInterest(false); // DESIGN §3.5: stop silently until the reader consumes
+                readInterest(false); // docs/semantics.md, rule 3.5: stop silently until the reader consumes
                 return;
             }
             if (++transfers > MAX_TRANSFERS_PER_PASS) {
@@ -546,7 +548,7 @@ public abstract class AbstractVConn implements VConn {
                 VConnError failure = classify(e, Errno.EIO);
                 error = failure;
                 if (failure.errno() == Errno.ECONNRESET) {
-                    eos = true; // reference §8.28: a reset reads as end of stream
+                    eos = true; // Traffic Server statement 28 (docs/semantics.md): a reset reads as end of stream
                 } else {
                     readError = failure;
                 }
@@ -555,7 +557,8 @@ public abstract class AbstractVConn implements VConn {
             if (n > 0) {
                 if (n > space) {
                     throw new IllegalStateException(
-                            "transport moved " + n + " bytes into a read allowed " + space + " (DESIGN §3.3)");
+                            "transport moved " + n + " bytes into a read allowed " + space
+                                    + " (docs/semantics.md, rule 3.3)");
                 }
                 vio.ndone += n;
                 touchActivity();
@@ -615,7 +618,7 @@ public abstract class AbstractVConn implements VConn {
                     continue;
                 }
                 // A WRITE_READY for progress that left the buffer empty already asked for data: no second event
-                // until a reenable or more progress (unlike PluginVC's extra WRITE_READY, reference §8.18).
+                // until a reenable or more progress (unlike PluginVC's extra WRITE_READY, Traffic Server statement 18).
                 vio.askedForData = true;
                 writeInterest(false);
                 return;
@@ -636,7 +639,8 @@ public abstract class AbstractVConn implements VConn {
             if (n > 0) {
                 if (n > avail) {
                     throw new IllegalStateException(
-                            "transport took " + n + " bytes from a write allowed " + avail + " (DESIGN §3.3)");
+                            "transport took " + n + " bytes from a write allowed " + avail
+                                    + " (docs/semantics.md, rule 3.3)");
                 }
                 vio.ndone += n;
                 vio.askedForData = false;
@@ -671,7 +675,7 @@ public abstract class AbstractVConn implements VConn {
      */
     private boolean deliver(VioState vio, Event event) {
         // Checked after the continuation's lock was taken: a thread that closes or retires while holding that lock
-        // is therefore never followed by a callback (DESIGN §2, reference §3.5).
+        // is therefore never followed by a callback (docs/semantics.md, rule 2.4).
         if (closeState != CloseState.OPEN || vio.retired) {
             return false;
         }
@@ -703,7 +707,7 @@ public abstract class AbstractVConn implements VConn {
         }
     }
 
-    /** DESIGN §3.6: the read operation if one is active, else the write operation, else nobody. */
+    /** docs/semantics.md, rule 3.6: the read operation if one is active, else the write operation, else nobody. */
     private VioState timeoutTarget(ReadVio r, WriteVio w) {
         if (r != null && !r.retired && !readShut && !r.complete && r.nbytes > 0) {
             return r;
@@ -819,13 +823,13 @@ public abstract class AbstractVConn implements VConn {
 
     private void checkOpen(String op) {
         if (closeState != CloseState.OPEN) {
-            throw new IllegalStateException(op + " on a closed VConn (DESIGN §3.7)");
+            throw new IllegalStateException(op + " on a closed VConn (docs/semantics.md, rule 3.7)");
         }
     }
 
     private static void checkNBytes(long nbytes) {
         if (nbytes < 0) {
-            throw new IllegalArgumentException("nbytes must be >= 0, was " + nbytes + " (DESIGN §3.7)");
+            throw new IllegalArgumentException("nbytes must be >= 0, was " + nbytes + " (docs/semantics.md, rule 3.7)");
         }
     }
 

@@ -16,7 +16,7 @@ import java.time.Duration;
  * continuation's lock, as Traffic Server requires, also knows that no callback of that continuation is running;
  * without the lock, a callback that had already started on the loop may still be finishing.
  *
- * <p>The VIO rules are those of DESIGN §3 and {@code docs/semantics.md}.
+ * <p>The VIO rules are those of docs/semantics.md, rules 3.1–3.7 and {@code docs/semantics.md}.
  */
 public interface VConn {
     /**

@@ -43,12 +43,12 @@ abstract class VioState {
 
     public void setNBytes(long nbytes) {
         if (nbytes < 0) {
-            throw new IllegalArgumentException("nbytes must be >= 0, was " + nbytes + " (DESIGN §3.7)");
+            throw new IllegalArgumentException("nbytes must be >= 0, was " + nbytes + " (docs/semantics.md, rule 3.7)");
         }
         long done = ndone;
         if (nbytes < done) {
             throw new IllegalArgumentException(
-                    "nbytes must not go below ndone (" + done + "), was " + nbytes + " (DESIGN §3.3)");
+                    "nbytes must not go below ndone (" + done + "), was " + nbytes + " (docs/semantics.md, rule 3.3)");
         }
         if (!retired) {
             this.nbytes = nbytes;

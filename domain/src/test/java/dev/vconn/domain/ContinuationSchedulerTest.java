@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Scheduling events to continuations (Traffic Server's TSContSchedule and its lock retry, reference §1.1–1.2). */
+/** Scheduling events to continuations (Traffic Server's TSContSchedule and its lock retry). */
 class ContinuationSchedulerTest {
     private final VirtualTimeEventLoop loop = new VirtualTimeEventLoop();
     private final List<String> seen = new ArrayList<>();

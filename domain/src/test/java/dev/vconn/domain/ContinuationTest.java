@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Continuations: lock sharing and the synchronous call (reference §1.1, §8.39; test_Continuation). */
+/** Continuations: lock sharing and the synchronous call (Traffic Server statement 39; test_Continuation). */
 class ContinuationTest {
     @Test
     void call_forwards_the_event_and_data_when_the_caller_holds_the_lock() {
@@ -31,7 +31,7 @@ class ContinuationTest {
 
     @Test
     void call_without_the_lock_names_the_rule_instead_of_racing() throws Exception {
-        // Traffic Server aborts the process when TSContCall meets a mutex held by another thread (§8.39).
+        // Traffic Server aborts the process when TSContCall meets a mutex held by another thread (statement 39).
         Continuation c = new Continuation((e, d) -> { });
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

@@ -4,7 +4,7 @@ import dev.vconn.domain.VConn;
 
 /**
  * Opens an in-process connection straight into the HTTP state machine: Traffic Server's
- * {@code TSHttpConnectPlugin} (DESIGN §6).
+ * {@code TSHttpConnectPlugin} (docs/semantics.md, rules 6.1–6.6).
  *
  * <p>{@link #connect} makes a VConn pair on one of the transport's loops, hands the passive end
  * <b>synchronously</b> to the session acceptor (a continuation receiving NET_ACCEPT with the passive end, later

@@ -4,7 +4,7 @@ import dev.vconn.domain.VConn;
 import java.nio.channels.SocketChannel;
 
 /**
- * Adopts an already-connected socket into a VConn: Traffic Server's {@code TSVConnFdCreate} (DESIGN §5).
+ * Adopts an already-connected socket into a VConn: Traffic Server's {@code TSVConnFdCreate} (semantics.md rule 5.1).
  *
  * <p>The socket must be open and connected; it is switched to non-blocking mode and registered with one of the
  * transport's event loops. <b>On success the VConn owns the socket</b>: closing the VConn closes it, and the

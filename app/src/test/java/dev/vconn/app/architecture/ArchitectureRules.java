@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The layering rules of DESIGN.md §1, written once as factories over {@link ModuleRoots} so that
+ * The layering rules of the README's Modules section, written once as factories over {@link ModuleRoots} so that
  * {@link ArchitectureTest} can apply them to the real modules and {@link PlantedViolationTest}
  * can prove, on planted test-only classes, that each of them actually bites.
  *
@@ -30,7 +30,7 @@ final class ArchitectureRules {
      * {@code java.net} socket classes: {@code Socket*}, {@code ServerSocket*},
      * {@code DatagramSocket*}, {@code MulticastSocket}. {@code java.net.SocketAddress} is exempt:
      * it is the abstract value type of {@code InetSocketAddress}/{@code UnixDomainSocketAddress},
-     * does no I/O, and the HTTP state machine needs a client address (DESIGN.md §6, §7).
+     * does no I/O, and the HTTP state machine needs a client address (docs/semantics.md, rule 6.1; docs/http.md).
      */
     private static final Pattern SOCKET_CLASS =
             Pattern.compile("java\\.net\\.(Server|Datagram|Multicast)?Socket.*");
@@ -122,7 +122,7 @@ final class ArchitectureRules {
 
     /**
      * Netty is one transport among several; only the Netty adapter may see it, plus the raw-Netty
-     * baseline the benchmarks measure the adapter against (issue 8), kept in its own package.
+     * baseline the benchmarks measure the adapter against (BENCHMARKS.md), kept in its own package.
      */
     static ArchRule nettyOnlyInNettyAdapter(ModuleRoots roots) {
         return noClasses()

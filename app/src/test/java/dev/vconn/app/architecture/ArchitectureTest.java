@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The module rules of DESIGN.md §1, checked against the production classes of every module
+ * The module rules of the README's Modules section, checked against the production classes of every module
  * (test sources, including the planted violations of {@link PlantedViolationTest}, are not
  * imported). The rules themselves live in {@link ArchitectureRules}.
  */
@@ -24,7 +24,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule domain_uses_no_sockets_or_channels =
             ArchitectureRules.domainUsesNoSocketsOrChannels(ROOTS)
-                    .because("the domain is pure (DESIGN.md §1): transports do the I/O, so the same "
+                    .because("the domain is pure (README.md, Modules): transports do the I/O, so the same "
                             + "VConn/VIO/HTTP code runs on nio, Netty and the virtual-time in-memory "
                             + "adapter, and the domain knows nothing of the modules built on it");
 
@@ -32,25 +32,25 @@ class ArchitectureTest {
     static final ArchRule ports_depend_only_on_domain =
             ArchitectureRules.portsDependOnlyOnDomain(ROOTS)
                     .because("ports are the contract between the domain and the transports "
-                            + "(DESIGN.md §1): they may see the domain and the JDK, never an adapter, "
+                            + "(README.md, Modules): they may see the domain and the JDK, never an adapter, "
                             + "the app, the benchmarks or Netty");
 
     @ArchTest
     static final ArchRule adapters_do_not_depend_on_each_other =
             ArchitectureRules.adaptersDoNotDependOnEachOther(ROOTS)
                     .because("adapters are interchangeable transports and never import each other "
-                            + "(DESIGN.md §1); what they share belongs in ports or domain");
+                            + "(README.md, Modules); what they share belongs in ports or domain");
 
     @ArchTest
     static final ArchRule nothing_depends_on_app_or_bench =
             ArchitectureRules.nothingDependsOnAppOrBench(ROOTS)
-                    .because("arrows only point inward (DESIGN.md §1): app and bench are the "
+                    .because("arrows only point inward (README.md, Modules): app and bench are the "
                             + "outermost ring and nothing imports them");
 
     @ArchTest
     static final ArchRule netty_only_in_netty_adapter =
             ArchitectureRules.nettyOnlyInNettyAdapter(ROOTS)
-                    .because("Netty appears only in adapters-netty (DESIGN.md §1), so every other "
+                    .because("Netty appears only in adapters-netty (README.md, Modules), so every other "
                             + "module runs without it on the classpath; the one exception is the raw "
                             + "Netty baseline in bench.baseline that the adapter is measured against");
 
@@ -71,7 +71,7 @@ class ArchitectureTest {
     static final ArchRule internal_packages_are_not_used_across_modules =
             ArchitectureRules.internalPackagesAreNotUsedAcrossModules(ROOTS)
                     .because("public API lives in exported packages and everything else in "
-                            + "internal (DESIGN.md §1); internals may change without notice, so only "
+                            + "internal (README.md, Modules); internals may change without notice, so only "
                             + "their own module may use them");
 
     /**

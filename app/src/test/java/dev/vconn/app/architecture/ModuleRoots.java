@@ -13,7 +13,7 @@ import java.util.List;
  */
 record ModuleRoots(String base, String nettyLibrary) {
 
-    /** The production layout of DESIGN.md §1. */
+    /** The production layout of the README's Modules section. */
     static ModuleRoots real() {
         return new ModuleRoots("dev.vconn", "io.netty");
     }

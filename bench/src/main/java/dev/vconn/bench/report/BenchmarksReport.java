@@ -1,6 +1,7 @@
 package dev.vconn.bench.report;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -21,13 +23,19 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Writes the generated part of {@code BENCHMARKS.md} from one {@code bench/run.sh} run: machine and settings, the
- * targets of issue 8 with "met"/"not met" computed from this run's figures, and one table per benchmark. Only the
- * text between {@link #BEGIN} and {@link #END} is replaced, so the hand-written analysis around it (why a target is
- * not met, from a profile) survives a re-run.
+ * Writes the generated part of {@code BENCHMARKS.md} from the results of {@code bench/run.sh}: the runs that produced
+ * the figures (date, machine, kernel, JDK, load), the benchmark targets with "met"/"not met" computed from the
+ * figures, and one table per benchmark, each saying which run its figures come from. Only the text between
+ * {@link #BEGIN} and {@link #END} is replaced, so the hand-written analysis around it (why a target is not met, from
+ * a profile) survives a re-run.
  *
- * <p>Usage: {@code BenchmarksReport --jmh results/jmh.json [--scale results/connection-scale.csv] --out
- * BENCHMARKS.md [--elapsed SECONDS] [--note TEXT]}.
+ * <p>Every results file has a sidecar {@code <file>.run} (Java properties, {@link RunInfo}) saying where and when it
+ * was produced; {@code --record FILE} writes it for files this run just produced, describing this machine now.
+ * Several {@code --jmh} files may be given: a later file's rows replace an earlier file's rows of the same benchmark
+ * class, so re-running one benchmark ({@code bench/run.sh --only NAME}) keeps the other figures with their own run.
+ *
+ * <p>Usage: {@code BenchmarksReport --jmh results/jmh.json [--jmh results/jmh-NAME.json ...] [--scale
+ * results/connection-scale.csv] [--record FILE ...] --out BENCHMARKS.md [--elapsed SECONDS] [--note TEXT]}.
  */
 public final class BenchmarksReport {
     /** Opens the generated region. */
@@ -46,35 +54,130 @@ public final class BenchmarksReport {
     static final double ZERO_ALLOC = 0.5;
     static final double PER_CONNECTION_LIMIT = 4096;
 
-    /** Facts about the run that are not in the results files. */
-    public record RunInfo(String date, String machine, String elapsed, String note) {
+    /** Says that a benchmark is missing from the results: its section's text and its target's status. */
+    static final String NOT_IN_RUN = "Not in the results.";
+    static final String NOT_MEASURED = "not measured";
+
+    /**
+     * Where and when one results file was produced, kept beside it as {@code <file>.run}.
+     *
+     * @param date    UTC date and time of the run
+     * @param machine CPUs ({@code nproc}), CPU model and memory
+     * @param kernel  the kernel ({@code uname -s -r})
+     * @param jdk     the JDK that ran the benchmarks
+     * @param elapsed how long {@code bench/run.sh} took, or empty
+     * @param note    load average and anything else worth knowing, or empty
+     */
+    public record RunInfo(String date, String machine, String kernel, String jdk, String elapsed, String note) {
+        private static final List<String> KEYS = List.of("date", "machine", "kernel", "jdk", "elapsed", "note");
+
+        /** This machine, now. */
+        static RunInfo current(String elapsed, String note) {
+            String date = ZonedDateTime.now(ZoneOffset.UTC)
+                    .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+            return new RunInfo(date, Machine.describe(), System.getProperty("os.name") + " "
+                    + System.getProperty("os.version"), System.getProperty("java.vm.name") + " "
+                    + System.getProperty("java.version"), elapsed, note);
+        }
+
+        /** A results file whose sidecar is missing: nothing is known about its run. */
+        static RunInfo unknown(Path results) {
+            String none = "not recorded (no " + results.getFileName() + ".run)";
+            return new RunInfo(none, none, none, none, "", "");
+        }
+
+        static Path sidecar(Path results) {
+            return results.resolveSibling(results.getFileName() + ".run");
+        }
+
+        /** The run recorded beside {@code results}, or {@link #unknown} when there is no sidecar. */
+        static RunInfo of(Path results) throws IOException {
+            Path file = sidecar(results);
+            if (!Files.exists(file)) {
+                return unknown(results);
+            }
+            Properties p = new Properties();
+            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(in);
+            }
+            return new RunInfo(p.getProperty("date", ""), p.getProperty("machine", ""), p.getProperty("kernel", ""),
+                    p.getProperty("jdk", ""), p.getProperty("elapsed", ""), p.getProperty("note", ""));
+        }
+
+        /** Writes this run beside {@code results}. */
+        void record(Path results) throws IOException {
+            List<String> values = List.of(date, machine, kernel, jdk, elapsed, note);
+            StringBuilder sb = new StringBuilder("# The run that produced ").append(results.getFileName())
+                    .append(" (written by BenchmarksReport --record)\n");
+            for (int i = 0; i < KEYS.size(); i++) {
+                sb.append(KEYS.get(i)).append('=').append(escape(values.get(i))).append('\n');
+            }
+            Files.writeString(sidecar(results), sb, StandardCharsets.UTF_8);
+        }
+
+        private static String escape(String v) {
+            StringBuilder sb = new StringBuilder();
+            for (char c : v.toCharArray()) {
+                switch (c) {
+                    case '\\', '=', ':', '#', '!' -> sb.append('\\').append(c);
+                    case '\n' -> sb.append("\\n");
+                    default -> sb.append(c < 0x80 ? String.valueOf(c) : String.format(Locale.ROOT, "\\u%04x",
+                            (int) c));
+                }
+            }
+            return sb.toString();
+        }
+    }
+
+    /** The rows of one JMH results file and the run that produced them. */
+    record JmhRun(List<JmhResult> results, RunInfo run) {
     }
 
     /** One target of the issue, evaluated on this run. */
     record Target(String name, String goal, String measured, String status) {
     }
 
-    private final List<JmhResult> results;
+    private final List<JmhResult> results = new ArrayList<>();
+    /** The run each benchmark class's figures come from. */
+    private final Map<String, RunInfo> runOf = new TreeMap<>();
     private final List<ScaleRow> scale;
-    private final RunInfo run;
+    private final RunInfo scaleRun;
     private final List<Target> targets = new ArrayList<>();
 
+    /** Every figure from one run. */
     BenchmarksReport(List<JmhResult> results, List<ScaleRow> scale, RunInfo run) {
-        this.results = results;
+        this(List.of(new JmhRun(results, run)), run, scale);
+    }
+
+    /** Figures from several runs: a later {@link JmhRun}'s rows replace an earlier one's of the same class. */
+    static BenchmarksReport ofRuns(List<JmhRun> runs, List<ScaleRow> scale, RunInfo scaleRun) {
+        return new BenchmarksReport(runs, scaleRun, scale);
+    }
+
+    private BenchmarksReport(List<JmhRun> runs, RunInfo scaleRun, List<ScaleRow> scale) {
+        for (JmhRun r : runs) {
+            Set<String> classes = r.results().stream().map(JmhResult::className)
+                    .collect(Collectors.toCollection(LinkedHashSet::new));
+            results.removeIf(x -> classes.contains(x.className()));
+            results.addAll(r.results());
+            classes.forEach(c -> runOf.put(c, r.run()));
+        }
         this.scale = scale;
-        this.run = run;
+        this.scaleRun = scaleRun;
     }
 
     /** Regenerates the report; see the class comment for arguments. */
     public static void main(String[] args) throws IOException {
-        Path jmh = null;
+        List<Path> jmh = new ArrayList<>();
+        List<Path> record = new ArrayList<>();
         Path scaleCsv = null;
         Path out = null;
         String elapsed = "";
         String note = "";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--jmh" -> jmh = Path.of(args[++i]);
+                case "--jmh" -> jmh.add(Path.of(args[++i]));
+                case "--record" -> record.add(Path.of(args[++i]));
                 case "--scale" -> scaleCsv = Path.of(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--elapsed" -> elapsed = formatSeconds(Long.parseLong(args[++i]));
@@ -82,16 +185,23 @@ public final class BenchmarksReport {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        if (jmh == null || out == null) {
+        if (jmh.isEmpty() || out == null) {
             throw new IllegalArgumentException(
-                    "usage: BenchmarksReport --jmh results.json [--scale scale.csv] --out BENCHMARKS.md "
-                            + "[--elapsed SECONDS] [--note TEXT]");
+                    "usage: BenchmarksReport --jmh results.json [--jmh more.json ...] [--scale scale.csv] "
+                            + "[--record FILE ...] --out BENCHMARKS.md [--elapsed SECONDS] [--note TEXT]");
         }
-        List<JmhResult> results = JmhResult.read(jmh);
-        List<ScaleRow> scale = scaleCsv != null && Files.exists(scaleCsv) ? ScaleRow.read(scaleCsv) : List.of();
-        String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
-        RunInfo run = new RunInfo(date, Machine.describe(), elapsed, note);
-        String generated = new BenchmarksReport(results, scale, run).render();
+        RunInfo now = RunInfo.current(elapsed, note);
+        for (Path produced : record) {
+            now.record(produced);
+        }
+        List<JmhRun> runs = new ArrayList<>();
+        for (Path file : jmh) {
+            runs.add(new JmhRun(JmhResult.read(file), RunInfo.of(file)));
+        }
+        boolean hasScale = scaleCsv != null && Files.exists(scaleCsv);
+        List<ScaleRow> scale = hasScale ? ScaleRow.read(scaleCsv) : List.of();
+        RunInfo scaleRun = hasScale ? RunInfo.of(scaleCsv) : now;
+        String generated = ofRuns(runs, scale, scaleRun).render();
         String existing = Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : null;
         Files.writeString(out, merge(existing, generated), StandardCharsets.UTF_8);
     }
@@ -110,7 +220,7 @@ public final class BenchmarksReport {
             }
         }
         return "# Benchmarks\n\n"
-                + "Measured by `bench/run.sh` (JMH suite in `bench`, issue 8). Targets are goals, never test "
+                + "Measured by `bench/run.sh` (JMH suite in `bench`). Targets are goals, never test "
                 + "assertions.\n\n" + region + "\n\n## Analysis\n\n"
                 + "_Explain here, from a profile, every target that is not met; `bench/run.sh` keeps this part._\n"
                 + (existing == null ? "" : "\n## Previous content\n\n" + existing);
@@ -129,10 +239,12 @@ public final class BenchmarksReport {
         StringBuilder sb = new StringBuilder();
         runSection(sb);
         sb.append("## Targets\n\n");
-        sb.append("| target | goal | measured in this run | status |\n|---|---|---|---|\n");
+        sb.append("| target | goal | measured | status | figures from |\n|---|---|---|---|---|\n");
         for (Target t : targets) {
+            RunInfo from = t.name.equals("ConnectionScale") && !scale.isEmpty() ? scaleRun : runOf.get(t.name);
             sb.append("| ").append(t.name).append(" | ").append(t.goal).append(" | ").append(t.measured)
-                    .append(" | ").append(t.status).append(" |\n");
+                    .append(" | ").append(t.status).append(" | ")
+                    .append(from == null ? "-" : "run " + (runs().indexOf(from) + 1)).append(" |\n");
         }
         sb.append("\nWhere a target is not met, the reason found with a profiler (`-prof gc`, `-prof stack`, JFR "
                 + "allocation samples, system-call counts) is under *Analysis* below.\n\n");
@@ -140,26 +252,72 @@ public final class BenchmarksReport {
         return sb.toString();
     }
 
+    /** The runs the figures come from, newest first, each with the benchmarks whose figures it produced. */
+    private List<RunInfo> runs() {
+        List<RunInfo> runs = new ArrayList<>(new LinkedHashSet<>(runOf.values()));
+        if (!scale.isEmpty() && !runs.contains(scaleRun)) {
+            runs.add(scaleRun);
+        }
+        if (runs.isEmpty()) {
+            runs.add(scaleRun);
+        }
+        runs.sort(Comparator.comparing(RunInfo::date).reversed());
+        return runs;
+    }
+
+    /** "run 1 (date)": which run a benchmark's figures come from, as the run section numbers them. */
+    private String runLabel(RunInfo run) {
+        List<RunInfo> runs = runs();
+        int i = runs.indexOf(run);
+        return "run " + (i + 1) + " (" + run.date() + (runs.size() > 1 && i > 0 ? ", an earlier run" : "") + ", "
+                + run.kernel() + ")";
+    }
+
+    private void figuresFrom(StringBuilder sb, String className) {
+        RunInfo run = runOf.get(className);
+        if (run != null) {
+            sb.append("Figures from ").append(runLabel(run)).append(".\n\n");
+        }
+    }
+
     private void runSection(StringBuilder sb) {
-        sb.append("## Run\n\n");
-        sb.append("- date: ").append(run.date).append('\n');
-        sb.append("- machine: ").append(run.machine).append('\n');
-        Set<String> jdks = results.stream().map(JmhResult::jdk).collect(Collectors.toCollection(LinkedHashSet::new));
+        List<RunInfo> runs = runs();
+        sb.append(runs.size() == 1 ? "## Run\n\n" : "## Runs\n\n");
+        if (runs.size() > 1) {
+            sb.append("The figures below come from ").append(runs.size()).append(" runs; each table says which. "
+                    + "Figures from different runs (or machines) are not comparable with each other.\n\n");
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            RunInfo run = runs.get(i);
+            List<String> figures = new ArrayList<>();
+            runOf.forEach((cls, r) -> {
+                if (r.equals(run)) {
+                    figures.add(cls);
+                }
+            });
+            if (!scale.isEmpty() && scaleRun.equals(run)) {
+                figures.add("ConnectionScale");
+            }
+            sb.append("### Run ").append(i + 1).append(i > 0 ? " (earlier run)" : "").append(": ")
+                    .append(figures.isEmpty() ? "no figures" : String.join(", ", figures)).append("\n\n");
+            sb.append("- date: ").append(run.date()).append('\n');
+            sb.append("- machine: ").append(run.machine()).append('\n');
+            sb.append("- kernel: ").append(run.kernel()).append('\n');
+            sb.append("- JDK: ").append(run.jdk()).append('\n');
+            if (!run.elapsed().isEmpty()) {
+                sb.append("- `bench/run.sh` took (build, benchmarks, this report): ")
+                        .append(run.elapsed()).append('\n');
+            }
+            if (!run.note().isEmpty()) {
+                sb.append("- note: ").append(run.note()).append('\n');
+            }
+            sb.append('\n');
+        }
         Set<String> jmhs = results.stream().map(JmhResult::jmhVersion)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
-        sb.append("- JDK: ").append(jdks.isEmpty() ? System.getProperty("java.vm.name") + " "
-                + System.getProperty("java.version") : String.join(", ", jdks)).append('\n');
-        sb.append("- JMH ").append(String.join(", ", jmhs))
+        sb.append("JMH ").append(jmhs.isEmpty() ? "(no results)" : String.join(", ", jmhs))
                 .append(", one fork per configuration, `-Xms1g -Xmx1g -XX:+AlwaysPreTouch`, `-prof gc`; warm-up and "
-                        + "measurement as annotated on each benchmark class\n");
-        if (!run.elapsed.isEmpty()) {
-            sb.append("- `bench/run.sh` total time (build, JMH, ConnectionScale, this report): ").append(run.elapsed)
-                    .append('\n');
-        }
-        if (!run.note.isEmpty()) {
-            sb.append("- note: ").append(run.note).append('\n');
-        }
-        sb.append('\n');
+                        + "measurement as annotated on each benchmark class.\n\n");
     }
 
     // ------------------------------------------------------------------------------------------ VConnThroughput
@@ -168,10 +326,11 @@ public final class BenchmarksReport {
         List<JmhResult> rows = of(THROUGHPUT);
         sb.append("## VConnThroughputBenchmark: bulk bytes over loopback\n\n");
         if (rows.isEmpty()) {
-            sb.append("Not in this run.\n\n");
-            targets.add(new Target(THROUGHPUT, "vconn >= 0.9x raw NIO", "not measured", "not measured"));
+            sb.append(NOT_IN_RUN).append("\n\n");
+            targets.add(new Target(THROUGHPUT, "vconn >= 0.9x raw NIO", NOT_MEASURED, NOT_MEASURED));
             return;
         }
+        figuresFrom(sb, THROUGHPUT);
         sb.append("One op = 1 MiB received; B/op = bytes allocated per MiB (all threads). Raw baselines: a "
                 + "hand-written selector loop (nio) and a plain Netty pipeline (netty), same I/O thread count.\n\n");
         sb.append("| transport | impl | MiB/s | ± | B/MiB | vs raw NIO | vs raw, same transport |\n"
@@ -196,7 +355,7 @@ public final class BenchmarksReport {
         }
         sb.append('\n');
         targets.add(new Target(THROUGHPUT, "vconn >= 0.9x raw NIO", String.join("; ", measured),
-                measured.isEmpty() ? "not measured" : allMet ? "met" : "not met"));
+                measured.isEmpty() ? NOT_MEASURED : allMet ? "met" : "not met"));
     }
 
     // ------------------------------------------------------------------------------------------ Pair
@@ -206,10 +365,11 @@ public final class BenchmarksReport {
         List<JmhResult> copies = of(PAIR).stream().filter(r -> r.method().equals("memcpy")).toList();
         sb.append("## PairThroughputBenchmark: in-process pair vs memcpy\n\n");
         if (pairs.isEmpty()) {
-            sb.append("Not in this run.\n\n");
-            targets.add(new Target(PAIR, "pair >= 0.5x memcpy (byte[] to byte[])", "not measured", "not measured"));
+            sb.append(NOT_IN_RUN).append("\n\n");
+            targets.add(new Target(PAIR, "pair >= 0.5x memcpy (byte[] to byte[])", NOT_MEASURED, NOT_MEASURED));
             return;
         }
+        figuresFrom(sb, PAIR);
         sb.append("One op = 1 MiB; B/MiB = bytes allocated per MiB. The writer copies `size`-byte arrays in; the pair "
                 + "moves blocks by reference; the reader copies into a `size`-byte array (`copy`: byte[] to byte[], "
                 + "like memcpy; the target is judged on these rows) or consumes in place (`consume`). memcpy is one "
@@ -244,10 +404,11 @@ public final class BenchmarksReport {
         List<JmhResult> rows = of(IOBUFFER);
         sb.append("## IOBufferBenchmark: write, zero-copy copy, consume\n\n");
         if (rows.isEmpty()) {
-            sb.append("Not in this run.\n\n");
-            targets.add(new Target(IOBUFFER, "0 B/op in steady state", "not measured", "not measured"));
+            sb.append(NOT_IN_RUN).append("\n\n");
+            targets.add(new Target(IOBUFFER, "0 B/op in steady state", NOT_MEASURED, NOT_MEASURED));
             return;
         }
+        figuresFrom(sb, IOBUFFER);
         sb.append("Direct block pool (what every transport uses). No transport is involved, so no `transport` "
                 + "parameter.\n\n");
         sb.append("| operation | size | time/op | ± | unit | B/op |\n|---|---:|---:|---:|---|---:|\n");
@@ -274,9 +435,10 @@ public final class BenchmarksReport {
         List<JmhResult> rows = of(ADOPT);
         sb.append("## AdoptBenchmark: adopt + close of a connected socket\n\n");
         if (rows.isEmpty()) {
-            sb.append("Not in this run.\n\n");
+            sb.append(NOT_IN_RUN).append("\n\n");
             return;
         }
+        figuresFrom(sb, ADOPT);
         sb.append("Time per adopt+close cycle, run on the loop the VConn lands on; connect and accept happen before "
                 + "the timed batch and are not included. No target in the issue: figures only.\n\n");
         sb.append("| transport | time/op | ± | unit | B/op |\n|---|---:|---:|---|---:|\n");
@@ -294,11 +456,12 @@ public final class BenchmarksReport {
         List<JmhResult> rows = of(HTTP);
         sb.append("## HttpConnectBenchmark: in-process vs loopback HTTP\n\n");
         if (rows.isEmpty()) {
-            sb.append("Not in this run (the benchmark arrives with the HTTP state machine).\n\n");
-            targets.add(new Target(HTTP, "in-process >= 10x loopback on nio and netty", "not measured",
-                    "not measured"));
+            sb.append(NOT_IN_RUN).append("\n\n");
+            targets.add(new Target(HTTP, "in-process >= 10x loopback on nio and netty", NOT_MEASURED,
+                    NOT_MEASURED));
             return;
         }
+        figuresFrom(sb, HTTP);
         sb.append("| transport | keepAlive | in-process | loopback | unit | B/op in-process | B/op loopback | "
                 + "in-process / loopback |\n|---|---|---:|---:|---|---:|---:|---:|\n");
         Map<String, List<JmhResult>> byKey = new TreeMap<>();
@@ -335,11 +498,12 @@ public final class BenchmarksReport {
     private void connectionScale(StringBuilder sb) {
         sb.append("## ConnectionScale: memory per idle connection\n\n");
         if (scale.isEmpty()) {
-            sb.append("Not in this run.\n\n");
-            targets.add(new Target("ConnectionScale", "< 4 KiB heap + direct per connection", "not measured",
-                    "not measured"));
+            sb.append(NOT_IN_RUN).append("\n\n");
+            targets.add(new Target("ConnectionScale", "< 4 KiB heap + direct per connection", NOT_MEASURED,
+                    NOT_MEASURED));
             return;
         }
+        sb.append("Figures from ").append(runLabel(scaleRun)).append(".\n\n");
         sb.append("Both ends of every connection live in the measuring process (client through NetConnector, "
                 + "server through NetAcceptor), so the growth is divided by 2 x connections for a per-end figure "
                 + "(what a server holds per connection); the last column is both ends. `read`: each end is an "
@@ -426,7 +590,7 @@ public final class BenchmarksReport {
 
     static String status(int met, int of) {
         if (of == 0) {
-            return "not measured";
+            return NOT_MEASURED;
         }
         return met == of ? "met" : "not met (" + met + " of " + of + " configurations meet it)";
     }
@@ -477,7 +641,7 @@ public final class BenchmarksReport {
         return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
     }
 
-    /** This machine, as {@code nproc}, {@code /proc/cpuinfo} and {@code /proc/meminfo} describe it. */
+    /** This machine as {@code nproc}, {@code /proc/cpuinfo} and {@code /proc/meminfo} say (kernel: RunInfo). */
     static final class Machine {
         private Machine() {
         }
@@ -487,8 +651,7 @@ public final class BenchmarksReport {
             String mem = firstValue(Path.of("/proc/meminfo"), "MemTotal")
                     .map(v -> String.format(Locale.ROOT, "%.1f GiB", parseLong(v.split("\\s+")[0]) / 1048576.0))
                     .orElse("unknown memory");
-            return Runtime.getRuntime().availableProcessors() + " CPUs (nproc), " + cpu + ", " + mem + ", "
-                    + System.getProperty("os.name") + " " + System.getProperty("os.version");
+            return Runtime.getRuntime().availableProcessors() + " CPUs (nproc), " + cpu + ", " + mem;
         }
 
         private static Optional<String> firstValue(Path file, String key) {

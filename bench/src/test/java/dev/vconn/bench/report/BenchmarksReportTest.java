@@ -1,15 +1,20 @@
 package dev.vconn.bench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BenchmarksReportTest {
     private static final BenchmarksReport.RunInfo RUN =
-            new BenchmarksReport.RunInfo("2025-01-01 00:00 UTC", "2 CPUs (nproc), Test CPU", "9 min 30 s", "");
+            new BenchmarksReport.RunInfo("2025-01-01 00:00 UTC", "2 CPUs (nproc), Test CPU", "Linux 6.1.0-test",
+                    "OpenJDK 17.0.1", "9 min 30 s", "");
 
     private static JmhResult row(String cls, String method, Map<String, String> params, double score, double alloc) {
         return new JmhResult(cls, method, "thrpt", params, score, 1.0, "ops/s", alloc, "JDK 17", "1.37");
@@ -81,12 +86,90 @@ class BenchmarksReportTest {
 
     @Test
     void missing_benchmarks_say_not_measured_and_the_http_slot_is_there() {
-        String md = render(List.of(), List.of());
-        assertTrue(md.contains("| HttpConnectBenchmark | in-process >= 10x loopback on nio and netty | not measured "
-                + "| not measured |"), md);
-        assertTrue(md.contains("arrives with the HTTP state machine"), md);
-        assertTrue(md.contains("- `bench/run.sh` total time (build, JMH, ConnectionScale, this report): 9 min 30 s"),
-                md);
+        String empty = render(List.of(), List.of());
+        for (String target : List.of(BenchmarksReport.THROUGHPUT, BenchmarksReport.PAIR, BenchmarksReport.IOBUFFER,
+                BenchmarksReport.HTTP, "ConnectionScale")) {
+            assertEquals(List.of(BenchmarksReport.NOT_MEASURED, BenchmarksReport.NOT_MEASURED),
+                    targetMeasuredAndStatus(empty, target), target + " in\n" + empty);
+        }
+        assertTrue(section(empty, BenchmarksReport.HTTP).contains(BenchmarksReport.NOT_IN_RUN), empty);
+
+        // The same report with only the HTTP benchmark in the results fills exactly that slot.
+        String withHttp = render(List.of(
+                row("HttpConnectBenchmark", "get", Map.of("transport", "nio", "path", "inprocess", "keepAlive", "true"),
+                        200_000, 500),
+                row("HttpConnectBenchmark", "get", Map.of("transport", "nio", "path", "loopback", "keepAlive", "true"),
+                        15_000, 900)), List.of());
+        assertEquals(List.of("nio keepAlive=true 13.33x", "met"),
+                targetMeasuredAndStatus(withHttp, BenchmarksReport.HTTP), withHttp);
+        assertFalse(section(withHttp, BenchmarksReport.HTTP).contains(BenchmarksReport.NOT_IN_RUN), withHttp);
+        assertEquals(List.of(BenchmarksReport.NOT_MEASURED, BenchmarksReport.NOT_MEASURED),
+                targetMeasuredAndStatus(withHttp, BenchmarksReport.THROUGHPUT), withHttp);
+        assertTrue(section(withHttp, BenchmarksReport.THROUGHPUT).contains(BenchmarksReport.NOT_IN_RUN), withHttp);
+    }
+
+    @Test
+    void every_run_is_described_and_every_table_names_the_run_its_figures_come_from() {
+        BenchmarksReport.RunInfo earlier = new BenchmarksReport.RunInfo("2024-06-01 10:00 UTC", "2 CPUs (nproc), Old",
+                "Linux 5.10.0-old", "OpenJDK 17.0.9", "7 min 00 s", "load 0.5");
+        List<JmhResult> old = List.of(
+                row("IOBufferBenchmark", "writeThenConsume", Map.of("size", "1024"), 30, 0.01),
+                row("HttpConnectBenchmark", "get", Map.of("transport", "nio", "path", "inprocess", "keepAlive", "true"),
+                        155_000, 500));
+        List<JmhResult> rerun = List.of(
+                row("HttpConnectBenchmark", "get", Map.of("transport", "nio", "path", "inprocess", "keepAlive", "true"),
+                        55_000, 500));
+        String md = BenchmarksReport.ofRuns(List.of(new BenchmarksReport.JmhRun(old, earlier),
+                new BenchmarksReport.JmhRun(rerun, RUN)), List.of(), earlier).render();
+
+        String runs = section(md, "Runs");
+        assertTrue(runs.contains("### Run 1: HttpConnectBenchmark\n"), md);
+        assertTrue(runs.contains("### Run 2 (earlier run): IOBufferBenchmark\n"), md);
+        for (String fact : List.of("- date: 2025-01-01 00:00 UTC", "- kernel: Linux 6.1.0-test",
+                "- JDK: OpenJDK 17.0.1", "- machine: 2 CPUs (nproc), Test CPU", "- kernel: Linux 5.10.0-old",
+                "- note: load 0.5")) {
+            assertTrue(runs.contains(fact + "\n"), fact + " in\n" + md);
+        }
+        String targets = section(md, "Targets");
+        assertTrue(targets.lines().anyMatch(l -> l.startsWith("| IOBufferBenchmark |") && l.endsWith("| run 2 |")),
+                targets);
+        assertTrue(targets.lines().anyMatch(l -> l.startsWith("| HttpConnectBenchmark |") && l.endsWith("| run 1 |")),
+                targets);
+        // The re-run replaces the earlier run's HTTP figures; the other benchmark keeps its own run.
+        String http = section(md, BenchmarksReport.HTTP);
+        assertTrue(http.contains("Figures from run 1 (2025-01-01 00:00 UTC, Linux 6.1.0-test)."), http);
+        assertTrue(http.contains("| 55,000 |"), http);
+        assertFalse(http.contains("155,000"), http);
+        assertTrue(section(md, BenchmarksReport.IOBUFFER)
+                .contains("Figures from run 2 (2024-06-01 10:00 UTC, an earlier run, Linux 5.10.0-old)."), md);
+    }
+
+    @Test
+    void a_recorded_run_reads_back_as_written(@TempDir Path dir) throws IOException {
+        Path results = dir.resolve("jmh.json");
+        BenchmarksReport.RunInfo run = new BenchmarksReport.RunInfo("2025-01-01 00:00 UTC",
+                "2 CPUs (nproc), AMD EPYC, 23.5 GiB", "Linux 6.18.44-fc", "OpenJDK 64-Bit Server VM 17.0.15",
+                "6 min 59 s", "load average (1/5/15 min) at start 0.84 1.02 1.67: a=b #c \\ ü");
+        run.record(results);
+        assertEquals(run, BenchmarksReport.RunInfo.of(results));
+        assertEquals(BenchmarksReport.RunInfo.unknown(dir.resolve("other.json")),
+                BenchmarksReport.RunInfo.of(dir.resolve("other.json")));
+    }
+
+    /** The "measured" and "status" cells of a target's row in the Targets table. */
+    private static List<String> targetMeasuredAndStatus(String md, String target) {
+        String row = section(md, "Targets").lines().filter(l -> l.startsWith("| " + target + " | ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no target row for " + target + " in\n" + md));
+        String[] cells = row.substring(2, row.length() - 2).split(" \\| ", -1);
+        return List.of(cells[2], cells[3]);
+    }
+
+    /** The text of the section whose {@code ## } heading starts with {@code name}, up to the next such heading. */
+    private static String section(String md, String name) {
+        int start = md.indexOf("## " + name);
+        assertTrue(start >= 0, "no section " + name + " in\n" + md);
+        int end = md.indexOf("\n## ", start + 1);
+        return md.substring(start, end < 0 ? md.length() : end);
     }
 
     @Test

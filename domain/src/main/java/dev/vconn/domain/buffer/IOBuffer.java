@@ -134,8 +134,8 @@ public final class IOBuffer implements AutoCloseable {
    * {@link #trim()}) it starts at the end: it sees what is written from now on.
    *
    * @return a new reader
-   * @throws IllegalStateException {@code "an IOBuffer has at most 5 readers (DESIGN §4); free one first"} if five
-   *     readers are live, or if the buffer is closed
+   * @throws IllegalStateException {@code "an IOBuffer has at most 5 readers (docs/semantics.md, rule 4.3); free one
+   *     first"} if five readers are live, or if the buffer is closed
    */
   public IOBufferReader allocReader() {
     ensureOpen();
@@ -179,7 +179,7 @@ public final class IOBuffer implements AutoCloseable {
       }
     }
     throw new IllegalStateException(
-        "an IOBuffer has at most " + MAX_READERS + " readers (DESIGN §4); free one first");
+        "an IOBuffer has at most " + MAX_READERS + " readers (docs/semantics.md, rule 4.3); free one first");
   }
 
   /** Called by {@link IOBufferReader#free()} on a live reader of an open buffer. */

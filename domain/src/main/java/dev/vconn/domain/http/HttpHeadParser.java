@@ -19,7 +19,7 @@ import java.util.Optional;
  * head completes, so a slow or hostile client cannot make the server buffer more than
  * {@link HttpLimits#maxHeaderBytes()} bytes. A call looks at no more than {@code maxHeaderBytes + 1} bytes.
  *
- * <p>Rules (RFC 9112, DESIGN §7). Lines end in CRLF or a bare LF; a bare CR elsewhere is a control character. Up to
+ * <p>Rules (RFC 9112, docs/http.md). Lines end in CRLF or a bare LF; a bare CR elsewhere is a control character. Up to
  * {@value #MAX_LEADING_EMPTY_LINES} empty lines before the start line are skipped (and consumed with the head).
  * Requests are rejected with:
  * <ul>

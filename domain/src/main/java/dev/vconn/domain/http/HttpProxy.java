@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The HTTP/1.1 proxy state machine (DESIGN §7): give its {@link #sessionAcceptor()} to a {@code NetAcceptor} for
+ * The HTTP/1.1 proxy state machine (docs/http.md): give its {@link #sessionAcceptor()} to a {@code NetAcceptor} for
  * network clients and to a transport's {@code httpConnector(...)} for in-process clients; both get the same
  * sessions and transactions.
  *

@@ -124,7 +124,7 @@ final class HttpSession {
       }
       proxy.sessionOpened(this);
       clientBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
-      // A head up to the limit must fit even when it is bigger than one block (DESIGN §3.5 read-ahead).
+      // A head up to the limit must fit even when it is bigger than one block (docs/semantics.md, rule 3.5 read-ahead).
       clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L);
       clientReader = clientBuffer.allocReader();
       responseBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
@@ -983,7 +983,7 @@ final class HttpSession {
         }
         sourceDone = t.responseBody.isDone();
         if (!t.originEos && (consumed > 0 || !sourceDone)) {
-          t.originRead.reenable(); // never after EOS: a reenable reports EOS again (DESIGN §3.4) and would spin
+          t.originRead.reenable(); // never after EOS: a reenable repeats EOS (semantics.md rule 3.4) and would spin
         }
       } catch (BadMessageException e) {
         badResponseBody(t, "bad response body from origin: " + e.getMessage());

@@ -29,7 +29,7 @@ final class OriginConnection {
     this.vconn = vconn;
     this.key = key;
     this.readBuffer = new IOBuffer(pool, bufferIndex);
-    // Let a response head up to the limit in even when it is bigger than one block (DESIGN §3.5 read-ahead).
+    // Let a response head up to the limit in even when it is bigger than one block (semantics.md rule 3.5 read-ahead).
     this.readBuffer.setWaterMark(headLimit);
     this.reader = readBuffer.allocReader();
     this.poolable = poolable;

@@ -1,5 +1,5 @@
 /**
- * The HTTP/1.1 proxy state machine (DESIGN §7), pure code over VConns: {@link dev.vconn.domain.http.HttpProxy}
+ * The HTTP/1.1 proxy state machine (docs/http.md), pure code over VConns: {@link dev.vconn.domain.http.HttpProxy}
  * turns each VConn it accepts (a network client from a {@code NetAcceptor}, or the passive end of an in-process
  * pair from an {@code HttpConnector}) into a session that serves transactions with keep-alive and pipelining,
  * streams Content-Length and chunked bodies through a tunnel with VIO backpressure, remaps requests to origins

@@ -10,7 +10,7 @@ import java.net.SocketAddress;
 
 /**
  * One end of a {@link VConnPair}. Its transport is the peer: writing pushes bytes straight into the peer's read
- * buffer (so the writer's event always comes before the reader's, reference §8.17); reading only wakes the
+ * buffer (so the writer's event always comes before the reader's, Traffic Server statement 17); reading only wakes the
  * peer's writer, since bytes arrive by push.
  */
 final class PairEnd extends AbstractVConn {

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 /**
  * Two connected in-process VConns, the <i>active</i> end (the one a client writes its request to) and the
  * <i>passive</i> end (the one a server reads it from): Traffic Server's PluginVC, with vconn's canonical choices
- * (DESIGN §6):
+ * (docs/semantics.md, rules 6.1–6.6):
  * <ul>
  *   <li>bytes move by block reference (pieces under 128 bytes are copied), straight from the writer's reader into
  *       the reader's buffer: there is no intermediate buffer;</li>

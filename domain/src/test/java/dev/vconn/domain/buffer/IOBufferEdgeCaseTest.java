@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Reference §8.40–44: the failure modes and edge cases of the IOBuffer family, as testable statements. */
+/** Traffic Server statements 40–44 (docs/semantics.md): the IOBuffer family's failure modes and edge cases. */
 class IOBufferEdgeCaseTest extends BufferTestSupport {
 
   @Test
@@ -52,7 +52,7 @@ class IOBufferEdgeCaseTest extends BufferTestSupport {
       }
       assertEquals(5, b.readerCount());
       IllegalStateException e = assertThrows(IllegalStateException.class, b::allocReader);
-      assertEquals("an IOBuffer has at most 5 readers (DESIGN §4); free one first", e.getMessage());
+      assertEquals("an IOBuffer has at most 5 readers (docs/semantics.md, rule 4.3); free one first", e.getMessage());
       IllegalStateException c = assertThrows(IllegalStateException.class, () -> rs.get(0).cloneReader());
       assertEquals(e.getMessage(), c.getMessage());
       assertEquals(5, b.readerCount());

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Traffic Server's InkAPITest {@code SDK_API_TSIOBuffer*} cases (reference §9), on the default 32 KiB buffer. */
+/** Traffic Server's InkAPITest {@code SDK_API_TSIOBuffer*} cases, on the default 32 KiB buffer. */
 class IOBufferInkApiTest extends BufferTestSupport {
 
   @Test

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The space queries and the water mark, with Traffic Server's own numbers: reference §1.5 "Checked values" and §9
+ * The space queries and the water mark, with Traffic Server's own numbers: its checked values and regression tests
  * test_IOBuffer.cc ("write_avail", "write", "new_MIOBuffer 100 times"). 4 KiB blocks (size index 5), one reader.
  */
 class IOBufferWaterMarkTest extends BufferTestSupport {

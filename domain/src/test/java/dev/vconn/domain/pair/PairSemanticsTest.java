@@ -28,14 +28,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pair's own rules (DESIGN §6) and the statements of reference §8 that apply to the pair; where vconn
+ * The pair's rules (semantics.md 6.1–6.6) and the Traffic Server statements there about the pair; where vconn
  * deliberately differs from Traffic Server, the test says so and {@code docs/semantics.md} explains why.
  */
 class PairSemanticsTest extends PairFixture {
 
     @Test
     void a_fresh_end_is_open_and_reports_its_vios() {
-        // Reference §8.5; unlike §8.6 (PluginVC answers null), readVio()/writeVio() return the current VIOs.
+        // Traffic Server statement 5; unlike 6 (PluginVC answers null), readVio()/writeVio() return the current VIOs.
         VConnPair pair = pair();
         assertEquals(CloseState.OPEN, pair.active().closeState());
         assertEquals(0, pair.active().closeState().code());
@@ -58,7 +58,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void a_write_posted_before_the_peer_reads_is_held_then_delivered() {
-        // DESIGN §6; Traffic Server >= 9.1.4 answers ERROR here (reference §8.19, §11).
+        // docs/semantics.md, rule 6.4; Traffic Server >= 9.1.4 answers ERROR here (statement 19).
         VConnPair pair = pair();
         EventLog writer = new EventLog();
         IOBuffer out = buffer();
@@ -83,7 +83,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void after_each_transfer_the_writer_hears_before_the_reader() {
-        // Reference §8.17.
+        // Traffic Server statement 17.
         VConnPair pair = pair();
         List<String> order = new ArrayList<>();
         IOBuffer in = buffer();
@@ -108,7 +108,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void a_write_shutdown_reaches_an_idle_peer_reader_at_once() {
-        // DESIGN §6; Traffic Server tells the peer only at its next pass (reference §8.21).
+        // docs/semantics.md, rule 6.5; Traffic Server tells the peer only at its next pass (statement 21).
         VConnPair pair = pair();
         EventLog reader = new EventLog();
         IOBuffer in = buffer();
@@ -125,7 +125,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void a_read_shutdown_gives_the_peer_writer_error_even_with_nothing_to_write() {
-        // Reference §2 rule 12.
+        // Traffic Server: a writer never gets EOS (rule 3.4).
         VConnPair pair = pair();
         EventLog writer = new EventLog();
         IOBuffer out = buffer();
@@ -155,7 +155,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void closing_gives_the_peers_reader_eos_and_its_writer_error_and_drops_unmoved_bytes() {
-        // Reference §8.20 and §3 rule 3.
+        // Traffic Server statement 20.
         VConnPair pair = pair();
         // The active end writes 100 KiB, but the passive reader only has room for one block.
         IOBuffer in = buffer();
@@ -185,7 +185,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void the_pair_is_freed_only_when_both_ends_are_closed() {
-        // Reference §8.23.
+        // Traffic Server statement 23.
         List<VConnPair> freed = new ArrayList<>();
         VConnPair pair = VConnPair.open(loop, VConnPair.Options.defaults(), freed::add);
         pair.active().close();
@@ -201,7 +201,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void pieces_under_128_bytes_are_copied_and_larger_ones_shared() {
-        // Reference §8.16.
+        // Traffic Server statement 16.
         VConnPair pair = pair();
         IOBuffer in = buffer();
         IOBufferReader inReader = in.allocReader();
@@ -233,7 +233,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void a_write_with_an_empty_buffer_asks_once_and_data_added_in_the_callback_goes_out_in_the_same_pass() {
-        // Reference §8.30 (NetVC) as the canonical rule; unlike PluginVC (§8.18) no extra WRITE_READY follows
+        // Traffic Server statement 30 (NetVC) as the canonical rule; unlike PluginVC (18) no extra WRITE_READY follows
         // a WRITE_READY that reported progress.
         VConnPair pair = pair();
         IOBuffer in = buffer();
@@ -284,7 +284,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void cancel_then_a_new_read_picks_up_where_the_stream_is() {
-        // Reference §8.26: the cancel idiom; here an explicit cancel().
+        // Traffic Server statement 26: the cancel idiom; here an explicit cancel().
         VConnPair pair = pair();
         IOBuffer in = buffer();
         IOBufferReader inReader = in.allocReader();
@@ -309,7 +309,7 @@ class PairSemanticsTest extends PairFixture {
 
     @Test
     void vio_accessors_after_close_return_frozen_values() {
-        // Reference §8.47: accessors must not crash after close.
+        // Traffic Server statement 47: accessors must not crash after close.
         VConnPair pair = pair();
         IOBuffer in = buffer();
         in.allocReader();
@@ -357,7 +357,7 @@ class PairSemanticsTest extends PairFixture {
     }
     @Test
     void buffers_belong_to_their_maker_closing_the_vconn_leaves_them_usable() {
-        // DESIGN §5: buffers and readers belong to whoever made them; a VConn never frees them.
+        // docs/semantics.md, rule 5.2: buffers and readers belong to whoever made them; a VConn never frees them.
         VConnPair pair = pair();
         IOBuffer in = buffer();
         IOBufferReader inReader = in.allocReader();
@@ -380,7 +380,7 @@ class PairSemanticsTest extends PairFixture {
     }
     @Test
     void reenables_are_coalesced_into_one_pass() {
-        // Reference §8.38: INKVConnInternal schedules one event per reenable; vconn coalesces them (like the
+        // TS statement 38: INKVConnInternal schedules one event per reenable; vconn coalesces them (like the
         // Terminus), so a burst of reenables before the loop runs reports EOS once.
         VConnPair pair = pair();
         EventLog reader = new EventLog();

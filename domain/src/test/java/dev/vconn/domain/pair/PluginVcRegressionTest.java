@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Traffic Server's PluginVC regression suite (reference §9: {@code EXCLUSIVE_REGRESSION_TEST(PVC)} driving
+ * Traffic Server's PluginVC regression suite ({@code EXCLUSIVE_REGRESSION_TEST(PVC)} driving
  * {@code NetVCTest} over a 32 KiB pair), ported to vconn's pair on the virtual-time loop.
  *
  * <p>Each end sends a rolling byte pattern, adds a fixed number of bytes per WRITE_READY, checks every byte it

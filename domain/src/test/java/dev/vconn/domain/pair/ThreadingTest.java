@@ -49,7 +49,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN §2 (reference §3.5 and §7): threads, continuations and locks. Virtual-loop tests drive the deterministic
+ * docs/semantics.md, rules 2.1–2.5: threads, continuations and locks. Virtual-loop tests drive the deterministic
  * loop from the test thread; real-thread tests run a {@link ThreadedEventLoop} and wait on latches with bounded
  * (10 s) timeouts, never on the passing of time.
  */
@@ -913,7 +913,7 @@ class ThreadingTest extends PairFixture {
     /**
      * A foreign thread closes the reading end under its lock exactly between the core's checks in the push path
      * and its tryLock of that lock. After close() returned nothing may touch that end's read VIO or buffer: the
-     * retired VIO's counters are frozen (DESIGN §3.1) and the user may already have released the buffer.
+     * retired VIO's counters are frozen (docs/semantics.md rule 3.1) and the user may already have released the buffer.
      */
     @Test
     void close_under_the_lock_just_before_a_push_takes_it_leaves_the_closed_read_untouched() {
@@ -1019,7 +1019,7 @@ class ThreadingTest extends PairFixture {
     }
 
     /**
-     * DESIGN §3.6 under the same interleaving: the inactivity timeout comes due, and a new read is posted under the
+     * rule 3.6 under the same interleaving: the inactivity timeout comes due, and a new read is posted under the
      * lock between the pass's snapshot of the VIOs and its tryLock. A read is active, so the read gets it; in no
      * order of these two actions is the write the right target.
      */

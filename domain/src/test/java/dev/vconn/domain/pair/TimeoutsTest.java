@@ -32,7 +32,7 @@ import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN §3.6 (reference §2 rule 13 and §5.5): inactivity and active timeouts on the in-process pair, on the
+ * docs/semantics.md, rule 3.6: inactivity and active timeouts on the in-process pair, on the
  * virtual clock. Every deadline is checked to the nanosecond: nothing one nanosecond before, the event exactly at it.
  */
 class TimeoutsTest extends PairFixture {

@@ -25,7 +25,7 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN §3 rules 1–5 and 7, one nested class per rule, proven on the in-process pair. */
+/** docs/semantics.md, rules 3.1–3.5 and 3.7, one nested class per rule, proven on the in-process pair. */
 class VioRulesTest extends PairFixture {
 
     /** Writes {@code data} from the active end with a write VIO of {@code data.length} bytes. */
@@ -191,7 +191,7 @@ class VioRulesTest extends PairFixture {
             assertEquals(0, writer.count(WRITE_COMPLETE), "setNBytes alone only stores the value");
             vio.reenable();
             loop.runUntilIdle();
-            assertEquals(1, writer.count(WRITE_COMPLETE), "DESIGN §3.3: COMPLETE after lowering and reenabling");
+            assertEquals(1, writer.count(WRITE_COMPLETE), "rule 3.3: COMPLETE after lowering and reenabling");
             assertEquals(0, reader.count(EOS), "the peer sees no EOS: the stream is still open");
         }
 
@@ -242,7 +242,7 @@ class VioRulesTest extends PairFixture {
             assertEquals(10, reader.readAvail(), "bytes moved before the close are still there");
             vio.reenable();
             loop.runUntilIdle();
-            assertEquals(List.of(READ_READY, EOS, EOS), log.events(), "DESIGN §3.4: a reenable reports EOS again");
+            assertEquals(List.of(READ_READY, EOS, EOS), log.events(), "rule 3.4: a reenable reports EOS again");
         }
 
         @Test
@@ -385,7 +385,7 @@ class VioRulesTest extends PairFixture {
             pair.passive().read(new EventLog().continuation(), Long.MAX_VALUE, in);
             send(pair.active(), new EventLog(), bytes(300_000, 1));
             loop.runUntilIdle();
-            assertEquals(100 * 1024, reader.readAvail(), "reference §8.15, and unlike §8.24 the mark has effect");
+            assertEquals(100 * 1024, reader.readAvail(), "TS statement 15; unlike 24, the mark has effect");
         }
 
         @Test
@@ -445,10 +445,10 @@ class VioRulesTest extends PairFixture {
             IOBufferReader r = b.allocReader();
             IllegalStateException read = assertThrows(IllegalStateException.class,
                     () -> pair.active().read(new EventLog().continuation(), 1, b));
-            assertTrue(read.getMessage().contains("closed VConn"), read.getMessage());
+            assertTrue(read.getMessage().contains("closed VConn (docs/semantics.md, rule 3.7)"), read.getMessage());
             IllegalStateException write = assertThrows(IllegalStateException.class,
                     () -> pair.active().write(new EventLog().continuation(), 1, r));
-            assertTrue(write.getMessage().contains("closed VConn"), write.getMessage());
+            assertTrue(write.getMessage().contains("closed VConn (docs/semantics.md, rule 3.7)"), write.getMessage());
         }
 
         @Test
@@ -457,7 +457,8 @@ class VioRulesTest extends PairFixture {
             IOBuffer b = buffer();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> pair.active().read(new EventLog().continuation(), -1, b));
-            assertTrue(e.getMessage().contains("nbytes must be >= 0"), e.getMessage());
+            assertTrue(e.getMessage().contains("nbytes must be >= 0, was -1 (docs/semantics.md, rule 3.7)"),
+                    e.getMessage());
             assertNull(pair.active().readVio(), "a refused read changes nothing");
         }
 
@@ -468,7 +469,7 @@ class VioRulesTest extends PairFixture {
             IOBuffer b = buffer();
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> pair.active().read(new EventLog().continuation(), 1, b));
-            assertTrue(e.getMessage().contains("shut down"), e.getMessage());
+            assertTrue(e.getMessage().contains("shut down (docs/semantics.md, rule 3.7)"), e.getMessage());
         }
 
         @Test

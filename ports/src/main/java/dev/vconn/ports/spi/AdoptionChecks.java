@@ -6,7 +6,7 @@ import java.nio.channels.SocketChannel;
 
 /**
  * The checks every {@link dev.vconn.ports.SocketAdopter} makes, shared so that transports refuse the same
- * sockets with the same reasons (DESIGN §5): everything is checked before the channel is touched, and if a
+ * sockets with the same reasons (semantics.md rule 5.1): everything is checked before the channel is touched, and if a
  * failure comes after the switch to non-blocking mode, the mode is put back.
  */
 public final class AdoptionChecks {

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * The one {@link HttpConnector} every transport uses: a {@link VConnPair} on one of the transport's loops, whose
- * passive end is handed to the session acceptor synchronously, inside {@link #connect}, as NET_ACCEPT (DESIGN §6).
+ * passive end goes to the session acceptor synchronously in {@link #connect}, as NET_ACCEPT (semantics.md rule 6.2).
  *
  * <p>The acceptor runs on the calling thread while its lock is held (taken with a blocking, reentrant
  * {@code lock()}, as Traffic Server's API takes a continuation's mutex for the length of a call).

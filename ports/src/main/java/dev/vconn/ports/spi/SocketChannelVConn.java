@@ -73,7 +73,7 @@ public abstract class SocketChannelVConn extends AbstractVConn {
     @Override
     protected final long transportRead(IOBuffer dst, long max) throws IOException {
         if (dst.currentWriteAvail() == 0 && !inputMayBeAvailable()) {
-            // Taking a fresh block to find nothing would pin it to an idle connection (32 KiB each, issue 8): wait
+            // Taking a fresh block to find nothing would pin it to an idle connection (32 KiB each): wait
             // for readiness instead. Selection is level-triggered, so bytes already waiting are reported at once.
             return 0;
         }

@@ -37,13 +37,13 @@ import org.junit.jupiter.api.Test;
  * Adopting an already-connected socket ({@link SocketAdopter}, Traffic Server's {@code TSVConnFdCreate}).
  *
  * <ul>
- *   <li>DESIGN §5: the adopter checks that the socket is open and connected and switches it to non-blocking; on
+ *   <li>rule 5.1: the adopter checks that the socket is open and connected and switches it to non-blocking; on
  *       success the VConn owns it (closing the VConn closes it) and bytes flow both ways with the peer (reference
- *       §4.1, §8.2, §11).</li>
- *   <li>DESIGN §5: on failure it throws a checked {@link AdoptionException} saying why, and the socket is
+ *       Traffic Server statement 2).</li>
+ *   <li>semantics.md rule 5.1: on failure it throws a checked {@link AdoptionException} saying why, and the socket is
  *       <b>exactly as it was</b> — open or not as before, the same blocking mode, registered nowhere new — and still
- *       usable by the caller, who closes it (Traffic Server leaves O_NONBLOCK set there, reference §4.1, §8.4,
- *       §11; vconn does better). Refused: not connected, closed, already registered with a selector (including a
+ *       usable by the caller, who closes it (Traffic Server leaves O_NONBLOCK set there, statement 4;
+ *       vconn does better). Refused: not connected, closed, already registered with a selector (including a
  *       channel this transport already adopted), a channel kind the transport cannot drive, and any channel once
  *       the transport is closed.</li>
  *   <li>{@code Transport#openResources}: an adopted VConn is listed until it is closed.</li>
@@ -84,7 +84,7 @@ public abstract class AdoptionContract extends TransportContract {
         closeAfter(vc::close);
         assertTrue(vc.isOpen());
         assertEquals(CloseState.OPEN, vc.closeState());
-        assertFalse(p.local().isBlocking(), "DESIGN §5: adoption switches the socket to non-blocking");
+        assertFalse(p.local().isBlocking(), "docs/semantics.md rule 5.1: adoption switches the socket to non-blocking");
         assertTrue(p.local().isOpen());
         assertTrue(transport.eventLoops().contains(vc.eventLoop()), "pinned to one of the transport's loops");
 
@@ -359,7 +359,7 @@ public abstract class AdoptionContract extends TransportContract {
         assertNotNull(e.getMessage(), "a refusal says why");
         assertFalse(e.getMessage().isBlank(), "a refusal says why");
         assertEquals(before, ChannelState.of(channel),
-                "DESIGN §5: a refused socket is exactly as it was (open, blocking mode, registration)");
+                "semantics.md rule 5.1: a refused socket is exactly as it was (open, blocking mode, registration)");
         return e;
     }
 

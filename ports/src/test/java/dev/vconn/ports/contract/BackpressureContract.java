@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
  * Backpressure is hard, on socket VConns made by the transport.
  *
  * <ul>
- *   <li>docs/semantics.md rule 3.5: a transport never puts more than {@code max(W, B)} unconsumed bytes into a
- *       reader's buffer ({@code B} the buffer's block size, {@code W} its water mark; the in-process pair applies
- *       the same rule, {@code HttpConnectorContract}), and then stops <b>silently</b> — no event to either side —
- *       until the reader consumes and reenables (reference §2 rule 6, §5.4, §8.14–15).</li>
- *   <li>DESIGN §3.5: consuming inside READ_READY keeps the data flowing without a reenable (reference §8.29).</li>
- *   <li>DESIGN §4 and §3.5 for the writer: a writer whose peer does not read is held — its {@code ndone} stops
+ *   <li>rule 3.5: a transport never puts more than {@code max(W, B)} unconsumed bytes into a reader's buffer
+ *       ({@code B} the buffer's block size, {@code W} its water mark; the in-process pair applies the same rule,
+ *       {@code HttpConnectorContract}), and then stops <b>silently</b> — no event to either side — until the reader
+ *       consumes and reenables (Traffic Server statements 14–15).</li>
+ *   <li>rule 3.5: consuming inside READ_READY keeps the data flowing without a reenable (statement 29).</li>
+ *   <li>rules 4.2 and 3.5 for the writer: a writer whose peer does not read is held — its {@code ndone} stops
  *       growing — and the transport queues nothing without bound behind it: {@code ndone} minus what the peer
  *       received stays below {@link #IN_FLIGHT_BOUND} (kernel socket buffers are real, so the bound is generous);
  *       the writer resumes when the peer reads.</li>
@@ -83,7 +83,7 @@ public abstract class BackpressureContract extends TransportContract {
         long writerDone = sender.ndone();
         settle();
 
-        assertEquals(bound, reading.vio().ndone(), "DESIGN §3.5: exactly the bound, never more");
+        assertEquals(bound, reading.vio().ndone(), "docs/semantics.md, rule 3.5: exactly the bound, never more");
         assertEquals(bound, reading.readAvail());
         assertTrue(maxSeen.get() <= bound, "never more than the bound at any callback: " + maxSeen.get());
         assertTrue(reading.recorder().events().stream().allMatch(e -> e == READ_READY),

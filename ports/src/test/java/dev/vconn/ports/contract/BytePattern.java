@@ -4,7 +4,7 @@ import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 
 /**
- * A rolling byte pattern, as in Traffic Server's {@code NetVCTest} (reference §9): the byte at stream offset
+ * A rolling byte pattern, as in Traffic Server's {@code NetVCTest}: the byte at stream offset
  * {@code i} depends on the offset and a per-stream seed, so a lost, duplicated, reordered or foreign byte is caught
  * at its exact offset. Two streams with different seeds never look alike, so crossed directions are caught too.
  *

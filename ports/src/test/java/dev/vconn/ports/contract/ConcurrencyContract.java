@@ -26,13 +26,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 
 /**
- * Threads and locks (DESIGN §2, reference §7, {@code docs/threading.md}).
+ * Threads and locks (docs/semantics.md, rules 2.1–2.5; {@code docs/threading.md}).
  *
  * <ul>
  *   <li>Every VConn is pinned to one of the transport's loops; all of its events run on that loop's thread; the
  *       transport spreads VConns over its loops.</li>
  *   <li>{@code reenable} is thread-safe: a foreign thread that consumes under the continuation's lock and
- *       reenables keeps a backpressured read going (reference §7.5: Traffic Server needs the caller to hold the
+ *       reenables keeps a backpressured read going (Traffic Server needs the caller to hold the
  *       VIO's mutex; so do we for the buffer, not for the call). Many concurrent reenables are harmless.</li>
  *   <li>Internals only {@code tryLock} a continuation's lock and retry: while a foreign thread holds it no event
  *       is delivered, and none is lost once it lets go; continuations on different VConns (and loops) sharing one

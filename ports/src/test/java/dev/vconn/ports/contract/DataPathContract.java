@@ -39,20 +39,20 @@ import org.junit.jupiter.api.Test;
  * Bytes move exactly as the VIO rules say, on socket VConns made by the transport ({@link #connect()}).
  *
  * <ul>
- *   <li>DESIGN §3.1: a new read/write returns a new VIO and retires the old one (no more events, counters frozen,
- *       reenable a no-op); {@code cancel()} replaces Traffic Server's {@code do_io(nullptr)} idiom (reference §2
- *       rules 2–3, §8.13, §8.26).</li>
- *   <li>DESIGN §3.2: {@code nbytes == 0} produces no events (reference §2 rule 4, §8.11).</li>
- *   <li>DESIGN §3.3: a transport never moves more than {@code ntodo}; READ_COMPLETE / WRITE_COMPLETE exactly once
+ *   <li>rule 3.1: a new read/write returns a new VIO and retires the old one (no more events, counters frozen,
+ *       reenable a no-op); {@code cancel()} replaces Traffic Server's {@code do_io(nullptr)} idiom (Traffic
+ *       Server statements 13 and 26).</li>
+ *   <li>docs/semantics.md, rule 3.2: {@code nbytes == 0} produces no events (Traffic Server statement 11).</li>
+ *   <li>rule 3.3: a transport never moves more than {@code ntodo}; READ_COMPLETE / WRITE_COMPLETE exactly once
  *       with {@code ndone == nbytes}, also after lowering {@code nbytes} to {@code ndone} and reenabling
- *       (reference §2 rules 7, 10, 11, §8.12, §8.22 — where vconn deliberately differs).</li>
- *   <li>DESIGN §3.4: an unbounded read ends with EOS, never READ_COMPLETE (reference §8.46).</li>
- *   <li>DESIGN §3.5: consuming inside READ_READY keeps data flowing without a reenable (reference §8.29); one
+ *       (Traffic Server statements 12 and 22 — where vconn deliberately differs).</li>
+ *   <li>docs/semantics.md, rule 3.4: an unbounded read ends with EOS, never READ_COMPLETE (statement 46).</li>
+ *   <li>semantics.md rule 3.5: consuming inside READ_READY keeps data flowing without a reenable (statement 29); one
  *       WRITE_READY asks for data when the write buffer is empty and bytes added inside it go out in the same pass
- *       (reference §2 rule 9, §8.30).</li>
- *   <li>DESIGN §2: events carry their VIO, run on the VConn's loop under the continuation's lock (reference §2
- *       rule 1), and public calls never call back synchronously (reference §2 rule 5, §7.3).</li>
- *   <li>Reference §9: the rolling byte pattern of {@code NetVCTest} and the TSVConnFd gold test, here 64 MiB
+ *       (Traffic Server statement 30).</li>
+ *   <li>rules 2.1 and 2.3: events carry their VIO, run on the VConn's loop under the continuation's lock,
+ *       and public calls never call back synchronously.</li>
+ *   <li>Traffic Server's tests: the rolling byte pattern of {@code NetVCTest} and the TSVConnFd gold test, here 64 MiB
  *       both ways at once, checked byte by byte.</li>
  * </ul>
  */
@@ -144,7 +144,7 @@ public abstract class DataPathContract extends TransportContract {
             assertEquals(0, s.count(EOS) + s.count(ERROR), () -> s + " saw EOS or ERROR");
         }
         assertTrue(serverIn.maxUnconsumed() <= 32 * KIB,
-                "a reader consuming in its callbacks never has more than a block pushed at it (DESIGN §3.5): "
+                "a reader consuming in its callbacks never has more than a block pushed at it (semantics.md rule 3.5): "
                         + serverIn.maxUnconsumed());
     }
 
@@ -158,7 +158,7 @@ public abstract class DataPathContract extends TransportContract {
         settle();
         zero.vio().reenable();
         settle();
-        assertEquals(List.of(), zero.recorder().events(), "DESIGN §3.2: nbytes == 0 produces no events");
+        assertEquals(List.of(), zero.recorder().events(), "docs/semantics.md rule 3.2: nbytes == 0 produces no events");
         assertEquals(0, zero.readAvail(), "nothing moves into a zero-byte read");
         assertEquals(0, zero.vio().ndone());
         assertFalse(zero.vio().isComplete(), "a zero-byte read does not complete");
@@ -183,7 +183,7 @@ public abstract class DataPathContract extends TransportContract {
         settle();
         vio.reenable();
         settle();
-        assertEquals(List.of(), writer.events(), "DESIGN §3.2: nbytes == 0 produces no events");
+        assertEquals(List.of(), writer.events(), "docs/semantics.md, rule 3.2: nbytes == 0 produces no events");
         assertEquals(0, vio.ndone());
         assertEquals(100, locked(writer.continuation(), outReader::readAvail), "nothing was taken from the reader");
         assertEquals(List.of(), in.recorder().events(), "nothing reached the peer");
@@ -210,7 +210,7 @@ public abstract class DataPathContract extends TransportContract {
         assertEquals(n, in.vio().ndone());
         assertEquals(1, in.count(EOS));
         assertEquals(EOS, in.last(), "nothing after EOS without a reenable");
-        assertEquals(0, in.count(READ_COMPLETE), "an unbounded read never completes (reference §8.46)");
+        assertEquals(0, in.count(READ_COMPLETE), "an unbounded read never completes (Traffic Server statement 46)");
         assertEquals(0, in.count(ERROR));
     }
 
@@ -232,7 +232,7 @@ public abstract class DataPathContract extends TransportContract {
         // The READ_READYs came while nbytes was unbounded, so the last of them may already report ndone 100.
         List<Recorder.Entry> entries = in.recorder().entries();
         String seq = entries.stream().map(e -> e.event() + "@" + e.ndone()).toList().toString();
-        assertEquals(1, in.recorder().count(READ_COMPLETE), () -> "DESIGN §3.3: exactly once: " + seq);
+        assertEquals(1, in.recorder().count(READ_COMPLETE), () -> "docs/semantics.md, rule 3.3: exactly once: " + seq);
         assertEquals(READ_COMPLETE, in.recorder().last(), seq);
         assertEquals(100, entries.get(entries.size() - 1).ndone(), seq);
         long previous = 0;
@@ -265,7 +265,7 @@ public abstract class DataPathContract extends TransportContract {
         settle();
         vio.reenable();
         settle();
-        assertEquals(1, writer.count(WRITE_COMPLETE), "DESIGN §3.3: exactly once");
+        assertEquals(1, writer.count(WRITE_COMPLETE), "docs/semantics.md, rule 3.3: exactly once");
         assertEquals(WRITE_COMPLETE, writer.last());
         assertEquals(0, writer.count(ERROR));
         assertTrue(in.recorder().events().stream().allMatch(e -> e == READ_READY),
@@ -285,7 +285,7 @@ public abstract class DataPathContract extends TransportContract {
 
         Recorder second = recorder();
         ReadVio vio = c.server().read(second.continuation(), 100, in);
-        assertNotSame(first.vio(), vio, "DESIGN §3.1: a new read returns a new VIO");
+        assertNotSame(first.vio(), vio, "docs/semantics.md, rule 3.1: a new read returns a new VIO");
         assertTrue(first.vio().isRetired());
         assertSame(vio, c.server().readVio());
         send(c.client(), UP, 50, 100);
@@ -385,7 +385,7 @@ public abstract class DataPathContract extends TransportContract {
         first.vio().reenable();
         settle();
         assertReadyThenComplete(first.recorder().entries(), READ_READY, READ_COMPLETE, 300);
-        assertEquals(300, first.readAvail(), "DESIGN §3.3: never more than ntodo");
+        assertEquals(300, first.readAvail(), "docs/semantics.md, rule 3.3: never more than ntodo");
         assertEquals(300, first.vio().ndone());
 
         Recorder rest = recorder();
@@ -543,7 +543,7 @@ public abstract class DataPathContract extends TransportContract {
         c.client().close();
         inCall.set(false);
         settle();
-        assertEquals(List.of(), synchronous, "DESIGN §2: read/write/reenable/shutdown/close never call back");
+        assertEquals(List.of(), synchronous, "rule 2.3: read/write/reenable/shutdown/close never call back");
         assertEquals(100, locked(reader.continuation(), () -> UP.consumeAndCheck(inReader, 0)));
     }
 

@@ -42,18 +42,18 @@ import org.junit.jupiter.api.function.Executable;
  * {@code TSHttpConnectPlugin}), driven with a test acceptor continuation standing in for the HTTP session.
  *
  * <ul>
- *   <li>DESIGN §6 options: {@link HttpConnectOptions} defaults (tag {@code "plugin"}, id 0, index 8, water mark
+ *   <li>rule 6.1, options: {@link HttpConnectOptions} defaults (tag {@code "plugin"}, id 0, index 8, water mark
  *       0, {@code PLUGIN}); {@code clientAddress} required — an IP with a non-zero port, or a Unix-domain address;
  *       every invalid value throws {@link IllegalArgumentException} naming the field (Traffic Server silently
- *       rewrites them, reference §5.1, §8.7–8.8).</li>
- *   <li>DESIGN §6: {@code connect} hands the passive end to the acceptor <b>synchronously</b>, as NET_ACCEPT on
- *       the calling thread under the acceptor's lock, then returns the open active end (reference §5.2.2, §7.3);
+ *       rewrites them, statements 7–8).</li>
+ *   <li>rule 6.2: {@code connect} hands the passive end to the acceptor <b>synchronously</b>, as NET_ACCEPT on
+ *       the calling thread under the acceptor's lock, then returns the open active end;
  *       the client address is the passive end's remote address; both ends share one of the transport's loops.</li>
- *   <li>DESIGN §6: a write posted before the passive read is held, not failed (Traffic Server answers ERROR,
- *       reference §8.19, §11); close and shutdown reach the peer at once, both ways (reference §8.20–21); the
- *       water mark really bounds the bytes moved ahead of a reader (DESIGN §3.5; reference §8.14–15, §8.24).</li>
- *   <li>DESIGN §5: a pair is listed in {@link Transport#openResources()} with its tag and id until both ends are
- *       closed (reference §8.23); {@code connect} on a closed transport throws {@link IllegalStateException}.</li>
+ *   <li>rules 6.4 and 6.5: a write posted before the passive read is held, not failed (Traffic Server answers ERROR,
+ *       statement 19); close and shutdown reach the peer at once, both ways (statements 20–21); the
+ *       water mark really bounds the bytes moved ahead of a reader (rule 3.5; statements 14–15, 24).</li>
+ *   <li>rule 5.3: a pair is listed in {@link Transport#openResources()} with its tag and id until both ends are
+ *       closed (statement 23); {@code connect} on a closed transport throws {@link IllegalStateException}.</li>
  * </ul>
  */
 public abstract class HttpConnectorContract extends TransportContract {
@@ -155,7 +155,7 @@ public abstract class HttpConnectorContract extends TransportContract {
         Ends e = open(options());
         for (VConn vc : List.of(e.active(), e.passive())) {
             assertEquals(CloseState.OPEN, vc.closeState());
-            assertEquals(0, vc.closeState().code(), "reference §8.5: TSVConnClosedGet is 0");
+            assertEquals(0, vc.closeState().code(), "Traffic Server statement 5: TSVConnClosedGet is 0");
             assertTrue(vc.isOpen());
             assertFalse(vc.isReadShutdown() || vc.isWriteShutdown());
             assertNull(vc.readVio());
@@ -199,7 +199,7 @@ public abstract class HttpConnectorContract extends TransportContract {
         Ends e = open(options());
         Sent out = send(e.active(), UP, 0, 5000);
         settle();
-        assertEquals(List.of(), out.recorder().events(), "held: no ERROR, no progress (DESIGN §6)");
+        assertEquals(List.of(), out.recorder().events(), "held: no ERROR, no progress (docs/semantics.md, rule 6.4)");
         assertEquals(0, out.vio().ndone());
         assertEquals(5000, locked(out.recorder().continuation(), out.reader()::readAvail));
 

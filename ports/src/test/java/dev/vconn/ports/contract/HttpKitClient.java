@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * An HTTP client on one VConn (the active end of an in-process connection, or a connection made by the transport's
  * {@code NetConnector}): it writes whatever requests it is given and parses the response stream with a strict
  * {@link HttpWire.ResponseParser}, framing responses itself, as a Traffic Server plugin on a {@code TSHttpConnect}
- * VC must with keep-alive (reference §5.2.7).
+ * VC must with keep-alive.
  *
  * <p>It consumes inside its read callbacks, up to a pause point ({@link #pauseAt}), and stops there without
  * reenabling, so the proxy must hold the rest back; {@link #resume()} moves on. Every callback runs under its own

@@ -246,7 +246,7 @@ public final class HttpKitServer {
         Conn(VConn vconn, int number) {
             this.vconn = vconn;
             this.number = number;
-            // A head bigger than one block must fit whole before it parses (DESIGN §3.5 read-ahead).
+            // A head bigger than one block must fit whole before it parses (docs/semantics.md, rule 3.5 read-ahead).
             in.setWaterMark(LIMITS.maxHeaderBytes() + 1L);
         }
 

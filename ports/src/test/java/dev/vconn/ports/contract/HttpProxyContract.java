@@ -58,18 +58,18 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
- * The HTTP proxy state machine ({@link HttpProxy}, DESIGN §7) behind the transport's own ports, end to end: after
- * Traffic Server's {@code TSHttpConnect} API tests (reference §9, InkAPITest {@code SDK_API_TSHttpConnectIntercept}
+ * The HTTP proxy state machine ({@link HttpProxy}, docs/http.md) behind the transport's own ports, end to end: after
+ * Traffic Server's {@code TSHttpConnect} API tests (InkAPITest {@code SDK_API_TSHttpConnectIntercept}
  * and {@code SDK_API_TSHttpConnectServerIntercept}) over the transport's {@code HttpConnector}, and the same kind of
  * transactions over its {@code NetAcceptor}, with origins reached through its {@code NetConnector}.
  *
  * <ul>
- *   <li>DESIGN §6: connect with tag and id, an HTTP/1.0 request answered by a server intercept and read until EOS;
+ *   <li>rules 6.x: connect with tag and id, an HTTP/1.0 request answered by a server intercept and read until EOS;
  *       keep-alive with Content-Length framing done by the client; a write shutdown after the request; access
  *       control denial (EOS to the reader, ERROR to the writer, the reason readable from the VConn); the access log
  *       line carries {@code pitag}, {@code piid} and {@code cqint=1} in-process, {@code cqint=0} over the
  *       network.</li>
- *   <li>DESIGN §7: a remapped origin on a second listener of the same transport, its keep-alive connection reused,
+ *   <li>docs/http.md: a remapped origin on a second listener of the same transport, its keep-alive connection reused,
  *       chunked bodies both ways; 502 when the origin refuses, 504 when it does not answer in time (virtual time on
  *       {@link Capability#VIRTUAL_TIME} transports); a 16 MiB response to a client that reads in steps, with the
  *       block pool bounded while it pauses; a client that resets mid-response leaves the others untouched.</li>
@@ -216,7 +216,7 @@ public abstract class HttpProxyContract extends TransportContract {
         fail(what + " never stalled");
     }
 
-    // ------------------------------------------------------------------------------ TSHttpConnect (DESIGN §6)
+    // ------------------------------------------------------------------------------ TSHttpConnect (rules 6.x)
 
     @Test
     void connect_with_tag_and_id_an_http_1_0_request_is_answered_by_an_intercept_and_read_until_eos() {
@@ -360,7 +360,7 @@ public abstract class HttpProxyContract extends TransportContract {
         assertEquals(1, s.networkConnections());
     }
 
-    // ---------------------------------------------------------------------------- origins (DESIGN §7)
+    // ---------------------------------------------------------------------------- origins (docs/http.md)
 
     @Test
     void remapped_requests_reach_an_origin_through_the_net_connector_and_reuse_its_keep_alive_connection()

@@ -40,11 +40,11 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code NetConnector}: exactly one event, never both and never twice — NET_CONNECT with an open VConn
  *       connected to the listener, or NET_CONNECT_FAILED with a {@link VConnError} (ECONNREFUSED when nothing
  *       listens). Unlike Traffic Server, the event is never delivered inside the {@code connect} call (reference
- *       §2 rule 15, §7.3, §8.45; DESIGN §2: public calls never call back synchronously). A successful
+ *       statement 45; semantics.md rule 2.3: public calls never call back synchronously). A successful
  *       {@code cancel()} means no event at all.</li>
  *   <li>{@code NetAcceptor}: every connection is delivered as NET_ACCEPT with a new VConn, many at once; a closed
- *       listener stops accepting and leaves accepted connections alone (reference §9 {@code SDK_API_TSNetVConn}).</li>
- *   <li>DESIGN §2: connect and accept events run under the continuation's lock.</li>
+ *       listener stops accepting and leaves accepted connections alone ({@code SDK_API_TSNetVConn}).</li>
+ *   <li>docs/semantics.md, rule 2.1: connect and accept events run under the continuation's lock.</li>
  *   <li>{@link dev.vconn.ports.Transport#close(Duration)} on one of the transport's own loops returns at once
  *       (no deadlock, the loop is not held), refuses new work from then on, and still gives the owners of open
  *       connections the shutdown timeout to finish.</li>

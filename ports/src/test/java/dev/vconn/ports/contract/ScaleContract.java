@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Load and faults, the same on every transport: a thousand concurrent echoes, ten thousand adopt/close and
  * connect/close cycles that must leave no socket, VConn or block behind (the hygiene check after the test counts
- * sockets), and a peer reset in the middle of a transfer (reference §8.28).
+ * sockets), and a peer reset in the middle of a transfer (Traffic Server statement 28).
  */
 public abstract class ScaleContract extends TransportContract {
     private static final Duration LONG_WAIT = Duration.ofSeconds(60);

@@ -37,20 +37,20 @@ import org.junit.jupiter.api.Test;
  * Shutdown, close and abort on socket VConns made by the transport.
  *
  * <ul>
- *   <li>DESIGN §3.4 and {@code VConn#shutdown}: a write shutdown gives the peer's reader EOS after every byte
+ *   <li>semantics.md rule 3.4 and {@code VConn#shutdown}: a write shutdown gives the peer's reader EOS after every byte
  *       written before it, at once (no peer reenable needed); a read shutdown retires that read VIO (no more
- *       events, timeouts included) and the other direction stays usable (reference §3.6).</li>
- *   <li>DESIGN §3.4: EOS only to reads with {@code ntodo > 0}, again after a reenable; a writer never gets EOS — a
- *       closed peer gives it ERROR, again after a reenable (reference §2 rules 8 and 12, §8.20, §8.28).</li>
+ *       events, timeouts included) and the other direction stays usable.</li>
+ *   <li>rule 3.4: EOS only to reads with {@code ntodo > 0}, again after a reenable; a writer never gets EOS — a
+ *       closed peer gives it ERROR, again after a reenable (Traffic Server statements 20, 28).</li>
  *   <li>{@code VConn#close}/{@code abort}: the peer's reader gets EOS (bytes sent before the close delivered first)
  *       and its writer ERROR; abort records its code and cause; close is idempotent; close states follow
- *       {@code TSVConnClosedGet} (0, 1, -1; reference §1.4, §3.1–3.2).</li>
- *   <li>DESIGN §3.7: read/write on a closed VConn, or on a shut direction, throws {@link IllegalStateException}
- *       naming the rule (reference §8.31 makes it an assertion).</li>
- *   <li>DESIGN §2: after {@code close()} returns no new callback starts — closing from inside a callback, and
+ *       {@code TSVConnClosedGet} (0, 1, -1).</li>
+ *   <li>rule 3.7: read/write on a closed VConn, or on a shut direction, throws {@link IllegalStateException}
+ *       naming the rule (Traffic Server statement 31 makes it an assertion).</li>
+ *   <li>rule 2.4: after {@code close()} returns no new callback starts — closing from inside a callback, and
  *       closing from a foreign thread that holds the continuation's lock while both directions stream, over many
- *       rounds (reference §3.5, {@code docs/threading.md}).</li>
- *   <li>DESIGN §5: buffers belong to whoever made them; closing the VConn leaves them usable.</li>
+ *       rounds ({@code docs/threading.md}).</li>
+ *   <li>docs/semantics.md, rule 5.2: buffers belong to whoever made them; closing the VConn leaves them usable.</li>
  * </ul>
  *
  * <p>Writing to a closed <i>socket</i> peer may succeed a few times before the reset comes back; the helpers here
@@ -87,7 +87,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         assertTrue(vio.isRetired());
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> c.client().write(new Recorder().continuation(), 1, out.reader()));
-        assertTrue(e.getMessage().contains("shut down"), e.getMessage());
+        assertTrue(e.getMessage().contains("shut down (docs/semantics.md, rule 3.7)"), e.getMessage());
     }
 
     @Test
@@ -133,7 +133,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         assertEquals(0, in.vio().ndone());
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> c.server().read(new Recorder().continuation(), 10, in.buffer()));
-        assertTrue(e.getMessage().contains("shut down"), e.getMessage());
+        assertTrue(e.getMessage().contains("shut down (docs/semantics.md, rule 3.7)"), e.getMessage());
     }
 
     @Test
@@ -238,7 +238,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         in.vio().reenable();
         await("EOS again", () -> in.recorder().count(EOS) == 2);
         settle();
-        assertEquals(2, in.recorder().count(EOS), "one reenable, one more EOS (DESIGN §3.4)");
+        assertEquals(2, in.recorder().count(EOS), "one reenable, one more EOS (docs/semantics.md, rule 3.4)");
         assertEquals(0, in.recorder().count(READ_COMPLETE) + in.recorder().count(ERROR));
         assertEquals(10, in.drain(UP, 0));
     }
@@ -311,7 +311,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         vio.reenable();
         await("ERROR again after a reenable", () -> out.count(ERROR) == 2);
         settle();
-        assertEquals(2, out.count(ERROR), "DESIGN §3.4: ERROR is reported again per reenable, once");
+        assertEquals(2, out.count(ERROR), "docs/semantics.md, rule 3.4: ERROR is reported again per reenable, once");
         out.stop();
     }
 
@@ -492,7 +492,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         await("READ_COMPLETE", () -> in.recorder().saw(READ_COMPLETE));
         c.server().close();
         settle();
-        assertEquals(100, in.drain(UP, 0), "the buffer and its bytes outlive the VConn (DESIGN §5)");
+        assertEquals(100, in.drain(UP, 0), "the buffer and its bytes outlive the VConn (docs/semantics.md, rule 5.2)");
         in.buffer().write(new byte[] {1, 2, 3});
         assertEquals(3, in.reader().readAvail());
     }
@@ -526,7 +526,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         await("the client closes itself from READ_READY", closed::get);
         await("the server hears of it", () -> serverIn.finished() && serverOut.finished());
         settle();
-        assertEquals(0, late.get(), "DESIGN §2: no callback after close() returns");
+        assertEquals(0, late.get(), "docs/semantics.md, rule 2.4: no callback after close() returns");
         assertEquals(CloseState.CLOSED, c.client().closeState());
         assertNull(in.failure());
         assertNull(out.failure());
@@ -596,7 +596,7 @@ public abstract class ShutdownCloseContract extends TransportContract {
         assertNull(closerFailure.get());
         await("round " + round + ": the server hears of it", () -> serverIn.finished() && serverOut.finished());
         settle();
-        assertEquals(0, late.get(), "round " + round + ": a callback started after close() returned (DESIGN §2)");
+        assertEquals(0, late.get(), "round " + round + ": a callback started after close() returned (rule 2.4)");
         assertNull(in.failure());
         assertNull(out.failure());
         serverOut.stop();

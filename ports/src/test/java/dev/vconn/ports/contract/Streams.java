@@ -59,10 +59,10 @@ public final class Streams {
         private void dispatch(Event event, Object data) {
             try {
                 if (!lock.isHeldByCurrentThread()) {
-                    fail(event + " delivered without the continuation's lock (DESIGN §2)");
+                    fail(event + " delivered without the continuation's lock (docs/semantics.md, rule 2.1)");
                 }
                 if (data instanceof VIO vio && !vio.vconn().eventLoop().inEventLoop()) {
-                    fail(event + " delivered off the VConn's loop, on " + Thread.currentThread() + " (DESIGN §2)");
+                    fail(event + " delivered off the VConn's loop, on " + Thread.currentThread() + " (rule 2.1)");
                 }
                 threads.add(Thread.currentThread());
                 hook.accept(event, data);
@@ -211,12 +211,12 @@ public final class Streams {
                         fail("WRITE_COMPLETE with ndone " + vio.ndone() + " != nbytes " + vio.nbytes());
                     }
                     if (count(Event.WRITE_COMPLETE) > 1) {
-                        fail("WRITE_COMPLETE delivered twice (DESIGN §3.3)");
+                        fail("WRITE_COMPLETE delivered twice (docs/semantics.md, rule 3.3)");
                     }
                 }
                 case ERROR -> { }
                 case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> { }
-                case EOS -> fail("a writer never gets EOS (DESIGN §3.4)");
+                case EOS -> fail("a writer never gets EOS (docs/semantics.md, rule 3.4)");
                 default -> fail("unexpected event " + event + " for a write VIO");
             }
         }
@@ -256,7 +256,7 @@ public final class Streams {
     /**
      * Reads into a buffer and, if consuming (the default), consumes inside READ_READY and READ_COMPLETE, checking
      * each byte against a {@link BytePattern}; it never reenables, so the transport must keep the data flowing by
-     * itself (DESIGN §3.5). It records the most unconsumed bytes it ever saw in a callback.
+     * itself (docs/semantics.md, rule 3.5). It records the most unconsumed bytes it ever saw in a callback.
      */
     public static final class Receiver extends Side {
         private final BytePattern pattern;
@@ -315,14 +315,14 @@ public final class Streams {
                             fail("READ_COMPLETE with ndone " + vio.ndone() + " != nbytes " + vio.nbytes());
                         }
                         if (count(Event.READ_COMPLETE) > 1) {
-                            fail("READ_COMPLETE delivered twice (DESIGN §3.3)");
+                            fail("READ_COMPLETE delivered twice (docs/semantics.md, rule 3.3)");
                         }
                     }
                     if (event == Event.READ_READY && vio.ntodo() <= 0) {
-                        fail("READ_READY with ntodo " + vio.ntodo() + " (reference §2 rule 6)");
+                        fail("READ_READY with ntodo " + vio.ntodo() + " (a READY event needs ntodo > 0)");
                     }
                     if (event == Event.EOS && vio.ntodo() <= 0) {
-                        fail("EOS to a read with ntodo " + vio.ntodo() + " (DESIGN §3.4)");
+                        fail("EOS to a read with ntodo " + vio.ntodo() + " (docs/semantics.md, rule 3.4)");
                     }
                 }
                 default -> fail("unexpected event " + event + " for a read VIO");
@@ -374,7 +374,7 @@ public final class Streams {
     /**
      * Sends back everything it reads: the read VIO fills {@code buffer}, the write VIO drains a reader of the same
      * buffer. A READ_READY reenables the write (it may have asked for data and parked); a WRITE_READY reenables the
-     * read (it may have stopped on a full buffer, DESIGN §3.5). Backpressure is therefore end to end.
+     * read (it may have stopped on a full buffer, docs/semantics.md, rule 3.5). Backpressure is therefore end to end.
      */
     public static final class Echo extends Side {
         private final IOBuffer buffer;

@@ -30,14 +30,13 @@ import org.junit.jupiter.api.Test;
  * ({@link TransportHarness#nanoTime()}).
  *
  * <ul>
- *   <li>DESIGN §3.6: a timeout goes to the read operation if one is active (posted, not shut, not complete,
- *       {@code nbytes > 0}), else to the write operation; after it the VConn is still usable (reference §2 rule 13,
- *       §5.5, {@code NetVConnection.h}).</li>
+ *   <li>semantics.md rule 3.6: a timeout goes to the read operation if one is active (posted, not shut, not complete,
+ *       {@code nbytes > 0}), else to the write operation; after it the VConn is still usable.</li>
  *   <li>{@code VConn#setInactivityTimeout}: fires once no byte moved for the timeout; moving bytes re-arm it; it
  *       does not fire while bytes keep moving; it fires again after new activity. {@code setActiveTimeout} is
  *       one-shot and fires regardless of traffic. Both can be cancelled; both refuse non-positive durations; a
- *       closed VConn hears no timeout (reference §8.25, §8.33).</li>
- *   <li>DESIGN §2 and §8: on a {@link Capability#VIRTUAL_TIME} transport the event comes <b>exactly</b> at its
+ *       closed VConn hears no timeout (Traffic Server statements 25, 33).</li>
+ *   <li>semantics.md rule 2.5: on a {@link Capability#VIRTUAL_TIME} transport the event comes <b>exactly</b> at its
  *       deadline on the virtual clock; on real time at or after it. Tests never sleep: they wait on events, and
  *       let time pass with a marker task scheduled on the loops.</li>
  * </ul>
@@ -141,7 +140,7 @@ public abstract class TimeoutContract extends TransportContract {
         await("INACTIVITY_TIMEOUT to the read", () -> in.recorder().saw(INACTIVITY_TIMEOUT));
         assertFiredAt(readTimes.get(0), t0 + T.toNanos(), "inactivity to the read");
         settle();
-        assertEquals(List.of(WRITE_READY), writer.events(), "DESIGN §3.6: only the read is told");
+        assertEquals(List.of(WRITE_READY), writer.events(), "docs/semantics.md, rule 3.6: only the read is told");
 
         send(c.client(), UP, 0, 10);
         await("READ_COMPLETE", () -> in.recorder().saw(READ_COMPLETE));
@@ -166,7 +165,7 @@ public abstract class TimeoutContract extends TransportContract {
         c.server().setInactivityTimeout(T);
         await("INACTIVITY_TIMEOUT to the write", () -> writer.saw(INACTIVITY_TIMEOUT));
         settle();
-        assertEquals(List.of(), in.recorder().events(), "no timeout for a shut direction (reference §3.6)");
+        assertEquals(List.of(), in.recorder().events(), "no timeout for a shut direction");
         assertEquals(List.of(WRITE_READY, INACTIVITY_TIMEOUT), writer.events());
     }
 
@@ -318,7 +317,7 @@ public abstract class TimeoutContract extends TransportContract {
         c.server().setActiveTimeout(T);
         c.server().close();
         clockPasses(T.multipliedBy(3));
-        assertEquals(List.of(), in.recorder().events(), "reference §8.25: timeouts of a closed VConn are dropped");
+        assertEquals(List.of(), in.recorder().events(), "TS statement 25: timeouts of a closed VConn are dropped");
     }
 
     /** Writes 10 pattern bytes every {@link #TICK} on the writer's loop, {@link #TICKS} times, then stops. */

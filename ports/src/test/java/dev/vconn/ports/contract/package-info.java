@@ -1,9 +1,9 @@
 /**
  * The contract kit: the semantics every vconn transport must have, written once and run by every adapter.
  *
- * <p>Each abstract class here states one group of rules from {@code DESIGN.md} (§2 threads, §3 VIO rules, §5
- * ownership, §6 HttpConnector) and the testable edge cases of the Traffic Server reference
- * ({@code reference/ats-vconn-semantics.md} §2, §3, §4.1, §5, §8, §9), against socket VConns made by the
+ * <p>Each abstract class here states one group of the rules in {@code docs/semantics.md} (2.x threads, 3.x VIO
+ * rules, 5.x ownership, 6.x the in-process pair) and the testable Traffic Server statements listed there,
+ * against socket VConns made by the
  * transport's own acceptor and connector, adopted sockets, and the transport's in-process connector:
  * {@link dev.vconn.ports.contract.DataPathContract}, {@link dev.vconn.ports.contract.BackpressureContract},
  * {@link dev.vconn.ports.contract.ShutdownCloseContract}, {@link dev.vconn.ports.contract.TimeoutContract},

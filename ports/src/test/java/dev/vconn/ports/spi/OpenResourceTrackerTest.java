@@ -13,7 +13,7 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
-/** What a transport reports when it closes with things still open (DESIGN §5: pairs with their tag and id). */
+/** What a transport reports when it closes with things still open (rule 5.3: pairs with their tag and id). */
 class OpenResourceTrackerTest {
     private final VirtualTimeEventLoop loop = new VirtualTimeEventLoop();
     private final OpenResourceTracker tracker = new OpenResourceTracker();
