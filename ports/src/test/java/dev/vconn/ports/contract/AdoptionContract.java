@@ -157,6 +157,7 @@ public abstract class AdoptionContract extends TransportContract {
             throws Exception {
         requires(Capability.RAW_FD_ADOPTION);
         TransportHarness.DescriptorPair p = harness.descriptorPair();
+        closeAfter(p.peer());
         VConn vc = adopter().adoptFileDescriptor(p.fd());
         closeAfter(vc::close);
         peerWrite(p.peer(), UP.bytes(0, 5000));
