@@ -1,6 +1,7 @@
 package dev.vconn.bench;
 
 import dev.vconn.bench.support.BenchTransports;
+import dev.vconn.bench.support.FixedResponseIntercept;
 import dev.vconn.bench.support.Gate;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
@@ -123,45 +124,8 @@ public class HttpConnectBenchmark {
 
     private void intercept(Event event, Object data) {
         if (data instanceof HttpTxn txn) {
-            txn.intercept(new Continuation(new InterceptServer()));
+            txn.intercept(new Continuation(new FixedResponseIntercept(t.blockPool(), RESPONSE)));
             txn.reenable();
-        }
-    }
-
-    /** The intercept: reads (and drops) the forwarded request, answers the fixed response, then closes. */
-    private final class InterceptServer implements EventHandler {
-        private VConn vconn;
-        private IOBuffer in;
-        private IOBufferReader inReader;
-        private IOBuffer out;
-
-        @Override
-        public void handle(Event event, Object data) {
-            switch (event) {
-                case NET_ACCEPT -> {
-                    vconn = (VConn) data;
-                    in = new IOBuffer(t.blockPool(), 0);
-                    inReader = in.allocReader();
-                    out = new IOBuffer(t.blockPool(), 2);
-                    IOBufferReader outReader = out.allocReader();
-                    out.write(RESPONSE);
-                    Continuation self = new Continuation(this);
-                    vconn.read(self, Long.MAX_VALUE, in);
-                    vconn.write(self, RESPONSE.length, outReader);
-                }
-                case READ_READY -> inReader.consume(inReader.readAvail());
-                case WRITE_COMPLETE, EOS, ERROR -> close();
-                default -> { }
-            }
-        }
-
-        private void close() {
-            if (vconn != null) {
-                vconn.close();
-                vconn = null;
-                in.close();
-                out.close();
-            }
         }
     }
 

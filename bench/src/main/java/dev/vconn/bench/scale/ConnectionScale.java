@@ -1,10 +1,10 @@
 package dev.vconn.bench.scale;
 
 import dev.vconn.bench.support.BenchTransports;
+import dev.vconn.bench.support.FixedResponseIntercept;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.EventLoop;
-import dev.vconn.domain.EventHandler;
 import dev.vconn.domain.ReadVio;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BlockPool;
@@ -203,7 +203,7 @@ public final class ConnectionScale {
             proxy = mode != Mode.REQUEST ? null : new HttpProxy(HttpProxyConfig.builder(transport.blockPool())
                     .hooks(HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, new Continuation((e, d) -> {
                         if (d instanceof HttpTxn txn) {
-                            txn.intercept(new Continuation(new Intercept(transport)));
+                            txn.intercept(new Continuation(new FixedResponseIntercept(transport.blockPool(), RESPONSE)));
                             txn.reenable();
                         }
                     })).build())
@@ -362,48 +362,6 @@ public final class ConnectionScale {
             }
         }
         return -1;
-    }
-
-    /** The intercept: reads (and drops) the forwarded request, answers the fixed response, then closes. */
-    private static final class Intercept implements EventHandler {
-        private final Transport transport;
-        private VConn vconn;
-        private IOBuffer in;
-        private IOBufferReader inReader;
-        private IOBuffer out;
-
-        Intercept(Transport transport) {
-            this.transport = transport;
-        }
-
-        @Override
-        public void handle(Event event, Object data) {
-            switch (event) {
-                case NET_ACCEPT -> {
-                    vconn = (VConn) data;
-                    in = new IOBuffer(transport.blockPool(), 0);
-                    inReader = in.allocReader();
-                    out = new IOBuffer(transport.blockPool(), 2);
-                    IOBufferReader outReader = out.allocReader();
-                    out.write(RESPONSE);
-                    Continuation self = new Continuation(this);
-                    vconn.read(self, Long.MAX_VALUE, in);
-                    vconn.write(self, RESPONSE.length, outReader);
-                }
-                case READ_READY -> inReader.consume(inReader.readAvail());
-                case WRITE_COMPLETE, EOS, ERROR -> close();
-                default -> { }
-            }
-        }
-
-        private void close() {
-            if (vconn != null) {
-                vconn.close();
-                vconn = null;
-                in.close();
-                out.close();
-            }
-        }
     }
 
     /** Heap used after full GCs, direct buffer memory, pooled block bytes handed out, resident set: in bytes. */
