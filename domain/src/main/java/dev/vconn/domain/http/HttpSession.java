@@ -43,15 +43,6 @@ import org.slf4j.LoggerFactory;
 final class HttpSession {
   private static final Logger LOG = LoggerFactory.getLogger(HttpSession.class);
   private static final byte[] CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
-      "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
-  /**
-   * The fields that frame a message or name its target. A field named in {@code Connection} never removes them:
-   * dropping {@code Content-Length} while forwarding the body would let the origin read the body as another request
-   * (docs/http.md, "What the proxy normalises and rejects"). {@code Transfer-Encoding} is hop-by-hop anyway and is
-   * re-declared for each hop from the framing the proxy decoded.
-   */
-  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   private enum Phase { IDLE, TRANSACTION, LINGER, CLOSED }
@@ -498,7 +489,7 @@ final class HttpSession {
           sendError(t, 502, t.failure);
           return;
         }
-        HttpHeaders headers = forwardedHeaders(req.headers(), req.version());
+        HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
         headers.set(HttpHeaders.HOST, rule.originPort() == 80 ? rule.originHost() : rule.originAuthority());
         t.serverRequest = new HttpRequestHead(req.method(), mapped.get(), HttpVersion.HTTP_1_1, headers);
         connectOrigin(t, rule.originHost(), rule.originPort(), true);
@@ -516,36 +507,6 @@ final class HttpSession {
     }
     int colon = host.indexOf(':');
     return colon < 0 ? host : host.substring(0, colon);
-  }
-
-  /** Copies the end-to-end fields, adds Via, and re-declares the framing of the body the proxy forwards. */
-  private HttpHeaders forwardedHeaders(HttpHeaders in, HttpVersion version) {
-    HttpHeaders out = endToEnd(in);
-    out.remove("Expect");
-    if (in.isChunked()) {
-      out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
-      out.remove(HttpHeaders.CONTENT_LENGTH);
-    }
-    appendVia(out, version);
-    return out;
-  }
-
-  private HttpHeaders endToEnd(HttpHeaders in) {
-    Set<String> named = in.connectionTokens();
-    HttpHeaders out = new HttpHeaders();
-    for (HttpHeaders.Field f : in) {
-      String lower = f.name().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(lower) && (!named.contains(lower) || FRAMING.contains(lower))) {
-        out.add(f.name(), f.value());
-      }
-    }
-    return out;
-  }
-
-  private void appendVia(HttpHeaders headers, HttpVersion version) {
-    String mine = (version == HttpVersion.HTTP_1_0 ? "1.0 " : "1.1 ") + config.viaName();
-    String via = headers.get("Via");
-    headers.set("Via", via == null ? mine : via + ", " + mine);
   }
 
   // ------------------------------------------------------------------------------------------------ origin
@@ -625,7 +586,7 @@ final class HttpSession {
         config.bufferIndex(), 0, clientAddress);
     VConnPair pair = VConnPair.open(loop, options);
     HttpRequestHead req = t.clientRequest;
-    HttpHeaders forwarded = forwardedHeaders(req.headers(), req.version());
+    HttpHeaders forwarded = proxy.headerRules().forwardedRequest(req.headers(), req.version());
     if (forwarded.get(HttpHeaders.HOST) == null) {
       // An HTTP/1.0 client may omit Host, but the intercept reads HTTP/1.1, which must carry one (RFC 9112 §3.2):
       // the authority of an absolute-form target, else empty. Without it a strict server answers 400.
@@ -895,30 +856,11 @@ final class HttpSession {
 
   private void buildClientResponse(HttpTransaction t) {
     HttpResponseHead server = t.serverResponse;
-    HttpHeaders headers = endToEnd(server.headers());
-    appendVia(headers, server.version());
     boolean transformed = t.hasResponseBody && !t.transformsSnapshot().isEmpty();
-    boolean client11 = t.clientRequest.version() == HttpVersion.HTTP_1_1;
-    if (server.status() == 204) {
-      headers.remove(HttpHeaders.CONTENT_LENGTH);
-    } else if (t.hasResponseBody && (transformed || server.headers().contentLength().isEmpty())) {
-      // The length is unknown (chunked, close-delimited or transformed): chunk it, or end it with the connection.
-      headers.remove(HttpHeaders.CONTENT_LENGTH);
-      if (client11) {
-        headers.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
-      } else {
-        t.clientKeepAlive = false; // HTTP/1.0 knows no chunking: the end of the body is the end of the connection
-      }
-    }
-    if (draining) {
-      t.clientKeepAlive = false;
-    }
-    if (!t.clientKeepAlive) {
-      headers.set(HttpHeaders.CONNECTION, "close");
-    } else if (!client11) {
-      headers.set(HttpHeaders.CONNECTION, "keep-alive");
-    }
-    t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(), headers);
+    ProxyHeaderRules.ClientResponseFields fields = proxy.headerRules().clientResponse(server,
+        t.clientRequest.version(), t.hasResponseBody, transformed, t.clientKeepAlive && !draining);
+    t.clientKeepAlive = fields.keepAlive();
+    t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(), fields.headers());
     t.step = Step.SEND_RESPONSE_HOOK;
     runHooks(t, HttpHookId.SEND_RESPONSE_HDR, () -> sendResponseHead(t, transformed));
   }
@@ -1094,7 +1036,7 @@ final class HttpSession {
         .add("Content-Type", "text/plain; charset=utf-8")
         .add(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length))
         .add(HttpHeaders.CONNECTION, "close");
-    appendVia(headers, HttpVersion.HTTP_1_1);
+    proxy.headerRules().appendVia(headers, HttpVersion.HTTP_1_1);
     t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, status, phrase, headers);
     t.status = status;
     boolean head = t.clientRequest != null && t.clientRequest.method().equals("HEAD");
