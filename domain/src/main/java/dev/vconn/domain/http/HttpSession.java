@@ -511,18 +511,6 @@ final class HttpSession {
 
   // ------------------------------------------------------------------------------------------------ origin
 
-  /** One outbound connection attempt; its events arrive on the control continuation. */
-  private static final class ConnectAttempt {
-    final HttpTransaction txn;
-    final String key;
-    Object result;
-
-    ConnectAttempt(HttpTransaction txn, String key) {
-      this.txn = txn;
-      this.key = key;
-    }
-  }
-
   /** Gets a connection for {@code t}: a pooled one if {@code mayReuse} and one is sound, else a new one. */
   private void connectOrigin(HttpTransaction t, String host, int port, boolean mayReuse) {
     String key = host + ":" + port;
@@ -1170,9 +1158,10 @@ final class HttpSession {
       t.connectAction.cancel();
       t.connectAction = null;
     }
-    if (t.connectAttempt instanceof ConnectAttempt a) {
+    ConnectAttempt attempt = t.connectAttempt;
+    if (attempt != null) {
       t.connectAttempt = null;
-      proxy.originPool().unreserve(a.key);
+      proxy.originPool().unreserve(attempt.key);
     }
   }
 

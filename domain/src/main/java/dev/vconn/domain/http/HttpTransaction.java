@@ -74,7 +74,7 @@ final class HttpTransaction implements HttpTxn {
   IOBufferReader requestReader;
   BodySink requestSink;
   int attempts;
-  Object connectAttempt;
+  ConnectAttempt connectAttempt;
   ScheduledAction connectAction;
   boolean originEos;
   boolean originWriteFailed;
