@@ -71,6 +71,30 @@ final class HttpSession {
   private final Continuation controlCont = new Continuation(this::onControlEvent, lock);
   private final long bodyLimit;
 
+  /** What the hook chains of this session's transactions ask of it. */
+  final HookChain.Session hookCallbacks = new HookChain.Session() {
+    @Override
+    public boolean isClosed() {
+      return phase == Phase.CLOSED;
+    }
+
+    @Override
+    public void chainEnded(HttpTransaction t, HttpHookId hook) {
+      restartClocks(t, hook);
+    }
+
+    @Override
+    public void endAfterClose(HttpTransaction t) {
+      transactionEndedAfterClose(t);
+    }
+
+    @Override
+    public void hookFailed(HttpTransaction t, String reason) {
+      t.failure = reason;
+      sendError(t, t.errorStatus, t.failure);
+    }
+  };
+
   private Phase phase = Phase.IDLE;
   private IOBuffer clientBuffer;
   private IOBufferReader clientReader;
@@ -178,7 +202,7 @@ final class HttpSession {
           }
         }
         case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> {
-          if (!heldByHook(txn)) {
+          if (txn == null || !txn.hooks.holds()) {
             clientStalled();
           }
         }
@@ -203,7 +227,7 @@ final class HttpSession {
         }
         case WRITE_READY, WRITE_COMPLETE -> pumpRequestBody(t);
         case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> {
-          if (heldByHook(t)) {
+          if (t.hooks.holds()) {
             return; // the plugin's time; the clock starts again when the hooks are done
           }
           if (!t.requestBodyDone && t.requestReader != null && t.requestReader.readAvail() == 0) {
@@ -217,7 +241,7 @@ final class HttpSession {
         case ERROR -> {
           if (vio == t.originWrite) {
             originWriteFailed(t);
-          } else if (heldByHook(t)) {
+          } else if (t.hooks.holds()) {
             return; // reported again when the read is reenabled after the hooks
           } else if (!t.responseDone) {
             originFailed(t, false, "origin connection failed: " + describe(t.originConn.vconn.error()));
@@ -254,7 +278,7 @@ final class HttpSession {
     guarded(() -> {
       if (data instanceof HttpTransaction t) {
         if (t == txn) {
-          hookReenabled(t, event); // also after close: the transaction still has to end
+          t.hooks.resume(event); // also after close: the transaction still has to end
         }
         return;
       }
@@ -391,7 +415,7 @@ final class HttpSession {
       close();
     } else if (t.step == Step.TXN_CLOSE_HOOK || t.step == Step.DONE) {
       return; // already ending (TXN_CLOSE must not run twice); it closes the connection since clientEos is set
-    } else if (t.afterHooks != null) {
+    } else if (t.hooks.holds()) {
       // A hook holds the transaction: free the connection now; it ends (TXN_CLOSE, log) when the hook reenables.
       if (t.failure == null) {
         t.failure = reason;
@@ -449,7 +473,7 @@ final class HttpSession {
       sendError(t, e.status(), t.failure);
       return;
     }
-    runHooks(t, HttpHookId.READ_REQUEST_HDR, () -> route(t));
+    t.hooks.run(HttpHookId.READ_REQUEST_HDR, () -> route(t));
   }
 
   private void route(HttpTransaction t) {
@@ -600,7 +624,7 @@ final class HttpSession {
     if (t.requestBuffer != null) {
       sendRequest(t); // a retry: the request is still whole in its buffer
     } else {
-      runHooks(t, HttpHookId.SEND_REQUEST_HDR, () -> sendRequest(t));
+      t.hooks.run(HttpHookId.SEND_REQUEST_HDR, () -> sendRequest(t));
     }
   }
 
@@ -839,7 +863,7 @@ final class HttpSession {
     t.originKeepAlive = !t.responseBody.isCloseDelimited() && (head.version() == HttpVersion.HTTP_1_1
         ? !connection.contains("close") : connection.contains("keep-alive"));
     t.step = Step.READ_RESPONSE_HOOK;
-    runHooks(t, HttpHookId.READ_RESPONSE_HDR, () -> buildClientResponse(t));
+    t.hooks.run(HttpHookId.READ_RESPONSE_HDR, () -> buildClientResponse(t));
   }
 
   private void buildClientResponse(HttpTransaction t) {
@@ -850,7 +874,7 @@ final class HttpSession {
     t.clientKeepAlive = fields.keepAlive();
     t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(), fields.headers());
     t.step = Step.SEND_RESPONSE_HOOK;
-    runHooks(t, HttpHookId.SEND_RESPONSE_HDR, () -> sendResponseHead(t, transformed));
+    t.hooks.run(HttpHookId.SEND_RESPONSE_HDR, () -> sendResponseHead(t, transformed));
   }
 
   private void sendResponseHead(HttpTransaction t, boolean transformed) {
@@ -968,7 +992,7 @@ final class HttpSession {
       responseReader.consume(responseReader.readAvail()); // only this transaction's bytes wait there
       t.status = 0;
       t.clientResponse = null;
-      t.runningHook = null; // SEND_RESPONSE_HDR hooks see the 502 that replaces the head they saw
+      t.hooks.forgetHookPoint(); // SEND_RESPONSE_HDR hooks see the 502 that replaces the head they saw
       sendError(t, 502, reason);
       return;
     }
@@ -1037,12 +1061,12 @@ final class HttpSession {
       t.step = Step.SENDING_LAST;
       flushClient();
     };
-    if (t.runningHook == HttpHookId.SEND_RESPONSE_HDR) {
+    if (t.hooks.hookPoint() == HttpHookId.SEND_RESPONSE_HDR) {
       write.run(); // the error came out of that very hook: do not run it again
     } else {
       // Like Traffic Server, plugins see the responses the proxy makes itself too (they may add fields).
       t.step = Step.SEND_RESPONSE_HOOK;
-      runHooks(t, HttpHookId.SEND_RESPONSE_HDR, write);
+      t.hooks.run(HttpHookId.SEND_RESPONSE_HDR, write);
     }
   }
 
@@ -1096,7 +1120,7 @@ final class HttpSession {
 
   private void runTxnCloseHooks(HttpTransaction t) {
     t.step = Step.TXN_CLOSE_HOOK;
-    runHooks(t, HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
+    t.hooks.run(HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
   }
 
   private void transactionEnded(HttpTransaction t) {
@@ -1194,9 +1218,8 @@ final class HttpSession {
         t.requestBuffer.close();
         t.requestBuffer = null;
       }
-      if (t.step != Step.DONE && t.step != Step.TXN_CLOSE_HOOK && t.afterHooks == null) {
-        // Nobody else will end it: log it now. A transaction in a hook chain is ended when the hook resumes it;
-        // afterHooks, not stoppedAt, says so: stoppedAt is already clear while a reenable is on its way.
+      if (t.step != Step.DONE && t.step != Step.TXN_CLOSE_HOOK && !t.hooks.holds()) {
+        // Nobody else will end it: log it now. A transaction in a hook chain is ended when the hook resumes it.
         transactionEndedAfterClose(t);
       }
     }
@@ -1208,61 +1231,18 @@ final class HttpSession {
   }
 
   private void transactionEndedAfterClose(HttpTransaction t) {
-    runHooks(t, HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
+    t.hooks.run(HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
   }
 
   // ------------------------------------------------------------------------------------------------ hooks
-
-  private void runHooks(HttpTransaction t, HttpHookId hook, Runnable then) {
-    t.runningHook = hook;
-    t.hookChain = t.hooksFor(hook);
-    t.hookIndex = 0;
-    t.afterHooks = then;
-    nextHook(t);
-  }
-
-  private void nextHook(HttpTransaction t) {
-    if (t.hookIndex < t.hookChain.size()) {
-      Continuation c = t.hookChain.get(t.hookIndex++);
-      HttpHookId hook = t.runningHook;
-      t.stoppedAt.set(hook);
-      // Delivered under the plugin's own lock (the wrapper shares it); a plugin that throws must not take the
-      // event loop down or leave the transaction stuck at its hook: it resumes with an error instead.
-      Continuation guardedHook = new Continuation((event, data) -> {
-        try {
-          c.handler().handle(event, data);
-        } catch (RuntimeException e) {
-          LOG.error("plugin hook {} threw on {}; answering with an error", hook, t, e);
-          if (t.stoppedAt.get() == hook) {
-            t.reenable(Event.HTTP_ERROR);
-          }
-        }
-      }, c.lock());
-      ContinuationScheduler.dispatch(loop, guardedHook, hook.event(), t);
-      return;
-    }
-    Runnable then = t.afterHooks;
-    t.afterHooks = null;
-    t.hookChain = null;
-    restartClocks(t);
-    then.run();
-  }
-
-  /**
-   * Whether a hook chain holds the transaction. Timeouts and read errors then wait: acting on them would answer
-   * (or run TXN_CLOSE) while a plugin still owns the transaction and is yet to reenable it.
-   */
-  private static boolean heldByHook(HttpTransaction t) {
-    return t != null && t.afterHooks != null;
-  }
 
   /**
    * A hook chain finished. The time the hooks held the transaction does not count against the peers, and a
    * timeout that fired meanwhile was ignored (inactivity timers fire once and re-arm only on a transfer), so the
    * clocks of what is still being timed start again.
    */
-  private void restartClocks(HttpTransaction t) {
-    if (phase == Phase.CLOSED || t.runningHook == HttpHookId.TXN_CLOSE) {
+  private void restartClocks(HttpTransaction t, HttpHookId hook) {
+    if (phase == Phase.CLOSED || hook == HttpHookId.TXN_CLOSE) {
       return;
     }
     if (t.originConn != null) {
@@ -1271,26 +1251,6 @@ final class HttpSession {
     if (t.requestSink != null && !t.requestBodyDone) {
       client.setInactivityTimeout(config.timeouts().inactivity());
     }
-  }
-
-  private void hookReenabled(HttpTransaction t, Event event) {
-    if (t.afterHooks == null) {
-      return;
-    }
-    if (phase == Phase.CLOSED && t.runningHook != HttpHookId.TXN_CLOSE) {
-      // The client went away while the hook ran: skip to the transaction's end.
-      t.afterHooks = null;
-      transactionEndedAfterClose(t);
-      return;
-    }
-    if (event == Event.HTTP_ERROR && t.runningHook != HttpHookId.TXN_CLOSE
-        && !(t.runningHook == HttpHookId.SEND_RESPONSE_HDR && t.errorSent)) {
-      t.afterHooks = null;
-      t.failure = "plugin at " + t.runningHook + " answered with an error";
-      sendError(t, t.errorStatus, t.failure);
-      return;
-    }
-    nextHook(t);
   }
 
   // ------------------------------------------------------------------------------------------------ timers
