@@ -11,6 +11,7 @@ import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.http.ChunkedEncoder;
 import dev.vconn.domain.http.HttpHeadParser;
 import dev.vconn.domain.http.HttpHeaders;
 import dev.vconn.domain.http.HttpLimits;
@@ -20,7 +21,6 @@ import dev.vconn.domain.http.HttpStatus;
 import dev.vconn.domain.http.HttpTxn;
 import dev.vconn.domain.http.HttpVersion;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -42,8 +42,6 @@ public final class InterceptServer implements EventHandler {
   /** How much of a streamed body may wait to be taken by the proxy. */
   static final long MAX_PENDING = 64 * 1024;
   private static final int CHUNK = 16 * 1024;
-  private static final byte[] CRLF = {'\r', '\n'};
-  private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
   /** What the handler's stage completed with, carried to the loop. */
   private record Answer(InterceptResponse response, Throwable failure) {}
@@ -67,6 +65,7 @@ public final class InterceptServer implements EventHandler {
   private boolean requestDone;
   private BodySource source;
   private byte[] scratch;
+  private ChunkedEncoder chunks;
   private boolean closed;
 
   private InterceptServer(InterceptHandler handler, BlockPool pool, HttpLimits limits, long maxBody) {
@@ -235,6 +234,7 @@ public final class InterceptServer implements EventHandler {
     } else {
       source = r.source();
       scratch = new byte[CHUNK];
+      chunks = new ChunkedEncoder(out);
       write = vconn.write(self, Long.MAX_VALUE, outReader);
       pump();
     }
@@ -251,15 +251,13 @@ public final class InterceptServer implements EventHandler {
         throw new IllegalStateException("BodySource.read returned 0 bytes (it must return at least 1, or -1)");
       }
       if (n < 0) {
-        out.write(LAST_CHUNK);
+        chunks.writeLastChunk();
         source = null;
         // Everything is in the buffer now: WRITE_COMPLETE comes once the proxy took it all.
         write.setNBytes(write.ndone() + outReader.readAvail());
         break;
       }
-      out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      out.write(scratch, 0, n);
-      out.write(CRLF);
+      chunks.writeChunk(scratch, 0, n);
     }
     write.reenable();
   }

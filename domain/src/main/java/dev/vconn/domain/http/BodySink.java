@@ -2,25 +2,20 @@ package dev.vconn.domain.http;
 
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Where a decoded body goes: a buffer that some write VIO drains, raw or chunk-encoded. {@link #space()} bounds how
  * much is pending in it, which is how the tunnel applies backpressure.
  */
 final class BodySink implements BodyDecoder.Target {
-  private static final byte[] CRLF = {'\r', '\n'};
-  private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-
   private final IOBuffer buffer;
   private final IOBufferReader pending;
   private final long limit;
-  private final boolean chunked;
+  /** The chunk encoder of a chunked sink, null for a raw one. */
+  private final ChunkedEncoder chunks;
   private long written;
   private long bodyBytes;
   private boolean ended;
-  /** The chunk-size line being written: up to 16 hex digits and CRLF, built without a String per chunk. */
-  private final byte[] sizeLine = new byte[18];
 
   /**
    * @param buffer the buffer a write VIO drains through {@code pending}
@@ -32,7 +27,7 @@ final class BodySink implements BodyDecoder.Target {
     this.buffer = buffer;
     this.pending = pending;
     this.limit = limit;
-    this.chunked = chunked;
+    this.chunks = chunked ? new ChunkedEncoder(buffer) : null;
   }
 
   @Override
@@ -46,27 +41,9 @@ final class BodySink implements BodyDecoder.Target {
     if (n <= 0) {
       return;
     }
-    if (chunked) {
-      written += writeSizeLine(n);
-    }
-    written += buffer.write(from, n);
+    written += chunks == null ? buffer.write(from, n) : chunks.writeChunk(from, n);
     from.consume(n);
     bodyBytes += n;
-    if (chunked) {
-      written += buffer.write(CRLF);
-    }
-  }
-
-  private long writeSizeLine(long n) {
-    int at = sizeLine.length;
-    sizeLine[--at] = '\n';
-    sizeLine[--at] = '\r';
-    long v = n;
-    do {
-      sizeLine[--at] = (byte) Character.forDigit((int) (v & 0xf), 16);
-      v >>>= 4;
-    } while (v != 0);
-    return buffer.write(sizeLine, at, sizeLine.length - at);
   }
 
   /** Ends the body: the last chunk for a chunked sink. */
@@ -75,8 +52,8 @@ final class BodySink implements BodyDecoder.Target {
       return;
     }
     ended = true;
-    if (chunked) {
-      written += buffer.write(LAST_CHUNK);
+    if (chunks != null) {
+      written += chunks.writeLastChunk();
     }
   }
 

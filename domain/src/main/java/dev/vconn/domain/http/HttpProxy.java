@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HttpProxy implements AutoCloseable {
   private final HttpProxyConfig config;
   private final HttpHeadParser parser;
+  private final ProxyHeaderRules headerRules;
   private final OriginPool originPool;
   private final Continuation sessionAcceptor;
   private final Set<HttpSession> sessions = ConcurrentHashMap.newKeySet();
@@ -48,6 +49,7 @@ public final class HttpProxy implements AutoCloseable {
   public HttpProxy(HttpProxyConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     this.parser = new HttpHeadParser(config.limits());
+    this.headerRules = new ProxyHeaderRules(config.viaName());
     this.originPool = new OriginPool(config.maxIdlePerOrigin(), config.maxConnectionsPerOrigin(),
         config.timeouts());
     this.sessionAcceptor = new Continuation(this::onAccept);
@@ -164,6 +166,10 @@ public final class HttpProxy implements AutoCloseable {
 
   HttpHeadParser parser() {
     return parser;
+  }
+
+  ProxyHeaderRules headerRules() {
+    return headerRules;
   }
 
   OriginPool originPool() {

@@ -43,15 +43,6 @@ import org.slf4j.LoggerFactory;
 final class HttpSession {
   private static final Logger LOG = LoggerFactory.getLogger(HttpSession.class);
   private static final byte[] CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
-      "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
-  /**
-   * The fields that frame a message or name its target. A field named in {@code Connection} never removes them:
-   * dropping {@code Content-Length} while forwarding the body would let the origin read the body as another request
-   * (docs/http.md, "What the proxy normalises and rejects"). {@code Transfer-Encoding} is hop-by-hop anyway and is
-   * re-declared for each hop from the framing the proxy decoded.
-   */
-  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   private enum Phase { IDLE, TRANSACTION, LINGER, CLOSED }
@@ -79,6 +70,30 @@ final class HttpSession {
   private final Continuation transformCont = new Continuation(this::onTransformEvent, lock);
   private final Continuation controlCont = new Continuation(this::onControlEvent, lock);
   private final long bodyLimit;
+
+  /** What the hook chains of this session's transactions ask of it. */
+  final HookChain.Session hookCallbacks = new HookChain.Session() {
+    @Override
+    public boolean isClosed() {
+      return phase == Phase.CLOSED;
+    }
+
+    @Override
+    public void chainEnded(HttpTransaction t, HttpHookId hook) {
+      restartClocks(t, hook);
+    }
+
+    @Override
+    public void endAfterClose(HttpTransaction t) {
+      transactionEndedAfterClose(t);
+    }
+
+    @Override
+    public void hookFailed(HttpTransaction t, String reason) {
+      t.failure = reason;
+      sendError(t, t.errorStatus, t.failure);
+    }
+  };
 
   private Phase phase = Phase.IDLE;
   private IOBuffer clientBuffer;
@@ -187,7 +202,7 @@ final class HttpSession {
           }
         }
         case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> {
-          if (!heldByHook(txn)) {
+          if (txn == null || !txn.hooks.holds()) {
             clientStalled();
           }
         }
@@ -212,7 +227,7 @@ final class HttpSession {
         }
         case WRITE_READY, WRITE_COMPLETE -> pumpRequestBody(t);
         case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> {
-          if (heldByHook(t)) {
+          if (t.hooks.holds()) {
             return; // the plugin's time; the clock starts again when the hooks are done
           }
           if (!t.requestBodyDone && t.requestReader != null && t.requestReader.readAvail() == 0) {
@@ -226,7 +241,7 @@ final class HttpSession {
         case ERROR -> {
           if (vio == t.originWrite) {
             originWriteFailed(t);
-          } else if (heldByHook(t)) {
+          } else if (t.hooks.holds()) {
             return; // reported again when the read is reenabled after the hooks
           } else if (!t.responseDone) {
             originFailed(t, false, "origin connection failed: " + describe(t.originConn.vconn.error()));
@@ -263,7 +278,7 @@ final class HttpSession {
     guarded(() -> {
       if (data instanceof HttpTransaction t) {
         if (t == txn) {
-          hookReenabled(t, event); // also after close: the transaction still has to end
+          t.hooks.resume(event); // also after close: the transaction still has to end
         }
         return;
       }
@@ -400,7 +415,7 @@ final class HttpSession {
       close();
     } else if (t.step == Step.TXN_CLOSE_HOOK || t.step == Step.DONE) {
       return; // already ending (TXN_CLOSE must not run twice); it closes the connection since clientEos is set
-    } else if (t.afterHooks != null) {
+    } else if (t.hooks.holds()) {
       // A hook holds the transaction: free the connection now; it ends (TXN_CLOSE, log) when the hook reenables.
       if (t.failure == null) {
         t.failure = reason;
@@ -458,7 +473,7 @@ final class HttpSession {
       sendError(t, e.status(), t.failure);
       return;
     }
-    runHooks(t, HttpHookId.READ_REQUEST_HDR, () -> route(t));
+    t.hooks.run(HttpHookId.READ_REQUEST_HDR, () -> route(t));
   }
 
   private void route(HttpTransaction t) {
@@ -498,7 +513,7 @@ final class HttpSession {
           sendError(t, 502, t.failure);
           return;
         }
-        HttpHeaders headers = forwardedHeaders(req.headers(), req.version());
+        HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
         headers.set(HttpHeaders.HOST, rule.originPort() == 80 ? rule.originHost() : rule.originAuthority());
         t.serverRequest = new HttpRequestHead(req.method(), mapped.get(), HttpVersion.HTTP_1_1, headers);
         connectOrigin(t, rule.originHost(), rule.originPort(), true);
@@ -518,49 +533,7 @@ final class HttpSession {
     return colon < 0 ? host : host.substring(0, colon);
   }
 
-  /** Copies the end-to-end fields, adds Via, and re-declares the framing of the body the proxy forwards. */
-  private HttpHeaders forwardedHeaders(HttpHeaders in, HttpVersion version) {
-    HttpHeaders out = endToEnd(in);
-    out.remove("Expect");
-    if (in.isChunked()) {
-      out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
-      out.remove(HttpHeaders.CONTENT_LENGTH);
-    }
-    appendVia(out, version);
-    return out;
-  }
-
-  private HttpHeaders endToEnd(HttpHeaders in) {
-    Set<String> named = in.connectionTokens();
-    HttpHeaders out = new HttpHeaders();
-    for (HttpHeaders.Field f : in) {
-      String lower = f.name().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(lower) && (!named.contains(lower) || FRAMING.contains(lower))) {
-        out.add(f.name(), f.value());
-      }
-    }
-    return out;
-  }
-
-  private void appendVia(HttpHeaders headers, HttpVersion version) {
-    String mine = (version == HttpVersion.HTTP_1_0 ? "1.0 " : "1.1 ") + config.viaName();
-    String via = headers.get("Via");
-    headers.set("Via", via == null ? mine : via + ", " + mine);
-  }
-
   // ------------------------------------------------------------------------------------------------ origin
-
-  /** One outbound connection attempt; its events arrive on the control continuation. */
-  private static final class ConnectAttempt {
-    final HttpTransaction txn;
-    final String key;
-    Object result;
-
-    ConnectAttempt(HttpTransaction txn, String key) {
-      this.txn = txn;
-      this.key = key;
-    }
-  }
 
   /** Gets a connection for {@code t}: a pooled one if {@code mayReuse} and one is sound, else a new one. */
   private void connectOrigin(HttpTransaction t, String host, int port, boolean mayReuse) {
@@ -625,7 +598,7 @@ final class HttpSession {
         config.bufferIndex(), 0, clientAddress);
     VConnPair pair = VConnPair.open(loop, options);
     HttpRequestHead req = t.clientRequest;
-    HttpHeaders forwarded = forwardedHeaders(req.headers(), req.version());
+    HttpHeaders forwarded = proxy.headerRules().forwardedRequest(req.headers(), req.version());
     if (forwarded.get(HttpHeaders.HOST) == null) {
       // An HTTP/1.0 client may omit Host, but the intercept reads HTTP/1.1, which must carry one (RFC 9112 §3.2):
       // the authority of an absolute-form target, else empty. Without it a strict server answers 400.
@@ -651,7 +624,7 @@ final class HttpSession {
     if (t.requestBuffer != null) {
       sendRequest(t); // a retry: the request is still whole in its buffer
     } else {
-      runHooks(t, HttpHookId.SEND_REQUEST_HDR, () -> sendRequest(t));
+      t.hooks.run(HttpHookId.SEND_REQUEST_HDR, () -> sendRequest(t));
     }
   }
 
@@ -890,37 +863,18 @@ final class HttpSession {
     t.originKeepAlive = !t.responseBody.isCloseDelimited() && (head.version() == HttpVersion.HTTP_1_1
         ? !connection.contains("close") : connection.contains("keep-alive"));
     t.step = Step.READ_RESPONSE_HOOK;
-    runHooks(t, HttpHookId.READ_RESPONSE_HDR, () -> buildClientResponse(t));
+    t.hooks.run(HttpHookId.READ_RESPONSE_HDR, () -> buildClientResponse(t));
   }
 
   private void buildClientResponse(HttpTransaction t) {
     HttpResponseHead server = t.serverResponse;
-    HttpHeaders headers = endToEnd(server.headers());
-    appendVia(headers, server.version());
     boolean transformed = t.hasResponseBody && !t.transformsSnapshot().isEmpty();
-    boolean client11 = t.clientRequest.version() == HttpVersion.HTTP_1_1;
-    if (server.status() == 204) {
-      headers.remove(HttpHeaders.CONTENT_LENGTH);
-    } else if (t.hasResponseBody && (transformed || server.headers().contentLength().isEmpty())) {
-      // The length is unknown (chunked, close-delimited or transformed): chunk it, or end it with the connection.
-      headers.remove(HttpHeaders.CONTENT_LENGTH);
-      if (client11) {
-        headers.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
-      } else {
-        t.clientKeepAlive = false; // HTTP/1.0 knows no chunking: the end of the body is the end of the connection
-      }
-    }
-    if (draining) {
-      t.clientKeepAlive = false;
-    }
-    if (!t.clientKeepAlive) {
-      headers.set(HttpHeaders.CONNECTION, "close");
-    } else if (!client11) {
-      headers.set(HttpHeaders.CONNECTION, "keep-alive");
-    }
-    t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(), headers);
+    ProxyHeaderRules.ClientResponseFields fields = proxy.headerRules().clientResponse(server,
+        t.clientRequest.version(), t.hasResponseBody, transformed, t.clientKeepAlive && !draining);
+    t.clientKeepAlive = fields.keepAlive();
+    t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(), fields.headers());
     t.step = Step.SEND_RESPONSE_HOOK;
-    runHooks(t, HttpHookId.SEND_RESPONSE_HDR, () -> sendResponseHead(t, transformed));
+    t.hooks.run(HttpHookId.SEND_RESPONSE_HDR, () -> sendResponseHead(t, transformed));
   }
 
   private void sendResponseHead(HttpTransaction t, boolean transformed) {
@@ -1038,7 +992,7 @@ final class HttpSession {
       responseReader.consume(responseReader.readAvail()); // only this transaction's bytes wait there
       t.status = 0;
       t.clientResponse = null;
-      t.runningHook = null; // SEND_RESPONSE_HDR hooks see the 502 that replaces the head they saw
+      t.hooks.forgetHookPoint(); // SEND_RESPONSE_HDR hooks see the 502 that replaces the head they saw
       sendError(t, 502, reason);
       return;
     }
@@ -1094,7 +1048,7 @@ final class HttpSession {
         .add("Content-Type", "text/plain; charset=utf-8")
         .add(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length))
         .add(HttpHeaders.CONNECTION, "close");
-    appendVia(headers, HttpVersion.HTTP_1_1);
+    proxy.headerRules().appendVia(headers, HttpVersion.HTTP_1_1);
     t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, status, phrase, headers);
     t.status = status;
     boolean head = t.clientRequest != null && t.clientRequest.method().equals("HEAD");
@@ -1107,12 +1061,12 @@ final class HttpSession {
       t.step = Step.SENDING_LAST;
       flushClient();
     };
-    if (t.runningHook == HttpHookId.SEND_RESPONSE_HDR) {
+    if (t.hooks.hookPoint() == HttpHookId.SEND_RESPONSE_HDR) {
       write.run(); // the error came out of that very hook: do not run it again
     } else {
       // Like Traffic Server, plugins see the responses the proxy makes itself too (they may add fields).
       t.step = Step.SEND_RESPONSE_HOOK;
-      runHooks(t, HttpHookId.SEND_RESPONSE_HDR, write);
+      t.hooks.run(HttpHookId.SEND_RESPONSE_HDR, write);
     }
   }
 
@@ -1166,7 +1120,7 @@ final class HttpSession {
 
   private void runTxnCloseHooks(HttpTransaction t) {
     t.step = Step.TXN_CLOSE_HOOK;
-    runHooks(t, HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
+    t.hooks.run(HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
   }
 
   private void transactionEnded(HttpTransaction t) {
@@ -1228,9 +1182,10 @@ final class HttpSession {
       t.connectAction.cancel();
       t.connectAction = null;
     }
-    if (t.connectAttempt instanceof ConnectAttempt a) {
+    ConnectAttempt attempt = t.connectAttempt;
+    if (attempt != null) {
       t.connectAttempt = null;
-      proxy.originPool().unreserve(a.key);
+      proxy.originPool().unreserve(attempt.key);
     }
   }
 
@@ -1263,9 +1218,8 @@ final class HttpSession {
         t.requestBuffer.close();
         t.requestBuffer = null;
       }
-      if (t.step != Step.DONE && t.step != Step.TXN_CLOSE_HOOK && t.afterHooks == null) {
-        // Nobody else will end it: log it now. A transaction in a hook chain is ended when the hook resumes it;
-        // afterHooks, not stoppedAt, says so: stoppedAt is already clear while a reenable is on its way.
+      if (t.step != Step.DONE && t.step != Step.TXN_CLOSE_HOOK && !t.hooks.holds()) {
+        // Nobody else will end it: log it now. A transaction in a hook chain is ended when the hook resumes it.
         transactionEndedAfterClose(t);
       }
     }
@@ -1277,61 +1231,18 @@ final class HttpSession {
   }
 
   private void transactionEndedAfterClose(HttpTransaction t) {
-    runHooks(t, HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
+    t.hooks.run(HttpHookId.TXN_CLOSE, () -> transactionEnded(t));
   }
 
   // ------------------------------------------------------------------------------------------------ hooks
-
-  private void runHooks(HttpTransaction t, HttpHookId hook, Runnable then) {
-    t.runningHook = hook;
-    t.hookChain = t.hooksFor(hook);
-    t.hookIndex = 0;
-    t.afterHooks = then;
-    nextHook(t);
-  }
-
-  private void nextHook(HttpTransaction t) {
-    if (t.hookIndex < t.hookChain.size()) {
-      Continuation c = t.hookChain.get(t.hookIndex++);
-      HttpHookId hook = t.runningHook;
-      t.stoppedAt.set(hook);
-      // Delivered under the plugin's own lock (the wrapper shares it); a plugin that throws must not take the
-      // event loop down or leave the transaction stuck at its hook: it resumes with an error instead.
-      Continuation guardedHook = new Continuation((event, data) -> {
-        try {
-          c.handler().handle(event, data);
-        } catch (RuntimeException e) {
-          LOG.error("plugin hook {} threw on {}; answering with an error", hook, t, e);
-          if (t.stoppedAt.get() == hook) {
-            t.reenable(Event.HTTP_ERROR);
-          }
-        }
-      }, c.lock());
-      ContinuationScheduler.dispatch(loop, guardedHook, hook.event(), t);
-      return;
-    }
-    Runnable then = t.afterHooks;
-    t.afterHooks = null;
-    t.hookChain = null;
-    restartClocks(t);
-    then.run();
-  }
-
-  /**
-   * Whether a hook chain holds the transaction. Timeouts and read errors then wait: acting on them would answer
-   * (or run TXN_CLOSE) while a plugin still owns the transaction and is yet to reenable it.
-   */
-  private static boolean heldByHook(HttpTransaction t) {
-    return t != null && t.afterHooks != null;
-  }
 
   /**
    * A hook chain finished. The time the hooks held the transaction does not count against the peers, and a
    * timeout that fired meanwhile was ignored (inactivity timers fire once and re-arm only on a transfer), so the
    * clocks of what is still being timed start again.
    */
-  private void restartClocks(HttpTransaction t) {
-    if (phase == Phase.CLOSED || t.runningHook == HttpHookId.TXN_CLOSE) {
+  private void restartClocks(HttpTransaction t, HttpHookId hook) {
+    if (phase == Phase.CLOSED || hook == HttpHookId.TXN_CLOSE) {
       return;
     }
     if (t.originConn != null) {
@@ -1340,26 +1251,6 @@ final class HttpSession {
     if (t.requestSink != null && !t.requestBodyDone) {
       client.setInactivityTimeout(config.timeouts().inactivity());
     }
-  }
-
-  private void hookReenabled(HttpTransaction t, Event event) {
-    if (t.afterHooks == null) {
-      return;
-    }
-    if (phase == Phase.CLOSED && t.runningHook != HttpHookId.TXN_CLOSE) {
-      // The client went away while the hook ran: skip to the transaction's end.
-      t.afterHooks = null;
-      transactionEndedAfterClose(t);
-      return;
-    }
-    if (event == Event.HTTP_ERROR && t.runningHook != HttpHookId.TXN_CLOSE
-        && !(t.runningHook == HttpHookId.SEND_RESPONSE_HDR && t.errorSent)) {
-      t.afterHooks = null;
-      t.failure = "plugin at " + t.runningHook + " answered with an error";
-      sendError(t, t.errorStatus, t.failure);
-      return;
-    }
-    nextHook(t);
   }
 
   // ------------------------------------------------------------------------------------------------ timers

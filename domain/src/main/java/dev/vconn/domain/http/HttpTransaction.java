@@ -17,7 +17,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -49,12 +48,8 @@ final class HttpTransaction implements HttpTxn {
   volatile Continuation interceptServer;
   final List<Continuation> transforms = new ArrayList<>();
   final Map<HttpHookId, List<Continuation>> txnHooks = new EnumMap<>(HttpHookId.class);
-  /** The hook the transaction is stopped at, or null while it runs (reenable clears it). */
-  final AtomicReference<HttpHookId> stoppedAt = new AtomicReference<>();
-  HttpHookId runningHook;
-  List<Continuation> hookChain;
-  int hookIndex;
-  Runnable afterHooks;
+  /** Runs the hook points of this transaction. */
+  final HookChain hooks;
 
   // Request.
   boolean clientKeepAlive;
@@ -74,7 +69,7 @@ final class HttpTransaction implements HttpTxn {
   IOBufferReader requestReader;
   BodySink requestSink;
   int attempts;
-  Object connectAttempt;
+  ConnectAttempt connectAttempt;
   ScheduledAction connectAction;
   boolean originEos;
   boolean originWriteFailed;
@@ -122,6 +117,7 @@ final class HttpTransaction implements HttpTxn {
     this.session = session;
     this.id = id;
     this.startNanos = startNanos;
+    this.hooks = new HookChain(this, session.loop, session.hookCallbacks);
   }
 
   BlockPool blockPool() {
@@ -248,7 +244,7 @@ final class HttpTransaction implements HttpTxn {
     if (event != Event.HTTP_CONTINUE && event != Event.HTTP_ERROR) {
       throw new IllegalArgumentException("reenable takes HTTP_CONTINUE or HTTP_ERROR, not " + event);
     }
-    HttpHookId hook = stoppedAt.getAndSet(null);
+    HttpHookId hook = hooks.release();
     if (hook == null) {
       throw new IllegalStateException("reenable on transaction " + id
           + " that is not stopped at a hook (TSHttpTxnReenable once per hook event)");
@@ -257,7 +253,7 @@ final class HttpTransaction implements HttpTxn {
   }
 
   private void requireHook(String call, HttpHookId... allowed) {
-    HttpHookId at = stoppedAt.get();
+    HttpHookId at = hooks.stoppedAt();
     for (HttpHookId h : allowed) {
       if (h == at) {
         return;

@@ -1,0 +1,141 @@
+package dev.vconn.domain.http;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ContinuationScheduler;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.EventLoop;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hook chain of one transaction: runs the plugins' continuations of a hook point one after another (the proxy's
+ * global hooks, then the transaction's own), each stopping the transaction until it reenables it, then runs what
+ * comes after the hook point (docs/http.md, "Hooks"). A plugin that throws resumes the transaction with an error
+ * instead of leaving it stuck. The transaction owns its chain; the session gives it the {@link Session} callbacks.
+ *
+ * <p>Everything but {@link #stoppedAt()} and {@link #release()} (called by plugins through {@link HttpTxn}, from any
+ * thread) runs under the session lock.
+ */
+final class HookChain {
+  private static final Logger LOG = LoggerFactory.getLogger(HookChain.class);
+
+  /** What the session does for the chain. */
+  interface Session {
+    /** Whether the session is closed: the client went away. */
+    boolean isClosed();
+
+    /** A chain ran to its end, just before what comes after it runs: the clocks the hooks stopped start again. */
+    void chainEnded(HttpTransaction t, HttpHookId hook);
+
+    /** The client went away while a hook held the transaction: end it now (TXN_CLOSE, access log). */
+    void endAfterClose(HttpTransaction t);
+
+    /** A hook answered {@code HTTP_ERROR}: answer the client with the transaction's error status. */
+    void hookFailed(HttpTransaction t, String reason);
+  }
+
+  private final HttpTransaction txn;
+  private final EventLoop loop;
+  private final Session session;
+  /** The hook the transaction is stopped at, or null while it runs (reenable clears it). */
+  private final AtomicReference<HttpHookId> stoppedAt = new AtomicReference<>();
+  /** The hook point that runs, or ran last. */
+  private HttpHookId running;
+  private List<Continuation> chain;
+  private int index;
+  /** What runs once the chain is done; non-null exactly while a chain holds the transaction. */
+  private Runnable afterHooks;
+
+  HookChain(HttpTransaction txn, EventLoop loop, Session session) {
+    this.txn = txn;
+    this.loop = loop;
+    this.session = session;
+  }
+
+  /** Runs the hooks of {@code hook}, then {@code then}. */
+  void run(HttpHookId hook, Runnable then) {
+    running = hook;
+    chain = txn.hooksFor(hook);
+    index = 0;
+    afterHooks = then;
+    next();
+  }
+
+  /** A plugin reenabled the transaction with {@code event} (HTTP_CONTINUE or HTTP_ERROR): on the loop, locked. */
+  void resume(Event event) {
+    if (afterHooks == null) {
+      return;
+    }
+    if (session.isClosed() && running != HttpHookId.TXN_CLOSE) {
+      // The client went away while the hook ran: skip to the transaction's end.
+      afterHooks = null;
+      session.endAfterClose(txn);
+      return;
+    }
+    if (event == Event.HTTP_ERROR && running != HttpHookId.TXN_CLOSE
+        && !(running == HttpHookId.SEND_RESPONSE_HDR && txn.errorSent)) {
+      afterHooks = null;
+      session.hookFailed(txn, "plugin at " + running + " answered with an error");
+      return;
+    }
+    next();
+  }
+
+  private void next() {
+    if (index < chain.size()) {
+      Continuation c = chain.get(index++);
+      HttpHookId hook = running;
+      stoppedAt.set(hook);
+      // Delivered under the plugin's own lock (the wrapper shares it); a plugin that throws must not take the
+      // event loop down or leave the transaction stuck at its hook: it resumes with an error instead.
+      Continuation guardedHook = new Continuation((event, data) -> {
+        try {
+          c.handler().handle(event, data);
+        } catch (RuntimeException e) {
+          LOG.error("plugin hook {} threw on {}; answering with an error", hook, txn, e);
+          if (stoppedAt.get() == hook) {
+            txn.reenable(Event.HTTP_ERROR);
+          }
+        }
+      }, c.lock());
+      ContinuationScheduler.dispatch(loop, guardedHook, hook.event(), txn);
+      return;
+    }
+    Runnable then = afterHooks;
+    afterHooks = null;
+    chain = null;
+    session.chainEnded(txn, running);
+    then.run();
+  }
+
+  /**
+   * Whether a chain holds the transaction. Timeouts and read errors then wait: acting on them would answer (or run
+   * TXN_CLOSE) while a plugin still owns the transaction and is yet to reenable it. This, not {@link #stoppedAt()},
+   * says so: stoppedAt is already clear while a reenable is on its way.
+   */
+  boolean holds() {
+    return afterHooks != null;
+  }
+
+  /** The hook point that runs, or that ran last; null before the first or after {@link #forgetHookPoint()}. */
+  HttpHookId hookPoint() {
+    return running;
+  }
+
+  /** Forgets the hook point that ran last, so that a response that replaces the one its hooks saw is seen again. */
+  void forgetHookPoint() {
+    running = null;
+  }
+
+  /** The hook the transaction is stopped at, or null while it runs. Any thread. */
+  HttpHookId stoppedAt() {
+    return stoppedAt.get();
+  }
+
+  /** Clears the hook the transaction is stopped at and returns it (null if it was not stopped). Any thread. */
+  HttpHookId release() {
+    return stoppedAt.getAndSet(null);
+  }
+}

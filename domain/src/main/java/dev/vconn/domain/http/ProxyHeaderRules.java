@@ -1,0 +1,111 @@
+package dev.vconn.domain.http;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The proxy header rules: which fields a message keeps when the proxy forwards it, the {@code Via} it adds, and the
+ * framing and {@code Connection} fields it declares for the next hop, in both directions (docs/http.md, "Supported
+ * HTTP" and "What the proxy normalises and rejects"). The HTTP session asks it for every head it sends; it holds no
+ * state but the proxy's {@code Via} name.
+ */
+final class ProxyHeaderRules {
+  /** The fields that belong to one connection and never travel past it (RFC 9110 §7.6.1). */
+  static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
+      "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
+  /**
+   * The fields that frame a message or name its target. A field named in {@code Connection} never removes them:
+   * dropping {@code Content-Length} while forwarding the body would let the origin read the body as another request
+   * (docs/http.md, "What the proxy normalises and rejects"). {@code Transfer-Encoding} is hop-by-hop anyway and is
+   * re-declared for each hop from the framing the proxy decoded.
+   */
+  static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
+
+  /**
+   * The fields of a response head for the client, and whether the connection stays open after it.
+   *
+   * @param headers the fields to send
+   * @param keepAlive false if the connection closes after this response
+   */
+  record ClientResponseFields(HttpHeaders headers, boolean keepAlive) {}
+
+  private final String viaName;
+
+  ProxyHeaderRules(String viaName) {
+    this.viaName = viaName;
+  }
+
+  /**
+   * The fields of a request as the proxy forwards it: the end-to-end fields, without {@code Expect} (the proxy
+   * answers it itself), a chunked body re-declared as chunked (the proxy re-encodes it), and this proxy's
+   * {@code Via}. The caller sets {@code Host} for the origin.
+   */
+  HttpHeaders forwardedRequest(HttpHeaders in, HttpVersion clientVersion) {
+    HttpHeaders out = endToEnd(in);
+    out.remove("Expect");
+    if (in.isChunked()) {
+      out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
+      out.remove(HttpHeaders.CONTENT_LENGTH);
+    }
+    appendVia(out, clientVersion);
+    return out;
+  }
+
+  /**
+   * The fields of the origin's response as the client gets them: the end-to-end fields and this proxy's {@code Via};
+   * a body of unknown length (chunked, close-delimited or transformed) is chunked for an HTTP/1.1 client and ends
+   * with the connection for an HTTP/1.0 one; {@code Connection} says {@code close} when the connection will close
+   * and {@code keep-alive} to an HTTP/1.0 client that keeps it.
+   *
+   * @param origin the origin's response head
+   * @param clientVersion the version of the client's request
+   * @param hasBody whether the response has a body
+   * @param transformed whether the body goes through transforms (its length is then unknown)
+   * @param keepAlive whether the client connection may stay open, as far as the request and the proxy are concerned
+   */
+  ClientResponseFields clientResponse(HttpResponseHead origin, HttpVersion clientVersion, boolean hasBody,
+      boolean transformed, boolean keepAlive) {
+    HttpHeaders headers = endToEnd(origin.headers());
+    appendVia(headers, origin.version());
+    boolean client11 = clientVersion == HttpVersion.HTTP_1_1;
+    if (origin.status() == 204) {
+      headers.remove(HttpHeaders.CONTENT_LENGTH);
+    } else if (hasBody && (transformed || origin.headers().contentLength().isEmpty())) {
+      headers.remove(HttpHeaders.CONTENT_LENGTH);
+      if (client11) {
+        headers.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
+      } else {
+        keepAlive = false; // HTTP/1.0 knows no chunking: the end of the body is the end of the connection
+      }
+    }
+    if (!keepAlive) {
+      headers.set(HttpHeaders.CONNECTION, "close");
+    } else if (!client11) {
+      headers.set(HttpHeaders.CONNECTION, "keep-alive");
+    }
+    return new ClientResponseFields(headers, keepAlive);
+  }
+
+  /**
+   * A copy of {@code in} without the hop-by-hop fields and the fields its {@code Connection} names, except that a
+   * name in {@code Connection} never removes a {@linkplain #FRAMING framing} field.
+   */
+  static HttpHeaders endToEnd(HttpHeaders in) {
+    Set<String> named = in.connectionTokens();
+    HttpHeaders out = new HttpHeaders();
+    for (HttpHeaders.Field f : in) {
+      String lower = f.name().toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(lower) && (!named.contains(lower) || FRAMING.contains(lower))) {
+        out.add(f.name(), f.value());
+      }
+    }
+    return out;
+  }
+
+  /** Appends this proxy to {@code Via}, with the version of the hop the message came in on. */
+  void appendVia(HttpHeaders headers, HttpVersion version) {
+    String mine = (version == HttpVersion.HTTP_1_0 ? "1.0 " : "1.1 ") + viaName;
+    String via = headers.get("Via");
+    headers.set("Via", via == null ? mine : via + ", " + mine);
+  }
+}

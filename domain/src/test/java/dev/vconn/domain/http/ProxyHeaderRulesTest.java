@@ -1,0 +1,110 @@
+package dev.vconn.domain.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ProxyHeaderRulesTest {
+  private final ProxyHeaderRules rules = new ProxyHeaderRules("edge");
+
+  /** Fields in ("Name: value" lines), the fields a forwarded request must carry, in order. */
+  static Stream<Arguments> requests() {
+    return Stream.of(
+        Arguments.of("every hop-by-hop field goes",
+            "Connection: keep-alive|Keep-Alive: 5|Proxy-Connection: x|TE: trailers|Trailer: X-T|Upgrade: h2c"
+                + "|Proxy-Authorization: Basic a|Proxy-Authenticate: Basic|Accept: */*",
+            HttpVersion.HTTP_1_1, "Accept: */*|Via: 1.1 edge"),
+        Arguments.of("a field named in Connection goes",
+            "Connection: X-Secret, close|X-Secret: 1|X-Kept: 2", HttpVersion.HTTP_1_1, "X-Kept: 2|Via: 1.1 edge"),
+        Arguments.of("a name in Connection never removes framing or Host",
+            "Host: a.test|Content-Length: 3|Connection: content-length, host", HttpVersion.HTTP_1_1,
+            "Host: a.test|Content-Length: 3|Via: 1.1 edge"),
+        Arguments.of("a chunked body is re-declared as chunked, without Content-Length",
+            "Transfer-Encoding: gzip, chunked|Content-Length: 5|X-A: 1", HttpVersion.HTTP_1_1,
+            "X-A: 1|Transfer-Encoding: chunked|Via: 1.1 edge"),
+        Arguments.of("Expect is answered by the proxy, not forwarded",
+            "Expect: 100-continue|Content-Length: 4", HttpVersion.HTTP_1_1, "Content-Length: 4|Via: 1.1 edge"),
+        Arguments.of("Via is appended with the client's version",
+            "Via: 1.1 first", HttpVersion.HTTP_1_0, "Via: 1.1 first, 1.0 edge"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("requests")
+  void forwardedRequestKeepsOnlyEndToEndFields(String rule, String in, HttpVersion version, String expected) {
+    assertEquals(fields(expected), rules.forwardedRequest(fields(in), version), rule);
+  }
+
+  /** The origin's response, the client's version, body, transformed, keep-alive in; fields and keep-alive out. */
+  static Stream<Arguments> responses() {
+    return Stream.of(
+        Arguments.of("known length passes through and keeps the connection",
+            HttpVersion.HTTP_1_1, 200, "Content-Length: 2|Keep-Alive: 9", HttpVersion.HTTP_1_1, true, false, true,
+            "Content-Length: 2|Via: 1.1 edge", true),
+        Arguments.of("chunked from the origin is re-declared chunked",
+            HttpVersion.HTTP_1_1, 200, "Transfer-Encoding: chunked|Trailer: X-T", HttpVersion.HTTP_1_1, true, false,
+            true, "Via: 1.1 edge|Transfer-Encoding: chunked", true),
+        Arguments.of("a close-delimited body is chunked for HTTP/1.1",
+            HttpVersion.HTTP_1_0, 200, "X-A: 1", HttpVersion.HTTP_1_1, true, false, true,
+            "X-A: 1|Via: 1.0 edge|Transfer-Encoding: chunked", true),
+        Arguments.of("a transformed body loses its Content-Length and is chunked",
+            HttpVersion.HTTP_1_1, 200, "Content-Length: 7", HttpVersion.HTTP_1_1, true, true, true,
+            "Via: 1.1 edge|Transfer-Encoding: chunked", true),
+        Arguments.of("an unknown length ends with the connection for HTTP/1.0",
+            HttpVersion.HTTP_1_1, 200, "Transfer-Encoding: chunked", HttpVersion.HTTP_1_0, true, false, true,
+            "Via: 1.1 edge|Connection: close", false),
+        Arguments.of("an HTTP/1.0 client that keeps the connection is told keep-alive",
+            HttpVersion.HTTP_1_1, 200, "Content-Length: 0", HttpVersion.HTTP_1_0, false, false, true,
+            "Content-Length: 0|Via: 1.1 edge|Connection: keep-alive", true),
+        Arguments.of("a closing connection says close; a Connection-named field goes",
+            HttpVersion.HTTP_1_1, 200, "Connection: X-Tmp|X-Tmp: 1|Content-Length: 0", HttpVersion.HTTP_1_1, false,
+            false, false, "Content-Length: 0|Via: 1.1 edge|Connection: close", false),
+        Arguments.of("204 carries no Content-Length",
+            HttpVersion.HTTP_1_1, 204, "Content-Length: 0", HttpVersion.HTTP_1_1, false, false, true,
+            "Via: 1.1 edge", true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("responses")
+  void clientResponseDeclaresFramingAndConnection(String rule, HttpVersion originVersion, int status, String in,
+      HttpVersion clientVersion, boolean hasBody, boolean transformed, boolean keepAlive, String expected,
+      boolean expectedKeepAlive) {
+    HttpResponseHead origin = new HttpResponseHead(originVersion, status, HttpStatus.reason(status), fields(in));
+    ProxyHeaderRules.ClientResponseFields out = rules.clientResponse(origin, clientVersion, hasBody, transformed,
+        keepAlive);
+    assertEquals(fields(expected), out.headers(), rule);
+    assertEquals(expectedKeepAlive, out.keepAlive(), rule);
+  }
+
+  @Test
+  void appendViaNamesTheVersionOfEachHop() {
+    HttpHeaders h = new HttpHeaders();
+    rules.appendVia(h, HttpVersion.HTTP_1_1);
+    rules.appendVia(h, HttpVersion.HTTP_1_0);
+    assertEquals("1.1 edge, 1.0 edge", h.get("Via"));
+  }
+
+  @Test
+  void framingFieldsAreNeverDroppedByConnectionButHopByHopAlwaysIs() {
+    HttpHeaders in = fields("Connection: Transfer-Encoding, Content-Length, Host, Date|Content-Length: 1|Host: h"
+        + "|Date: today|Transfer-Encoding: chunked");
+    HttpHeaders out = ProxyHeaderRules.endToEnd(in);
+    assertEquals(fields("Content-Length: 1|Host: h"), out);
+    assertTrue(ProxyHeaderRules.HOP_BY_HOP.contains("transfer-encoding"));
+    assertFalse(out.contains("Connection"));
+  }
+
+  private static HttpHeaders fields(String lines) {
+    HttpHeaders h = new HttpHeaders();
+    for (String line : lines.split("\\|")) {
+      int colon = line.indexOf(':');
+      h.add(line.substring(0, colon), line.substring(colon + 1).trim());
+    }
+    return h;
+  }
+}
