@@ -1,11 +1,12 @@
 package dev.vconn.domain.http;
 
 import dev.vconn.domain.buffer.IOBufferReader;
+import java.util.Arrays;
 
 /**
  * Finds one message body in a connection's bytes and moves it, decoded, to a {@link Target}: no body, a fixed
- * Content-Length, chunked (RFC 9112 §7.1; extensions held to the grammar and ignored, trailers read and dropped) or
- * until the connection closes. The proxy streams every body through one; plugins that serve or fetch HTTP over
+ * Content-Length, chunked (RFC 9112 §7.1; extensions held to the grammar and ignored, trailer fields parsed like head
+ * fields and kept for {@link #trailers()}) or until the connection closes. The proxy streams every body through one; plugins that serve or fetch HTTP over
  * VConns (intercepts, in-process clients) use the same decoder instead of writing their own.
  *
  * <p>A decoder consumes exactly the body's bytes from its input: whatever follows (a pipelined message) stays in
@@ -57,14 +58,29 @@ public abstract class BodyDecoder {
   }
 
   /**
-   * A chunked body.
+   * A chunked body with no limit on the number of trailer fields.
    *
-   * @param maxTrailerBytes how many bytes of trailer fields are read (and dropped) at most
+   * @param maxTrailerBytes how many bytes the trailer section (its field lines and the empty line that ends it) may
+   *     have at most
    * @param badStatus the status bad framing is reported with (400 for a request, 502 for a response)
    * @return the decoder
    */
   public static BodyDecoder chunked(int maxTrailerBytes, int badStatus) {
-    return new Chunked(maxTrailerBytes, badStatus);
+    return chunked(maxTrailerBytes, Integer.MAX_VALUE, badStatus);
+  }
+
+  /**
+   * A chunked body. A trailer section over either limit is reported like an oversized head: 431 for a request
+   * ({@code badStatus} 400), {@code badStatus} otherwise.
+   *
+   * @param maxTrailerBytes how many bytes the trailer section (its field lines and the empty line that ends it) may
+   *     have at most
+   * @param maxTrailerFields how many trailer fields it may have at most
+   * @param badStatus the status bad framing is reported with (400 for a request, 502 for a response)
+   * @return the decoder
+   */
+  public static BodyDecoder chunked(int maxTrailerBytes, int maxTrailerFields, int badStatus) {
+    return new Chunked(maxTrailerBytes, maxTrailerFields, badStatus);
   }
 
   /**
@@ -85,8 +101,26 @@ public abstract class BodyDecoder {
    * @throws BadMessageException (400) if Content-Length is invalid or conflicting
    */
   public static BodyDecoder forRequest(HttpHeaders headers, int maxTrailerBytes) throws BadMessageException {
+    return forRequest(headers, maxTrailerBytes, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The body of a request, with a chunked body's trailer section held to the head limits: at most
+   * {@link HttpLimits#maxHeaderBytes()} bytes and {@link HttpLimits#maxHeaderCount()} fields, else 431.
+   *
+   * @param headers the request's fields
+   * @param limits the limits of heads, applied to the trailer section
+   * @return the decoder
+   * @throws BadMessageException (400) if Content-Length is invalid or conflicting
+   */
+  public static BodyDecoder forRequest(HttpHeaders headers, HttpLimits limits) throws BadMessageException {
+    return forRequest(headers, limits.maxHeaderBytes(), limits.maxHeaderCount());
+  }
+
+  private static BodyDecoder forRequest(HttpHeaders headers, int maxTrailerBytes, int maxTrailerFields)
+      throws BadMessageException {
     if (headers.isChunked()) {
-      return chunked(maxTrailerBytes, 400);
+      return chunked(maxTrailerBytes, maxTrailerFields, 400);
     }
     long length = contentLength(headers, 400);
     return length <= 0 ? none() : fixed(length);
@@ -104,12 +138,32 @@ public abstract class BodyDecoder {
    */
   public static BodyDecoder forResponse(String requestMethod, HttpResponseHead head, int maxTrailerBytes)
       throws BadMessageException {
+    return forResponse(requestMethod, head, maxTrailerBytes, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The body of a response, with a chunked body's trailer section held to the head limits: at most
+   * {@link HttpLimits#maxHeaderBytes()} bytes and {@link HttpLimits#maxHeaderCount()} fields, else 502.
+   *
+   * @param requestMethod the method of the request it answers
+   * @param head the response head
+   * @param limits the limits of heads, applied to the trailer section
+   * @return the decoder
+   * @throws BadMessageException (502) if Content-Length is invalid or conflicting
+   */
+  public static BodyDecoder forResponse(String requestMethod, HttpResponseHead head, HttpLimits limits)
+      throws BadMessageException {
+    return forResponse(requestMethod, head, limits.maxHeaderBytes(), limits.maxHeaderCount());
+  }
+
+  private static BodyDecoder forResponse(String requestMethod, HttpResponseHead head, int maxTrailerBytes,
+      int maxTrailerFields) throws BadMessageException {
     int s = head.status();
     if (requestMethod.equals("HEAD") || s < 200 || s == 204 || s == 304) {
       return none();
     }
     if (head.headers().isChunked()) {
-      return chunked(maxTrailerBytes, 502);
+      return chunked(maxTrailerBytes, maxTrailerFields, 502);
     }
     long length = contentLength(head.headers(), 502);
     return length < 0 ? untilClose() : fixed(length);
@@ -146,6 +200,16 @@ public abstract class BodyDecoder {
    * @throws BadMessageException (502) if the body was not complete
    */
   public abstract void endOfStream() throws BadMessageException;
+
+  /**
+   * The trailer fields of a chunked body, as received, once the body is done (RFC 9110 §6.5); empty before that and
+   * for every other body. The caller decides which of them travel on (docs/http.md, "Trailers").
+   *
+   * @return the trailer fields, a copy the caller may change
+   */
+  public HttpHeaders trailers() {
+    return new HttpHeaders();
+  }
 
   /**
    * Whether the body ends only with the connection.
@@ -223,7 +287,12 @@ public abstract class BodyDecoder {
     }
 
     private final int maxTrailerBytes;
+    private final int maxTrailerFields;
     private final int badStatus;
+    private final HttpHeaders trailers = new HttpHeaders();
+    /** The trailer field line being read, without its line end; grows up to the trailer limit. */
+    private byte[] trailerLine = new byte[0];
+    private int trailerLineLength;
     private State state = State.SIZE;
     private long chunkRemaining;
     private int sizeDigits;
@@ -231,8 +300,9 @@ public abstract class BodyDecoder {
     private int trailerBytes;
     private boolean sawCr;
 
-    Chunked(int maxTrailerBytes, int badStatus) {
+    Chunked(int maxTrailerBytes, int maxTrailerFields, int badStatus) {
       this.maxTrailerBytes = maxTrailerBytes;
+      this.maxTrailerFields = maxTrailerFields;
       this.badStatus = badStatus;
     }
 
@@ -417,7 +487,7 @@ public abstract class BodyDecoder {
 
     private void trailer(byte b) throws BadMessageException {
       if (++trailerBytes > maxTrailerBytes) {
-        throw bad("trailer section too large");
+        throw overLimit("trailer section larger than " + maxTrailerBytes + " bytes");
       }
       if (sawCr && b != '\n') {
         throw bad("bare CR in trailer");
@@ -425,12 +495,41 @@ public abstract class BodyDecoder {
       if (b == '\r') {
         sawCr = true;
       } else if (b == '\n') {
-        if (lineBytes <= 1 + (sawCr ? 1 : 0)) {
+        if (trailerLineLength == 0) {
           state = State.DONE; // the empty line that ends the trailer section
+        } else {
+          trailerField();
         }
-        lineBytes = 0;
+        trailerLineLength = 0;
         sawCr = false;
+      } else {
+        if (trailerLineLength == trailerLine.length) {
+          int grown = Math.max(64, trailerLine.length * 2);
+          trailerLine = Arrays.copyOf(trailerLine, Math.min(maxTrailerBytes, grown));
+        }
+        trailerLine[trailerLineLength++] = b;
       }
+    }
+
+    /** A whole trailer field line: parsed with the rules of a head's field lines. */
+    private void trailerField() throws BadMessageException {
+      if (trailers.size() >= maxTrailerFields) {
+        throw overLimit("more than " + maxTrailerFields + " trailer fields");
+      }
+      String error = HttpHeadParser.parseTrailerField(trailerLine, 0, trailerLineLength, trailers);
+      if (error != null) {
+        throw bad("trailer field: " + error);
+      }
+    }
+
+    /** A trailer section over a limit is answered like a head over it: 431 for a request. */
+    private BadMessageException overLimit(String reason) {
+      return new BadMessageException(badStatus == 400 ? 431 : badStatus, "bad chunked body: " + reason);
+    }
+
+    @Override
+    public HttpHeaders trailers() {
+      return state == State.DONE ? HttpHeaders.copyOf(trailers) : new HttpHeaders();
     }
 
     private BadMessageException bad(String reason) {

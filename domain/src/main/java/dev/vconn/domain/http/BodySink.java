@@ -48,13 +48,25 @@ final class BodySink implements BodyDecoder.Target {
 
   /** Ends the body: the last chunk for a chunked sink. */
   void end() {
+    end(new HttpHeaders());
+  }
+
+  /**
+   * Ends the body: the last chunk with these trailer fields for a chunked sink; a raw sink has no place for them and
+   * drops them.
+   */
+  void end(HttpHeaders trailers) {
     if (ended) {
       return;
     }
     ended = true;
     if (chunks != null) {
-      written += chunks.writeLastChunk();
+      written += chunks.writeLastChunk(trailers);
     }
+  }
+
+  boolean isChunked() {
+    return chunks != null;
   }
 
   boolean isEnded() {

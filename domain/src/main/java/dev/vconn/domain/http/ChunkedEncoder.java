@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * Writes a body into an {@link IOBuffer} in HTTP/1.1 chunked transfer coding (RFC 9112 §7.1): each chunk as its size
- * in lower-case hex, CRLF, the bytes and CRLF, and at the end the last chunk {@code 0} CRLF CRLF (no trailers, no
- * chunk extensions). The proxy's body sink and the intercept server both write their chunks with it.
+ * in lower-case hex, CRLF, the bytes and CRLF, and at the end the last chunk {@code 0} CRLF, the trailer fields if
+ * there are any, and CRLF (no chunk extensions). The proxy's body sink and the intercept server both write their chunks with it.
  *
  * <p>It allocates nothing per chunk: the size line is built in an array the encoder owns. Not thread-safe; use one
  * encoder per body, from the thread that fills the buffer.
@@ -74,6 +74,22 @@ public final class ChunkedEncoder {
    */
   public long writeLastChunk() {
     return buffer.write(LAST_CHUNK);
+  }
+
+  /**
+   * Writes the last chunk with a trailer section (RFC 9112 §7.1.2): {@code 0} CRLF, each field as {@code name: value}
+   * CRLF, and the empty line. The caller decides which fields may be trailers (docs/http.md, "Trailers"); with no
+   * fields this is {@link #writeLastChunk()}.
+   *
+   * @param trailers the trailer fields, in order
+   * @return how many bytes went into the buffer
+   */
+  public long writeLastChunk(HttpHeaders trailers) {
+    if (trailers.isEmpty()) {
+      return writeLastChunk();
+    }
+    StringBuilder section = trailers.writeTo(new StringBuilder("0\r\n")).append("\r\n");
+    return buffer.write(section.toString().getBytes(StandardCharsets.ISO_8859_1));
   }
 
   private static void checkSize(long n) {

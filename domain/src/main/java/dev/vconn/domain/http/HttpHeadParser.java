@@ -339,6 +339,24 @@ public final class HttpHeadParser {
     return c >= '0' && c <= '9';
   }
 
+  /**
+   * Parses one field line of a chunked body's trailer section with the same rules as a head's field lines.
+   *
+   * @param buf the line's bytes
+   * @param from where the line starts
+   * @param end where it ends, before its CR LF
+   * @param headers where the field goes
+   * @return null if the line is a valid field, else why not
+   */
+  static String parseTrailerField(byte[] buf, int from, int end, HttpHeaders headers) {
+    try {
+      parseField(buf, from, end, headers);
+      return null;
+    } catch (Reject e) {
+      return e.getMessage();
+    }
+  }
+
   private static void parseField(byte[] buf, int from, int end, HttpHeaders headers) throws Reject {
     int first = buf[from] & 0xff;
     if (HttpSyntax.isOws(first)) {

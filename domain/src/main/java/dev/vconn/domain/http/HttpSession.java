@@ -438,7 +438,7 @@ final class HttpSession {
     t.clientKeepAlive = !draining && (head.version() == HttpVersion.HTTP_1_1
         ? !connection.contains("close") : connection.contains("keep-alive"));
     try {
-      t.requestBody = BodyDecoder.forRequest(h, config.limits().maxHeaderBytes());
+      t.requestBody = BodyDecoder.forRequest(h, config.limits());
     } catch (BadMessageException e) {
       t.failure = e.getMessage(); // not reached for a parsed head: the parser already answered bad lengths
       sendError(t, e.status(), t.failure);
@@ -666,7 +666,7 @@ final class HttpSession {
       consumed = t.requestBody.decode(clientReader, t.requestSink);
     } catch (BadMessageException e) {
       t.failure = e.getMessage();
-      sendError(t, 400, e.getMessage());
+      sendError(t, e.status(), e.getMessage()); // 400, or 431 for a trailer section over the head limits
       return;
     }
     t.bytesIn += consumed;
@@ -675,7 +675,10 @@ final class HttpSession {
     }
     boolean progressed = consumed > 0;
     if (t.requestBody.isDone()) {
-      t.requestSink.end();
+      // Request trailers go on as received, minus the fields that may not be trailers; the origin gets them only if
+      // the request is forwarded chunked, which it is exactly when it came chunked (docs/http.md, "Trailers").
+      t.clientRequestTrailers = t.requestBody.trailers();
+      t.requestSink.end(ProxyHeaderRules.forwardedTrailers(t.clientRequestTrailers));
       t.requestBodyDone = true;
       progressed = true;
       client.cancelInactivityTimeout();
@@ -853,7 +856,7 @@ final class HttpSession {
     t.originConn.readBuffer.setWaterMark(0);
     HttpHeaders h = head.headers();
     try {
-      t.responseBody = BodyDecoder.forResponse(t.clientRequest.method(), head, config.limits().maxHeaderBytes());
+      t.responseBody = BodyDecoder.forResponse(t.clientRequest.method(), head, config.limits());
     } catch (BadMessageException e) {
       originFailed(t, false, "bad Content-Length from origin");
       return;
@@ -1007,7 +1010,11 @@ final class HttpSession {
 
   private void finishResponse(HttpTransaction t) {
     t.responseDone = true;
-    t.clientSink.end();
+    t.serverResponseTrailers = t.responseBody.trailers();
+    // Trailers reach the client only if it said it takes them (TE: trailers) and the body goes to it chunked; a
+    // transformed body gets them after its last transformed byte (docs/http.md, "Trailers").
+    boolean passTrailers = ProxyHeaderRules.acceptsTrailers(t.clientRequest.headers());
+    t.clientSink.end(passTrailers ? ProxyHeaderRules.forwardedTrailers(t.serverResponseTrailers) : new HttpHeaders());
     t.step = Step.SENDING_LAST;
     flushClient();
   }

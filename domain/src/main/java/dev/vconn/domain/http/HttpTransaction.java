@@ -40,6 +40,10 @@ final class HttpTransaction implements HttpTxn {
   volatile HttpRequestHead clientRequest;
   volatile HttpRequestHead serverRequest;
   volatile HttpResponseHead serverResponse;
+  /** The trailer fields of a chunked request body as received, set once that body ended. */
+  volatile HttpHeaders clientRequestTrailers = new HttpHeaders();
+  /** The trailer fields of a chunked response body as received from the origin, set once that body ended. */
+  volatile HttpHeaders serverResponseTrailers = new HttpHeaders();
   volatile HttpResponseHead clientResponse;
   volatile int status;
   volatile int errorStatus = 500;
@@ -193,6 +197,16 @@ final class HttpTransaction implements HttpTxn {
   @Override
   public HttpResponseHead serverResponse() {
     return serverResponse;
+  }
+
+  @Override
+  public HttpHeaders clientRequestTrailers() {
+    return HttpHeaders.copyOf(clientRequestTrailers);
+  }
+
+  @Override
+  public HttpHeaders serverResponseTrailers() {
+    return HttpHeaders.copyOf(serverResponseTrailers);
   }
 
   @Override

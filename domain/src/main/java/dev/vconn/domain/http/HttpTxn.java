@@ -99,6 +99,25 @@ public interface HttpTxn {
   HttpResponseHead serverResponse();
 
   /**
+   * The trailer fields of the client's chunked request body, as received (the ones the proxy forwards are these
+   * without the fields that may not be trailers: docs/http.md, "Trailers"). Set once the request body ended, which
+   * is certain at {@link HttpHookId#TXN_CLOSE} and at {@link HttpHookId#READ_RESPONSE_HDR} unless the origin
+   * answered before the body ended.
+   *
+   * @return a copy of the fields; empty before the body ended and for a body that is not chunked or has none
+   */
+  HttpHeaders clientRequestTrailers();
+
+  /**
+   * The trailer fields of the origin's (or intercept's) chunked response body, as received (the client gets these
+   * without the fields that may not be trailers, and only if it sent {@code TE: trailers}: docs/http.md,
+   * "Trailers"). Set once the response body ended: read them at {@link HttpHookId#TXN_CLOSE}.
+   *
+   * @return a copy of the fields; empty before the body ended and for a body that is not chunked or has none
+   */
+  HttpHeaders serverResponseTrailers();
+
+  /**
    * The response head that goes to the client; available at {@link HttpHookId#SEND_RESPONSE_HDR}, where its
    * fields may be changed (not its framing).
    *

@@ -22,6 +22,27 @@ final class ProxyHeaderRules {
   static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
 
   /**
+   * The fields that never travel in a forwarded trailer section (RFC 9110 §6.5.1): the hop-by-hop fields, and the
+   * fields a recipient must see in the head because they frame the message, route it, modify or authenticate the
+   * request, control the response or describe the content (docs/http.md, "Trailers").
+   */
+  static final Set<String> NOT_IN_TRAILERS = Set.of(
+      // framing and routing
+      "content-length", "transfer-encoding", "trailer", "host",
+      // request modifiers: controls and conditionals
+      "cache-control", "expect", "max-forwards", "pragma", "range", "te", "if-match", "if-none-match",
+      "if-modified-since", "if-unmodified-since", "if-range",
+      // authentication and cookies
+      "authorization", "proxy-authorization", "www-authenticate", "proxy-authenticate", "authentication-info",
+      "proxy-authentication-info", "cookie", "set-cookie",
+      // response control data
+      "age", "date", "expires", "location", "retry-after", "vary", "warning",
+      // content processing
+      "content-encoding", "content-type", "content-range",
+      // connection management
+      "connection", "keep-alive", "proxy-connection", "upgrade");
+
+  /**
    * The fields of a response head for the client, and whether the connection stays open after it.
    *
    * @param headers the fields to send
@@ -100,6 +121,37 @@ final class ProxyHeaderRules {
       }
     }
     return out;
+  }
+
+  /**
+   * The trailer fields as the proxy forwards them: those received, in order, without the ones that may not be
+   * trailers ({@link #NOT_IN_TRAILERS}).
+   */
+  static HttpHeaders forwardedTrailers(HttpHeaders in) {
+    HttpHeaders out = new HttpHeaders();
+    for (HttpHeaders.Field f : in) {
+      if (!NOT_IN_TRAILERS.contains(f.name().toLowerCase(Locale.ROOT))) {
+        out.add(f.name(), f.value());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether a request's {@code TE} field says its client accepts trailer fields in a chunked response: it holds the
+   * {@code trailers} member (RFC 9110 §10.1.4; names are case-insensitive).
+   */
+  static boolean acceptsTrailers(HttpHeaders request) {
+    for (String value : request.getAll("TE")) {
+      for (String member : value.split(",", -1)) {
+        int semi = member.indexOf(';');
+        String name = HttpHeaders.trimOws(semi < 0 ? member : member.substring(0, semi));
+        if (name.equalsIgnoreCase("trailers")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Appends this proxy to {@code Via}, with the version of the hop the message came in on. */

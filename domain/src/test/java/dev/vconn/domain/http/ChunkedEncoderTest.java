@@ -78,6 +78,44 @@ class ChunkedEncoderTest {
   }
 
   @Test
+  void theLastChunkWithTrailersIsZeroCrlfEachFieldCrlfAndTheEmptyLine() throws BadMessageException {
+    HttpHeaders trailers = new HttpHeaders().add("X-Checksum", "abc").add("Server-Timing", "db;dur=5");
+    encoder.writeChunk(new byte[] {'x'}, 0, 1);
+    long written = encoder.writeLastChunk(trailers);
+    String expected = "1\r\nx\r\n0\r\nX-Checksum: abc\r\nServer-Timing: db;dur=5\r\n\r\n";
+    assertEquals(expected.length() - "1\r\nx\r\n".length(), written, "the trailer section is counted");
+    String encoded = drain();
+    assertEquals(expected, encoded);
+    IOBuffer in = new IOBuffer(pool);
+    try {
+      IOBufferReader reader = in.allocReader();
+      in.write(encoded.getBytes(StandardCharsets.ISO_8859_1));
+      BodyDecoder decoder = BodyDecoder.chunked(1024, 400);
+      decoder.decode(reader, new BodyDecoder.Target() {
+        @Override
+        public long space() {
+          return Long.MAX_VALUE;
+        }
+
+        @Override
+        public void write(IOBufferReader from, long n) {
+          from.consume(n);
+        }
+      });
+      assertTrue(decoder.isDone());
+      assertEquals(trailers, decoder.trailers(), "the decoder reads back what the encoder wrote");
+    } finally {
+      in.close();
+    }
+  }
+
+  @Test
+  void theLastChunkWithNoTrailersIsThePlainLastChunk() {
+    assertEquals(5, encoder.writeLastChunk(new HttpHeaders()));
+    assertEquals("0\r\n\r\n", drain());
+  }
+
+  @Test
   void aChunkOfZeroBytesIsRefusedBecauseItWouldEndTheBody() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> encoder.writeChunk(new byte[4], 0, 0));
