@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.app.plugins.BuiltinRoutes;
+import dev.vconn.app.support.RawOrigin;
 import dev.vconn.app.support.TestOrigin;
 import dev.vconn.app.support.TestServer;
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -206,6 +208,42 @@ abstract class ServerEndToEndTest {
           .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals("origin saw POST /backend/upload with " + upload.length + " body bytes", post.body());
       s.log.await(rec -> rec.origin().equals(origin.authority()) && rec.status() == 200, 2);
+    }
+  }
+
+  @Test
+  void chunked_trailers_reach_a_client_that_sent_te_trailers_and_no_other() throws Exception {
+    String response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n"
+        + "0\r\nX-Checksum: abc\r\nSet-Cookie: s=1\r\nServer-Timing: db;dur=5\r\n\r\n";
+    try (RawOrigin origin = new RawOrigin(response)) {
+      restartWith("--remap", "http://*/t/=http://" + origin.authority() + "/");
+      String with = rawExchange("GET /t/a HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n");
+      assertEquals("hello world|X-Checksum: abc\r\nServer-Timing: db;dur=5\r\n\r\n", chunkedBodyAndTrailers(with));
+      String without = rawExchange("GET /t/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertEquals("hello world|\r\n", chunkedBodyAndTrailers(without));
+      assertFalse(origin.heads.get(0).toLowerCase(Locale.ROOT).contains("\r\nte:"), origin.heads.get(0));
+    }
+  }
+
+  /**
+   * The decoded body of a chunked response that ends with the connection, a bar, and every byte after the last
+   * chunk's size line (the trailer section and its empty line).
+   */
+  private static String chunkedBodyAndTrailers(String response) {
+    assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+    int pos = response.indexOf("\r\n\r\n") + 4;
+    assertTrue(response.substring(0, pos).contains("\r\nTransfer-Encoding: chunked\r\n"), response);
+    StringBuilder body = new StringBuilder();
+    while (true) {
+      int lineEnd = response.indexOf("\r\n", pos);
+      int size = Integer.parseInt(response.substring(pos, lineEnd), 16);
+      pos = lineEnd + 2;
+      if (size == 0) {
+        return body + "|" + response.substring(pos);
+      }
+      body.append(response, pos, pos + size);
+      assertEquals("\r\n", response.substring(pos + size, pos + size + 2), response);
+      pos += size + 2;
     }
   }
 
