@@ -6,8 +6,9 @@ import java.util.Arrays;
 /**
  * Finds one message body in a connection's bytes and moves it, decoded, to a {@link Target}: no body, a fixed
  * Content-Length, chunked (RFC 9112 §7.1; extensions held to the grammar and ignored, trailer fields parsed like head
- * fields and kept for {@link #trailers()}) or until the connection closes. The proxy streams every body through one; plugins that serve or fetch HTTP over
- * VConns (intercepts, in-process clients) use the same decoder instead of writing their own.
+ * fields and kept for {@link #trailers()}) or until the connection closes. The proxy streams every body through one;
+ * plugins that serve or fetch HTTP over VConns (intercepts, in-process clients) use the same decoder instead of
+ * writing their own.
  *
  * <p>A decoder consumes exactly the body's bytes from its input: whatever follows (a pipelined message) stays in
  * the reader. It keeps its state between calls, so input may arrive in pieces of any size.

@@ -46,14 +46,9 @@ final class BodySink implements BodyDecoder.Target {
     bodyBytes += n;
   }
 
-  /** Ends the body: the last chunk for a chunked sink. */
-  void end() {
-    end(new HttpHeaders());
-  }
-
   /**
-   * Ends the body: the last chunk with these trailer fields for a chunked sink; a raw sink has no place for them and
-   * drops them.
+   * Ends the body: the last chunk with these trailer fields (none if empty) for a chunked sink; a raw sink has no
+   * place for them and drops them.
    */
   void end(HttpHeaders trailers) {
     if (ended) {
@@ -63,10 +58,6 @@ final class BodySink implements BodyDecoder.Target {
     if (chunks != null) {
       written += chunks.writeLastChunk(trailers);
     }
-  }
-
-  boolean isChunked() {
-    return chunks != null;
   }
 
   boolean isEnded() {

@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * Writes a body into an {@link IOBuffer} in HTTP/1.1 chunked transfer coding (RFC 9112 §7.1): each chunk as its size
  * in lower-case hex, CRLF, the bytes and CRLF, and at the end the last chunk {@code 0} CRLF, the trailer fields if
- * there are any, and CRLF (no chunk extensions). The proxy's body sink and the intercept server both write their chunks with it.
+ * there are any, and CRLF (no chunk extensions). The proxy's body sink and the intercept server both write their
+ * chunks with it.
  *
  * <p>It allocates nothing per chunk: the size line is built in an array the encoder owns. Not thread-safe; use one
  * encoder per body, from the thread that fills the buffer.

@@ -99,6 +99,29 @@ class ProxyHeaderRulesTest {
     assertFalse(out.contains("Connection"));
   }
 
+  @Test
+  void forwardedTrailersDropsEveryFieldThatMayNotBeATrailerInAnyCaseAndKeepsTheRestInOrder() {
+    HttpHeaders in = fields("X-A: 1|content-length: 5|TRANSFER-ENCODING: chunked|Host: evil|Authorization: x"
+        + "|Set-Cookie: s=1|Content-Type: text/html|Cache-Control: no-store|Trailer: X-A|Connection: close"
+        + "|Server-Timing: db;dur=5|Location: /x|X-A: 2");
+    assertEquals(fields("X-A: 1|Server-Timing: db;dur=5|X-A: 2"), ProxyHeaderRules.forwardedTrailers(in));
+    for (String name : ProxyHeaderRules.NOT_IN_TRAILERS) {
+      assertTrue(ProxyHeaderRules.forwardedTrailers(fields(name + ": v")).isEmpty(), name);
+    }
+  }
+
+  @Test
+  void acceptsTrailersOnlyForTheTrailersMemberOfTe() {
+    for (String yes : new String[] {"TE: trailers", "TE: Trailers", "TE: gzip;q=0.5, trailers",
+        "TE: deflate|TE: trailers ", "TE: trailers;q=1"}) {
+      assertTrue(ProxyHeaderRules.acceptsTrailers(fields(yes)), yes);
+    }
+    for (String no : new String[] {"TE: gzip", "TE: trailersx", "X-TE: trailers", "Accept: trailers", "TE: "}) {
+      assertFalse(ProxyHeaderRules.acceptsTrailers(fields(no)), no);
+    }
+    assertFalse(ProxyHeaderRules.acceptsTrailers(new HttpHeaders()));
+  }
+
   private static HttpHeaders fields(String lines) {
     HttpHeaders h = new HttpHeaders();
     for (String line : lines.split("\\|")) {
