@@ -18,7 +18,7 @@ import java.util.Set;
  */
 final class HttpFuzzOracle {
     /** What the proxy may answer a fuzzed request with (docs/http.md and the intercept's and origin's 200). */
-    static final Set<Integer> ALLOWED = Set.of(200, 400, 404, 408, 414, 417, 431, 501, 502, 503, 504, 505);
+    static final Set<Integer> ALLOWED = Set.of(200, 400, 403, 404, 408, 414, 417, 431, 501, 502, 503, 504, 505);
 
     /**
      * What a client saw.

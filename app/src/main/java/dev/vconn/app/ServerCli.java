@@ -285,6 +285,10 @@ public final class ServerCli {
         description = "Time the proxy keeps reading after an error response, so the client sees it.")
     Duration lingerTimeout;
 
+    @Option(names = "--connect-ports", paramLabel = "PORT", split = ",", converter = PortConverter.class,
+        description = "Ports CONNECT host:port may reach, comma-separated (default: none, every CONNECT gets 403).")
+    List<Integer> connectPorts = new ArrayList<>();
+
     @Option(names = "--via-name", paramLabel = "NAME", defaultValue = "vconn",
         description = "The pseudonym in the Via fields the proxy adds.")
     String viaName;
@@ -301,6 +305,11 @@ public final class ServerCli {
       }
       if (!viaName.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
         throw invalid("--via-name", "must be an HTTP token (letters, digits, !#$%&'*+.^_`|~-), was '" + viaName + "'");
+      }
+      for (int port : connectPorts) {
+        if (port < 1 || port > 65535) {
+          throw invalid("--connect-ports", "a port must be in 1..65535, was " + port);
+        }
       }
       for (String p : nullTransform) {
         if (!p.startsWith("/")) {
@@ -323,7 +332,7 @@ public final class ServerCli {
       AccessControl access = ipAllow == null ? AccessControl.allowAll() : ipAllow;
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
-          nullTransform, intercept);
+          nullTransform, intercept, Set.copyOf(connectPorts));
     }
 
     private void atLeast(String option, int value, int min) {
@@ -378,6 +387,17 @@ public final class ServerCli {
   }
 
   /** {@code 250ms}, {@code 10s}, {@code 2m}, {@code 1h}, or ISO-8601 {@code PT10S}. */
+  static final class PortConverter implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        return Integer.parseInt(value.strip());
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' is not a port number");
+      }
+    }
+  }
+
   static final class DurationConverter implements ITypeConverter<Duration> {
     private static final Pattern SIMPLE = Pattern.compile("(-?\\d+)(ms|s|m|h)");
 

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything {@link VconnServer} is started with, checked and resolved: what the command line and the config file
@@ -31,12 +32,14 @@ import java.util.Objects;
  * @param fanout whether {@code /fanout} is served
  * @param nullTransformPrefixes path prefixes whose responses go through the null transform
  * @param intercepts path prefixes spliced to an origin over an adopted socket
+ * @param connectPorts the ports {@code CONNECT host:port} may reach; empty refuses every CONNECT (docs/http.md,
+ *     Tunnels)
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
-    List<AdoptedSocketIntercept.Route> intercepts) {
+    List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts) {
 
   /**
    * Checks the components and copies the lists.
@@ -55,6 +58,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     remapRules = List.copyOf(remapRules);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
+    connectPorts = Set.copyOf(connectPorts);
     if (eventLoops < 1) {
       throw new IllegalArgumentException("eventLoops must be >= 1, was " + eventLoops);
     }
@@ -78,6 +82,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts);
   }
 }

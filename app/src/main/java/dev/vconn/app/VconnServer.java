@@ -86,7 +86,8 @@ public final class VconnServer implements AutoCloseable {
           .maxIdlePerOrigin(settings.maxIdlePerOrigin())
           .maxConnectionsPerOrigin(settings.maxConnectionsPerOrigin())
           .maxRetries(settings.maxRetries())
-          .viaName(settings.viaName());
+          .viaName(settings.viaName())
+          .connectPorts(settings.connectPorts());
       settings.remapRules().forEach(config::remap);
       this.proxy = new HttpProxy(config.build());
       proxyRef.set(proxy);

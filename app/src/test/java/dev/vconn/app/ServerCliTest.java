@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class ServerCliTest {
         "--max-request-line", "--max-header-bytes", "--max-header-count", "--max-connections-per-origin",
         "--max-idle-per-origin", "--max-retries", "--header-timeout", "--keep-alive-timeout", "--connect-timeout",
         "--response-timeout", "--inactivity-timeout", "--origin-idle-timeout", "--linger-timeout", "--via-name",
-        "--help", "--version"}) {
+        "--connect-ports", "--help", "--version"}) {
       assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
     }
     assertTrue(p.out().contains("nio, netty"), p.out());
@@ -83,6 +84,7 @@ class ServerCliTest {
     assertTrue(s.builtinRoutes() && s.fanout() && s.accessLog());
     assertTrue(s.remapRules().isEmpty() && s.intercepts().isEmpty() && s.nullTransformPrefixes().isEmpty());
     assertEquals("vconn", s.viaName());
+    assertEquals(Set.of(), s.connectPorts(), "CONNECT is refused unless ports are allowed");
     assertEquals(s, ServerSettings.defaults());
   }
 
@@ -96,7 +98,8 @@ class ServerCliTest {
         "--max-header-bytes", "2000", "--max-header-count", "20", "--max-connections-per-origin", "4",
         "--max-idle-per-origin", "2", "--max-retries", "0", "--header-timeout", "1s", "--keep-alive-timeout", "2m",
         "--connect-timeout", "PT3S", "--response-timeout", "4s", "--inactivity-timeout", "5s",
-        "--origin-idle-timeout", "1h", "--linger-timeout", "250ms", "--via-name", "edge-1").settings();
+        "--origin-idle-timeout", "1h", "--linger-timeout", "250ms", "--via-name", "edge-1",
+        "--connect-ports", "443,8443").settings();
     assertEquals("netty", s.transport());
     assertEquals(new InetSocketAddress("::1", 0), s.listen());
     assertEquals(3, s.eventLoops());
@@ -116,6 +119,7 @@ class ServerCliTest {
     assertEquals(new HttpTimeouts(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofSeconds(3),
         Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(250)), s.timeouts());
     assertEquals("edge-1", s.viaName());
+    assertEquals(Set.of(443, 8443), s.connectPorts());
   }
 
   @Test
@@ -149,6 +153,9 @@ class ServerCliTest {
       "--max-retries|11",
       "--max-connections-per-origin|-1",
       "--via-name|has space",
+      "--connect-ports|0",
+      "--connect-ports|65536",
+      "--connect-ports|https",
       "--fanout|maybe"})
   void a_bad_value_exits_2_naming_the_option(String option, String value) {
     Parsed p = parse(option, value);
@@ -168,6 +175,7 @@ class ServerCliTest {
         connect-timeout = 2s
         fanout = false
         ip-allow = allow 127.0.0.1, deny 0.0.0.0/0
+        connect-ports = 443, 8443
         """);
     ServerSettings s = parse("--config", file.toString()).settings();
     assertEquals("netty", s.transport());
@@ -178,6 +186,7 @@ class ServerCliTest {
     assertEquals(List.of("/bytes/"), s.nullTransformPrefixes());
     assertEquals(Duration.ofSeconds(2), s.timeouts().connect());
     assertFalse(s.fanout());
+    assertEquals(Set.of(443, 8443), s.connectPorts());
     assertTrue(s.accessControl().denial(new InetSocketAddress("127.0.0.2", 1)).isPresent());
     assertEquals(HttpTimeouts.defaults().header(), s.timeouts().header(), "what the file leaves out keeps its default");
   }

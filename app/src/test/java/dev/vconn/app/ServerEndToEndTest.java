@@ -15,7 +15,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -342,6 +345,72 @@ abstract class ServerEndToEndTest {
     assertEquals("", answer, "a denied client is disconnected without a response");
     assertEquals(1, s.server.proxy().stats().snapshot().deniedConnections());
     assertEquals(0, s.server.proxy().stats().snapshot().transactions());
+  }
+
+  @Test
+  void connect_tunnels_to_an_allowed_port_and_echoes_a_mebibyte_both_ways() throws Exception {
+    try (ServerSocket echo = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread echoer = new Thread(() -> echoOnce(echo), "e2e-echo");
+      echoer.setDaemon(true);
+      echoer.start();
+      TestServer s = restartWith("--connect-ports", Integer.toString(echo.getLocalPort()));
+      byte[] payload = new byte[1 << 20];
+      new Random(7).nextBytes(payload);
+      try (Socket socket = new Socket()) {
+        socket.connect(s.server.address(), 5000);
+        socket.setSoTimeout((int) TestServer.WAIT.toMillis());
+        String target = "127.0.0.1:" + echo.getLocalPort();
+        socket.getOutputStream().write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals("HTTP/1.1 200 Connection Established\r\n\r\n", readHead(socket.getInputStream()));
+        // Write and read at once: the echo sends back while the client still sends, both ways through the tunnel.
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+          try {
+            socket.getOutputStream().write(payload);
+            socket.shutdownOutput();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+        byte[] back = socket.getInputStream().readAllBytes();
+        sent.get(TestServer.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertArrayEquals(payload, back, "the echo came back byte for byte, then the end of the stream");
+      }
+      echoer.join(TestServer.WAIT.toMillis());
+      assertFalse(echoer.isAlive());
+    }
+  }
+
+  @Test
+  void connect_to_a_port_not_allowed_gets_403() throws Exception {
+    restartWith("--connect-ports", "1");
+    String answer = rawExchange("CONNECT 127.0.0.1:" + server.server.address().getPort()
+        + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertTrue(answer.startsWith("HTTP/1.1 403 "), answer);
+  }
+
+  /** Accepts one connection and sends back what it reads until the end of the stream, then ends its own. */
+  private static void echoOnce(ServerSocket listener) {
+    try (Socket c = listener.accept()) {
+      c.getInputStream().transferTo(c.getOutputStream());
+      c.shutdownOutput();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (true) {
+      int b = in.read();
+      if (b < 0) {
+        return head.toString(StandardCharsets.ISO_8859_1);
+      }
+      head.write(b);
+      if (head.size() >= 4 && head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+        return head.toString(StandardCharsets.ISO_8859_1);
+      }
+    }
   }
 
   /** Sends raw bytes on a new connection and reads until the server closes it. */

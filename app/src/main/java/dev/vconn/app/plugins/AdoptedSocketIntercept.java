@@ -5,14 +5,11 @@ import dev.vconn.domain.Continuation;
 import dev.vconn.domain.ContinuationScheduler;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.EventHandler;
-import dev.vconn.domain.ReadVio;
-import dev.vconn.domain.ShutdownHow;
 import dev.vconn.domain.VConn;
-import dev.vconn.domain.VIO;
-import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.http.BlindTunnel;
 import dev.vconn.domain.http.HttpTxn;
 import dev.vconn.ports.AdoptionException;
 import dev.vconn.ports.SocketAdopter;
@@ -37,10 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The connect is a plain <i>blocking</i> {@link SocketChannel} connect, done on a small executor (never on an
  * event loop); the adopted VConn then comes back to the intercept's loop with
- * {@link ContinuationScheduler#dispatch}. From there two VIO pairs move the bytes, each direction reading into a
- * buffer that the other side's write drains: READ_READY reenables the write, WRITE_READY (space freed) reenables the
- * read, so neither side ever runs more than one buffer ahead of the other. EOS on one side is passed on as a write
- * shutdown once its bytes are out; an error or timeout closes both.
+ * {@link ContinuationScheduler#dispatch}. From there a {@link BlindTunnel} moves the bytes both ways with VIO
+ * backpressure, the request bytes read while connecting first; EOS on one side is passed on as a write shutdown once
+ * its bytes are out; an error or timeout closes both.
  *
  * <p>The origin sees the request exactly as the proxy forwards it (same target, {@code Via} added).
  */
@@ -163,37 +159,17 @@ public final class AdoptedSocketIntercept implements Plugin {
     connects.shutdownNow();
   }
 
-  /** One direction of the splice: a read into a buffer that the other side's write drains. */
-  private static final class Direction {
-    final IOBuffer buffer;
-    final IOBufferReader reader;
-    ReadVio read;
-    WriteVio write;
-    boolean eos;
-    boolean done;
-
-    Direction(BlockPool pool) {
-      buffer = new IOBuffer(pool);
-      reader = buffer.allocReader();
-    }
-
-    /** The source ended: the write completes once what is buffered is out. */
-    void finish() {
-      if (write != null) {
-        write.setNBytes(write.ndone() + reader.readAvail());
-        write.reenable();
-      }
-    }
-  }
-
-  /** One intercepted transaction: the intercept VConn ("client") spliced to the adopted origin VConn. */
+  /**
+   * One intercepted transaction: the intercept VConn ("client") waits, its request bytes buffered, until the origin
+   * is adopted; then a {@link BlindTunnel} splices the two, carrying the buffered bytes first.
+   */
   private final class Splice implements EventHandler {
     private final Route route;
     Continuation self;
     private VConn client;
-    private VConn origin;
-    private Direction up; // client -> origin
-    private Direction down; // origin -> client
+    private IOBuffer pending; // the client's bytes read before the origin was reached
+    private IOBufferReader pendingReader;
+    private IOBuffer reply; // the 502 when the origin cannot be reached
     private boolean closed;
 
     Splice(Route route) {
@@ -218,15 +194,10 @@ public final class AdoptedSocketIntercept implements Plugin {
               connectFailed((Throwable) data);
             }
           }
-          case READ_READY -> readReady((VIO) data);
-          case EOS -> eos((VIO) data);
-          case WRITE_READY -> writeReady((VIO) data);
-          case WRITE_COMPLETE -> writeComplete((VIO) data);
-          default -> {
-            if (data instanceof VIO) {
-              close(); // ERROR, INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT
-            }
+          case READ_READY, WRITE_READY -> {
+            // the request waits in the buffer until the origin is there; the 502 is on its way
           }
+          default -> close(); // EOS before the origin was reached (nobody to answer), the 502 is out, or an error
         }
       } catch (RuntimeException e) {
         LOG.error("adopted-socket intercept failed; closing it", e);
@@ -236,9 +207,9 @@ public final class AdoptedSocketIntercept implements Plugin {
 
     private void accepted(VConn vconn) {
       client = vconn;
-      up = new Direction(pool);
-      down = new Direction(pool);
-      up.read = client.read(self, Long.MAX_VALUE, up.buffer); // the request waits in the buffer meanwhile
+      pending = new IOBuffer(pool);
+      pendingReader = pending.allocReader();
+      client.read(self, Long.MAX_VALUE, pending); // the request waits in the buffer meanwhile
       InetSocketAddress address = new InetSocketAddress(route.host(), route.port());
       try {
         connects.execute(() -> connectAndAdopt(address));
@@ -270,15 +241,12 @@ public final class AdoptedSocketIntercept implements Plugin {
       }
     }
 
-    private void originReady(VConn adopted) {
-      origin = adopted;
-      origin.setInactivityTimeout(inactivity);
-      down.read = origin.read(self, Long.MAX_VALUE, down.buffer);
-      up.write = origin.write(self, Long.MAX_VALUE, up.reader);
-      down.write = client.write(self, Long.MAX_VALUE, down.reader);
-      if (up.eos) {
-        up.finish();
-      }
+    private void originReady(VConn origin) {
+      BlindTunnel tunnel = new BlindTunnel(client, origin, pool, pendingReader, null, inactivity,
+          result -> LOG.debug("intercept tunnel to {}:{} ended: {}", route.host(), route.port(), result));
+      closed = true; // from here on the tunnel owns both VConns
+      pending.close(); // the tunnel took its bytes
+      tunnel.start();
     }
 
     private void connectFailed(Throwable e) {
@@ -287,54 +255,11 @@ public final class AdoptedSocketIntercept implements Plugin {
           + " unreachable\n").getBytes(StandardCharsets.UTF_8);
       byte[] head = ("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
           + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-      down.buffer.write(head);
-      down.buffer.write(body);
-      down.eos = true;
-      down.write = client.write(self, down.reader.readAvail(), down.reader);
-    }
-
-    private Direction readSide(VIO vio) {
-      return vio.vconn() == client ? up : down;
-    }
-
-    private Direction writeSide(VIO vio) {
-      return vio.vconn() == client ? down : up;
-    }
-
-    private void readReady(VIO vio) {
-      Direction d = readSide(vio);
-      if (d.write != null) {
-        d.write.reenable(); // new bytes to pass on
-      }
-    }
-
-    private void writeReady(VIO vio) {
-      Direction d = writeSide(vio);
-      if (d.read != null && !d.eos) {
-        d.read.reenable(); // the write took bytes: room to read more
-      }
-    }
-
-    private void eos(VIO vio) {
-      Direction d = readSide(vio);
-      d.eos = true;
-      if (d == up && origin == null) {
-        close(); // the proxy closed the intercept before the origin was reached: nobody to answer
-        return;
-      }
-      d.finish();
-    }
-
-    private void writeComplete(VIO vio) {
-      Direction d = writeSide(vio);
-      d.done = true;
-      VConn sink = d == up ? origin : client;
-      sink.shutdown(ShutdownHow.WRITE); // pass the end of the stream on
-      if (d == down && origin == null) {
-        close(); // the 502 is out
-      } else if (up.done && down.done) {
-        close();
-      }
+      reply = new IOBuffer(pool);
+      IOBufferReader replyReader = reply.allocReader();
+      reply.write(head);
+      reply.write(body);
+      client.write(self, replyReader.readAvail(), replyReader);
     }
 
     private void close() {
@@ -342,12 +267,11 @@ public final class AdoptedSocketIntercept implements Plugin {
       if (client != null) {
         client.close();
       }
-      if (origin != null) {
-        origin.close();
+      if (pending != null) {
+        pending.close();
       }
-      if (up != null) {
-        up.buffer.close();
-        down.buffer.close();
+      if (reply != null) {
+        reply.close();
       }
     }
   }

@@ -10,6 +10,8 @@ final class ConnectAttempt {
   final HttpTransaction txn;
   /** The origin's {@code host:port}, the key of its pool reservation. */
   final String key;
+  /** Whether the attempt holds a pool reservation; a CONNECT tunnel's does not (it never uses the pool). */
+  boolean reserved = true;
   /** What the connector reported: the connected VConn, or its error. */
   Object result;
 

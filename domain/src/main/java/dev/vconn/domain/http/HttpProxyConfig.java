@@ -5,6 +5,7 @@ import dev.vconn.domain.buffer.BufferSizes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything an {@link HttpProxy} needs. Build one with {@link #builder(BlockPool)}.
@@ -25,11 +26,13 @@ import java.util.Objects;
  *     byte of it was sent; the one retry of a request that failed on a reused keep-alive connection does not count
  *     (docs/http.md, Origins)
  * @param viaName the pseudonym in the {@code Via} headers this proxy adds
+ * @param connectPorts the ports {@code CONNECT host:port} may reach; empty (the default) refuses every CONNECT with
+ *     403 (docs/http.md, Tunnels)
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
     List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,
     AccessLog accessLog, int bufferIndex, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries,
-    String viaName) {
+    String viaName, Set<Integer> connectPorts) {
 
   /**
    * Checks the components.
@@ -45,6 +48,12 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     Objects.requireNonNull(hooks, "hooks");
     Objects.requireNonNull(accessLog, "accessLog");
     Objects.requireNonNull(viaName, "viaName");
+    connectPorts = Set.copyOf(connectPorts);
+    for (int port : connectPorts) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("connectPorts must be in 1..65535, was " + port);
+      }
+    }
     BufferSizes.checkIndex("bufferIndex", bufferIndex);
     if (maxIdlePerOrigin < 0) {
       throw new IllegalArgumentException("maxIdlePerOrigin must be >= 0, was " + maxIdlePerOrigin);
@@ -64,7 +73,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
   /**
    * Starts a configuration with the defaults: default limits and timeouts, no remap rules, everybody allowed, no
    * origin connector, no hooks, the slf4j access log, 32 KiB buffers, 16 idle connections per origin, no
-   * connection limit, one retry, Via name {@code vconn}.
+   * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports).
    *
    * @param blockPool the transport's block pool
    * @return a builder
@@ -92,6 +101,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     b.maxConnectionsPerOrigin = maxConnectionsPerOrigin;
     b.maxRetries = maxRetries;
     b.viaName = viaName;
+    b.connectPorts = connectPorts;
     return b;
   }
 
@@ -110,6 +120,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     private int maxConnectionsPerOrigin;
     private int maxRetries = 1;
     private String viaName = "vconn";
+    private Set<Integer> connectPorts = Set.of();
 
     private Builder(BlockPool blockPool) {
       this.blockPool = Objects.requireNonNull(blockPool, "blockPool");
@@ -188,6 +199,17 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     }
 
     /**
+     * The ports {@code CONNECT} may reach (docs/http.md, Tunnels); empty refuses every CONNECT.
+     *
+     * @param v the allowed ports, each in 1..65535
+     * @return this builder
+     */
+    public Builder connectPorts(Set<Integer> v) {
+      connectPorts = v;
+      return this;
+    }
+
+    /**
      * Checks and builds.
      *
      * @return the configuration
@@ -195,7 +217,8 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
      */
     public HttpProxyConfig build() {
       return new HttpProxyConfig(blockPool, limits, timeouts, remapRules, accessControl, originConnector, hooks,
-          accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName);
+          accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+          connectPorts);
     }
   }
 }

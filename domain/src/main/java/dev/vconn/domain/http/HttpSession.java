@@ -45,12 +45,18 @@ final class HttpSession {
   private static final byte[] CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
-  private enum Phase { IDLE, TRANSACTION, LINGER, CLOSED }
+  private enum Phase { IDLE, TRANSACTION, TUNNEL, LINGER, CLOSED }
 
   private enum TimerKind { KEEP_ALIVE_IDLE, HEADER, RESPONSE, LINGER }
 
   /** One armed timer; a TIMEOUT whose data is not the current token is stale. */
   private record TimerToken(TimerKind kind) {}
+
+  /** A CONNECT tunnel of {@code t} ended (reported from the tunnel's lock, handled under the session's). */
+  private record TunnelEnded(HttpTransaction t, BlindTunnel.Result result) {}
+
+  /** A CONNECT target in authority form. */
+  private record Authority(String host, int port) {}
 
   /** A control request from another thread. */
   private enum Control { DRAIN, CLOSE }
@@ -276,6 +282,12 @@ final class HttpSession {
 
   private void onControlEvent(Event event, Object data) {
     guarded(() -> {
+      if (data instanceof TunnelEnded ended) {
+        if (phase == Phase.TUNNEL && ended.t() == txn) {
+          tunnelEnded(ended.t(), ended.result());
+        }
+        return;
+      }
       if (data instanceof HttpTransaction t) {
         if (t == txn) {
           t.hooks.resume(event); // also after close: the transaction still has to end
@@ -457,8 +469,7 @@ final class HttpSession {
       t.expectContinue = head.version() == HttpVersion.HTTP_1_1 && !t.requestBodyDone;
     }
     if (head.method().equals("CONNECT")) {
-      t.failure = "CONNECT tunnels are not supported";
-      sendError(t, 501, t.failure);
+      startConnect(t);
       return;
     }
     // Hooks, intercepts, remap rules, the origin and the access log all see one spelling of the path, so none of
@@ -524,6 +535,142 @@ final class HttpSession {
     sendError(t, 404, "no remap rule matches this request");
   }
 
+  // ------------------------------------------------------------------------------------------------ CONNECT
+
+  /**
+   * {@code CONNECT host:port} (docs/http.md, Tunnels): the target must be in authority form and its port in the
+   * allow-list, then READ_REQUEST_HDR hooks run, then the target is connected (never from the pool, never pooled).
+   * Remap rules do not apply: the client names the target itself.
+   */
+  private void startConnect(HttpTransaction t) {
+    t.requestBodyDone = true; // what follows the head belongs to the tunnel, not to HTTP
+    t.clientKeepAlive = false; // no keep-alive after a tunnel, nor after a refused one: the bytes after it are not HTTP
+    if (connectTargetRefused(t)) {
+      return;
+    }
+    t.hooks.run(HttpHookId.READ_REQUEST_HDR, () -> connectTunnel(t));
+  }
+
+  /** Answers 400 or 403 and returns true if {@code t}'s CONNECT target may not be reached. */
+  private boolean connectTargetRefused(HttpTransaction t) {
+    String target = t.clientRequest.target();
+    Authority authority = connectAuthority(target);
+    if (authority == null) {
+      t.failure = "CONNECT target must be host:port (authority form), was '" + target + "'";
+      sendError(t, 400, t.failure);
+      return true;
+    }
+    if (!config.connectPorts().contains(authority.port())) {
+      t.failure = "CONNECT to port " + authority.port() + " is not allowed (connect ports: "
+          + config.connectPorts() + ")";
+      proxy.stats.deniedConnections.increment();
+      sendError(t, 403, t.failure);
+      return true;
+    }
+    return false;
+  }
+
+  /** Parses {@code host:port} or {@code [v6]:port}; null if it is anything else. */
+  private static Authority connectAuthority(String target) {
+    int colon = target.lastIndexOf(':');
+    if (colon <= 0 || colon == target.length() - 1 || target.length() - colon - 1 > 5) {
+      return null;
+    }
+    String host = target.substring(0, colon);
+    int port = 0;
+    for (int i = colon + 1; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c < '0' || c > '9') {
+        return null;
+      }
+      port = port * 10 + (c - '0');
+    }
+    if (port < 1 || port > 65535) {
+      return null;
+    }
+    boolean v6 = host.length() > 2 && host.startsWith("[") && host.endsWith("]");
+    String name = v6 ? host.substring(1, host.length() - 1) : host;
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '-'
+          || v6 && c == ':';
+      if (!ok) {
+        return null;
+      }
+    }
+    return new Authority(name, port);
+  }
+
+  private void connectTunnel(HttpTransaction t) {
+    if (connectTargetRefused(t)) {
+      return; // a READ_REQUEST_HDR hook may have set another target: it meets the same rules
+    }
+    Authority authority = connectAuthority(t.clientRequest.target());
+    t.origin = t.clientRequest.target();
+    if (config.originConnector() == null) {
+      t.failure = "no origin connector configured";
+      sendError(t, 502, t.failure);
+      return;
+    }
+    t.step = Step.CONNECTING;
+    t.attempts++;
+    ConnectAttempt attempt = new ConnectAttempt(t, t.origin);
+    attempt.reserved = false;
+    t.connectAttempt = attempt;
+    Continuation onConnect = new Continuation((event, data) -> {
+      attempt.result = data;
+      onControlEvent(event, attempt);
+    }, lock);
+    t.connectAction = config.originConnector().connect(onConnect, authority.host(), authority.port(),
+        config.timeouts().connect());
+  }
+
+  private void tunnelConnectDone(HttpTransaction t, ConnectAttempt attempt, Event event) {
+    if (event == Event.NET_CONNECT && attempt.result instanceof VConn vconn) {
+      t.tunnelOrigin = vconn;
+      t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, 200, "Connection Established",
+          new HttpHeaders());
+      t.step = Step.SEND_RESPONSE_HOOK;
+      t.hooks.run(HttpHookId.SEND_RESPONSE_HDR, () -> startTunnel(t));
+      return;
+    }
+    VConnError error = attempt.result instanceof VConnError e ? e : null;
+    t.failure = "connecting to CONNECT target " + attempt.key + " failed: " + describe(error);
+    sendError(t, error != null && error.errno() == Errno.ETIMEDOUT ? 504 : 502, t.failure);
+  }
+
+  /** The 200 is decided: it goes out first, then client and target are spliced until both ends are done. */
+  private void startTunnel(HttpTransaction t) {
+    t.status = t.clientResponse.status();
+    t.step = Step.RESPONSE_BODY;
+    phase = Phase.TUNNEL;
+    cancelTimer();
+    IOBuffer head = new IOBuffer(config.blockPool(), config.bufferIndex());
+    try {
+      IOBufferReader headReader = head.allocReader();
+      head.write(t.clientResponse.toBytes());
+      // The client's bytes after the CONNECT head are in clientReader already: the tunnel sends them first.
+      t.tunnel = new BlindTunnel(client, t.tunnelOrigin, config.blockPool(), clientReader, headReader,
+          config.timeouts().inactivity(),
+          result -> ContinuationScheduler.dispatch(loop, controlCont, Event.IMMEDIATE, new TunnelEnded(t, result)));
+    } finally {
+      head.close();
+    }
+    t.tunnel.start();
+  }
+
+  private void tunnelEnded(HttpTransaction t, BlindTunnel.Result result) {
+    t.bytesIn += result.bytesAToB();
+    t.tunnelBytesOut = result.bytesBToA();
+    t.responseDone = true;
+    if (result.end() != BlindTunnel.End.COMPLETED && t.failure == null) {
+      t.failure = "tunnel ended: " + result.end();
+    }
+    clientEos = true; // the tunnel closed the client connection
+    phase = Phase.LINGER;
+    runTxnCloseHooks(t);
+  }
+
   private static String stripPort(String host) {
     if (host.startsWith("[")) {
       int end = host.indexOf(']');
@@ -569,12 +716,18 @@ final class HttpSession {
     if (t != txn || t.connectAttempt != attempt || t.step != Step.CONNECTING) {
       if (event == Event.NET_CONNECT && result instanceof VConn stale) {
         stale.close();
-        proxy.originPool().unreserve(attempt.key);
+        if (attempt.reserved) {
+          proxy.originPool().unreserve(attempt.key);
+        }
       }
       return;
     }
     t.connectAttempt = null;
     t.connectAction = null;
+    if (!attempt.reserved) {
+      tunnelConnectDone(t, attempt, event);
+      return;
+    }
     if (event == Event.NET_CONNECT && result instanceof VConn vconn) {
       originReady(t, new OriginConnection(vconn, attempt.key, config.blockPool(), config.bufferIndex(),
           config.limits().maxHeaderBytes() + 1L, true));
@@ -785,6 +938,10 @@ final class HttpSession {
   }
 
   private void closeOrigin(HttpTransaction t) {
+    if (t.tunnelOrigin != null && t.tunnel == null) {
+      t.tunnelOrigin.close(); // a CONNECT target that never got its tunnel
+    }
+    t.tunnelOrigin = null;
     OriginConnection c = t.originConn;
     t.originConn = null;
     t.originRead = null;
@@ -1132,7 +1289,7 @@ final class HttpSession {
 
   private void transactionEnded(HttpTransaction t) {
     t.step = Step.DONE;
-    long out = clientWrite == null ? 0 : clientWrite.ndone();
+    long out = (clientWrite == null ? 0 : clientWrite.ndone()) + t.tunnelBytesOut;
     if (t.requestBuffer != null) {
       t.requestBuffer.close();
       t.requestBuffer = null;
@@ -1192,7 +1349,9 @@ final class HttpSession {
     ConnectAttempt attempt = t.connectAttempt;
     if (attempt != null) {
       t.connectAttempt = null;
-      proxy.originPool().unreserve(attempt.key);
+      if (attempt.reserved) {
+        proxy.originPool().unreserve(attempt.key);
+      }
     }
   }
 
@@ -1215,6 +1374,9 @@ final class HttpSession {
     }
     phase = Phase.CLOSED;
     cancelTimer();
+    if (txn != null && txn.tunnel != null) {
+      txn.tunnel.close(); // before the client: the tunnel's buffers go back only through it
+    }
     client.close();
     HttpTransaction t = txn;
     if (t != null) {

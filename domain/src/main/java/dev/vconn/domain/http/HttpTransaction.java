@@ -6,6 +6,7 @@ import dev.vconn.domain.EventHandler;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ReadVio;
 import dev.vconn.domain.ScheduledAction;
+import dev.vconn.domain.VConn;
 import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
@@ -90,6 +91,14 @@ final class HttpTransaction implements HttpTxn {
   long requestHeadBytes;
   /** Whether the request has a body (Content-Length above 0 or chunked). */
   boolean requestHasBody;
+
+  // CONNECT tunnel (docs/http.md, Tunnels).
+  /** The connection to a CONNECT target: never pooled; the tunnel owns it once it started. */
+  VConn tunnelOrigin;
+  /** The splice of client and CONNECT target, once the 200 is decided. */
+  BlindTunnel tunnel;
+  /** Bytes the tunnel wrote to the client (the 200 head included). */
+  long tunnelBytesOut;
 
   // Response.
   /** Interim (1xx) responses read and dropped so far, and their bytes: both are capped. */

@@ -133,8 +133,9 @@ class HttpBadInputTest {
     }
 
     @Test
-    void connect_method_is_501() {
-      sendAndExpect("CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n", 501);
+    void connect_without_allowed_ports_is_403() {
+      // CONNECT is refused unless its port is allowed (docs/http.md, Tunnels); none is by default.
+      sendAndExpect("CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n", 403);
     }
 
     @Test
