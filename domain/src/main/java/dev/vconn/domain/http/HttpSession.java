@@ -479,6 +479,7 @@ final class HttpSession {
       if (!normal.equals(head.target())) {
         t.clientRequest = new HttpRequestHead(head.method(), normal, head.version(), h);
       }
+      t.normalizedTarget = t.clientRequest.target();
     } catch (BadMessageException e) {
       t.failure = e.getMessage();
       sendError(t, e.status(), t.failure);
@@ -493,13 +494,15 @@ final class HttpSession {
       return;
     }
     HttpRequestHead req = t.clientRequest;
-    String target;
-    try {
-      target = RequestPaths.normalizeTarget(req.target()); // a READ_REQUEST_HDR hook may have set a new target
-    } catch (BadMessageException e) {
-      t.failure = e.getMessage();
-      sendError(t, e.status(), t.failure);
-      return;
+    String target = req.target();
+    if (target != t.normalizedTarget) { // a READ_REQUEST_HDR hook set a new target: normalise that one too
+      try {
+        target = RequestPaths.normalizeTarget(target);
+      } catch (BadMessageException e) {
+        t.failure = e.getMessage();
+        sendError(t, e.status(), t.failure);
+        return;
+      }
     }
     String host = null;
     String path = target;

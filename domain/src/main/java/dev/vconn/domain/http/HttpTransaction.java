@@ -115,6 +115,8 @@ final class HttpTransaction implements HttpTxn {
   String failure;
 
   // Transform chain: the proxy writes the body into the first pair and reads the result from the last.
+  /** The client request's target as normalised before the hooks; remap normalises again only a target a hook set. */
+  String normalizedTarget;
   List<VConnPair> transformPairs;
   IOBuffer transformInBuffer;
   IOBufferReader transformInReader;
