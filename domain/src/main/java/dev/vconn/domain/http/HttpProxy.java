@@ -34,7 +34,7 @@ public final class HttpProxy implements AutoCloseable {
   private final ProxyHeaderRules headerRules;
   private final OriginPool originPool;
   private final Continuation sessionAcceptor;
-  private final Set<HttpSession> sessions = ConcurrentHashMap.newKeySet();
+  private final Set<Http1ClientSession> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicLong transactionIds = new AtomicLong();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean draining;
@@ -110,7 +110,7 @@ public final class HttpProxy implements AutoCloseable {
    */
   public CompletableFuture<Void> drain() {
     draining = true;
-    for (HttpSession s : List.copyOf(sessions)) {
+    for (Http1ClientSession s : List.copyOf(sessions)) {
       s.control(false);
     }
     checkDrained();
@@ -124,7 +124,7 @@ public final class HttpProxy implements AutoCloseable {
   public void close() {
     closed = true;
     draining = true;
-    for (HttpSession s : List.copyOf(sessions)) {
+    for (Http1ClientSession s : List.copyOf(sessions)) {
       s.control(true);
     }
     originPool.close();
@@ -139,19 +139,19 @@ public final class HttpProxy implements AutoCloseable {
       vconn.close(); // shutting down: refuse, like a closed listener
       return;
     }
-    new HttpSession(this, vconn).start();
+    new Http1ClientSession(this, vconn).start();
   }
 
-  void sessionOpened(HttpSession s) {
+  void sessionOpened(Http1ClientSession s) {
     sessions.add(s);
     stats.connections.increment();
     stats.activeConnections.increment();
-    if (s.internal) {
+    if (s.isInternal()) {
       stats.inProcessConnections.increment();
     }
   }
 
-  void sessionClosed(HttpSession s) {
+  void sessionClosed(Http1ClientSession s) {
     if (sessions.remove(s)) {
       stats.activeConnections.decrement();
     }
