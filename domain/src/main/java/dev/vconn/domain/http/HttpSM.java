@@ -190,6 +190,13 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     return state;
   }
 
+  /** The states {@code from} may go to (docs/http.md, "Code layout"). */
+  static Set<State> allowedFrom(State from) {
+    Set<State> next = EnumSet.noneOf(State.class);
+    next.addAll(NEXT.get(from));
+    return next;
+  }
+
   /**
    * Moves to {@code to} and runs its handler.
    *
