@@ -208,7 +208,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     state = to;
     switch (to) {
-      case READ_REQUEST_HOOK, SEND_REQUEST_HOOK, READ_RESPONSE_HOOK, SEND_RESPONSE_HOOK, TXN_CLOSE_HOOK -> stateHook(to);
+      case READ_REQUEST_HOOK, SEND_REQUEST_HOOK, READ_RESPONSE_HOOK, SEND_RESPONSE_HOOK, TXN_CLOSE_HOOK ->
+          stateHook(to);
       case REMAP -> stateRemap();
       case ORIGIN_CONNECT -> stateOriginConnect();
       case WAIT_RESPONSE -> stateWaitResponse();
@@ -822,7 +823,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     runHooks(State.READ_RESPONSE_HOOK, State.CLIENT_RESPONSE);
   }
 
-  // ------------------------------------------------------------------------------------------------ the tunnel's reports
+  // ---------------------------------------------------------------------------------------------- the tunnel's reports
 
   @Override
   public void requestBodyEnded() {
@@ -956,7 +957,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     runHooks(State.TXN_CLOSE_HOOK, State.DONE);
   }
 
-  // ------------------------------------------------------------------------------------------------ from the client side
+  // -------------------------------------------------------------------------------------------- from the client side
 
   /** The client sent more bytes (or ended its stream) while this transaction runs. */
   void requestBytesArrived() {
