@@ -103,6 +103,12 @@ interface ClientSide {
   /** Closes the client connection and the session now (a client that went away while a hook held the machine). */
   void close();
 
+  /**
+   * An exception escaped a handler of the machine or the session: count it as an internal error, log it, record it
+   * as the transaction's failure ({@link HttpSM#internalError}) and close.
+   */
+  void fail(Throwable e);
+
   /** The transaction ended (TXN_CLOSE hooks ran, the access log has it): serve the next one, or end the session. */
   void transactionDone(boolean keepAlive);
 }

@@ -7,7 +7,6 @@ import dev.vconn.domain.Errno;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ReadVio;
-import dev.vconn.domain.ScheduledAction;
 import dev.vconn.domain.ShutdownHow;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.VIO;
@@ -43,9 +42,6 @@ final class Http1ClientSession implements ClientSide {
 
   private enum TimerKind { KEEP_ALIVE_IDLE, HEADER, LINGER }
 
-  /** One armed timer; a TIMEOUT whose data is not the current token is stale. */
-  private record TimerToken(TimerKind kind) {}
-
   /** A control request from another thread. */
   private enum Control { DRAIN, CLOSE }
 
@@ -61,6 +57,7 @@ final class Http1ClientSession implements ClientSide {
 
   private final Continuation clientCont = new Continuation(this::onClientEvent, lock);
   private final Continuation controlCont = new Continuation(this::onControlEvent, lock);
+  private final TimerSlot<TimerKind> timer;
 
   private Phase phase = Phase.IDLE;
   private IOBuffer clientBuffer;
@@ -74,8 +71,6 @@ final class Http1ClientSession implements ClientSide {
   private boolean clientEos;
   private boolean draining;
   private HttpSM txn;
-  private ScheduledAction timer;
-  private TimerToken timerToken;
   private long transactions;
 
   Http1ClientSession(HttpProxy proxy, VConn client) {
@@ -88,6 +83,7 @@ final class Http1ClientSession implements ClientSide {
     this.pluginTag = identity.map(VConnPair.Options::tag).orElse(null);
     this.pluginId = identity.map(VConnPair.Options::id).orElse(0L);
     this.clientAddress = identity.isPresent() ? identity.get().clientAddress() : client.remoteAddress();
+    this.timer = new TimerSlot<>(loop, controlCont);
   }
 
   // ------------------------------------------------------------------------------------------------ life cycle
@@ -178,11 +174,10 @@ final class Http1ClientSession implements ClientSide {
       if (phase == Phase.CLOSED) {
         return;
       }
-      if (data instanceof TimerToken token) {
-        if (token == timerToken) {
-          timerToken = null;
-          timer = null;
-          timerFired(token.kind());
+      if (TimerSlot.isToken(data)) {
+        TimerKind kind = timer.fired(data);
+        if (kind != null) {
+          timerFired(kind);
         }
       } else if (data instanceof Control c) {
         if (c == Control.CLOSE) {
@@ -206,7 +201,8 @@ final class Http1ClientSession implements ClientSide {
     }
   }
 
-  private void fail(Throwable e) {
+  @Override
+  public void fail(Throwable e) {
     proxy.stats.internalErrors.increment(); // counted so tests (the fuzz oracle) and monitoring can see it
     LOG.error("HTTP session for {} failed; closing it", clientAddress, e);
     if (txn != null) {
@@ -269,7 +265,7 @@ final class Http1ClientSession implements ClientSide {
     } else if (clientEos) {
       close(); // the client left, between requests or in the middle of a head: nobody to answer
     } else {
-      if (clientReader.readAvail() > 0 && timerToken != null && timerToken.kind() == TimerKind.KEEP_ALIVE_IDLE) {
+      if (clientReader.readAvail() > 0 && timer.armed() == TimerKind.KEEP_ALIVE_IDLE) {
         arm(TimerKind.HEADER); // the head started: it now has the header timeout to complete
       }
       clientRead.reenable();
@@ -500,17 +496,11 @@ final class Http1ClientSession implements ClientSide {
       case HEADER -> config.timeouts().header();
       case LINGER -> config.timeouts().linger();
     };
-    TimerToken token = new TimerToken(kind);
-    timerToken = token;
-    timer = ContinuationScheduler.schedule(loop, controlCont, Event.TIMEOUT, token, delay);
+    timer.arm(kind, delay);
   }
 
   private void cancelTimer() {
-    if (timer != null) {
-      timer.cancel();
-      timer = null;
-    }
-    timerToken = null;
+    timer.cancel();
   }
 
   private void timerFired(TimerKind kind) {

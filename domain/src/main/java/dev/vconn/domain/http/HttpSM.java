@@ -4,7 +4,6 @@ import dev.vconn.domain.Continuation;
 import dev.vconn.domain.ContinuationScheduler;
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.Event;
-import dev.vconn.domain.ScheduledAction;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.VIO;
@@ -119,9 +118,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     return next;
   }
 
-  /** A timer of the machine; a TIMEOUT whose data is not the current token is stale. */
-  private record ResponseTimer() {}
-
   /** A hook continuation reenabled the transaction (the data of a resume event). */
   private record Resume() {}
 
@@ -150,8 +146,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private boolean freshOriginOnly;
   /** The body of the error response that {@link State#ERROR_RESPONSE} writes. */
   private byte[] errorBody;
-  private ScheduledAction responseTimer;
-  private ResponseTimer responseTimerToken;
+  /** The response timer: armed in {@link State#WAIT_RESPONSE} once the whole request is out. */
+  private final TimerSlot<State> responseTimer;
 
   /** A machine for the next transaction of {@code client}; it does nothing before {@link #start} or {@link #reject}. */
   HttpSM(HttpProxy proxy, ClientSide client) {
@@ -162,6 +158,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     this.originCont = new Continuation(this::onOriginEvent, client.lock());
     this.transformCont = new Continuation(this::onTransformEvent, client.lock());
     this.controlCont = new Continuation(this::onControlEvent, client.lock());
+    this.responseTimer = new TimerSlot<>(client.eventLoop(), controlCont);
     this.t = new HttpTransaction(this, proxy.nextTransactionId(), client.eventLoop().nanoTime());
     this.tunnel = new HttpTunnel(t, client, config, this, bodyLimit);
   }
@@ -1138,13 +1135,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       if (client.isClosed()) {
         return;
       }
-      if (data instanceof ResponseTimer token) {
-        if (token == responseTimerToken) {
-          responseTimerToken = null;
-          responseTimer = null;
-          if (state == State.WAIT_RESPONSE) {
-            originFailed(true, "origin sent no response within " + config.timeouts().response().toMillis() + " ms");
-          }
+      if (TimerSlot.isToken(data)) {
+        if (responseTimer.fired(data) != null && state == State.WAIT_RESPONSE) {
+          originFailed(true, "origin sent no response within " + config.timeouts().response().toMillis() + " ms");
         }
       } else if (data instanceof ConnectAttempt attempt) {
         connectDone(attempt, event);
@@ -1152,39 +1145,23 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     });
   }
 
-  /** Runs a handler body; any exception closes the client side instead of escaping to the loop. */
+  /** Runs a handler body; any exception fails the client side instead of escaping to the loop. */
   private void guarded(Runnable body) {
     try {
       body.run();
     } catch (RuntimeException | AssertionError e) {
-      proxy.stats.internalErrors.increment(); // counted so tests (the fuzz oracle) and monitoring can see it
-      LOG.error("HTTP transaction {} for {} failed; closing its client", t, client.clientAddress(), e);
-      internalError(e);
-      try {
-        client.close();
-      } catch (RuntimeException second) {
-        e.addSuppressed(second);
-        LOG.error("closing the failed client failed too", second);
-      }
+      client.fail(e);
     }
   }
 
   // ------------------------------------------------------------------------------------------------ timer
 
   private void armResponseTimer() {
-    cancelResponseTimer();
-    ResponseTimer token = new ResponseTimer();
-    responseTimerToken = token;
-    responseTimer = ContinuationScheduler.schedule(client.eventLoop(), controlCont, Event.TIMEOUT, token,
-        config.timeouts().response());
+    responseTimer.arm(State.WAIT_RESPONSE, config.timeouts().response());
   }
 
   private void cancelResponseTimer() {
-    if (responseTimer != null) {
-      responseTimer.cancel();
-      responseTimer = null;
-    }
-    responseTimerToken = null;
+    responseTimer.cancel();
   }
 
   static String describe(VConnError error) {

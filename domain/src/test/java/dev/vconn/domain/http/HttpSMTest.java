@@ -166,5 +166,10 @@ class HttpSMTest {
     public void transactionDone(boolean keepAlive) {
       throw unexpected();
     }
+
+    @Override
+    public void fail(Throwable e) {
+      throw unexpected();
+    }
   }
 }
