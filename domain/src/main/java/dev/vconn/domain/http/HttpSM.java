@@ -56,7 +56,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     READ_RESPONSE_HOOK(HttpHookId.READ_RESPONSE_HDR),
     /** The client's response head is built from the origin's. */
     CLIENT_RESPONSE(null),
-    /** SEND_RESPONSE_HDR hooks run, for an origin's response, an error response or a CONNECT's 200. */
+    /** SEND_RESPONSE_HDR hooks run, for an origin's response (a 101 too), an error response or a CONNECT's 200. */
     SEND_RESPONSE_HOOK(HttpHookId.SEND_RESPONSE_HDR),
     /** The response head is out; its body streams to the client (through the transforms, if any). */
     RESPONSE_BODY(null),
@@ -66,7 +66,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     SENDING_LAST(null),
     /** CONNECT: waiting for the connection to the target. */
     TUNNEL_CONNECT(null),
-    /** CONNECT: client and target are spliced both ways. */
+    /** CONNECT or an accepted 101: client and target (or upgraded origin) are spliced both ways. */
     BLIND_TUNNEL(null),
     /** TXN_CLOSE hooks run. */
     TXN_CLOSE_HOOK(HttpHookId.TXN_CLOSE),
@@ -473,6 +473,12 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   private void stateClientResponse() {
     HttpResponseHead server = t.serverResponse;
+    if (server.status() == 101) { // an accepted upgrade: no body, the connection carries the new protocol next
+      t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(),
+          proxy.headerRules().switchingProtocolsResponse(server));
+      runHooks(State.SEND_RESPONSE_HOOK, State.BLIND_TUNNEL);
+      return;
+    }
     t.transformed = t.hasResponseBody && !t.transformsSnapshot().isEmpty();
     ProxyHeaderRules.ClientResponseFields fields = proxy.headerRules().clientResponse(server,
         t.clientRequest.version(), t.hasResponseBody, t.transformed, t.clientKeepAlive && !client.isDraining());
@@ -531,12 +537,19 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     sendError(error != null && error.errno() == Errno.ETIMEDOUT ? 504 : 502, t.failure);
   }
 
-  /** The 200 is decided: it goes out first, then client and target are spliced until both ends are done. */
+  /**
+   * The response head {@code t.clientResponse} goes to the client, then client and the other side are spliced until
+   * both ends are done: a CONNECT's 200 and its target, or an accepted 101 and its origin, whose bytes after the 101
+   * head (the new protocol's first bytes) follow the head (docs/http.md, Tunnels).
+   */
   private void stateBlindTunnel() {
     t.status = t.clientResponse.status();
+    boolean upgrade = t.tunnelOrigin == null;
+    VConn target = upgrade ? t.originConn.vconn : t.tunnelOrigin;
     ClientSide.TunnelEnd clientEnd = client.handOverForTunnel(t.clientResponse);
-    tunnel.startBlind(clientEnd, t.tunnelOrigin, result -> ContinuationScheduler.dispatch(client.eventLoop(),
-        controlCont, Event.IMMEDIATE, new TunnelEnded(result)));
+    tunnel.startBlind(clientEnd, target, upgrade ? t.originConn.reader : null,
+        result -> ContinuationScheduler.dispatch(client.eventLoop(), controlCont, Event.IMMEDIATE,
+            new TunnelEnded(result)));
   }
 
   private void tunnelEnded(BlindTunnel.Result result) {
@@ -546,6 +559,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (result.end() != BlindTunnel.End.COMPLETED && t.failure == null) {
       t.failure = "tunnel ended: " + result.end();
     }
+    closeOrigin(); // an upgraded origin connection: the tunnel closed it, this frees its buffer and pool count
     runHooks(State.TXN_CLOSE_HOOK, State.DONE);
   }
 
@@ -778,7 +792,13 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       }
       HttpResponseHead head = parsed.head();
       if (head.status() == 101) {
-        originFailed(false, "origin switched protocols, which the proxy does not support");
+        if (!t.requestBodyDone || t.requestHasBody
+            || !ProxyHeaderRules.switchAccepted(t.clientRequest, t.serverRequest, head)) {
+          originFailed(false, "origin switched protocols the client did not ask for");
+          return;
+        }
+        cancelResponseTimer();
+        switchProtocols(head);
         return;
       }
       if (head.isInformational()) {
@@ -817,6 +837,18 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     Set<String> connection = h.connectionTokens();
     t.originKeepAlive = !t.responseBody.isCloseDelimited() && (head.version() == HttpVersion.HTTP_1_1
         ? !connection.contains("close") : connection.contains("keep-alive"));
+    runHooks(State.READ_RESPONSE_HOOK, State.CLIENT_RESPONSE);
+  }
+
+  /**
+   * An accepted {@code 101 Switching Protocols} (docs/http.md, Upgrades): the response hooks run as for any response,
+   * then the 101 goes to the client and client and origin are spliced like a CONNECT tunnel. No transform applies
+   * and the connections end with the tunnel.
+   */
+  private void switchProtocols(HttpResponseHead head) {
+    t.serverResponse = head;
+    t.dropReplay();
+    t.clientKeepAlive = false;
     runHooks(State.READ_RESPONSE_HOOK, State.CLIENT_RESPONSE);
   }
 

@@ -273,11 +273,32 @@ final class HttpTunnel {
 
   /**
    * Splices the client to {@code target} both ways until both ends are done (docs/http.md, "Tunnels"); the bytes
-   * each side already sent or has queued go first. {@code onEnd} gets the result once, under the tunnel's lock.
+   * each side already sent or has queued go first: what the client side queued for the client, then
+   * {@code targetReadAhead} (bytes already read from the target, or null). {@code onEnd} gets the result once, under
+   * the tunnel's lock.
    */
-  void startBlind(ClientSide.TunnelEnd clientEnd, VConn target, Consumer<BlindTunnel.Result> onEnd) {
-    blind = new BlindTunnel(clientEnd.vconn(), target, config.blockPool(), clientEnd.fromClient(),
-        clientEnd.toClient(), config.timeouts().inactivity(), onEnd);
+  void startBlind(ClientSide.TunnelEnd clientEnd, VConn target, IOBufferReader targetReadAhead,
+      Consumer<BlindTunnel.Result> onEnd) {
+    IOBuffer joined = null;
+    IOBufferReader toClient = clientEnd.toClient();
+    if (targetReadAhead != null && targetReadAhead.readAvail() > 0) {
+      joined = new IOBuffer(config.blockPool(), config.bufferIndex());
+      IOBufferReader joinedReader = joined.allocReader();
+      for (IOBufferReader part : new IOBufferReader[] {toClient, targetReadAhead}) {
+        long n = part.readAvail();
+        joined.write(part, n);
+        part.consume(n);
+      }
+      toClient = joinedReader;
+    }
+    try {
+      blind = new BlindTunnel(clientEnd.vconn(), target, config.blockPool(), clientEnd.fromClient(), toClient,
+          config.timeouts().inactivity(), onEnd);
+    } finally {
+      if (joined != null) {
+        joined.close(); // the tunnel took the bytes at construction
+      }
+    }
     blind.start();
   }
 
