@@ -110,15 +110,6 @@ final class HookChain {
     then.run();
   }
 
-  /**
-   * Whether a chain holds the transaction. Timeouts and read errors then wait: acting on them would answer (or run
-   * TXN_CLOSE) while a plugin still owns the transaction and is yet to reenable it. This, not {@link #stoppedAt()},
-   * says so: stoppedAt is already clear while a reenable is on its way.
-   */
-  boolean holds() {
-    return afterHooks != null;
-  }
-
   /** The hook point that runs, or that ran last; null before the first or after {@link #forgetHookPoint()}. */
   HttpHookId hookPoint() {
     return running;

@@ -380,7 +380,9 @@ final class Http1ClientSession implements ClientSide {
   @Override
   public void sendResponse(HttpResponseHead head, byte[] body) {
     writeToClient(head.toBytes());
-    responseBuffer.write(body);
+    if (body.length > 0) {
+      responseBuffer.write(body);
+    }
   }
 
   @Override

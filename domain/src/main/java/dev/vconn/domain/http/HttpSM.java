@@ -80,7 +80,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       this.hook = hook;
     }
 
-    /** Whether a hook chain holds the transaction in this state: timeouts and read errors wait. */
+    /**
+     * Whether a hook chain holds the transaction in this state. Timeouts and read errors then wait: acting on them
+     * would answer (or run TXN_CLOSE) while a plugin still owns the transaction and is yet to reenable it. The
+     * state, not {@link HookChain#stoppedAt()}, says so: stoppedAt is already clear while a reenable is on its way.
+     */
     boolean isHook() {
       return hook != null;
     }
