@@ -40,6 +40,9 @@ interface ClientSide {
   /** Whether the client connection is gone (closed, reset, or given up): nobody is left to answer. */
   boolean isClosed();
 
+  /** The client session's hooks (SSN_START, SSN_CLOSE, hooks added to the session) and its {@link HttpSsn} view. */
+  SessionHooks sessionHooks();
+
   /** Whether the session is shutting down gracefully: the response must not offer keep-alive. */
   boolean isDraining();
 

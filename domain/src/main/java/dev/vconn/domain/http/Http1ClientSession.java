@@ -38,7 +38,7 @@ final class Http1ClientSession implements ClientSide {
   private static final Logger LOG = LoggerFactory.getLogger(Http1ClientSession.class);
   private static final byte[] CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
-  private enum Phase { IDLE, TRANSACTION, TUNNEL, LINGER, CLOSED }
+  private enum Phase { SESSION_START, IDLE, TRANSACTION, TUNNEL, LINGER, CLOSED }
 
   private enum TimerKind { KEEP_ALIVE_IDLE, HEADER, LINGER }
 
@@ -54,12 +54,14 @@ final class Http1ClientSession implements ClientSide {
   private final String pluginTag;
   private final long pluginId;
   private final SocketAddress clientAddress;
+  /** The session hooks (SSN_START, SSN_CLOSE) and the {@link HttpSsn} plugins see. */
+  private final SessionHooks ssnHooks;
 
   private final Continuation clientCont = new Continuation(this::onClientEvent, lock);
   private final Continuation controlCont = new Continuation(this::onControlEvent, lock);
   private final TimerSlot<TimerKind> timer;
 
-  private Phase phase = Phase.IDLE;
+  private Phase phase = Phase.SESSION_START;
   private IOBuffer clientBuffer;
   private IOBufferReader clientReader;
   private ReadVio clientRead;
@@ -84,6 +86,7 @@ final class Http1ClientSession implements ClientSide {
     this.pluginId = identity.map(VConnPair.Options::id).orElse(0L);
     this.clientAddress = identity.isPresent() ? identity.get().clientAddress() : client.remoteAddress();
     this.timer = new TimerSlot<>(loop, controlCont);
+    this.ssnHooks = new SessionHooks(this, proxy.nextSessionId());
   }
 
   // ------------------------------------------------------------------------------------------------ life cycle
@@ -102,19 +105,8 @@ final class Http1ClientSession implements ClientSide {
         return;
       }
       proxy.sessionOpened(this);
-      clientBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
-      // A head up to the limit must fit even when it is bigger than one block (docs/semantics.md, rule 3.5 read-ahead).
-      clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L);
-      clientReader = clientBuffer.allocReader();
-      responseBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
-      responseReader = responseBuffer.allocReader();
-      clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
-      enterIdle();
-      if (phase == Phase.IDLE) {
-        // The first head has the header timeout from the moment the connection opened, not the keep-alive idle
-        // timeout: a connection that never sends a byte is not held for the longer one.
-        arm(TimerKind.HEADER);
-      }
+      // SSN_START hooks may hold the session: it reads nothing (and times nothing) until they are done.
+      ssnHooks.start(this::startReading);
     } catch (RuntimeException e) {
       fail(e);
     } finally {
@@ -122,9 +114,36 @@ final class Http1ClientSession implements ClientSide {
     }
   }
 
+  /** The session started: the first read, with the header timeout (under the lock). */
+  private void startReading() {
+    clientBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+    // A head up to the limit must fit even when it is bigger than one block (docs/semantics.md, rule 3.5 read-ahead).
+    clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L);
+    clientReader = clientBuffer.allocReader();
+    responseBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+    responseReader = responseBuffer.allocReader();
+    clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
+    enterIdle();
+    if (phase == Phase.IDLE) {
+      // The first head has the header timeout from the moment the session started (the connection opened and its
+      // SSN_START hooks were done), not the keep-alive idle timeout: a connection that never sends a byte is not
+      // held for the longer one.
+      arm(TimerKind.HEADER);
+    }
+  }
+
   /** From any thread: stop keeping the connection alive (graceful shutdown) or close it now. */
   void control(boolean closeNow) {
     ContinuationScheduler.dispatch(loop, controlCont, Event.IMMEDIATE, closeNow ? Control.CLOSE : Control.DRAIN);
+  }
+
+  /** A session hook continuation reenabled the session (any thread): continue on the loop, under the lock. */
+  void resume(SessionHooks s, Event event) {
+    ContinuationScheduler.dispatch(loop, controlCont, event, s);
+  }
+
+  HttpProxyConfig config() {
+    return config;
   }
 
   // ------------------------------------------------------------------------------------------------ events
@@ -171,6 +190,10 @@ final class Http1ClientSession implements ClientSide {
 
   private void onControlEvent(Event event, Object data) {
     guarded(() -> {
+      if (data instanceof SessionHooks s) {
+        s.resume(event); // also after close: SSN_CLOSE is still owed
+        return;
+      }
       if (phase == Phase.CLOSED) {
         return;
       }
@@ -334,6 +357,11 @@ final class Http1ClientSession implements ClientSide {
   }
 
   @Override
+  public SessionHooks sessionHooks() {
+    return ssnHooks;
+  }
+
+  @Override
   public boolean isDraining() {
     return draining;
   }
@@ -437,6 +465,7 @@ final class Http1ClientSession implements ClientSide {
     clientWrite = null;
     responseHeadAt = -1;
     if (phase == Phase.CLOSED) {
+      ssnHooks.sessionEnded(); // the session closed while this transaction was ending: SSN_CLOSE follows TXN_CLOSE
       return;
     }
     if (phase == Phase.TUNNEL) {
@@ -487,6 +516,9 @@ final class Http1ClientSession implements ClientSide {
       responseBuffer.close();
     }
     proxy.sessionClosed(this);
+    if (txn == null) {
+      ssnHooks.sessionEnded(); // no transaction left to end: SSN_CLOSE now (else after its TXN_CLOSE)
+    }
   }
 
   // ------------------------------------------------------------------------------------------------ timers

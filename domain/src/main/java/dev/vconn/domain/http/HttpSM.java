@@ -44,8 +44,14 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     NEW(null),
     /** READ_REQUEST_HDR hooks run. */
     READ_REQUEST_HOOK(HttpHookId.READ_REQUEST_HDR),
-    /** Routing: an intercept, or the first remap rule that matches picks the origin. */
+    /** PRE_REMAP hooks run. */
+    PRE_REMAP_HOOK(HttpHookId.PRE_REMAP),
+    /** Routing: the CONNECT target, an intercept, or the origin of the first remap rule that matches. */
     REMAP(null),
+    /** POST_REMAP hooks run. */
+    POST_REMAP_HOOK(HttpHookId.POST_REMAP),
+    /** The request head for the origin (or the intercept) is built. */
+    ORIGIN_REQUEST(null),
     /** Getting an origin connection: a sound pooled one, or a new one (waiting for the connector). */
     ORIGIN_CONNECT(null),
     /** SEND_REQUEST_HDR hooks run. */
@@ -96,8 +102,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private static Map<State, Set<State>> transitions() {
     Map<State, Set<State>> next = new EnumMap<>(State.class);
     next.put(State.NEW, EnumSet.of(State.READ_REQUEST_HOOK));
-    next.put(State.READ_REQUEST_HOOK, EnumSet.of(State.REMAP, State.TUNNEL_CONNECT));
-    next.put(State.REMAP, EnumSet.of(State.ORIGIN_CONNECT, State.SEND_REQUEST_HOOK)); // the latter: an intercept
+    next.put(State.READ_REQUEST_HOOK, EnumSet.of(State.PRE_REMAP_HOOK));
+    next.put(State.PRE_REMAP_HOOK, EnumSet.of(State.REMAP));
+    next.put(State.REMAP, EnumSet.of(State.POST_REMAP_HOOK));
+    next.put(State.POST_REMAP_HOOK, EnumSet.of(State.ORIGIN_REQUEST, State.TUNNEL_CONNECT));
+    next.put(State.ORIGIN_REQUEST, EnumSet.of(State.ORIGIN_CONNECT, State.SEND_REQUEST_HOOK)); // the latter: intercept
     next.put(State.ORIGIN_CONNECT, EnumSet.of(State.ORIGIN_CONNECT, State.SEND_REQUEST_HOOK, State.WAIT_RESPONSE));
     next.put(State.SEND_REQUEST_HOOK, EnumSet.of(State.WAIT_RESPONSE));
     next.put(State.WAIT_RESPONSE, EnumSet.of(State.ORIGIN_CONNECT, State.READ_RESPONSE_HOOK));
@@ -144,8 +153,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private final Continuation controlCont;
 
   private State state = State.NEW;
-  /** Where a hook state goes once its chain is done. */
-  private State hookNext;
+  /** CONNECT: the client names the target itself, and the request ends in a blind tunnel. */
+  private boolean connectMethod;
+  /** The request target for the origin that remap chose (origin form). */
+  private String originTarget;
   /** The next {@link State#ORIGIN_CONNECT} must not take a pooled connection (a retry after a stale one). */
   private boolean freshOriginOnly;
   /** The body of the error response that {@link State#ERROR_RESPONSE} writes. */
@@ -209,9 +220,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     state = to;
     switch (to) {
-      case READ_REQUEST_HOOK, SEND_REQUEST_HOOK, READ_RESPONSE_HOOK, SEND_RESPONSE_HOOK, TXN_CLOSE_HOOK ->
-          stateHook(to);
+      case READ_REQUEST_HOOK, PRE_REMAP_HOOK, POST_REMAP_HOOK, SEND_REQUEST_HOOK, READ_RESPONSE_HOOK,
+          SEND_RESPONSE_HOOK, TXN_CLOSE_HOOK -> stateHook(to);
       case REMAP -> stateRemap();
+      case ORIGIN_REQUEST -> stateOriginRequest();
       case ORIGIN_CONNECT -> stateOriginConnect();
       case WAIT_RESPONSE -> stateWaitResponse();
       case CLIENT_RESPONSE -> stateClientResponse();
@@ -223,12 +235,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       case DONE -> stateDone();
       case NEW -> { }
     }
-  }
-
-  /** Runs the hooks of {@code hookState}, then goes to {@code next}. */
-  private void runHooks(State hookState, State next) {
-    hookNext = next;
-    transition(hookState);
   }
 
   // ------------------------------------------------------------------------------------------------ states
@@ -256,13 +262,15 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       t.expectContinue = head.version() == HttpVersion.HTTP_1_1 && !t.requestBodyDone;
     }
     if (head.method().equals("CONNECT")) {
-      // docs/http.md, Tunnels: the target must be in authority form and its port in the allow-list, then
-      // READ_REQUEST_HDR hooks run, then the target is connected (never from the pool, never pooled). Remap rules do
-      // not apply: the client names the target itself.
+      // docs/http.md, Tunnels: the target must be in authority form and its port in the allow-list, then the
+      // READ_REQUEST_HDR and PRE_REMAP hooks run (a target they set meets the same rules), then the POST_REMAP hooks,
+      // then the target is connected (never from the pool, never pooled). Remap rules do not apply: the client names
+      // the target itself.
+      connectMethod = true;
       t.requestBodyDone = true; // what follows the head belongs to the tunnel, not to HTTP
       t.clientKeepAlive = false; // no keep-alive after a tunnel, nor after a refused one: what follows is not HTTP
       if (!connectTargetRefused()) {
-        runHooks(State.READ_REQUEST_HOOK, State.TUNNEL_CONNECT);
+        transition(State.READ_REQUEST_HOOK);
       }
       return;
     }
@@ -279,29 +287,57 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       sendError(e.status(), t.failure);
       return;
     }
-    runHooks(State.READ_REQUEST_HOOK, State.REMAP);
+    transition(State.READ_REQUEST_HOOK);
   }
 
-  /** Every hook state: its hook chain runs, then the machine goes where {@link #runHooks} said. */
+  /** Every hook state: its hook chain runs, then the machine goes on ({@link #afterHooks}). */
   private void stateHook(State hookState) {
-    State next = hookNext;
-    hookNext = null;
     // A chain that an error response or an abort overtook (it moved the machine on) has nowhere to go.
     t.hooks.run(hookState.hook, () -> {
       if (state == hookState) {
-        transition(next);
+        transition(afterHooks(hookState));
       }
     });
   }
 
+  /** Where a hook state goes once its chain is done. */
+  private State afterHooks(State hookState) {
+    return switch (hookState) {
+      case READ_REQUEST_HOOK -> State.PRE_REMAP_HOOK;
+      case PRE_REMAP_HOOK -> State.REMAP;
+      case POST_REMAP_HOOK -> connectMethod ? State.TUNNEL_CONNECT : State.ORIGIN_REQUEST;
+      case SEND_REQUEST_HOOK -> State.WAIT_RESPONSE;
+      case READ_RESPONSE_HOOK -> State.CLIENT_RESPONSE;
+      case SEND_RESPONSE_HOOK -> t.errorSent ? State.ERROR_RESPONSE
+          : t.tunnelOrigin != null || t.clientResponse.status() == 101 ? State.BLIND_TUNNEL : State.RESPONSE_BODY;
+      case TXN_CLOSE_HOOK -> State.DONE;
+      default -> throw new IllegalStateException(hookState + " is not a hook state");
+    };
+  }
+
+  /** Chooses where the request goes: the CONNECT target, an intercept, or the origin of the first matching rule. */
   private void stateRemap() {
+    if (connectMethod) {
+      if (connectTargetRefused()) {
+        return; // a READ_REQUEST_HDR or PRE_REMAP hook may have set another target: it meets the same rules
+      }
+      t.origin = t.clientRequest.target();
+      if (config.originConnector() == null) {
+        t.failure = "no origin connector configured";
+        sendError(502, t.failure);
+        return;
+      }
+      transition(State.POST_REMAP_HOOK);
+      return;
+    }
     if (t.interceptServer != null) {
-      startIntercept();
+      t.origin = "intercept";
+      transition(State.POST_REMAP_HOOK);
       return;
     }
     HttpRequestHead req = t.clientRequest;
     String target = req.target();
-    if (target != t.normalizedTarget) { // a READ_REQUEST_HDR hook set a new target: normalise that one too
+    if (target != t.normalizedTarget) { // a READ_REQUEST_HDR or PRE_REMAP hook set a new target: normalise it too
       try {
         target = RequestPaths.normalizeTarget(target);
       } catch (BadMessageException e) {
@@ -333,15 +369,26 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
           sendError(502, t.failure);
           return;
         }
-        HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
-        headers.set(HttpHeaders.HOST, rule.originPort() == 80 ? rule.originHost() : rule.originAuthority());
-        t.serverRequest = new HttpRequestHead(req.method(), mapped.get(), HttpVersion.HTTP_1_1, headers);
-        transition(State.ORIGIN_CONNECT);
+        originTarget = mapped.get();
+        transition(State.POST_REMAP_HOOK);
         return;
       }
     }
     t.failure = "no remap rule matches " + (host == null ? "" : host) + path;
     sendError(404, "no remap rule matches this request");
+  }
+
+  /** After the POST_REMAP hooks: the request for the origin (with the fields they changed), then its connection. */
+  private void stateOriginRequest() {
+    if (t.interceptServer != null) {
+      startIntercept();
+      return;
+    }
+    HttpRequestHead req = t.clientRequest;
+    HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
+    headers.set(HttpHeaders.HOST, t.originPort == 80 ? t.originHost : t.origin);
+    t.serverRequest = new HttpRequestHead(req.method(), originTarget, HttpVersion.HTTP_1_1, headers);
+    transition(State.ORIGIN_CONNECT);
   }
 
   private void startIntercept() {
@@ -444,7 +491,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (t.requestBuffer != null) {
       transition(State.WAIT_RESPONSE); // a retry: the request is still whole in its buffer
     } else {
-      runHooks(State.SEND_REQUEST_HOOK, State.WAIT_RESPONSE);
+      transition(State.SEND_REQUEST_HOOK);
     }
   }
 
@@ -480,7 +527,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (server.status() == 101) { // an accepted upgrade: no body, the connection carries the new protocol next
       t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(),
           proxy.headerRules().switchingProtocolsResponse(server));
-      runHooks(State.SEND_RESPONSE_HOOK, State.BLIND_TUNNEL);
+      transition(State.SEND_RESPONSE_HOOK);
       return;
     }
     t.transformed = t.hasResponseBody && !t.transformsSnapshot().isEmpty();
@@ -488,7 +535,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         t.clientRequest.version(), t.hasResponseBody, t.transformed, t.clientKeepAlive && !client.isDraining());
     t.clientKeepAlive = fields.keepAlive();
     t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(), fields.headers());
-    runHooks(State.SEND_RESPONSE_HOOK, State.RESPONSE_BODY);
+    transition(State.SEND_RESPONSE_HOOK);
   }
 
   private void stateResponseBody() {
@@ -512,17 +559,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     client.endResponse(); // the client side calls responseSent() once it is all out
   }
 
+  /** After the POST_REMAP hooks of a CONNECT: connects its target (never from the pool, never pooled). */
   private void stateTunnelConnect() {
-    if (connectTargetRefused()) {
-      return; // a READ_REQUEST_HDR hook may have set another target: it meets the same rules
-    }
-    Authority authority = connectAuthority(t.clientRequest.target());
-    t.origin = t.clientRequest.target();
-    if (config.originConnector() == null) {
-      t.failure = "no origin connector configured";
-      sendError(502, t.failure);
-      return;
-    }
+    Authority authority = connectAuthority(t.origin);
     ConnectAttempt attempt = new ConnectAttempt(t, t.origin);
     attempt.reserved = false;
     connect(attempt, authority.host(), authority.port());
@@ -533,7 +572,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       t.tunnelOrigin = vconn;
       t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, 200, "Connection Established",
           new HttpHeaders());
-      runHooks(State.SEND_RESPONSE_HOOK, State.BLIND_TUNNEL);
+      transition(State.SEND_RESPONSE_HOOK);
       return;
     }
     VConnError error = attempt.result instanceof VConnError e ? e : null;
@@ -564,7 +603,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       t.failure = "tunnel ended: " + result.end();
     }
     closeOrigin(); // an upgraded origin connection: the tunnel closed it, this frees its buffer and pool count
-    runHooks(State.TXN_CLOSE_HOOK, State.DONE);
+    transition(State.TXN_CLOSE_HOOK);
   }
 
   /** Logs and counts the transaction, then gives the client side back. */
@@ -841,7 +880,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     Set<String> connection = h.connectionTokens();
     t.originKeepAlive = !t.responseBody.isCloseDelimited() && (head.version() == HttpVersion.HTTP_1_1
         ? !connection.contains("close") : connection.contains("keep-alive"));
-    runHooks(State.READ_RESPONSE_HOOK, State.CLIENT_RESPONSE);
+    transition(State.READ_RESPONSE_HOOK);
   }
 
   /**
@@ -853,7 +892,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.serverResponse = head;
     t.dropReplay();
     t.clientKeepAlive = false;
-    runHooks(State.READ_RESPONSE_HOOK, State.CLIENT_RESPONSE);
+    transition(State.READ_RESPONSE_HOOK);
   }
 
   // ---------------------------------------------------------------------------------------------- the tunnel's reports
@@ -946,7 +985,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       transition(State.ERROR_RESPONSE); // the error came out of that very hook: do not run it again
     } else {
       // Like Traffic Server, plugins see the responses the proxy makes itself too (they may add fields).
-      runHooks(State.SEND_RESPONSE_HOOK, State.ERROR_RESPONSE);
+      transition(State.SEND_RESPONSE_HOOK);
     }
   }
 
@@ -962,7 +1001,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     closeOrigin();
     tunnel.stopResponse();
     client.abort();
-    runHooks(State.TXN_CLOSE_HOOK, State.DONE);
+    transition(State.TXN_CLOSE_HOOK);
   }
 
   /** The whole response went out: pool or close the origin connection, then TXN_CLOSE. */
@@ -987,7 +1026,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (!t.requestBodyDone) {
       t.clientKeepAlive = false; // the rest of the request body is still in the way of the next request
     }
-    runHooks(State.TXN_CLOSE_HOOK, State.DONE);
+    transition(State.TXN_CLOSE_HOOK);
   }
 
   // -------------------------------------------------------------------------------------------- from the client side
@@ -1054,7 +1093,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     if (!state.isHook() && state != State.DONE) {
       // Nobody else will end it: log it now. A transaction in a hook chain is ended when the hook resumes it.
-      runHooks(State.TXN_CLOSE_HOOK, State.DONE);
+      transition(State.TXN_CLOSE_HOOK);
     }
   }
 
@@ -1097,7 +1136,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   @Override
   public void endAfterClose(HttpTransaction txn) {
-    runHooks(State.TXN_CLOSE_HOOK, State.DONE);
+    transition(State.TXN_CLOSE_HOOK);
   }
 
   @Override

@@ -88,6 +88,11 @@ class HttpSMTest {
     }
 
     @Override
+    public SessionHooks sessionHooks() {
+      throw unexpected();
+    }
+
+    @Override
     public boolean isDraining() {
       throw unexpected();
     }
