@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -284,6 +285,28 @@ class HttpSessionHooksTest {
       assertEquals(List.of(), trace, "SSN_CLOSE waits for the SSN_START hook that holds the session");
       held.get().reenable();
       rig.run();
+      assertEquals(List.of("SSN_CLOSE 1"), trace);
+      assertTrue(origin.requests.isEmpty());
+    }
+  }
+
+  @Test
+  void a_drain_while_ssn_start_holds_a_session_closes_it_as_an_idle_one_once_the_hook_reenables() {
+    AtomicReference<HttpSsn> held = new AtomicReference<>();
+    List<String> trace = new ArrayList<>();
+    HttpHooks hooks = tracing(trace).add(HttpHookId.SSN_START, holdingSsn(held)).build();
+    try (HttpRig rig = HttpHooksTest.rig(hooks)) {
+      TestOrigin origin = rig.origin(ORIGIN, req -> OK);
+      HttpRig.Client c = rig.client();
+      rig.run();
+      CompletableFuture<Void> drained = rig.proxy.drain();
+      rig.run();
+      assertFalse(drained.isDone(), "the drain waits for the plugin that holds the session");
+      assertFalse(c.eos);
+      held.get().reenable();
+      rig.run();
+      assertTrue(drained.isDone());
+      assertTrue(c.eos, "no request read: closed like an idle connection");
       assertEquals(List.of("SSN_CLOSE 1"), trace);
       assertTrue(origin.requests.isEmpty());
     }
