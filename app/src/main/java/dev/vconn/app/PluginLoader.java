@@ -148,7 +148,7 @@ final class PluginLoader implements AutoCloseable {
   /** A failure and its causes, one line. */
   static String describe(Throwable e) {
     StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
-    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
       b.append(": ").append(c);
     }
     return b.toString();
