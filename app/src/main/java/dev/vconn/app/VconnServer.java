@@ -177,6 +177,12 @@ public final class VconnServer implements AutoCloseable {
     List<PluginLoader.Found> all = new ArrayList<>(found);
     extra.forEach(p -> all.add(new PluginLoader.Found(p, "embedder", null)));
     List<String> names = all.stream().map(f -> f.plugin().name()).toList();
+    for (Plugin p : extra) {
+      if (names.indexOf(p.name()) != names.lastIndexOf(p.name())) {
+        throw new PluginLoadException("two plugins are named '" + p.name() + "': " + p.getClass().getName()
+            + " (embedder) and one found on the class path or plugin path");
+      }
+    }
     for (String name : byPlugin.keySet()) {
       if (!names.contains(name)) {
         throw new PluginLoadException("config key '" + ServerCli.PLUGIN_PREFIX + name + "."
