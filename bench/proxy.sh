@@ -24,9 +24,9 @@
 # /proc/PID/stat: every thread of the JVM; nginx's master and its workers) divided by the requests wrk completed.
 # The table shows the median over rounds and the ratio of each vconn figure to nginx's.
 #
-# Installs nginx, wrk and curl with apt-get when they are missing (as root, or through sudo). Stops only the processes it
-# started (by their process ids, also on Ctrl-C). wrk, the origin and the proxy share the machine's cores: the
-# figures compare proxies under the same conditions; they are not what a proxy does on a machine of its own.
+# Installs nginx, wrk and curl with apt-get when they are missing (as root, or through sudo). Stops only the
+# processes it started (by their process ids, also on Ctrl-C). wrk, the origin and the proxy share the machine's
+# cores: the figures compare proxies under the same conditions, not what a proxy does on a machine of its own.
 #
 # Writes: bench/results/proxy.tsv (every run), bench/results/proxy.tsv.run (date, machine, kernel, JDK, nginx, wrk,
 # load at start and end, settings) and the region of BENCHMARKS.md between its proxy.sh markers.
@@ -49,7 +49,7 @@ while [[ $# -gt 0 ]]; do
         --duration) DURATION="${2:?--duration needs seconds}"; shift ;;
         --warmup) WARMUP="${2:?--warmup needs seconds}"; shift ;;
         --no-report) REPORT=0 ;;
-        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
