@@ -34,12 +34,13 @@ import java.util.Set;
  * @param intercepts path prefixes spliced to an origin over an adopted socket
  * @param connectPorts the ports {@code CONNECT host:port} may reach; empty refuses every CONNECT (docs/http.md,
  *     Tunnels)
+ * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
-    List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts) {
+    List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, TlsSettings tls) {
 
   /**
    * Checks the components and copies the lists.
@@ -55,6 +56,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(viaName, "viaName");
+    Objects.requireNonNull(tls, "tls");
     remapRules = List.copyOf(remapRules);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
@@ -82,6 +84,19 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, tls);
+  }
+
+  /**
+   * A copy whose TLS listener listens elsewhere.
+   *
+   * @param address the TLS listen address
+   * @return the copy
+   * @throws IllegalArgumentException if there is no TLS listener
+   */
+  public ServerSettings withTlsListen(InetSocketAddress address) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, tls.withListen(address));
   }
 }
