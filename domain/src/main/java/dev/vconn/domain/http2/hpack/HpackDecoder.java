@@ -8,11 +8,12 @@ import java.util.List;
  * Decodes HPACK header blocks (RFC 7541) of one HTTP/2 connection: every field representation of section 6, the
  * dynamic table and its size updates, Huffman-coded strings.
  *
- * <p>Limits, all in {@link Limits}: the dynamic table size this endpoint advertised ({@code SETTINGS_HEADER_TABLE_SIZE});
- * the header list size it advertised ({@code SETTINGS_MAX_HEADER_LIST_SIZE}), beyond which the block is still decoded
- * to keep the table in sync but its fields are dropped and {@link HeaderList#exceedsListLimit()} is set, so the
- * session can answer 431 without breaking the connection; the longest name or value; and a decompression-bomb bound
- * on the decoded size of one block, beyond which decoding stops with an {@link HpackException}.
+ * <p>Limits, all in {@link Limits}: the dynamic table size this endpoint advertised
+ * ({@code SETTINGS_HEADER_TABLE_SIZE}); the header list size it advertised ({@code SETTINGS_MAX_HEADER_LIST_SIZE}),
+ * beyond which the block is still decoded to keep the table in sync but its fields are dropped and
+ * {@link HeaderList#exceedsListLimit()} is set, so the session can answer 431 without breaking the connection; the
+ * longest name or value; and a decompression-bomb bound on the decoded size of one block, beyond which decoding
+ * stops with an {@link HpackException}.
  *
  * <p>One instance per connection, used by its continuation only. After an {@link HpackException} the table is out of
  * sync with the peer and the connection must end with {@code COMPRESSION_ERROR}.
