@@ -3,6 +3,7 @@ package dev.vconn.domain.http2.hpack;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Decodes HPACK header blocks (RFC 7541) of one HTTP/2 connection: every field representation of section 6, the
@@ -123,8 +124,10 @@ public final class HpackDecoder {
    * @return the decoded fields
    * @throws HpackException if the block is malformed or exceeds {@link Limits#maxStringLength()} or
    *     {@link Limits#maxDecodedSize()}
+   * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit {@code block}
    */
   public HeaderList decode(byte[] block, int off, int len) throws HpackException {
+    Objects.checkFromIndexSize(off, len, block.length);
     buf = block;
     pos = off;
     end = off + len;

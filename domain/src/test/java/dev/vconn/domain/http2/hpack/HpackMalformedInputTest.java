@@ -148,6 +148,18 @@ class HpackMalformedInputTest {
   }
 
   @Test
+  void blockRangeOutsideTheArrayIsMisuse() {
+    HpackDecoder d = new HpackDecoder(HpackDecoder.Limits.DEFAULT);
+    assertThrows(IndexOutOfBoundsException.class, () -> d.decode(new byte[2], 1, 2));
+  }
+
+  @Test
+  void blockDecodesFromAnOffset() throws HpackException {
+    HpackDecoder d = new HpackDecoder(HpackDecoder.Limits.DEFAULT);
+    assertEquals(List.of(new HeaderField(":method", "GET")), d.decode(hex("ff 82 ff"), 1, 1).fields());
+  }
+
+  @Test
   void limitsAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> new HpackDecoder.Limits(-1, 1, 1, 1));
     assertThrows(IllegalArgumentException.class, () -> new HpackDecoder.Limits(0, 0, 1, 1));
