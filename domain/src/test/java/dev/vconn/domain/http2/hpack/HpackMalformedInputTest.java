@@ -46,6 +46,8 @@ class HpackMalformedInputTest {
   void huffmanPaddingLongerThanSevenBitsIsRejected() {
     // Literal without indexing, name index 1 (:authority), Huffman value of 2 octets: 'a' (00011) + 11 one bits.
     assertTrue(decodeFails("01 82 1f ff").getMessage().contains("padding longer than 7 bits"));
+    // A whole octet of EOS bits is padding of exactly 8 bits: one too many.
+    assertTrue(decodeFails("01 81 ff").getMessage().contains("padding longer than 7 bits"));
   }
 
   @Test
