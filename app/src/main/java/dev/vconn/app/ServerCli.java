@@ -5,6 +5,8 @@ import dev.vconn.domain.http.AccessControl;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.tls.TlsConfigException;
+import dev.vconn.domain.tls.TlsContext;
 import dev.vconn.ports.IpAllowList;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -335,6 +337,42 @@ public final class ServerCli {
         description = "The pseudonym in the Via fields the proxy adds.")
     String viaName;
 
+    @Option(names = "--tls-listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+        description = "Also listen for HTTPS (TLS 1.3/1.2, ALPN http/1.1) here; needs --tls-cert and --tls-key.")
+    InetSocketAddress tlsListen;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", split = ",",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "A PEM certificate chain (leaf first) for the TLS listener; repeatable, one per --tls-key, "
+            + "chosen by the SNI name the client asks for; the first is the default.")
+    List<Path> tlsCert = new ArrayList<>();
+
+    @Option(names = "--tls-key", paramLabel = "FILE", split = ",",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "The PKCS#8 PEM private key of the --tls-cert at the same position; repeatable.")
+    List<Path> tlsKey = new ArrayList<>();
+
+    @Option(names = "--tls-client-auth", paramLabel = "MODE", defaultValue = "none",
+        description = "Client certificates on the TLS listener: none, want or need (want and need need --tls-trust).")
+    TlsContext.ClientAuth tlsClientAuth;
+
+    @Option(names = "--tls-trust", paramLabel = "FILE",
+        description = "PEM CA certificates that client certificates must chain to.")
+    Path tlsTrust;
+
+    @Option(names = "--tls-handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
+        converter = DurationConverter.class,
+        description = "Time a TLS client has to finish its handshake before the connection is closed.")
+    Duration tlsHandshakeTimeout;
+
+    @Option(names = "--origin-trust", paramLabel = "FILE",
+        description = "PEM CA certificates that https:// origins must chain to (default: the JDK's trust store).")
+    Path originTrust;
+
+    @Option(names = "--origin-verify-hostname", paramLabel = "true|false", arity = "1", defaultValue = "true",
+        description = "Check that an https:// origin's certificate names the remap target's host. Default: true")
+    boolean originVerifyHostname;
+
     /** Checks the ranges the converters cannot and builds the settings, naming the option of a bad value. */
     ServerSettings toSettings() {
       int loops = eventLoops == null ? Runtime.getRuntime().availableProcessors() : eventLoops;
@@ -377,7 +415,48 @@ public final class ServerCli {
       AccessControl access = ipAllow == null ? AccessControl.allowAll() : ipAllow;
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
-          nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of());
+          nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
+          tlsSettings());
+    }
+
+    /**
+     * Builds the TLS contexts now, so an unreadable file, a key that does not match its certificate or a missing
+     * trust store is a usage error naming the option and the file.
+     */
+    private TlsSettings tlsSettings() {
+      positive("--tls-handshake-timeout", tlsHandshakeTimeout);
+      if (tlsListen == null && (!tlsCert.isEmpty() || !tlsKey.isEmpty())) {
+        throw invalid("--tls-cert", "--tls-cert and --tls-key need --tls-listen HOST:PORT");
+      }
+      if (tlsListen != null && (tlsCert.isEmpty() || tlsCert.size() != tlsKey.size())) {
+        throw invalid("--tls-cert", "--tls-listen needs --tls-cert FILE and --tls-key FILE in pairs (got "
+            + tlsCert.size() + " certificate(s) and " + tlsKey.size() + " key(s))");
+      }
+      if (tlsListen != null && tlsClientAuth != TlsContext.ClientAuth.NONE && tlsTrust == null) {
+        throw invalid("--tls-client-auth", tlsClientAuth.name().toLowerCase(Locale.ROOT)
+            + " needs --tls-trust FILE (the CA certificates client certificates must chain to)");
+      }
+      TlsSettings tls = new TlsSettings(tlsListen, tlsCert, tlsKey, tlsClientAuth, tlsTrust, tlsHandshakeTimeout,
+          originTrust, originVerifyHostname);
+      // Built once now, so an unreadable file or a key that does not match its certificate is a usage error.
+      if (tlsTrust != null) {
+        try {
+          TlsContext.server().trustPem(tlsTrust);
+        } catch (TlsConfigException e) {
+          throw invalid("--tls-trust", e.getMessage());
+        }
+      }
+      try {
+        tls.listenerContext();
+      } catch (TlsConfigException | IllegalArgumentException | IllegalStateException e) {
+        throw invalid("--tls-cert/--tls-key", e.getMessage());
+      }
+      try {
+        tls.originContext();
+      } catch (TlsConfigException | IllegalArgumentException | IllegalStateException e) {
+        throw invalid("--origin-trust", e.getMessage());
+      }
+      return tls;
     }
 
     private void atLeast(String option, int value, int min) {

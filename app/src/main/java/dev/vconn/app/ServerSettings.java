@@ -40,13 +40,14 @@ import java.util.TreeMap;
  *     Tunnels)
  * @param pluginPath the directory whose {@code *.jar} files are searched for plugins, or null for none
  * @param pluginProperties the config file's {@code plugin.NAME.KEY} lines by full key (docs/server.md, Plugins), sorted
+ * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties) {
+    Map<String, String> pluginProperties, TlsSettings tls) {
 
   /**
    * Checks the components and copies the lists.
@@ -62,6 +63,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(viaName, "viaName");
+    Objects.requireNonNull(tls, "tls");
     remapRules = List.copyOf(remapRules);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
@@ -90,7 +92,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls);
   }
 
   /**
@@ -103,6 +105,20 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withPlugins(Path path, Map<String, String> properties) {
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls);
+  }
+
+  /**
+   * A copy whose TLS listener listens elsewhere.
+   *
+   * @param address the TLS listen address
+   * @return the copy
+   * @throws IllegalArgumentException if there is no TLS listener
+   */
+  public ServerSettings withTlsListen(InetSocketAddress address) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
+        tls.withListen(address));
   }
 }

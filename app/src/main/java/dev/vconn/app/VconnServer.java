@@ -16,6 +16,7 @@ import dev.vconn.plugin.Plugin;
 import dev.vconn.ports.HttpConnector;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.OriginConnectors;
+import dev.vconn.ports.TlsOptions;
 import dev.vconn.ports.Transport;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.Transports;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +68,8 @@ public final class VconnServer implements AutoCloseable {
   private final HttpConnector connector;
   private final NetAcceptor.Listener listener;
   private final InetSocketAddress address;
+  private final NetAcceptor.Listener tlsListener;
+  private final InetSocketAddress tlsAddress;
   private final CompletableFuture<Boolean> stopped = new CompletableFuture<>();
   private final AtomicReference<Thread> stopper = new AtomicReference<>();
 
@@ -122,7 +126,8 @@ public final class VconnServer implements AutoCloseable {
         log = log.andThen(extraLog);
       }
       HttpProxyConfig.Builder config = HttpProxyConfig.builder(transport.blockPool())
-          .originConnector(OriginConnectors.of(transport.netConnector()))
+          .originConnector(OriginConnectors.of(transport.netConnector(), settings.tls().originContext(),
+              transport.blockPool()))
           .limits(settings.limits())
           .timeouts(settings.timeouts())
           .accessControl(settings.accessControl())
@@ -148,6 +153,20 @@ public final class VconnServer implements AutoCloseable {
       }
       this.listener = transport.netAcceptor().listen(settings.listen(), proxy.sessionAcceptor());
       this.address = (InetSocketAddress) listener.localAddress();
+      TlsSettings tls = settings.tls();
+      if (tls.listen() != null) {
+        try {
+          this.tlsListener = transport.netAcceptor().listen(tls.listen(), proxy.sessionAcceptor(),
+              TlsOptions.server(tls.listenerContext(), transport.blockPool()));
+        } catch (IOException | RuntimeException e) {
+          listener.close();
+          throw e;
+        }
+        this.tlsAddress = (InetSocketAddress) tlsListener.localAddress();
+      } else {
+        this.tlsListener = null;
+        this.tlsAddress = null;
+      }
     } catch (IOException | RuntimeException e) {
       closeInReverse(initialized);
       transport.close();
@@ -305,8 +324,8 @@ public final class VconnServer implements AutoCloseable {
     plugins.stream().filter(BuiltinRoutes.class::isInstance).forEach(p -> lines.addAll(p.describe()));
     plugins.stream().filter(p -> !(p instanceof BuiltinRoutes)).forEach(p -> lines.addAll(p.describe()));
     for (RemapRule r : s.remapRules()) {
-      lines.add(String.format("%-22s remapped to http://%s%s", "http://" + r.host() + r.pathPrefix() + "*",
-          r.originAuthority(), r.originPathPrefix()));
+      lines.add(String.format("%-22s remapped to %s://%s%s", "http://" + r.host() + r.pathPrefix() + "*",
+          r.originTls() ? "https" : "http", r.originAuthority(), r.originPathPrefix()));
     }
     return lines;
   }
@@ -371,12 +390,26 @@ public final class VconnServer implements AutoCloseable {
    * @return one line
    */
   public String describe() {
-    String host = address.getAddress().getHostAddress();
+    return "vconn-server listening on " + url("http", address)
+        + (tlsAddress == null ? "" : " and " + url("https", tlsAddress)) + " (transport " + transport.name() + ", "
+        + settings.eventLoops() + " event loops)";
+  }
+
+  private static String url(String scheme, InetSocketAddress a) {
+    String host = a.getAddress().getHostAddress();
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
-    return "vconn-server listening on http://" + host + ":" + address.getPort() + "/ (transport "
-        + transport.name() + ", " + settings.eventLoops() + " event loops)";
+    return scheme + "://" + host + ":" + a.getPort() + "/";
+  }
+
+  /**
+   * The address the TLS listener listens on, if {@code --tls-listen} was given.
+   *
+   * @return the bound address, or empty
+   */
+  public Optional<InetSocketAddress> tlsAddress() {
+    return Optional.ofNullable(tlsAddress);
   }
 
   /**
@@ -392,6 +425,9 @@ public final class VconnServer implements AutoCloseable {
     Thread t = new Thread(this::shutdown, "vconn-server-stop");
     if (stopper.compareAndSet(null, t)) {
       listener.close(); // synchronous: nothing new is accepted once this returns
+      if (tlsListener != null) {
+        tlsListener.close();
+      }
       t.start();
     }
     return stopped;

@@ -199,7 +199,15 @@ public final class BuiltinRoutes implements Plugin {
         + "  \"blockPoolOutstandingBytes\": " + blocks.outstandingBytes() + ",\n"
         + "  \"blockPoolCachedBytes\": " + blocks.cachedBytes() + ",\n"
         + "  \"blockPoolPeakOutstandingBytes\": " + blocks.peakOutstandingBytes() + ",\n"
-        + "  \"blockPoolDroppedBlocks\": " + blocks.droppedBlocks() + "\n"
+        + "  \"blockPoolDroppedBlocks\": " + blocks.droppedBlocks() + ",\n"
+        + "  \"tlsConnections\": " + tlsJson(p.stats().tlsConnections()) + "\n"
         + "}\n";
+  }
+
+  /** TLS client connections by protocol and cipher suite: {@code {"TLSv1.3 TLS_AES_128_GCM_SHA256": 3}}. */
+  private static String tlsJson(java.util.Map<String, Long> counts) {
+    StringBuilder b = new StringBuilder("{");
+    counts.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
+    return b.append('}').toString();
   }
 }

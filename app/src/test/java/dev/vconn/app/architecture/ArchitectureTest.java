@@ -98,6 +98,14 @@ class ArchitectureTest {
                             + "its ClientSide seam (docs/http.md, Code layout), so a second client protocol can "
                             + "drive the same machine and tunnel without touching the HTTP/1 session");
 
+    @ArchTest
+    static final ArchRule spi_types_are_extended_only_by_transports =
+            ArchitectureRules.spiTypesAreExtendedOnlyByTransports(ROOTS)
+                    .because("spi packages are for transport implementors (docs/modules.md): only their own "
+                            + "module, another module's spi package and the adapters build on them, so the "
+                            + "app and the API packages stay on the API and the spi can change with the "
+                            + "transports' needs");
+
     /**
      * Guards the rules above against passing for the wrong reason: every module's production
      * classes must be on the classpath and imported (each module has at least its

@@ -3,7 +3,9 @@ package dev.vconn.domain.http;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.tls.TlsSessionInfo;
 import java.net.SocketAddress;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -31,6 +33,9 @@ interface ClientSide {
 
   /** The id of an in-process client, 0 for a network client. */
   long pluginId();
+
+  /** What the client's TLS handshake negotiated; empty for a plain-text or in-process client. */
+  Optional<TlsSessionInfo> clientTls();
 
   EventLoop eventLoop();
 

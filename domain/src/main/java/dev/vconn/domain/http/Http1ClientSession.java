@@ -14,6 +14,8 @@ import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.pair.VConnPair;
+import dev.vconn.domain.tls.TlsSessionInfo;
+import dev.vconn.domain.tls.TlsVConn;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -144,6 +146,11 @@ final class Http1ClientSession implements ClientSide {
 
   HttpProxyConfig config() {
     return config;
+  }
+
+  /** The client connection (a {@code TlsVConn} for a TLS client). */
+  VConn clientVConn() {
+    return client;
   }
 
   // ------------------------------------------------------------------------------------------------ events
@@ -339,6 +346,11 @@ final class Http1ClientSession implements ClientSide {
   @Override
   public long pluginId() {
     return pluginId;
+  }
+
+  @Override
+  public Optional<TlsSessionInfo> clientTls() {
+    return client instanceof TlsVConn tls ? tls.sessionInfo() : Optional.empty();
   }
 
   @Override

@@ -364,6 +364,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         t.origin = rule.originAuthority();
         t.originHost = rule.originHost();
         t.originPort = rule.originPort();
+        t.originTls = rule.originTls();
         if (config.originConnector() == null) {
           t.failure = "no origin connector configured";
           sendError(502, t.failure);
@@ -386,7 +387,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     HttpRequestHead req = t.clientRequest;
     HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
-    headers.set(HttpHeaders.HOST, t.originPort == 80 ? t.originHost : t.origin);
+    headers.set(HttpHeaders.HOST, t.originPort == (t.originTls ? 443 : 80) ? t.originHost : t.origin);
     t.serverRequest = new HttpRequestHead(req.method(), originTarget, HttpVersion.HTTP_1_1, headers);
     transition(State.ORIGIN_CONNECT);
   }
@@ -418,7 +419,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private void stateOriginConnect() {
     boolean mayReuse = !freshOriginOnly;
     freshOriginOnly = false;
-    String key = t.originHost + ":" + t.originPort;
+    String key = (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
     OriginConnection pooled = mayReuse ? proxy.originPool().take(key) : null;
     if (pooled != null) {
       t.originReused = true;
@@ -431,11 +432,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       sendError(503, t.failure);
       return;
     }
-    connect(new ConnectAttempt(t, key), t.originHost, t.originPort);
+    connect(new ConnectAttempt(t, key), t.originHost, t.originPort, t.originTls);
   }
 
   /** Starts {@code attempt}; the connector's event comes back through the control continuation. */
-  private void connect(ConnectAttempt attempt, String host, int port) {
+  private void connect(ConnectAttempt attempt, String host, int port, boolean tls) {
     t.attempts++;
     t.connectAttempt = attempt;
     // The connector's events carry the VConn or the error; route them through the control continuation so the
@@ -444,7 +445,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       attempt.result = data;
       onControlEvent(event, attempt);
     }, client.lock());
-    t.connectAction = config.originConnector().connect(onConnect, host, port, config.timeouts().connect());
+    t.connectAction = config.originConnector().connect(onConnect, host, port, tls, config.timeouts().connect());
   }
 
   private void connectDone(ConnectAttempt attempt, Event event) {
@@ -564,7 +565,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     Authority authority = connectAuthority(t.origin);
     ConnectAttempt attempt = new ConnectAttempt(t, t.origin);
     attempt.reserved = false;
-    connect(attempt, authority.host(), authority.port());
+    connect(attempt, authority.host(), authority.port(), false);
   }
 
   private void tunnelConnectDone(ConnectAttempt attempt, Event event) {
@@ -624,7 +625,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     long millis = TimeUnit.NANOSECONDS.toMillis(client.eventLoop().nanoTime() - t.startNanos);
     AccessLogRecord record = new AccessLogRecord(client.clientAddress(), req == null ? "-" : req.method(),
         req == null ? "-" : req.target(), t.status, t.bytesIn, out, millis, t.origin, client.pluginTag(),
-        client.pluginId(), client.isInternal());
+        client.pluginId(), client.isInternal(), t.clientTls().orElse(null));
     try {
       config.accessLog().log(record);
     } catch (RuntimeException e) {

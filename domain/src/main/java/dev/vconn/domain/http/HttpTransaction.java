@@ -10,12 +10,14 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.tls.TlsSessionInfo;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -58,6 +60,8 @@ final class HttpTransaction implements HttpTxn {
   volatile String origin = "-";
   String originHost;
   int originPort;
+  /** Whether the origin is reached over TLS (an https remap target). */
+  boolean originTls;
 
   // Origin connection.
   OriginConnection originConn;
@@ -137,6 +141,11 @@ final class HttpTransaction implements HttpTxn {
   @Override
   public long id() {
     return id;
+  }
+
+  @Override
+  public Optional<TlsSessionInfo> clientTls() {
+    return sm.client.clientTls();
   }
 
   @Override

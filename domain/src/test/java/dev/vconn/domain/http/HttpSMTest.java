@@ -9,8 +9,10 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.http.HttpSM.State;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
+import dev.vconn.domain.tls.TlsSessionInfo;
 import java.net.SocketAddress;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,11 @@ class HttpSMTest {
 
     @Override
     public SocketAddress clientAddress() {
+      throw unexpected();
+    }
+
+    @Override
+    public Optional<TlsSessionInfo> clientTls() {
       throw unexpected();
     }
 
