@@ -179,6 +179,36 @@ class BlindTunnelTest {
     assertFalse(sideA().isOpen() || sideB().isOpen(), "both tunnel sides closed");
   }
 
+  /**
+   * A side that writes its last bytes and closes (no half-close first): those bytes still reach the other side.
+   * An in-process pair tells the tunnel's writer towards the closed side ERROR at once (docs/semantics.md, "Sockets
+   * behave as Linux's": EPIPE at once for the pair), which must end only the direction that cannot be written any
+   * more, not throw away what the closed side sent before it closed. Found by the HTTP fuzz's CONNECT exchanges.
+   */
+  @ParameterizedTest(name = "{0} closes after its last write")
+  @ValueSource(strings = {"client", "origin"})
+  void bytes_sent_just_before_a_close_still_reach_the_other_side(String closing) {
+    BlindTunnel tunnel = tunnel(null, null);
+    Endpoint client = textEnd(clientPair.active(), closing.equals("client") ? "last-words" : "");
+    Endpoint origin = textEnd(originPair.passive(), closing.equals("origin") ? "last-words" : "");
+    Endpoint closer = closing.equals("client") ? client : origin;
+    Endpoint other = closer == client ? origin : client;
+    closer.shutdownWhenSent = false;
+    closer.closeWhenSent = true;
+    other.shutdownWhenSent = false;
+    tunnel.start();
+    client.start();
+    origin.start();
+
+    assertTrue(loop.runUntil(() -> !results.isEmpty(), Duration.ofSeconds(5)), "tunnel ended");
+    loop.runUntilIdle();
+
+    assertEquals("last-words", other.text(), "what the closing side sent before its close");
+    assertTrue(other.eos, "then the end of the stream");
+    assertEquals(10, closer == client ? results.get(0).bytesAToB() : results.get(0).bytesBToA());
+    assertFalse(sideA().isOpen() || sideB().isOpen(), "both tunnel sides closed");
+  }
+
   @Test
   void an_idle_tunnel_ends_at_the_inactivity_timeout() {
     BlindTunnel tunnel = tunnel(null, null);
@@ -276,6 +306,7 @@ class BlindTunnelTest {
     boolean eos;
     boolean error;
     boolean shutdownWhenSent = true;
+    boolean closeWhenSent;
     boolean tickPending;
 
     Endpoint(VConn vconn, BytePattern sendPattern, BytePattern expectPattern, long total, int perTick) {
@@ -339,6 +370,9 @@ class BlindTunnelTest {
         case WRITE_COMPLETE -> {
           if (shutdownWhenSent) {
             vconn.shutdown(ShutdownHow.WRITE);
+          }
+          if (closeWhenSent) {
+            vconn.close();
           }
         }
         case EOS -> {
