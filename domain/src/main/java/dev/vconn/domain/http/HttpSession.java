@@ -644,6 +644,15 @@ final class HttpSession {
 
   /** The 200 is decided: it goes out first, then client and target are spliced until both ends are done. */
   private void startTunnel(HttpTransaction t) {
+    startTunnel(t, t.tunnelOrigin, null);
+  }
+
+  /**
+   * The response head {@code t.clientResponse} goes to the client, then client and {@code origin} are spliced until
+   * both ends are done: a CONNECT's 200, or an accepted 101 (docs/http.md, Tunnels). {@code originReadAhead} holds
+   * bytes the origin sent after that head (the new protocol's first bytes), or is null; they follow the head.
+   */
+  private void startTunnel(HttpTransaction t, VConn origin, IOBufferReader originReadAhead) {
     t.status = t.clientResponse.status();
     t.step = Step.RESPONSE_BODY;
     phase = Phase.TUNNEL;
@@ -652,8 +661,14 @@ final class HttpSession {
     try {
       IOBufferReader headReader = head.allocReader();
       head.write(t.clientResponse.toBytes());
-      // The client's bytes after the CONNECT head are in clientReader already: the tunnel sends them first.
-      t.tunnel = new BlindTunnel(client, t.tunnelOrigin, config.blockPool(), clientReader, headReader,
+      if (originReadAhead != null) {
+        long n = originReadAhead.readAvail();
+        head.write(originReadAhead, n);
+        originReadAhead.consume(n);
+      }
+      // The client's bytes after the CONNECT (or upgrade) head are in clientReader already: the tunnel sends them
+      // first.
+      t.tunnel = new BlindTunnel(client, origin, config.blockPool(), clientReader, headReader,
           config.timeouts().inactivity(),
           result -> ContinuationScheduler.dispatch(loop, controlCont, Event.IMMEDIATE, new TunnelEnded(t, result)));
     } finally {
@@ -671,6 +686,7 @@ final class HttpSession {
     }
     clientEos = true; // the tunnel closed the client connection
     phase = Phase.LINGER;
+    closeOrigin(t); // an upgraded origin connection: the tunnel closed it, this frees its buffer and pool count
     runTxnCloseHooks(t);
   }
 
@@ -986,7 +1002,13 @@ final class HttpSession {
       }
       HttpResponseHead head = parsed.head();
       if (head.status() == 101) {
-        originFailed(t, false, "origin switched protocols, which the proxy does not support");
+        if (!t.requestBodyDone || t.requestHasBody
+            || !ProxyHeaderRules.switchAccepted(t.clientRequest, t.serverRequest, head)) {
+          originFailed(t, false, "origin switched protocols the client did not ask for");
+          return;
+        }
+        cancelTimer();
+        switchProtocols(t, head);
         return;
       }
       if (head.isInformational()) {
@@ -1027,6 +1049,25 @@ final class HttpSession {
         ? !connection.contains("close") : connection.contains("keep-alive"));
     t.step = Step.READ_RESPONSE_HOOK;
     t.hooks.run(HttpHookId.READ_RESPONSE_HDR, () -> buildClientResponse(t));
+  }
+
+  /**
+   * An accepted {@code 101 Switching Protocols} (docs/http.md, Upgrades): the response hooks run as for any response,
+   * then the 101 goes to the client and client and origin are spliced like a CONNECT tunnel. No transform applies
+   * and the connections end with the tunnel.
+   */
+  private void switchProtocols(HttpTransaction t, HttpResponseHead head) {
+    t.serverResponse = head;
+    dropReplay(t);
+    t.clientKeepAlive = false;
+    t.step = Step.READ_RESPONSE_HOOK;
+    t.hooks.run(HttpHookId.READ_RESPONSE_HDR, () -> {
+      HttpResponseHead server = t.serverResponse;
+      t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, server.status(), server.reason(),
+          proxy.headerRules().switchingProtocolsResponse(server));
+      t.step = Step.SEND_RESPONSE_HOOK;
+      t.hooks.run(HttpHookId.SEND_RESPONSE_HDR, () -> startTunnel(t, t.originConn.vconn, t.originConn.reader));
+    });
   }
 
   private void buildClientResponse(HttpTransaction t) {

@@ -1,5 +1,7 @@
 package dev.vconn.domain.http;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -13,6 +15,8 @@ final class ProxyHeaderRules {
   /** The fields that belong to one connection and never travel past it (RFC 9110 §7.6.1). */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
       "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
+  /** The field a client asks for a protocol switch with, and a 101 names the new protocol in (RFC 9110 §7.8). */
+  static final String UPGRADE = "Upgrade";
   /**
    * The fields that frame a message or name its target. A field named in {@code Connection} never removes them:
    * dropping {@code Content-Length} while forwarding the body would let the origin read the body as another request
@@ -58,7 +62,8 @@ final class ProxyHeaderRules {
 
   /**
    * The fields of a request as the proxy forwards it: the end-to-end fields, without {@code Expect} (the proxy
-   * answers it itself), a chunked body re-declared as chunked (the proxy re-encodes it), and this proxy's
+   * answers it itself), a chunked body re-declared as chunked (the proxy re-encodes it), {@code Upgrade} with
+   * {@code Connection: upgrade} when the client asks for an upgrade ({@link #requestedUpgrade}), and this proxy's
    * {@code Via}. The caller sets {@code Host} for the origin.
    */
   HttpHeaders forwardedRequest(HttpHeaders in, HttpVersion clientVersion) {
@@ -67,6 +72,11 @@ final class ProxyHeaderRules {
     if (in.isChunked()) {
       out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
       out.remove(HttpHeaders.CONTENT_LENGTH);
+    }
+    List<String> upgrade = requestedUpgrade(in, clientVersion);
+    if (!upgrade.isEmpty()) {
+      out.set(UPGRADE, String.join(", ", upgrade));
+      out.set(HttpHeaders.CONNECTION, "upgrade");
     }
     appendVia(out, clientVersion);
     return out;
@@ -105,6 +115,90 @@ final class ProxyHeaderRules {
       headers.set(HttpHeaders.CONNECTION, "keep-alive");
     }
     return new ClientResponseFields(headers, keepAlive);
+  }
+
+  /**
+   * The protocols a request asks to switch to, in its order, as sent; empty if it does not ask for an upgrade the
+   * proxy passes on (docs/http.md, "Upgrades"). It asks when it is HTTP/1.1 (RFC 9110 §7.8: {@code Upgrade} in an
+   * HTTP/1.0 request is ignored), names {@code upgrade} in {@code Connection} ({@code Upgrade} is hop-by-hop and
+   * means nothing to the next hop without it), has no body (after a switch the bytes that follow the head belong
+   * to the new protocol), and every member of its {@code Upgrade} fields is a protocol, {@code name[/version]} of
+   * tokens.
+   */
+  static List<String> requestedUpgrade(HttpHeaders request, HttpVersion version) {
+    if (version != HttpVersion.HTTP_1_1 || !request.connectionTokens().contains("upgrade")) {
+      return List.of();
+    }
+    boolean body;
+    try {
+      body = request.contains(HttpHeaders.TRANSFER_ENCODING) || request.contentLength().orElse(0) > 0;
+    } catch (IllegalStateException e) {
+      body = true; // a bad Content-Length (set by a hook; the parser rejects them): no upgrade on top of it
+    }
+    return body ? List.of() : protocols(request);
+  }
+
+  /**
+   * Whether an origin's {@code 101 Switching Protocols} may go to the client (docs/http.md, "Upgrades"): the client
+   * asked for an upgrade and the request sent to the origin (or intercept) carried it, the response is HTTP/1.1 and
+   * names in {@code Upgrade} at least one protocol and only protocols the client asked for (compared without regard
+   * to case). Anything else is an answer the client cannot expect, and the proxy answers 502 instead.
+   *
+   * @param client the client's request (after the request hooks)
+   * @param server the request as sent on
+   * @param response the origin's 101
+   */
+  static boolean switchAccepted(HttpRequestHead client, HttpRequestHead server, HttpResponseHead response) {
+    List<String> requested = requestedUpgrade(client.headers(), client.version());
+    if (requested.isEmpty() || requestedUpgrade(server.headers(), server.version()).isEmpty()
+        || response.status() != 101 || response.version() != HttpVersion.HTTP_1_1) {
+      return false;
+    }
+    List<String> chosen = protocols(response.headers());
+    if (chosen.isEmpty()) {
+      return false;
+    }
+    for (String protocol : chosen) {
+      if (requested.stream().noneMatch(protocol::equalsIgnoreCase)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The fields of an accepted {@code 101} as the client gets them: the end-to-end fields, the origin's
+   * {@code Upgrade}, {@code Connection: upgrade} and this proxy's {@code Via}. Nothing frames a body: after the head
+   * the connection carries the new protocol.
+   */
+  HttpHeaders switchingProtocolsResponse(HttpResponseHead origin) {
+    HttpHeaders headers = endToEnd(origin.headers());
+    headers.remove(HttpHeaders.CONTENT_LENGTH);
+    headers.set(UPGRADE, String.join(", ", protocols(origin.headers())));
+    headers.set(HttpHeaders.CONNECTION, "upgrade");
+    appendVia(headers, origin.version());
+    return headers;
+  }
+
+  /** The members of the {@code Upgrade} fields, trimmed; empty if there are none or one is not a protocol. */
+  private static List<String> protocols(HttpHeaders headers) {
+    List<String> out = new ArrayList<>();
+    for (String value : headers.getAll(UPGRADE)) {
+      for (String member : value.split(",", -1)) {
+        String protocol = HttpHeaders.trimOws(member);
+        if (protocol.isEmpty()) {
+          continue; // empty list elements are allowed and mean nothing (RFC 9110 §5.6.1)
+        }
+        int slash = protocol.indexOf('/');
+        boolean valid = slash < 0 ? HttpSyntax.isToken(protocol)
+            : HttpSyntax.isToken(protocol.substring(0, slash)) && HttpSyntax.isToken(protocol.substring(slash + 1));
+        if (!valid) {
+          return List.of();
+        }
+        out.add(protocol);
+      }
+    }
+    return out;
   }
 
   /**

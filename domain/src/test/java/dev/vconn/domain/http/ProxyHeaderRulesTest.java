@@ -8,6 +8,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ProxyHeaderRulesTest {
@@ -30,6 +31,14 @@ class ProxyHeaderRulesTest {
             "X-A: 1|Transfer-Encoding: chunked|Via: 1.1 edge"),
         Arguments.of("Expect is answered by the proxy, not forwarded",
             "Expect: 100-continue|Content-Length: 4", HttpVersion.HTTP_1_1, "Content-Length: 4|Via: 1.1 edge"),
+        Arguments.of("an upgrade asked for with Connection: upgrade is forwarded, other Connection names are not",
+            "Upgrade: websocket|Connection: Upgrade, X-Private|X-Private: 1|Accept: */*", HttpVersion.HTTP_1_1,
+            "Accept: */*|Upgrade: websocket|Connection: upgrade|Via: 1.1 edge"),
+        Arguments.of("an HTTP/1.0 upgrade is ignored",
+            "Upgrade: websocket|Connection: upgrade|Accept: */*", HttpVersion.HTTP_1_0, "Accept: */*|Via: 1.0 edge"),
+        Arguments.of("an upgrade with a body is not forwarded",
+            "Upgrade: h2c|Connection: upgrade|Content-Length: 2", HttpVersion.HTTP_1_1,
+            "Content-Length: 2|Via: 1.1 edge"),
         Arguments.of("Via is appended with the client's version",
             "Via: 1.1 first", HttpVersion.HTTP_1_0, "Via: 1.1 first, 1.0 edge"));
   }
@@ -120,6 +129,36 @@ class ProxyHeaderRulesTest {
       assertFalse(ProxyHeaderRules.acceptsTrailers(fields(no)), no);
     }
     assertFalse(ProxyHeaderRules.acceptsTrailers(new HttpHeaders()));
+  }
+
+  @ParameterizedTest(name = "client [{0}], 101 [{1}] -> {2}")
+  @CsvSource(delimiter = ';', value = {
+      "Upgrade: websocket|Connection: upgrade; Upgrade: websocket; true",
+      "Upgrade: websocket|Connection: upgrade; Upgrade: WebSocket; true",
+      "Upgrade: foo/2, websocket|Connection: upgrade; Upgrade: foo/2; true",
+      "Upgrade: websocket|Connection: upgrade; Upgrade: h2c; false",
+      "Upgrade: websocket|Connection: upgrade; Upgrade: websocket, h2c; false",
+      "Upgrade: websocket|Connection: upgrade; X-None: 1; false",
+      "Upgrade: websocket|Connection: keep-alive; Upgrade: websocket; false",
+      "Connection: upgrade; Upgrade: websocket; false"})
+  void switchAcceptedOnlyForAProtocolTheClientAskedFor(String request, String response, boolean accepted) {
+    HttpRequestHead client = new HttpRequestHead("GET", "/", HttpVersion.HTTP_1_1, fields(request));
+    HttpRequestHead server = new HttpRequestHead("GET", "/", HttpVersion.HTTP_1_1,
+        rules.forwardedRequest(client.headers(), client.version()));
+    HttpResponseHead head = new HttpResponseHead(HttpVersion.HTTP_1_1, 101, "Switching Protocols", fields(response));
+    assertEquals(accepted, ProxyHeaderRules.switchAccepted(client, server, head));
+  }
+
+  @Test
+  void switchAcceptedNeedsTheUpgradeInTheRequestSentOnAndAnHttp11Response() {
+    HttpRequestHead client = new HttpRequestHead("GET", "/", HttpVersion.HTTP_1_1,
+        fields("Upgrade: websocket|Connection: upgrade"));
+    HttpRequestHead strippedByAHook = new HttpRequestHead("GET", "/", HttpVersion.HTTP_1_1, fields("Via: 1.1 edge"));
+    HttpResponseHead ok = new HttpResponseHead(HttpVersion.HTTP_1_1, 101, "", fields("Upgrade: websocket"));
+    HttpResponseHead old = new HttpResponseHead(HttpVersion.HTTP_1_0, 101, "", fields("Upgrade: websocket"));
+    assertTrue(ProxyHeaderRules.switchAccepted(client, client, ok));
+    assertFalse(ProxyHeaderRules.switchAccepted(client, strippedByAHook, ok));
+    assertFalse(ProxyHeaderRules.switchAccepted(client, client, old));
   }
 
   private static HttpHeaders fields(String lines) {
