@@ -128,9 +128,11 @@ final class HttpFuzzCase {
             clientIp = "10." + t.nextInt(60) + "." + t.nextInt(256) + "." + (1 + t.nextInt(254));
             for (int i = 0; i < tunnel.priors.size(); i++) {
                 requests.add(new Req(tunnel.priors.get(i), false, tunnel.priorLengths.get(i), "length", false,
-                        "GET before a CONNECT"));
+                        tunnel.head == null ? tunnel.describe() : "GET before the tunnel request"));
             }
-            requests.add(new Req(tunnel.head, false, -1, null, true, tunnel.describe()));
+            if (tunnel.head != null) {
+                requests.add(new Req(tunnel.head, false, -1, null, true, tunnel.describe()));
+            }
             if (via == Via.ADOPTED_SOCKET) {
                 boolean fault = t.nextInt(10) == 0;
                 boolean towardsProxy = t.nextBoolean();

@@ -91,7 +91,11 @@ final class HttpFuzzRound {
         /** Stalled tunnels that the inactivity timeout ended. */
         TUNNELS_TIMED_OUT,
         /** CONNECTs refused (403, 400) or failed (502). */
-        TUNNELS_REFUSED
+        TUNNELS_REFUSED,
+        /** Upgrades the origin accepted with a 101, then carried both ways and ended cleanly (judged byte for byte). */
+        UPGRADES_EXACT,
+        /** Upgrade requests the origin answered 200 (the connection went on), or 101s nobody asked for (502). */
+        UPGRADES_NOT_TAKEN
     }
 
     /** A bug planted on purpose, to show that the oracle catches it. */
@@ -170,11 +174,14 @@ final class HttpFuzzRound {
         NetAcceptor.Listener proxyListener = null;
         NetAcceptor.Listener targetListener = null;
         NetAcceptor.Listener forbiddenListener = null;
+        NetAcceptor.Listener upgradeListener = null;
         try {
             InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
             originListener = transport.netAcceptor().listen(any, origin.acceptor());
             targetListener = transport.netAcceptor().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     TunnelExchange.TARGET_PORT), target.acceptor);
+            upgradeListener = transport.netAcceptor().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    TunnelExchange.ORIGIN_PORT), target.originAcceptor);
             forbiddenListener = transport.netAcceptor().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     TunnelExchange.FORBIDDEN_PORT), new Continuation((event, data) -> {
                         forbiddenAccepts[0]++;
@@ -213,6 +220,7 @@ final class HttpFuzzRound {
             proxy = new HttpProxy(HttpProxyConfig.builder(pool)
                     .originConnector(OriginConnectors.of(transport.netConnector()))
                     .remap(RemapRule.parse("http://*/o/", "http://127.0.0.1:" + originPort + "/o/"))
+                    .remap(RemapRule.parse("http://*/u/", "http://127.0.0.1:" + TunnelExchange.ORIGIN_PORT + "/u/"))
                     .accessControl(IpAllowList.parse("deny 10.66.0.0/16, allow 0.0.0.0/0, allow ::/0, allow unix"))
                     .hooks(hooks.build())
                     .accessLog(log::add)
@@ -272,7 +280,11 @@ final class HttpFuzzRound {
             }
             for (TunnelExchange.TargetConn tc : target.connections) {
                 if (tc.plan == null && !tc.failures.isEmpty()) {
-                    problems.add("CONNECT target: " + tc.failures);
+                    problems.add("CONNECT target or upgrade origin: " + tc.failures);
+                }
+                if (tc.plan == null && !tc.closed) {
+                    problems.add("a connection to the CONNECT target or upgrade origin that carried no tunnel was "
+                            + "never closed");
                 }
             }
             tunnelClients.forEach(TunnelExchange.Peer::release);
@@ -335,6 +347,9 @@ final class HttpFuzzRound {
                 if (forbiddenListener != null) {
                     forbiddenListener.close();
                 }
+                if (upgradeListener != null) {
+                    upgradeListener.close();
+                }
                 intercept.closeAll();
                 origin.closeAll();
                 loop.runUntilIdle();
@@ -368,7 +383,7 @@ final class HttpFuzzRound {
         TunnelExchange.Plan p = tc.plan;
         AccessLogRecord rec = null;
         if (c.via == HttpFuzzCase.Via.IN_PROCESS) {
-            rec = log.stream().filter(x -> x.pluginId() == c.seed && x.method().equals("CONNECT")).findFirst()
+            rec = log.stream().filter(x -> x.pluginId() == c.seed && x.url().equals(p.target)).findFirst()
                     .orElse(null);
         }
         List<TunnelExchange.TargetConn> conns = target.of(c.seed);
@@ -381,13 +396,14 @@ final class HttpFuzzRound {
             statuses[Math.min(599, tc.connectStatus)]++;
         }
         boolean clean = v.isEmpty() && !c.tunnelFaulted;
-        if (clean && p.kind == TunnelExchange.Kind.OPEN && p.ending.clean()) {
+        boolean upgrade = p.target.startsWith("/u/");
+        if (clean && p.kind.tunnels() && p.ending.clean()) {
             coverage[p.ending == TunnelExchange.Ending.STALL ? Cov.TUNNELS_TIMED_OUT.ordinal()
-                    : Cov.TUNNELS_EXACT.ordinal()]++;
+                    : upgrade ? Cov.UPGRADES_EXACT.ordinal() : Cov.TUNNELS_EXACT.ordinal()]++;
             coverage[Cov.TUNNELS_READ_AHEAD.ordinal()] += p.pipelined > 0 ? 1 : 0;
         }
-        if (clean && p.kind != TunnelExchange.Kind.OPEN) {
-            coverage[Cov.TUNNELS_REFUSED.ordinal()]++;
+        if (clean && !p.kind.tunnels()) {
+            coverage[upgrade ? Cov.UPGRADES_NOT_TAKEN.ordinal() : Cov.TUNNELS_REFUSED.ordinal()]++;
         }
         if (!v.isEmpty() || c.seed == tracedSeed) {
             List<String> trace = new ArrayList<>();

@@ -14,6 +14,7 @@ import dev.vconn.domain.http.AccessLogRecord;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpProxyConfig;
 import dev.vconn.domain.http.HttpTimeouts;
+import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
 import dev.vconn.inmemory.TunnelExchange.Ending;
 import dev.vconn.inmemory.TunnelExchange.Kind;
@@ -57,7 +58,7 @@ import org.junit.jupiter.api.Test;
 class SimulationTunnelTest {
     static final long BASE_SEED = 0x7E550000L;
     static final String BASE_SEED_HEX = "0x7E550000";
-    static final int DEFAULT_COUNT = 600;
+    static final int DEFAULT_COUNT = 1000;
     static final String REPLAY = "./mvnw -B -pl adapters-inmemory -am test -Dtest=SimulationTunnelTest "
             + "-Dsurefire.failIfNoSpecifiedTests=false -Dvconn.simtunnel.seed=";
     /** How much virtual time a seed may take before it counts as not quiescing. */
@@ -66,8 +67,9 @@ class SimulationTunnelTest {
     /** Paths every default run must take at least once, so the generator cannot silently stop reaching them. */
     static final List<String> PATHS = List.of("clean CLIENT_HALF_CLOSE", "clean CLIENT_CLOSE",
             "clean TARGET_HALF_CLOSE", "clean TARGET_CLOSE", "clean STALL timed out", "CLIENT_ABORT", "TARGET_ABORT",
-            "REFUSED_PORT", "BAD_TARGET", "UNREACHABLE", "echo", "read ahead", "client pauses reading",
-            "in-process client", "reset at byte N", "EOF at byte N", "I/O error at byte N", "fragmented");
+            "REFUSED_PORT", "BAD_TARGET", "UNREACHABLE", "clean upgrade", "UPGRADE_DECLINED", "UPGRADE_UNASKED",
+            "echo", "read ahead", "origin read ahead", "client pauses reading", "in-process client",
+            "reset at byte N", "EOF at byte N", "I/O error at byte N", "fragmented");
 
     @Test
     void seeded_tunnels_under_faults_end_with_both_sides_closed_and_nothing_left_behind() {
@@ -89,6 +91,7 @@ class SimulationTunnelTest {
         Map<String, Integer> paths = new TreeMap<>();
         long virtualNanos = 0;
         long started = System.nanoTime();
+        long cpuStarted = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         for (int i = 0; i < count; i++) {
             Result r = run(base + i, pool, false);
             virtualNanos += r.virtualNanos();
@@ -98,9 +101,11 @@ class SimulationTunnelTest {
                 pool = new BlockPool(); // a failed seed may have left blocks out: start the next one clean
             }
         }
-        System.out.printf("vconn tunnel simulation: %d seeds from %d in %d ms, %.1f s of virtual time, %d failed%n"
-                + "  paths taken %s%n", count, base, (System.nanoTime() - started) / 1_000_000, virtualNanos / 1e9,
-                failures.size(), paths);
+        long cpuMs = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()
+                - cpuStarted) / 1_000_000;
+        System.out.printf("vconn tunnel simulation: %d seeds from %d in %d ms (%d ms of CPU), %.1f s of virtual time, "
+                + "%d failed%n  paths taken %s%n", count, base, (System.nanoTime() - started) / 1_000_000, cpuMs,
+                virtualNanos / 1e9, failures.size(), paths);
         if (!failures.isEmpty()) {
             StringBuilder seeds = new StringBuilder();
             failures.stream().limit(20).forEach(f -> seeds.append(' ').append(f.seed()));
@@ -140,7 +145,7 @@ class SimulationTunnelTest {
     private static Result cleanOpenRun(BlockPool pool) {
         for (long seed = BASE_SEED; ; seed++) {
             Scenario s = new Scenario(seed);
-            if (s.plan.kind == Kind.OPEN && s.plan.ending == Ending.CLIENT_HALF_CLOSE && !s.faulted()
+            if (s.plan.kind.tunnels() && s.plan.ending == Ending.CLIENT_HALF_CLOSE && !s.faulted()
                     && s.plan.up.length > 100 && s.plan.down.length > 100 && !s.plan.echo) {
                 return run(seed, pool, false);
             }
@@ -223,8 +228,8 @@ class SimulationTunnelTest {
                     false));
             inProcess = r.nextInt(10) < 3;
             int faultAt = r.nextInt(100) < 30 ? r.nextInt(inProcess ? 2 : 4) + (inProcess ? 2 : 0) : -1;
-            long[] lengths = {plan.head.length + plan.up.length, 64 + plan.down.length, plan.up.length,
-                plan.down.length};
+            long asked = (plan.head == null ? 0 : plan.head.length) + plan.priors.stream().mapToInt(b -> b.length).sum();
+            long[] lengths = {asked + plan.up.length, 64 + plan.down.length, plan.up.length, plan.down.length};
             for (int i = 0; i < 4; i++) {
                 faults[i] = inProcess && i < 2 ? FaultPlan.NONE : direction(r, i == faultAt, lengths[i]);
             }
@@ -317,6 +322,8 @@ class SimulationTunnelTest {
             InetAddress lo = InetAddress.getLoopbackAddress();
             listeners.add(transport.netAcceptor().listen(new InetSocketAddress(lo, TunnelExchange.TARGET_PORT),
                     target.acceptor));
+            listeners.add(transport.netAcceptor().listen(new InetSocketAddress(lo, TunnelExchange.ORIGIN_PORT),
+                    target.originAcceptor));
             listeners.add(transport.netAcceptor().listen(new InetSocketAddress(lo, TunnelExchange.FORBIDDEN_PORT),
                     new Continuation((event, data) -> {
                         forbiddenAccepts[0]++;
@@ -328,6 +335,7 @@ class SimulationTunnelTest {
                     .originConnector(OriginConnectors.of(transport.netConnector()))
                     .timeouts(HttpTimeouts.defaults().withInactivity(s.inactivity))
                     .connectPorts(Set.of(TunnelExchange.TARGET_PORT, TunnelExchange.UNREACHABLE_PORT))
+                    .remap(RemapRule.parse("http://*/u/", "http://127.0.0.1:" + TunnelExchange.ORIGIN_PORT + "/u/"))
                     .accessLog(log::add)
                     .build());
             HttpProxy p = proxy;
@@ -355,9 +363,11 @@ class SimulationTunnelTest {
             if (loop.readyCount() != 0 || loop.timerCount() != 0) {
                 v.add("the run did not quiesce within " + LIMIT + " of virtual time");
             }
-            AccessLogRecord rec = log.size() == 1 && log.get(0).method().equals("CONNECT") ? log.get(0) : null;
-            if (log.size() != 1 && !s.faulted() && !(s.plan.ending == Ending.CLIENT_ABORT && s.plan.kind == Kind.OPEN)) {
-                v.add(log.size() + " access log records for one CONNECT: " + log);
+            AccessLogRecord rec = log.stream().filter(x -> x.url().equals(s.plan.target)).findFirst().orElse(null);
+            int records = s.plan.priors.size() + (s.plan.head == null ? 0 : 1);
+            if (log.size() != records && !s.faulted() && !(s.plan.ending == Ending.CLIENT_ABORT
+                    && s.plan.kind.tunnels())) {
+                v.add(log.size() + " access log records for " + records + " requests: " + log);
             }
             v.addAll(TunnelExchange.judge(s.plan, client, target.of(seed), s.faulted(), s.inactivity, s.slack(),
                     rec));
@@ -368,7 +378,7 @@ class SimulationTunnelTest {
                 if (t.plan == null) {
                     v.addAll(t.failures);
                     if (!t.closed) {
-                        v.add("a target connection that never got its preamble was never closed");
+                        v.add("a connection to the target or origin that carried no tunnel was never closed");
                     }
                 }
             }
@@ -427,14 +437,20 @@ class SimulationTunnelTest {
         if (!ok) {
             return;
         }
-        if (p.kind != Kind.OPEN) {
+        if (!p.kind.tunnels()) {
             paths.add(p.kind.name());
         } else if (!p.ending.clean()) {
             paths.add(p.ending.name());
         } else if (!s.faulted()) {
             paths.add("clean " + p.ending + (p.ending == Ending.STALL ? " timed out" : ""));
+            if (p.kind == Kind.UPGRADE) {
+                paths.add("clean upgrade");
+            }
         }
-        if (p.kind == Kind.OPEN && c.connectStatus == 200) {
+        if (p.kind.tunnels() && c.connectStatus == p.tunnelStatus()) {
+            if (p.originAhead > 0) {
+                paths.add("origin read ahead");
+            }
             if (p.echo) {
                 paths.add("echo");
             }

@@ -45,6 +45,8 @@ final class TunnelExchange {
     static final int FORBIDDEN_PORT = 20025;
     /** A port in the allow-list where nothing listens: 502. */
     static final int UNREACHABLE_PORT = 20444;
+    /** The port of the origin that answers upgrade requests ({@code /u/} is remapped to it). */
+    static final int ORIGIN_PORT = 20080;
     /** The bytes of the client's stream after the preamble line. */
     static final BytePattern UP = new BytePattern(0x7E11);
     /** The bytes the target sends when it does not echo. */
@@ -66,7 +68,21 @@ final class TunnelExchange {
         /** A target that is not {@code host:port}: 400. */
         BAD_TARGET,
         /** An allowed port where nothing listens: 502. */
-        UNREACHABLE
+        UNREACHABLE,
+        /** A GET asking for {@code Upgrade: websocket}; the origin answers 101, then the tunnel. */
+        UPGRADE,
+        /**
+         * A GET asking for an upgrade that the origin answers 200 instead: no tunnel, the connection stays HTTP and
+         * a second GET on it is answered.
+         */
+        UPGRADE_DECLINED,
+        /** A 101 the client did not ask for (no upgrade asked, or another protocol than asked): 502. */
+        UPGRADE_UNASKED;
+
+        /** Whether the exchange should end in a tunnel. */
+        boolean tunnels() {
+            return this == OPEN || this == UPGRADE;
+        }
     }
 
     /** Who ends an open tunnel, and how. */
@@ -109,13 +125,21 @@ final class TunnelExchange {
         final Ending ending;
         final boolean echo;
         final boolean lookalike;
+        /** The CONNECT's authority, or the upgrade request's target (what the access log's url shows). */
         final String target;
         final int status;
+        /** For {@link Kind#UPGRADE_UNASKED}: the client asked for websocket and the origin switches to h2c. */
+        final boolean otherProtocol;
+        /** For {@link Kind#UPGRADE}: bytes of {@link #down} the origin sends in the same write as its 101. */
+        final int originAhead;
+        /** For {@link Kind#UPGRADE_DECLINED}: the body length of the origin's 200. */
+        final int declinedLength;
         /** GET requests on the same connection before the CONNECT (the client waits for each response). */
         final List<byte[]> priors = new ArrayList<>();
         final List<Integer> priorLengths = new ArrayList<>();
+        /** The CONNECT or upgrade request head; null for {@link Kind#UPGRADE_DECLINED} (its requests are priors). */
         final byte[] head;
-        /** OPEN: the client's stream to the target; otherwise the bytes pipelined after the head. */
+        /** A tunnel's client stream to the target; otherwise the bytes pipelined after the head. */
         final byte[] up;
         final int preambleLength;
         /** Bytes of {@link #up} written together with the head. */
@@ -132,24 +156,31 @@ final class TunnelExchange {
         Plan(long id, SplittableRandom r, Limits limits) {
             this.id = id;
             int k = r.nextInt(100);
-            kind = k < 70 ? Kind.OPEN : k < 80 ? Kind.REFUSED_PORT : k < 90 ? Kind.BAD_TARGET : Kind.UNREACHABLE;
+            kind = k < 45 ? Kind.OPEN : k < 52 ? Kind.REFUSED_PORT : k < 59 ? Kind.BAD_TARGET : k < 65
+                    ? Kind.UNREACHABLE : k < 85 ? Kind.UPGRADE : k < 93 ? Kind.UPGRADE_DECLINED : Kind.UPGRADE_UNASKED;
             int e = r.nextInt(100);
             ending = e < 15 ? Ending.CLIENT_HALF_CLOSE : e < 30 ? Ending.CLIENT_CLOSE : e < 45
                     ? Ending.TARGET_HALF_CLOSE : e < 60 ? Ending.TARGET_CLOSE : e < 72 ? Ending.CLIENT_ABORT
                     : e < 84 ? Ending.TARGET_ABORT : Ending.STALL;
-            echo = kind == Kind.OPEN && r.nextInt(10) < 3;
+            echo = kind.tunnels() && r.nextInt(10) < 3;
+            otherProtocol = kind == Kind.UPGRADE_UNASKED && r.nextBoolean();
+            declinedLength = kind == Kind.UPGRADE_DECLINED ? r.nextInt(3000) : 0;
             lookalike = r.nextInt(4) == 0;
             target = switch (kind) {
                 case OPEN -> "127.0.0.1:" + TARGET_PORT;
                 case REFUSED_PORT -> "127.0.0.1:" + FORBIDDEN_PORT;
                 case BAD_TARGET -> BAD_TARGETS[r.nextInt(BAD_TARGETS.length)];
                 case UNREACHABLE -> "127.0.0.1:" + UNREACHABLE_PORT;
+                case UPGRADE -> "/u/" + id + "/101";
+                case UPGRADE_DECLINED -> "/u/" + id + "/declined";
+                case UPGRADE_UNASKED -> "/u/" + id + "/unasked";
             };
             status = switch (kind) {
-                case OPEN -> 200;
+                case OPEN, UPGRADE_DECLINED -> 200;
                 case REFUSED_PORT -> 403;
                 case BAD_TARGET -> 400;
-                case UNREACHABLE -> 502;
+                case UNREACHABLE, UPGRADE_UNASKED -> 502;
+                case UPGRADE -> 101;
             };
             if (limits.priors() && r.nextInt(4) == 0) {
                 int n = 1 + r.nextInt(2);
@@ -161,10 +192,27 @@ final class TunnelExchange {
                     priorLengths.add(len);
                 }
             }
-            head = HttpWire.bytes("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n"
-                    + (r.nextInt(5) == 0 ? "Proxy-Connection: keep-alive\r\n" : "") + "\r\n");
+            String asks = (r.nextBoolean() ? "Upgrade: websocket\r\n" : "upgrade: WebSocket, foo/2\r\n")
+                    + (r.nextBoolean() ? "Connection: Upgrade\r\n" : "Connection: keep-alive, upgrade\r\n")
+                    + "Sec-WebSocket-Version: 13\r\n";
+            String get = "GET " + target + " HTTP/1.1\r\nHost: fuzz.test\r\n";
+            head = switch (kind) {
+                case UPGRADE -> HttpWire.bytes(get + asks + "\r\n");
+                case UPGRADE_UNASKED -> HttpWire.bytes(get + (otherProtocol ? asks : "") + "\r\n");
+                case UPGRADE_DECLINED -> null;
+                default -> HttpWire.bytes("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n"
+                        + (r.nextInt(5) == 0 ? "Proxy-Connection: keep-alive\r\n" : "") + "\r\n");
+            };
+            if (kind == Kind.UPGRADE_DECLINED) {
+                // Then a plain GET on the same connection: keep-alive goes on after an upgrade the origin declined.
+                int len = r.nextInt(3000);
+                priors.add(HttpWire.bytes(get + asks + "\r\n"));
+                priorLengths.add(declinedLength);
+                priors.add(HttpWire.bytes("GET /u/" + id + "/len/" + len + " HTTP/1.1\r\nHost: fuzz.test\r\n\r\n"));
+                priorLengths.add(len);
+            }
             String never = "GET /i/len/7" + NEVER_ANSWERED + id + " HTTP/1.1\r\nHost: fuzz.test\r\n\r\n";
-            if (kind == Kind.OPEN) {
+            if (kind.tunnels()) {
                 byte[] preamble = HttpWire.bytes(PREAMBLE + id + "\n");
                 preambleLength = preamble.length;
                 byte[] body = UP.bytes(0, size(r, limits.maxStream()));
@@ -175,7 +223,7 @@ final class TunnelExchange {
                         : DOWN.bytes(0, size(r, limits.maxStream()));
             } else {
                 preambleLength = 0;
-                up = lookalike ? HttpWire.bytes(never) : new byte[0];
+                up = lookalike && head != null ? HttpWire.bytes(never) : new byte[0];
                 pipelined = up.length;
                 down = new byte[0];
             }
@@ -188,6 +236,8 @@ final class TunnelExchange {
             // An echoing target echoes all it gets: a stall is the client's.
             downStop = ending == Ending.STALL && !echo || ending == Ending.TARGET_ABORT
                     ? r.nextInt(down.length + 1) : down.length;
+            originAhead = kind == Kind.UPGRADE && !echo && r.nextInt(10) < 3
+                    ? r.nextInt(Math.min(downStop, 3000) + 1) : 0;
             if (r.nextInt(5) == 0) {
                 pauseAfter = r.nextInt(down.length + 1);
                 pauseFor = Duration.ofNanos(1 + r.nextLong(Math.max(2, limits.maxGap().toNanos())));
@@ -224,7 +274,12 @@ final class TunnelExchange {
 
         /** How many bytes of its stream the client writes in all. */
         int upLimit() {
-            return kind == Kind.OPEN ? upStop : up.length;
+            return kind.tunnels() ? upStop : up.length;
+        }
+
+        /** The status that opens the tunnel: 200 to a CONNECT, 101 to an upgrade. */
+        int tunnelStatus() {
+            return kind == Kind.UPGRADE ? 101 : 200;
         }
 
         /** How many bytes the target writes in all (for an echo: of what it received). */
@@ -235,7 +290,13 @@ final class TunnelExchange {
         String describe() {
             StringBuilder sb = new StringBuilder("tunnel ").append(kind).append(' ').append(target).append(" -> ")
                     .append(status);
-            if (kind == Kind.OPEN) {
+            if (originAhead > 0) {
+                sb.append(", the origin's first ").append(originAhead).append(" bytes with its 101");
+            }
+            if (otherProtocol) {
+                sb.append(", the origin switches to another protocol than asked");
+            }
+            if (kind.tunnels()) {
                 sb.append(", ").append(ending).append(echo ? ", echo" : "").append(", up ").append(up.length)
                         .append(" bytes in ").append(upSteps.size()).append(" writes (").append(pipelined)
                         .append(" pipelined, stop at ").append(upStop).append("), down ").append(down.length)
@@ -576,7 +637,7 @@ final class TunnelExchange {
                         connectStatus = 0;
                     }
                     note("CONNECT answered " + connectStatus);
-                    if (plan.pauseAfter >= 0 && connectStatus == 200) {
+                    if (plan.pauseAfter >= 0 && connectStatus == plan.tunnelStatus()) {
                         readLimit = tunnelStart + plan.pauseAfter;
                     }
                     send();
@@ -614,17 +675,21 @@ final class TunnelExchange {
                 return; // the last prior response is still coming
             }
             if (!firstWritten) {
+                if (plan.head == null) {
+                    close(); // its requests were all answered on a connection that stayed open
+                    return;
+                }
                 firstWritten = true;
                 byte[] first = plan.firstWrite();
                 write(first, 0, first.length);
                 return;
             }
-            if (firstDone && plan.kind == Kind.OPEN && plan.ending == Ending.CLIENT_ABORT
+            if (firstDone && plan.kind.tunnels() && plan.ending == Ending.CLIENT_ABORT
                     && plan.upStop <= plan.pipelined) {
                 abort(); // gone before the 200, maybe while the proxy connects
                 return;
             }
-            if (!firstDone || plan.kind != Kind.OPEN || connectStatus != 200) {
+            if (!firstDone || !plan.kind.tunnels() || connectStatus != plan.tunnelStatus()) {
                 return;
             }
             int limit = plan.upLimit();
@@ -657,7 +722,7 @@ final class TunnelExchange {
                 close();
                 return;
             }
-            if (plan.kind != Kind.OPEN || connectStatus >= 0 && connectStatus != 200) {
+            if (!plan.kind.tunnels() || connectStatus >= 0 && connectStatus != plan.tunnelStatus()) {
                 if (eos) {
                     close();
                 }
@@ -673,20 +738,31 @@ final class TunnelExchange {
         }
     }
 
-    /** The target's acceptor: one {@link TargetConn} per connection the proxy makes. */
+    /**
+     * The CONNECT target's and the upgrade origin's acceptors: one {@link TargetConn} per connection the proxy makes.
+     */
     static final class Target {
         final Map<Long, Plan> plans = new HashMap<>();
         final List<TargetConn> connections = new ArrayList<>();
         final BlockPool pool;
         final long traced;
+        /** For the CONNECT target: the connection carries a tunnel from its first byte. */
         final Continuation acceptor;
+        /** For the upgrade origin: the connection carries HTTP requests until the origin answers 101. */
+        final Continuation originAcceptor;
 
         Target(BlockPool pool, long traced) {
             this.pool = pool;
             this.traced = traced;
-            this.acceptor = new Continuation((event, data) -> {
+            this.acceptor = acceptor(false);
+            this.originAcceptor = acceptor(true);
+        }
+
+        private Continuation acceptor(boolean http) {
+            return new Continuation((event, data) -> {
                 if (event == Event.NET_ACCEPT && data instanceof VConn v) {
                     TargetConn c = new TargetConn(this);
+                    c.http = http;
                     connections.add(c);
                     c.lock.lock();
                     try {
@@ -698,6 +774,7 @@ final class TunnelExchange {
             }, new ReentrantLock());
         }
 
+        /** The connections that carried plan {@code id}'s tunnel. */
         List<TargetConn> of(long id) {
             return connections.stream().filter(c -> c.plan != null && c.plan.id == id).toList();
         }
@@ -707,15 +784,23 @@ final class TunnelExchange {
         }
     }
 
-    /** One connection to the target: reads the preamble, then plays the plan's target side. */
+    /**
+     * One connection from the proxy: a tunnel's target side. As the upgrade origin it first reads request heads
+     * ({@code GET /u/<id>/<what>}) and answers them, on a connection the proxy may keep alive and reuse, until it
+     * answers a 101: then it plays plan {@code id}'s target side.
+     */
     static final class TargetConn extends Peer {
         private final Target owner;
         Plan plan;
+        boolean http;
         String badPreamble;
         private int downSent;
         private int step;
         private int scheduled = -1;
-        private int echoed;
+        /** Responses waiting for the write in flight. */
+        private final List<Pending> responses = new ArrayList<>();
+        /** Bytes of the write in flight that are not the tunnel's (a response head, a whole response). */
+        private int notDown;
 
         TargetConn(Target owner) {
             super("target", owner.pool, owner.traced != -1);
@@ -733,6 +818,10 @@ final class TunnelExchange {
 
         @Override
         void got(byte[] b, int n) {
+            if (http) {
+                requests();
+                return;
+            }
             if (plan == null && badPreamble == null) {
                 String s = HttpWire.text(received.toByteArray());
                 int nl = s.indexOf('\n');
@@ -758,9 +847,93 @@ final class TunnelExchange {
             }
         }
 
+        /** As the upgrade origin: answers every complete request head in {@link #received}. */
+        private void requests() {
+            while (http && !closed) {
+                byte[] all = received.toByteArray();
+                String text = HttpWire.text(all);
+                int end = text.indexOf("\r\n\r\n");
+                if (end < 0) {
+                    return;
+                }
+                String line = text.substring(0, text.indexOf("\r\n"));
+                received.reset();
+                received.write(all, end + 4, all.length - end - 4); // after a 101: the tunnel's first bytes
+                String[] parts = line.split(" ");
+                String[] path = parts.length == 3 ? parts[1].split("/") : new String[0];
+                Plan p = null;
+                if (path.length >= 4 && path[1].equals("u")) {
+                    try {
+                        p = owner.plans.get(Long.parseLong(path[2]));
+                    } catch (NumberFormatException e) {
+                        p = null;
+                    }
+                }
+                if (p == null) {
+                    fail("the upgrade origin got a request it cannot tell apart: " + line);
+                    close();
+                    return;
+                }
+                note("origin answers " + line);
+                switch (path[3]) {
+                    case "101" -> {
+                        http = false;
+                        plan = p;
+                        byte[] head = HttpWire.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                + "Connection: Upgrade\r\n\r\n");
+                        respond(HttpWire.concat(head, java.util.Arrays.copyOf(p.down, p.originAhead)), head.length);
+                        got(null, 0); // bytes already here are the tunnel's
+                        return;
+                    }
+                    case "unasked" -> {
+                        http = false; // the proxy must close this connection: nothing more is read as HTTP
+                        respond(HttpWire.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+                                + (p.otherProtocol ? "h2c" : "websocket") + "\r\nConnection: Upgrade\r\n\r\n"), -1);
+                        return;
+                    }
+                    case "declined" -> respond(ok(p.declinedLength), -1);
+                    case "len" -> respond(ok(Integer.parseInt(path[4])), -1);
+                    default -> {
+                        fail("the upgrade origin got an unknown request: " + line);
+                        close();
+                        return;
+                    }
+                }
+            }
+        }
+
+        private static byte[] ok(int length) {
+            return HttpWire.concat(HttpWire.bytes("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n"),
+                    HttpFuzzCase.PATTERN.bytes(0, length));
+        }
+
+        /** A response to write, of which the first {@code notDown} bytes are not the tunnel's. */
+        private record Pending(byte[] bytes, int notDown) {
+        }
+
+        /** Writes a response (queued behind the write in flight); {@code head} of it is not the tunnel's (-1: all). */
+        private void respond(byte[] response, int head) {
+            responses.add(new Pending(response, head < 0 ? response.length : head));
+            flush();
+        }
+
+        /** Writes the next queued response if nothing is in flight; whether any was queued. */
+        private boolean flush() {
+            if (responses.isEmpty()) {
+                return false;
+            }
+            if (!writing && !closed && !writeError) {
+                Pending r = responses.remove(0);
+                notDown = r.notDown();
+                write(r.bytes(), 0, r.bytes().length);
+            }
+            return true;
+        }
+
         @Override
         void wrote(int n) {
-            downSent += n;
+            downSent += n - notDown;
+            notDown = 0;
         }
 
         int upReceived() {
@@ -782,7 +955,7 @@ final class TunnelExchange {
 
         @Override
         void send() {
-            if (closed || writing || sendScheduled || writeError || shutWrite || plan == null) {
+            if (flush() || closed || writing || sendScheduled || writeError || shutWrite || plan == null) {
                 return;
             }
             int limit = sendable();
@@ -823,7 +996,7 @@ final class TunnelExchange {
                 close();
                 return;
             }
-            if (plan == null) {
+            if (plan == null || !responses.isEmpty()) {
                 return;
             }
             boolean allSent = allSent();
@@ -855,7 +1028,8 @@ final class TunnelExchange {
         List<String> v = new ArrayList<>(c.failures);
         conns.forEach(t -> v.addAll(t.failures));
         byte[] got = c.received.toByteArray();
-        boolean closesFirst = p.kind == Kind.OPEN && p.ending == Ending.CLIENT_CLOSE && c.connectStatus == 200;
+        boolean closesFirst = p.kind.tunnels() && p.ending == Ending.CLIENT_CLOSE
+                && c.connectStatus == p.tunnelStatus() || p.kind == Kind.UPGRADE_DECLINED;
         if (!c.ended() && !c.aborted && !closesFirst) {
             v.add("the client's connection never ended (no EOS or ERROR once the loop went idle)");
         }
@@ -874,7 +1048,8 @@ final class TunnelExchange {
         if (!p.priors.isEmpty()) {
             if (priorEnd < 0) {
                 if (!faulted) {
-                    v.add("the GETs before the CONNECT were not all answered: " + c.priorParser.finalResponses());
+                    v.add("the GETs before the tunnel request were not all answered: "
+                            + c.priorParser.finalResponses());
                 }
                 return v;
             }
@@ -882,16 +1057,32 @@ final class TunnelExchange {
             for (int i = 0; i < rs.size(); i++) {
                 HttpWire.Response r = rs.get(i);
                 if (r.status() != 200 || r.bodyLength() != p.priorLengths.get(i) || r.closes()) {
-                    v.add("GET " + i + " before the CONNECT got " + r + (r.closes() ? " with Connection: close" : ""));
+                    v.add("GET " + i + " on the connection got " + r + (r.closes() ? " with Connection: close" : ""));
+                }
+                if (r.header("Upgrade") != null) {
+                    v.add("GET " + i + " on the connection got a 200 with Upgrade: " + r.header("Upgrade"));
                 }
             }
             if (c.priorParser.violation() != null) {
-                v.add("GET responses before the CONNECT: " + c.priorParser.violation());
+                v.add("GET responses on the connection: " + c.priorParser.violation());
             }
         }
-        if (p.kind != Kind.OPEN) {
+        if (p.kind == Kind.UPGRADE_DECLINED) {
+            // Both requests answered on one connection (checked above), nothing else, no tunnel.
             if (!conns.isEmpty()) {
-                v.add("a refused CONNECT reached the target");
+                v.add("a declined upgrade was spliced to the origin");
+            }
+            if (got.length != priorEnd) {
+                v.add((got.length - priorEnd) + " bytes after the answers to a declined upgrade and a GET");
+            }
+            if (!faulted && (c.eos || c.readError)) {
+                v.add("the proxy ended the connection after a declined upgrade: keep-alive must go on");
+            }
+            return v;
+        }
+        if (!p.kind.tunnels()) {
+            if (!conns.isEmpty()) {
+                v.add("a refused " + p.kind + " exchange was spliced to the target");
             }
             HttpWire.ResponseParser rp = new HttpWire.ResponseParser();
             rp.feed(got, priorEnd, got.length - priorEnd);
@@ -900,13 +1091,13 @@ final class TunnelExchange {
             }
             List<HttpWire.Response> rs = rp.finalResponses();
             if (rp.violation() != null) {
-                v.add("malformed answer to the CONNECT: " + rp.violation());
+                v.add("malformed answer to " + p.target + ": " + rp.violation());
             }
             if (faulted) {
                 return v;
             }
             if (rs.size() != 1 || rs.get(0).status() != p.status || !rs.get(0).closes()) {
-                v.add("a CONNECT to " + p.target + " must get exactly one " + p.status
+                v.add(p.kind + " " + p.target + " must get exactly one " + p.status
                         + " with Connection: close, got " + rs);
             }
             if (!c.eos) {
@@ -918,37 +1109,45 @@ final class TunnelExchange {
             return v;
         }
         if (conns.size() > 1) {
-            v.add(conns.size() + " target connections for one CONNECT");
+            v.add(conns.size() + " target connections for one tunnel");
         }
         int start = c.tunnelStart;
         if (start < 0) {
             if (!faulted && !(p.ending == Ending.CLIENT_ABORT && p.upStop <= p.pipelined)) {
-                v.add("no complete answer to the CONNECT: " + HttpWire.text(got).substring(priorEnd));
+                v.add("no complete answer to " + p.target + ": " + HttpWire.text(got).substring(priorEnd));
             }
             String partial = HttpWire.text(got).substring(priorEnd);
             if (!partial.isEmpty() && !"HTTP/1.1 ".startsWith(partial.substring(0, Math.min(9, partial.length())))) {
-                v.add("the answer to the CONNECT does not start with a status line: " + partial);
+                v.add("the answer to " + p.target + " does not start with a status line: " + partial);
             }
             return v;
         }
         String head = HttpWire.text(got).substring(priorEnd, start);
-        if (c.connectStatus != 200) {
+        if (c.connectStatus != p.tunnelStatus()) {
             if (!faulted) {
-                v.add("an allowed CONNECT to a listening target got " + head.lines().findFirst().orElse(head));
+                v.add(p.kind + " " + p.target + " got " + head.lines().findFirst().orElse(head));
             } else if (!HttpFuzzOracle.ALLOWED.contains(c.connectStatus)) {
                 v.add("status " + c.connectStatus + " is not one the proxy may answer");
             }
             return v;
         }
+        boolean upgrade = false;
+        boolean connectionUpgrade = false;
         for (String field : head.toLowerCase(Locale.ROOT).split("\r\n")) {
             if (field.startsWith("content-length:") || field.startsWith("transfer-encoding:")) {
-                v.add("a 200 to CONNECT must not carry " + field + " (RFC 9110, 9.3.6)");
+                v.add("a " + p.tunnelStatus() + " that opens a tunnel must not carry " + field
+                        + " (RFC 9110, 9.3.6 and 15.2.2)");
             }
+            upgrade |= field.replace(" ", "").equals("upgrade:websocket");
+            connectionUpgrade |= field.startsWith("connection:") && field.contains("upgrade");
+        }
+        if (p.kind == Kind.UPGRADE && !(upgrade && connectionUpgrade)) {
+            v.add("the 101 must name the protocol in Upgrade and carry Connection: upgrade: " + head);
         }
         byte[] tunnelled = java.util.Arrays.copyOfRange(got, start, got.length);
         byte[] atTarget = conns.isEmpty() ? new byte[0] : conns.get(0).received.toByteArray();
         if (conns.isEmpty() && p.ending != Ending.CLIENT_ABORT && !faulted) {
-            v.add("the client got a 200 but the target never got a connection"); // (a reset may drop the preamble)
+            v.add("the client got a " + p.tunnelStatus() + " but the target never got a tunnel");
         }
         prefix("client", tunnelled, p.down, v);
         prefix("target", atTarget, p.up, v);
@@ -985,8 +1184,8 @@ final class TunnelExchange {
                 }
             }
             if (log != null) {
-                if (log.status() != 200) {
-                    v.add("access log status " + log.status() + " for a tunnel");
+                if (log.status() != p.tunnelStatus()) {
+                    v.add("access log status " + log.status() + " for a tunnel opened with " + p.tunnelStatus());
                 }
                 long in = p.head.length + up;
                 if (log.bytesIn() != in || log.bytesOut() != start - priorEnd + down) {
