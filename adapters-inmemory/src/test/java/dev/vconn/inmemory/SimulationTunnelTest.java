@@ -131,7 +131,8 @@ class SimulationTunnelTest {
 
     static String report(Result r) {
         StringBuilder sb = new StringBuilder("tunnel simulation seed ").append(r.seed()).append(" failed: ")
-                .append(r.violations().get(0)).append("\n  scenario: ").append(r.scenario().describe()).append("\n  replay:   ")
+                .append(r.violations().get(0)).append("\n  scenario: ").append(r.scenario().describe())
+                .append("\n  replay:   ")
                 .append(REPLAY).append(r.seed());
         if (r.violations().size() > 1) {
             sb.append("\n  and: ").append(r.violations().subList(1, Math.min(6, r.violations().size())));
@@ -228,7 +229,8 @@ class SimulationTunnelTest {
                     false));
             inProcess = r.nextInt(10) < 3;
             int faultAt = r.nextInt(100) < 30 ? r.nextInt(inProcess ? 2 : 4) + (inProcess ? 2 : 0) : -1;
-            long asked = (plan.head == null ? 0 : plan.head.length) + plan.priors.stream().mapToInt(b -> b.length).sum();
+            long asked = (plan.head == null ? 0 : plan.head.length)
+                    + plan.priors.stream().mapToInt(b -> b.length).sum();
             long[] lengths = {asked + plan.up.length, 64 + plan.down.length, plan.up.length, plan.down.length};
             for (int i = 0; i < 4; i++) {
                 faults[i] = inProcess && i < 2 ? FaultPlan.NONE : direction(r, i == faultAt, lengths[i]);

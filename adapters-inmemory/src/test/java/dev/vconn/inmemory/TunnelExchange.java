@@ -27,16 +27,16 @@ import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * CONNECT exchanges through the proxy, for the HTTP fuzz ({@link HttpFuzzRound}) and the tunnel simulation
- * ({@link SimulationTunnelTest}): a {@link Plan} (a pure function of a seed) says what the client asks for, what
- * crosses the tunnel each way, in which writes and with which gaps, and who ends it how; a {@link Client} and a
- * {@link Target} play it on the in-memory transport; {@link #judge} says whether the proxy kept the rules of
- * docs/http.md, "Tunnels".
+ * CONNECT and upgrade exchanges through the proxy, for the HTTP fuzz ({@link HttpFuzzRound}) and the tunnel
+ * simulation ({@link SimulationTunnelTest}): a {@link Plan} (a pure function of a seed) says what the client asks for,
+ * what crosses the tunnel each way, in which writes and with which gaps, and who ends it how; a {@link Client} and a
+ * {@link Target} (the CONNECT target, or the upgrade origin behind the remap of {@code /u/}) play it on the in-memory
+ * transport; {@link #judge} says whether the proxy kept the rules of docs/http.md, "Tunnels" and "Upgrades".
  *
- * <p>The client's stream to the target starts with a line {@code TUNNEL <id>} so that the target, which the proxy
- * connects to blindly, knows which plan it plays. Either peer records every event it gets and reports any that breaks
- * docs/semantics.md: an event after its own {@code close()} returned, off the loop thread, without its lock, or for
- * a VIO that is not its current one.
+ * <p>The client's stream through the tunnel starts with a line {@code TUNNEL <id>} so that the CONNECT target, which
+ * the proxy connects to blindly, knows which plan it plays (the upgrade origin knows it from the request path).
+ * Either peer records every event it gets and reports any that breaks docs/semantics.md: an event after its own
+ * {@code close()} returned, off the loop thread, without its lock, or for a VIO that is not its current one.
  */
 final class TunnelExchange {
     /** The port the target listens on (in the proxy's CONNECT allow-list). */
