@@ -18,7 +18,9 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -39,8 +41,10 @@ import picocli.CommandLine.TypeConversionException;
  * <p>The config file ({@code --config FILE}) is a Java properties file whose keys are the long option names without
  * {@code --} ({@code listen = 127.0.0.1:8080}); list options take comma-separated values there. It supplies the
  * defaults; whatever the command line gives wins, a list option given on the command line replacing the file's
- * list. Usage errors (an unknown option or key, a bad value, an unreadable file) print a message naming the option
- * and give exit status 2.
+ * list. Keys {@code plugin.NAME.KEY} configure plugins (docs/server.md, Plugins): they go to the settings as they
+ * are, except {@code plugin.fanout.enabled}, which is the {@code fanout} option under its plugin name. Usage errors
+ * (an unknown option or key, a bad value, an unreadable file) print a message naming the option and give exit
+ * status 2.
  */
 public final class ServerCli {
   /** The exit status of a usage error. */
@@ -105,8 +109,16 @@ public final class ServerCli {
       return usageError(err, "cannot read config file " + file + ": " + e.getMessage());
     }
     Set<String> known = configKeys(cli.getCommandSpec());
+    Map<String, String> pluginProperties = new TreeMap<>();
     for (String key : new TreeSet<>(properties.stringPropertyNames())) {
-      if (!known.contains(key)) {
+      if (key.startsWith(PLUGIN_PREFIX)) {
+        if (!PLUGIN_KEY.matcher(key).matches()) {
+          return usageError(err, "config file " + file + ": key '" + key + "' is not plugin.NAME.KEY (NAME: lower "
+              + "case letters, digits and -)");
+        }
+        pluginProperties.put(key, properties.getProperty(key).strip());
+        properties.remove(key);
+      } else if (!known.contains(key)) {
         return usageError(err, "config file " + file + ": unknown key '" + key
             + "' (keys are the long option names without --, such as 'listen')");
       }
@@ -115,11 +127,35 @@ public final class ServerCli {
     CommandLine withFile = commandLine(new CommandLine.PropertiesDefaultProvider(properties));
     try {
       withFile.parseArgs(args);
-      return new Run(((Options) withFile.getCommand()).toSettings());
+    } catch (ParameterException e) {
+      return usageError(err, "config file " + file + ": " + e.getMessage());
+    }
+    Options withFileOptions = withFile.getCommand();
+    // plugin.fanout.enabled is the fanout option under the plugin's name: the command line still wins.
+    String fanout = pluginProperties.remove(FANOUT_ENABLED);
+    if (fanout != null && !withFile.getParseResult().hasMatchedOption("--fanout")) {
+      if (properties.containsKey("fanout")) {
+        return usageError(err, "config file " + file + ": give either 'fanout' or '" + FANOUT_ENABLED
+            + "', not both");
+      }
+      if (!fanout.equalsIgnoreCase("true") && !fanout.equalsIgnoreCase("false")) {
+        return usageError(err, "config file " + file + ": " + FANOUT_ENABLED + " must be true or false, was '"
+            + fanout + "'");
+      }
+      withFileOptions.fanout = Boolean.parseBoolean(fanout.toLowerCase(Locale.ROOT));
+    }
+    try {
+      ServerSettings fromFile = withFileOptions.toSettings();
+      return new Run(fromFile.withPlugins(fromFile.pluginPath(), pluginProperties));
     } catch (ParameterException e) {
       return usageError(err, "config file " + file + ": " + e.getMessage());
     }
   }
+
+  /** Config keys that configure plugins start with this. */
+  static final String PLUGIN_PREFIX = "plugin.";
+  private static final Pattern PLUGIN_KEY = Pattern.compile("plugin\\.[a-z0-9][a-z0-9-]*\\.\\S+");
+  private static final String FANOUT_ENABLED = "plugin.fanout.enabled";
 
   /** The defaults, as {@code vconn-server} without options has them. */
   static ServerSettings settings() {
@@ -170,6 +206,7 @@ public final class ServerCli {
           "DURATION is a number with ms, s, m or h (250ms, 10s, 2m), or ISO-8601 (PT10S).",
           "--config FILE: a properties file with the long option names as keys (listen = 127.0.0.1:9090);",
           "list options take comma-separated values there. The command line overrides the file.",
+          "Plugins: plugin.NAME.enabled = true and plugin.NAME.KEY = value in the config file (docs/server.md).",
           "Exit status: 0 after a clean stop (SIGTERM/SIGINT drain in-flight requests first), 1 if the server",
           "could not start, 2 for a usage error."})
   static final class Options {
@@ -230,6 +267,11 @@ public final class ServerCli {
         converter = InterceptRouteConverter.class, showDefaultValue = CommandLine.Help.Visibility.NEVER,
         description = "Splice requests under PREFIX to HOST:PORT over an adopted blocking socket; repeatable.")
     List<AdoptedSocketIntercept.Route> intercept = new ArrayList<>();
+
+    @Option(names = "--plugin-path", paramLabel = "DIR",
+        description = "Load plugins from the jars in this directory (each names its classes in META-INF/services/"
+            + "dev.vconn.plugin.Plugin); switch them on with plugin.NAME.enabled = true in the config file.")
+    Path pluginPath;
 
     @Option(names = "--max-request-line", paramLabel = "BYTES",
         defaultValue = "" + HttpLimits.DEFAULT_MAX_REQUEST_LINE_BYTES,
@@ -311,6 +353,9 @@ public final class ServerCli {
           throw invalid("--connect-ports", "a port must be in 1..65535, was " + port);
         }
       }
+      if (pluginPath != null && !Files.isDirectory(pluginPath)) {
+        throw invalid("--plugin-path", "not a directory: " + pluginPath);
+      }
       for (String p : nullTransform) {
         if (!p.startsWith("/")) {
           throw invalid("--null-transform", "a path prefix must start with /, was '" + p + "'");
@@ -332,7 +377,7 @@ public final class ServerCli {
       AccessControl access = ipAllow == null ? AccessControl.allowAll() : ipAllow;
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
-          nullTransform, intercept, Set.copyOf(connectPorts));
+          nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of());
     }
 
     private void atLeast(String option, int value, int min) {

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,7 +59,7 @@ class ServerCliTest {
         "--max-request-line", "--max-header-bytes", "--max-header-count", "--max-connections-per-origin",
         "--max-idle-per-origin", "--max-retries", "--header-timeout", "--keep-alive-timeout", "--connect-timeout",
         "--response-timeout", "--inactivity-timeout", "--origin-idle-timeout", "--linger-timeout", "--via-name",
-        "--connect-ports", "--help", "--version"}) {
+        "--connect-ports", "--plugin-path", "--help", "--version"}) {
       assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
     }
     assertTrue(p.out().contains("nio, netty"), p.out());
@@ -156,7 +157,8 @@ class ServerCliTest {
       "--connect-ports|0",
       "--connect-ports|65536",
       "--connect-ports|https",
-      "--fanout|maybe"})
+      "--fanout|maybe",
+      "--plugin-path|/no/such/directory"})
   void a_bad_value_exits_2_naming_the_option(String option, String value) {
     Parsed p = parse(option, value);
     assertEquals(2, p.exit(), p.err());
@@ -206,6 +208,41 @@ class ServerCliTest {
     assertEquals(List.of(RemapRule.parse("http://*/c/", "http://127.0.0.1:9002/")), s.remapRules(),
         "a list on the command line replaces the file's");
     assertTrue(s.fanout());
+  }
+
+  @Test
+  void plugin_keys_in_the_file_reach_the_settings_and_plugin_fanout_enabled_is_the_fanout_option()
+      throws IOException {
+    Path file = write("""
+        plugin-path = %s
+        plugin.stamp.enabled = true
+        plugin.stamp.value =  two words\s
+        plugin.fanout.enabled = false
+        """.formatted(dir.toString().replace("\\", "/")));
+    ServerSettings s = parse("--config", file.toString()).settings();
+    assertEquals(dir, s.pluginPath());
+    assertEquals(Map.of("plugin.stamp.enabled", "true", "plugin.stamp.value", "two words"), s.pluginProperties());
+    assertFalse(s.fanout(), "plugin.fanout.enabled sets the fanout option");
+    assertTrue(parse("--config", file.toString(), "--fanout=true").settings().fanout(), "the command line wins");
+    assertTrue(parse().settings().pluginProperties().isEmpty());
+  }
+
+  @Test
+  void malformed_or_conflicting_plugin_keys_exit_2_naming_them() throws IOException {
+    Path noKey = write("plugin.stamp = x\n");
+    Parsed p = parse("--config", noKey.toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("'plugin.stamp' is not plugin.NAME.KEY"), p.err());
+    Path upper = write("plugin.Stamp.value = x\n");
+    assertEquals(2, parse("--config", upper.toString()).exit());
+    Path both = write("fanout = true\nplugin.fanout.enabled = false\n");
+    Parsed q = parse("--config", both.toString());
+    assertEquals(2, q.exit());
+    assertTrue(q.err().contains("give either 'fanout' or 'plugin.fanout.enabled'"), q.err());
+    Path bad = write("plugin.fanout.enabled = sometimes\n");
+    Parsed r = parse("--config", bad.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("plugin.fanout.enabled must be true or false"), r.err());
   }
 
   @Test

@@ -8,10 +8,16 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Schedules events to continuations: Traffic Server's {@code TSContScheduleOnThread}. The event is delivered on
  * the given loop while the continuation's lock is held; the lock is only tried, and on a miss the delivery is
- * retried after {@link AbstractVConn#LOCK_RETRY}, so scheduling never deadlocks. The returned action cancels a
+ * retried after {@link #LOCK_RETRY}, so scheduling never deadlocks. The returned action cancels a
  * delivery that has not started. Transports use it for NET_CONNECT, NET_CONNECT_FAILED and NET_ACCEPT.
  */
 public final class ContinuationScheduler {
+    /**
+     * How long a delivery waits before retrying when the continuation's lock is held elsewhere; the shared VIO core
+     * retries its passes after the same delay (docs/threading.md).
+     */
+    public static final Duration LOCK_RETRY = Duration.ofMillis(1);
+
     private ContinuationScheduler() {
     }
 
@@ -56,7 +62,7 @@ public final class ContinuationScheduler {
             ReentrantLock lock = continuation.lock();
             if (!lock.tryLock()) {
                 if (state.get() == PENDING) {
-                    timer = loop.schedule(this, AbstractVConn.LOCK_RETRY);
+                    timer = loop.schedule(this, LOCK_RETRY);
                 }
                 return;
             }

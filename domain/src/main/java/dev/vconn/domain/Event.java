@@ -50,7 +50,15 @@ public enum Event {
     /** The response head is about to go to the client ({@code TS_EVENT_HTTP_SEND_RESPONSE_HDR}); data is the transaction. */
     HTTP_SEND_RESPONSE_HDR(60007),
     /** The transaction ended ({@code TS_EVENT_HTTP_TXN_CLOSE}); data is the transaction. */
-    HTTP_TXN_CLOSE(60012);
+    HTTP_TXN_CLOSE(60012),
+    /** A client session started; no request was read yet ({@code TS_EVENT_HTTP_SSN_START}); data is the session. */
+    HTTP_SSN_START(60013),
+    /** A client session ended, after its last transaction ({@code TS_EVENT_HTTP_SSN_CLOSE}); data is the session. */
+    HTTP_SSN_CLOSE(60014),
+    /** The request is about to be remapped ({@code TS_EVENT_HTTP_PRE_REMAP}); data is the transaction. */
+    HTTP_PRE_REMAP(60016),
+    /** Remap chose the origin, not yet connected ({@code TS_EVENT_HTTP_POST_REMAP}); data is the transaction. */
+    HTTP_POST_REMAP(60017);
 
     private final int code;
 

@@ -1,30 +1,20 @@
 package dev.vconn.domain;
 
 import dev.vconn.domain.buffer.IOBuffer;
-import java.util.Objects;
 
-/** A read operation: bytes flow from the VConn into {@link #buffer()}. Returned by {@link VConn#read}. */
-public final class ReadVio extends VioState implements VIO {
-    private final IOBuffer buffer;
-
-    ReadVio(AbstractVConn vconn, Continuation continuation, long nbytes, IOBuffer buffer) {
-        super(vconn, continuation, nbytes);
-        this.buffer = Objects.requireNonNull(buffer, "buffer");
-    }
-
+/**
+ * A read operation: bytes flow from the VConn into {@link #buffer()}. Returned by {@link VConn#read}.
+ *
+ * <p>Every transport returns the shared VIO core's implementation ({@code dev.vconn.domain.spi.AbstractVConn}); an
+ * implementation made elsewhere is driven by no VConn.
+ */
+public non-sealed interface ReadVio extends VIO {
     @Override
-    public Op op() {
+    default Op op() {
         return Op.READ;
     }
 
     /** The buffer the VConn writes into. */
     @Override
-    public IOBuffer buffer() {
-        return buffer;
-    }
-
-    @Override
-    public String toString() {
-        return describe("ReadVio");
-    }
+    IOBuffer buffer();
 }

@@ -1,11 +1,11 @@
 package dev.vconn.netty.internal;
 
-import dev.vconn.domain.AbstractVConn;
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.spi.AbstractVConn;
 import dev.vconn.ports.spi.OpenResourceTracker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -2,7 +2,7 @@ package dev.vconn.nio.internal;
 
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ScheduledAction;
-import dev.vconn.domain.loop.LoopTimer;
+import dev.vconn.domain.spi.LoopTimer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;

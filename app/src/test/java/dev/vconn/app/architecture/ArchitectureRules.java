@@ -64,6 +64,7 @@ final class ArchitectureRules {
                         tree(roots.nio()),
                         tree(roots.netty()),
                         tree(roots.inmemory()),
+                        tree(roots.plugin()),
                         tree(roots.app()),
                         tree(roots.bench())));
         return noClasses()
@@ -86,6 +87,22 @@ final class ArchitectureRules {
                         tree(roots.domain()),
                         "java..",
                         "com.google.common..",
+                        "org.slf4j.."))
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * The plugin API is what a third-party plugin compiles against: it may see the domain, the ports, the JDK and
+     * slf4j, never a transport, the server or the benchmarks, so a plugin never depends on more than the libraries.
+     */
+    static ArchRule pluginApiDependsOnlyOnTheLibraries(ModuleRoots roots) {
+        return classes()
+                .that().resideInAPackage(tree(roots.plugin()))
+                .should().onlyDependOnClassesThat(resideInAnyPackage(
+                        tree(roots.plugin()),
+                        tree(roots.domain()),
+                        tree(roots.ports()),
+                        "java..",
                         "org.slf4j.."))
                 .allowEmptyShould(true);
     }

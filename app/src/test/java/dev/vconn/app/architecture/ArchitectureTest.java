@@ -36,6 +36,12 @@ class ArchitectureTest {
                             + "the app, the benchmarks or Netty");
 
     @ArchTest
+    static final ArchRule plugin_api_depends_only_on_the_libraries =
+            ArchitectureRules.pluginApiDependsOnlyOnTheLibraries(ROOTS)
+                    .because("a plugin compiles against the plugin API (README.md, Write and load a plugin), "
+                            + "so it may see the domain and the ports, never a transport or the server");
+
+    @ArchTest
     static final ArchRule adapters_do_not_depend_on_each_other =
             ArchitectureRules.adaptersDoNotDependOnEachOther(ROOTS)
                     .because("adapters are interchangeable transports and never import each other "

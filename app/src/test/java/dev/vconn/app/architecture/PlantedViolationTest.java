@@ -20,6 +20,7 @@ import dev.vconn.app.architecture.planted.bad.inmemory.NettyBackedPair;
 import dev.vconn.app.architecture.planted.bad.netty.BenchAwareTuning;
 import dev.vconn.app.architecture.planted.bad.netty.NettyTransport;
 import dev.vconn.app.architecture.planted.bad.nio.NioTransport;
+import dev.vconn.app.architecture.planted.bad.plugin.TransportAwarePlugin;
 import dev.vconn.app.architecture.planted.bad.ports.AdapterAwarePort;
 import dev.vconn.app.architecture.planted.thirdparty.netty.FakeChannel;
 import java.net.Socket;
@@ -62,6 +63,13 @@ class PlantedViolationTest {
                 AdapterAwarePort.class, NioTransport.class);
         // The clean ports use SocketChannel, Guava, the domain, primitives and arrays.
         assertClean(ArchitectureRules.portsDependOnlyOnDomain(CLEAN_ROOTS));
+    }
+
+    @Test
+    void plugin_api_depends_only_on_the_libraries_catches_a_plugin_api_that_knows_a_transport() {
+        assertCaught(ArchitectureRules.pluginApiDependsOnlyOnTheLibraries(BAD_ROOTS),
+                TransportAwarePlugin.class, NioTransport.class);
+        assertClean(ArchitectureRules.pluginApiDependsOnlyOnTheLibraries(CLEAN_ROOTS));
     }
 
     @Test

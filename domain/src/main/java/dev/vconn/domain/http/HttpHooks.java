@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Global hooks ({@code TSHttpHookAdd}): for each {@link HttpHookId}, the continuations every transaction calls, in
- * the order they were added. Immutable; build one with {@link #builder()}.
+ * Global hooks ({@code TSHttpHookAdd}): for each {@link HttpHookId}, the continuations every transaction (or, for the
+ * session hooks, every client session) calls, in the order they were added. Immutable; build one with
+ * {@link #builder()}.
  */
 public final class HttpHooks {
   private static final HttpHooks NONE = new HttpHooks(new EnumMap<>(HttpHookId.class));
@@ -58,7 +59,8 @@ public final class HttpHooks {
      * Adds a continuation to a hook, after those already there.
      *
      * @param id the hook
-     * @param continuation receives {@link HttpHookId#event()} with the transaction and must reenable it
+     * @param continuation receives {@link HttpHookId#event()} with the transaction (the {@link HttpSsn} for a session
+     *     hook) and must reenable it
      * @return this builder
      */
     public Builder add(HttpHookId id, Continuation continuation) {

@@ -36,6 +36,7 @@ public final class HttpProxy implements AutoCloseable {
   private final Continuation sessionAcceptor;
   private final Set<HttpSession> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicLong transactionIds = new AtomicLong();
+  private final AtomicLong sessionIds = new AtomicLong();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean draining;
   private volatile boolean closed;
@@ -178,6 +179,10 @@ public final class HttpProxy implements AutoCloseable {
 
   long nextTransactionId() {
     return transactionIds.incrementAndGet();
+  }
+
+  long nextSessionId() {
+    return sessionIds.incrementAndGet();
   }
 
   boolean isClosed() {

@@ -45,7 +45,7 @@ final class HttpSession {
   private static final byte[] CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
-  private enum Phase { IDLE, TRANSACTION, TUNNEL, LINGER, CLOSED }
+  private enum Phase { SESSION_START, IDLE, TRANSACTION, TUNNEL, LINGER, CLOSED }
 
   private enum TimerKind { KEEP_ALIVE_IDLE, HEADER, RESPONSE, LINGER }
 
@@ -70,6 +70,8 @@ final class HttpSession {
   final String pluginTag;
   final long pluginId;
   final SocketAddress clientAddress;
+  /** The session hooks (SSN_START, SSN_CLOSE) and the {@link HttpSsn} plugins see. */
+  final SessionHooks ssnHooks;
 
   private final Continuation clientCont = new Continuation(this::onClientEvent, lock);
   private final Continuation originCont = new Continuation(this::onOriginEvent, lock);
@@ -101,7 +103,7 @@ final class HttpSession {
     }
   };
 
-  private Phase phase = Phase.IDLE;
+  private Phase phase = Phase.SESSION_START;
   private IOBuffer clientBuffer;
   private IOBufferReader clientReader;
   private ReadVio clientRead;
@@ -126,6 +128,7 @@ final class HttpSession {
     this.pluginId = identity.map(VConnPair.Options::id).orElse(0L);
     this.clientAddress = identity.isPresent() ? identity.get().clientAddress() : client.remoteAddress();
     this.bodyLimit = 2L * (128L << config.bufferIndex());
+    this.ssnHooks = new SessionHooks(this, proxy.nextSessionId());
   }
 
   // ------------------------------------------------------------------------------------------------ life cycle
@@ -144,23 +147,30 @@ final class HttpSession {
         return;
       }
       proxy.sessionOpened(this);
-      clientBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
-      // A head up to the limit must fit even when it is bigger than one block (docs/semantics.md, rule 3.5 read-ahead).
-      clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L);
-      clientReader = clientBuffer.allocReader();
-      responseBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
-      responseReader = responseBuffer.allocReader();
-      clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
-      enterIdle();
-      if (phase == Phase.IDLE) {
-        // The first head has the header timeout from the moment the connection opened, not the keep-alive idle
-        // timeout: a connection that never sends a byte is not held for the longer one.
-        arm(TimerKind.HEADER);
-      }
+      // SSN_START hooks may hold the session: it reads nothing (and times nothing) until they are done.
+      ssnHooks.start(this::startReading);
     } catch (RuntimeException e) {
       fail(e);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** The session started: the first read, with the header timeout (under the lock). */
+  private void startReading() {
+    clientBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+    // A head up to the limit must fit even when it is bigger than one block (docs/semantics.md, rule 3.5 read-ahead).
+    clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L);
+    clientReader = clientBuffer.allocReader();
+    responseBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
+    responseReader = responseBuffer.allocReader();
+    clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
+    enterIdle();
+    if (phase == Phase.IDLE) {
+      // The first head has the header timeout from the moment the session started (the connection opened and its
+      // SSN_START hooks were done), not the keep-alive idle timeout: a connection that never sends a byte is not
+      // held for the longer one.
+      arm(TimerKind.HEADER);
     }
   }
 
@@ -172,6 +182,11 @@ final class HttpSession {
   /** A hook continuation reenabled {@code t} (any thread): continue on the loop, under the lock. */
   void resume(HttpTransaction t, Event event) {
     ContinuationScheduler.dispatch(loop, controlCont, event, t);
+  }
+
+  /** A session hook continuation reenabled the session (any thread): continue on the loop, under the lock. */
+  void resume(SessionHooks s, Event event) {
+    ContinuationScheduler.dispatch(loop, controlCont, event, s);
   }
 
   boolean isClosed() {
@@ -292,6 +307,10 @@ final class HttpSession {
         if (t == txn) {
           t.hooks.resume(event); // also after close: the transaction still has to end
         }
+        return;
+      }
+      if (data instanceof SessionHooks s) {
+        s.resume(event); // also after close: SSN_CLOSE is still owed
         return;
       }
       if (phase == Phase.CLOSED) {
@@ -485,17 +504,19 @@ final class HttpSession {
       sendError(t, e.status(), t.failure);
       return;
     }
-    t.hooks.run(HttpHookId.READ_REQUEST_HDR, () -> route(t));
+    t.hooks.run(HttpHookId.READ_REQUEST_HDR, () -> t.hooks.run(HttpHookId.PRE_REMAP, () -> route(t)));
   }
 
+  /** After the PRE_REMAP hooks: remap chooses the origin, then the POST_REMAP hooks run before it is connected. */
   private void route(HttpTransaction t) {
     if (t.interceptServer != null) {
-      startIntercept(t);
+      t.origin = "intercept";
+      t.hooks.run(HttpHookId.POST_REMAP, () -> startIntercept(t));
       return;
     }
     HttpRequestHead req = t.clientRequest;
     String target = req.target();
-    if (target != t.normalizedTarget) { // a READ_REQUEST_HDR hook set a new target: normalise that one too
+    if (target != t.normalizedTarget) { // a READ_REQUEST_HDR or PRE_REMAP hook set a new target: normalise it too
       try {
         target = RequestPaths.normalizeTarget(target);
       } catch (BadMessageException e) {
@@ -527,10 +548,8 @@ final class HttpSession {
           sendError(t, 502, t.failure);
           return;
         }
-        HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
-        headers.set(HttpHeaders.HOST, rule.originPort() == 80 ? rule.originHost() : rule.originAuthority());
-        t.serverRequest = new HttpRequestHead(req.method(), mapped.get(), HttpVersion.HTTP_1_1, headers);
-        connectOrigin(t, rule.originHost(), rule.originPort(), true);
+        String originTarget = mapped.get();
+        t.hooks.run(HttpHookId.POST_REMAP, () -> forwardToOrigin(t, originTarget));
         return;
       }
     }
@@ -538,12 +557,22 @@ final class HttpSession {
     sendError(t, 404, "no remap rule matches this request");
   }
 
+  /** After the POST_REMAP hooks: the request for the origin (with the fields they changed), then its connection. */
+  private void forwardToOrigin(HttpTransaction t, String originTarget) {
+    HttpRequestHead req = t.clientRequest;
+    HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
+    headers.set(HttpHeaders.HOST, t.originPort == 80 ? t.originHost : t.origin);
+    t.serverRequest = new HttpRequestHead(req.method(), originTarget, HttpVersion.HTTP_1_1, headers);
+    connectOrigin(t, t.originHost, t.originPort, true);
+  }
+
   // ------------------------------------------------------------------------------------------------ CONNECT
 
   /**
    * {@code CONNECT host:port} (docs/http.md, Tunnels): the target must be in authority form and its port in the
-   * allow-list, then READ_REQUEST_HDR hooks run, then the target is connected (never from the pool, never pooled).
-   * Remap rules do not apply: the client names the target itself.
+   * allow-list, then the READ_REQUEST_HDR and PRE_REMAP hooks run (a target they set meets the same rules), then the
+   * POST_REMAP hooks, then the target is connected (never from the pool, never pooled). Remap rules do not apply: the
+   * client names the target itself.
    */
   private void startConnect(HttpTransaction t) {
     t.requestBodyDone = true; // what follows the head belongs to the tunnel, not to HTTP
@@ -551,7 +580,7 @@ final class HttpSession {
     if (connectTargetRefused(t)) {
       return;
     }
-    t.hooks.run(HttpHookId.READ_REQUEST_HDR, () -> connectTunnel(t));
+    t.hooks.run(HttpHookId.READ_REQUEST_HDR, () -> t.hooks.run(HttpHookId.PRE_REMAP, () -> connectTunnel(t)));
   }
 
   /** Answers 400 or 403 and returns true if {@code t}'s CONNECT target may not be reached. */
@@ -606,15 +635,20 @@ final class HttpSession {
 
   private void connectTunnel(HttpTransaction t) {
     if (connectTargetRefused(t)) {
-      return; // a READ_REQUEST_HDR hook may have set another target: it meets the same rules
+      return; // a READ_REQUEST_HDR or PRE_REMAP hook may have set another target: it meets the same rules
     }
-    Authority authority = connectAuthority(t.clientRequest.target());
     t.origin = t.clientRequest.target();
     if (config.originConnector() == null) {
       t.failure = "no origin connector configured";
       sendError(t, 502, t.failure);
       return;
     }
+    t.hooks.run(HttpHookId.POST_REMAP, () -> connectTarget(t));
+  }
+
+  /** After the POST_REMAP hooks of a CONNECT: connects its target (never from the pool, never pooled). */
+  private void connectTarget(HttpTransaction t) {
+    Authority authority = connectAuthority(t.origin);
     t.step = Step.CONNECTING;
     t.attempts++;
     ConnectAttempt attempt = new ConnectAttempt(t, t.origin);
@@ -1357,6 +1391,7 @@ final class HttpSession {
     txn = null;
     clientWrite = null;
     if (phase == Phase.CLOSED) {
+      ssnHooks.sessionEnded(); // the session closed while this transaction was ending: SSN_CLOSE follows TXN_CLOSE
       return;
     }
     if (t.clientKeepAlive && (!clientEos || clientReader.readAvail() > 0)) {
@@ -1441,6 +1476,9 @@ final class HttpSession {
       responseBuffer.close();
     }
     proxy.sessionClosed(this);
+    if (txn == null) {
+      ssnHooks.sessionEnded(); // no transaction left to end: SSN_CLOSE now (else after its TXN_CLOSE)
+    }
   }
 
   private void transactionEndedAfterClose(HttpTransaction t) {

@@ -62,7 +62,8 @@ final class HttpTransaction implements HttpTxn {
   BodyDecoder requestBody;
   boolean requestBodyDone;
   long bytesIn;
-  String origin = "-";
+  /** The origin remap chose ({@code host:port}), "intercept", or the CONNECT target; "-" (the log's none) before. */
+  volatile String origin = "-";
   String originHost;
   int originPort;
 
@@ -139,15 +140,20 @@ final class HttpTransaction implements HttpTxn {
     return session.config.blockPool();
   }
 
+  /** The hooks of {@code hook} in the order they run: the global ones, the session's, the transaction's own. */
   List<Continuation> hooksFor(HttpHookId hook) {
     List<Continuation> global = session.config.hooks().get(hook);
+    List<Continuation> ofSession = session.ssnHooks.added(hook);
     synchronized (txnHooks) {
       List<Continuation> own = txnHooks.get(hook);
-      if (own == null) {
-        return global; // immutable already; the common case allocates nothing (five hook points per transaction)
+      if (own == null && ofSession.isEmpty()) {
+        return global; // immutable already; the common case allocates nothing (seven hook points per transaction)
       }
       List<Continuation> all = new ArrayList<>(global);
-      all.addAll(own);
+      all.addAll(ofSession);
+      if (own != null) {
+        all.addAll(own);
+      }
       return all;
     }
   }
@@ -180,6 +186,11 @@ final class HttpTransaction implements HttpTxn {
   }
 
   @Override
+  public HttpSsn session() {
+    return session.ssnHooks;
+  }
+
+  @Override
   public EventLoop eventLoop() {
     return session.loop;
   }
@@ -196,8 +207,14 @@ final class HttpTransaction implements HttpTxn {
 
   @Override
   public void setClientRequest(HttpRequestHead head) {
-    requireHook("setClientRequest", HttpHookId.READ_REQUEST_HDR);
+    requireHook("setClientRequest", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP);
     clientRequest = Objects.requireNonNull(head, "head");
+  }
+
+  @Override
+  public String origin() {
+    String chosen = origin;
+    return "-".equals(chosen) ? null : chosen;
   }
 
   @Override
@@ -232,14 +249,15 @@ final class HttpTransaction implements HttpTxn {
 
   @Override
   public void intercept(Continuation server) {
-    requireHook("intercept", HttpHookId.READ_REQUEST_HDR);
+    requireHook("intercept", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP);
     interceptServer = Objects.requireNonNull(server, "server");
   }
 
   @Override
   public Continuation addResponseTransform(EventHandler handler) {
     Objects.requireNonNull(handler, "handler");
-    requireHook("addResponseTransform", HttpHookId.READ_REQUEST_HDR, HttpHookId.READ_RESPONSE_HDR);
+    requireHook("addResponseTransform", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP, HttpHookId.POST_REMAP,
+        HttpHookId.READ_RESPONSE_HDR);
     Continuation c = new Continuation(handler, session.lock);
     synchronized (transforms) {
       transforms.add(c);
@@ -251,6 +269,10 @@ final class HttpTransaction implements HttpTxn {
   public void addHook(HttpHookId id, Continuation continuation) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(continuation, "continuation");
+    if (id.isSessionHook()) {
+      throw new IllegalArgumentException(id + " is a session hook: add it globally (HttpHooks.builder().add)"
+          + (id == HttpHookId.SSN_CLOSE ? " or to the session (txn.session().addHook)" : ""));
+    }
     synchronized (txnHooks) {
       txnHooks.computeIfAbsent(id, k -> new ArrayList<>()).add(continuation);
     }

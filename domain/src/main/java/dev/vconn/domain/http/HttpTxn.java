@@ -54,6 +54,13 @@ public interface HttpTxn {
   long pluginId();
 
   /**
+   * The client session this transaction belongs to ({@code TSHttpTxnSsnGet}).
+   *
+   * @return the session
+   */
+  HttpSsn session();
+
+  /**
    * The event loop of the client connection; every hook event of this transaction is delivered on it.
    *
    * @return the loop
@@ -77,12 +84,21 @@ public interface HttpTxn {
   HttpRequestHead clientRequest();
 
   /**
-   * Replaces the client request head; allowed at {@link HttpHookId#READ_REQUEST_HDR}. Its target is normalised
-   * again before remap; a path that climbs above the root then gets 400.
+   * Replaces the client request head; allowed at {@link HttpHookId#READ_REQUEST_HDR} and
+   * {@link HttpHookId#PRE_REMAP}, where a new target or Host changes the route. Its target is normalised again
+   * before remap; a path that climbs above the root then gets 400.
    *
    * @param head the new head; its framing fields (Content-Length, Transfer-Encoding) must describe the same body
    */
   void setClientRequest(HttpRequestHead head);
+
+  /**
+   * The origin remap chose for this transaction, as {@code host:port}; {@code "intercept"} for an intercepted one
+   * and the {@code host:port} target for a {@code CONNECT}. Set from {@link HttpHookId#POST_REMAP} on.
+   *
+   * @return the origin, or null before remap chose one (and for requests no remap rule matched)
+   */
+  String origin();
 
   /**
    * The request head that goes to the origin; available from {@link HttpHookId#SEND_REQUEST_HDR} on.
@@ -134,10 +150,11 @@ public interface HttpTxn {
 
   /**
    * Serves this transaction from a plugin instead of an origin ({@code TSHttpTxnServerIntercept}); allowed at
-   * {@link HttpHookId#READ_REQUEST_HDR}. After the hook resumes, {@code server} receives
-   * {@link Event#NET_ACCEPT} with the passive end of an in-process pair: it reads the request (head and body, as
-   * the proxy forwards it) from it and writes an HTTP/1.1 response to it, framed by Content-Length or chunked
-   * encoding or ended by closing or shutting down its write side. The plugin owns that VConn and must close it.
+   * {@link HttpHookId#READ_REQUEST_HDR} and {@link HttpHookId#PRE_REMAP} (remap rules are then skipped). After the
+   * {@link HttpHookId#POST_REMAP} hooks, {@code server} receives {@link Event#NET_ACCEPT} with the passive end of an
+   * in-process pair: it reads the request (head and body, as the proxy forwards it) from it and writes an HTTP/1.1
+   * response to it, framed by Content-Length or chunked encoding or ended by closing or shutting down its write side.
+   * The plugin owns that VConn and must close it.
    *
    * @param server the continuation that serves the request
    */
@@ -145,7 +162,8 @@ public interface HttpTxn {
 
   /**
    * Adds a response transform ({@code TSTransformCreate} plus {@code TS_HTTP_RESPONSE_TRANSFORM_HOOK}); allowed at
-   * {@link HttpHookId#READ_REQUEST_HDR} and {@link HttpHookId#READ_RESPONSE_HDR}. Transforms run in the order added,
+   * {@link HttpHookId#READ_REQUEST_HDR}, {@link HttpHookId#PRE_REMAP}, {@link HttpHookId#POST_REMAP} and
+   * {@link HttpHookId#READ_RESPONSE_HDR}. Transforms run in the order added,
    * each one's output feeding the next. When the response body starts, the returned continuation receives
    * {@link Event#IMMEDIATE} with a {@link Transform}; responses without a body skip transforms. A transformed
    * response loses its Content-Length and goes to the client chunked (or close-delimited to HTTP/1.0 clients).
@@ -156,11 +174,12 @@ public interface HttpTxn {
   Continuation addResponseTransform(EventHandler handler);
 
   /**
-   * Adds a hook for this transaction only ({@code TSHttpTxnHookAdd}); it runs after the global hooks of the same
-   * id. Hooks that already ran are not run again.
+   * Adds a hook for this transaction only ({@code TSHttpTxnHookAdd}); it runs after the global hooks and the
+   * session's hooks of the same id. Hooks that already ran are not run again.
    *
-   * @param id the hook
+   * @param id a transaction hook (not {@link HttpHookId#isSessionHook() a session hook})
    * @param continuation receives the hook's event and must reenable
+   * @throws IllegalArgumentException for {@link HttpHookId#SSN_START} and {@link HttpHookId#SSN_CLOSE}
    */
   void addHook(HttpHookId id, Continuation continuation);
 

@@ -4,7 +4,8 @@
  * pair from an {@code HttpConnector}) into a session that serves transactions with keep-alive and pipelining,
  * streams Content-Length and chunked bodies through a tunnel with VIO backpressure, remaps requests to origins
  * reached through an {@link dev.vconn.domain.http.OriginConnector} (with a keep-alive pool), and lets plugins take
- * part through hooks ({@link dev.vconn.domain.http.HttpHookId}, {@link dev.vconn.domain.http.HttpTxn}), server
+ * part through hooks ({@link dev.vconn.domain.http.HttpHookId}, {@link dev.vconn.domain.http.HttpTxn},
+ * {@link dev.vconn.domain.http.HttpSsn}), server
  * intercepts and response transforms ({@link dev.vconn.domain.http.Transform}).
  *
  * <p>The head parser ({@link dev.vconn.domain.http.HttpHeadParser}) looks at a reader's bytes without consuming

@@ -2,6 +2,7 @@ package dev.vconn.domain.loop;
 
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ScheduledAction;
+import dev.vconn.domain.spi.LoopTimer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;

@@ -1,11 +1,11 @@
 package dev.vconn.domain.pair;
 
-import dev.vconn.domain.AbstractVConn;
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.spi.AbstractVConn;
 import java.net.SocketAddress;
 
 /**

@@ -1,6 +1,5 @@
 package dev.vconn.domain.tls;
 
-import dev.vconn.domain.AbstractVConn;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.Event;
@@ -12,6 +11,7 @@ import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.spi.AbstractVConn;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;

@@ -15,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vconn.domain.AbstractVConn;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.EventLoop;
@@ -26,6 +25,7 @@ import dev.vconn.domain.VIO;
 import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.spi.AbstractVConn;
 import dev.vconn.domain.testing.BytePattern;
 import dev.vconn.domain.testing.EventLog;
 import dev.vconn.domain.testing.ThreadedEventLoop;

@@ -1,10 +1,10 @@
 package dev.vconn.ports.spi;
 
-import dev.vconn.domain.AbstractVConn;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.spi.AbstractVConn;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;

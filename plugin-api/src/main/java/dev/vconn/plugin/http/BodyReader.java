@@ -1,4 +1,4 @@
-package dev.vconn.app.http;
+package dev.vconn.plugin.http;
 
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.http.BadMessageException;

@@ -1,4 +1,4 @@
-package dev.vconn.domain.loop;
+package dev.vconn.domain.spi;
 
 import dev.vconn.domain.ScheduledAction;
 import java.util.Objects;

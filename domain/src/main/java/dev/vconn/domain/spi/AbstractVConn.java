@@ -1,5 +1,17 @@
-package dev.vconn.domain;
+package dev.vconn.domain.spi;
 
+import dev.vconn.domain.CloseState;
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ContinuationScheduler;
+import dev.vconn.domain.Errno;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.ReadVio;
+import dev.vconn.domain.ScheduledAction;
+import dev.vconn.domain.ShutdownHow;
+import dev.vconn.domain.VConn;
+import dev.vconn.domain.VConnError;
+import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import java.io.IOException;
@@ -33,13 +45,13 @@ public abstract class AbstractVConn implements VConn {
     private static final Logger log = LoggerFactory.getLogger(AbstractVConn.class);
 
     /** How long a pass waits before retrying when a continuation's lock is held elsewhere. */
-    public static final Duration LOCK_RETRY = Duration.ofMillis(1);
+    public static final Duration LOCK_RETRY = ContinuationScheduler.LOCK_RETRY;
     /** Transfers per direction in one pass before yielding the loop to other VConns. */
     private static final int MAX_TRANSFERS_PER_PASS = 16;
 
     private final EventLoop loop;
-    private final AtomicReference<ReadVio> readVio = new AtomicReference<>();
-    private final AtomicReference<WriteVio> writeVio = new AtomicReference<>();
+    private final AtomicReference<CoreReadVio> readVio = new AtomicReference<>();
+    private final AtomicReference<CoreWriteVio> writeVio = new AtomicReference<>();
     private final AtomicBoolean passScheduled = new AtomicBoolean();
     private final Runnable passTask = new Runnable() {
         @Override
@@ -87,7 +99,7 @@ public abstract class AbstractVConn implements VConn {
             throw new IllegalStateException(
                     "read on a VConn whose read side is shut down (docs/semantics.md, rule 3.7)");
         }
-        ReadVio vio = new ReadVio(this, continuation, nbytes, buffer);
+        CoreReadVio vio = new CoreReadVio(this, continuation, nbytes, buffer);
         retire(readVio.getAndSet(vio));
         schedulePass();
         return vio;
@@ -101,7 +113,7 @@ public abstract class AbstractVConn implements VConn {
             throw new IllegalStateException(
                     "write on a VConn whose write side is shut down (docs/semantics.md, rule 3.7)");
         }
-        WriteVio vio = new WriteVio(this, continuation, nbytes, reader);
+        CoreWriteVio vio = new CoreWriteVio(this, continuation, nbytes, reader);
         retire(writeVio.getAndSet(vio));
         schedulePass();
         return vio;
@@ -377,7 +389,7 @@ public abstract class AbstractVConn implements VConn {
      *     continuation's lock is busy (a pass is then scheduled, which pulls again)
      */
     protected final long acceptPushed(IOBufferReader src, long max) {
-        ReadVio vio = readVio.get();
+        CoreReadVio vio = readVio.get();
         if (vio == null || vio.retired || readShut || closeState != CloseState.OPEN || vio.complete || max <= 0) {
             return 0;
         }
@@ -424,8 +436,8 @@ public abstract class AbstractVConn implements VConn {
             processClose();
             return;
         }
-        ReadVio r = readVio.get();
-        WriteVio w = writeVio.get();
+        CoreReadVio r = readVio.get();
+        CoreWriteVio w = writeVio.get();
         ReentrantLock rl = r == null ? null : r.continuation.lock();
         ReentrantLock wl = w == null ? null : w.continuation.lock();
         if (rl != null && !rl.tryLock()) {
@@ -496,7 +508,7 @@ public abstract class AbstractVConn implements VConn {
         }
     }
 
-    private void processRead(ReadVio vio) {
+    private void processRead(CoreReadVio vio) {
         if (vio.retired || readShut || vio.nbytes == 0) {
             return; // docs/semantics.md, rule 3.2: nbytes == 0 produces no events
         }
@@ -574,7 +586,7 @@ public abstract class AbstractVConn implements VConn {
         }
     }
 
-    private void processWrite(WriteVio vio) {
+    private void processWrite(CoreWriteVio vio) {
         if (vio.retired || writeShut || vio.nbytes == 0) {
             return;
         }
@@ -652,7 +664,7 @@ public abstract class AbstractVConn implements VConn {
         }
     }
 
-    private long readSpace(ReadVio vio) {
+    private long readSpace(CoreReadVio vio) {
         IOBuffer buffer = vio.buffer();
         return Math.min(vio.ntodo(), readAheadBound(buffer) - buffer.maxReadAvail());
     }
@@ -690,7 +702,7 @@ public abstract class AbstractVConn implements VConn {
     // ---------------------------------------------------------------------------------------------------------
     // Timeouts (loop-confined)
 
-    private void processTimeouts(ReadVio r, WriteVio w) {
+    private void processTimeouts(CoreReadVio r, CoreWriteVio w) {
         if (inactivityExpired) {
             inactivityExpired = false;
             VioState target = timeoutTarget(r, w);
@@ -708,7 +720,7 @@ public abstract class AbstractVConn implements VConn {
     }
 
     /** docs/semantics.md, rule 3.6: the read operation if one is active, else the write operation, else nobody. */
-    private VioState timeoutTarget(ReadVio r, WriteVio w) {
+    private VioState timeoutTarget(CoreReadVio r, CoreWriteVio w) {
         if (r != null && !r.retired && !readShut && !r.complete && r.nbytes > 0) {
             return r;
         }
@@ -795,9 +807,9 @@ public abstract class AbstractVConn implements VConn {
     }
 
     final void cancel(VioState vio) {
-        if (vio instanceof ReadVio r) {
+        if (vio instanceof CoreReadVio r) {
             readVio.compareAndSet(r, null);
-        } else if (vio instanceof WriteVio w) {
+        } else if (vio instanceof CoreWriteVio w) {
             writeVio.compareAndSet(w, null);
         }
         vio.retired = true;

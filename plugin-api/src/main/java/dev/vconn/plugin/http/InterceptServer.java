@@ -1,4 +1,4 @@
-package dev.vconn.app.http;
+package dev.vconn.plugin.http;
 
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.ContinuationScheduler;

@@ -1,4 +1,4 @@
-package dev.vconn.app.http;
+package dev.vconn.plugin.http;
 
 /** Splits HTTP request targets (origin form {@code /p?q} or absolute form {@code http://host/p?q}). */
 public final class RequestTargets {

@@ -1,4 +1,4 @@
-package dev.vconn.app.http;
+package dev.vconn.plugin.http;
 
 /**
  * A response body produced piece by piece (sent chunked), pulled as the proxy takes the bytes: the intercept asks for

@@ -1,4 +1,4 @@
-package dev.vconn.app.http;
+package dev.vconn.plugin.http;
 
 import dev.vconn.domain.http.HttpHeaders;
 import dev.vconn.domain.http.HttpStatus;
@@ -19,6 +19,10 @@ public record InterceptResponse(int status, HttpHeaders headers, byte[] body, Bo
   /**
    * Checks the components.
    *
+   * @param status the status, 200..599
+   * @param headers the header fields, without Content-Length and Transfer-Encoding
+   * @param body the whole body, or null when {@code source} is set
+   * @param source the streamed body, or null when {@code body} is set
    * @throws IllegalArgumentException if the status is out of range or not exactly one of body and source is set
    */
   public InterceptResponse {

@@ -1,4 +1,4 @@
-package dev.vconn.app.http;
+package dev.vconn.plugin.http;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

@@ -1,11 +1,13 @@
-package dev.vconn.domain;
+package dev.vconn.domain.spi;
 
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.VConn;
 import java.util.Objects;
 
 /**
- * The state shared by {@link ReadVio} and {@link WriteVio}. Counters are written only on the VConn's loop (by the
- * shared core, {@link AbstractVConn}) and are volatile so other threads read a recent value; the flags below the
- * counters are confined to the loop.
+ * The state shared by the core's read and write operations ({@link CoreReadVio}, {@link CoreWriteVio}). Counters
+ * are written only on the VConn's loop (by the shared core, {@link AbstractVConn}) and are volatile so other threads
+ * read a recent value; the flags below the counters are confined to the loop.
  */
 abstract class VioState {
     final AbstractVConn vconn;
