@@ -216,12 +216,7 @@ public final class BlindTunnel implements EventHandler {
           finish(d);
         }
       }
-      case WRITE_COMPLETE -> {
-        Direction d = bySink(vio);
-        d.done = true;
-        d.sink.shutdown(ShutdownHow.WRITE); // pass the end of the stream on
-        endIfBothDone();
-      }
+      case WRITE_COMPLETE -> written(bySink(vio));
       case ERROR -> {
         if (vio instanceof WriteVio) {
           // The sink went away. What the other direction holds or still reads came from that very side before it
@@ -247,8 +242,22 @@ public final class BlindTunnel implements EventHandler {
 
   /** The source ended: the write completes once what is buffered is out. */
   private void finish(Direction d) {
-    d.write.setNBytes(d.write.ndone() + d.reader.readAvail());
-    d.write.reenable();
+    long total = d.write.ndone() + d.reader.readAvail();
+    d.write.setNBytes(total);
+    if (total == 0) {
+      // Nothing ever went this way: a write of 0 bytes gets no events (docs/semantics.md, rule 3.2), so no
+      // WRITE_COMPLETE would pass the end on. It is done now.
+      written(d);
+    } else {
+      d.write.reenable();
+    }
+  }
+
+  /** Everything the source sent is out: pass the end of the stream on. */
+  private void written(Direction d) {
+    d.done = true;
+    d.sink.shutdown(ShutdownHow.WRITE);
+    endIfBothDone();
   }
 
   private Direction bySource(VIO vio) {

@@ -209,6 +209,38 @@ class BlindTunnelTest {
     assertFalse(sideA().isOpen() || sideB().isOpen(), "both tunnel sides closed");
   }
 
+  /**
+   * A side that sends nothing at all and then half-closes (or resets, which a pair reports as EOS): the end of its
+   * empty stream is passed on at once. The direction's write then has nothing to write, and a write whose nbytes is
+   * 0 gets no events (docs/semantics.md, rule 3.2), so no WRITE_COMPLETE would ever pass it on. Found by an upgrade
+   * case of HttpUpgradeTest once a failed write no longer ended the whole tunnel.
+   */
+  @ParameterizedTest(name = "{0} sends nothing, then half-closes")
+  @ValueSource(strings = {"client", "origin"})
+  void a_side_that_sends_nothing_then_half_closes_passes_the_half_close_on_at_once(String silent) {
+    BlindTunnel tunnel = tunnel(null, null);
+    Endpoint client = textEnd(clientPair.active(), silent.equals("client") ? "" : "request");
+    Endpoint origin = textEnd(originPair.passive(), silent.equals("origin") ? "" : "answer");
+    Endpoint quiet = silent.equals("client") ? client : origin;
+    Endpoint other = quiet == client ? origin : client;
+    tunnel.start();
+    client.start();
+    origin.start();
+    quiet.self.lock().lock();
+    try {
+      quiet.vconn.shutdown(ShutdownHow.WRITE);
+    } finally {
+      quiet.self.lock().unlock();
+    }
+    loop.runFor(Duration.ofSeconds(1)); // far inside the inactivity timeout
+
+    assertTrue(other.eos, "the other side saw the half-close of the empty stream");
+    assertEquals(quiet == client ? "answer" : "request", quiet.text());
+    assertTrue(quiet.eos, "and its own half-close came back");
+    assertEquals(1, results.size(), "the tunnel ended without waiting for the inactivity timeout");
+    assertEquals(BlindTunnel.End.COMPLETED, results.get(0).end());
+  }
+
   @Test
   void an_idle_tunnel_ends_at_the_inactivity_timeout() {
     BlindTunnel tunnel = tunnel(null, null);
