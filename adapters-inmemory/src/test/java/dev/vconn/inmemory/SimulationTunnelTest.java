@@ -68,7 +68,7 @@ class SimulationTunnelTest {
     static final List<String> PATHS = List.of("clean CLIENT_HALF_CLOSE", "clean CLIENT_CLOSE",
             "clean TARGET_HALF_CLOSE", "clean TARGET_CLOSE", "clean STALL timed out", "CLIENT_ABORT", "TARGET_ABORT",
             "REFUSED_PORT", "BAD_TARGET", "UNREACHABLE", "clean upgrade", "UPGRADE_DECLINED", "UPGRADE_UNASKED",
-            "echo", "read ahead", "origin read ahead", "client pauses reading", "in-process client",
+            "echo", "read ahead", "origin read ahead", "silent client", "client pauses reading", "in-process client",
             "reset at byte N", "EOF at byte N", "I/O error at byte N", "fragmented");
 
     @Test
@@ -447,6 +447,9 @@ class SimulationTunnelTest {
             paths.add("clean " + p.ending + (p.ending == Ending.STALL ? " timed out" : ""));
             if (p.kind == Kind.UPGRADE) {
                 paths.add("clean upgrade");
+            }
+            if (p.silent) {
+                paths.add("silent client");
             }
         }
         if (p.kind.tunnels() && c.connectStatus == p.tunnelStatus()) {

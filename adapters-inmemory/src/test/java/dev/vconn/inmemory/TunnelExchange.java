@@ -134,6 +134,8 @@ final class TunnelExchange {
         final int originAhead;
         /** For {@link Kind#UPGRADE_DECLINED}: the body length of the origin's 200. */
         final int declinedLength;
+        /** For {@link Kind#UPGRADE}: the client sends nothing at all through the tunnel. */
+        final boolean silent;
         /** GET requests on the same connection before the CONNECT (the client waits for each response). */
         final List<byte[]> priors = new ArrayList<>();
         final List<Integer> priorLengths = new ArrayList<>();
@@ -212,13 +214,16 @@ final class TunnelExchange {
                 priorLengths.add(len);
             }
             String never = "GET /i/len/7" + NEVER_ANSWERED + id + " HTTP/1.1\r\nHost: fuzz.test\r\n\r\n";
+            // A silent client sends nothing through its upgraded connection (the origin knows the plan without a
+            // preamble): an empty stream's end must still be passed on.
+            silent = kind == Kind.UPGRADE && r.nextInt(10) == 0;
             if (kind.tunnels()) {
-                byte[] preamble = HttpWire.bytes(PREAMBLE + id + "\n");
+                byte[] preamble = HttpWire.bytes(silent ? "" : PREAMBLE + id + "\n");
                 preambleLength = preamble.length;
-                byte[] body = UP.bytes(0, size(r, limits.maxStream()));
-                up = lookalike ? HttpWire.concat(preamble, HttpWire.bytes(never), body)
+                byte[] body = UP.bytes(0, silent ? 0 : size(r, limits.maxStream()));
+                up = lookalike && !silent ? HttpWire.concat(preamble, HttpWire.bytes(never), body)
                         : HttpWire.concat(preamble, body);
-                pipelined = r.nextInt(10) < 3 ? 1 + r.nextInt(Math.min(up.length, 5000)) : 0;
+                pipelined = r.nextInt(10) < 3 && up.length > 0 ? 1 + r.nextInt(Math.min(up.length, 5000)) : 0;
                 down = echo ? java.util.Arrays.copyOfRange(up, preambleLength, up.length)
                         : DOWN.bytes(0, size(r, limits.maxStream()));
             } else {
@@ -302,8 +307,11 @@ final class TunnelExchange {
                         .append(" pipelined, stop at ").append(upStop).append("), down ").append(down.length)
                         .append(" in ").append(downSteps.size()).append(" writes (stop at ").append(downStop)
                         .append(')');
-                if (lookalike) {
+                if (lookalike && !silent) {
                     sb.append(", an HTTP request inside the tunnel");
+                }
+                if (silent) {
+                    sb.append(", a silent client");
                 }
                 if (pauseAfter >= 0) {
                     sb.append(", the client pauses reading after ").append(pauseAfter).append(" for ")
@@ -996,8 +1004,8 @@ final class TunnelExchange {
                 close();
                 return;
             }
-            if (plan == null || !responses.isEmpty()) {
-                return;
+            if (plan == null || !responses.isEmpty() || writing && notDown > 0) {
+                return; // its 101 (and the bytes with it) must be out before it may close
             }
             boolean allSent = allSent();
             if (plan.ending == Ending.TARGET_CLOSE && allSent && upReceived() >= plan.up.length) {
@@ -1169,6 +1177,16 @@ final class TunnelExchange {
             }
             if (!conns.isEmpty() && !conns.get(0).eos && p.ending != Ending.TARGET_CLOSE) {
                 v.add("the target's read must end with EOS");
+            }
+            if (p.ending != Ending.STALL && !conns.isEmpty()) {
+                // Every gap of a plan is far shorter than the inactivity timeout: a clean end comes soon after the
+                // last transfer, not when a timer gives up on a tunnel that hung.
+                TargetConn t = conns.get(0);
+                long idle = Math.max(c.endedAt, t.endedAt) - Math.max(c.lastIo, t.lastIo);
+                if (idle >= inactivity.toNanos() / 2) {
+                    v.add(String.format(Locale.ROOT, "the exchange ended %.3f ms after its last transfer: it hung "
+                            + "until a timeout (inactivity %s)", idle / 1e6, inactivity));
+                }
             }
             if (p.ending == Ending.STALL) {
                 // The first side whose last transfer is older than the timeout ends it. A peer sees the proxy's
