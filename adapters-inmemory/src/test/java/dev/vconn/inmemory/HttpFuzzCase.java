@@ -50,8 +50,15 @@ final class HttpFuzzCase {
         /** The client itself breaks the connection: a well-formed prefix of responses is all that is asked. */
         FAULTED,
         /** Access control denies the client: nothing at all, then EOS. */
-        DENIED
+        DENIED,
+        /** A CONNECT exchange ({@link #tunnel}), judged by {@link TunnelExchange#judge}. */
+        TUNNEL
     }
+
+    /** The share of connections (in percent) that are CONNECT exchanges. */
+    static final int TUNNEL_PERCENT = 8;
+    /** Tunnel streams in the fuzz stay small: the simulation has the large ones. */
+    static final TunnelExchange.Limits TUNNEL_LIMITS = new TunnelExchange.Limits(60_000, Duration.ofMillis(40), true);
 
     /**
      * One request as written.
@@ -96,6 +103,10 @@ final class HttpFuzzCase {
     /** For {@link Via#IN_PROCESS}: the client address (a denied range for {@link Expect#DENIED}). */
     final String clientIp;
     final int clientPort;
+    /** For {@link Expect#TUNNEL}: the exchange; null otherwise. */
+    final TunnelExchange.Plan tunnel;
+    /** For {@link Expect#TUNNEL}: whether a byte fault (reset, EOF, error at byte N) is on its connection. */
+    boolean tunnelFaulted;
 
     private final SplittableRandom r;
     private int made;
@@ -107,6 +118,30 @@ final class HttpFuzzCase {
         via = v < 45 ? Via.IN_PROCESS : v < 80 ? Via.ADOPTED_SOCKET : Via.LISTENER;
         sending = r.nextInt(100) < 65 ? Sending.PIPELINED : Sending.SEQUENTIAL;
         clientPort = 1 + r.nextInt(65535);
+
+        // Tunnels draw from a random source of their own, so that every other case stays what it was.
+        SplittableRandom t = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 0x7E);
+        tunnel = t.nextInt(100) < TUNNEL_PERCENT ? new TunnelExchange.Plan(seed, t, TUNNEL_LIMITS) : null;
+        if (tunnel != null) {
+            expect = Expect.TUNNEL;
+            end = End.WAIT;
+            clientIp = "10." + t.nextInt(60) + "." + t.nextInt(256) + "." + (1 + t.nextInt(254));
+            for (int i = 0; i < tunnel.priors.size(); i++) {
+                requests.add(new Req(tunnel.priors.get(i), false, tunnel.priorLengths.get(i), "length", false,
+                        tunnel.head == null ? tunnel.describe() : "GET before the tunnel request"));
+            }
+            if (tunnel.head != null) {
+                requests.add(new Req(tunnel.head, false, -1, null, true, tunnel.describe()));
+            }
+            if (via == Via.ADOPTED_SOCKET) {
+                boolean fault = t.nextInt(10) == 0;
+                boolean towardsProxy = t.nextBoolean();
+                toProxy = tunnelPlan(t, fault && towardsProxy);
+                toClient = tunnelPlan(t, fault && !towardsProxy);
+                tunnelFaulted = fault;
+            }
+            return;
+        }
 
         int kind = r.nextInt(100);
         Expect e;
@@ -712,6 +747,26 @@ final class HttpFuzzCase {
                 b.eofAt(at);
             } else {
                 b.errorAt(at);
+            }
+        }
+        return b.build();
+    }
+
+    /** Fault plan of one direction of a tunnel client's adopted socket; a byte fault only if {@code byteFault}. */
+    private static FaultPlan tunnelPlan(SplittableRandom t, boolean byteFault) {
+        FaultPlan.Builder b = FaultPlan.builder(t.nextLong()).fragmentation(t.nextBoolean());
+        if (t.nextInt(4) == 0) {
+            b.latency(Duration.ofMillis(t.nextInt(5)));
+        }
+        if (t.nextInt(10) == 0) {
+            b.bytesPerSecond(200_000 + t.nextInt(2_000_000));
+        }
+        if (byteFault) {
+            long at = t.nextInt(3000);
+            switch (t.nextInt(3)) {
+                case 0 -> b.resetAt(at);
+                case 1 -> b.eofAt(at);
+                default -> b.errorAt(at);
             }
         }
         return b.build();

@@ -17,8 +17,13 @@ import java.util.Set;
  * request and then exactly its status; {@code DENIED} wants no byte at all.
  */
 final class HttpFuzzOracle {
-    /** What the proxy may answer a fuzzed request with (docs/http.md and the intercept's and origin's 200). */
-    static final Set<Integer> ALLOWED = Set.of(200, 400, 403, 404, 408, 414, 417, 431, 501, 502, 503, 504, 505);
+    /**
+     * What the proxy may answer a fuzzed request with (docs/http.md and the intercept's and origin's 200; 101 only to
+     * an upgrade the upgrade origin accepted, which {@link TunnelExchange} judges; an interim 101 anywhere else is
+     * still caught as an interim response other than 100).
+     */
+    static final Set<Integer> ALLOWED = Set.of(101, 200, 400, 403, 404, 408, 414, 417, 431, 501, 502, 503, 504,
+            505);
 
     /**
      * What a client saw.

@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -82,7 +83,19 @@ final class HttpFuzzRound {
         /** Requests whose body was itself a request and reached the origin or intercept as a body. */
         SMUGGLING_BODIES,
         /** Requests whose target the proxy normalised (dot segments or encodings) before they were served. */
-        NORMALISED_TARGETS
+        NORMALISED_TARGETS,
+        /** CONNECT tunnels that carried bytes both ways and ended cleanly (judged byte for byte). */
+        TUNNELS_EXACT,
+        /** CONNECTs answered 200 whose first tunnel bytes came in the same write as the head (read ahead). */
+        TUNNELS_READ_AHEAD,
+        /** Stalled tunnels that the inactivity timeout ended. */
+        TUNNELS_TIMED_OUT,
+        /** CONNECTs refused (403, 400) or failed (502). */
+        TUNNELS_REFUSED,
+        /** Upgrades the origin accepted with a 101, then carried both ways and ended cleanly (judged byte for byte). */
+        UPGRADES_EXACT,
+        /** Upgrade requests the origin answered 200 (the connection went on), or 101s nobody asked for (502). */
+        UPGRADES_NOT_TAKEN
     }
 
     /** A bug planted on purpose, to show that the oracle catches it. */
@@ -153,12 +166,29 @@ final class HttpFuzzRound {
         HttpKitServer intercept = new HttpKitServer(pool, req -> respond(req, plant));
         HttpKitServer origin = new HttpKitServer(pool, req -> respond(req, plant));
         List<FuzzClient> clients = new ArrayList<>();
+        List<TunnelExchange.Client> tunnelClients = new ArrayList<>();
+        TunnelExchange.Target target = new TunnelExchange.Target(pool, tracedSeed);
+        int[] forbiddenAccepts = new int[1];
         HttpProxy proxy = null;
         NetAcceptor.Listener originListener = null;
         NetAcceptor.Listener proxyListener = null;
+        NetAcceptor.Listener targetListener = null;
+        NetAcceptor.Listener forbiddenListener = null;
+        NetAcceptor.Listener upgradeListener = null;
         try {
             InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
             originListener = transport.netAcceptor().listen(any, origin.acceptor());
+            targetListener = transport.netAcceptor().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    TunnelExchange.TARGET_PORT), target.acceptor);
+            upgradeListener = transport.netAcceptor().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    TunnelExchange.ORIGIN_PORT), target.originAcceptor);
+            forbiddenListener = transport.netAcceptor().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    TunnelExchange.FORBIDDEN_PORT), new Continuation((event, data) -> {
+                        forbiddenAccepts[0]++;
+                        if (data instanceof VConn v) {
+                            v.close();
+                        }
+                    }, new ReentrantLock()));
             int originPort = ((InetSocketAddress) originListener.localAddress()).getPort();
             HttpHooks.Builder hooks = HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR,
                     new Continuation((event, data) -> {
@@ -190,15 +220,30 @@ final class HttpFuzzRound {
             proxy = new HttpProxy(HttpProxyConfig.builder(pool)
                     .originConnector(OriginConnectors.of(transport.netConnector()))
                     .remap(RemapRule.parse("http://*/o/", "http://127.0.0.1:" + originPort + "/o/"))
+                    .remap(RemapRule.parse("http://*/u/", "http://127.0.0.1:" + TunnelExchange.ORIGIN_PORT + "/u/"))
                     .accessControl(IpAllowList.parse("deny 10.66.0.0/16, allow 0.0.0.0/0, allow ::/0, allow unix"))
                     .hooks(hooks.build())
                     .accessLog(log::add)
+                    .connectPorts(Set.of(TunnelExchange.TARGET_PORT, TunnelExchange.UNREACHABLE_PORT))
                     .build());
             proxyListener = transport.netAcceptor().listen(any, proxy.sessionAcceptor());
             HttpConnector connector = transport.httpConnector(proxy.sessionAcceptor());
             byte[] chunk = new byte[16 * 1024];
 
             for (HttpFuzzCase c : cases) {
+                if (c.tunnel != null) {
+                    target.plans.put(c.seed, c.tunnel);
+                    TunnelExchange.Client tc = new TunnelExchange.Client(c.tunnel, pool, c.tunnelFaulted,
+                            c.seed == tracedSeed);
+                    tunnelClients.add(tc);
+                    tc.lock.lock();
+                    try {
+                        open(c, tc.cont, tc::start, transport, connector, proxy, proxyListener);
+                    } finally {
+                        tc.lock.unlock();
+                    }
+                    continue;
+                }
                 FuzzClient client = new FuzzClient(c, loop, pool, chunk, c.seed == tracedSeed);
                 clients.add(client);
                 client.connect(transport, connector, proxy, proxyListener);
@@ -226,6 +271,24 @@ final class HttpFuzzRound {
                 }
                 client.close();
             }
+            for (TunnelExchange.Client tc : tunnelClients) {
+                judgeTunnel(cases, tc, target, log, failures, statuses, coverage, tracedSeed);
+            }
+            if (forbiddenAccepts[0] != 0) {
+                problems.add(forbiddenAccepts[0] + " connection(s) to port " + TunnelExchange.FORBIDDEN_PORT
+                        + ", which is not in the CONNECT allow-list");
+            }
+            for (TunnelExchange.TargetConn tc : target.connections) {
+                if (tc.plan == null && !tc.failures.isEmpty()) {
+                    problems.add("CONNECT target or upgrade origin: " + tc.failures);
+                }
+                if (tc.plan == null && !tc.closed) {
+                    problems.add("a connection to the CONNECT target or upgrade origin that carried no tunnel was "
+                            + "never closed");
+                }
+            }
+            tunnelClients.forEach(TunnelExchange.Peer::release);
+            target.releaseAll();
             loop.runUntilIdle();
 
             if (proxy.openSessions() != 0) {
@@ -267,6 +330,8 @@ final class HttpFuzzRound {
                 for (FuzzClient client : clients) {
                     client.close();
                 }
+                tunnelClients.forEach(TunnelExchange.Peer::release);
+                target.releaseAll();
                 if (proxy != null) {
                     proxy.close();
                 }
@@ -276,11 +341,21 @@ final class HttpFuzzRound {
                 if (originListener != null) {
                     originListener.close();
                 }
+                if (targetListener != null) {
+                    targetListener.close();
+                }
+                if (forbiddenListener != null) {
+                    forbiddenListener.close();
+                }
+                if (upgradeListener != null) {
+                    upgradeListener.close();
+                }
                 intercept.closeAll();
                 origin.closeAll();
                 loop.runUntilIdle();
                 intercept.closeAll(); // connections the last events made
                 origin.closeAll();
+                target.releaseAll(); // connections the last events made
                 loop.runUntilIdle();
             } catch (RuntimeException e) {
                 problems.add("cleaning up threw " + e);
@@ -298,6 +373,46 @@ final class HttpFuzzRound {
         }
         int requests = cases.stream().mapToInt(HttpFuzzCase::requestCount).sum();
         return new Result(round, cases, failures, problems, requests, statuses, loop.nanoTime(), coverage);
+    }
+
+    /** Judges one CONNECT exchange ({@link TunnelExchange#judge}) and counts what it did. */
+    private static void judgeTunnel(List<HttpFuzzCase> cases, TunnelExchange.Client tc,
+            TunnelExchange.Target target, List<AccessLogRecord> log, List<Failure> failures, int[] statuses,
+            long[] coverage, long tracedSeed) {
+        HttpFuzzCase c = cases.stream().filter(x -> x.tunnel == tc.plan).findFirst().orElseThrow();
+        TunnelExchange.Plan p = tc.plan;
+        AccessLogRecord rec = null;
+        if (c.via == HttpFuzzCase.Via.IN_PROCESS) {
+            rec = log.stream().filter(x -> x.pluginId() == c.seed && x.url().equals(p.target)).findFirst()
+                    .orElse(null);
+        }
+        List<TunnelExchange.TargetConn> conns = target.of(c.seed);
+        List<String> v = TunnelExchange.judge(p, tc, conns, c.tunnelFaulted,
+                dev.vconn.domain.http.HttpTimeouts.defaults().inactivity(), Duration.ofSeconds(1), rec);
+        for (int i = 0; i < p.priors.size(); i++) {
+            statuses[200]++;
+        }
+        if (tc.connectStatus > 0) {
+            statuses[Math.min(599, tc.connectStatus)]++;
+        }
+        boolean clean = v.isEmpty() && !c.tunnelFaulted;
+        boolean upgrade = p.target.startsWith("/u/");
+        if (clean && p.kind.tunnels() && p.ending.clean()) {
+            coverage[p.ending == TunnelExchange.Ending.STALL ? Cov.TUNNELS_TIMED_OUT.ordinal()
+                    : upgrade ? Cov.UPGRADES_EXACT.ordinal() : Cov.TUNNELS_EXACT.ordinal()]++;
+            coverage[Cov.TUNNELS_READ_AHEAD.ordinal()] += p.pipelined > 0 ? 1 : 0;
+        }
+        if (clean && !p.kind.tunnels()) {
+            coverage[upgrade ? Cov.UPGRADES_NOT_TAKEN.ordinal() : Cov.TUNNELS_REFUSED.ordinal()]++;
+        }
+        if (!v.isEmpty() || c.seed == tracedSeed) {
+            List<String> trace = new ArrayList<>();
+            if (tc.trace != null) {
+                trace.addAll(tc.trace);
+            }
+            conns.stream().filter(x -> x.trace != null).forEach(x -> trace.addAll(x.trace));
+            failures.add(new Failure(c, v, tc.received.toByteArray(), trace));
+        }
     }
 
     /**
@@ -408,6 +523,35 @@ final class HttpFuzzRound {
     }
 
     /**
+     * Connects a client of case {@code c} to the proxy as its {@link HttpFuzzCase.Via} says: {@code start} gets the
+     * client's VConn at once, or {@code cont} gets NET_CONNECT with it (through the listener). Call under
+     * {@code cont}'s lock.
+     */
+    static void open(HttpFuzzCase c, Continuation cont, java.util.function.Consumer<VConn> start,
+            InMemoryTransport transport, HttpConnector connector, HttpProxy proxy, NetAcceptor.Listener proxyListener)
+            throws IOException {
+        switch (c.via) {
+            case IN_PROCESS -> start.accept(connector.connect(HttpConnectOptions.builder()
+                    .clientAddress(new InetSocketAddress(InetAddress.getByName(c.clientIp), c.clientPort))
+                    .tag("fuzz").id(c.seed).build()));
+            case ADOPTED_SOCKET -> {
+                InMemoryNetwork.ChannelPair pair = transport.network().openPair(c.toProxy, c.toClient);
+                try {
+                    VConn proxyEnd = transport.socketAdopter().adopt(pair.local());
+                    // What the proxy's NetAcceptor would do with an accepted socket.
+                    ContinuationScheduler.dispatch(transport.loop(), proxy.sessionAcceptor(), Event.NET_ACCEPT,
+                            proxyEnd);
+                    start.accept(transport.socketAdopter().adopt(pair.peer()));
+                } catch (AdoptionException e) {
+                    throw new IllegalStateException("adopting an in-memory pair failed", e);
+                }
+            }
+            case LISTENER -> transport.netConnector().connect(cont, proxyListener.localAddress());
+            default -> throw new IllegalStateException(c.via.name());
+        }
+    }
+
+    /**
      * One fuzzed client: writes its case's slices one write VIO at a time (each after the previous completed and
      * its gap passed; in sequential mode a request only once the previous ones were answered), reads everything,
      * and ends as its case says. Everything runs under its lock; it records, never throws into the loop.
@@ -460,24 +604,7 @@ final class HttpFuzzRound {
                 NetAcceptor.Listener proxyListener) throws IOException {
             lock.lock();
             try {
-                switch (c.via) {
-                    case IN_PROCESS -> start(connector.connect(HttpConnectOptions.builder()
-                            .clientAddress(new InetSocketAddress(InetAddress.getByName(c.clientIp), c.clientPort))
-                            .tag("fuzz").id(c.seed).build()));
-                    case ADOPTED_SOCKET -> {
-                        InMemoryNetwork.ChannelPair pair = transport.network().openPair(c.toProxy, c.toClient);
-                        try {
-                            VConn proxyEnd = transport.socketAdopter().adopt(pair.local());
-                            // What the proxy's NetAcceptor would do with an accepted socket.
-                            ContinuationScheduler.dispatch(loop, proxy.sessionAcceptor(), Event.NET_ACCEPT, proxyEnd);
-                            start(transport.socketAdopter().adopt(pair.peer()));
-                        } catch (AdoptionException e) {
-                            throw new IllegalStateException("adopting an in-memory pair failed", e);
-                        }
-                    }
-                    case LISTENER -> transport.netConnector().connect(cont, proxyListener.localAddress());
-                    default -> throw new IllegalStateException(c.via.name());
-                }
+                open(c, cont, this::start, transport, connector, proxy, proxyListener);
             } finally {
                 lock.unlock();
             }

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
  * The HTTP fuzz test: at least 100,000 random and mutated requests through an {@code HttpProxy} on the
  * in-memory transport, on virtual time, from in-process clients ({@code HttpConnector}), adopted in-memory sockets
  * with their own fault plans, and clients of the proxy's {@code NetAcceptor}; answered by a server intercept and by a
- * remapped origin on the same transport. Every connection is judged by {@link HttpFuzzOracle}; every round of
+ * remapped origin on the same transport. One connection in twelve is a CONNECT or upgrade exchange instead
+ * ({@link TunnelExchange}: a CONNECT target and an upgrade origin on the same transport), judged by
+ * {@link TunnelExchange#judge}. Every other connection is judged by {@link HttpFuzzOracle}; every round of
  * {@value HttpFuzzRound#CONNECTIONS} connections must leave no session, no internal error and no block, VConn, pair
  * or socket behind.
  *
@@ -57,6 +59,7 @@ class HttpFuzzTest {
         long rounds = 0;
         long virtualNanos = 0;
         long started = System.nanoTime();
+        long cpuStarted = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         for (long round = 0; requests < count && bad.size() < 5; round++) {
             HttpFuzzRound.Result r = HttpFuzzRound.run(base, round, pool, -1, HttpFuzzRound.Plant.NONE);
             rounds++;
@@ -81,10 +84,12 @@ class HttpFuzzTest {
             }
         }
         long ms = (System.nanoTime() - started) / 1_000_000;
+        long cpuMs = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStarted)
+                / 1_000_000;
         System.out.printf("vconn http fuzz: %d requests on %d connections in %d rounds from %d in %d ms "
-                + "(%.0f requests/s), %.1f s of virtual time%n  kinds %s%n  via %s%n  final statuses %s%n"
-                + "  paths taken %s%n", requests, connections, rounds, base, ms, requests * 1000.0 / Math.max(1, ms),
-                virtualNanos / 1e9, kinds, vias, statuses, covered(coverage));
+                + "(%d ms of CPU, %.0f requests/s), %.1f s of virtual time%n  kinds %s%n  via %s%n  final statuses %s%n"
+                + "  paths taken %s%n", requests, connections, rounds, base, ms, cpuMs,
+                requests * 1000.0 / Math.max(1, ms), virtualNanos / 1e9, kinds, vias, statuses, covered(coverage));
         if (!bad.isEmpty()) {
             fail(report(bad.get(0)) + "\n" + bad.size() + " bad round(s) (the run stops at 5)");
         }

@@ -27,10 +27,11 @@ import java.util.function.Consumer;
  * pipelined after a CONNECT head, say) are passed in at construction and go out before anything read later.
  *
  * <p>EOS on a side is passed on as {@code shutdown(WRITE)} on the other side once the buffered bytes are out
- * (half-close); the other direction keeps running. The tunnel ends when both directions ended, when either side
- * reports an error (a reset, say), when a side is idle past the inactivity timeout, or when the owner calls
- * {@link #close()}: it then closes both VConns, frees its buffers and reports a {@link Result} once, on the
- * completion callback, under its lock.
+ * (half-close); the other direction keeps running. A write that fails (the side it goes to closed: an in-process
+ * pair says so at once) ends only that direction, so that the bytes the closed side sent before it closed still
+ * reach the other side. The tunnel ends when both directions ended, when a read reports an error (a reset, say),
+ * when a side is idle past the inactivity timeout, or when the owner calls {@link #close()}: it then closes both
+ * VConns, frees its buffers and reports a {@link Result} once, on the completion callback, under its lock.
  */
 public final class BlindTunnel implements EventHandler {
 
@@ -38,7 +39,7 @@ public final class BlindTunnel implements EventHandler {
   public enum End {
     /** Both directions saw EOS and passed it on. */
     COMPLETED,
-    /** A side reported an error (for example a reset). */
+    /** A side reported an error (for example a reset), or a direction could not be written to its end. */
     ERROR,
     /** A side made no progress within the inactivity timeout (or hit its active timeout). */
     TIMEOUT,
@@ -66,6 +67,8 @@ public final class BlindTunnel implements EventHandler {
     WriteVio write;
     boolean eos;
     boolean done;
+    /** Its write failed: nothing more goes this way. */
+    boolean failed;
 
     Direction(VConn source, VConn sink, BlockPool pool) {
       this.source = source;
@@ -196,7 +199,7 @@ public final class BlindTunnel implements EventHandler {
     switch (event) {
       case READ_READY -> {
         Direction d = bySource(vio);
-        if (d.write != null) {
+        if (d.write != null && !d.failed) {
           d.write.reenable(); // new bytes to pass on
         }
       }
@@ -209,16 +212,21 @@ public final class BlindTunnel implements EventHandler {
       case EOS, READ_COMPLETE -> {
         Direction d = bySource(vio);
         d.eos = true;
-        if (d.write != null) {
+        if (d.write != null && !d.failed) {
           finish(d);
         }
       }
-      case WRITE_COMPLETE -> {
-        Direction d = bySink(vio);
-        d.done = true;
-        d.sink.shutdown(ShutdownHow.WRITE); // pass the end of the stream on
-        if (aToB.done && bToA.done) {
-          end(End.COMPLETED);
+      case WRITE_COMPLETE -> written(bySink(vio));
+      case ERROR -> {
+        if (vio instanceof WriteVio) {
+          // The sink went away. What the other direction holds or still reads came from that very side before it
+          // went: it still goes out, and the tunnel ends when that direction ends too.
+          Direction d = bySink(vio);
+          d.failed = true;
+          d.done = true;
+          endIfBothDone();
+        } else {
+          end(End.ERROR);
         }
       }
       case INACTIVITY_TIMEOUT, ACTIVE_TIMEOUT -> end(End.TIMEOUT);
@@ -226,10 +234,30 @@ public final class BlindTunnel implements EventHandler {
     }
   }
 
+  private void endIfBothDone() {
+    if (aToB.done && bToA.done) {
+      end(aToB.failed || bToA.failed ? End.ERROR : End.COMPLETED);
+    }
+  }
+
   /** The source ended: the write completes once what is buffered is out. */
   private void finish(Direction d) {
-    d.write.setNBytes(d.write.ndone() + d.reader.readAvail());
-    d.write.reenable();
+    long total = d.write.ndone() + d.reader.readAvail();
+    d.write.setNBytes(total);
+    if (total == 0) {
+      // Nothing ever went this way: a write of 0 bytes gets no events (docs/semantics.md, rule 3.2), so no
+      // WRITE_COMPLETE would pass the end on. It is done now.
+      written(d);
+    } else {
+      d.write.reenable();
+    }
+  }
+
+  /** Everything the source sent is out: pass the end of the stream on. */
+  private void written(Direction d) {
+    d.done = true;
+    d.sink.shutdown(ShutdownHow.WRITE);
+    endIfBothDone();
   }
 
   private Direction bySource(VIO vio) {

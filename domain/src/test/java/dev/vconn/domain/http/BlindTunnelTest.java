@@ -179,6 +179,68 @@ class BlindTunnelTest {
     assertFalse(sideA().isOpen() || sideB().isOpen(), "both tunnel sides closed");
   }
 
+  /**
+   * A side that writes its last bytes and closes (no half-close first): those bytes still reach the other side.
+   * An in-process pair tells the tunnel's writer towards the closed side ERROR at once (docs/semantics.md, "Sockets
+   * behave as Linux's": EPIPE at once for the pair), which must end only the direction that cannot be written any
+   * more, not throw away what the closed side sent before it closed. Found by the HTTP fuzz's CONNECT exchanges.
+   */
+  @ParameterizedTest(name = "{0} closes after its last write")
+  @ValueSource(strings = {"client", "origin"})
+  void bytes_sent_just_before_a_close_still_reach_the_other_side(String closing) {
+    BlindTunnel tunnel = tunnel(null, null);
+    Endpoint client = textEnd(clientPair.active(), closing.equals("client") ? "last-words" : "");
+    Endpoint origin = textEnd(originPair.passive(), closing.equals("origin") ? "last-words" : "");
+    Endpoint closer = closing.equals("client") ? client : origin;
+    Endpoint other = closer == client ? origin : client;
+    closer.shutdownWhenSent = false;
+    closer.closeWhenSent = true;
+    other.shutdownWhenSent = false;
+    tunnel.start();
+    client.start();
+    origin.start();
+
+    assertTrue(loop.runUntil(() -> !results.isEmpty(), Duration.ofSeconds(5)), "tunnel ended");
+    loop.runUntilIdle();
+
+    assertEquals("last-words", other.text(), "what the closing side sent before its close");
+    assertTrue(other.eos, "then the end of the stream");
+    assertEquals(10, closer == client ? results.get(0).bytesAToB() : results.get(0).bytesBToA());
+    assertFalse(sideA().isOpen() || sideB().isOpen(), "both tunnel sides closed");
+  }
+
+  /**
+   * A side that sends nothing at all and then half-closes (or resets, which a pair reports as EOS): the end of its
+   * empty stream is passed on at once. The direction's write then has nothing to write, and a write whose nbytes is
+   * 0 gets no events (docs/semantics.md, rule 3.2), so no WRITE_COMPLETE would ever pass it on. Found by an upgrade
+   * case of HttpUpgradeTest once a failed write no longer ended the whole tunnel.
+   */
+  @ParameterizedTest(name = "{0} sends nothing, then half-closes")
+  @ValueSource(strings = {"client", "origin"})
+  void a_side_that_sends_nothing_then_half_closes_passes_the_half_close_on_at_once(String silent) {
+    BlindTunnel tunnel = tunnel(null, null);
+    Endpoint client = textEnd(clientPair.active(), silent.equals("client") ? "" : "request");
+    Endpoint origin = textEnd(originPair.passive(), silent.equals("origin") ? "" : "answer");
+    Endpoint quiet = silent.equals("client") ? client : origin;
+    Endpoint other = quiet == client ? origin : client;
+    tunnel.start();
+    client.start();
+    origin.start();
+    quiet.self.lock().lock();
+    try {
+      quiet.vconn.shutdown(ShutdownHow.WRITE);
+    } finally {
+      quiet.self.lock().unlock();
+    }
+    loop.runFor(Duration.ofSeconds(1)); // far inside the inactivity timeout
+
+    assertTrue(other.eos, "the other side saw the half-close of the empty stream");
+    assertEquals(quiet == client ? "answer" : "request", quiet.text());
+    assertTrue(quiet.eos, "and its own half-close came back");
+    assertEquals(1, results.size(), "the tunnel ended without waiting for the inactivity timeout");
+    assertEquals(BlindTunnel.End.COMPLETED, results.get(0).end());
+  }
+
   @Test
   void an_idle_tunnel_ends_at_the_inactivity_timeout() {
     BlindTunnel tunnel = tunnel(null, null);
@@ -276,6 +338,7 @@ class BlindTunnelTest {
     boolean eos;
     boolean error;
     boolean shutdownWhenSent = true;
+    boolean closeWhenSent;
     boolean tickPending;
 
     Endpoint(VConn vconn, BytePattern sendPattern, BytePattern expectPattern, long total, int perTick) {
@@ -339,6 +402,9 @@ class BlindTunnelTest {
         case WRITE_COMPLETE -> {
           if (shutdownWhenSent) {
             vconn.shutdown(ShutdownHow.WRITE);
+          }
+          if (closeWhenSent) {
+            vconn.close();
           }
         }
         case EOS -> {
