@@ -75,6 +75,7 @@ final class SimulationRun {
     private final byte[] scratch = new byte[32 * 1024];
     private NetAcceptor.Listener listener;
     private InMemoryNetwork.Binding blackhole;
+    private SimulationTls.Contexts tlsContexts;
 
     private SimulationRun(SimulationScenario sc, SimulationChecker ck, BlockPool pool) {
         this.sc = sc;
@@ -282,7 +283,10 @@ final class SimulationRun {
         if (sc.tls() == SimulationScenario.Tls.NONE) {
             return vc;
         }
-        SimulationTls.Contexts c = SimulationTls.contexts(sc.tls());
+        if (tlsContexts == null) {
+            tlsContexts = SimulationTls.contexts(sc.tls());
+        }
+        SimulationTls.Contexts c = tlsContexts;
         return id == 0 ? TlsVConn.client(vc, c.client(), pool, SimulationTls.SERVER_NAME, 443)
                 : TlsVConn.server(vc, c.server(), pool);
     }

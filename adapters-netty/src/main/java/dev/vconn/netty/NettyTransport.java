@@ -8,6 +8,7 @@ import dev.vconn.netty.internal.NettyConnectAttempt;
 import dev.vconn.netty.internal.NettyEventLoop;
 import dev.vconn.netty.internal.NettyListener;
 import dev.vconn.netty.internal.NettyTransportCore;
+import dev.vconn.netty.internal.NettyVersionCheck;
 import dev.vconn.netty.internal.RawFdAdopter;
 import dev.vconn.ports.AdoptionException;
 import dev.vconn.ports.TransportConfig;
@@ -47,9 +48,14 @@ public final class NettyTransport extends AbstractTransport {
         this(config, NettyOptions.defaults());
     }
 
-    /** A transport with the given options. */
+    /**
+     * A transport with the given options.
+     *
+     * @throws IllegalStateException if the Netty on the class path is not 4.2.x (the message names both versions)
+     */
     public NettyTransport(TransportConfig config, NettyOptions options) {
         super(NAME, config);
+        NettyVersionCheck.requireSupportedNetty();
         this.core = new NettyTransportCore(config, tracker(), options.forceNio(), options.tcpNoDelay(),
                 options.keepAlive());
         this.rawAdopter = new RawFdAdopter(core);

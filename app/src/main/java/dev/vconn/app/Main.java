@@ -23,27 +23,59 @@ public final class Main {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, Charset.defaultCharset());
     PrintWriter err = new PrintWriter(System.err, true, Charset.defaultCharset());
-    ServerCli.Outcome outcome = ServerCli.parse(args, out, err);
-    if (outcome instanceof ServerCli.Exit exit) {
-      System.exit(exit.status());
-    }
-    ServerSettings settings = ((ServerCli.Run) outcome).settings();
-    VconnServer server;
-    try {
-      server = VconnServer.start(settings);
-    } catch (IOException | RuntimeException e) {
-      err.println("vconn-server: cannot start on " + settings.listen() + " with transport " + settings.transport()
-          + ": " + e.getMessage());
-      System.exit(1);
+    Launch launch = launch(args, out, err);
+    if (launch.server() == null) {
+      System.exit(launch.exitStatus());
       return;
     }
-    out.println(server.describe());
+    VconnServer server = launch.server();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAndHalt(server), "vconn-server-shutdown"));
     try {
       server.awaitStopped();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * What {@link #launch} did: started a server, or not (and the exit status to end with).
+   *
+   * @param server the running server, or null
+   * @param exitStatus 0 with a server; else 0 (help, version), 1 (could not start) or 2 (usage error)
+   */
+  public record Launch(VconnServer server, int exitStatus) {}
+
+  /**
+   * Parses the command line, starts the server and prints the startup line; the part of {@link #main} before it
+   * waits for a signal, so that tests and embedders get the exit status instead of an exiting JVM.
+   *
+   * @param args the command line
+   * @param out where the startup line, help and version go
+   * @param err where errors go
+   * @return the running server, or the exit status
+   */
+  public static Launch launch(String[] args, PrintWriter out, PrintWriter err) {
+    ServerCli.Outcome outcome = ServerCli.parse(args, out, err);
+    if (outcome instanceof ServerCli.Exit exit) {
+      return new Launch(null, exit.status());
+    }
+    ServerSettings settings = ((ServerCli.Run) outcome).settings();
+    VconnServer server;
+    try {
+      server = VconnServer.start(settings);
+    } catch (PluginLoadException e) {
+      err.println("vconn-server: cannot start: " + e.getMessage());
+      err.flush();
+      return new Launch(null, 1);
+    } catch (IOException | RuntimeException e) {
+      err.println("vconn-server: cannot start on " + settings.listen() + " with transport " + settings.transport()
+          + ": " + e.getMessage());
+      err.flush();
+      return new Launch(null, 1);
+    }
+    out.println(server.describe());
+    out.flush();
+    return new Launch(server, 0);
   }
 
   /**

@@ -5,6 +5,8 @@ import dev.vconn.domain.http.AccessControl;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.tls.TlsConfigException;
+import dev.vconn.domain.tls.TlsContext;
 import dev.vconn.ports.IpAllowList;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,7 +20,9 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -39,8 +43,10 @@ import picocli.CommandLine.TypeConversionException;
  * <p>The config file ({@code --config FILE}) is a Java properties file whose keys are the long option names without
  * {@code --} ({@code listen = 127.0.0.1:8080}); list options take comma-separated values there. It supplies the
  * defaults; whatever the command line gives wins, a list option given on the command line replacing the file's
- * list. Usage errors (an unknown option or key, a bad value, an unreadable file) print a message naming the option
- * and give exit status 2.
+ * list. Keys {@code plugin.NAME.KEY} configure plugins (docs/server.md, Plugins): they go to the settings as they
+ * are, except {@code plugin.fanout.enabled}, which is the {@code fanout} option under its plugin name. Usage errors
+ * (an unknown option or key, a bad value, an unreadable file) print a message naming the option and give exit
+ * status 2.
  */
 public final class ServerCli {
   /** The exit status of a usage error. */
@@ -105,8 +111,16 @@ public final class ServerCli {
       return usageError(err, "cannot read config file " + file + ": " + e.getMessage());
     }
     Set<String> known = configKeys(cli.getCommandSpec());
+    Map<String, String> pluginProperties = new TreeMap<>();
     for (String key : new TreeSet<>(properties.stringPropertyNames())) {
-      if (!known.contains(key)) {
+      if (key.startsWith(PLUGIN_PREFIX)) {
+        if (!PLUGIN_KEY.matcher(key).matches()) {
+          return usageError(err, "config file " + file + ": key '" + key + "' is not plugin.NAME.KEY (NAME: lower "
+              + "case letters, digits and -)");
+        }
+        pluginProperties.put(key, properties.getProperty(key).strip());
+        properties.remove(key);
+      } else if (!known.contains(key)) {
         return usageError(err, "config file " + file + ": unknown key '" + key
             + "' (keys are the long option names without --, such as 'listen')");
       }
@@ -115,11 +129,35 @@ public final class ServerCli {
     CommandLine withFile = commandLine(new CommandLine.PropertiesDefaultProvider(properties));
     try {
       withFile.parseArgs(args);
-      return new Run(((Options) withFile.getCommand()).toSettings());
+    } catch (ParameterException e) {
+      return usageError(err, "config file " + file + ": " + e.getMessage());
+    }
+    Options withFileOptions = withFile.getCommand();
+    // plugin.fanout.enabled is the fanout option under the plugin's name: the command line still wins.
+    String fanout = pluginProperties.remove(FANOUT_ENABLED);
+    if (fanout != null && !withFile.getParseResult().hasMatchedOption("--fanout")) {
+      if (properties.containsKey("fanout")) {
+        return usageError(err, "config file " + file + ": give either 'fanout' or '" + FANOUT_ENABLED
+            + "', not both");
+      }
+      if (!fanout.equalsIgnoreCase("true") && !fanout.equalsIgnoreCase("false")) {
+        return usageError(err, "config file " + file + ": " + FANOUT_ENABLED + " must be true or false, was '"
+            + fanout + "'");
+      }
+      withFileOptions.fanout = Boolean.parseBoolean(fanout.toLowerCase(Locale.ROOT));
+    }
+    try {
+      ServerSettings fromFile = withFileOptions.toSettings();
+      return new Run(fromFile.withPlugins(fromFile.pluginPath(), pluginProperties));
     } catch (ParameterException e) {
       return usageError(err, "config file " + file + ": " + e.getMessage());
     }
   }
+
+  /** Config keys that configure plugins start with this. */
+  static final String PLUGIN_PREFIX = "plugin.";
+  private static final Pattern PLUGIN_KEY = Pattern.compile("plugin\\.[a-z0-9][a-z0-9-]*\\.\\S+");
+  private static final String FANOUT_ENABLED = "plugin.fanout.enabled";
 
   /** The defaults, as {@code vconn-server} without options has them. */
   static ServerSettings settings() {
@@ -170,6 +208,7 @@ public final class ServerCli {
           "DURATION is a number with ms, s, m or h (250ms, 10s, 2m), or ISO-8601 (PT10S).",
           "--config FILE: a properties file with the long option names as keys (listen = 127.0.0.1:9090);",
           "list options take comma-separated values there. The command line overrides the file.",
+          "Plugins: plugin.NAME.enabled = true and plugin.NAME.KEY = value in the config file (docs/server.md).",
           "Exit status: 0 after a clean stop (SIGTERM/SIGINT drain in-flight requests first), 1 if the server",
           "could not start, 2 for a usage error."})
   static final class Options {
@@ -230,6 +269,11 @@ public final class ServerCli {
         converter = InterceptRouteConverter.class, showDefaultValue = CommandLine.Help.Visibility.NEVER,
         description = "Splice requests under PREFIX to HOST:PORT over an adopted blocking socket; repeatable.")
     List<AdoptedSocketIntercept.Route> intercept = new ArrayList<>();
+
+    @Option(names = "--plugin-path", paramLabel = "DIR",
+        description = "Load plugins from the jars in this directory (each names its classes in META-INF/services/"
+            + "dev.vconn.plugin.Plugin); switch them on with plugin.NAME.enabled = true in the config file.")
+    Path pluginPath;
 
     @Option(names = "--max-request-line", paramLabel = "BYTES",
         defaultValue = "" + HttpLimits.DEFAULT_MAX_REQUEST_LINE_BYTES,
@@ -293,6 +337,42 @@ public final class ServerCli {
         description = "The pseudonym in the Via fields the proxy adds.")
     String viaName;
 
+    @Option(names = "--tls-listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+        description = "Also listen for HTTPS (TLS 1.3/1.2, ALPN http/1.1) here; needs --tls-cert and --tls-key.")
+    InetSocketAddress tlsListen;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", split = ",",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "A PEM certificate chain (leaf first) for the TLS listener; repeatable, one per --tls-key, "
+            + "chosen by the SNI name the client asks for; the first is the default.")
+    List<Path> tlsCert = new ArrayList<>();
+
+    @Option(names = "--tls-key", paramLabel = "FILE", split = ",",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "The PKCS#8 PEM private key of the --tls-cert at the same position; repeatable.")
+    List<Path> tlsKey = new ArrayList<>();
+
+    @Option(names = "--tls-client-auth", paramLabel = "MODE", defaultValue = "none",
+        description = "Client certificates on the TLS listener: none, want or need (want and need need --tls-trust).")
+    TlsContext.ClientAuth tlsClientAuth;
+
+    @Option(names = "--tls-trust", paramLabel = "FILE",
+        description = "PEM CA certificates that client certificates must chain to.")
+    Path tlsTrust;
+
+    @Option(names = "--tls-handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
+        converter = DurationConverter.class,
+        description = "Time a TLS client has to finish its handshake before the connection is closed.")
+    Duration tlsHandshakeTimeout;
+
+    @Option(names = "--origin-trust", paramLabel = "FILE",
+        description = "PEM CA certificates that https:// origins must chain to (default: the JDK's trust store).")
+    Path originTrust;
+
+    @Option(names = "--origin-verify-hostname", paramLabel = "true|false", arity = "1", defaultValue = "true",
+        description = "Check that an https:// origin's certificate names the remap target's host. Default: true")
+    boolean originVerifyHostname;
+
     /** Checks the ranges the converters cannot and builds the settings, naming the option of a bad value. */
     ServerSettings toSettings() {
       int loops = eventLoops == null ? Runtime.getRuntime().availableProcessors() : eventLoops;
@@ -310,6 +390,9 @@ public final class ServerCli {
         if (port < 1 || port > 65535) {
           throw invalid("--connect-ports", "a port must be in 1..65535, was " + port);
         }
+      }
+      if (pluginPath != null && !Files.isDirectory(pluginPath)) {
+        throw invalid("--plugin-path", "not a directory: " + pluginPath);
       }
       for (String p : nullTransform) {
         if (!p.startsWith("/")) {
@@ -332,7 +415,48 @@ public final class ServerCli {
       AccessControl access = ipAllow == null ? AccessControl.allowAll() : ipAllow;
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
-          nullTransform, intercept, Set.copyOf(connectPorts));
+          nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
+          tlsSettings());
+    }
+
+    /**
+     * Builds the TLS contexts now, so an unreadable file, a key that does not match its certificate or a missing
+     * trust store is a usage error naming the option and the file.
+     */
+    private TlsSettings tlsSettings() {
+      positive("--tls-handshake-timeout", tlsHandshakeTimeout);
+      if (tlsListen == null && (!tlsCert.isEmpty() || !tlsKey.isEmpty())) {
+        throw invalid("--tls-cert", "--tls-cert and --tls-key need --tls-listen HOST:PORT");
+      }
+      if (tlsListen != null && (tlsCert.isEmpty() || tlsCert.size() != tlsKey.size())) {
+        throw invalid("--tls-cert", "--tls-listen needs --tls-cert FILE and --tls-key FILE in pairs (got "
+            + tlsCert.size() + " certificate(s) and " + tlsKey.size() + " key(s))");
+      }
+      if (tlsListen != null && tlsClientAuth != TlsContext.ClientAuth.NONE && tlsTrust == null) {
+        throw invalid("--tls-client-auth", tlsClientAuth.name().toLowerCase(Locale.ROOT)
+            + " needs --tls-trust FILE (the CA certificates client certificates must chain to)");
+      }
+      TlsSettings tls = new TlsSettings(tlsListen, tlsCert, tlsKey, tlsClientAuth, tlsTrust, tlsHandshakeTimeout,
+          originTrust, originVerifyHostname);
+      // Built once now, so an unreadable file or a key that does not match its certificate is a usage error.
+      if (tlsTrust != null) {
+        try {
+          TlsContext.server().trustPem(tlsTrust);
+        } catch (TlsConfigException e) {
+          throw invalid("--tls-trust", e.getMessage());
+        }
+      }
+      try {
+        tls.listenerContext();
+      } catch (TlsConfigException | IllegalArgumentException | IllegalStateException e) {
+        throw invalid("--tls-cert/--tls-key", e.getMessage());
+      }
+      try {
+        tls.originContext();
+      } catch (TlsConfigException | IllegalArgumentException | IllegalStateException e) {
+        throw invalid("--origin-trust", e.getMessage());
+      }
+      return tls;
     }
 
     private void atLeast(String option, int value, int min) {

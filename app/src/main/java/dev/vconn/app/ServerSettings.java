@@ -6,10 +6,14 @@ import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Everything {@link VconnServer} is started with, checked and resolved: what the command line and the config file
@@ -34,12 +38,16 @@ import java.util.Set;
  * @param intercepts path prefixes spliced to an origin over an adopted socket
  * @param connectPorts the ports {@code CONNECT host:port} may reach; empty refuses every CONNECT (docs/http.md,
  *     Tunnels)
+ * @param pluginPath the directory whose {@code *.jar} files are searched for plugins, or null for none
+ * @param pluginProperties the config file's {@code plugin.NAME.KEY} lines by full key (docs/server.md, Plugins), sorted
+ * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
-    List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts) {
+    List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
+    Map<String, String> pluginProperties, TlsSettings tls) {
 
   /**
    * Checks the components and copies the lists.
@@ -55,10 +63,12 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(viaName, "viaName");
+    Objects.requireNonNull(tls, "tls");
     remapRules = List.copyOf(remapRules);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
     connectPorts = Set.copyOf(connectPorts);
+    pluginProperties = Collections.unmodifiableMap(new TreeMap<>(pluginProperties));
     if (eventLoops < 1) {
       throw new IllegalArgumentException("eventLoops must be >= 1, was " + eventLoops);
     }
@@ -82,6 +92,33 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls);
+  }
+
+  /**
+   * A copy with other plugin settings.
+   *
+   * @param path the directory of plugin jars, or null
+   * @param properties the {@code plugin.NAME.KEY} settings by full key
+   * @return the copy
+   */
+  public ServerSettings withPlugins(Path path, Map<String, String> properties) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls);
+  }
+
+  /**
+   * A copy whose TLS listener listens elsewhere.
+   *
+   * @param address the TLS listen address
+   * @return the copy
+   * @throws IllegalArgumentException if there is no TLS listener
+   */
+  public ServerSettings withTlsListen(InetSocketAddress address) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
+        tls.withListen(address));
   }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,7 +59,9 @@ class ServerCliTest {
         "--max-request-line", "--max-header-bytes", "--max-header-count", "--max-connections-per-origin",
         "--max-idle-per-origin", "--max-retries", "--header-timeout", "--keep-alive-timeout", "--connect-timeout",
         "--response-timeout", "--inactivity-timeout", "--origin-idle-timeout", "--linger-timeout", "--via-name",
-        "--connect-ports", "--help", "--version"}) {
+        "--connect-ports", "--plugin-path", "--tls-listen", "--tls-cert", "--tls-key", "--tls-client-auth",
+        "--tls-trust", "--tls-handshake-timeout", "--origin-trust", "--origin-verify-hostname", "--help",
+        "--version"}) {
       assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
     }
     assertTrue(p.out().contains("nio, netty"), p.out());
@@ -156,7 +159,8 @@ class ServerCliTest {
       "--connect-ports|0",
       "--connect-ports|65536",
       "--connect-ports|https",
-      "--fanout|maybe"})
+      "--fanout|maybe",
+      "--plugin-path|/no/such/directory"})
   void a_bad_value_exits_2_naming_the_option(String option, String value) {
     Parsed p = parse(option, value);
     assertEquals(2, p.exit(), p.err());
@@ -209,6 +213,41 @@ class ServerCliTest {
   }
 
   @Test
+  void plugin_keys_in_the_file_reach_the_settings_and_plugin_fanout_enabled_is_the_fanout_option()
+      throws IOException {
+    Path file = write("""
+        plugin-path = %s
+        plugin.stamp.enabled = true
+        plugin.stamp.value =  two words\s
+        plugin.fanout.enabled = false
+        """.formatted(dir.toString().replace("\\", "/")));
+    ServerSettings s = parse("--config", file.toString()).settings();
+    assertEquals(dir, s.pluginPath());
+    assertEquals(Map.of("plugin.stamp.enabled", "true", "plugin.stamp.value", "two words"), s.pluginProperties());
+    assertFalse(s.fanout(), "plugin.fanout.enabled sets the fanout option");
+    assertTrue(parse("--config", file.toString(), "--fanout=true").settings().fanout(), "the command line wins");
+    assertTrue(parse().settings().pluginProperties().isEmpty());
+  }
+
+  @Test
+  void malformed_or_conflicting_plugin_keys_exit_2_naming_them() throws IOException {
+    Path noKey = write("plugin.stamp = x\n");
+    Parsed p = parse("--config", noKey.toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("'plugin.stamp' is not plugin.NAME.KEY"), p.err());
+    Path upper = write("plugin.Stamp.value = x\n");
+    assertEquals(2, parse("--config", upper.toString()).exit());
+    Path both = write("fanout = true\nplugin.fanout.enabled = false\n");
+    Parsed q = parse("--config", both.toString());
+    assertEquals(2, q.exit());
+    assertTrue(q.err().contains("give either 'fanout' or 'plugin.fanout.enabled'"), q.err());
+    Path bad = write("plugin.fanout.enabled = sometimes\n");
+    Parsed r = parse("--config", bad.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("plugin.fanout.enabled must be true or false"), r.err());
+  }
+
+  @Test
   void an_unknown_key_in_the_file_exits_2_naming_it() throws IOException {
     Path file = write("listen = 127.0.0.1:9090\nlisten-port = 80\n");
     Parsed p = parse("--config", file.toString());
@@ -244,6 +283,85 @@ class ServerCliTest {
     while (m.find()) {
       assertTrue(readme.contains("`" + m.group(1)), "README.md does not document " + m.group(1));
     }
+  }
+
+  // ------------------------------------------------------------------------------------------------------ TLS
+
+  private Path tlsFile(String name) throws IOException {
+    Path file = dir.resolve(name);
+    if (!Files.exists(file)) {
+      try (java.io.InputStream in = ServerCliTest.class.getResourceAsStream("/tls/" + name)) {
+        Files.copy(in, file);
+      }
+    }
+    return file;
+  }
+
+  @Test
+  void tls_options_and_config_keys_reach_the_settings_and_build_the_contexts() throws IOException {
+    Path cert = tlsFile("server.pem");
+    Path key = tlsFile("server.key");
+    Path ca = tlsFile("ca.pem");
+    ServerSettings s = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key",
+        key.toString(), "--tls-client-auth", "want", "--tls-trust", ca.toString(), "--tls-handshake-timeout", "3s",
+        "--origin-trust", ca.toString(), "--origin-verify-hostname", "false").settings();
+    TlsSettings tls = s.tls();
+    assertEquals(new InetSocketAddress("127.0.0.1", 0), tls.listen());
+    assertEquals(List.of(cert), tls.certificates());
+    assertEquals(dev.vconn.domain.tls.TlsContext.ClientAuth.WANT, tls.listenerContext().clientAuth());
+    assertEquals(Duration.ofSeconds(3), tls.listenerContext().handshakeTimeout());
+    assertFalse(tls.originContext().verifyHostname());
+
+    Path file = write("tls-listen = 127.0.0.1:0\ntls-cert = " + cert + "\ntls-key = " + key
+        + "\norigin-trust = " + ca + "\n");
+    TlsSettings fromFile = parse("--config", file.toString()).settings().tls();
+    assertEquals(List.of(key), fromFile.keys());
+    assertTrue(fromFile.originContext().verifyHostname(), "hostname verification is on by default");
+
+    TlsSettings none = parse().settings().tls();
+    assertEquals(null, none.listen());
+    assertEquals(null, none.listenerContext());
+    assertTrue(none.originContext().verifyHostname());
+    assertEquals(TlsSettings.none(), none);
+  }
+
+  @Test
+  void a_key_that_does_not_match_its_certificate_exits_2_naming_both_files() throws IOException {
+    Path cert = tlsFile("server.pem");
+    Path rogueKey = tlsFile("rogue.key");
+    Parsed p = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", rogueKey.toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("--tls-cert/--tls-key") && p.err().contains("does not match")
+        && p.err().contains(rogueKey.toString()) && p.err().contains(cert.toString()), p.err());
+  }
+
+  @Test
+  void an_unreadable_certificate_or_trust_file_exits_2_naming_it() throws IOException {
+    Path missing = dir.resolve("missing.pem");
+    Parsed p = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", missing.toString(), "--tls-key",
+        tlsFile("server.key").toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("--tls-cert/--tls-key") && p.err().contains(missing.toString()), p.err());
+
+    Parsed q = parse("--origin-trust", missing.toString());
+    assertEquals(2, q.exit());
+    assertTrue(q.err().contains("--origin-trust") && q.err().contains(missing.toString()), q.err());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--tls-cert,CERT,--tls-key,KEY | need --tls-listen",
+      "--tls-listen,127.0.0.1:0 | in pairs",
+      "--tls-listen,127.0.0.1:0,--tls-cert,CERT | in pairs",
+      "--tls-listen,127.0.0.1:0,--tls-cert,CERT,--tls-key,KEY,--tls-client-auth,need | needs --tls-trust",
+      "--tls-listen,127.0.0.1:0,--tls-cert,CERT,--tls-key,KEY,--tls-client-auth,sometimes | --tls-client-auth",
+      "--tls-handshake-timeout,0s | --tls-handshake-timeout"})
+  void inconsistent_tls_options_exit_2_naming_the_rule(String args, String message) throws IOException {
+    String cert = tlsFile("server.pem").toString();
+    String key = tlsFile("server.key").toString();
+    Parsed p = parse(args.replace("CERT", cert).replace("KEY", key).split(","));
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains(message), p.err());
   }
 
   private Path write(String text) throws IOException {

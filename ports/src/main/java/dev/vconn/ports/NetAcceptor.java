@@ -1,8 +1,11 @@
 package dev.vconn.ports;
 
 import dev.vconn.domain.Continuation;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.tls.TlsContext;
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.util.Objects;
 
 /**
  * Accepts inbound connections: Traffic Server's {@code TSNetAccept}. Every accepted connection is delivered to
@@ -18,6 +21,20 @@ public interface NetAcceptor {
      * @throws IOException if the address cannot be bound
      */
     Listener listen(SocketAddress address, Continuation acceptor) throws IOException;
+
+    /**
+     * Starts listening for TLS: every accepted connection is wrapped in a server {@link dev.vconn.domain.tls.TlsVConn}
+     * (its handshake started, so the context's handshake timeout closes a client that stalls) before it reaches the
+     * acceptor, which gets NET_ACCEPT with the TLS VConn. The acceptor runs under its own lock as usual.
+     *
+     * @param tls server-side options ({@link TlsOptions#server})
+     * @throws IllegalArgumentException if {@code tls} is not for a server
+     * @throws IOException if the address cannot be bound
+     */
+    default Listener listen(SocketAddress address, Continuation acceptor, TlsOptions tls) throws IOException {
+        Objects.requireNonNull(tls, "tls").requireRole(TlsContext.Role.SERVER, "a TLS listener");
+        return listen(address, tls.wrapping(acceptor, Event.NET_ACCEPT));
+    }
 
     /** A listening endpoint. */
     interface Listener extends AutoCloseable {

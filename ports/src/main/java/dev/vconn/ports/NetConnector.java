@@ -1,9 +1,12 @@
 package dev.vconn.ports;
 
 import dev.vconn.domain.Continuation;
+import dev.vconn.domain.Event;
 import dev.vconn.domain.ScheduledAction;
+import dev.vconn.domain.tls.TlsContext;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Opens outbound connections: Traffic Server's {@code TSNetConnect}.
@@ -35,4 +38,21 @@ public interface NetConnector {
      * @throws IllegalStateException if the transport is closed
      */
     ScheduledAction connect(Continuation continuation, SocketAddress remote, Duration timeout);
+
+    /**
+     * Connects to {@code remote} and starts TLS as the client: NET_CONNECT carries a client
+     * {@link dev.vconn.domain.tls.TlsVConn} over the new connection, its handshake started (SNI and hostname
+     * verification towards {@link TlsOptions#peerHost()} unless the context turns them off). {@code timeout} bounds
+     * the TCP connect; the context's handshake timeout bounds the handshake. A handshake that fails (unknown CA,
+     * hostname mismatch, an alert) ends the TLS VConn's reads and writes with ERROR, errno EPROTO and the
+     * {@link javax.net.ssl.SSLException} naming the reason as cause; its {@code handshake()} fails with it too.
+     *
+     * @param tls client-side options ({@link TlsOptions#client})
+     * @throws IllegalArgumentException if {@code tls} is not for a client, or {@code timeout} is not positive
+     */
+    default ScheduledAction connect(Continuation continuation, SocketAddress remote, Duration timeout,
+            TlsOptions tls) {
+        Objects.requireNonNull(tls, "tls").requireRole(TlsContext.Role.CLIENT, "a TLS connect");
+        return connect(tls.wrapping(continuation, Event.NET_CONNECT), remote, timeout);
+    }
 }

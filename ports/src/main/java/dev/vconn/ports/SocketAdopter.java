@@ -2,6 +2,7 @@ package dev.vconn.ports;
 
 import dev.vconn.domain.VConn;
 import java.nio.channels.SocketChannel;
+import java.util.Objects;
 
 /**
  * Adopts an already-connected socket into a VConn: Traffic Server's {@code TSVConnFdCreate} (semantics.md rule 5.1).
@@ -20,6 +21,19 @@ public interface SocketAdopter {
      *     kind this transport cannot drive, or the transport is shut down
      */
     VConn adopt(SocketChannel channel) throws AdoptionException;
+
+    /**
+     * Adopts {@code channel} and starts TLS on it, as the server or the client of the handshake as {@code tls} says:
+     * returns a {@link dev.vconn.domain.tls.TlsVConn} over the adopted socket's VConn, its handshake started. The
+     * TLS VConn owns the socket from then on (closing it closes the socket); the adoption rules are those of
+     * {@link #adopt(SocketChannel)}, so on failure the socket is exactly as it was.
+     *
+     * @throws AdoptionException as {@link #adopt(SocketChannel)}
+     */
+    default VConn adopt(SocketChannel channel, TlsOptions tls) throws AdoptionException {
+        Objects.requireNonNull(tls, "tls");
+        return tls.wrap(adopt(channel));
+    }
 
     /**
      * Whether {@link #adoptFileDescriptor(int)} can work on this transport: true on the Netty transport running

@@ -4,12 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 
-/** Finds transports by name among the {@link TransportProvider}s on the class path. */
+/**
+ * Finds transports by name among the {@link TransportProvider}s on the module path (each adapter module
+ * {@code provides} one) or the class path (listed in {@code META-INF/services}).
+ */
 public final class Transports {
     private Transports() {
     }
 
-    /** The names of every transport on the class path, sorted. */
+    /** The names of every transport found, sorted. */
     public static List<String> available() {
         List<String> names = new ArrayList<>();
         for (TransportProvider p : ServiceLoader.load(TransportProvider.class)) {
@@ -32,7 +35,7 @@ public final class Transports {
     /**
      * A new transport named {@code name} with the default config.
      *
-     * @throws IllegalArgumentException if no such transport is on the class path, listing the available names
+     * @throws IllegalArgumentException if no such transport is found, listing the available names
      */
     public static Transport load(String name) {
         return load(name, TransportConfig.defaults());

@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * One thread with its own {@link Selector}: runs ready I/O handlers, due timers and posted tasks, in that order,
  * once per round. Posting from another thread wakes the selector at most once per round (a flag that the loop
  * clears after each select), and an idle loop blocks in {@code select} until the next timer: no busy spinning.
+ *
+ * <p>While tasks are queued a round polls the selector ({@code selectNow}, a system call) only if some channel is
+ * registered and the last poll is at least {@link #MAX_POLL_DEFERRAL_NANOS} old; other rounds go straight to timers
+ * and tasks. So work that never leaves the loop (an in-process pair, an intercepted transaction) makes no system
+ * call, and a flood of tasks delays socket I/O by at most that bound plus one round (docs/nio-adapter.md, "Rounds").
  */
 public final class NioEventLoop implements EventLoop {
     private static final Logger log = LoggerFactory.getLogger(NioEventLoop.class);
@@ -44,6 +49,15 @@ public final class NioEventLoop implements EventLoop {
     private volatile boolean running = true;
     private final java.util.concurrent.atomic.AtomicLong wakeups = new java.util.concurrent.atomic.AtomicLong();
     private volatile long rounds;
+    private volatile long selects;
+    /** When the loop last polled or waited on the selector ({@link #nanoTime()}); loop thread only. */
+    private long lastSelectNanos;
+
+    /**
+     * The longest a loop with queued tasks goes without polling its registered channels: the bound on how long a
+     * task flood can hold back socket I/O, short next to a network round trip, long next to one task.
+     */
+    static final long MAX_POLL_DEFERRAL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
     /** Opens the selector and starts the loop's thread. */
     public NioEventLoop(String name) {
@@ -170,16 +184,22 @@ public final class NioEventLoop implements EventLoop {
         return wakeups.get();
     }
 
-    /** How many select rounds the loop has run. */
+    /** How many rounds the loop has run (a round with queued tasks may skip the select: see the class comment). */
     public long rounds() {
         return rounds;
+    }
+
+    /** How many times the loop polled or waited on its selector (at most one per round). */
+    public long selects() {
+        return selects;
     }
 
     private void run() {
         try {
             while (running) {
-                select();
-                wakeupPending.set(false);
+                if (select()) {
+                    wakeupPending.set(false);
+                }
                 rounds++;
                 processSelectedKeys();
                 runDueTimers();
@@ -197,10 +217,17 @@ public final class NioEventLoop implements EventLoop {
         }
     }
 
-    private void select() throws IOException {
+    /** Polls or waits on the selector, unless tasks are queued and a poll is not due; returns whether it did. */
+    private boolean select() throws IOException {
         if (!tasks.isEmpty()) {
+            // Keys include cancelled ones not yet deregistered, so a channel closed on this loop still gets the
+            // select that releases its descriptor, within the same bound.
+            if (selector.keys().isEmpty() || nanoTime() - lastSelectNanos < MAX_POLL_DEFERRAL_NANOS) {
+                return false;
+            }
             selector.selectNow();
-            return;
+            selected();
+            return true;
         }
         LoopTimer next = nextTimer();
         if (next == null) {
@@ -213,6 +240,13 @@ public final class NioEventLoop implements EventLoop {
                 selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
             }
         }
+        selected();
+        return true;
+    }
+
+    private void selected() {
+        lastSelectNanos = nanoTime();
+        selects++;
     }
 
     private void processSelectedKeys() {

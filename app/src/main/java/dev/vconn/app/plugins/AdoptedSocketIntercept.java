@@ -1,6 +1,5 @@
 package dev.vconn.app.plugins;
 
-import dev.vconn.app.http.RequestTargets;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.ContinuationScheduler;
 import dev.vconn.domain.Event;
@@ -13,13 +12,16 @@ import dev.vconn.domain.http.BlindTunnel;
 import dev.vconn.domain.http.HttpTxn;
 import dev.vconn.ports.AdoptionException;
 import dev.vconn.ports.SocketAdopter;
+import dev.vconn.plugin.Plugin;
+import dev.vconn.plugin.PluginContext;
+import dev.vconn.plugin.http.RequestTargets;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * its bytes are out; an error or timeout closes both.
  *
  * <p>The origin sees the request exactly as the proxy forwards it (same target, {@code Via} added).
+ *
+ * <p>Plugin {@value #NAME}; setting {@code plugin.intercept.routes = /prefix/=host:port, ...} (required; what
+ * {@code --intercept} sets). The connect timeout and the splice's inactivity timeout are the proxy's.
  */
 public final class AdoptedSocketIntercept implements Plugin {
   private static final Logger LOG = LoggerFactory.getLogger(AdoptedSocketIntercept.class);
@@ -101,29 +106,48 @@ public final class AdoptedSocketIntercept implements Plugin {
     }
   }
 
-  private final List<Route> routes;
-  private final SocketAdopter adopter;
-  private final BlockPool pool;
-  private final Duration connectTimeout;
-  private final Duration inactivity;
-  private final ExecutorService connects;
+  /** The plugin's name. */
+  public static final String NAME = "intercept";
+
+  private List<Route> routes = List.of();
+  private SocketAdopter adopter;
+  private BlockPool pool;
+  private Duration connectTimeout;
+  private Duration inactivity;
+  private ExecutorService connects;
+
+  /** Creates the plugin (found with ServiceLoader); {@link #init} configures it. */
+  public AdoptedSocketIntercept() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
 
   /**
-   * Creates the plugin.
+   * Reads {@code plugin.intercept.routes} and registers the interceptor.
    *
-   * @param routes the prefixes to intercept, tried in order
-   * @param adopter the transport's socket adopter
-   * @param pool the transport's block pool
-   * @param connectTimeout how long the blocking connect may take (502 after it)
-   * @param inactivity how long a spliced connection may make no progress before both ends are closed
+   * @param context the server's context
+   * @throws IllegalArgumentException naming the key if the routes are missing or malformed
    */
-  public AdoptedSocketIntercept(List<Route> routes, SocketAdopter adopter, BlockPool pool, Duration connectTimeout,
-      Duration inactivity) {
-    this.routes = List.copyOf(routes);
-    this.adopter = Objects.requireNonNull(adopter, "adopter");
-    this.pool = Objects.requireNonNull(pool, "pool");
-    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
-    this.inactivity = Objects.requireNonNull(inactivity, "inactivity");
+  @Override
+  public void init(PluginContext context) {
+    List<Route> parsed = new ArrayList<>();
+    for (String r : context.settings().getList("routes")) {
+      try {
+        parsed.add(Route.parse(r));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(context.settings().qualified("routes") + ": " + e.getMessage(), e);
+      }
+    }
+    if (parsed.isEmpty()) {
+      context.settings().require("routes"); // names the key
+    }
+    this.routes = List.copyOf(parsed);
+    this.adopter = context.socketAdopter();
+    this.pool = context.blockPool();
+    this.connectTimeout = context.timeouts().connect();
+    this.inactivity = context.timeouts().inactivity();
     AtomicInteger n = new AtomicInteger();
     // Two threads bound how many blocking connects run at once; more wait their turn in the queue.
     this.connects = Executors.newFixedThreadPool(2, r -> {
@@ -131,6 +155,7 @@ public final class AdoptedSocketIntercept implements Plugin {
       t.setDaemon(true);
       return t;
     });
+    context.addInterceptor(this::intercept);
   }
 
   @Override
@@ -141,8 +166,7 @@ public final class AdoptedSocketIntercept implements Plugin {
         .toList();
   }
 
-  @Override
-  public Continuation intercept(HttpTxn txn) {
+  private Continuation intercept(HttpTxn txn) {
     String path = RequestTargets.path(txn.clientRequest().target());
     for (Route r : routes) {
       if (path.startsWith(r.pathPrefix())) {
@@ -156,7 +180,9 @@ public final class AdoptedSocketIntercept implements Plugin {
 
   @Override
   public void close() {
-    connects.shutdownNow();
+    if (connects != null) {
+      connects.shutdownNow();
+    }
   }
 
   /**

@@ -1,11 +1,5 @@
 package dev.vconn.app.plugins;
 
-import dev.vconn.app.http.BodySource;
-import dev.vconn.app.http.InterceptHandler;
-import dev.vconn.app.http.InterceptRequest;
-import dev.vconn.app.http.InterceptResponse;
-import dev.vconn.app.http.InterceptServer;
-import dev.vconn.app.http.RequestTargets;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.http.HttpHeaders;
@@ -13,6 +7,14 @@ import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpStats;
 import dev.vconn.domain.http.HttpTxn;
+import dev.vconn.plugin.Plugin;
+import dev.vconn.plugin.PluginContext;
+import dev.vconn.plugin.http.BodySource;
+import dev.vconn.plugin.http.InterceptHandler;
+import dev.vconn.plugin.http.InterceptRequest;
+import dev.vconn.plugin.http.InterceptResponse;
+import dev.vconn.plugin.http.InterceptServer;
+import dev.vconn.plugin.http.RequestTargets;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -23,8 +25,14 @@ import java.util.function.Supplier;
  * The routes the server answers itself, each an intercept: {@code /} (the route list), {@code /echo} (the request
  * as the plugin received it), {@code /bytes/{n}} (n bytes, chunked) and {@code /_stats} (the proxy's counters as
  * JSON). They need no origin, so a fresh server has something to serve.
+ *
+ * <p>Part of the server rather than a plugin it finds: the server makes it (when {@code --builtin-routes} is on)
+ * with what only the server knows (the index of everything it runs, the proxy for {@code /_stats}) and asks it
+ * last, after every plugin.
  */
 public final class BuiltinRoutes implements Plugin {
+  /** Its name among the plugins. */
+  public static final String NAME = "builtin-routes";
   /** The largest {@code n} of {@code /bytes/{n}}: 1 GiB. */
   public static final long MAX_BYTES = 1L << 30;
   /** The largest request body {@code /echo} takes: 1 MiB (413 beyond). */
@@ -71,6 +79,21 @@ public final class BuiltinRoutes implements Plugin {
   }
 
   @Override
+  public String name() {
+    return NAME;
+  }
+
+  /**
+   * Registers the routes' interceptor.
+   *
+   * @param context the server's context
+   */
+  @Override
+  public void init(PluginContext context) {
+    context.addInterceptor(this::intercept);
+  }
+
+  @Override
   public List<String> describe() {
     return List.of(
         String.format("%-22s %s", "/", "this page"),
@@ -79,8 +102,7 @@ public final class BuiltinRoutes implements Plugin {
         String.format("%-22s %s", "/_stats", "the proxy's counters as JSON"));
   }
 
-  @Override
-  public Continuation intercept(HttpTxn txn) {
+  private Continuation intercept(HttpTxn txn) {
     String path = RequestTargets.path(txn.clientRequest().target());
     InterceptHandler handler;
     if (path.equals("/")) {
@@ -177,7 +199,15 @@ public final class BuiltinRoutes implements Plugin {
         + "  \"blockPoolOutstandingBytes\": " + blocks.outstandingBytes() + ",\n"
         + "  \"blockPoolCachedBytes\": " + blocks.cachedBytes() + ",\n"
         + "  \"blockPoolPeakOutstandingBytes\": " + blocks.peakOutstandingBytes() + ",\n"
-        + "  \"blockPoolDroppedBlocks\": " + blocks.droppedBlocks() + "\n"
+        + "  \"blockPoolDroppedBlocks\": " + blocks.droppedBlocks() + ",\n"
+        + "  \"tlsConnections\": " + tlsJson(p.stats().tlsConnections()) + "\n"
         + "}\n";
+  }
+
+  /** TLS client connections by protocol and cipher suite: {@code {"TLSv1.3 TLS_AES_128_GCM_SHA256": 3}}. */
+  private static String tlsJson(java.util.Map<String, Long> counts) {
+    StringBuilder b = new StringBuilder("{");
+    counts.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
+    return b.append('}').toString();
   }
 }

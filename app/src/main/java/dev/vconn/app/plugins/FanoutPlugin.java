@@ -1,10 +1,5 @@
 package dev.vconn.app.plugins;
 
-import dev.vconn.app.http.InProcessFetch;
-import dev.vconn.app.http.InterceptRequest;
-import dev.vconn.app.http.InterceptResponse;
-import dev.vconn.app.http.InterceptServer;
-import dev.vconn.app.http.RequestTargets;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.http.HttpHeaders;
@@ -12,6 +7,14 @@ import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTxn;
 import dev.vconn.ports.HttpConnectOptions;
 import dev.vconn.ports.HttpConnector;
+import dev.vconn.plugin.Plugin;
+import dev.vconn.plugin.PluginContext;
+import dev.vconn.plugin.http.InProcessClient;
+import dev.vconn.plugin.http.InterceptRequest;
+import dev.vconn.plugin.http.InterceptResponse;
+import dev.vconn.plugin.http.InterceptServer;
+import dev.vconn.plugin.http.RequestTargets;
+import dev.vconn.plugin.http.ResponseParser;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,11 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * An in-process fetcher, after Traffic Server's multiplexer and fetcher plugins: {@code GET /fanout?paths=/a,/b}
@@ -35,8 +36,12 @@ import java.util.function.Supplier;
  * <p>Each internal connection carries the tag {@value #TAG} and its own id from a counter, so the access log shows
  * them as {@code pitag=fanout piid=N cqint=1}. They use the original client's address, so access control treats
  * them as that client.
+ *
+ * <p>Plugin {@value #NAME}, on by default ({@code --fanout}, or {@code plugin.fanout.enabled}); no settings.
  */
 public final class FanoutPlugin implements Plugin {
+  /** The plugin's name. */
+  public static final String NAME = "fanout";
   /** The {@code pitag} of the internal requests. */
   public static final String TAG = "fanout";
   /** The most paths one request may fan out to. */
@@ -46,29 +51,35 @@ public final class FanoutPlugin implements Plugin {
   private static final InetSocketAddress FALLBACK_CLIENT =
       new InetSocketAddress(InetAddress.getLoopbackAddress(), 65535);
 
-  private final Supplier<HttpConnector> connector;
-  private final BlockPool pool;
-  private final HttpLimits limits;
-  private final Duration inactivity;
+  private HttpConnector connector;
+  private BlockPool pool;
+  private HttpLimits limits;
+  private Duration inactivity;
   private final AtomicLong ids = new AtomicLong();
 
   /** One internal request's outcome. */
-  private record Part(String path, long id, InProcessFetch.Response response, Throwable failure) {}
+  private record Part(String path, long id, ResponseParser.Response response, Throwable failure) {}
+
+  /** Creates the plugin (found with ServiceLoader); {@link #init} configures it. */
+  public FanoutPlugin() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
 
   /**
-   * Creates the plugin.
+   * Takes the in-process connector, the pool, the proxy's limits and inactivity timeout; serves {@code /fanout}.
    *
-   * @param connector the in-process connector into this server's proxy (resolved at request time: the proxy is built
-   *     after its hooks)
-   * @param pool the transport's block pool
-   * @param limits the proxy's head limits
-   * @param inactivity how long an internal request may make no progress
+   * @param context the server's context
    */
-  public FanoutPlugin(Supplier<HttpConnector> connector, BlockPool pool, HttpLimits limits, Duration inactivity) {
-    this.connector = Objects.requireNonNull(connector, "connector");
-    this.pool = Objects.requireNonNull(pool, "pool");
-    this.limits = Objects.requireNonNull(limits, "limits");
-    this.inactivity = Objects.requireNonNull(inactivity, "inactivity");
+  @Override
+  public void init(PluginContext context) {
+    this.connector = context.httpConnector();
+    this.pool = context.blockPool();
+    this.limits = context.limits();
+    this.inactivity = context.timeouts().inactivity();
+    context.addInterceptor(this::intercept);
   }
 
   @Override
@@ -77,8 +88,7 @@ public final class FanoutPlugin implements Plugin {
         "GETs each path in-process (pitag=" + TAG + ") and merges the results"));
   }
 
-  @Override
-  public Continuation intercept(HttpTxn txn) {
+  private Continuation intercept(HttpTxn txn) {
     if (!RequestTargets.path(txn.clientRequest().target()).equals("/fanout")) {
       return null;
     }
@@ -114,9 +124,9 @@ public final class FanoutPlugin implements Plugin {
     for (String path : paths) {
       long id = ids.incrementAndGet();
       HttpConnectOptions options = HttpConnectOptions.builder().tag(TAG).id(id).clientAddress(client).build();
-      CompletableFuture<InProcessFetch.Response> fetch;
+      CompletableFuture<ResponseParser.Response> fetch;
       try {
-        fetch = InProcessFetch.get(connector.get(), options, path, host == null ? "localhost" : host, pool,
+        fetch = InProcessClient.fetch(connector, options, path, host == null ? "localhost" : host, pool,
             MAX_PART_BYTES, inactivity);
       } catch (RuntimeException e) {
         fetch = CompletableFuture.failedFuture(e);

@@ -1,12 +1,13 @@
 package dev.vconn.app.plugins;
 
-import dev.vconn.app.http.RequestTargets;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.http.HttpHookId;
-import dev.vconn.domain.http.HttpHooks;
 import dev.vconn.domain.http.HttpTxn;
 import dev.vconn.domain.http.NullTransform;
+import dev.vconn.plugin.Plugin;
+import dev.vconn.plugin.PluginContext;
+import dev.vconn.plugin.http.RequestTargets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,24 +16,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * prefixes, adds a {@link NullTransform} to the response, which passes the body through unchanged with
  * backpressure both ways. The visible effect is the transform's framing: the response loses its Content-Length and
  * goes to the client chunked.
+ *
+ * <p>Plugin {@value #NAME}; setting {@code plugin.null-transform.prefixes = /a/, /b/} (required; what
+ * {@code --null-transform} sets).
  */
 public final class NullTransformPlugin implements Plugin {
-  private final List<String> prefixes;
+  /** The plugin's name. */
+  public static final String NAME = "null-transform";
+
+  private List<String> prefixes = List.of();
   private final AtomicLong added = new AtomicLong();
 
-  /**
-   * Creates the plugin.
-   *
-   * @param prefixes the path prefixes whose responses are transformed, each starting with {@code /}
-   * @throws IllegalArgumentException if a prefix does not start with {@code /}
-   */
-  public NullTransformPlugin(List<String> prefixes) {
-    for (String p : prefixes) {
-      if (!p.startsWith("/")) {
-        throw new IllegalArgumentException("null transform prefix must start with /, was " + p);
-      }
-    }
-    this.prefixes = List.copyOf(prefixes);
+  /** Creates the plugin (found with ServiceLoader); {@link #init} configures it. */
+  public NullTransformPlugin() {}
+
+  @Override
+  public String name() {
+    return NAME;
   }
 
   @Override
@@ -41,9 +41,26 @@ public final class NullTransformPlugin implements Plugin {
         String.join(",", prefixes) + "*"));
   }
 
+  /**
+   * Reads {@code plugin.null-transform.prefixes} and adds the READ_REQUEST_HDR hook.
+   *
+   * @param context the server's context
+   * @throws IllegalArgumentException naming the key if the prefixes are missing or one does not start with /
+   */
   @Override
-  public void register(HttpHooks.Builder hooks) {
-    hooks.add(HttpHookId.READ_REQUEST_HDR, new Continuation((event, data) -> {
+  public void init(PluginContext context) {
+    List<String> list = context.settings().getList("prefixes");
+    if (list.isEmpty()) {
+      context.settings().require("prefixes"); // names the key
+    }
+    for (String p : list) {
+      if (!p.startsWith("/")) {
+        throw new IllegalArgumentException(context.settings().qualified("prefixes")
+            + ": a null transform prefix must start with /, was " + p);
+      }
+    }
+    this.prefixes = list;
+    context.addHook(HttpHookId.READ_REQUEST_HDR, new Continuation((event, data) -> {
       if (event != Event.HTTP_READ_REQUEST_HDR || !(data instanceof HttpTxn txn)) {
         return;
       }

@@ -8,10 +8,14 @@ import static dev.vconn.app.architecture.ModuleRoots.tree;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.CompositeArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -64,6 +68,7 @@ final class ArchitectureRules {
                         tree(roots.nio()),
                         tree(roots.netty()),
                         tree(roots.inmemory()),
+                        tree(roots.plugin()),
                         tree(roots.app()),
                         tree(roots.bench())));
         return noClasses()
@@ -86,6 +91,22 @@ final class ArchitectureRules {
                         tree(roots.domain()),
                         "java..",
                         "com.google.common..",
+                        "org.slf4j.."))
+                .allowEmptyShould(true);
+    }
+
+    /**
+     * The plugin API is what a third-party plugin compiles against: it may see the domain, the ports, the JDK and
+     * slf4j, never a transport, the server or the benchmarks, so a plugin never depends on more than the libraries.
+     */
+    static ArchRule pluginApiDependsOnlyOnTheLibraries(ModuleRoots roots) {
+        return classes()
+                .that().resideInAPackage(tree(roots.plugin()))
+                .should().onlyDependOnClassesThat(resideInAnyPackage(
+                        tree(roots.plugin()),
+                        tree(roots.domain()),
+                        tree(roots.ports()),
+                        "java..",
                         "org.slf4j.."))
                 .allowEmptyShould(true);
     }
@@ -170,6 +191,48 @@ final class ArchitectureRules {
                         .allowEmptyShould(true))
                 .collect(Collectors.toList());
         return CompositeArchRule.of(perModule).allowEmptyShould(true);
+    }
+
+    /**
+     * A module's {@code spi} package holds what only transport implementors need (the shared VIO core, loop timers,
+     * the shared transport mechanisms). Its types may be extended or implemented only inside their own module, by
+     * another module's {@code spi} package (ports.spi builds on domain.spi) and by the adapters; anyone else
+     * (the app, the benchmarks, a module's API packages) uses the API, never the implementor's base classes.
+     */
+    static ArchRule spiTypesAreExtendedOnlyByTransports(ModuleRoots roots) {
+        List<String> allowedEverywhere = new ArrayList<>();
+        allowedEverywhere.add(roots.base() + "..spi..");
+        roots.adapters().forEach(adapter -> allowedEverywhere.add(tree(adapter)));
+        List<ArchRule> perModule = roots.all().stream()
+                .map(root -> {
+                    List<String> allowed = new ArrayList<>(allowedEverywhere);
+                    allowed.add(tree(root));
+                    return noClasses()
+                            .that().resideOutsideOfPackages(allowed.toArray(String[]::new))
+                            .should(extendOrImplementATypeIn(root + ".spi.."))
+                            .allowEmptyShould(true);
+                })
+                .collect(Collectors.toList());
+        return CompositeArchRule.of(perModule).allowEmptyShould(true);
+    }
+
+    /** The class's direct superclass or one of its direct interfaces lies in {@code packageIdentifier}. */
+    private static ArchCondition<JavaClass> extendOrImplementATypeIn(String packageIdentifier) {
+        DescribedPredicate<JavaClass> inPackage = resideInAnyPackage(packageIdentifier);
+        return new ArchCondition<>("extend or implement a type in " + packageIdentifier) {
+            @Override
+            public void check(JavaClass javaClass, ConditionEvents events) {
+                List<JavaClass> supertypes = new ArrayList<>(javaClass.getRawInterfaces());
+                javaClass.getRawSuperclass().ifPresent(supertypes::add);
+                for (JavaClass supertype : supertypes) {
+                    if (inPackage.test(supertype)) {
+                        events.add(SimpleConditionEvent.satisfied(javaClass, javaClass.getName()
+                                + " extends or implements " + supertype.getName() + " in "
+                                + javaClass.getSourceCodeLocation()));
+                    }
+                }
+            }
+        };
     }
 
     /**

@@ -36,6 +36,12 @@ class ArchitectureTest {
                             + "the app, the benchmarks or Netty");
 
     @ArchTest
+    static final ArchRule plugin_api_depends_only_on_the_libraries =
+            ArchitectureRules.pluginApiDependsOnlyOnTheLibraries(ROOTS)
+                    .because("a plugin compiles against the plugin API (README.md, Write and load a plugin), "
+                            + "so it may see the domain and the ports, never a transport or the server");
+
+    @ArchTest
     static final ArchRule adapters_do_not_depend_on_each_other =
             ArchitectureRules.adaptersDoNotDependOnEachOther(ROOTS)
                     .because("adapters are interchangeable transports and never import each other "
@@ -73,6 +79,14 @@ class ArchitectureTest {
                     .because("public API lives in exported packages and everything else in "
                             + "internal (README.md, Modules); internals may change without notice, so only "
                             + "their own module may use them");
+
+    @ArchTest
+    static final ArchRule spi_types_are_extended_only_by_transports =
+            ArchitectureRules.spiTypesAreExtendedOnlyByTransports(ROOTS)
+                    .because("spi packages are for transport implementors (docs/modules.md): only their own "
+                            + "module, another module's spi package and the adapters build on them, so the "
+                            + "app and the API packages stay on the API and the spi can change with the "
+                            + "transports' needs");
 
     /**
      * Guards the rules above against passing for the wrong reason: every module's production

@@ -38,6 +38,10 @@ record ModuleRoots(String base, String nettyLibrary) {
         return base + ".inmemory";
     }
 
+    String plugin() {
+        return base + ".plugin";
+    }
+
     String app() {
         return base + ".app";
     }
@@ -53,7 +57,7 @@ record ModuleRoots(String base, String nettyLibrary) {
 
     /** Every module root, inner ring first. */
     List<String> all() {
-        return List.of(domain(), ports(), nio(), netty(), inmemory(), app(), bench());
+        return List.of(domain(), ports(), nio(), netty(), inmemory(), plugin(), app(), bench());
     }
 
     /** {@code root..}: the root package and everything below it. */

@@ -7,6 +7,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import dev.vconn.app.architecture.planted.bad.app.HomemadeVConn;
 import dev.vconn.app.architecture.planted.bad.app.ServerMain;
 import dev.vconn.app.architecture.planted.bad.bench.TransportBenchmark;
 import dev.vconn.app.architecture.planted.bad.domain.AppAwareContinuation;
@@ -15,12 +16,16 @@ import dev.vconn.app.architecture.planted.bad.domain.HookRegistry;
 import dev.vconn.app.architecture.planted.bad.domain.SocketHoldingVConn;
 import dev.vconn.app.architecture.planted.bad.domain.http.Transaction;
 import dev.vconn.app.architecture.planted.bad.domain.internal.PooledBlock;
+import dev.vconn.app.architecture.planted.bad.domain.spi.LoopClock;
+import dev.vconn.app.architecture.planted.bad.domain.spi.SharedCore;
 import dev.vconn.app.architecture.planted.bad.inmemory.InternalPeeker;
 import dev.vconn.app.architecture.planted.bad.inmemory.NettyBackedPair;
 import dev.vconn.app.architecture.planted.bad.netty.BenchAwareTuning;
 import dev.vconn.app.architecture.planted.bad.netty.NettyTransport;
 import dev.vconn.app.architecture.planted.bad.nio.NioTransport;
+import dev.vconn.app.architecture.planted.bad.plugin.TransportAwarePlugin;
 import dev.vconn.app.architecture.planted.bad.ports.AdapterAwarePort;
+import dev.vconn.app.architecture.planted.bad.ports.PortClock;
 import dev.vconn.app.architecture.planted.thirdparty.netty.FakeChannel;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
@@ -62,6 +67,13 @@ class PlantedViolationTest {
                 AdapterAwarePort.class, NioTransport.class);
         // The clean ports use SocketChannel, Guava, the domain, primitives and arrays.
         assertClean(ArchitectureRules.portsDependOnlyOnDomain(CLEAN_ROOTS));
+    }
+
+    @Test
+    void plugin_api_depends_only_on_the_libraries_catches_a_plugin_api_that_knows_a_transport() {
+        assertCaught(ArchitectureRules.pluginApiDependsOnlyOnTheLibraries(BAD_ROOTS),
+                TransportAwarePlugin.class, NioTransport.class);
+        assertClean(ArchitectureRules.pluginApiDependsOnlyOnTheLibraries(CLEAN_ROOTS));
     }
 
     @Test
@@ -109,6 +121,15 @@ class PlantedViolationTest {
                 InternalPeeker.class, PooledBlock.class);
         // The clean set uses domain.internal from the domain and nio.internal from nio.
         assertClean(ArchitectureRules.internalPackagesAreNotUsedAcrossModules(CLEAN_ROOTS));
+    }
+
+    @Test
+    void spi_types_are_extended_only_by_transports_catches_the_app_and_an_api_package_building_on_spi() {
+        ArchRule rule = ArchitectureRules.spiTypesAreExtendedOnlyByTransports(BAD_ROOTS);
+        assertCaught(rule, HomemadeVConn.class, SharedCore.class);
+        assertCaught(rule, PortClock.class, LoopClock.class);
+        // The clean set extends domain.spi from domain.pair (same module), ports.spi and the nio adapter.
+        assertClean(ArchitectureRules.spiTypesAreExtendedOnlyByTransports(CLEAN_ROOTS));
     }
 
     /** The "no violation" results above are not vacuous: every planted module holds classes. */

@@ -2,14 +2,21 @@ package dev.vconn.app.plugins;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vconn.app.Main;
 import dev.vconn.app.support.TestOrigin;
 import dev.vconn.app.support.TestServer;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.http.HttpResponse;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,7 +63,16 @@ class NullTransformPluginTest {
   }
 
   @Test
-  void prefixes_must_be_paths() {
-    assertThrows(IllegalArgumentException.class, () -> new NullTransformPlugin(List.of("bytes")));
+  void prefixes_must_be_paths(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("vconn.properties");
+    Files.writeString(config, "plugin.null-transform.enabled = true\nplugin.null-transform.prefixes = /ok/, bytes\n",
+        StandardCharsets.UTF_8);
+    StringWriter err = new StringWriter();
+    Main.Launch launch = Main.launch(new String[] {"--listen", "127.0.0.1:0", "--config", config.toString()},
+        new PrintWriter(new StringWriter()), new PrintWriter(err));
+    assertNull(launch.server());
+    assertEquals(1, launch.exitStatus());
+    assertTrue(err.toString().contains("plugin.null-transform.prefixes: a null transform prefix must start with /, "
+        + "was bytes"), err.toString());
   }
 }

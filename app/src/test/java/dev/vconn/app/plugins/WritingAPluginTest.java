@@ -8,8 +8,9 @@ import dev.vconn.app.VconnServer;
 import dev.vconn.app.support.TestServer;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.http.HttpHookId;
-import dev.vconn.domain.http.HttpHooks;
 import dev.vconn.domain.http.HttpTxn;
+import dev.vconn.plugin.Plugin;
+import dev.vconn.plugin.PluginContext;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -17,23 +18,31 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The README's "Writing a plugin" example, verbatim, running in a server. */
+/** The README's "Write and load a plugin" example, verbatim, running in a server handed the plugin in code. */
 class WritingAPluginTest {
 
   /** As in README.md. */
   public static final class ServedBy implements Plugin {
+    private String value;
+
     @Override
-    public List<String> describe() {
-      return List.of("every response says X-Served-By: vconn");
+    public String name() {
+      return "served-by";                             // config keys: plugin.served-by.*
     }
 
     @Override
-    public void register(HttpHooks.Builder hooks) {
-      hooks.add(HttpHookId.SEND_RESPONSE_HDR, new Continuation((event, data) -> {
+    public void init(PluginContext context) {
+      value = context.settings().get("value", "vconn"); // plugin.served-by.value, default vconn
+      context.addHook(HttpHookId.SEND_RESPONSE_HDR, new Continuation((event, data) -> {
         HttpTxn txn = (HttpTxn) data;                 // hook events carry the transaction
-        txn.clientResponse().headers().set("X-Served-By", "vconn");
+        txn.clientResponse().headers().set("X-Served-By", value);
         txn.reenable();                               // always resume it (from any thread, at any time)
       }));
+    }
+
+    @Override
+    public List<String> describe() {
+      return List.of("every response says X-Served-By: " + value);
     }
   }
 

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -16,8 +15,8 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The one TLS configuration every TLS benchmark uses, for vconn's {@code TlsVConn} and for the raw
- * {@link SSLEngine} baselines alike: TLS 1.3, one cipher suite, the benchmark-only self-signed EC certificate of
+ * The TLS configuration of {@code TlsHandshakeBenchmark}, for vconn's {@code TlsVConn} and for the raw
+ * {@link SSLEngine} baseline alike: TLS 1.3, one cipher suite, the benchmark-only self-signed EC certificate of
  * {@code tls-bench/bench.p12} (trusted by the client, host name {@value #HOST} verified).
  */
 public final class BenchTls {
@@ -61,31 +60,16 @@ public final class BenchTls {
         }
     }
 
-    /** vconn's server context (delegated tasks on the common pool, the default). */
-    public static TlsContext serverContext() {
-        return serverContext(ForkJoinPool.commonPool());
-    }
-
     /** vconn's server context, delegated tasks run by {@code executor}. */
     public static TlsContext serverContext(Executor executor) {
         return TlsContext.server().certificate(TlsKeyMaterial.fromKeyStore(keyStore(), ALIAS, PASSWORD))
                 .protocols(PROTOCOL).cipherSuites(CIPHER).delegatedTaskExecutor(executor).build();
     }
 
-    /** vconn's client context (delegated tasks on the common pool, the default). */
-    public static TlsContext clientContext() {
-        return clientContext(ForkJoinPool.commonPool());
-    }
-
     /** vconn's client context, delegated tasks run by {@code executor}. */
     public static TlsContext clientContext(Executor executor) {
         return TlsContext.client().trustStore(trustStore()).protocols(PROTOCOL).cipherSuites(CIPHER)
                 .delegatedTaskExecutor(executor).build();
-    }
-
-    /** A raw engine configured like vconn's: the same protocol, suite, key, trust and host name check. */
-    public static SSLEngine rawEngine(boolean client) {
-        return rawEngine(rawContext(), client);
     }
 
     /** The JDK context the raw engines come from: the same key and trust as vconn's contexts. */

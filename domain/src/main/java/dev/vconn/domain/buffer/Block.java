@@ -8,10 +8,14 @@ import java.nio.ByteBuffer;
  * {@code writeLimit == end}: read-only. Each block holds one reference on its storage, dropped by {@link #release()}.
  *
  * <p>{@code seq} orders the blocks of one chain, so the buffer can tell which block is the oldest still needed.
+ *
+ * <p>A window belongs to one buffer. Once released it is unreachable from that buffer's chain and readers, and the
+ * buffer may {@link #rebind} it as a new window (see {@link IOBuffer}, "Windows are recycled"); {@link #data} then
+ * still names the storage it last held, only to tell whether its cached views can be kept.
  */
 final class Block {
 
-  final BlockData data;
+  BlockData data;
   long seq;
   int start;
   int end;
@@ -28,6 +32,23 @@ final class Block {
     this.start = start;
     this.end = end;
     this.writeLimit = writeLimit;
+  }
+
+  /**
+   * Makes this released window a new one over {@code data}. The cached views are kept when the storage is the same
+   * object as before (they are views of that storage), and dropped otherwise.
+   */
+  void rebind(BlockData data, long seq, int start, int end, int writeLimit) {
+    if (data != this.data) {
+      this.data = data;
+      readView = null;
+      writeView = null;
+    }
+    this.seq = seq;
+    this.start = start;
+    this.end = end;
+    this.writeLimit = writeLimit;
+    this.next = null;
   }
 
   int readAvail() {

@@ -17,6 +17,12 @@ import java.util.Objects;
  * through {@link #writableBuffer()} and {@link #fill(long)}. {@link #write(IOBufferReader, long, long)} appends another
  * reader's data by reference (zero copy) for pieces of {@link BufferSizes#COPY_THRESHOLD} bytes or more.
  *
+ * <p><b>Windows are recycled.</b> Each block of the chain is a small window object over pooled storage. A window the
+ * buffer drops while data flows (consumed past, no reader needs it) is kept, up to {@value #MAX_SPARE_WINDOWS}, and
+ * reused for the next block this buffer appends, so steady-state writing, sharing and consuming allocate nothing.
+ * Its storage reference goes back to the pool as before; a {@link #trim()} that empties the buffer and
+ * {@link #close()} drop the kept windows, so an idle or closed buffer keeps none.
+ *
  * <p>Not thread-safe: the owner guards it (its continuation's lock). The pool and the storage refcounts are
  * thread-safe, since storage may be shared with buffers on other threads. After {@link #close()} every method except
  * {@link #sizeIndex()}, {@link #blockSize()}, {@link #pool()}, {@link #isClosed()} and {@link #close()} throws
@@ -26,6 +32,12 @@ public final class IOBuffer implements AutoCloseable {
 
   /** Traffic Server's {@code MAX_MIOBUFFER_READERS}. */
   static final int MAX_READERS = 5;
+
+  /**
+   * The most released windows kept for reuse: enough for the pieces of one zero-copy write of several blocks, few
+   * enough to weigh nothing next to the storage they frame.
+   */
+  static final int MAX_SPARE_WINDOWS = 8;
 
   private final BlockPool pool;
   private final int sizeIndex;
@@ -46,6 +58,9 @@ public final class IOBuffer implements AutoCloseable {
   private boolean closed;
   /** Scratch for pieces under {@link BufferSizes#COPY_THRESHOLD}, created on first use. */
   private byte[] scratch;
+  /** Released windows kept for reuse, linked through {@link Block#next}; at most {@link #MAX_SPARE_WINDOWS}. */
+  private Block spareWindows;
+  private int spareWindowCount;
 
   /**
    * Creates an empty buffer with blocks of the default size (index 8, 32 KiB) and water mark 0. It holds no block
@@ -341,14 +356,14 @@ public final class IOBuffer implements AutoCloseable {
   private void appendShared(BlockData data, int from, int to) {
     data.retain();
     if (writer == null) {
-      Block nb = new Block(data, nextSeq++, from, to, to);
+      Block nb = window(data, nextSeq++, from, to, to);
       head = writer = tail = nb;
       attachWaitingReaders();
     } else {
       // The old writer's free space can no longer be used (data must stay in order): seal it.
       writer.writeLimit = writer.end;
       Block empties = writer.next;
-      Block nb = new Block(data, writer.seq + 1, from, to, to);
+      Block nb = window(data, writer.seq + 1, from, to, to);
       writer.next = nb;
       nb.next = empties;
       // Empty blocks after the writer keep their storage; renumber them (no reader points past the writer).
@@ -387,7 +402,7 @@ public final class IOBuffer implements AutoCloseable {
   /** Appends a fresh block at the tail; the writer stays where it is unless there was none. */
   private void appendNewBlock() {
     BlockData d = pool.allocate(sizeIndex);
-    Block b = new Block(d, nextSeq++, 0, 0, d.capacity());
+    Block b = window(d, nextSeq++, 0, 0, d.capacity());
     if (tail == null) {
       head = writer = tail = b;
       attachWaitingReaders();
@@ -395,6 +410,34 @@ public final class IOBuffer implements AutoCloseable {
       tail.next = b;
       tail = b;
     }
+  }
+
+  /** A window over {@code data}: a kept one if there is one, else a new one. */
+  private Block window(BlockData data, long seq, int start, int end, int writeLimit) {
+    Block b = spareWindows;
+    if (b == null) {
+      return new Block(data, seq, start, end, writeLimit);
+    }
+    spareWindows = b.next;
+    spareWindowCount--;
+    b.rebind(data, seq, start, end, writeLimit);
+    return b;
+  }
+
+  /** Releases a window no reader and not the writer can reach any more, and keeps it for reuse if there is room. */
+  private void retire(Block b) {
+    b.release();
+    if (spareWindowCount < MAX_SPARE_WINDOWS) {
+      b.next = spareWindows;
+      spareWindows = b;
+      spareWindowCount++;
+    }
+  }
+
+  /** Forgets the kept windows (trim and close: an idle or closed buffer keeps none). */
+  private void dropSpareWindows() {
+    spareWindows = null;
+    spareWindowCount = 0;
   }
 
   /** Readers allocated before the first block start at it (Traffic Server's {@code init_readers}). */
@@ -421,7 +464,7 @@ public final class IOBuffer implements AutoCloseable {
     while (head.seq < min) {
       Block b = head;
       head = b.next;
-      b.release();
+      retire(b);
     }
   }
 
@@ -431,7 +474,8 @@ public final class IOBuffer implements AutoCloseable {
    * reader), the whole chain goes, the write block and its free space included; otherwise only the empty blocks
    * after the write block go. Readers stay valid: a drained reader attaches to the next block written and reads from there. Nothing
    * readable is lost, so this is safe at any point where the caller holds the buffer (for example when a connection
-   * goes idle, or after a socket read found nothing); the cost is that the next write takes a fresh block.
+   * goes idle, or after a socket read found nothing); the cost is that the next write takes a fresh block. A trim that
+   * releases the whole chain also forgets the windows kept for reuse (see the class comment).
    *
    * <p>Any view from {@link #writableBuffer()} or {@link IOBufferReader#readableBuffers} is invalid afterwards, as
    * after any call that changes the buffer.
@@ -455,6 +499,7 @@ public final class IOBuffer implements AutoCloseable {
     if (drained) {
       from = head;
       head = writer = tail = null;
+      dropSpareWindows();
       for (IOBufferReader r : readers) {
         if (r != null) {
           r.block = null;
@@ -675,6 +720,7 @@ public final class IOBuffer implements AutoCloseable {
       b = n;
     }
     scratch = null;
+    dropSpareWindows();
   }
 
   /**
@@ -690,6 +736,11 @@ public final class IOBuffer implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("IOBuffer is closed");
     }
+  }
+
+  /** Number of released windows kept for reuse (for tests). */
+  int spareWindowCount() {
+    return spareWindowCount;
   }
 
   /** Number of blocks in the chain (for tests). */

@@ -1,5 +1,6 @@
 package dev.vconn.domain.http;
 
+import dev.vconn.domain.tls.TlsSessionInfo;
 import java.net.SocketAddress;
 
 /**
@@ -16,20 +17,32 @@ import java.net.SocketAddress;
  * @param pluginTag the tag of an in-process client ({@code pitag}), null for network clients
  * @param pluginId the id of an in-process client ({@code piid}), 0 if unset
  * @param internal whether the client is in-process ({@code cqint=1})
+ * @param tls what the client connection's TLS handshake negotiated ({@code tls=TLSv1.3 cipher=...}), null for a
+ *     plain-text or in-process client or a handshake that did not finish
  */
 public record AccessLogRecord(SocketAddress client, String method, String url, int status, long bytesIn,
-    long bytesOut, long durationMillis, String origin, String pluginTag, long pluginId, boolean internal) {
+    long bytesOut, long durationMillis, String origin, String pluginTag, long pluginId, boolean internal,
+    TlsSessionInfo tls) {
+
+  /** A record of a client without TLS. */
+  public AccessLogRecord(SocketAddress client, String method, String url, int status, long bytesIn, long bytesOut,
+      long durationMillis, String origin, String pluginTag, long pluginId, boolean internal) {
+    this(client, method, url, status, bytesIn, bytesOut, durationMillis, origin, pluginTag, pluginId, internal, null);
+  }
 
   /**
    * The log line: space-separated {@code key=value} fields in a fixed order, with Traffic Server's field names
-   * for the in-process ones ({@code pitag}, {@code piid}, {@code cqint}).
+   * for the in-process ones ({@code pitag}, {@code piid}, {@code cqint}); a TLS client's line ends with the
+   * protocol and cipher suite ({@code tls=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256}), a plain-text client's has
+   * neither field.
    *
    * @return the line, without a line end
    */
   public String toLogLine() {
     return "client=" + address(client) + " method=" + method + " url=" + url + " status=" + status + " in="
         + bytesIn + " out=" + bytesOut + " ms=" + durationMillis + " origin=" + origin + " pitag="
-        + (pluginTag == null ? "-" : pluginTag) + " piid=" + pluginId + " cqint=" + (internal ? 1 : 0);
+        + (pluginTag == null ? "-" : pluginTag) + " piid=" + pluginId + " cqint=" + (internal ? 1 : 0)
+        + (tls == null ? "" : " tls=" + tls.protocol() + " cipher=" + tls.cipherSuite());
   }
 
   private static String address(SocketAddress a) {

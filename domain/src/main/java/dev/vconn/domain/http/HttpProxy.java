@@ -3,6 +3,7 @@ package dev.vconn.domain.http;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.VConn;
+import dev.vconn.domain.tls.TlsVConn;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -147,6 +148,9 @@ public final class HttpProxy implements AutoCloseable {
     sessions.add(s);
     stats.connections.increment();
     stats.activeConnections.increment();
+    if (s.client instanceof TlsVConn tls) {
+      tls.handshake().thenAccept(stats::tlsHandshake);
+    }
     if (s.internal) {
       stats.inProcessConnections.increment();
     }

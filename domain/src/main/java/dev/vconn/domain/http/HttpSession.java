@@ -543,6 +543,7 @@ final class HttpSession {
         t.origin = rule.originAuthority();
         t.originHost = rule.originHost();
         t.originPort = rule.originPort();
+        t.originTls = rule.originTls();
         if (config.originConnector() == null) {
           t.failure = "no origin connector configured";
           sendError(t, 502, t.failure);
@@ -561,7 +562,7 @@ final class HttpSession {
   private void forwardToOrigin(HttpTransaction t, String originTarget) {
     HttpRequestHead req = t.clientRequest;
     HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
-    headers.set(HttpHeaders.HOST, t.originPort == 80 ? t.originHost : t.origin);
+    headers.set(HttpHeaders.HOST, t.originPort == (t.originTls ? 443 : 80) ? t.originHost : t.origin);
     t.serverRequest = new HttpRequestHead(req.method(), originTarget, HttpVersion.HTTP_1_1, headers);
     connectOrigin(t, t.originHost, t.originPort, true);
   }
@@ -737,7 +738,7 @@ final class HttpSession {
 
   /** Gets a connection for {@code t}: a pooled one if {@code mayReuse} and one is sound, else a new one. */
   private void connectOrigin(HttpTransaction t, String host, int port, boolean mayReuse) {
-    String key = host + ":" + port;
+    String key = (t.originTls ? "https://" : "") + host + ":" + port;
     OriginConnection pooled = mayReuse ? proxy.originPool().take(key) : null;
     if (pooled != null) {
       t.originReused = true;
@@ -760,7 +761,8 @@ final class HttpSession {
       attempt.result = data;
       onControlEvent(event, attempt);
     }, lock);
-    t.connectAction = config.originConnector().connect(onConnect, host, port, config.timeouts().connect());
+    t.connectAction = config.originConnector().connect(onConnect, host, port, t.originTls,
+        config.timeouts().connect());
   }
 
   private void connectDone(ConnectAttempt attempt, Event event) {
@@ -1382,7 +1384,7 @@ final class HttpSession {
     long millis = TimeUnit.NANOSECONDS.toMillis(loop.nanoTime() - t.startNanos);
     AccessLogRecord record = new AccessLogRecord(clientAddress, req == null ? "-" : req.method(),
         req == null ? "-" : req.target(), t.status, t.bytesIn, out, millis, t.origin, pluginTag, pluginId,
-        internal);
+        internal, t.clientTls().orElse(null));
     try {
       config.accessLog().log(record);
     } catch (RuntimeException e) {

@@ -1,5 +1,9 @@
 package dev.vconn.domain.http;
 
+import dev.vconn.domain.tls.TlsSessionInfo;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of one {@link HttpProxy}, updated as connections and transactions end; safe to read from any thread. */
@@ -36,8 +40,25 @@ public final class HttpStats {
   final LongAdder bytesIn = new LongAdder();
   final LongAdder bytesOut = new LongAdder();
   final LongAdder internalErrors = new LongAdder();
+  private final Map<String, LongAdder> tlsConnections = new ConcurrentHashMap<>();
 
   HttpStats() {}
+
+  /** Counts a client connection whose TLS handshake finished. */
+  void tlsHandshake(TlsSessionInfo info) {
+    tlsConnections.computeIfAbsent(info.protocol() + " " + info.cipherSuite(), k -> new LongAdder()).increment();
+  }
+
+  /**
+   * Client connections whose TLS handshake finished, by protocol and cipher suite.
+   *
+   * @return counts keyed {@code "TLSv1.3 TLS_AES_128_GCM_SHA256"}, sorted by key; empty without TLS clients
+   */
+  public Map<String, Long> tlsConnections() {
+    Map<String, Long> counts = new TreeMap<>();
+    tlsConnections.forEach((k, v) -> counts.put(k, v.sum()));
+    return counts;
+  }
 
   /**
    * Reads the counters.

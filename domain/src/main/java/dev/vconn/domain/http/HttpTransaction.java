@@ -12,12 +12,15 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.pair.VConnPair;
+import dev.vconn.domain.tls.TlsSessionInfo;
+import dev.vconn.domain.tls.TlsVConn;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -66,6 +69,8 @@ final class HttpTransaction implements HttpTxn {
   volatile String origin = "-";
   String originHost;
   int originPort;
+  /** Whether the origin is reached over TLS (an https remap target). */
+  boolean originTls;
 
   // Origin connection.
   OriginConnection originConn;
@@ -163,6 +168,11 @@ final class HttpTransaction implements HttpTxn {
   @Override
   public long id() {
     return id;
+  }
+
+  @Override
+  public Optional<TlsSessionInfo> clientTls() {
+    return session.client instanceof TlsVConn tls ? tls.sessionInfo() : Optional.empty();
   }
 
   @Override

@@ -4,7 +4,9 @@ import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.EventHandler;
 import dev.vconn.domain.EventLoop;
+import dev.vconn.domain.tls.TlsSessionInfo;
 import java.net.SocketAddress;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -31,6 +33,17 @@ public interface HttpTxn {
    * @return the client address, possibly null
    */
   SocketAddress clientAddress();
+
+  /**
+   * What the client's TLS handshake negotiated, for a client connected over TLS (a TLS listener): protocol, cipher
+   * suite, the SNI name it asked for ({@link TlsSessionInfo#serverName()}), the ALPN protocol and its certificate
+   * chain and subject if it sent one (client authentication). Read-only, at any hook.
+   *
+   * @return the client's TLS facts, empty for a plain-text or in-process client
+   */
+  default Optional<TlsSessionInfo> clientTls() {
+    return Optional.empty();
+  }
 
   /**
    * Whether the client is in-process ({@code TSHttpTxnIsInternal}, log field {@code cqint}).

@@ -8,6 +8,8 @@ import java.util.Optional;
  * One remap rule (Traffic Server's {@code map http://from/ http://to/}): requests for {@code host} whose path starts
  * with {@code pathPrefix} go to the origin {@code originHost:originPort}, with the prefix replaced by
  * {@code originPathPrefix}. The host {@code *} matches any host. Rules are tried in order; the first match wins.
+ * An {@code https://} target ({@code originTls}) is reached over TLS: SNI is the origin host and its certificate
+ * must name it unless the origin connector's TLS settings say otherwise (docs/http.md, "HTTPS origins").
  *
  * @param host the request host to match, lower case, without port; {@code *} for any
  * @param pathPrefix the path prefix to match, starting with {@code /}; kept normalised as request paths are
@@ -15,8 +17,10 @@ import java.util.Optional;
  * @param originHost the origin's host name or address literal
  * @param originPort the origin's port, 1..65535
  * @param originPathPrefix what replaces {@code pathPrefix}, starting with {@code /}
+ * @param originTls whether the origin is reached over TLS (an {@code https://} target)
  */
-public record RemapRule(String host, String pathPrefix, String originHost, int originPort, String originPathPrefix) {
+public record RemapRule(String host, String pathPrefix, String originHost, int originPort, String originPathPrefix,
+    boolean originTls) {
 
   /**
    * Checks the components.
@@ -54,33 +58,44 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
     }
   }
 
+  /** A rule to a plain-HTTP origin. */
+  public RemapRule(String host, String pathPrefix, String originHost, int originPort, String originPathPrefix) {
+    this(host, pathPrefix, originHost, originPort, originPathPrefix, false);
+  }
+
   /**
    * Parses a rule from two URLs, as in Traffic Server's {@code remap.config}: {@code http://host/prefix} (host
-   * {@code *} for any) and {@code http://origin[:port]/prefix}.
+   * {@code *} for any; {@code https://} matches the same requests) and {@code http://origin[:port]/prefix} or
+   * {@code https://origin[:port]/prefix} (default port 80 or 443; https is reached over TLS).
    *
    * @param from the request URL prefix
    * @param to the origin URL prefix
    * @return the rule
-   * @throws IllegalArgumentException if a URL is not {@code http://host[:port]/path}, naming it
+   * @throws IllegalArgumentException if a URL is not {@code http[s]://host[:port]/path}, naming it
    */
   public static RemapRule parse(String from, String to) {
     String[] f = split(from, "from");
     String[] t = split(to, "to");
+    boolean tls = t[3] != null;
     int port;
     try {
-      port = t[1] == null ? 80 : Integer.parseInt(t[1]);
+      port = t[1] == null ? (tls ? 443 : 80) : Integer.parseInt(t[1]);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("remap target has a bad port: " + to);
     }
-    return new RemapRule(f[0], f[2], t[0], port, t[2]);
+    return new RemapRule(f[0], f[2], t[0], port, t[2], tls);
   }
 
-  /** Splits {@code http://host[:port]/path} into host, port (or null) and path. */
+  /** Splits {@code http[s]://host[:port]/path} into host, port (or null), path and a non-null marker for https. */
   private static String[] split(String url, String what) {
     Objects.requireNonNull(url, what);
     String prefix = "http://";
-    if (!url.regionMatches(true, 0, prefix, 0, prefix.length())) {
-      throw new IllegalArgumentException("remap " + what + " must be an http:// URL, was " + url);
+    String https = null;
+    if (url.regionMatches(true, 0, "https://", 0, 8)) {
+      prefix = "https://";
+      https = "https";
+    } else if (!url.regionMatches(true, 0, prefix, 0, prefix.length())) {
+      throw new IllegalArgumentException("remap " + what + " must be an http:// or https:// URL, was " + url);
     }
     String rest = url.substring(prefix.length());
     int slash = rest.indexOf('/');
@@ -92,7 +107,7 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
     if (host.isEmpty()) {
       throw new IllegalArgumentException("remap " + what + " has no host: " + url);
     }
-    return new String[] {host, port, path};
+    return new String[] {host, port, path, https};
   }
 
   /**
@@ -125,5 +140,14 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
    */
   public String originAuthority() {
     return originHost + ":" + originPort;
+  }
+
+  /**
+   * The Host header sent to the origin: the host alone on the scheme's default port (80, or 443 for https).
+   *
+   * @return {@code originHost} or {@code originHost:originPort}
+   */
+  public String originHostHeader() {
+    return originPort == (originTls ? 443 : 80) ? originHost : originAuthority();
   }
 }

@@ -5,6 +5,6 @@
  * keep in their timer queue.
  *
  * <p>The package is exported so that transports in other modules can build on it; code that only uses VConns needs
- * nothing from it. Its types may change with the needs of transports.
+ * nothing from it. Its types may change with the needs of transports (docs/modules.md).
  */
 package dev.vconn.domain.spi;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +57,8 @@ public final class TlsContext {
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /** The ALPN protocols offered (client) or accepted (server) by default. */
     public static final List<String> DEFAULT_ALPN = List.of("http/1.1");
+    /** How long a handshake may take before the connection is failed (a peer that stalls mid-handshake). */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Role role;
     private final SSLContext sslContext;
@@ -66,6 +69,7 @@ public final class TlsContext {
     private final boolean verifyHostname;
     private final boolean sendSni;
     private final Executor delegatedTaskExecutor;
+    private final Duration handshakeTimeout;
 
     private TlsContext(Builder<?> b, SSLContext sslContext) {
         this.role = b.role;
@@ -77,6 +81,7 @@ public final class TlsContext {
         this.verifyHostname = b.verifyHostname;
         this.sendSni = b.sendSni;
         this.delegatedTaskExecutor = b.executor;
+        this.handshakeTimeout = b.handshakeTimeout;
     }
 
     /** A builder for a server context; at least one certificate must be added. */
@@ -117,6 +122,14 @@ public final class TlsContext {
     /** Where the engine's delegated tasks run (never on the event loop). */
     public Executor delegatedTaskExecutor() {
         return delegatedTaskExecutor;
+    }
+
+    /**
+     * How long a handshake may take, counted on the VConn's loop clock from its start; a handshake still unfinished
+     * then fails the connection with ETIMEDOUT.
+     */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
     }
 
     /**
@@ -208,6 +221,7 @@ public final class TlsContext {
         boolean verifyHostname = true;
         boolean sendSni = true;
         Executor executor = ForkJoinPool.commonPool();
+        Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         KeyStore trust;
 
         Builder(Role role) {
@@ -262,6 +276,21 @@ public final class TlsContext {
         /** Where delegated engine tasks run (default: the common fork-join pool); never the event loop. */
         public B delegatedTaskExecutor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
+            return self();
+        }
+
+        /**
+         * How long a handshake may take (default {@link #DEFAULT_HANDSHAKE_TIMEOUT}): a peer that stalls
+         * mid-handshake is failed with ETIMEDOUT after it.
+         *
+         * @throws IllegalArgumentException if {@code timeout} is not positive
+         */
+        public B handshakeTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("handshakeTimeout must be positive, was " + timeout);
+            }
+            this.handshakeTimeout = timeout;
             return self();
         }
 

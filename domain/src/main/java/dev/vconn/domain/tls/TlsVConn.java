@@ -4,6 +4,7 @@ import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.ReadVio;
+import dev.vconn.domain.ScheduledAction;
 import dev.vconn.domain.ShutdownHow;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
@@ -112,6 +113,7 @@ public final class TlsVConn extends AbstractVConn {
     private boolean closeOutboundAfterHandshake;
     private boolean released;
     private VConnError failure;
+    private ScheduledAction handshakeTimer;
 
     private TlsVConn(VConn inner, TlsContext context, BlockPool pool, String peerHost, int peerPort) {
         super(inner.eventLoop());
@@ -344,6 +346,7 @@ public final class TlsVConn extends AbstractVConn {
             }
         }
         released = true;
+        cancelHandshakeTimer();
         if (abortError != null) {
             inner.abort(abortError.errno(), abortError.cause());
             releaseBuffers();
@@ -382,6 +385,7 @@ public final class TlsVConn extends AbstractVConn {
             innerRead = inner.read(innerContinuation, Long.MAX_VALUE, netIn);
             innerWrite = inner.write(innerContinuation, Long.MAX_VALUE, netOutReader);
             engine.beginHandshake();
+            handshakeTimer = eventLoop().schedule(this::handshakeTimedOut, context.handshakeTimeout());
         } catch (SSLException e) {
             fail(e);
             return;
@@ -439,7 +443,24 @@ public final class TlsVConn extends AbstractVConn {
         }
     }
 
+    /** A peer that stalls mid-handshake holds a connection for no more than the context's handshake timeout. */
+    private void handshakeTimedOut() {
+        handshakeTimer = null;
+        if (!handshakeDone && !released) {
+            fail(new SSLHandshakeException("the TLS handshake did not finish within " + context.handshakeTimeout()
+                    + " (handshake timeout)"), Errno.ETIMEDOUT);
+        }
+    }
+
+    private void cancelHandshakeTimer() {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel();
+            handshakeTimer = null;
+        }
+    }
+
     private void finishHandshake() {
+        cancelHandshakeTimer();
         handshakeDone = true;
         session = describeSession();
         handshake.complete(session);
@@ -630,10 +651,15 @@ public final class TlsVConn extends AbstractVConn {
 
     /** Ends both directions with ERROR; tells the peer why if the engine queued an alert. */
     private void fail(SSLException e) {
+        fail(e, EPROTO);
+    }
+
+    private void fail(SSLException e, int errno) {
         if (failure != null || released) {
             return;
         }
-        failure = tlsError(e);
+        cancelHandshakeTimer();
+        failure = new VConnError(errno, String.valueOf(e.getMessage()), e);
         handshake.completeExceptionally(e);
         log.debug("TLS failure on {}", this, e);
         if (started) {

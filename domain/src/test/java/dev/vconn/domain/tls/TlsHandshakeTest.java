@@ -68,7 +68,7 @@ class TlsHandshakeTest extends TlsFixture {
             send(c.client(), new EventLog(), "ok");
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (atServer.log.count(Event.READ_COMPLETE) == 0 && System.nanoTime() < deadline) {
-                loop.runUntilIdle(); // tasks finish on their own thread and post the resumption to the loop
+                loop.runReady(); // tasks finish on their own thread and post the resumption to the loop
                 Thread.onSpinWait();
             }
             assertEquals("ok", atServer.text.toString());

@@ -122,7 +122,9 @@ class TlsVioRulesTest extends TlsFixture {
     @Test
     void an_inactivity_timeout_reaches_a_read_waiting_for_a_stalled_handshake() {
         var pair = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
-        TlsVConn server = track(TlsVConn.server(pair.passive(), serverContext().build(), pool));
+        // A handshake timeout far beyond the inactivity timeout, so only the latter is in play here.
+        TlsVConn server = track(TlsVConn.server(pair.passive(),
+                serverContext().handshakeTimeout(java.time.Duration.ofMinutes(5)).build(), pool));
         track(pair.active()); // a client that connects and never says hello
         EventLog log = new EventLog();
         IOBuffer in = buffer();
@@ -134,5 +136,52 @@ class TlsVioRulesTest extends TlsFixture {
         assertEquals(java.time.Duration.ofSeconds(10), loop.elapsed());
         assertTrue(server.sessionInfo().isEmpty());
         server.close();
+    }
+
+    @Test
+    void a_client_that_stalls_mid_handshake_is_failed_with_ETIMEDOUT_after_the_default_handshake_timeout() {
+        var pair = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
+        TlsVConn server = track(TlsVConn.server(pair.passive(), serverContext().build(), pool));
+        Collector stalledClient = new Collector(track(pair.active()), Long.MAX_VALUE); // reads, never says hello
+        server.startHandshake();
+        EventLog log = new EventLog();
+        IOBuffer in = buffer();
+        in.allocReader();
+        server.read(log.continuation(), Long.MAX_VALUE, in);
+        loop.runUntil(() -> log.count(Event.ERROR) > 0, java.time.Duration.ofMinutes(1));
+        assertEquals(TlsContext.DEFAULT_HANDSHAKE_TIMEOUT, loop.elapsed());
+        assertEquals(List.of(Event.ERROR), log.events());
+        assertEquals(dev.vconn.domain.Errno.ETIMEDOUT, server.error().errno());
+        assertTrue(server.error().cause() instanceof javax.net.ssl.SSLHandshakeException, server.error().toString());
+        assertTrue(server.error().message().contains("handshake timeout"), server.error().message());
+        run();
+        assertEquals(1, stalledClient.log.count(Event.EOS), "the stalled client's connection is closed for it");
+        server.close();
+    }
+
+    @Test
+    void the_handshake_timeout_is_configurable_and_a_finished_handshake_cancels_it() {
+        var pair = pair(dev.vconn.domain.pair.VConnPair.Options.defaults());
+        TlsVConn server = track(TlsVConn.server(pair.passive(),
+                serverContext().handshakeTimeout(java.time.Duration.ofSeconds(3)).build(), pool));
+        track(pair.active());
+        EventLog log = new EventLog();
+        IOBuffer in = buffer();
+        in.allocReader();
+        server.read(log.continuation(), Long.MAX_VALUE, in);
+        loop.runUntil(() -> log.count(Event.ERROR) > 0, java.time.Duration.ofMinutes(1));
+        assertEquals(java.time.Duration.ofSeconds(3), loop.elapsed());
+        assertEquals(dev.vconn.domain.Errno.ETIMEDOUT, server.error().errno());
+        server.close();
+
+        Conn c = connect();
+        c.client().startHandshake();
+        c.server().startHandshake();
+        loop.runReady();
+        assertTrue(c.server().sessionInfo().isPresent());
+        loop.runUntil(() -> false, java.time.Duration.ofSeconds(30));
+        assertNull(c.server().error(), "no timeout after the handshake finished");
+        assertNull(c.client().error());
+        assertThrows(IllegalArgumentException.class, () -> serverContext().handshakeTimeout(java.time.Duration.ZERO));
     }
 }

@@ -8,7 +8,9 @@
  * {@link dev.vconn.ports.contract.DataPathContract}, {@link dev.vconn.ports.contract.BackpressureContract},
  * {@link dev.vconn.ports.contract.ShutdownCloseContract}, {@link dev.vconn.ports.contract.TimeoutContract},
  * {@link dev.vconn.ports.contract.AdoptionContract}, {@link dev.vconn.ports.contract.HttpConnectorContract},
- * {@link dev.vconn.ports.contract.NetContract}, {@link dev.vconn.ports.contract.ConcurrencyContract} and
+ * {@link dev.vconn.ports.contract.NetContract}, {@link dev.vconn.ports.contract.ConcurrencyContract},
+ * {@link dev.vconn.ports.contract.TlsContract} (TLS over the transport's listeners, connects, adopted sockets and
+ * in-process pairs: docs/tls.md) and
  * {@link dev.vconn.ports.contract.HttpProxyContract} (the HTTP state machine behind the transport's ports, with
  * {@link dev.vconn.ports.contract.HttpKitServer} as origin and intercept, {@link dev.vconn.ports.contract.HttpKitClient}
  * as client, and {@link dev.vconn.ports.contract.HttpWire}'s strict response parser as oracle).

@@ -1,0 +1,11 @@
+package dev.vconn.netty;
+
+import dev.vconn.ports.contract.HttpsProxyContract;
+import dev.vconn.ports.contract.TransportHarness;
+
+class NettyHttpsProxyTest extends HttpsProxyContract {
+    @Override
+    protected TransportHarness newHarness() {
+        return new NettyHarness();
+    }
+}

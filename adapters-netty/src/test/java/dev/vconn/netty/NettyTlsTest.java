@@ -1,0 +1,8 @@
+package dev.vconn.netty;
+
+import dev.vconn.ports.contract.TlsContract;
+import dev.vconn.ports.contract.TransportHarness;
+
+class NettyTlsTest extends TlsContract {
+    @Override protected TransportHarness newHarness() { return new NettyHarness(); }
+}

@@ -1,0 +1,108 @@
+package dev.vconn.app;
+
+import dev.vconn.domain.tls.TlsContext;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The server's TLS options, as given: an optional TLS listener with its certificates (by SNI name, the first the
+ * default), client authentication and handshake timeout, and the settings towards {@code https://} remap targets.
+ * {@link #listenerContext()} and {@link #originContext()} build the {@link TlsContext}s; {@link ServerCli} builds
+ * them once while parsing, so bad key material is a usage error there.
+ *
+ * @param listen where the TLS listener listens, or null for none
+ * @param certificates the PEM certificate chains of the listener, in order
+ * @param keys the PKCS#8 PEM keys, one per certificate, same order
+ * @param clientAuth whether the listener asks for client certificates
+ * @param trust the PEM CA certificates client certificates must chain to, or null
+ * @param handshakeTimeout how long a TLS handshake may take
+ * @param originTrust the PEM CA certificates https origins must chain to, or null for the JDK's trust store
+ * @param originVerifyHostname whether an https origin's certificate must name the remap target's host
+ */
+public record TlsSettings(InetSocketAddress listen, List<Path> certificates, List<Path> keys,
+    TlsContext.ClientAuth clientAuth, Path trust, Duration handshakeTimeout, Path originTrust,
+    boolean originVerifyHostname) {
+
+  /**
+   * Checks the components and copies the lists.
+   *
+   * @throws IllegalArgumentException if certificates and keys do not pair up, or a listener has none
+   */
+  public TlsSettings {
+    certificates = List.copyOf(certificates);
+    keys = List.copyOf(keys);
+    Objects.requireNonNull(clientAuth, "clientAuth");
+    Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+    if (certificates.size() != keys.size()) {
+      throw new IllegalArgumentException("TLS certificates and keys must pair up: " + certificates.size()
+          + " certificate(s), " + keys.size() + " key(s)");
+    }
+    if (listen != null && certificates.isEmpty()) {
+      throw new IllegalArgumentException("a TLS listener needs at least one certificate and key");
+    }
+  }
+
+  /**
+   * No TLS listener; https origins verified against the JDK's trust store with hostname verification.
+   *
+   * @return the defaults
+   */
+  public static TlsSettings none() {
+    return new TlsSettings(null, List.of(), List.of(), TlsContext.ClientAuth.NONE, null,
+        TlsContext.DEFAULT_HANDSHAKE_TIMEOUT, null, true);
+  }
+
+  /**
+   * The TLS listener's server context.
+   *
+   * @return the context, or null without a TLS listener
+   * @throws dev.vconn.domain.tls.TlsConfigException if a file cannot be read or a key does not match its
+   *     certificate
+   */
+  public TlsContext listenerContext() {
+    if (listen == null) {
+      return null;
+    }
+    TlsContext.ServerBuilder b = TlsContext.server().clientAuth(clientAuth).handshakeTimeout(handshakeTimeout);
+    for (int i = 0; i < certificates.size(); i++) {
+      b.certificate(certificates.get(i), keys.get(i));
+    }
+    if (trust != null) {
+      b.trustPem(trust);
+    }
+    return b.build();
+  }
+
+  /**
+   * The client context towards https origins.
+   *
+   * @return the context
+   * @throws dev.vconn.domain.tls.TlsConfigException if the trust file cannot be read
+   */
+  public TlsContext originContext() {
+    TlsContext.ClientBuilder b = TlsContext.client().verifyHostname(originVerifyHostname)
+        .handshakeTimeout(handshakeTimeout);
+    if (originTrust != null) {
+      b.trustPem(originTrust);
+    }
+    return b.build();
+  }
+
+  /**
+   * A copy whose TLS listener listens elsewhere.
+   *
+   * @param address the TLS listen address
+   * @return the copy
+   * @throws IllegalArgumentException if there is no TLS listener
+   */
+  public TlsSettings withListen(InetSocketAddress address) {
+    if (listen == null) {
+      throw new IllegalArgumentException("no TLS listener is configured (--tls-listen)");
+    }
+    return new TlsSettings(address, certificates, keys, clientAuth, trust, handshakeTimeout, originTrust,
+        originVerifyHostname);
+  }
+}

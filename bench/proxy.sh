@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# vconn-server (nio and netty) against nginx proxy_pass, side by side on 127.0.0.1, then a table in BENCHMARKS.md.
+#
+#   bench/proxy.sh                    3 interleaved rounds of 10 s per measurement after a 20 s warm-up per proxy
+#                                     and file (about 8 min)
+#   bench/proxy.sh --quick            1 round of 2 s after a 3 s warm-up (about 1 min): checks that everything
+#                                     works; BENCHMARKS.md marks its figures as rough
+#   bench/proxy.sh --rounds N         N interleaved rounds (default 3)
+#   bench/proxy.sh --duration S       seconds per wrk measurement (default 10)
+#   bench/proxy.sh --warmup S         seconds of warm-up per proxy and file (default 20)
+#   bench/proxy.sh --no-report        measure and keep bench/results/proxy.tsv, but leave BENCHMARKS.md alone
+#   BENCH_NOTE="..." bench/proxy.sh   adds a note to the run's description
+#   PROXY_PORTS="18080 18081 18082 18083" bench/proxy.sh    ports of origin, nginx proxy, vconn nio, vconn netty
+#   VCONN_JAVA_OPTS="-Xms512m -Xmx512m" bench/proxy.sh      JVM options of vconn-server
+#
+# What runs, all bound to 127.0.0.1, from a temporary directory that is removed at the end:
+#   - origin: nginx, 2 workers, static files /100b (100 bytes) and /64k (65,536 bytes), access log off;
+#   - nginx proxy: nginx, 2 workers, proxy_pass to the origin over HTTP/1.1 with upstream keepalive 64;
+#   - vconn-server --transport nio and --transport netty, 2 event loops, remapping every request to the origin,
+#     access log off (app/target/vconn-server.jar, built first if missing or older than a source).
+# Each measurement is one wrk run against one proxy: `wrk -t2 -c50` and `wrk -t1 -c1`, for each file, the three
+# proxies one after the other within a round (interleaved, so a drift of the machine hits all three alike). Per run:
+# req/s, p50 and p99 latency (wrk --latency), and the CPU time the proxy's processes spent (utime + stime from
+# /proc/PID/stat: every thread of the JVM; nginx's master and its workers) divided by the requests wrk completed.
+# The table shows the median over rounds and the ratio of each vconn figure to nginx's.
+#
+# Installs nginx, wrk and curl with apt-get when they are missing (as root, or through sudo). Stops only the
+# processes it started (by their process ids, also on Ctrl-C). wrk, the origin and the proxy share the machine's
+# cores: the figures compare proxies under the same conditions, not what a proxy does on a machine of its own.
+#
+# Writes: bench/results/proxy.tsv (every run), bench/results/proxy.tsv.run (date, machine, kernel, JDK, nginx, wrk,
+# load at start and end, settings) and the region of BENCHMARKS.md between its proxy.sh markers.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+START=$(date +%s)
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+ROUNDS=3
+DURATION=10
+WARMUP=20
+QUICK=0
+REPORT=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --quick) QUICK=1; ROUNDS=1; DURATION=2; WARMUP=3 ;;
+        --rounds) ROUNDS="${2:?--rounds needs a number}"; shift ;;
+        --duration) DURATION="${2:?--duration needs seconds}"; shift ;;
+        --warmup) WARMUP="${2:?--warmup needs seconds}"; shift ;;
+        --no-report) REPORT=0 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+for v in "$ROUNDS" "$DURATION" "$WARMUP"; do
+    if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
+        echo "--rounds, --duration and --warmup take a positive whole number, got '$v'" >&2
+        exit 2
+    fi
+done
+
+read -r ORIGIN_PORT NGINX_PORT NIO_PORT NETTY_PORT <<<"${PROXY_PORTS:-18080 18081 18082 18083}"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JAR=app/target/vconn-server.jar
+RESULTS=bench/results
+VCONN_JAVA_OPTS="${VCONN_JAVA_OPTS:--Xms512m -Xmx512m}"
+
+# ------------------------------------------------------------------------------------------------ tools
+need_packages=()
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
+command -v wrk >/dev/null 2>&1 || need_packages+=(wrk)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+if [[ ${#need_packages[@]} -gt 0 ]]; then
+    echo "== installing ${need_packages[*]} (apt-get)"
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install ${need_packages[*]}" >&2; exit 1; }
+        SUDO=sudo
+    fi
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_packages[@]}"
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' -prune -o \
+        \( -name '*.java' -o -name 'pom.xml' \) -newer "$JAR" -print -quit)" ]]; then
+    echo "== building $JAR"
+    ./mvnw -B -q -DskipTests package -pl app -am
+fi
+
+for port in "$ORIGIN_PORT" "$NGINX_PORT" "$NIO_PORT" "$NETTY_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "port $port on 127.0.0.1 is in use; choose others with PROXY_PORTS=\"origin nginx nio netty\"" >&2
+        exit 2
+    fi
+done
+
+# ------------------------------------------------------------------------------------------------ processes
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/vconn-proxy-bench.XXXXXX")"
+STARTED=()
+cleanup() {
+    local pid
+    for pid in "${STARTED[@]:-}"; do
+        [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${STARTED[@]:-}"; do
+        [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Run as root, nginx's workers would switch to an unprivileged user that cannot read this private directory.
+NGINX_USER=""
+if [[ $(id -u) -eq 0 ]]; then
+    NGINX_USER="user root;"
+fi
+
+# $1 name, $2 port, $3 the http block's server part
+nginx_conf() {
+    local dir="$WORK/$1"
+    mkdir -p "$dir/logs" "$dir/tmp"
+    cat >"$dir/nginx.conf" <<EOF
+$NGINX_USER
+worker_processes 2;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    default_type application/octet-stream;
+$3
+}
+EOF
+}
+
+mkdir -p "$WORK/www"
+head -c 100 /dev/zero | tr '\0' 'x' >"$WORK/www/100b"
+head -c 65536 /dev/zero | tr '\0' 'x' >"$WORK/www/64k"
+
+nginx_conf origin "$ORIGIN_PORT" "    sendfile on;
+    server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
+nginx_conf proxy "$NGINX_PORT" "    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+    }"
+
+"$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/logs/error.log" &
+STARTED+=($!)
+ORIGIN_PID=$!
+"$NGINX" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/logs/error.log" &
+STARTED+=($!)
+NGINX_PID=$!
+
+# $1 transport, $2 port
+start_vconn() {
+    # shellcheck disable=SC2086
+    "$JAVA" $VCONN_JAVA_OPTS -jar "$JAR" --transport "$1" --listen "127.0.0.1:$2" --event-loops 2 \
+        --access-log false --builtin-routes false --fanout false \
+        --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn-$1.log" 2>&1 &
+    STARTED+=($!)
+}
+start_vconn nio "$NIO_PORT"
+NIO_PID=$!
+start_vconn netty "$NETTY_PORT"
+NETTY_PID=$!
+
+# Waits until every server answers the 100-byte file (30 s at most).
+wait_ready() {
+    local url deadline=$(( $(date +%s) + 30 ))
+    for url in "$@"; do
+        until curl -sf -o /dev/null "$url" 2>/dev/null; do
+            if (( $(date +%s) > deadline )); then
+                echo "$url did not answer within 30 s; logs in $WORK:" >&2
+                tail -n 20 "$WORK"/*.log "$WORK"/*/logs/error.log >&2 || true
+                exit 1
+            fi
+            sleep 0.5
+        done
+    done
+}
+wait_ready "http://127.0.0.1:$ORIGIN_PORT/100b" "http://127.0.0.1:$NGINX_PORT/100b" \
+    "http://127.0.0.1:$NIO_PORT/100b" "http://127.0.0.1:$NETTY_PORT/100b"
+for p in nginx:$NGINX_PORT nio:$NIO_PORT netty:$NETTY_PORT; do
+    size="$(curl -s "http://127.0.0.1:${p#*:}/64k" | wc -c)"
+    if [[ "$size" != 65536 ]]; then
+        echo "${p%%:*} served ${size} bytes for /64k, expected 65536" >&2
+        exit 1
+    fi
+done
+
+# CPU ticks (utime + stime) of a process and its direct children (nginx's workers); a JVM's stat covers all threads.
+cpu_ticks() {
+    local root=$1 total=0 f stat rest pid ppid
+    for f in /proc/[0-9]*/stat; do
+        { read -r stat <"$f"; } 2>/dev/null || continue  # a process that ended meanwhile
+        pid="${stat%% *}"
+        rest="${stat##*) }"           # fields after "pid (comm) "
+        read -r _ ppid _ _ _ _ _ _ _ _ _ utime stime _ <<<"$rest"
+        if [[ "$pid" == "$root" || "$ppid" == "$root" ]]; then
+            total=$(( total + utime + stime ))
+        fi
+    done
+    echo "$total"
+}
+TICKS_PER_SECOND="$(getconf CLK_TCK)"
+
+proxy_pid() { case "$1" in nginx) echo "$NGINX_PID" ;; nio) echo "$NIO_PID" ;; netty) echo "$NETTY_PID" ;; esac; }
+proxy_port() { case "$1" in nginx) echo "$NGINX_PORT" ;; nio) echo "$NIO_PORT" ;; netty) echo "$NETTY_PORT" ;; esac; }
+PROXIES=(nginx nio netty)
+FILES=(100b 64k)
+LOADS=("2 50" "1 1")
+
+echo "== machine: $(nproc) CPUs, kernel $(uname -r), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== warm-up: ${WARMUP} s per proxy and file (wrk -t2 -c50)"
+for proxy in "${PROXIES[@]}"; do
+    for file in "${FILES[@]}"; do
+        wrk -t2 -c50 -d"${WARMUP}s" "http://127.0.0.1:$(proxy_port "$proxy")/$file" >/dev/null
+    done
+done
+
+# One wrk run; appends a row to $WORK/runs.tsv:
+# round proxy file threads conns requests seconds req_per_s p50_us p99_us cpu_s errors
+to_us() { # wrk latency text (850.00us, 1.20ms, 1.01s) to microseconds
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) m = 1; else if (v ~ /ms$/) m = 1000; else if (v ~ /s$/) m = 1000000;
+        else m = 1; printf "%.1f", n * m }'
+}
+measure() {
+    local round=$1 proxy=$2 file=$3 threads=$4 conns=$5 out before after requests seconds rps p50 p99 errors
+    before=$(cpu_ticks "$(proxy_pid "$proxy")")
+    out="$(wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$(proxy_port "$proxy")/$file")"
+    after=$(cpu_ticks "$(proxy_pid "$proxy")")
+    requests="$(awk '/requests in/ { print $1 }' <<<"$out")"
+    seconds="$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' <<<"$out")"
+    rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
+    p50="$(to_us "$(awk '$1 == "50%" { print $2 }' <<<"$out")")"
+    p99="$(to_us "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
+    errors="$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' \
+        <<<"$out")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$proxy" "$file" "$threads" "$conns" \
+        "$requests" "$seconds" "$rps" "$p50" "$p99" \
+        "$(awk -v t=$(( after - before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')" "$errors" \
+        >>"$WORK/runs.tsv"
+    printf '   round %s  %-5s %-4s -t%s -c%-2s %9s req/s  p50 %8s us  p99 %8s us  cpu %6s s  errors %s\n' "$round" \
+        "$proxy" "$file" "$threads" "$conns" "$rps" "$p50" "$p99" \
+        "$(awk -v t=$(( after - before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')" "$errors"
+}
+
+printf 'round\tproxy\tfile\tthreads\tconnections\trequests\tseconds\treq_per_s\tp50_us\tp99_us\tcpu_s\terrors\n' \
+    >"$WORK/runs.tsv"
+for (( round = 1; round <= ROUNDS; round++ )); do
+    echo "== round $round of $ROUNDS (${DURATION} s per run)"
+    for load in "${LOADS[@]}"; do
+        read -r threads conns <<<"$load"
+        for file in "${FILES[@]}"; do
+            for proxy in "${PROXIES[@]}"; do
+                measure "$round" "$proxy" "$file" "$threads" "$conns"
+            done
+        done
+    done
+done
+
+mkdir -p "$RESULTS"
+cp "$WORK/runs.tsv" "$RESULTS/proxy.tsv"
+ELAPSED=$(( $(date +%s) - START ))
+NOTE="load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ $QUICK == 1 ]]; then
+    NOTE="reduced run (bench/proxy.sh --quick: 1 round of 2 s after a 3 s warm-up): figures are rough; $NOTE"
+fi
+if [[ -n "${BENCH_NOTE:-}" ]]; then
+    NOTE="$NOTE; $BENCH_NOTE"
+fi
+{
+    echo "# The run that produced proxy.tsv (bench/proxy.sh)."
+    echo "date=$(date -u -d "@$START" '+%Y-%m-%d %H:%M UTC')"
+    echo "machine=$(nproc) CPUs (nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "kernel=$(uname -sr)"
+    echo "jdk=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.vm.name/ { n = $2 } /java.vm.version/ { v = $2 } END { print n " " v }')"
+    echo "nginx=$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
+    echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{ print $1 " " $2 }')"
+    echo "settings=rounds $ROUNDS, $DURATION s per run, warm-up $WARMUP s per proxy and file, vconn JVM options $VCONN_JAVA_OPTS"
+    echo "elapsed=$((ELAPSED / 60)) min $((ELAPSED % 60)) s"
+    echo "note=$NOTE"
+} >"$RESULTS/proxy.tsv.run"
+echo "== results: $RESULTS/proxy.tsv and its .run"
+
+if [[ $REPORT == 0 ]]; then
+    exit 0
+fi
+
+# ------------------------------------------------------------------------------------------------ report
+BEGIN_MARK="<!-- BEGIN GENERATED by bench/proxy.sh; edits in here are lost -->"
+END_MARK="<!-- END GENERATED by bench/proxy.sh -->"
+REGION="$WORK/region.md"
+{
+    echo "$BEGIN_MARK"
+    echo "## Proxy: vconn-server against nginx proxy_pass (bench/proxy.sh)"
+    echo
+    if [[ $QUICK == 1 ]]; then
+        echo "**Reduced run (\`--quick\`): the figures below only show that the script works.**"
+        echo
+    fi
+    if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n * 0.5) }'; then
+        echo "**Measured under load: the 1-minute load average was ${LOAD_START%% *} on $(nproc) CPUs when the run"
+        echo "started, so other work shared the cores; these figures are not comparable with a run on an idle machine.**"
+        echo
+    fi
+    run_field() { sed -n "s/^$1=//p" "$RESULTS/proxy.tsv.run"; }
+    echo "Run: $(run_field date); $(run_field machine); $(run_field kernel); $(run_field jdk); $(run_field nginx);" \
+        "$(run_field wrk). Settings: $(run_field settings). ${NOTE}."
+    echo
+    echo "Medians over the rounds; \"x nginx\" is vconn's figure divided by nginx proxy_pass's. CPU is the proxy's"
+    echo "processes' user + system time per completed request. Targets: req/s >= 1.0x nginx (100 B) and >= 1.2x (64 KiB),"
+    echo "CPU per request <= 1.0x (100 B) and <= 0.9x (64 KiB), p99 <= 1.0x."
+    echo
+    echo "| file | wrk | proxy | req/s | x nginx | p50 µs | p99 µs | x nginx | CPU µs/req | x nginx | errors |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F'\t' '
+        function median(key,   n, i, j, t, a) {
+            n = split(vals[key], a, " ")
+            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        function add(key, v) { vals[key] = (key in vals) ? vals[key] " " v : v }
+        NR > 1 {
+            k = $3 SUBSEP $4 SUBSEP $5 SUBSEP $2
+            add(k SUBSEP "rps", $8); add(k SUBSEP "p50", $9); add(k SUBSEP "p99", $10)
+            add(k SUBSEP "cpu", $6 > 0 ? $11 * 1e6 / $6 : 0); errs[k] += $12
+        }
+        function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
+        END {
+            nf = split("100b 64k", files, " "); nl = split("2,50 1,1", loads, " "); np = split("nginx nio netty", proxies, " ")
+            for (f = 1; f <= nf; f++) for (l = 1; l <= nl; l++) {
+                split(loads[l], tc, ",")
+                base = files[f] SUBSEP tc[1] SUBSEP tc[2] SUBSEP "nginx"
+                brps = median(base SUBSEP "rps"); bp99 = median(base SUBSEP "p99"); bcpu = median(base SUBSEP "cpu")
+                for (p = 1; p <= np; p++) {
+                    k = files[f] SUBSEP tc[1] SUBSEP tc[2] SUBSEP proxies[p]
+                    if (!((k SUBSEP "rps") in vals)) continue
+                    rps = median(k SUBSEP "rps"); p50 = median(k SUBSEP "p50"); p99 = median(k SUBSEP "p99")
+                    cpu = median(k SUBSEP "cpu")
+                    isbase = proxies[p] == "nginx"
+                    printf "| %s | -t%s -c%s | %s | %.0f | %s | %.0f | %.0f | %s | %.1f | %s | %d |\n",
+                        files[f] == "100b" ? "100 B" : "64 KiB", tc[1], tc[2],
+                        proxies[p] == "nginx" ? "nginx proxy_pass" : "vconn " proxies[p],
+                        rps, isbase ? "1.00x" : ratio(rps, brps), p50, p99, isbase ? "1.00x" : ratio(p99, bp99),
+                        cpu, isbase ? "1.00x" : ratio(cpu, bcpu), errs[k]
+                }
+            }
+        }' "$RESULTS/proxy.tsv"
+    echo
+    echo "Every run: \`bench/results/proxy.tsv\`; the run's machine and load: \`bench/results/proxy.tsv.run\`."
+    echo "$END_MARK"
+} >"$REGION"
+
+if grep -qF "$BEGIN_MARK" BENCHMARKS.md && grep -qF "$END_MARK" BENCHMARKS.md; then
+    # Replace the region between the markers, keep everything else.
+    awk -v b="$BEGIN_MARK" -v e="$END_MARK" -v region="$REGION" '
+        $0 == b { while ((getline line < region) > 0) print line; skip = 1; next }
+        $0 == e { skip = 0; next }
+        !skip { print }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
+else
+    # First run: the region goes before the hand-written analysis (after bench/run.sh's region).
+    awk -v region="$REGION" '
+        !done && /^## Analysis$/ { while ((getline line < region) > 0) print line; print ""; done = 1 }
+        { print }
+        END { if (!done) { print ""; while ((getline line < region) > 0) print line } }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
+fi
+cp "$WORK/BENCHMARKS.md" BENCHMARKS.md
+echo "done: BENCHMARKS.md (run took $((ELAPSED / 60)) min $((ELAPSED % 60)) s)"
