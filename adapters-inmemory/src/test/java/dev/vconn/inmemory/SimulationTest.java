@@ -118,7 +118,8 @@ class SimulationTest {
         }
         long tookMs = (System.nanoTime() - started) / 1_000_000;
         System.out.printf("vconn simulation%s: %d seeds from %d in %d ms (%s), %d observations, %.1f s of virtual "
-                + "time, %d failed%n", tls ? " (TLS)" : "", count, base, tookMs, kinds, observations, virtualNanos / 1e9, failures.size());
+                + "time, %d failed%n", tls ? " (TLS)" : "", count, base, tookMs, kinds, observations,
+                virtualNanos / 1e9, failures.size());
         StringBuilder cov = new StringBuilder("  paths taken:");
         List<String> never = new ArrayList<>();
         for (SimulationChecker.Cov c : SimulationChecker.Cov.values()) {
@@ -140,7 +141,8 @@ class SimulationTest {
                         .append("\n    ").append(f.scenario().describe());
             }
             fail(report(failures.get(0), tls) + "\n" + failures.size() + " of " + count + " seeds failed: " + seeds
-                    + (failures.size() > 30 ? ", ..." : "") + (firsts.length() > 0 ? "\n  next failures:" + firsts : ""));
+                    + (failures.size() > 30 ? ", ..." : "")
+                    + (firsts.length() > 0 ? "\n  next failures:" + firsts : ""));
         }
         if (count >= fullCount) {
             assertEquals(List.of(), never, "paths the simulation never took in " + count + " seeds: the scenario "
