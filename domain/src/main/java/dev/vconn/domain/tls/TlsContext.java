@@ -275,7 +275,11 @@ public final class TlsContext {
             return self();
         }
 
-        /** Where delegated engine tasks run (default: the common fork-join pool); never the event loop. */
+        /**
+         * Where delegated engine tasks run (default: the common fork-join pool, off the event loop); the VConn resumes
+         * on its loop once they are done. {@code Runnable::run} runs them inline on the loop instead, which a
+         * deterministic simulation wants and a server does not (docs/tls.md, Threading).
+         */
         public B delegatedTaskExecutor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
             return self();
