@@ -23,6 +23,8 @@
 # Time estimate (one fork per configuration; warm-up + measurement as annotated on each class, plus ~2-3 s of
 # JVM start with a pre-touched 1 GiB heap per fork):
 #   VConnThroughputBenchmark  4 configs x (3x2 s + 5x2 s + ~3 s)           ~ 1.3 min
+#   TlsThroughputBenchmark    2 configs x (3x2 s + 5x2 s + ~3 s)           ~ 0.7 min
+#   TlsHandshakeBenchmark     2 configs x (3x2 s + 5x2 s + ~3 s)           ~ 0.7 min
 #   PairThroughputBenchmark  21 configs x (2x1 s + 4x1 s + ~2 s)           ~ 2.8 min
 #   IOBufferBenchmark         6 configs x (3x1 s + 5x1 s + ~2 s)           ~ 1.0 min
 #   AdoptBenchmark            3 configs x 30 batches of 500 (+ connects)   ~ 0.5 min
@@ -68,7 +70,7 @@ echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d:
 "$JAVA" -version 2>&1 | head -1
 
 # Every benchmark of the suite that this build has (HttpConnectBenchmark joins when its class exists).
-SUITE=(VConnThroughputBenchmark PairThroughputBenchmark IOBufferBenchmark AdoptBenchmark HttpConnectBenchmark)
+SUITE=(VConnThroughputBenchmark TlsThroughputBenchmark TlsHandshakeBenchmark PairThroughputBenchmark IOBufferBenchmark AdoptBenchmark HttpConnectBenchmark)
 LISTED="$("$JAVA" -jar "$JAR" -l)"
 PATTERN=""
 for b in "${SUITE[@]}"; do

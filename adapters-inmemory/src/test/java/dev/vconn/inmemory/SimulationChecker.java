@@ -51,8 +51,21 @@ final class SimulationChecker {
         EOS_REPEATED_AFTER_REENABLE, READ_ERROR_INJECTED, WRITE_ERROR_PEER_CLOSE, WRITE_ERROR_PEER_SHUT_READ,
         WRITE_ERROR_PEER_ABORT, WRITE_ERROR_INJECTED_RESET, ERROR_REPEATED_AFTER_REENABLE, INACTIVITY_TIMEOUT,
         ACTIVE_TIMEOUT, TIMEOUT_TO_WRITER, LOCK_WINDOW, REPOST_READ, REPOST_WRITE, NBYTES_LOWERED, ABORT,
-        CLOSE_WITH_OPERATION_PENDING, FOREIGN_THREAD_CLOSE, CONNECT_REFUSED, CONNECT_TIMED_OUT, CONNECT_CANCELLED
+        CLOSE_WITH_OPERATION_PENDING, FOREIGN_THREAD_CLOSE, CONNECT_REFUSED, CONNECT_TIMED_OUT, CONNECT_CANCELLED,
+        TLS_EOS_EXACT, TLS_READ_ERROR, TLS_WRITE_ERROR;
+
+        /** Whether only TLS scenarios take this path. */
+        boolean tlsOnly() {
+            return TLS_PATHS.contains(this);
+        }
     }
+
+    /** The paths the TLS scenarios must reach (besides what they share with plain ones). */
+    static final java.util.Set<Cov> TLS_PATHS = java.util.EnumSet.of(Cov.TLS_EOS_EXACT, Cov.TLS_READ_ERROR,
+            Cov.TLS_WRITE_ERROR);
+
+    /** {@code TlsVConn.EPROTO}: the errno of every TLS failure. */
+    static final int TLS_EPROTO = Errno.EPROTO;
 
     /** What the checker knows about one VIO. */
     static final class Vio {
@@ -531,7 +544,16 @@ final class SimulationChecker {
                     int w = v.dir;
                     FaultInfo f = fault(v.dir);
                     boolean byFault = (f.kind == FaultKind.EOF || f.kind == FaultKind.RESET) && total == f.at;
-                    if (!(shutWrite[w] || closed[w] || byFault)) {
+                    if (tls()) {
+                        // Only a close_notify ends a TLS stream: the writer's shutdown or close (not its abort),
+                        // or with TLS 1.2 the answer to the reader's own. A fault on the records never gives EOS.
+                        if (!(shutWrite[w] || closed[w] && !aborted[w] || tls12() && shutWrite[1 - w])) {
+                            violation(what + " without a close_notify: " + side(w) + " neither shut down its write "
+                                    + "side nor closed" + (tls12() ? ", and " + side(1 - w) + " sent none" : "")
+                                    + " (" + f + "); a truncated TLS stream must end with ERROR");
+                        }
+                        byFault = false;
+                    } else if (!(shutWrite[w] || closed[w] || byFault)) {
                         violation(what + " without a cause: " + side(w)
                             + " neither shut down its write side nor closed, and no EOF or reset was injected at "
                             + total + " (" + f + ")");
@@ -559,7 +581,9 @@ final class SimulationChecker {
                     violation(what + ": ERROR repeated without a reenable");
                 }
                 FaultInfo f = fault(v.dir);
-                if (v.read) {
+                if (tls()) {
+                    tlsError(v, what, terminalSeen, ctx.errno());
+                } else if (v.read) {
                     long total = readBase[v.dir] + ndone;
                     if (!(f.kind == FaultKind.ERROR && total == f.at)) {
                         violation(what + " at stream offset " + total
@@ -649,6 +673,43 @@ final class SimulationChecker {
             }
             default -> violation(what + ": not an I/O event");
         }
+    }
+
+    /**
+     * An ERROR under TLS: either direction of an endpoint fails when its TLS session fails (docs/tls.md,
+     * "Failures"), so a reader's ERROR may come from the records of either stream and a writer's from its own
+     * endpoint's reading. Allowed causes: a byte fault planned on either stream (its offset counts records, not
+     * plaintext), the peer closing (close_notify is best effort) or aborting, and for a writer also the plain
+     * causes (the peer shut its read side down) and, with TLS 1.2, the peer's close_notify answering this side's.
+     */
+    private void tlsError(Vio v, What what, boolean terminalSeen, int errno) {
+        int self = v.side;
+        int peer = 1 - self;
+        boolean faulted = fault(0).kind != FaultKind.NONE || fault(1).kind != FaultKind.NONE;
+        boolean cause = faulted || closed[peer] || aborted[peer];
+        if (!v.read) {
+            cause |= shutRead[peer] || tls12() && (shutWrite[peer] || shutWrite[self]);
+        }
+        if (!cause) {
+            violation(what + " under TLS without a cause: no byte fault planned, " + side(peer)
+                    + " neither closed, aborted" + (v.read ? "" : " nor shut a side down"));
+        }
+        cover(v.read ? Cov.TLS_READ_ERROR : Cov.TLS_WRITE_ERROR);
+        boolean known = errno == TLS_EPROTO || errno == Errno.EIO || errno == Errno.ECONNRESET
+                || errno == Errno.EPIPE || errno == ABORT_ERRNO || errno == Errno.ETIMEDOUT;
+        if (!terminalSeen && !known) {
+            violation(what + " under TLS with errno " + errnoName(errno)
+                    + ": expected EPROTO (TLS failure), ETIMEDOUT (handshake timeout) or the transport's EIO, "
+                    + "ECONNRESET, EPIPE, ECONNABORTED");
+        }
+    }
+
+    private boolean tls() {
+        return sc.tls() != SimulationScenario.Tls.NONE;
+    }
+
+    private boolean tls12() {
+        return sc.tls() == SimulationScenario.Tls.TLS12;
     }
 
     /** Names an event in a violation message; built only when one is reported. */
@@ -840,7 +901,7 @@ final class SimulationChecker {
         if (!(read <= written)) {
             violation(name + "the reader got " + read + " bytes, more than the " + written + " written");
         }
-        if (!sc.sockets()) {
+        if (!sc.sockets() && !tls()) {
             if (!(read == written)) {
                 violation(name + "the pair accepted " + written + " bytes from the writer but the reader "
                     + "got " + read);
@@ -860,6 +921,13 @@ final class SimulationChecker {
                 violation(name + "READ_COMPLETE after " + read + " bytes, the reader asked for "
                     + nbytes(dir.readNbytes()));
             }
+        } else if (rEnd == Event.EOS && tls()) {
+            // close_notify follows every record the writer's ndone counts: EOS means nothing was lost.
+            if (!(read == written)) {
+                violation(name + "EOS after " + read + " bytes although " + written + " were written: a TLS "
+                        + "stream that lost bytes must end with ERROR, not EOS (" + f + ")");
+            }
+            cover(Cov.TLS_EOS_EXACT);
         } else if (rEnd == Event.EOS) {
             if (aborted[w]) {
                 if (!(read <= (fired ? Math.min(written, f.at) : written))) {
@@ -881,6 +949,10 @@ final class SimulationChecker {
                         + "and " + side(w) + " closed normally: bytes lost");
                 }
             }
+        } else if (rEnd == Event.ERROR && tls()) {
+            // Checked when it came (tlsError): with no byte fault planned, only a peer that had closed or aborted
+            // by then may cut a TLS stream short (close_notify is best effort, docs/tls.md).
+            cover(Cov.TLS_READ_ERROR);
         } else if (rEnd == Event.ERROR) {
             if (!(fired && f.kind == FaultKind.ERROR && read == f.at)) {
                 violation(name + "read ERROR after " + read

@@ -13,6 +13,7 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
+import dev.vconn.domain.tls.TlsVConn;
 import dev.vconn.inmemory.SimulationScenario.CloseMode;
 import dev.vconn.inmemory.SimulationScenario.Dir;
 import dev.vconn.inmemory.SimulationScenario.Producer;
@@ -74,6 +75,7 @@ final class SimulationRun {
     private final byte[] scratch = new byte[32 * 1024];
     private NetAcceptor.Listener listener;
     private InMemoryNetwork.Binding blackhole;
+    private SimulationTls.Contexts tlsContexts;
 
     private SimulationRun(SimulationScenario sc, SimulationChecker ck, BlockPool pool) {
         this.sc = sc;
@@ -88,7 +90,16 @@ final class SimulationRun {
 
     /** Runs the scenario of {@code seed} with blocks from {@code pool}. */
     static Result run(long seed, BlockPool pool, boolean verbose) {
-        SimulationScenario sc = SimulationScenario.generate(seed);
+        return run(SimulationScenario.generate(seed), pool, verbose);
+    }
+
+    /** Runs the TLS scenario of {@code seed} ({@link SimulationScenario#generateTls}) with blocks from {@code pool}. */
+    static Result runTls(long seed, BlockPool pool, boolean verbose) {
+        return run(SimulationScenario.generateTls(seed), pool, verbose);
+    }
+
+    /** Runs {@code sc} with blocks from {@code pool}. */
+    static Result run(SimulationScenario sc, BlockPool pool, boolean verbose) {
         SimulationChecker ck = new SimulationChecker(sc, verbose);
         SimulationRun run = new SimulationRun(sc, ck, pool);
         try {
@@ -200,8 +211,8 @@ final class SimulationRun {
                     if (sc.sendBufferB() > 0) {
                         p.peer().setOption(java.net.StandardSocketOptions.SO_SNDBUF, sc.sendBufferB());
                     }
-                    ends[0].vc = transport.socketAdopter().adopt(p.local());
-                    ends[1].vc = transport.socketAdopter().adopt(p.peer());
+                    ends[0].vc = tls(0, transport.socketAdopter().adopt(p.local()));
+                    ends[1].vc = tls(1, transport.socketAdopter().adopt(p.peer()));
                 } catch (IOException | dev.vconn.ports.AdoptionException e) {
                     throw new IllegalStateException("adoption failed", e);
                 }
@@ -212,7 +223,7 @@ final class SimulationRun {
             case PAIR -> {
                 Continuation acceptor = netContinuation((e, data) -> {
                     if (e == Event.NET_ACCEPT && data instanceof VConn v) {
-                        ends[1].vc = v;
+                        ends[1].vc = tls(1, v);
                         ends[1].start();
                     }
                 });
@@ -220,7 +231,7 @@ final class SimulationRun {
                         .clientAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 40_000))
                         .tag("sim").id(sc.seed()).bufferIndex(sc.pairBufferIndex()).waterMark(sc.pairWaterMark())
                         .build();
-                ends[0].vc = transport.httpConnector(acceptor).connect(options);
+                ends[0].vc = tls(0, transport.httpConnector(acceptor).connect(options));
                 ends[0].start();
             }
         }
@@ -230,7 +241,7 @@ final class SimulationRun {
         transport.network().setConnectFaults(sc.ab().faults(), sc.ba().faults());
         Continuation acceptor = netContinuation((e, data) -> {
             if (e == Event.NET_ACCEPT && data instanceof VConn v) {
-                ends[1].vc = v;
+                ends[1].vc = tls(1, v);
                 ends[1].start();
             }
         });
@@ -253,7 +264,7 @@ final class SimulationRun {
         }
         Continuation connector = netContinuation((e, data) -> {
             if (e == Event.NET_CONNECT && data instanceof VConn v) {
-                ends[0].vc = v;
+                ends[0].vc = tls(0, v);
                 ends[0].start();
             }
         });
@@ -262,6 +273,22 @@ final class SimulationRun {
         if (sc.netOutcome() == SimulationScenario.NetOutcome.CANCELLED) {
             ck.connectCancelled(attempt.cancel());
         }
+    }
+
+    /**
+     * In a TLS scenario, endpoint {@code id}'s {@code TlsVConn} over {@code vc} (A the client, B the server); else
+     * {@code vc} itself.
+     */
+    private VConn tls(int id, VConn vc) {
+        if (sc.tls() == SimulationScenario.Tls.NONE) {
+            return vc;
+        }
+        if (tlsContexts == null) {
+            tlsContexts = SimulationTls.contexts(sc.tls());
+        }
+        SimulationTls.Contexts c = tlsContexts;
+        return id == 0 ? TlsVConn.client(vc, c.client(), pool, SimulationTls.SERVER_NAME, 443)
+                : TlsVConn.server(vc, c.server(), pool);
     }
 
     /** A continuation for connection events (NET_CONNECT, NET_CONNECT_FAILED, NET_ACCEPT) that reports each. */
@@ -427,7 +454,9 @@ final class SimulationRun {
 
         long readLimit() {
             // docs/semantics.md rule 3.5: max(W, reader block size); W the buffer's mark, else the pair's option.
-            long waterMark = rbuf.waterMark() > 0 ? rbuf.waterMark() : sc.sockets() ? 0 : sc.pairWaterMark();
+            // Under TLS the pair's option bounds the records, not the user's plaintext.
+            long waterMark = rbuf.waterMark() > 0 ? rbuf.waterMark()
+                    : sc.sockets() || sc.tls() != SimulationScenario.Tls.NONE ? 0 : sc.pairWaterMark();
             return Math.max(waterMark, rbuf.blockSize());
         }
 

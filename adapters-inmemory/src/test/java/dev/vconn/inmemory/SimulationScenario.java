@@ -23,9 +23,30 @@ import java.util.SplittableRandom;
  * @param ba               the stream B writes and A reads
  * @param a                endpoint A (the adopted local end, the connecting side, or the pair's active end)
  * @param b                endpoint B (the adopted peer end, the accepted side, or the pair's passive end)
+ * @param tls              whether A and B speak TLS over the connection ({@link Tls#NONE}: plain bytes): A is a
+ *                         {@code TlsVConn} client and B a server wrapped around the connection's VConns, and the
+ *                         streams above are plaintext while the fault plans act on the records
  */
 record SimulationScenario(long seed, Kind kind, NetOutcome netOutcome, long connectTimeout, int pairBufferIndex,
-        long pairWaterMark, boolean oneLock, int sendBufferA, int sendBufferB, Dir ab, Dir ba, Side a, Side b) {
+        long pairWaterMark, boolean oneLock, int sendBufferA, int sendBufferB, Dir ab, Dir ba, Side a, Side b,
+        Tls tls) {
+
+    /** A scenario without TLS. */
+    SimulationScenario(long seed, Kind kind, NetOutcome netOutcome, long connectTimeout, int pairBufferIndex,
+            long pairWaterMark, boolean oneLock, int sendBufferA, int sendBufferB, Dir ab, Dir ba, Side a, Side b) {
+        this(seed, kind, netOutcome, connectTimeout, pairBufferIndex, pairWaterMark, oneLock, sendBufferA,
+                sendBufferB, ab, ba, a, b, Tls.NONE);
+    }
+
+    /** Whether, and which, TLS runs between the endpoints. */
+    enum Tls {
+        /** Plain bytes. */
+        NONE,
+        /** TLS 1.3: a received close_notify ends only that direction (half-close). */
+        TLS13,
+        /** TLS 1.2: a received close_notify is answered with one, which ends the other direction too. */
+        TLS12
+    }
 
     /** How the two endpoints are connected. */
     enum Kind {
@@ -267,6 +288,18 @@ record SimulationScenario(long seed, Kind kind, NetOutcome netOutcome, long conn
     }
 
     /**
+     * The TLS scenario of {@code seed}: drawn like {@link #generate} (same connection kinds, streams, fault plans
+     * and endpoint behaviours), with every NET connect succeeding, and TLS 1.3 (three in four) or TLS 1.2 between
+     * A (client) and B (server).
+     */
+    static SimulationScenario generateTls(long seed) {
+        SimulationScenario s = generate(seed);
+        Tls tls = new SplittableRandom(~seed).nextInt(4) == 0 ? Tls.TLS12 : Tls.TLS13;
+        return new SimulationScenario(seed, s.kind, NetOutcome.CONNECTED, s.connectTimeout, s.pairBufferIndex,
+                s.pairWaterMark, s.oneLock, s.sendBufferA, s.sendBufferB, s.ab, s.ba, s.a, s.b, tls);
+    }
+
+    /**
      * A small {@code SO_SNDBUF} for a stream of {@code size} bytes: a few bytes only for small streams, since with
      * latency every in-flight window costs a round of virtual time.
      */
@@ -404,6 +437,9 @@ record SimulationScenario(long seed, Kind kind, NetOutcome netOutcome, long conn
     String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append("seed=").append(seed).append(" kind=").append(kind);
+        if (tls != Tls.NONE) {
+            sb.append(" tls=").append(tls);
+        }
         if (kind == Kind.NET) {
             sb.append('(').append(netOutcome);
             if (netOutcome == NetOutcome.TIMED_OUT) {

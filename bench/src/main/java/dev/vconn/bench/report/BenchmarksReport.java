@@ -49,7 +49,8 @@ public final class BenchmarksReport {
     static final String IOBUFFER = "IOBufferBenchmark";
     static final String ADOPT = "AdoptBenchmark";
     static final String HTTP = "HttpConnectBenchmark";
-    static final Set<String> KNOWN = Set.of(THROUGHPUT, PAIR, IOBUFFER, ADOPT, HTTP);
+    static final String TLS = "TlsThroughputBenchmark";
+    static final Set<String> KNOWN = Set.of(THROUGHPUT, PAIR, IOBUFFER, ADOPT, HTTP, TLS);
     /** Allocation below this many bytes per operation counts as zero: JMH's own bookkeeping shows as a fraction. */
     static final double ZERO_ALLOC = 0.5;
     static final double PER_CONNECTION_LIMIT = 4096;
@@ -230,6 +231,7 @@ public final class BenchmarksReport {
     String render() {
         StringBuilder body = new StringBuilder();
         throughput(body);
+        tlsThroughput(body);
         pair(body);
         ioBuffer(body);
         adopt(body);
@@ -537,6 +539,40 @@ public final class BenchmarksReport {
         targets.add(new Target("ConnectionScale", "< 4 KiB heap + direct per connection (per server end, idle read "
                 + "posted, with and without a request first)", String.join("; ", measured),
                 status(met, measured.size())));
+    }
+
+    // ------------------------------------------------------------------------------------------ TlsThroughput
+
+    private void tlsThroughput(StringBuilder sb) {
+        List<JmhResult> rows = of(TLS);
+        sb.append("## TlsThroughputBenchmark: bulk plaintext through TLS over loopback (nio)\n\n");
+        String goal = "TlsVConn >= 0.9x raw SSLEngine";
+        if (rows.isEmpty()) {
+            sb.append(NOT_IN_RUN).append("\n\n");
+            targets.add(new Target(TLS, goal, NOT_MEASURED, NOT_MEASURED));
+            return;
+        }
+        figuresFrom(sb, TLS);
+        sb.append("One op = 1 MiB of plaintext received; B/op = bytes allocated per MiB (all threads). TLS 1.3 with "
+                + "the JDK's default suite, 16 KiB records, one I/O thread; raw = SSLEngine over SocketChannels on "
+                + "one hand-written selector loop.\n\n");
+        sb.append("| impl | MiB/s | ± | B/MiB | vs raw |\n|---|---:|---:|---:|---:|\n");
+        Optional<JmhResult> raw = find(rows, r -> r.param("impl").equals("raw"));
+        String measured = NOT_MEASURED;
+        String status = NOT_MEASURED;
+        for (JmhResult r : rows.stream().sorted(Comparator.comparing(r -> r.param("impl").equals("raw") ? 1 : 0))
+                .toList()) {
+            String vsRaw = raw.map(b -> ratio(r.score(), b.score())).orElse("n/a");
+            sb.append("| ").append(r.param("impl")).append(" | ").append(num(r.score())).append(" | ")
+                    .append(num(r.error())).append(" | ").append(num(r.allocNorm())).append(" | ").append(vsRaw)
+                    .append(" |\n");
+            if (r.param("impl").equals("vconn") && raw.isPresent()) {
+                measured = vsRaw;
+                status = r.score() / raw.get().score() >= 0.9 ? "met" : "not met";
+            }
+        }
+        sb.append('\n');
+        targets.add(new Target(TLS, goal, measured, status));
     }
 
     // ------------------------------------------------------------------------------------------ anything else

@@ -39,6 +39,21 @@ class BenchmarksReportTest {
     }
 
     @Test
+    void tls_throughput_is_compared_with_the_raw_engine_of_the_same_run() {
+        String md = render(List.of(
+                row("TlsThroughputBenchmark", "transfer", Map.of("impl", "raw"), 400, 20),
+                row("TlsThroughputBenchmark", "transfer", Map.of("impl", "vconn"), 380, 5000)), List.of());
+        assertTrue(section(md, "TlsThroughputBenchmark").contains("| vconn | 380 | 1.00 | 5,000 | 0.95x |"), md);
+        assertEquals(List.of("0.95x", "met"), targetMeasuredAndStatus(md, BenchmarksReport.TLS), md);
+        String slow = render(List.of(
+                row("TlsThroughputBenchmark", "transfer", Map.of("impl", "raw"), 400, 20),
+                row("TlsThroughputBenchmark", "transfer", Map.of("impl", "vconn"), 300, 5000)), List.of());
+        assertEquals(List.of("0.75x", "not met"), targetMeasuredAndStatus(slow, BenchmarksReport.TLS), slow);
+        assertEquals(List.of(BenchmarksReport.NOT_MEASURED, BenchmarksReport.NOT_MEASURED),
+                targetMeasuredAndStatus(render(List.of(), List.of()), BenchmarksReport.TLS));
+    }
+
+    @Test
     void pair_target_counts_the_configurations_that_meet_it() {
         List<JmhResult> rows = List.of(
                 row("PairThroughputBenchmark", "memcpy", Map.of("size", "4096"), 100_000, 0),

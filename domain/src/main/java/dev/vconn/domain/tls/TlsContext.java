@@ -3,6 +3,7 @@ package dev.vconn.domain.tls;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import javax.crypto.spec.PBEParameterSpec;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.KeyStoreBuilderParameters;
@@ -273,7 +275,11 @@ public final class TlsContext {
             return self();
         }
 
-        /** Where delegated engine tasks run (default: the common fork-join pool); never the event loop. */
+        /**
+         * Where delegated engine tasks run (default: the common fork-join pool, off the event loop); the VConn resumes
+         * on its loop once they are done. {@code Runnable::run} runs them inline on the loop instead, which a
+         * deterministic simulation wants and a server does not (docs/tls.md, Threading).
+         */
         public B delegatedTaskExecutor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
             return self();
@@ -334,6 +340,14 @@ public final class TlsContext {
             // One key store per certificate, in order: the PKIX key manager tries them in list order, so the first
             // is the default when no certificate matches the requested server name.
             char[] password = "vconn".toCharArray();
+            // The PKIX key manager reads the entry of the alias it chose out of its key store on every handshake (its
+            // entry cache is per chosen alias, and each choice makes a new one), and a PKCS#12 entry is decrypted
+            // with PBKDF2 each time: ten thousand rounds by default, several milliseconds, most of a handshake. These
+            // stores live in memory only, so their protection protects nothing: one round.
+            byte[] salt = new byte[16];
+            new SecureRandom().nextBytes(salt);
+            KeyStore.PasswordProtection inMemoryOnly = new KeyStore.PasswordProtection(
+                    password, "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(salt, 1));
             List<KeyStore.Builder> stores = new ArrayList<>();
             for (TlsKeyMaterial m : materials) {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -342,7 +356,8 @@ public final class TlsContext {
                 } catch (java.io.IOException e) {
                     throw new GeneralSecurityException(e);
                 }
-                ks.setKeyEntry("key", m.privateKey(), password, m.chain().toArray(X509Certificate[]::new));
+                X509Certificate[] chain = m.chain().toArray(X509Certificate[]::new);
+                ks.setEntry("key", new KeyStore.PrivateKeyEntry(m.privateKey(), chain), inMemoryOnly);
                 stores.add(KeyStore.Builder.newInstance(ks, new KeyStore.PasswordProtection(password)));
             }
             KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");

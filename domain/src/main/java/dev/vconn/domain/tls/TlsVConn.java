@@ -110,6 +110,7 @@ public final class TlsVConn extends AbstractVConn {
     private VConnError innerReadError;
     private boolean shutdownInnerWriteWhenFlushed;
     private boolean innerWriteShut;
+    private boolean closeOutboundAfterHandshake;
     private boolean released;
     private VConnError failure;
     private ScheduledAction handshakeTimer;
@@ -304,21 +305,31 @@ public final class TlsVConn extends AbstractVConn {
 
     @Override
     protected void transportShutdown(boolean read, boolean write) {
-        if (write && !released) {
-            engine.closeOutbound();
-            shutdownInnerWriteWhenFlushed = true;
-            if (started) {
-                try {
-                    flushOutbound(); // close_notify
-                } catch (SSLException e) {
-                    fail(e);
-                }
-            }
-            maybeShutdownInnerWrite();
+        if (write && !released && !handshakeDone && failure == null) {
+            // closeOutbound() now would end the handshake and fail both directions: the write side ends now for the
+            // user, the close_notify goes out once the handshake is done (started here, or the peer never gets it).
+            closeOutboundAfterHandshake = true;
+            begin();
+        } else if (write && !released) {
+            closeOutboundAndFlush();
         }
         if (read) {
             inner.shutdown(ShutdownHow.READ);
         }
+    }
+
+    /** Sends close_notify, then shuts the inner write side down once every record has left. */
+    private void closeOutboundAndFlush() {
+        engine.closeOutbound();
+        shutdownInnerWriteWhenFlushed = true;
+        if (started) {
+            try {
+                flushOutbound(); // close_notify
+            } catch (SSLException e) {
+                fail(e);
+            }
+        }
+        maybeShutdownInnerWrite();
     }
 
     @Override
@@ -455,6 +466,10 @@ public final class TlsVConn extends AbstractVConn {
         handshake.complete(session);
         onReadable();
         onWritable();
+        if (closeOutboundAfterHandshake && !released) {
+            closeOutboundAfterHandshake = false;
+            closeOutboundAndFlush();
+        }
     }
 
     /**

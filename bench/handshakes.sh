@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# TLS handshakes per second: vconn-server --tls-listen against nginx with the same certificate, each proxying to the
+# same plain origin. Every connection is new (no session reuse): TLS handshake + one GET of a 100-byte file + close,
+# driven by `openssl s_time -new -www /100b` (one client process, one connection at a time).
+#
+#   bench/handshakes.sh               3 interleaved rounds of 10 s per server after a 5 s warm-up each (about 1.5 min)
+#   bench/handshakes.sh --quick       1 round of 3 s after a 2 s warm-up: checks that everything works, rough figures
+#   bench/handshakes.sh --rounds N    N interleaved rounds (default 3)
+#   bench/handshakes.sh --time S      seconds per measurement (default 10)
+#   HS_PORTS="18090 18091 18092 18093" bench/handshakes.sh   ports of origin, nginx TLS, vconn TLS, vconn plain
+#   VCONN_JAVA_OPTS="-Xms512m -Xmx512m" bench/handshakes.sh  JVM options of vconn-server
+#
+# What runs, all on 127.0.0.1, from a temporary directory removed at the end: a throwaway self-signed EC P-256
+# certificate for localhost (openssl req, PKCS#8 key); origin: nginx serving /100b; nginx: 2 workers, TLS 1.3/1.2
+# with the certificate, session cache and tickets off, proxy_pass to the origin; vconn-server --transport nio,
+# 2 event loops, --tls-listen with the certificate, remapping every request to the origin (app/target/
+# vconn-server.jar, built first if missing or older than a source). Prints connections per second (the count
+# s_time made in its real time) per round and the median ratio vconn / nginx (target >= 1.0x). Client and servers
+# share the machine's cores: the figures compare servers under the same conditions.
+#
+# Installs nginx, openssl and curl with apt-get when they are missing (as root, or through sudo). Stops only the
+# processes it started (by their process ids, also on Ctrl-C).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+ROUNDS=3
+TIME=10
+WARMUP=5
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --quick) ROUNDS=1; TIME=3; WARMUP=2 ;;
+        --rounds) ROUNDS="${2:?--rounds needs a number}"; shift ;;
+        --time) TIME="${2:?--time needs seconds}"; shift ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+for v in "$ROUNDS" "$TIME"; do
+    if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
+        echo "--rounds and --time take a positive whole number, got '$v'" >&2
+        exit 2
+    fi
+done
+
+read -r ORIGIN_PORT NGINX_PORT VCONN_PORT VCONN_PLAIN_PORT <<<"${HS_PORTS:-18090 18091 18092 18093}"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JAR=app/target/vconn-server.jar
+VCONN_JAVA_OPTS="${VCONN_JAVA_OPTS:--Xms512m -Xmx512m}"
+
+need_packages=()
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
+command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+if [[ ${#need_packages[@]} -gt 0 ]]; then
+    echo "== installing ${need_packages[*]} (apt-get)"
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install ${need_packages[*]}" >&2; exit 1; }
+        SUDO=sudo
+    fi
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_packages[@]}"
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' -prune -o \
+        \( -name '*.java' -o -name 'pom.xml' \) -newer "$JAR" -print -quit)" ]]; then
+    echo "== building $JAR"
+    ./mvnw -B -q -DskipTests package -pl app -am
+fi
+
+for port in "$ORIGIN_PORT" "$NGINX_PORT" "$VCONN_PORT" "$VCONN_PLAIN_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "port $port on 127.0.0.1 is in use; choose others with HS_PORTS=\"origin nginx vconn vconn-plain\"" >&2
+        exit 2
+    fi
+done
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/vconn-handshake-bench.XXXXXX")"
+STARTED=()
+cleanup() {
+    local pid
+    for pid in "${STARTED[@]:-}"; do
+        [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${STARTED[@]:-}"; do
+        [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+
+# Run as root, nginx's workers would switch to an unprivileged user that cannot read this private directory.
+NGINX_USER=""
+if [[ $(id -u) -eq 0 ]]; then
+    NGINX_USER="user root;"
+fi
+
+# $1 name, $2 the http block's server part
+nginx_conf() {
+    local dir="$WORK/$1"
+    mkdir -p "$dir/logs" "$dir/tmp"
+    cat >"$dir/nginx.conf" <<CONF
+$NGINX_USER
+worker_processes 2;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    default_type application/octet-stream;
+$2
+}
+CONF
+}
+
+mkdir -p "$WORK/www"
+head -c 100 /dev/zero | tr '\0' 'x' >"$WORK/www/100b"
+nginx_conf origin "    server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
+nginx_conf tls "    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+    server {
+        listen 127.0.0.1:$NGINX_PORT ssl;
+        ssl_certificate $WORK/cert.pem;
+        ssl_certificate_key $WORK/key.pem;
+        ssl_protocols TLSv1.3 TLSv1.2;
+        ssl_session_cache off;
+        ssl_session_tickets off;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+    }"
+
+"$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/logs/error.log" &
+STARTED+=($!)
+"$NGINX" -p "$WORK/tls" -c "$WORK/tls/nginx.conf" -e "$WORK/tls/logs/error.log" &
+STARTED+=($!)
+# shellcheck disable=SC2086
+"$JAVA" $VCONN_JAVA_OPTS -jar "$JAR" --transport nio --listen "127.0.0.1:$VCONN_PLAIN_PORT" \
+    --tls-listen "127.0.0.1:$VCONN_PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --event-loops 2 \
+    --access-log false --builtin-routes false --fanout false \
+    --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn.log" 2>&1 &
+STARTED+=($!)
+
+# Waits until every server answers the 100-byte file over its scheme (30 s at most).
+deadline=$(( $(date +%s) + 30 ))
+for url in "http://127.0.0.1:$ORIGIN_PORT/100b" "https://localhost:$NGINX_PORT/100b" \
+        "https://localhost:$VCONN_PORT/100b"; do
+    until [[ "$(curl -s --cacert "$WORK/cert.pem" "$url" 2>/dev/null | wc -c)" == 100 ]]; do
+        if (( $(date +%s) > deadline )); then
+            echo "$url did not serve the 100-byte file within 30 s; logs:" >&2
+            tail -n 20 "$WORK"/*.log "$WORK"/*/logs/error.log >&2 || true
+            exit 1
+        fi
+        sleep 0.5
+    done
+done
+
+# $1 port, $2 seconds: connections per second (each a new handshake + GET /100b), from s_time's real-time count.
+measure() {
+    local out n secs
+    out="$(openssl s_time -connect "127.0.0.1:$1" -new -www /100b -time "$2" 2>&1 || true)"
+    n="$(sed -n 's/^\([0-9][0-9]*\) connections in \([0-9][0-9]*\) real seconds.*/\1 \2/p' <<<"$out" | head -1)"
+    if [[ -z "$n" ]]; then
+        echo "openssl s_time against port $1 gave no count:" >&2
+        echo "$out" | tail -n 5 >&2
+        exit 1
+    fi
+    secs="${n#* }"
+    awk -v c="${n% *}" -v s="$secs" 'BEGIN { printf "%.1f", (s > 0 ? c / s : 0) }'
+}
+
+echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $("$NGINX" -v 2>&1); $(openssl version)"
+measure "$NGINX_PORT" "$WARMUP" >/dev/null
+measure "$VCONN_PORT" "$WARMUP" >/dev/null
+RATIOS=()
+for ((round = 1; round <= ROUNDS; round++)); do
+    nginx_rate="$(measure "$NGINX_PORT" "$TIME")"
+    vconn_rate="$(measure "$VCONN_PORT" "$TIME")"
+    ratio="$(awk -v v="$vconn_rate" -v n="$nginx_rate" 'BEGIN { printf "%.2f", (n > 0 ? v / n : 0) }')"
+    RATIOS+=("$ratio")
+    echo "round $round: nginx $nginx_rate/s, vconn-server (nio) $vconn_rate/s, vconn/nginx ${ratio}x"
+done
+median="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
+echo "== median vconn/nginx: ${median}x (target >= 1.0x); load at end $(cut -d' ' -f1-3 /proc/loadavg)"
