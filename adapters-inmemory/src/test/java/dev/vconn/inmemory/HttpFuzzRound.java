@@ -296,7 +296,7 @@ final class HttpFuzzRound {
             }
             var stats = proxy.stats().snapshot();
             if (stats.internalErrors() != 0) {
-                problems.add(stats.internalErrors() + " session(s) failed with an exception (HttpSession failed)");
+                problems.add(stats.internalErrors() + " session(s) failed with an exception (Http1ClientSession.fail)");
             }
             if (stats.transactions() != log.size()) {
                 problems.add(stats.transactions() + " transactions but " + log.size() + " access log records");

@@ -388,7 +388,7 @@ class SimulationTunnelTest {
                 v.add(proxy.openSessions() + " session(s) still open after both ends closed");
             }
             if (proxy.stats().snapshot().internalErrors() != 0) {
-                v.add("the session failed with an exception (HttpSession failed)");
+                v.add("the session failed with an exception (Http1ClientSession.fail)");
             }
             paths(s, client, target, v.isEmpty(), paths);
         } catch (RuntimeException | AssertionError | IOException e) {

@@ -1,5 +1,6 @@
 package dev.vconn.app.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -8,6 +9,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -79,6 +81,22 @@ class ArchitectureTest {
                     .because("public API lives in exported packages and everything else in "
                             + "internal (README.md, Modules); internals may change without notice, so only "
                             + "their own module may use them");
+
+    /** The HTTP/1 client session, with its nested classes. */
+    private static final String HTTP1_SESSION = "dev\\.vconn\\.domain\\.http\\.Http1ClientSession(\\$.*)?";
+
+    /** The tunnel: the bodies' producers and consumers and the blind two-way splice, with their nested classes. */
+    private static final String HTTP_TUNNEL = "dev\\.vconn\\.domain\\.http\\.(HttpTunnel|BlindTunnel)(\\$.*)?";
+
+    @ArchTest
+    static final ArchRule http1_session_and_tunnel_do_not_depend_on_each_other =
+            CompositeArchRule.of(noClasses().that().haveNameMatching(HTTP1_SESSION)
+                            .should().dependOnClassesThat().haveNameMatching(HTTP_TUNNEL))
+                    .and(noClasses().that().haveNameMatching(HTTP_TUNNEL)
+                            .should().dependOnClassesThat().haveNameMatching(HTTP1_SESSION))
+                    .because("the HTTP/1 session and the tunnel meet only through the transaction machine and "
+                            + "its ClientSide seam (docs/http.md, Code layout), so a second client protocol can "
+                            + "drive the same machine and tunnel without touching the HTTP/1 session");
 
     @ArchTest
     static final ArchRule spi_types_are_extended_only_by_transports =

@@ -1,10 +1,10 @@
 package dev.vconn.domain.http;
 
 /**
- * Origin connect: one outbound connection attempt of a transaction. The session routes the connector's event
- * through its control continuation with the attempt as the data, so the event is matched to the transaction and
- * the pool reservation (its {@code host:port} key) it belongs to; an attempt the transaction no longer waits for
- * closes what it connected and gives the reservation back.
+ * Origin connect: one outbound connection attempt of a transaction. The transaction machine ({@link HttpSM}) routes
+ * the connector's event through its control continuation with the attempt as the data, so the event is matched to
+ * the transaction and the pool reservation (its {@code host:port} key) it belongs to; an attempt the transaction no
+ * longer waits for closes what it connected and gives the reservation back.
  */
 final class ConnectAttempt {
   final HttpTransaction txn;

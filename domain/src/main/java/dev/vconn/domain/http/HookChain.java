@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * The hook chain of one transaction: runs the plugins' continuations of a hook point one after another (the proxy's
  * global hooks, then the transaction's own), each stopping the transaction until it reenables it, then runs what
  * comes after the hook point (docs/http.md, "Hooks"). A plugin that throws resumes the transaction with an error
- * instead of leaving it stuck. The transaction owns its chain; the session gives it the {@link Session} callbacks.
+ * instead of leaving it stuck. The transaction owns its chain; its state machine gives it the {@link Owner} callbacks.
  *
  * <p>Everything but {@link #stoppedAt()} and {@link #release()} (called by plugins through {@link HttpTxn}, from any
  * thread) runs under the session lock.
@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 final class HookChain {
   private static final Logger LOG = LoggerFactory.getLogger(HookChain.class);
 
-  /** What the session does for the chain. */
-  interface Session {
+  /** What the transaction's state machine ({@link HttpSM}) does for the chain. */
+  interface Owner {
     /** Whether the session is closed: the client went away. */
     boolean isClosed();
 
@@ -38,7 +38,7 @@ final class HookChain {
 
   private final HttpTransaction txn;
   private final EventLoop loop;
-  private final Session session;
+  private final Owner owner;
   /** The hook the transaction is stopped at, or null while it runs (reenable clears it). */
   private final AtomicReference<HttpHookId> stoppedAt = new AtomicReference<>();
   /** The hook point that runs, or ran last. */
@@ -48,10 +48,10 @@ final class HookChain {
   /** What runs once the chain is done; non-null exactly while a chain holds the transaction. */
   private Runnable afterHooks;
 
-  HookChain(HttpTransaction txn, EventLoop loop, Session session) {
+  HookChain(HttpTransaction txn, EventLoop loop, Owner owner) {
     this.txn = txn;
     this.loop = loop;
-    this.session = session;
+    this.owner = owner;
   }
 
   /** Runs the hooks of {@code hook}, then {@code then}. */
@@ -68,16 +68,16 @@ final class HookChain {
     if (afterHooks == null) {
       return;
     }
-    if (session.isClosed() && running != HttpHookId.TXN_CLOSE) {
+    if (owner.isClosed() && running != HttpHookId.TXN_CLOSE) {
       // The client went away while the hook ran: skip to the transaction's end.
       afterHooks = null;
-      session.endAfterClose(txn);
+      owner.endAfterClose(txn);
       return;
     }
     if (event == Event.HTTP_ERROR && running != HttpHookId.TXN_CLOSE
         && !(running == HttpHookId.SEND_RESPONSE_HDR && txn.errorSent)) {
       afterHooks = null;
-      session.hookFailed(txn, "plugin at " + running + " answered with an error");
+      owner.hookFailed(txn, "plugin at " + running + " answered with an error");
       return;
     }
     next();
@@ -106,17 +106,8 @@ final class HookChain {
     Runnable then = afterHooks;
     afterHooks = null;
     chain = null;
-    session.chainEnded(txn, running);
+    owner.chainEnded(txn, running);
     then.run();
-  }
-
-  /**
-   * Whether a chain holds the transaction. Timeouts and read errors then wait: acting on them would answer (or run
-   * TXN_CLOSE) while a plugin still owns the transaction and is yet to reenable it. This, not {@link #stoppedAt()},
-   * says so: stoppedAt is already clear while a reenable is on its way.
-   */
-  boolean holds() {
-    return afterHooks != null;
   }
 
   /** The hook point that runs, or that ran last; null before the first or after {@link #forgetHookPoint()}. */

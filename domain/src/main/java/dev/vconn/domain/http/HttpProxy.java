@@ -35,7 +35,7 @@ public final class HttpProxy implements AutoCloseable {
   private final ProxyHeaderRules headerRules;
   private final OriginPool originPool;
   private final Continuation sessionAcceptor;
-  private final Set<HttpSession> sessions = ConcurrentHashMap.newKeySet();
+  private final Set<Http1ClientSession> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicLong transactionIds = new AtomicLong();
   private final AtomicLong sessionIds = new AtomicLong();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
@@ -112,7 +112,7 @@ public final class HttpProxy implements AutoCloseable {
    */
   public CompletableFuture<Void> drain() {
     draining = true;
-    for (HttpSession s : List.copyOf(sessions)) {
+    for (Http1ClientSession s : List.copyOf(sessions)) {
       s.control(false);
     }
     checkDrained();
@@ -126,7 +126,7 @@ public final class HttpProxy implements AutoCloseable {
   public void close() {
     closed = true;
     draining = true;
-    for (HttpSession s : List.copyOf(sessions)) {
+    for (Http1ClientSession s : List.copyOf(sessions)) {
       s.control(true);
     }
     originPool.close();
@@ -141,22 +141,22 @@ public final class HttpProxy implements AutoCloseable {
       vconn.close(); // shutting down: refuse, like a closed listener
       return;
     }
-    new HttpSession(this, vconn).start();
+    new Http1ClientSession(this, vconn).start();
   }
 
-  void sessionOpened(HttpSession s) {
+  void sessionOpened(Http1ClientSession s) {
     sessions.add(s);
     stats.connections.increment();
     stats.activeConnections.increment();
-    if (s.client instanceof TlsVConn tls) {
+    if (s.clientVConn() instanceof TlsVConn tls) {
       tls.handshake().thenAccept(stats::tlsHandshake);
     }
-    if (s.internal) {
+    if (s.isInternal()) {
       stats.inProcessConnections.increment();
     }
   }
 
-  void sessionClosed(HttpSession s) {
+  void sessionClosed(Http1ClientSession s) {
     if (sessions.remove(s)) {
       stats.activeConnections.decrement();
     }

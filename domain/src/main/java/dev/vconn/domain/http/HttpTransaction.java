@@ -8,12 +8,9 @@ import dev.vconn.domain.ReadVio;
 import dev.vconn.domain.ScheduledAction;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.WriteVio;
-import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
-import dev.vconn.domain.pair.VConnPair;
 import dev.vconn.domain.tls.TlsSessionInfo;
-import dev.vconn.domain.tls.TlsVConn;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -24,21 +21,15 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The state of one transaction, and the {@link HttpTxn} view plugins get. Everything but the {@link HttpTxn}
- * methods runs under the session lock; those check that the transaction is stopped at the hook they need.
+ * The data of one transaction, and the {@link HttpTxn} view plugins get; where it stands is its machine's
+ * {@link HttpSM.State}. Everything but the {@link HttpTxn} methods runs under the session lock; those check that the
+ * transaction is stopped at the hook they need.
  */
 final class HttpTransaction implements HttpTxn {
 
-  /** Where the transaction stands. */
-  enum Step {
-    READ_REQUEST_HOOK, CONNECTING, SEND_REQUEST_HOOK, WAIT_RESPONSE, READ_RESPONSE_HOOK, SEND_RESPONSE_HOOK,
-    RESPONSE_BODY, SENDING_LAST, TXN_CLOSE_HOOK, DONE
-  }
-
-  final HttpSession session;
+  final HttpSM sm;
   final long id;
   final long startNanos;
-  Step step = Step.READ_REQUEST_HOOK;
 
   // The heads as they evolve.
   volatile HttpRequestHead clientRequest;
@@ -99,56 +90,38 @@ final class HttpTransaction implements HttpTxn {
   boolean requestHasBody;
 
   // CONNECT tunnel (docs/http.md, Tunnels).
-  /** The connection to a CONNECT target: never pooled; the tunnel owns it once it started. */
+  /** The connection to a CONNECT target: never pooled; the blind tunnel owns it once it started. */
   VConn tunnelOrigin;
-  /** The splice of client and CONNECT target, once the 200 is decided. */
-  BlindTunnel tunnel;
-  /** Bytes the tunnel wrote to the client (the 200 head included). */
+  /** Bytes the blind tunnel wrote to the client (the 200 head included). */
   long tunnelBytesOut;
 
   // Response.
   /** Interim (1xx) responses read and dropped so far, and their bytes: both are capped. */
   int interimResponses;
   long interimBytes;
-  /** Where this transaction's response head starts in the stream of the client write; -1 before it is written. */
-  long responseHeadAt = -1;
   BodyDecoder responseBody;
   boolean hasResponseBody;
+  /** The response body goes through the transform chain. */
+  boolean transformed;
   boolean originKeepAlive;
-  BodySink clientSink;
   boolean responseDone;
   boolean errorSent;
   String failure;
 
-  // Transform chain: the proxy writes the body into the first pair and reads the result from the last.
   /** The client request's target as normalised before the hooks; remap normalises again only a target a hook set. */
   String normalizedTarget;
-  List<VConnPair> transformPairs;
-  IOBuffer transformInBuffer;
-  IOBufferReader transformInReader;
-  WriteVio transformInWrite;
-  BodySink transformSink;
-  boolean transformInEnded;
-  IOBuffer transformOutBuffer;
-  IOBufferReader transformOutReader;
-  ReadVio transformOutRead;
-  boolean transformOutEos;
 
-  HttpTransaction(HttpSession session, long id, long startNanos) {
-    this.session = session;
+  HttpTransaction(HttpSM sm, long id, long startNanos) {
+    this.sm = sm;
     this.id = id;
     this.startNanos = startNanos;
-    this.hooks = new HookChain(this, session.loop, session.hookCallbacks);
-  }
-
-  BlockPool blockPool() {
-    return session.config.blockPool();
+    this.hooks = new HookChain(this, sm.client.eventLoop(), sm);
   }
 
   /** The hooks of {@code hook} in the order they run: the global ones, the session's, the transaction's own. */
   List<Continuation> hooksFor(HttpHookId hook) {
-    List<Continuation> global = session.config.hooks().get(hook);
-    List<Continuation> ofSession = session.ssnHooks.added(hook);
+    List<Continuation> global = sm.config.hooks().get(hook);
+    List<Continuation> ofSession = sm.client.sessionHooks().added(hook);
     synchronized (txnHooks) {
       List<Continuation> own = txnHooks.get(hook);
       if (own == null && ofSession.isEmpty()) {
@@ -172,42 +145,42 @@ final class HttpTransaction implements HttpTxn {
 
   @Override
   public Optional<TlsSessionInfo> clientTls() {
-    return session.client instanceof TlsVConn tls ? tls.sessionInfo() : Optional.empty();
+    return sm.client.clientTls();
   }
 
   @Override
   public SocketAddress clientAddress() {
-    return session.clientAddress;
+    return sm.client.clientAddress();
   }
 
   @Override
   public boolean isInternal() {
-    return session.internal;
+    return sm.client.isInternal();
   }
 
   @Override
   public String pluginTag() {
-    return session.pluginTag;
+    return sm.client.pluginTag();
   }
 
   @Override
   public long pluginId() {
-    return session.pluginId;
+    return sm.client.pluginId();
   }
 
   @Override
   public HttpSsn session() {
-    return session.ssnHooks;
+    return sm.client.sessionHooks();
   }
 
   @Override
   public EventLoop eventLoop() {
-    return session.loop;
+    return sm.client.eventLoop();
   }
 
   @Override
   public ReentrantLock lock() {
-    return session.lock;
+    return sm.client.lock();
   }
 
   @Override
@@ -268,7 +241,7 @@ final class HttpTransaction implements HttpTxn {
     Objects.requireNonNull(handler, "handler");
     requireHook("addResponseTransform", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP, HttpHookId.POST_REMAP,
         HttpHookId.READ_RESPONSE_HDR);
-    Continuation c = new Continuation(handler, session.lock);
+    Continuation c = new Continuation(handler, sm.client.lock());
     synchronized (transforms) {
       transforms.add(c);
     }
@@ -306,7 +279,7 @@ final class HttpTransaction implements HttpTxn {
       throw new IllegalStateException("reenable on transaction " + id
           + " that is not stopped at a hook (TSHttpTxnReenable once per hook event)");
     }
-    session.resume(this, event);
+    sm.resume(event);
   }
 
   private void requireHook(String call, HttpHookId... allowed) {
@@ -320,6 +293,14 @@ final class HttpTransaction implements HttpTxn {
         + List.of(allowed) + ", it is at " + (at == null ? "no hook" : at));
   }
 
+  /** Stops keeping the request for a retry: the response started, or too much of the body went out to keep it. */
+  void dropReplay() {
+    if (replayReader != null) {
+      replayReader.free();
+      replayReader = null;
+    }
+  }
+
   List<Continuation> transformsSnapshot() {
     synchronized (transforms) {
       return List.copyOf(transforms);
@@ -329,6 +310,6 @@ final class HttpTransaction implements HttpTxn {
   @Override
   public String toString() {
     HttpRequestHead r = clientRequest;
-    return "HttpTxn[" + id + (r == null ? "" : " " + r.method() + " " + r.target()) + ", " + step + "]";
+    return "HttpTxn[" + id + (r == null ? "" : " " + r.method() + " " + r.target()) + ", " + sm.state() + "]";
   }
 }

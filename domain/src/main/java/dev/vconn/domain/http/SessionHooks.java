@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 final class SessionHooks implements HttpSsn {
   private static final Logger LOG = LoggerFactory.getLogger(SessionHooks.class);
 
-  private final HttpSession session;
+  private final Http1ClientSession session;
   private final long id;
   /** Hooks added with {@link #addHook}; guarded by itself. */
   private final Map<HttpHookId, List<Continuation>> own = new EnumMap<>(HttpHookId.class);
@@ -41,7 +41,7 @@ final class SessionHooks implements HttpSsn {
   private boolean started;
   private boolean closeRan;
 
-  SessionHooks(HttpSession session, long id) {
+  SessionHooks(Http1ClientSession session, long id) {
     this.session = session;
     this.id = id;
   }
@@ -73,7 +73,7 @@ final class SessionHooks implements HttpSsn {
       afterHooks = null;
       chain = null;
       if (event == Event.HTTP_ERROR) {
-        LOG.debug("plugin at SSN_START closed the session of {}", session.clientAddress);
+        LOG.debug("plugin at SSN_START closed the session of {}", session.clientAddress());
       }
       session.close(); // no-op if it closed meanwhile (the proxy shut down); runs SSN_CLOSE when it closes now
       sessionEnded();
@@ -92,7 +92,7 @@ final class SessionHooks implements HttpSsn {
 
   private void run(HttpHookId hook, Runnable then) {
     running = hook;
-    List<Continuation> global = session.config.hooks().get(hook);
+    List<Continuation> global = session.config().hooks().get(hook);
     List<Continuation> mine = added(hook);
     if (mine.isEmpty()) {
       chain = global;
@@ -122,7 +122,7 @@ final class SessionHooks implements HttpSsn {
           }
         }
       }, c.lock());
-      ContinuationScheduler.dispatch(session.loop, guardedHook, hook.event(), this);
+      ContinuationScheduler.dispatch(session.eventLoop(), guardedHook, hook.event(), this);
       return;
     }
     Runnable then = afterHooks;
@@ -140,27 +140,27 @@ final class SessionHooks implements HttpSsn {
 
   @Override
   public SocketAddress clientAddress() {
-    return session.clientAddress;
+    return session.clientAddress();
   }
 
   @Override
   public boolean isInternal() {
-    return session.internal;
+    return session.isInternal();
   }
 
   @Override
   public String pluginTag() {
-    return session.pluginTag;
+    return session.pluginTag();
   }
 
   @Override
   public long pluginId() {
-    return session.pluginId;
+    return session.pluginId();
   }
 
   @Override
   public EventLoop eventLoop() {
-    return session.loop;
+    return session.eventLoop();
   }
 
   @Override
@@ -190,6 +190,6 @@ final class SessionHooks implements HttpSsn {
 
   @Override
   public String toString() {
-    return "HttpSsn[" + id + " " + session.clientAddress + "]";
+    return "HttpSsn[" + id + " " + session.clientAddress() + "]";
   }
 }
