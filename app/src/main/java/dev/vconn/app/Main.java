@@ -47,8 +47,8 @@ public final class Main {
 
   /**
    * Parses the command line (with the {@code VCONN_<KEY>} environment variables, docs/server.md), starts the server
-   * and prints the startup line; the part of {@link #main} before it
-   * waits for a signal, so that tests and embedders get the exit status instead of an exiting JVM.
+   * and prints the startup line; the part of {@link #main} before it waits for a signal, so that tests and embedders
+   * get the exit status instead of an exiting JVM.
    *
    * @param args the command line
    * @param out where the startup line, help and version go

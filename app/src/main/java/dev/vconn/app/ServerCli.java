@@ -47,10 +47,10 @@ import picocli.CommandLine.TypeConversionException;
  * given on several lines accumulates in file order, while any other repeated key is a usage error naming both lines.
  * Environment variables {@code VCONN_<KEY>} (the key upper-cased, {@code -} and {@code .} as {@code _}) override the
  * file; whatever the command line gives wins over both, a list option given on the command line (or in the
- * environment) replacing the file's list. Keys {@code plugin.NAME.KEY} configure plugins (docs/server.md, Plugins): they go to the settings as they
- * are, except {@code plugin.fanout.enabled}, which is the {@code fanout} option under its plugin name. Usage errors
- * (an unknown option or key, a bad value, an unreadable file) print a message naming the option and give exit
- * status 2.
+ * environment) replacing the file's list. Keys {@code plugin.NAME.KEY} configure plugins (docs/server.md, Plugins):
+ * they go to the settings as they are, except {@code plugin.fanout.enabled}, which is the {@code fanout} option under
+ * its plugin name. Usage errors (an unknown option or key, a repeated key, a bad value, an unreadable file) print a
+ * message naming the option (and the line or the variable) and give exit status 2.
  */
 public final class ServerCli {
   /** The exit status of a usage error. */
@@ -187,7 +187,9 @@ public final class ServerCli {
     try {
       withFile.parseArgs(args);
     } catch (ParameterException e) {
-      return usageError(err, "config file " + file + ": " + e.getMessage()); // the other sources were checked
+      // The command line and each variable were checked on their own, so a value that does not convert is the file's.
+      return usageError(err, (file == null ? sources(null, fromEnvironment.keySet()) : "config file " + file) + ": "
+          + e.getMessage());
     }
     Options withFileOptions = withFile.getCommand();
     // plugin.fanout.enabled is the fanout option under the plugin's name: the command line and environment still win.

@@ -356,7 +356,9 @@ class ServerCliTest {
       "VCONN_MAX_RETRIES     | 99",
       "VCONN_LISTEN          | nowhere",
       "VCONN_ACCESS_LOG      | maybe",
-      "VCONN_REMAP           | http://*/a/"})
+      "VCONN_REMAP           | http://*/a/",
+      "VCONN_EVENT_LOOPS     | 0",
+      "VCONN_TLS_CERT        | cert.pem"}) // a check across options (no --tls-listen) still names the variable
   void a_bad_value_in_the_environment_exits_2_naming_the_variable(String variable, String value) throws IOException {
     Path file = write("listen = 127.0.0.1:9090\n");
     Parsed p = parseWithEnv(Map.of(variable, value), "--config", file.toString());
