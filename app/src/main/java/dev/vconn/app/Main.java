@@ -46,8 +46,9 @@ public final class Main {
   public record Launch(VconnServer server, int exitStatus) {}
 
   /**
-   * Parses the command line, starts the server and prints the startup line; the part of {@link #main} before it
-   * waits for a signal, so that tests and embedders get the exit status instead of an exiting JVM.
+   * Parses the command line (with the {@code VCONN_<KEY>} environment variables, docs/server.md), starts the server
+   * and prints the startup line; the part of {@link #main} before it waits for a signal, so that tests and embedders
+   * get the exit status instead of an exiting JVM.
    *
    * @param args the command line
    * @param out where the startup line, help and version go
@@ -55,7 +56,7 @@ public final class Main {
    * @return the running server, or the exit status
    */
   public static Launch launch(String[] args, PrintWriter out, PrintWriter err) {
-    ServerCli.Outcome outcome = ServerCli.parse(args, out, err);
+    ServerCli.Outcome outcome = ServerCli.parse(args, System.getenv(), out, err);
     if (outcome instanceof ServerCli.Exit exit) {
       return new Launch(null, exit.status());
     }

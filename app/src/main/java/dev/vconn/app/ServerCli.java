@@ -8,9 +8,11 @@ import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.tls.TlsConfigException;
 import dev.vconn.domain.tls.TlsContext;
 import dev.vconn.ports.IpAllowList;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;
+import java.io.StringReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,12 +43,14 @@ import picocli.CommandLine.TypeConversionException;
  * The command line and the config file of {@code vconn-server}, parsed with picocli.
  *
  * <p>The config file ({@code --config FILE}) is a Java properties file whose keys are the long option names without
- * {@code --} ({@code listen = 127.0.0.1:8080}); list options take comma-separated values there. It supplies the
- * defaults; whatever the command line gives wins, a list option given on the command line replacing the file's
- * list. Keys {@code plugin.NAME.KEY} configure plugins (docs/server.md, Plugins): they go to the settings as they
- * are, except {@code plugin.fanout.enabled}, which is the {@code fanout} option under its plugin name. Usage errors
- * (an unknown option or key, a bad value, an unreadable file) print a message naming the option and give exit
- * status 2.
+ * {@code --} ({@code listen = 127.0.0.1:8080}); list options take comma-separated values there, and a list key
+ * given on several lines accumulates in file order, while any other repeated key is a usage error naming both lines.
+ * Environment variables {@code VCONN_<KEY>} (the key upper-cased, {@code -} and {@code .} as {@code _}) override the
+ * file; whatever the command line gives wins over both, a list option given on the command line (or in the
+ * environment) replacing the file's list. Keys {@code plugin.NAME.KEY} configure plugins (docs/server.md, Plugins):
+ * they go to the settings as they are, except {@code plugin.fanout.enabled}, which is the {@code fanout} option under
+ * its plugin name. Usage errors (an unknown option or key, a repeated key, a bad value, an unreadable file) print a
+ * message naming the option (and the line or the variable) and give exit status 2.
  */
 public final class ServerCli {
   /** The exit status of a usage error. */
@@ -72,7 +76,7 @@ public final class ServerCli {
   public record Exit(int status) implements Outcome {}
 
   /**
-   * Parses a command line (and the config file it names).
+   * Parses a command line and the config file it names, without environment overrides.
    *
    * @param args the arguments
    * @param out where help and version go
@@ -80,6 +84,21 @@ public final class ServerCli {
    * @return run with these settings, or exit with this status
    */
   public static Outcome parse(String[] args, PrintWriter out, PrintWriter err) {
+    return parse(args, Map.of(), out, err);
+  }
+
+  /**
+   * Parses a command line, the {@code VCONN_<KEY>} variables of an environment and the config file the command line
+   * names. The command line wins over the environment, the environment over the file, the file over the defaults.
+   *
+   * @param args the arguments
+   * @param environment the environment ({@code System.getenv()} for the server); variables starting with
+   *     {@code VCONN_} that name no option are ignored
+   * @param out where help and version go
+   * @param err where usage errors go
+   * @return run with these settings, or exit with this status
+   */
+  public static Outcome parse(String[] args, Map<String, String> environment, PrintWriter out, PrintWriter err) {
     CommandLine cli = commandLine(null);
     Options options;
     ServerSettings settings;
@@ -100,43 +119,84 @@ public final class ServerCli {
     } catch (ParameterException e) {
       return usageError(err, e.getMessage());
     }
-    if (options.config == null) {
+    Set<String> known = configKeys(cli.getCommandSpec());
+    Set<String> listKeys = listKeys(cli.getCommandSpec());
+    // Each variable is checked on its own first, so a bad value names the variable.
+    Map<String, String> fromEnvironment = new TreeMap<>();
+    for (String key : known) {
+      String variable = environmentVariable(key);
+      String value = environment.get(variable);
+      if (value == null) {
+        continue;
+      }
+      Properties alone = new Properties();
+      alone.setProperty(key, value.strip());
+      try {
+        CommandLine check = commandLine(new CommandLine.PropertiesDefaultProvider(alone));
+        check.parseArgs();
+        ((Options) check.getCommand()).checkValues();
+      } catch (ParameterException e) {
+        return usageError(err, "environment variable " + variable + ": " + e.getMessage());
+      }
+      fromEnvironment.put(key, value.strip());
+    }
+    if (options.config == null && fromEnvironment.isEmpty()) {
       return new Run(settings);
     }
     Path file = options.config;
-    Properties properties = new Properties();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      properties.load(r);
-    } catch (IOException | IllegalArgumentException e) {
-      return usageError(err, "cannot read config file " + file + ": " + e.getMessage());
-    }
-    Set<String> known = configKeys(cli.getCommandSpec());
+    Properties fromFile = new Properties();
     Map<String, String> pluginProperties = new TreeMap<>();
-    for (String key : new TreeSet<>(properties.stringPropertyNames())) {
-      if (key.startsWith(PLUGIN_PREFIX)) {
-        if (!PLUGIN_KEY.matcher(key).matches()) {
-          return usageError(err, "config file " + file + ": key '" + key + "' is not plugin.NAME.KEY (NAME: lower "
-              + "case letters, digits and -)");
+    if (file != null) {
+      List<ConfigEntry> entries;
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        entries = ConfigEntry.read(r);
+      } catch (IOException | IllegalArgumentException e) {
+        return usageError(err, "cannot read config file " + file + ": " + e.getMessage());
+      }
+      Map<String, Integer> firstLine = new TreeMap<>();
+      for (ConfigEntry entry : entries) {
+        String key = entry.key();
+        Integer first = firstLine.putIfAbsent(key, entry.line());
+        if (first != null && !listKeys.contains(key)) {
+          return usageError(err, "config file " + file + ": key '" + key + "' on line " + entry.line()
+              + " repeats line " + first + " (only the list keys " + String.join(", ", listKeys)
+              + " may be given more than once)");
         }
-        pluginProperties.put(key, properties.getProperty(key).strip());
-        properties.remove(key);
-      } else if (!known.contains(key)) {
-        return usageError(err, "config file " + file + ": unknown key '" + key
-            + "' (keys are the long option names without --, such as 'listen')");
+        if (key.startsWith(PLUGIN_PREFIX)) {
+          if (!PLUGIN_KEY.matcher(key).matches()) {
+            return usageError(err, "config file " + file + ", line " + entry.line() + ": key '" + key
+                + "' is not plugin.NAME.KEY (NAME: lower case letters, digits and -)");
+          }
+          pluginProperties.put(key, entry.value().strip());
+        } else if (!known.contains(key)) {
+          return usageError(err, "config file " + file + ", line " + entry.line() + ": unknown key '" + key
+              + "' (keys are the long option names without --, such as 'listen')");
+        } else if (first != null) {
+          // A list key accumulates in file order, as the option given several times on the command line does.
+          fromFile.setProperty(key, fromFile.getProperty(key) + "," + entry.value());
+        } else {
+          fromFile.setProperty(key, entry.value());
+        }
       }
     }
-    // Second pass: the file's values become the defaults, so the command line overrides them.
-    CommandLine withFile = commandLine(new CommandLine.PropertiesDefaultProvider(properties));
+    // Second pass: the file's values, overridden by the environment's, become the defaults; the command line wins.
+    Properties defaults = new Properties();
+    defaults.putAll(fromFile);
+    defaults.putAll(fromEnvironment);
+    CommandLine withFile = commandLine(new CommandLine.PropertiesDefaultProvider(defaults));
     try {
       withFile.parseArgs(args);
     } catch (ParameterException e) {
-      return usageError(err, "config file " + file + ": " + e.getMessage());
+      // The command line and each variable were checked on their own, so a value that does not convert is the file's.
+      return usageError(err, (file == null ? sources(null, fromEnvironment.keySet()) : "config file " + file) + ": "
+          + e.getMessage());
     }
     Options withFileOptions = withFile.getCommand();
-    // plugin.fanout.enabled is the fanout option under the plugin's name: the command line still wins.
+    // plugin.fanout.enabled is the fanout option under the plugin's name: the command line and environment still win.
     String fanout = pluginProperties.remove(FANOUT_ENABLED);
-    if (fanout != null && !withFile.getParseResult().hasMatchedOption("--fanout")) {
-      if (properties.containsKey("fanout")) {
+    if (fanout != null && !withFile.getParseResult().hasMatchedOption("--fanout")
+        && !fromEnvironment.containsKey("fanout")) {
+      if (fromFile.containsKey("fanout")) {
         return usageError(err, "config file " + file + ": give either 'fanout' or '" + FANOUT_ENABLED
             + "', not both");
       }
@@ -147,10 +207,84 @@ public final class ServerCli {
       withFileOptions.fanout = Boolean.parseBoolean(fanout.toLowerCase(Locale.ROOT));
     }
     try {
-      ServerSettings fromFile = withFileOptions.toSettings();
-      return new Run(fromFile.withPlugins(fromFile.pluginPath(), pluginProperties));
+      ServerSettings merged = withFileOptions.toSettings();
+      return new Run(merged.withPlugins(merged.pluginPath(), pluginProperties));
     } catch (ParameterException e) {
-      return usageError(err, "config file " + file + ": " + e.getMessage());
+      return usageError(err, sources(file, fromEnvironment.keySet()) + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The environment variable that overrides a config key: {@code VCONN_} and the key upper-cased with {@code -} and
+   * {@code .} as {@code _} ({@code max-retries}: {@code VCONN_MAX_RETRIES}).
+   */
+  static String environmentVariable(String key) {
+    return "VCONN_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
+  }
+
+  /** Names the config file and the environment variables a combined setting came from, for an error message. */
+  private static String sources(Path file, Set<String> environmentKeys) {
+    List<String> variables = environmentKeys.stream().map(ServerCli::environmentVariable).toList();
+    String fromEnvironment = "environment variable" + (variables.size() == 1 ? " " : "s ")
+        + String.join(", ", variables);
+    if (file == null) {
+      return fromEnvironment;
+    }
+    return variables.isEmpty() ? "config file " + file : "config file " + file + " with " + fromEnvironment;
+  }
+
+  /**
+   * One key of the config file, with the line its logical line starts on: the file is read as
+   * {@link Properties#load(Reader)} reads it, one logical line (a line and its {@code \}-continuations) at a time, so
+   * that a repeated key can be reported with both line numbers instead of the last value silently winning.
+   */
+  record ConfigEntry(String key, String value, int line) {
+    static List<ConfigEntry> read(Reader reader) throws IOException {
+      BufferedReader lines = new BufferedReader(reader);
+      List<ConfigEntry> entries = new ArrayList<>();
+      StringBuilder logical = null;
+      int start = 0;
+      int number = 0;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        number++;
+        if (logical == null) {
+          int i = 0;
+          while (i < line.length() && (line.charAt(i) == ' ' || line.charAt(i) == '\t' || line.charAt(i) == '\f')) {
+            i++;
+          }
+          if (i == line.length() || line.charAt(i) == '#' || line.charAt(i) == '!') {
+            continue; // blank lines and comments never continue
+          }
+          logical = new StringBuilder();
+          start = number;
+        }
+        logical.append(line).append('\n');
+        if (!continues(line)) {
+          add(entries, logical, start);
+          logical = null;
+        }
+      }
+      if (logical != null) {
+        add(entries, logical, start);
+      }
+      return entries;
+    }
+
+    /** An odd number of trailing backslashes continues the line. */
+    private static boolean continues(String line) {
+      int slashes = 0;
+      for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+        slashes++;
+      }
+      return slashes % 2 == 1;
+    }
+
+    private static void add(List<ConfigEntry> entries, StringBuilder logical, int line) throws IOException {
+      Properties one = new Properties();
+      one.load(new StringReader(logical.toString()));
+      for (String key : one.stringPropertyNames()) {
+        entries.add(new ConfigEntry(key, one.getProperty(key), line));
+      }
     }
   }
 
@@ -182,6 +316,17 @@ public final class ServerCli {
     return cli;
   }
 
+  /** The keys of options that take a list: repeated in the file, they accumulate. */
+  private static Set<String> listKeys(CommandSpec spec) {
+    Set<String> keys = new TreeSet<>();
+    for (OptionSpec o : spec.options()) {
+      if (o.isMultiValue()) {
+        keys.add(o.longestName().substring(2));
+      }
+    }
+    return keys;
+  }
+
   private static Set<String> configKeys(CommandSpec spec) {
     Set<String> keys = new TreeSet<>();
     for (OptionSpec o : spec.options()) {
@@ -207,7 +352,8 @@ public final class ServerCli {
           "",
           "DURATION is a number with ms, s, m or h (250ms, 10s, 2m), or ISO-8601 (PT10S).",
           "--config FILE: a properties file with the long option names as keys (listen = 127.0.0.1:9090);",
-          "list options take comma-separated values there. The command line overrides the file.",
+          "list options take comma-separated values there and may repeat; any other repeated key is an error.",
+          "Environment: VCONN_<KEY> (VCONN_LISTEN, VCONN_MAX_RETRIES) overrides the file; the command line wins.",
           "Plugins: plugin.NAME.enabled = true and plugin.NAME.KEY = value in the config file (docs/server.md).",
           "Exit status: 0 after a clean stop (SIGTERM/SIGINT drain in-flight requests first), 1 if the server",
           "could not start, 2 for a usage error."})
@@ -373,8 +519,11 @@ public final class ServerCli {
         description = "Check that an https:// origin's certificate names the remap target's host. Default: true")
     boolean originVerifyHostname;
 
-    /** Checks the ranges the converters cannot and builds the settings, naming the option of a bad value. */
-    ServerSettings toSettings() {
+    /**
+     * Checks the ranges the converters cannot, each option on its own, naming the option of a bad value: the
+     * environment's variables are checked one by one this way.
+     */
+    void checkValues() {
       int loops = eventLoops == null ? Runtime.getRuntime().availableProcessors() : eventLoops;
       atLeast("--event-loops", loops, 1);
       positive("--shutdown-timeout", shutdownTimeout);
@@ -402,7 +551,6 @@ public final class ServerCli {
       atLeast("--max-request-line", maxRequestLine, 1);
       atLeast("--max-header-bytes", maxHeaderBytes, 1);
       atLeast("--max-header-count", maxHeaderCount, 1);
-      HttpLimits limits = new HttpLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount);
       positive("--header-timeout", headerTimeout);
       positive("--keep-alive-timeout", keepAliveTimeout);
       positive("--connect-timeout", connectTimeout);
@@ -410,6 +558,14 @@ public final class ServerCli {
       positive("--inactivity-timeout", inactivityTimeout);
       positive("--origin-idle-timeout", originIdleTimeout);
       positive("--linger-timeout", lingerTimeout);
+      positive("--tls-handshake-timeout", tlsHandshakeTimeout);
+    }
+
+    /** Checks the values and how they fit together and builds the settings, naming the option of a bad value. */
+    ServerSettings toSettings() {
+      checkValues();
+      int loops = eventLoops == null ? Runtime.getRuntime().availableProcessors() : eventLoops;
+      HttpLimits limits = new HttpLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount);
       HttpTimeouts timeouts = new HttpTimeouts(headerTimeout, keepAliveTimeout, connectTimeout, responseTimeout,
           inactivityTimeout, originIdleTimeout, lingerTimeout);
       AccessControl access = ipAllow == null ? AccessControl.allowAll() : ipAllow;
@@ -424,7 +580,6 @@ public final class ServerCli {
      * trust store is a usage error naming the option and the file.
      */
     private TlsSettings tlsSettings() {
-      positive("--tls-handshake-timeout", tlsHandshakeTimeout);
       if (tlsListen == null && (!tlsCert.isEmpty() || !tlsKey.isEmpty())) {
         throw invalid("--tls-cert", "--tls-cert and --tls-key need --tls-listen HOST:PORT");
       }

@@ -16,8 +16,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Everything {@link VconnServer} is started with, checked and resolved: what the command line and the config file
- * said, or the defaults. Made by {@link ServerCli#parse}.
+ * Everything {@link VconnServer} is started with, checked and resolved: what the command line, the {@code VCONN_}
+ * environment variables and the config file said, or the defaults. Made by {@link ServerCli#parse}.
  *
  * @param transport the transport's name ({@code nio} or {@code netty})
  * @param listen where to listen; port 0 picks a free one

@@ -50,6 +50,14 @@ class ServerCliTest {
     return new Parsed(o, out.toString(), err.toString());
   }
 
+  /** Parses with these environment variables instead of the process's. */
+  private static Parsed parseWithEnv(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    ServerCli.Outcome o = ServerCli.parse(args, env, new PrintWriter(out), new PrintWriter(err));
+    return new Parsed(o, out.toString(), err.toString());
+  }
+
   @Test
   void help_lists_every_option_and_exits_0() {
     Parsed p = parse("--help");
@@ -272,6 +280,99 @@ class ServerCliTest {
     Parsed p = parse("--config", dir.resolve("nope.properties").toString());
     assertEquals(2, p.exit());
     assertTrue(p.err().contains("nope.properties"), p.err());
+  }
+
+  @Test
+  void a_repeated_key_in_the_file_exits_2_naming_the_key_and_both_lines() throws IOException {
+    Path file = write("""
+        transport = nio
+        listen = 127.0.0.1:9090
+        # a comment line still counts
+        listen = 127.0.0.1:9091
+        """);
+    Parsed p = parse("--config", file.toString());
+    assertEquals(2, p.exit(), p.err());
+    assertTrue(p.err().contains("'listen'") && p.err().contains("line 2") && p.err().contains("line 4")
+        && p.err().contains(file.toString()), p.err());
+    Path continued = write("via-name = a\\\n  b\nip-allow = allow 127.0.0.1\nvia-name = c\n");
+    Parsed q = parse("--config", continued.toString());
+    assertEquals(2, q.exit(), q.err());
+    assertTrue(q.err().contains("'via-name'") && q.err().contains("line 1") && q.err().contains("line 4"),
+        "a continued line counts as the lines it spans: " + q.err());
+    Path plugin = write("plugin.stamp.value = a\nplugin.stamp.value = b\n");
+    Parsed r = parse("--config", plugin.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.err().contains("'plugin.stamp.value'") && r.err().contains("line 1") && r.err().contains("line 2"),
+        r.err());
+  }
+
+  @Test
+  void a_repeated_list_key_accumulates_in_file_order() throws IOException {
+    Path file = write("""
+        remap = http://*/a/=http://127.0.0.1:9000/
+        connect-ports = 443
+        remap = http://*/b/=http://127.0.0.1:9001/, http://*/c/=http://127.0.0.1:9002/
+        connect-ports = 8443
+        null-transform = /x/
+        null-transform = /y/
+        """);
+    ServerSettings s = parse("--config", file.toString()).settings();
+    assertEquals(List.of(RemapRule.parse("http://*/a/", "http://127.0.0.1:9000/"),
+        RemapRule.parse("http://*/b/", "http://127.0.0.1:9001/"),
+        RemapRule.parse("http://*/c/", "http://127.0.0.1:9002/")), s.remapRules());
+    assertEquals(Set.of(443, 8443), s.connectPorts());
+    assertEquals(List.of("/x/", "/y/"), s.nullTransformPrefixes());
+  }
+
+  @Test
+  void the_environment_overrides_the_file_and_the_command_line_overrides_the_environment() throws IOException {
+    Path file = write("""
+        transport = netty
+        listen = 127.0.0.1:9090
+        max-retries = 2
+        remap = http://*/a/=http://127.0.0.1:9000/
+        plugin.fanout.enabled = true
+        """);
+    Map<String, String> env = Map.of("VCONN_LISTEN", "127.0.0.1:9091", "VCONN_MAX_RETRIES", "3",
+        "VCONN_REMAP", "http://*/b/=http://127.0.0.1:9001/", "VCONN_FANOUT", "false");
+    ServerSettings s = parseWithEnv(env, "--config", file.toString()).settings();
+    assertEquals("netty", s.transport(), "from the file");
+    assertEquals(new InetSocketAddress("127.0.0.1", 9091), s.listen());
+    assertEquals(3, s.maxRetries());
+    assertEquals(List.of(RemapRule.parse("http://*/b/", "http://127.0.0.1:9001/")), s.remapRules(),
+        "a list in the environment replaces the file's");
+    assertFalse(s.fanout(), "VCONN_FANOUT beats the file's plugin.fanout.enabled");
+    ServerSettings c = parseWithEnv(env, "--config", file.toString(), "--listen", "127.0.0.1:7070",
+        "--max-retries", "0").settings();
+    assertEquals(new InetSocketAddress("127.0.0.1", 7070), c.listen());
+    assertEquals(0, c.maxRetries());
+    assertEquals(new InetSocketAddress("127.0.0.1", 9091), parseWithEnv(env).settings().listen(),
+        "the environment applies without a config file too");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "VCONN_CONNECT_TIMEOUT | whenever",
+      "VCONN_MAX_RETRIES     | 99",
+      "VCONN_LISTEN          | nowhere",
+      "VCONN_ACCESS_LOG      | maybe",
+      "VCONN_REMAP           | http://*/a/",
+      "VCONN_EVENT_LOOPS     | 0",
+      "VCONN_TLS_CERT        | cert.pem"}) // a check across options (no --tls-listen) still names the variable
+  void a_bad_value_in_the_environment_exits_2_naming_the_variable(String variable, String value) throws IOException {
+    Path file = write("listen = 127.0.0.1:9090\n");
+    Parsed p = parseWithEnv(Map.of(variable, value), "--config", file.toString());
+    assertEquals(2, p.exit(), p.err());
+    assertTrue(p.err().contains("environment variable " + variable), p.err());
+    assertEquals(2, parseWithEnv(Map.of(variable, value)).exit(), "without a config file too");
+  }
+
+  @Test
+  void environment_variables_that_name_no_option_are_ignored() {
+    ServerSettings s = parseWithEnv(Map.of("VCONN_JAVA_OPTS", "-Xmx512m", "VCONN_CONFIG", "/nonexistent",
+        "VCONN_PLUGIN_STAMP_ENABLED", "true", "vconn_listen", "127.0.0.1:1", "LISTEN", "127.0.0.1:2")).settings();
+    assertEquals(ServerCli.settings().listen(), s.listen());
+    assertTrue(s.pluginProperties().isEmpty(), s.pluginProperties().toString());
   }
 
   /** The README's option table must name every option --help lists, so the two cannot drift apart. */
