@@ -10,8 +10,8 @@ import java.util.Set;
  * stream is re-parsed strictly ({@link HttpWire.ResponseParser}) and compared with what the case may get.
  *
  * <p>Always: every response is well-formed (status line, fields, one consistent framing, a body that matches it),
- * interim responses are {@code 100}, final statuses are in {@link #ALLOWED}, an error status says
- * {@code Connection: close} and nothing follows it, and, unless the client broke the connection itself, the
+ * interim responses are {@code 100}, final statuses are in {@link #ALLOWED}, an error status for malformed input
+ * says {@code Connection: close} and nothing follows it, and, unless the client broke the connection itself, the
  * connection ended (EOS or ERROR) between two responses. Then, by {@link HttpFuzzCase.Expect}: {@code EXACT}
  * wants one 200 per request with the asked framing, length and bytes; {@code TARGETED} wants 200s up to the bad
  * request and then exactly its status; {@code DENIED} wants no byte at all.
@@ -24,6 +24,12 @@ final class HttpFuzzOracle {
      */
     static final Set<Integer> ALLOWED = Set.of(101, 200, 400, 403, 404, 408, 414, 417, 431, 501, 502, 503, 504,
             505);
+
+    /**
+     * Error statuses that may keep the connection when the request was fully read (docs/http.md, Bad input); every
+     * other error (malformed input, timeouts) must say {@code Connection: close}.
+     */
+    static final Set<Integer> KEEP_ALIVE_ERRORS = Set.of(403, 404, 417, 500, 502, 503, 504);
 
     /**
      * What a client saw.
@@ -89,8 +95,8 @@ final class HttpFuzzOracle {
             if (!r.interim() && !ALLOWED.contains(r.status())) {
                 v.add("status " + r.status() + " is not one the proxy may answer: " + r);
             }
-            if (r.status() >= 400 && !r.closes()) {
-                v.add("an error response without Connection: close: " + r);
+            if (r.status() >= 400 && !r.closes() && !KEEP_ALIVE_ERRORS.contains(r.status())) {
+                v.add("an error response for malformed input without Connection: close: " + r);
             }
         }
         boolean ended = seen.eos() || seen.readError();

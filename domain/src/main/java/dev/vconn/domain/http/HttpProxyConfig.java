@@ -2,6 +2,7 @@ package dev.vconn.domain.http;
 
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.BufferSizes;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,11 +29,13 @@ import java.util.Set;
  * @param viaName the pseudonym in the {@code Via} headers this proxy adds
  * @param connectPorts the ports {@code CONNECT host:port} may reach; empty (the default) refuses every CONNECT with
  *     403 (docs/http.md, Tunnels)
+ * @param clock the wall clock for the {@code Date} field of the responses the proxy writes itself (the system clock
+ *     by default; tests pass a fixed one)
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
     List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,
     AccessLog accessLog, int bufferIndex, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries,
-    String viaName, Set<Integer> connectPorts) {
+    String viaName, Set<Integer> connectPorts, Clock clock) {
 
   /**
    * Checks the components.
@@ -49,6 +52,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     Objects.requireNonNull(accessLog, "accessLog");
     Objects.requireNonNull(viaName, "viaName");
     connectPorts = Set.copyOf(connectPorts);
+    Objects.requireNonNull(clock, "clock");
     for (int port : connectPorts) {
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException("connectPorts must be in 1..65535, was " + port);
@@ -73,7 +77,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
   /**
    * Starts a configuration with the defaults: default limits and timeouts, no remap rules, everybody allowed, no
    * origin connector, no hooks, the slf4j access log, 32 KiB buffers, 16 idle connections per origin, no
-   * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports).
+   * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports), the system clock (UTC).
    *
    * @param blockPool the transport's block pool
    * @return a builder
@@ -102,6 +106,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     b.maxRetries = maxRetries;
     b.viaName = viaName;
     b.connectPorts = connectPorts;
+    b.clock = clock;
     return b;
   }
 
@@ -121,6 +126,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     private int maxRetries = 1;
     private String viaName = "vconn";
     private Set<Integer> connectPorts = Set.of();
+    private Clock clock = Clock.systemUTC();
 
     private Builder(BlockPool blockPool) {
       this.blockPool = Objects.requireNonNull(blockPool, "blockPool");
@@ -209,6 +215,12 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
       return this;
     }
 
+    /** @param v the wall clock for the {@code Date} of the proxy's own responses @return this builder */
+    public Builder clock(Clock v) {
+      clock = v;
+      return this;
+    }
+
     /**
      * Checks and builds.
      *
@@ -218,7 +230,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     public HttpProxyConfig build() {
       return new HttpProxyConfig(blockPool, limits, timeouts, remapRules, accessControl, originConnector, hooks,
           accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-          connectPorts);
+          connectPorts, clock);
     }
   }
 }

@@ -10,6 +10,8 @@ import dev.vconn.domain.VIO;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.pair.VConnPair;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -36,6 +38,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private static final Logger LOG = LoggerFactory.getLogger(HttpSM.class);
+  /** IMF-fixdate (RFC 9110, section 5.6.7): two-digit day, English names, always GMT. */
+  private static final DateTimeFormatter IMF_FIXDATE =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   /** Where the transaction stands; docs/http.md ("Code layout") lists what runs in each and where it goes next. */
@@ -572,7 +577,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (event == Event.NET_CONNECT && attempt.result instanceof VConn vconn) {
       t.tunnelOrigin = vconn;
       t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, 200, "Connection Established",
-          new HttpHeaders());
+          new HttpHeaders().add("Date", imfFixdate()));
       transition(State.SEND_RESPONSE_HOOK);
       return;
     }
@@ -965,7 +970,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     LOG.debug("answering {} to {}: {}", status, client.clientAddress(), reason);
     t.errorSent = true;
-    t.clientKeepAlive = false;
+    t.clientKeepAlive = t.clientKeepAlive && errorKeepsConnection(status);
     cancelResponseTimer();
     cancelConnect();
     closeOrigin();
@@ -976,7 +981,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     HttpHeaders headers = new HttpHeaders()
         .add("Content-Type", "text/plain; charset=utf-8")
         .add(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length))
-        .add(HttpHeaders.CONNECTION, "close");
+        .add("Date", imfFixdate());
+    if (!t.clientKeepAlive) {
+      headers.add(HttpHeaders.CONNECTION, "close");
+    }
     proxy.headerRules().appendVia(headers, HttpVersion.HTTP_1_1);
     t.clientResponse = new HttpResponseHead(HttpVersion.HTTP_1_1, status, phrase, headers);
     t.status = status;
@@ -988,6 +996,26 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       // Like Traffic Server, plugins see the responses the proxy makes itself too (they may add fields).
       transition(State.SEND_RESPONSE_HOOK);
     }
+  }
+
+  /**
+   * Whether the connection may serve another request after the proxy answered {@code status} itself (docs/http.md,
+   * Bad input): only if the request was fully read and its framing was sound. Malformed input (400, 413, 431), a
+   * timeout (408), a request body not read to its end, any CONNECT and any request that asked to upgrade close: what
+   * follows the head of those two may be another protocol's bytes, not an HTTP request.
+   */
+  private boolean errorKeepsConnection(int status) {
+    boolean malformedOrTimedOut = status == 400 || status == 408 || status == 413 || status == 431;
+    if (t.clientRequest == null || connectMethod || !t.requestBodyDone || malformedOrTimedOut) {
+      return false;
+    }
+    HttpHeaders h = t.clientRequest.headers();
+    return h.get("Upgrade") == null && !h.connectionTokens().contains("upgrade");
+  }
+
+  /** Now on the proxy's clock as an IMF-fixdate (RFC 9110, section 5.6.7), for the {@code Date} field. */
+  private String imfFixdate() {
+    return IMF_FIXDATE.format(config.clock().instant());
   }
 
   /** The transaction cannot finish normally: the client gets no (more) response and the connection closes. */

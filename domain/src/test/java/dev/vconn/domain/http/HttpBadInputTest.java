@@ -39,6 +39,7 @@ class HttpBadInputTest {
     assertEquals(status, r.status(), c.received());
     assertEquals(List.of("close"), r.tokens("Connection"));
     assertEquals("text/plain; charset=utf-8", r.header("Content-Type"));
+    assertEquals(HttpRig.DATE, r.header("Date"), "the proxy's own response carries Date");
     assertTrue(r.body().startsWith(status + " "), r.body());
     assertTrue(c.eos, "the proxy ended the connection after the error");
     assertFalse(c.readError);
@@ -46,6 +47,23 @@ class HttpBadInputTest {
     int open = rig.proxy.openSessions(); // the session lingers, reading, until the client closes too
     c.close();
     assertEquals(open - 1, rig.proxy.openSessions(), "session gone once the client closed");
+    return r;
+  }
+
+  /**
+   * Checks the one response is an error with {@code status} and a {@code Date}, without {@code Connection: close},
+   * and that the connection stays open for the next request (docs/http.md, Bad input: the request was fully read).
+   */
+  static Response assertErrorKeptAlive(HttpRig rig, HttpRig.Client c, int status) {
+    Response r = c.response();
+    assertEquals(status, r.status(), c.received());
+    assertEquals(List.of(), r.tokens("Connection"), "no Connection: close on an error that keeps the connection");
+    assertEquals("text/plain; charset=utf-8", r.header("Content-Type"));
+    assertEquals(HttpRig.DATE, r.header("Date"), "the proxy's own response carries Date");
+    assertTrue(r.body().startsWith(status + " "), r.body());
+    assertFalse(c.eos, "the connection stays open after an error on a fully read request");
+    assertFalse(c.readError);
+    assertTrue(rig.log.stream().anyMatch(l -> l.status() == status), () -> "no log record with " + status);
     return r;
   }
 
@@ -139,8 +157,34 @@ class HttpBadInputTest {
     }
 
     @Test
-    void no_matching_remap_rule_is_404() {
-      sendAndExpect("GET / HTTP/1.1\r\nHost: unknown.test\r\n\r\n", 404);
+    void no_matching_remap_rule_is_404_and_the_next_request_on_the_connection_is_answered() {
+      try (HttpRig rig = rig()) {
+        TestOrigin origin = rig.origin(ORIGIN, req -> OK);
+        HttpRig.Client c = rig.client();
+        c.send("GET / HTTP/1.1\r\nHost: unknown.test\r\n\r\n");
+        rig.run();
+        assertErrorKeptAlive(rig, c, 404);
+        assertEquals(0, origin.requests.size(), "nothing reached the origin");
+        c.send("GET /next HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        rig.run();
+        List<Response> rs = c.responses();
+        assertEquals(2, rs.size(), c.received());
+        assertEquals(200, rs.get(1).status());
+        assertEquals("ok", rs.get(1).body());
+        assertEquals(1, origin.requests.size());
+        assertEquals(List.of(404, 200), rig.log.stream().map(AccessLogRecord::status).toList());
+      }
+    }
+
+    @Test
+    void no_matching_remap_rule_for_a_request_with_an_unread_body_is_404_and_closes() {
+      // The body was never read (no origin to send it to): it would be in the way of the next request.
+      sendAndExpect("POST / HTTP/1.1\r\nHost: unknown.test\r\nContent-Length: 5\r\n\r\nhello", 404);
+    }
+
+    @Test
+    void no_matching_remap_rule_closes_when_the_client_asked_for_it() {
+      sendAndExpect("GET / HTTP/1.1\r\nHost: unknown.test\r\nConnection: close\r\n\r\n", 404);
     }
 
     @Test
@@ -149,7 +193,7 @@ class HttpBadInputTest {
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
       }
     }
 
@@ -162,7 +206,7 @@ class HttpBadInputTest {
         Response r = c.responses("HEAD").get(0);
         assertEquals(404, r.status());
         assertTrue(c.received().endsWith("\r\n\r\n"), "no body after the head: " + c.received());
-        assertTrue(c.eos);
+        assertFalse(c.eos, "a fully read request keeps its connection after a 404");
       }
     }
   }
@@ -211,6 +255,19 @@ class HttpBadInputTest {
   @Nested
   class OriginFailures {
     @Test
+    void refused_origin_with_a_request_body_not_fully_read_is_502_and_closes() {
+      try (HttpRig rig = rig()) {
+        TestOrigin origin = rig.origin(ORIGIN, req -> OK);
+        origin.refuse = true;
+        HttpRig.Client c = rig.client();
+        c.send("POST / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 10\r\n\r\nhel");
+        rig.run();
+        assertErrorAndClosed(rig, c, 502);
+        assertEquals(List.of(ORIGIN), rig.connectAttempts, "a POST is not retried");
+      }
+    }
+
+    @Test
     void refused_origin_is_502_after_one_retry() {
       try (HttpRig rig = rig()) {
         TestOrigin origin = rig.origin(ORIGIN, req -> OK);
@@ -218,7 +275,7 @@ class HttpBadInputTest {
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
         assertEquals(List.of(ORIGIN, ORIGIN), rig.connectAttempts, "a GET is retried once");
       }
     }
@@ -231,7 +288,7 @@ class HttpBadInputTest {
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
         assertEquals(1, origin.requests.size(), "the request was sent, so it is not retried");
       }
     }
@@ -243,7 +300,7 @@ class HttpBadInputTest {
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
       }
     }
 
@@ -254,7 +311,7 @@ class HttpBadInputTest {
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
       }
     }
 
@@ -265,7 +322,7 @@ class HttpBadInputTest {
         HttpRig.Client c = rig.client();
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
       }
     }
 
@@ -280,7 +337,7 @@ class HttpBadInputTest {
         rig.advance(Duration.ofMillis(4999));
         assertEquals("", c.received());
         rig.advance(Duration.ofMillis(1));
-        assertErrorAndClosed(rig, c, 504);
+        assertErrorKeptAlive(rig, c, 504);
       }
     }
 
@@ -295,7 +352,7 @@ class HttpBadInputTest {
         rig.advance(Duration.ofSeconds(5));
         assertEquals("", c.received(), "the first timeout is retried");
         rig.advance(Duration.ofSeconds(5));
-        assertErrorAndClosed(rig, c, 504);
+        assertErrorKeptAlive(rig, c, 504);
         assertEquals(2, rig.connectAttempts.size());
       }
     }
@@ -311,7 +368,7 @@ class HttpBadInputTest {
         assertEquals("", c.received());
         assertEquals(1, origin.requests.size());
         rig.advance(Duration.ofMillis(1));
-        assertErrorAndClosed(rig, c, 504);
+        assertErrorKeptAlive(rig, c, 504);
         assertEquals(1, origin.connections(), "a timeout after sending is not retried");
       }
     }
@@ -343,7 +400,7 @@ class HttpBadInputTest {
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
         assertEquals(BAD_GATEWAY, c.received(), "the head had not left: it is replaced by the 502");
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
       }
     }
 
@@ -355,7 +412,7 @@ class HttpBadInputTest {
         c.send("GET / HTTP/1.1\r\nHost: example.test\r\n\r\n");
         rig.run();
         assertEquals(BAD_GATEWAY, c.received(), "head, good chunk and bad size came in one read");
-        assertErrorAndClosed(rig, c, 502);
+        assertErrorKeptAlive(rig, c, 502);
         assertEquals(List.of(502), rig.log.stream().map(AccessLogRecord::status).toList(), "one transaction");
       }
     }
@@ -382,7 +439,7 @@ class HttpBadInputTest {
   }
 
   static final String BAD_GATEWAY = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n"
-      + "Content-Length: 16\r\nConnection: close\r\nVia: 1.1 vconn\r\n\r\n502 Bad Gateway\n";
+      + "Content-Length: 16\r\nDate: " + HttpRig.DATE + "\r\nVia: 1.1 vconn\r\n\r\n502 Bad Gateway\n";
 
   /**
    * The response was cut short after its head left: the client got exactly what the proxy had ({@code sent}), then

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@code CONNECT host:port} through the proxy (docs/http.md, Tunnels), on virtual time. */
 class HttpConnectTest {
   private static final String TARGET = "secure.test:443";
-  private static final String ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
+  private static final String ESTABLISHED = "HTTP/1.1 200 Connection Established\r\nDate: " + HttpRig.DATE
+      + "\r\n\r\n";
   private static final String CONNECT = "CONNECT " + TARGET + " HTTP/1.1\r\nHost: " + TARGET + "\r\n\r\n";
 
   private static HttpRig rig() {

@@ -368,7 +368,7 @@ class HttpOriginPoolTest {
         List<Response> rs = c.responses("GET", "POST");
         assertEquals(502, rs.get(1).status(), c.received());
         assertEquals(1, origin.conns.size(), "a retry could repeat the POST's side effect");
-        assertTrue(c.eos);
+        assertFalse(c.eos, "the POST was fully read: the 502 keeps the client connection");
         assertEquals(0, openCount(rig));
       }
     }
@@ -426,7 +426,7 @@ class HttpOriginPoolTest {
         b.send(request("GET", "/b"));
         rig.run();
         assertEquals(503, b.response().status());
-        assertTrue(b.eos);
+        assertFalse(b.eos, "the GET was fully read: the 503 keeps the client connection");
         origin.answerDeferred();
         rig.run();
         assertEquals("served /a", a.response().body());

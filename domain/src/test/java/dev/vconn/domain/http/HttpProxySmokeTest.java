@@ -1,6 +1,7 @@
 package dev.vconn.domain.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -35,13 +36,13 @@ class HttpProxySmokeTest {
   }
 
   @Test
-  void no_remap_gives_404_and_close() {
+  void no_remap_gives_404_and_keeps_the_connection() {
     try (HttpRig rig = new HttpRig()) {
       HttpRig.Client c = rig.client();
       c.send("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n");
       rig.run();
       assertTrue(c.received().startsWith("HTTP/1.1 404 Not Found\r\n"), c.received());
-      assertTrue(c.eos, "connection closed after the error");
+      assertFalse(c.eos, "the request was fully read: the connection stays open after the 404");
     }
   }
 }

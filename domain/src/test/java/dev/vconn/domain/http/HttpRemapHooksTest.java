@@ -175,7 +175,7 @@ class HttpRemapHooksTest {
       HttpRig.Client c = rig.client();
       c.send(GET);
       rig.run();
-      HttpBadInputTest.assertErrorAndClosed(rig, c, 403);
+      HttpBadInputTest.assertErrorKeptAlive(rig, c, 403);
       assertEquals(List.of(), rig.connectAttempts);
       assertTrue(origin.requests.isEmpty());
       assertEquals(List.of(403), closed);
@@ -193,7 +193,7 @@ class HttpRemapHooksTest {
       HttpRig.Client c = rig.client();
       c.send("GET /a HTTP/1.1\r\nHost: nowhere.test\r\n\r\n");
       rig.run();
-      HttpBadInputTest.assertErrorAndClosed(rig, c, 404);
+      HttpBadInputTest.assertErrorKeptAlive(rig, c, 404);
       assertEquals(List.of("PRE_REMAP"), seen, "remap chose no origin: there is nothing for POST_REMAP");
     }
   }
@@ -338,7 +338,7 @@ class HttpRemapHooksTest {
       held.get().reenable();
       rig.run();
       assertEquals(List.of("secure.test:443"), rig.connectAttempts);
-      assertEquals("HTTP/1.1 200 Connection Established\r\n\r\n", c.received());
+      assertEquals("HTTP/1.1 200 Connection Established\r\nDate: " + HttpRig.DATE + "\r\n\r\n", c.received());
       c.close();
       target.last().close();
       rig.run();

@@ -37,6 +37,11 @@ import java.util.function.Function;
 final class HttpRig implements AutoCloseable {
   static final SocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
 
+  /** The proxy's wall clock in every rig: the {@code Date} of its own responses is {@link #DATE}. */
+  static final java.time.Clock CLOCK =
+      java.time.Clock.fixed(java.time.Instant.parse("2026-03-05T07:08:09Z"), java.time.ZoneOffset.UTC);
+  static final String DATE = "Thu, 05 Mar 2026 07:08:09 GMT";
+
   final BlockPool pool = new BlockPool();
   final VirtualTimeEventLoop loop = new VirtualTimeEventLoop();
   final List<AccessLogRecord> log = new CopyOnWriteArrayList<>();
@@ -53,7 +58,8 @@ final class HttpRig implements AutoCloseable {
   HttpRig(Consumer<HttpProxyConfig.Builder> customize) {
     HttpProxyConfig.Builder b = HttpProxyConfig.builder(pool)
         .accessLog(log::add)
-        .originConnector(this::connect);
+        .originConnector(this::connect)
+        .clock(CLOCK);
     customize.accept(b);
     proxy = new HttpProxy(b.build());
   }
