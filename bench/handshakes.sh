@@ -24,6 +24,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=lib/peers.sh
+source bench/lib/peers.sh
 
 ROUNDS=3
 TIME=10
@@ -54,45 +56,15 @@ need_packages=()
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
 command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
 command -v curl >/dev/null 2>&1 || need_packages+=(curl)
-if [[ ${#need_packages[@]} -gt 0 ]]; then
-    echo "== installing ${need_packages[*]} (apt-get)"
-    SUDO=""
-    if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install ${need_packages[*]}" >&2; exit 1; }
-        SUDO=sudo
-    fi
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_packages[@]}"
-fi
+install_packages "${need_packages[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' -prune -o \
-        \( -name '*.java' -o -name 'pom.xml' \) -newer "$JAR" -print -quit)" ]]; then
-    echo "== building $JAR"
-    ./mvnw -B -q -DskipTests package -pl app -am
-fi
+build_server_jar
 
-for port in "$ORIGIN_PORT" "$NGINX_PORT" "$VCONN_PORT" "$VCONN_PLAIN_PORT"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "port $port on 127.0.0.1 is in use; choose others with HS_PORTS=\"origin nginx vconn vconn-plain\"" >&2
-        exit 2
-    fi
-done
+require_free_ports "HS_PORTS=\"origin nginx vconn vconn-plain\"" \
+    "$ORIGIN_PORT" "$NGINX_PORT" "$VCONN_PORT" "$VCONN_PLAIN_PORT"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/vconn-handshake-bench.XXXXXX")"
-STARTED=()
-cleanup() {
-    local pid
-    for pid in "${STARTED[@]:-}"; do
-        [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${STARTED[@]:-}"; do
-        [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_workdir vconn-handshake-bench
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null

@@ -34,6 +34,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=lib/peers.sh
+source bench/lib/peers.sh
 START=$(date +%s)
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -72,46 +74,16 @@ need_packages=()
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
 command -v wrk >/dev/null 2>&1 || need_packages+=(wrk)
 command -v curl >/dev/null 2>&1 || need_packages+=(curl)
-if [[ ${#need_packages[@]} -gt 0 ]]; then
-    echo "== installing ${need_packages[*]} (apt-get)"
-    SUDO=""
-    if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install ${need_packages[*]}" >&2; exit 1; }
-        SUDO=sudo
-    fi
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_packages[@]}"
-fi
+install_packages "${need_packages[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' -prune -o \
-        \( -name '*.java' -o -name 'pom.xml' \) -newer "$JAR" -print -quit)" ]]; then
-    echo "== building $JAR"
-    ./mvnw -B -q -DskipTests package -pl app -am
-fi
+build_server_jar
 
-for port in "$ORIGIN_PORT" "$NGINX_PORT" "$NIO_PORT" "$NETTY_PORT"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "port $port on 127.0.0.1 is in use; choose others with PROXY_PORTS=\"origin nginx nio netty\"" >&2
-        exit 2
-    fi
-done
+require_free_ports "PROXY_PORTS=\"origin nginx nio netty\"" \
+    "$ORIGIN_PORT" "$NGINX_PORT" "$NIO_PORT" "$NETTY_PORT"
 
 # ------------------------------------------------------------------------------------------------ processes
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/vconn-proxy-bench.XXXXXX")"
-STARTED=()
-cleanup() {
-    local pid
-    for pid in "${STARTED[@]:-}"; do
-        [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${STARTED[@]:-}"; do
-        [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_workdir vconn-proxy-bench
 
 # Run as root, nginx's workers would switch to an unprivileged user that cannot read this private directory.
 NGINX_USER=""

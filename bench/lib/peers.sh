@@ -1,0 +1,56 @@
+# Shared by bench/proxy.sh and bench/handshakes.sh (sourced, not run): installing the OS peers, building
+# vconn-server.jar, checking ports, and a temporary directory whose processes are stopped on exit.
+
+# Installs the given Debian packages with apt-get (as root, or through sudo); nothing when the list is empty.
+install_packages() {
+    [[ $# -gt 0 ]] || return 0
+    echo "== installing $* (apt-get)"
+    local sudo=""
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install $*" >&2; exit 1; }
+        sudo=sudo
+    fi
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$@"
+}
+
+# Builds $JAR when it is missing or older than a source or pom.
+build_server_jar() {
+    if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' -prune -o \
+            \( -name '*.java' -o -name 'pom.xml' \) -newer "$JAR" -print -quit)" ]]; then
+        echo "== building $JAR"
+        ./mvnw -B -q -DskipTests package -pl app -am
+    fi
+}
+
+# Exits 2 if one of the ports is in use on 127.0.0.1; $1 says how to choose others.
+require_free_ports() {
+    local hint="$1" port
+    shift
+    for port in "$@"; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "port $port on 127.0.0.1 is in use; choose others with $hint" >&2
+            exit 2
+        fi
+    done
+}
+
+# Makes the temporary directory WORK (named after $1) and the list STARTED of process ids: on exit, those
+# processes are stopped (only those) and WORK is removed.
+make_workdir() {
+    WORK="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
+    STARTED=()
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+cleanup() {
+    local pid
+    for pid in "${STARTED[@]:-}"; do
+        [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${STARTED[@]:-}"; do
+        [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
