@@ -3,7 +3,9 @@ package dev.vconn.domain.http;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.VConn;
+import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.tls.TlsVConn;
+import java.net.SocketAddress;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -137,11 +139,31 @@ public final class HttpProxy implements AutoCloseable {
     if (event != Event.NET_ACCEPT || !(data instanceof VConn vconn)) {
       return;
     }
+    accept(vconn, null, null);
+  }
+
+  /**
+   * Serves an HTTP/1 client connection that a front stage (a PROXY protocol header reader, HTTP/2 preface detection,
+   * a protocol chosen by ALPN) has already started reading. The proxy owns {@code client} from now on, and the
+   * buffer of {@code alreadyRead}: its readable octets are parsed as the start of the client's stream, as if just
+   * read, and that buffer is closed. Call it on the client's event loop, as the acceptor is called.
+   *
+   * @param client the client connection
+   * @param alreadyRead octets read from the client so far, or null for none
+   * @param clientAddress the address access control, the access log and forwarding headers see (the one a PROXY
+   *     protocol header carried), or null for the connection's remote address; in-process clients always use
+   *     the {@code clientAddress} of their connect options
+   */
+  public void accept(VConn client, IOBufferReader alreadyRead, SocketAddress clientAddress) {
+    Objects.requireNonNull(client, "client");
     if (draining) {
-      vconn.close(); // shutting down: refuse, like a closed listener
+      if (alreadyRead != null) {
+        alreadyRead.buffer().close();
+      }
+      client.close(); // shutting down: refuse, like a closed listener
       return;
     }
-    new Http1ClientSession(this, vconn).start();
+    new Http1ClientSession(this, client, alreadyRead, clientAddress).start();
   }
 
   void sessionOpened(Http1ClientSession s) {
