@@ -12,6 +12,7 @@ import dev.vconn.ports.Transport;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.Transports;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -20,6 +21,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +33,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -128,6 +138,55 @@ class AdminEndToEndTest {
       assertEquals(0, value(after, "vconn_tunnels_open"));
       assertEquals(0, value(after, "vconn_tls_handshake_failures_total"));
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"nio", "netty"})
+  void tls_handshakes_are_counted_by_protocol_and_cipher_and_failed_ones_apart(String transport,
+      @TempDir Path dir) throws Exception {
+    for (String name : List.of("ca.pem", "server.pem", "server.key")) {
+      try (InputStream in = AdminEndToEndTest.class.getResourceAsStream("/tls/" + name)) {
+        Files.copy(in, dir.resolve(name));
+      }
+    }
+    try (TestServer s = TestServer.start(transport, "--admin-listen", ADMIN, "--tls-listen", "127.0.0.1:0",
+        "--tls-cert", dir.resolve("server.pem").toString(), "--tls-key", dir.resolve("server.key").toString())) {
+      InetSocketAddress tls = s.server.tlsAddress().orElseThrow();
+      try (SSLSocket socket = (SSLSocket) trusting(dir.resolve("ca.pem")).getSocketFactory()
+          .createSocket(tls.getAddress(), tls.getPort())) {
+        socket.setSoTimeout((int) TestServer.WAIT.toMillis());
+        socket.getOutputStream().write("GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1));
+        String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertTrue(response.startsWith("HTTP/1.1 200 "), response); // answered: the handshake was counted before
+        Map<String, StrictPrometheusParser.Family> m = scrape(s);
+        assertEquals(1, value(m, "vconn_tls_handshakes_total", "protocol", socket.getSession().getProtocol(),
+            "cipher", socket.getSession().getCipherSuite()));
+        assertEquals(0, value(m, "vconn_tls_handshake_failures_total"));
+      }
+      try (Socket plain = new Socket(tls.getAddress(), tls.getPort())) {
+        plain.setSoTimeout((int) TestServer.WAIT.toMillis());
+        plain.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        plain.getInputStream().readAllBytes(); // an alert, then the end: the failure was counted before
+      }
+      assertEquals(1, value(scrape(s), "vconn_tls_handshake_failures_total"));
+    }
+  }
+
+  private static SSLContext trusting(Path caFile) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(caFile)) {
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        trust.setCertificateEntry("ca-" + i++, c);
+      }
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
   }
 
   @ParameterizedTest
