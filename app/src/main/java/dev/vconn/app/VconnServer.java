@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * they are started; then the listener opens. Stop: listener closed, drain, proxy closed, plugins closed in reverse
  * order, transport closed (docs/server.md, Plugins).
  *
+ * <p>With {@link ServerSettings.AdminSettings#listen()} set, an {@link AdminServer} opens last and closes after the
+ * drain: {@code /metrics} ({@link #metrics()}), {@code /healthz}, {@code /readyz} ({@link #ready()}) and
+ * {@code POST /reload} (docs/server.md, Operating vconn-server).
+ *
  * <pre>{@code
  * try (VconnServer server = VconnServer.start(ServerSettings.defaults())) {
  *   System.out.println(server.describe()); // vconn-server listening on http://127.0.0.1:8080/ ...
