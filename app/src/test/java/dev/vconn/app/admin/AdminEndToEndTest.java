@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vconn.app.ServerCli;
+import dev.vconn.app.ServerSettings;
+import dev.vconn.app.VconnServer;
 import dev.vconn.app.support.TestOrigin;
 import dev.vconn.app.support.TestServer;
 import dev.vconn.domain.http.HttpLimits;
@@ -13,8 +16,12 @@ import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.Transports;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -129,7 +136,8 @@ class AdminEndToEndTest {
       double reuses = value(after, "vconn_origin_reuses_total");
       assertTrue(connects >= 1 && connects + reuses == 2, "connects " + connects + ", reuses " + reuses);
       assertEquals(0, value(after, "vconn_origin_failures_total"));
-      assertTrue(value(after, "vconn_client_received_bytes_total") > value(before, "vconn_client_received_bytes_total"));
+      assertTrue(value(after, "vconn_client_received_bytes_total")
+          > value(before, "vconn_client_received_bytes_total"));
       assertTrue(value(after, "vconn_client_sent_bytes_total") > value(before, "vconn_client_sent_bytes_total"));
       assertEquals(1, value(after, "vconn_connections_total", "transport", transport, "kind", "in_process"));
       assertTrue(value(after, "vconn_connections_total", "transport", transport, "kind", "network") >= 1);
@@ -272,6 +280,23 @@ class AdminEndToEndTest {
       }
       assertThrows(IOException.class, () -> new Socket(admin.address().getAddress(), admin.address().getPort())
           .close(), "closed");
+    }
+  }
+
+  @Test
+  void an_admin_address_in_use_fails_the_start_and_frees_the_public_port() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int publicPort = probe.getLocalPort();
+      probe.close(); // free again: the server binds it, and must give it back when the admin bind fails
+      ServerCli.Outcome o = ServerCli.parse(new String[] {"--listen", "127.0.0.1:" + publicPort,
+          "--admin-listen", "127.0.0.1:" + taken.getLocalPort(), "--event-loops", "1"},
+          new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+      ServerSettings settings = ((ServerCli.Run) o).settings();
+      assertThrows(IOException.class, () -> VconnServer.start(settings).close());
+      try (ServerSocket again = new ServerSocket(publicPort, 1, InetAddress.getLoopbackAddress())) {
+        assertEquals(publicPort, again.getLocalPort(), "the public listener was closed");
+      }
     }
   }
 
