@@ -280,6 +280,8 @@ public final class Http2ServerSession {
 
   private void begin() {
     in = new IOBuffer(blockPool);
+    // The parser returns a frame once it is buffered whole: let the transport move the largest frame ahead of us.
+    in.setWaterMark(config.maxFrameSize() + Http2FrameParser.FRAME_HEADER_LENGTH);
     inReader = in.allocReader();
     out = new IOBuffer(blockPool);
     outReader = out.allocReader();
@@ -1490,6 +1492,8 @@ public final class Http2ServerSession {
       reqOut = new IOBuffer(blockPool);
       reqOutReader = reqOut.allocReader();
       respIn = new IOBuffer(blockPool);
+      // The head parser needs a whole response head buffered (docs/semantics.md, rule 3.5 bounds the read-ahead).
+      respIn.setWaterMark(limits.maxHeaderBytes() + 1L);
       respInReader = respIn.allocReader();
       write = vconn.write(inProcCont, Long.MAX_VALUE, reqOutReader);
       read = vconn.read(inProcCont, Long.MAX_VALUE, respIn);
