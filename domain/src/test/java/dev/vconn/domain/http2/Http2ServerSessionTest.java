@@ -786,4 +786,46 @@ class Http2ServerSessionTest {
     run();
     assertEquals("ok", client.response(1).bodyText());
   }
+
+  @Test
+  void a_new_stream_id_lower_than_one_opened_before_is_a_connection_protocol_error() {
+    open(answer("HTTP/1.1 204 No Content\r\n\r\n"));
+    client.start().get(5, "/");
+    run();
+    assertEquals(204, client.response(5).status());
+    client.get(3, "/");
+    run();
+    Frame goAway = client.goAwayFrame();
+    assertEquals(Http2ErrorCode.PROTOCOL_ERROR, goAway.errorCode());
+    assertEquals(5, goAway.lastStreamId());
+    assertTrue(client.eos());
+  }
+
+  @Test
+  void headers_on_a_stream_that_closed_normally_is_a_connection_stream_closed_error() {
+    open(answer("HTTP/1.1 204 No Content\r\n\r\n"));
+    client.start().get(1, "/");
+    run();
+    client.headers(1, true, request("GET", "/"));
+    run();
+    assertEquals(Http2ErrorCode.STREAM_CLOSED, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void frames_the_client_sent_before_seeing_our_reset_are_ignored() {
+    open(answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    client.start().headers(1, false, request("POST", "/", new HeaderField("transfer-encoding", "chunked")))
+        .data(1, "0123456789abcde", true).headers(3, false, request("POST", "/")).headers(3, true, List.of())
+        .headers(5, false, request("POST", "/", new HeaderField("upgrade", "x")))
+        .headers(5, true, List.of(new HeaderField("x-trailer", "1")));
+    run();
+    assertEquals(List.of(Http2ErrorCode.PROTOCOL_ERROR), client.streamFrames(1).stream()
+        .filter(f -> f.type() == Http2Frame.TYPE_RST_STREAM).map(Frame::errorCode).toList());
+    assertEquals(1, client.streamFrames(5).size(), "one RST_STREAM, the trailers are ignored");
+    assertNull(client.goAwayFrame());
+    assertEquals(200, client.response(3).status());
+    long connectionCredit = windowSum(client.frames(Http2Frame.TYPE_WINDOW_UPDATE).stream()
+        .filter(f -> f.streamId() == 0).toList());
+    assertEquals((1 << 20) - 65535 + 15, connectionCredit, "the ignored DATA still returns its connection window");
+  }
 }
