@@ -41,13 +41,14 @@ import java.util.TreeMap;
  * @param pluginPath the directory whose {@code *.jar} files are searched for plugins, or null for none
  * @param pluginProperties the config file's {@code plugin.NAME.KEY} lines by full key (docs/server.md, Plugins), sorted
  * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
+ * @param http2 whether the listeners speak HTTP/2 and the sessions' limits (docs/http2.md)
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties, TlsSettings tls) {
+    Map<String, String> pluginProperties, TlsSettings tls, Http2Settings http2) {
 
   /**
    * Checks the components and copies the lists.
@@ -64,6 +65,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(viaName, "viaName");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(http2, "http2");
     remapRules = List.copyOf(remapRules);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
@@ -92,7 +94,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        http2);
   }
 
   /**
@@ -105,7 +108,20 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withPlugins(Path path, Map<String, String> properties) {
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, http2);
+  }
+
+  /**
+   * A copy with other HTTP/2 settings.
+   *
+   * @param settings whether HTTP/2 is offered and its limits
+   * @return the copy
+   */
+  public ServerSettings withHttp2(Http2Settings settings) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        settings);
   }
 
   /**
@@ -119,6 +135,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address));
+        tls.withListen(address), http2);
   }
 }
