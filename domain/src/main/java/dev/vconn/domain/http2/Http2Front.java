@@ -340,6 +340,11 @@ public final class Http2Front {
         client.close();
         throw e;
       }
+      if (alreadyRead != null) {
+        // The session copies the octets in start and frees its reader; the buffer is the front's to close (closing
+        // is idempotent, so a session that closes it too is fine).
+        alreadyRead.buffer().close();
+      }
       sessions.add(session);
       if (draining) {
         session.drain();
