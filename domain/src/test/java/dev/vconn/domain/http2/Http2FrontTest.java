@@ -341,7 +341,7 @@ class Http2FrontTest {
     return new String(b, StandardCharsets.ISO_8859_1);
   }
 
-  /** Stands in for {@link Http2ServerSession}: records what it was handed, frees it, closes when told. */
+  /** Stands in for {@link Http2ServerSession}: records what it was handed, frees its reader, closes when told. */
   private final class FakeSession implements Http2Front.Session {
     final VConn client;
     final String alreadyRead;
@@ -362,7 +362,7 @@ class Http2FrontTest {
         byte[] b = new byte[(int) alreadyRead.readAvail()];
         alreadyRead.read(b, 0, b.length);
         this.alreadyRead = ascii(b);
-        alreadyRead.buffer().close();
+        alreadyRead.free(); // as the real session: it frees its reader, the front closes the buffer
       }
     }
 
