@@ -526,9 +526,11 @@ abstract class Http2ServerEndToEndTest {
     if (!p.waitFor(PROCESS_WAIT_SECONDS, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError(String.join(" ", command) + " did not finish within " + PROCESS_WAIT_SECONDS + " s: "
-          + Files.readString(out) + Files.readString(err));
+          + Files.readString(out, StandardCharsets.ISO_8859_1) + Files.readString(err, StandardCharsets.ISO_8859_1));
     }
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    // ISO-8859-1: any octets read back (a client may print binary, e.g. frames answered as HTTP/1.1)
+    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1),
+        Files.readString(err, StandardCharsets.ISO_8859_1));
   }
 
   /** curl and openssl are needed by the other end-to-end tests too; nghttp2-client may be missing (skip). */
