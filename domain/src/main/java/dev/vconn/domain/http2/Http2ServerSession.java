@@ -169,7 +169,8 @@ public final class Http2ServerSession {
   /**
    * Starts serving. Takes ownership of {@code client}: the session closes it.
    *
-   * @param client the client connection, open, with no VIO posted
+   * @param client the client connection, open; the session posts its own read and write, replacing any VIO posted
+   *     before (such as the read of an h2c preface detector)
    * @param alreadyRead octets already read from the client (the preface consumed by h2c detection, bytes read past a
    *     PROXY header), or null; the connection preface is expected at the start of these octets followed by the
    *     stream; {@code start} copies and consumes these octets and frees the reader before it returns (the caller
@@ -325,9 +326,16 @@ public final class Http2ServerSession {
       case READ_READY, READ_COMPLETE -> processInput();
       case EOS -> {
         processInput();
-        if (!closing) {
-          // The client is gone: nothing more can be answered.
-          closeConnection(false);
+        if (!closing && !finished) {
+          // The client sends no more: like a GOAWAY from it, the open streams are answered, then the session closes
+          // (a client that closed altogether makes the next write fail, which aborts).
+          clientRead = null;
+          if (!prefaceReceived || headerBlock != null) {
+            closeConnection(false);
+            return;
+          }
+          peerGoneAway = true;
+          maybeFinishDrain();
         }
       }
       case ERROR -> abortNow();
