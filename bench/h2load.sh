@@ -136,7 +136,6 @@ http {
     scgi_temp_path $WORK/nginx/tmp/scgi;
     keepalive_requests 1000000;
     keepalive_timeout 60s;
-    http2_max_requests 1000000;
     default_type text/plain;
     sendfile on;
     server { listen 127.0.0.1:$NGINX_PORT http2; root $WORK/www; }
