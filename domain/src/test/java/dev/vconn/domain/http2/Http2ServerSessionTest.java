@@ -843,4 +843,14 @@ class Http2ServerSessionTest {
     assertTrue(client.response(1).ended());
     assertTrue(session.closed().isDone());
   }
+
+  @Test
+  void a_101_response_cannot_travel_on_a_stream_and_gives_502() {
+    open(answer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"));
+    client.start().get(1, "/ws");
+    run();
+    assertEquals(502, client.response(1).status());
+    assertTrue(client.response(1).ended());
+    assertEquals(0, session.idleInProcessConnections(), "the failed in-process connection is closed");
+  }
 }
