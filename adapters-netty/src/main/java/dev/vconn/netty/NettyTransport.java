@@ -71,6 +71,12 @@ public final class NettyTransport extends AbstractTransport {
         return core.eventLoops();
     }
 
+    /** Only the primary loops carry pairs: a connect made on an adoption loop goes to the next primary loop. */
+    @Override
+    protected EventLoop inProcessLoop() {
+        return core.currentOrNextLoop();
+    }
+
     @Override
     public EventLoop nextEventLoop() {
         return core.nextLoop();

@@ -5,6 +5,7 @@ import dev.vconn.domain.http.AccessControl;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.http2.Http2Config;
 import dev.vconn.domain.tls.TlsConfigException;
 import dev.vconn.domain.tls.TlsContext;
 import dev.vconn.ports.IpAllowList;
@@ -495,7 +496,8 @@ public final class ServerCli {
     String viaName;
 
     @Option(names = "--tls-listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
-        description = "Also listen for HTTPS (TLS 1.3/1.2, ALPN http/1.1) here; needs --tls-cert and --tls-key.")
+        description = "Also listen for HTTPS (TLS 1.3/1.2; ALPN h2 and http/1.1, only http/1.1 with --http2=false) "
+            + "here; needs --tls-cert and --tls-key.")
     InetSocketAddress tlsListen;
 
     @Option(names = "--tls-cert", paramLabel = "FILE", split = ",",
@@ -521,6 +523,34 @@ public final class ServerCli {
         converter = DurationConverter.class,
         description = "Time a TLS client has to finish its handshake before the connection is closed.")
     Duration tlsHandshakeTimeout;
+
+    @Option(names = "--http2", paramLabel = "true|false", arity = "1", defaultValue = "true",
+        description = "Speak HTTP/2 too: h2c with prior knowledge on --listen, h2 by ALPN on --tls-listen. "
+            + "Default: true")
+    boolean http2;
+
+    @Option(names = "--http2-max-concurrent-streams", paramLabel = "N", defaultValue = "100",
+        description = "Streams one HTTP/2 connection may have open (SETTINGS_MAX_CONCURRENT_STREAMS); more are "
+            + "refused.")
+    int http2MaxConcurrentStreams;
+
+    @Option(names = "--http2-initial-window-size", paramLabel = "BYTES", defaultValue = "" + Http2Config.DEFAULT_WINDOW,
+        description = "Each HTTP/2 stream's receive window for request bodies (SETTINGS_INITIAL_WINDOW_SIZE).")
+    int http2InitialWindowSize;
+
+    @Option(names = "--http2-max-header-list-size", paramLabel = "BYTES", defaultValue = "65536",
+        description = "Largest HTTP/2 request header list (SETTINGS_MAX_HEADER_LIST_SIZE; 431 beyond).")
+    int http2MaxHeaderListSize;
+
+    @Option(names = "--http2-max-resets", paramLabel = "N", defaultValue = "200",
+        description = "Streams an HTTP/2 client may reset or have refused per second before GOAWAY ENHANCE_YOUR_CALM "
+            + "(rapid reset).")
+    int http2MaxResets;
+
+    @Option(names = "--http2-idle-timeout", paramLabel = "DURATION", defaultValue = "120s",
+        converter = DurationConverter.class,
+        description = "Time an HTTP/2 connection with no open stream and no frame stays open.")
+    Duration http2IdleTimeout;
 
     @Option(names = "--origin-trust", paramLabel = "FILE",
         description = "PEM CA certificates that https:// origins must chain to (default: the JDK's trust store).")
@@ -570,6 +600,24 @@ public final class ServerCli {
       positive("--origin-idle-timeout", originIdleTimeout);
       positive("--linger-timeout", lingerTimeout);
       positive("--tls-handshake-timeout", tlsHandshakeTimeout);
+      http2Settings();
+    }
+
+    /** The HTTP/2 options as the sessions' config, naming the option of a value the config refuses. */
+    private Http2Settings http2Settings() {
+      atLeast("--http2-max-concurrent-streams", http2MaxConcurrentStreams, 1);
+      atLeast("--http2-initial-window-size", http2InitialWindowSize, 1);
+      atLeast("--http2-max-header-list-size", http2MaxHeaderListSize, 1);
+      atLeast("--http2-max-resets", http2MaxResets, 1);
+      positive("--http2-idle-timeout", http2IdleTimeout);
+      return new Http2Settings(http2, Http2Config.builder()
+          .maxConcurrentStreams(http2MaxConcurrentStreams)
+          .initialWindowSize(http2InitialWindowSize)
+          .maxHeaderListSize(http2MaxHeaderListSize)
+          .maxResetsPerInterval(http2MaxResets)
+          .resetInterval(Duration.ofSeconds(1))
+          .idleTimeout(http2IdleTimeout)
+          .build());
     }
 
     /** Checks the values and how they fit together and builds the settings, naming the option of a bad value. */
@@ -583,7 +631,7 @@ public final class ServerCli {
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
           nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
-          tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute));
+          tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute), http2Settings());
     }
 
     /**

@@ -44,13 +44,15 @@ import java.util.TreeMap;
  * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
  * @param admin the admin listener (if any) and whether the public port serves {@code /_stats} (docs/server.md,
  *     Operating vconn-server)
+ * @param http2 whether the listeners speak HTTP/2 and the sessions' limits (docs/http2.md)
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin) {
+    Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin,
+    Http2Settings http2) {
 
   /**
    * What the operator sees of a running server besides its traffic.
@@ -80,6 +82,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(viaName, "viaName");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(http2, "http2");
     remapRules = List.copyOf(remapRules);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
@@ -109,7 +112,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin);
+        admin, http2);
   }
 
   /**
@@ -122,7 +125,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withPlugins(Path path, Map<String, String> properties) {
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, admin);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, admin,
+        http2);
   }
 
   /**
@@ -135,7 +139,20 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin);
+        admin, http2);
+  }
+
+  /**
+   * A copy with other HTTP/2 settings.
+   *
+   * @param settings whether HTTP/2 is offered and its limits
+   * @return the copy
+   */
+  public ServerSettings withHttp2(Http2Settings settings) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        admin, settings);
   }
 
   /**
@@ -149,6 +166,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address), admin);
+        tls.withListen(address), admin, http2);
   }
 }

@@ -63,10 +63,23 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
    *     certificate
    */
   public TlsContext listenerContext() {
+    return listenerContext(Http2Settings.ALPN_HTTP1);
+  }
+
+  /**
+   * The TLS listener's server context offering these ALPN protocols ({@link Http2Settings#alpn()}).
+   *
+   * @param alpn the ALPN protocols, most preferred first
+   * @return the context, or null without a TLS listener
+   * @throws dev.vconn.domain.tls.TlsConfigException if a file cannot be read or a key does not match its
+   *     certificate
+   */
+  public TlsContext listenerContext(List<String> alpn) {
     if (listen == null) {
       return null;
     }
-    TlsContext.ServerBuilder b = TlsContext.server().clientAuth(clientAuth).handshakeTimeout(handshakeTimeout);
+    TlsContext.ServerBuilder b = TlsContext.server().clientAuth(clientAuth).handshakeTimeout(handshakeTimeout)
+        .alpn(alpn.toArray(String[]::new));
     for (int i = 0; i < certificates.size(); i++) {
       b.certificate(certificates.get(i), keys.get(i));
     }

@@ -9,14 +9,17 @@ import dev.vconn.app.plugins.BuiltinRoutes;
 import dev.vconn.app.plugins.FanoutPlugin;
 import dev.vconn.app.plugins.InterceptRouter;
 import dev.vconn.app.plugins.NullTransformPlugin;
+import dev.vconn.domain.Continuation;
 import dev.vconn.domain.http.AccessLog;
 import dev.vconn.domain.http.HttpHookId;
 import dev.vconn.domain.http.HttpHooks;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpProxyConfig;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.http2.Http2Front;
 import dev.vconn.plugin.Interceptor;
 import dev.vconn.plugin.Plugin;
+import dev.vconn.ports.HttpConnectOptions;
 import dev.vconn.ports.HttpConnector;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.OriginConnectors;
@@ -74,6 +77,7 @@ public final class VconnServer implements AutoCloseable {
   private final PluginLoader pluginLoader;
   private final HttpProxy proxy;
   private final HttpConnector connector;
+  private final Http2Front http2Front;
   private final NetAcceptor.Listener listener;
   private final InetSocketAddress address;
   private final NetAcceptor.Listener tlsListener;
@@ -96,12 +100,16 @@ public final class VconnServer implements AutoCloseable {
       // its in-process connector through these references, filled in before any plugin's start().
       AtomicReference<HttpProxy> proxyRef = new AtomicReference<>();
       AtomicReference<HttpConnector> connectorRef = new AtomicReference<>();
+      AtomicReference<Http2Front> frontRef = new AtomicReference<>();
       List<Candidate> enabled = enabledPlugins(settings, found.found(), extraPlugins);
       List<Plugin> on = new ArrayList<>(enabled.stream().map(Candidate::plugin).toList());
       if (settings.builtinRoutes()) {
         List<Plugin> all = on; // the index page lists every plugin, itself included
         BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), settings.limits(), transport.name(),
-            proxyRef::get, () -> index(all, settings), settings.admin().statsRoute());
+            proxyRef::get, () -> index(all, settings), settings.admin().statsRoute(), () -> {
+              Http2Front front = frontRef.get();
+              return front == null ? null : front.stats();
+            });
         on.add(routes);
         enabled.add(new Candidate(routes, "vconn-server", Map.of()));
       }
@@ -153,6 +161,14 @@ public final class VconnServer implements AutoCloseable {
       proxyRef.set(proxy);
       this.connector = transport.httpConnector(proxy.sessionAcceptor());
       connectorRef.set(connector);
+      // With HTTP/2 the listeners hand connections to the front, which tells the protocols apart; each HTTP/2
+      // stream is an in-process connection into the same proxy (tag h2, id = the client connection's number).
+      this.http2Front = settings.http2().enabled()
+          ? new Http2Front(proxy, (id, address) -> connector.connect(HttpConnectOptions.builder()
+              .tag(Http2Front.ALPN_H2).id(id).clientAddress(address).build()), settings.http2().config())
+          : null;
+      frontRef.set(http2Front);
+      Continuation networkAcceptor = http2Front != null ? http2Front.sessionAcceptor() : proxy.sessionAcceptor();
       for (Candidate c : enabled) {
         try {
           c.plugin().start();
@@ -161,13 +177,13 @@ public final class VconnServer implements AutoCloseable {
               + PluginLoader.describe(e), e);
         }
       }
-      this.listener = transport.netAcceptor().listen(settings.listen(), proxy.sessionAcceptor());
+      this.listener = transport.netAcceptor().listen(settings.listen(), networkAcceptor);
       this.address = (InetSocketAddress) listener.localAddress();
       TlsSettings tls = settings.tls();
       if (tls.listen() != null) {
         try {
-          this.tlsListener = transport.netAcceptor().listen(tls.listen(), proxy.sessionAcceptor(),
-              TlsOptions.server(tls.listenerContext(), transport.blockPool()));
+          this.tlsListener = transport.netAcceptor().listen(tls.listen(), networkAcceptor,
+              TlsOptions.server(tls.listenerContext(settings.http2().alpn()), transport.blockPool()));
         } catch (IOException | RuntimeException e) {
           listener.close();
           throw e;
@@ -525,23 +541,44 @@ public final class VconnServer implements AutoCloseable {
     stop();
   }
 
+  /** Client connections open: HTTP/1 sessions (the in-process ones of HTTP/2 streams included) and HTTP/2 ones. */
+  private int openConnections() {
+    return proxy.openSessions() + (http2Front == null ? 0 : http2Front.openSessions());
+  }
+
+  /**
+   * The HTTP/2 front in front of the listeners, if {@code --http2} is on.
+   *
+   * @return the front, or empty
+   */
+  public Optional<Http2Front> http2Front() {
+    return Optional.ofNullable(http2Front);
+  }
+
   private void shutdown() {
     boolean drained = false;
     // The shutdown timeout bounds the whole stop: the transport gets only what the drain left of it.
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
     try {
-      LOG.info("stopping: {} open connections get up to {} ms to finish", proxy.openSessions(),
+      LOG.info("stopping: {} open connections get up to {} ms to finish", openConnections(),
           settings.shutdownTimeout().toMillis());
       try {
-        proxy.drain().get(settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        // HTTP/2 clients get GOAWAY first, so they open no more streams while the proxy drains the streams' own
+        // in-process sessions.
+        CompletableFuture<Void> drain = http2Front == null ? proxy.drain()
+            : CompletableFuture.allOf(http2Front.drain(), proxy.drain());
+        drain.get(settings.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
         drained = true;
       } catch (TimeoutException e) {
-        LOG.warn("{} connections still busy after {} ms: closing them", proxy.openSessions(),
+        LOG.warn("{} connections still busy after {} ms: closing them", openConnections(),
             settings.shutdownTimeout().toMillis());
       } catch (ExecutionException e) {
         LOG.warn("drain failed", e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+      if (http2Front != null) {
+        http2Front.close();
       }
       proxy.close();
       if (admin != null) {

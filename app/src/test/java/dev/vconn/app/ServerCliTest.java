@@ -10,6 +10,7 @@ import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.http2.Http2Config;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -69,8 +70,9 @@ class ServerCliTest {
         "--max-idle-per-origin", "--max-retries", "--header-timeout", "--keep-alive-timeout", "--connect-timeout",
         "--response-timeout", "--inactivity-timeout", "--origin-idle-timeout", "--linger-timeout", "--via-name",
         "--connect-ports", "--plugin-path", "--tls-listen", "--tls-cert", "--tls-key", "--tls-client-auth",
-        "--tls-trust", "--tls-handshake-timeout", "--origin-trust", "--origin-verify-hostname", "--help",
-        "--version"}) {
+        "--tls-trust", "--tls-handshake-timeout", "--origin-trust", "--origin-verify-hostname", "--http2",
+        "--http2-max-concurrent-streams", "--http2-initial-window-size", "--http2-max-header-list-size",
+        "--http2-max-resets", "--http2-idle-timeout", "--help", "--version"}) {
       assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
     }
     assertTrue(p.out().contains("nio, netty"), p.out());
@@ -98,6 +100,32 @@ class ServerCliTest {
     assertEquals("vconn", s.viaName());
     assertEquals(Set.of(), s.connectPorts(), "CONNECT is refused unless ports are allowed");
     assertEquals(s, ServerSettings.defaults());
+    assertEquals(Http2Settings.defaults(), s.http2(), "HTTP/2 on, with the session's documented defaults");
+    assertEquals(Http2Config.defaults(), s.http2().config());
+    assertEquals(List.of("h2", "http/1.1"), s.http2().alpn());
+  }
+
+  @Test
+  void http2_options_and_config_keys_reach_the_settings() throws IOException {
+    ServerSettings s = parse("--http2=false", "--http2-max-concurrent-streams", "7", "--http2-initial-window-size",
+        "1048576", "--http2-max-header-list-size", "8192", "--http2-max-resets", "50", "--http2-idle-timeout", "1m")
+        .settings();
+    assertFalse(s.http2().enabled());
+    assertEquals(List.of("http/1.1"), s.http2().alpn(), "no h2 offered by ALPN when HTTP/2 is off");
+    assertEquals(Http2Config.defaults().toBuilder().maxConcurrentStreams(7).initialWindowSize(1_048_576)
+        .maxHeaderListSize(8192).maxResetsPerInterval(50).idleTimeout(Duration.ofMinutes(1)).build(),
+        s.http2().config());
+    Path file = write("""
+        http2 = false
+        http2-max-concurrent-streams = 5
+        """);
+    ServerSettings fromFile = parse("--config", file.toString()).settings();
+    assertFalse(fromFile.http2().enabled());
+    assertEquals(5, fromFile.http2().config().maxConcurrentStreams());
+    ServerSettings fromEnv = parseWithEnv(Map.of("VCONN_HTTP2", "false", "VCONN_HTTP2_MAX_CONCURRENT_STREAMS", "9"))
+        .settings();
+    assertFalse(fromEnv.http2().enabled());
+    assertEquals(9, fromEnv.http2().config().maxConcurrentStreams());
   }
 
   @Test
@@ -169,6 +197,12 @@ class ServerCliTest {
       "--connect-ports|65536",
       "--connect-ports|https",
       "--fanout|maybe",
+      "--http2|maybe",
+      "--http2-max-concurrent-streams|0",
+      "--http2-initial-window-size|0",
+      "--http2-max-header-list-size|-1",
+      "--http2-max-resets|0",
+      "--http2-idle-timeout|0s",
       "--plugin-path|/no/such/directory"})
   void a_bad_value_exits_2_naming_the_option(String option, String value) {
     Parsed p = parse(option, value);

@@ -34,7 +34,8 @@ public interface Transport extends AutoCloseable {
 
     /**
      * An in-process connector ({@code TSHttpConnectPlugin}) whose passive ends go to {@code sessionAcceptor} as
-     * NET_ACCEPT, synchronously inside {@link HttpConnector#connect}.
+     * NET_ACCEPT, synchronously inside {@link HttpConnector#connect}. A connection made on one of this transport's
+     * loops is pinned to that loop; one made elsewhere to {@link #nextEventLoop()} (docs/semantics.md, rule 6.2).
      */
     HttpConnector httpConnector(Continuation sessionAcceptor);
 

@@ -145,7 +145,7 @@ public final class NettyTransportCore {
     }
 
     /** The calling thread's primary loop if it is one, else the next primary loop. */
-    NettyEventLoop currentOrNextLoop() {
+    public NettyEventLoop currentOrNextLoop() {
         for (NettyEventLoop loop : primary) {
             if (loop.inEventLoop()) {
                 return loop;

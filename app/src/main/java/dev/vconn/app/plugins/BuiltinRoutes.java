@@ -7,6 +7,7 @@ import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpStats;
 import dev.vconn.domain.http.HttpTxn;
+import dev.vconn.domain.http2.Http2Front;
 import dev.vconn.plugin.Plugin;
 import dev.vconn.plugin.PluginContext;
 import dev.vconn.plugin.http.BodySource;
@@ -48,6 +49,7 @@ public final class BuiltinRoutes implements Plugin {
   private final Supplier<HttpProxy> proxy;
   private final Supplier<List<String>> index;
   private final boolean statsRoute;
+  private final Supplier<Http2Front.Stats> http2;
   private final long startNanos = System.nanoTime();
 
   /**
@@ -63,6 +65,25 @@ public final class BuiltinRoutes implements Plugin {
    */
   public BuiltinRoutes(BlockPool pool, HttpLimits limits, String transport, Supplier<HttpProxy> proxy,
       Supplier<List<String>> index, boolean statsRoute) {
+    this(pool, limits, transport, proxy, index, statsRoute, () -> null);
+  }
+
+  /**
+   * Creates the routes of a server that may speak HTTP/2.
+   *
+   * @param pool the transport's block pool
+   * @param limits the proxy's head limits
+   * @param transport the transport's name, for {@code /_stats}
+   * @param proxy the proxy whose counters {@code /_stats} shows (resolved at request time: the proxy is built after
+   *     its hooks)
+   * @param index the lines {@code /} lists
+   * @param statsRoute whether {@code /_stats} is served (off: it goes on to remap like any other path)
+   * @param http2 the HTTP/2 front's counters for {@code /_stats}, resolved at request time; a null result (HTTP/2
+   *     off) shows zeros
+   */
+  public BuiltinRoutes(BlockPool pool, HttpLimits limits, String transport, Supplier<HttpProxy> proxy,
+      Supplier<List<String>> index, boolean statsRoute, Supplier<Http2Front.Stats> http2) {
+    this.http2 = Objects.requireNonNull(http2, "http2");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.transport = Objects.requireNonNull(transport, "transport");
@@ -190,6 +211,10 @@ public final class BuiltinRoutes implements Plugin {
     HttpStats.Snapshot s = p.stats().snapshot();
     long uptime = (System.nanoTime() - startNanos) / 1_000_000;
     BlockPool.Report blocks = pool.report();
+    Http2Front.Stats h2 = http2.get();
+    if (h2 == null) {
+      h2 = new Http2Front.Stats(0, 0, 0, 0);
+    }
     return "{\n"
         + "  \"transport\": \"" + transport + "\",\n"
         + "  \"uptimeMillis\": " + uptime + ",\n"
@@ -209,6 +234,9 @@ public final class BuiltinRoutes implements Plugin {
         + "  \"blockPoolCachedBytes\": " + blocks.cachedBytes() + ",\n"
         + "  \"blockPoolPeakOutstandingBytes\": " + blocks.peakOutstandingBytes() + ",\n"
         + "  \"blockPoolDroppedBlocks\": " + blocks.droppedBlocks() + ",\n"
+        + "  \"http2Connections\": " + h2.http2Connections() + ",\n"
+        + "  \"activeHttp2Connections\": " + h2.activeHttp2Connections() + ",\n"
+        + "  \"openHttp2Streams\": " + h2.openHttp2Streams() + ",\n"
         + "  \"tlsConnections\": " + tlsJson(p.stats().tlsConnections()) + "\n"
         + "}\n";
   }

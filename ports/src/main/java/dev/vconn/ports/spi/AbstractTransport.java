@@ -258,7 +258,21 @@ public abstract class AbstractTransport implements Transport {
 
     @Override
     public final HttpConnector httpConnector(Continuation sessionAcceptor) {
-        return new PairHttpConnector(this::nextEventLoop, sessionAcceptor, tracker, this::isOpen);
+        return new PairHttpConnector(this::inProcessLoop, sessionAcceptor, tracker, this::isOpen);
+    }
+
+    /**
+     * The loop of a new in-process pair: the calling thread's loop when it is one of the loops
+     * {@link #nextEventLoop()} hands out, so a session that opens in-process connections from its loop (an HTTP/2
+     * session, one per stream) keeps both ends on its own thread; otherwise {@link #nextEventLoop()}.
+     */
+    protected EventLoop inProcessLoop() {
+        for (EventLoop loop : eventLoops()) {
+            if (loop.inEventLoop()) {
+                return loop;
+            }
+        }
+        return nextEventLoop();
     }
 
     @Override

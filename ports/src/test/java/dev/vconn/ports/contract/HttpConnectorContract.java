@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.CloseState;
 import dev.vconn.domain.Errno;
+import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ShutdownHow;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BufferSizes;
@@ -48,7 +49,8 @@ import org.junit.jupiter.api.function.Executable;
  *       rewrites them, statements 7–8).</li>
  *   <li>rule 6.2: {@code connect} hands the passive end to the acceptor <b>synchronously</b>, as NET_ACCEPT on
  *       the calling thread under the acceptor's lock, then returns the open active end;
- *       the client address is the passive end's remote address; both ends share one of the transport's loops.</li>
+ *       the client address is the passive end's remote address; both ends share one of the transport's loops, the
+ *       calling thread's when connect runs on one of them.</li>
  *   <li>rules 6.4 and 6.5: a write posted before the passive read is held, not failed (Traffic Server answers ERROR,
  *       statement 19); close and shutdown reach the peer at once, both ways (statements 20–21); the
  *       water mark really bounds the bytes moved ahead of a reader (rule 3.5; statements 14–15, 24).</li>
@@ -164,6 +166,25 @@ public abstract class HttpConnectorContract extends TransportContract {
         }
         assertTrue(transport.eventLoops().contains(e.active().eventLoop()), "on one of the transport's loops");
         assertSame(e.active().eventLoop(), e.passive().eventLoop(), "both ends are pinned to one loop");
+    }
+
+    @Test
+    void a_connect_made_on_one_of_the_transports_loops_pins_the_pair_to_that_loop() {
+        // A session that opens in-process connections (one per HTTP/2 stream) keeps them on its own thread.
+        for (int i = 0; i < 4; i++) {
+            EventLoop loop = open(options()).active().eventLoop(); // from the test thread: any of the loops
+            for (int j = 0; j < 3; j++) {
+                AtomicReference<VConn> made = new AtomicReference<>();
+                loop.execute(() -> made.set(connector().connect(options())));
+                await("connect on the loop", () -> made.get() != null);
+                VConn active = made.get();
+                closeAfter(active::close);
+                VConn passive = (VConn) acceptor.entries().get(acceptor.count() - 1).data();
+                closeAfter(passive::close);
+                assertSame(loop, active.eventLoop(), "the pair stays on the loop connect was called on");
+                assertSame(loop, passive.eventLoop());
+            }
+        }
     }
 
     @Test
