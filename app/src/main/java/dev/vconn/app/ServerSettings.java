@@ -5,6 +5,7 @@ import dev.vconn.domain.http.AccessControl;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.http.UpstreamGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,13 +42,15 @@ import java.util.TreeMap;
  * @param pluginPath the directory whose {@code *.jar} files are searched for plugins, or null for none
  * @param pluginProperties the config file's {@code plugin.NAME.KEY} lines by full key (docs/server.md, Plugins), sorted
  * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
+ * @param upstreams the upstream groups that {@code upstream://NAME/} remap targets name (docs/server.md, "Upstream
+ *     groups"); each parse makes new groups, with fresh member state
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties, TlsSettings tls) {
+    Map<String, String> pluginProperties, TlsSettings tls, List<UpstreamGroup> upstreams) {
 
   /**
    * Checks the components and copies the lists.
@@ -65,6 +68,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(viaName, "viaName");
     Objects.requireNonNull(tls, "tls");
     remapRules = List.copyOf(remapRules);
+    upstreams = List.copyOf(upstreams);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
     connectPorts = Set.copyOf(connectPorts);
@@ -92,7 +96,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls, upstreams);
   }
 
   /**
@@ -105,7 +109,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withPlugins(Path path, Map<String, String> properties) {
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, upstreams);
   }
 
   /**
@@ -119,6 +123,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address));
+        tls.withListen(address), upstreams);
   }
 }

@@ -11,6 +11,7 @@ import dev.vconn.domain.http.HttpHooks;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpProxyConfig;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.http.UpstreamGroup;
 import dev.vconn.plugin.Interceptor;
 import dev.vconn.plugin.Plugin;
 import dev.vconn.ports.HttpConnector;
@@ -30,11 +31,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +53,9 @@ import org.slf4j.LoggerFactory;
  * they are started; then the listener opens. Stop: listener closed, drain, proxy closed, plugins closed in reverse
  * order, transport closed (docs/server.md, Plugins).
  *
+ * <p>{@link #reload()} (SIGHUP through {@link Main}, and the admin port) reads the configuration again and applies
+ * what can change while it runs to the transactions that start afterwards (docs/server.md, "Reload").
+ *
  * <pre>{@code
  * try (VconnServer server = VconnServer.start(ServerSettings.defaults())) {
  *   System.out.println(server.describe()); // vconn-server listening on http://127.0.0.1:8080/ ...
@@ -61,6 +67,10 @@ public final class VconnServer implements AutoCloseable {
   private static final String ENABLED = "enabled";
 
   private final ServerSettings settings;
+  /** The settings the running configuration came from: those started with, then each applied reload's. */
+  private volatile ServerSettings current;
+  private final SettingsSource source;
+  private final AccessLog extraLog;
   private final Transport transport;
   private final List<Plugin> plugins;
   private final PluginLoader pluginLoader;
@@ -73,8 +83,12 @@ public final class VconnServer implements AutoCloseable {
   private final CompletableFuture<Boolean> stopped = new CompletableFuture<>();
   private final AtomicReference<Thread> stopper = new AtomicReference<>();
 
-  private VconnServer(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins) throws IOException {
+  private VconnServer(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins, SettingsSource source)
+      throws IOException {
     this.settings = settings;
+    this.current = settings;
+    this.source = source;
+    this.extraLog = extraLog;
     TransportConfig tc = TransportConfig.defaults().withEventLoops(settings.eventLoops());
     this.transport = Transports.load(settings.transport(), tc);
     PluginLoader found = null;
@@ -91,7 +105,7 @@ public final class VconnServer implements AutoCloseable {
       if (settings.builtinRoutes()) {
         List<Plugin> all = on; // the index page lists every plugin, itself included
         BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), settings.limits(), transport.name(),
-            proxyRef::get, () -> index(all, settings));
+            proxyRef::get, () -> index(all, current));
         on.add(routes);
         enabled.add(new Candidate(routes, "vconn-server", Map.of()));
       }
@@ -121,10 +135,6 @@ public final class VconnServer implements AutoCloseable {
       }
       hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
       pluginHooks.forEach(h -> hooks.add(h.id(), h.continuation()));
-      AccessLog log = settings.accessLog() ? AccessLog.slf4j() : r -> { };
-      if (extraLog != null) {
-        log = log.andThen(extraLog);
-      }
       HttpProxyConfig.Builder config = HttpProxyConfig.builder(transport.blockPool())
           .originConnector(OriginConnectors.of(transport.netConnector(), settings.tls().originContext(),
               transport.blockPool()))
@@ -132,13 +142,15 @@ public final class VconnServer implements AutoCloseable {
           .timeouts(settings.timeouts())
           .accessControl(settings.accessControl())
           .hooks(hooks.build())
-          .accessLog(log)
+          .accessLog(accessLog(settings.accessLog()))
+          .healthCheckLoop(transport.nextEventLoop())
           .maxIdlePerOrigin(settings.maxIdlePerOrigin())
           .maxConnectionsPerOrigin(settings.maxConnectionsPerOrigin())
           .maxRetries(settings.maxRetries())
           .viaName(settings.viaName())
           .connectPorts(settings.connectPorts());
       settings.remapRules().forEach(config::remap);
+      settings.upstreams().forEach(config::upstream);
       this.proxy = new HttpProxy(config.build());
       proxyRef.set(proxy);
       this.connector = transport.httpConnector(proxy.sessionAcceptor());
@@ -175,6 +187,26 @@ public final class VconnServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  private AccessLog accessLog(boolean on) {
+    AccessLog log = on ? AccessLog.slf4j() : r -> { };
+    return extraLog == null ? log : log.andThen(extraLog);
+  }
+
+  /**
+   * Where {@link #reload()} reads the settings from: for {@code vconn-server}, its command line, environment and
+   * config file, read again ({@link ServerCli#source}).
+   */
+  @FunctionalInterface
+  public interface SettingsSource {
+    /**
+     * Reads the settings.
+     *
+     * @return the settings
+     * @throws IllegalArgumentException if they cannot be read or are invalid, with a message that says why
+     */
+    ServerSettings read();
   }
 
   /** A plugin that runs, where it came from, and its settings. */
@@ -312,8 +344,24 @@ public final class VconnServer implements AutoCloseable {
    */
   public static VconnServer start(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins)
       throws IOException {
+    return start(settings, extraLog, extraPlugins, null);
+  }
+
+  /**
+   * Starts a server that {@link #reload()} reconfigures from {@code source}.
+   *
+   * @param settings what to run
+   * @param extraLog another access log, or null
+   * @param extraPlugins more plugins
+   * @param source where a reload reads the settings, or null if the server cannot be reloaded
+   * @return the running server
+   * @throws IOException if the listen address cannot be bound
+   * @throws PluginLoadException if a plugin cannot be loaded, configured, initialized or started
+   */
+  public static VconnServer start(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins,
+      SettingsSource source) throws IOException {
     VconnServer server = new VconnServer(Objects.requireNonNull(settings, "settings"), extraLog,
-        List.copyOf(extraPlugins));
+        List.copyOf(extraPlugins), source);
     LOG.debug("started: {}", server.describe());
     return server;
   }
@@ -324,8 +372,14 @@ public final class VconnServer implements AutoCloseable {
     plugins.stream().filter(BuiltinRoutes.class::isInstance).forEach(p -> lines.addAll(p.describe()));
     plugins.stream().filter(p -> !(p instanceof BuiltinRoutes)).forEach(p -> lines.addAll(p.describe()));
     for (RemapRule r : s.remapRules()) {
-      lines.add(String.format("%-22s remapped to %s://%s%s", "http://" + r.host() + r.pathPrefix() + "*",
-          r.originTls() ? "https" : "http", r.originAuthority(), r.originPathPrefix()));
+      String to = r.upstream() != null ? "upstream://" + r.upstream()
+          : (r.originTls() ? "https" : "http") + "://" + r.originAuthority();
+      lines.add(String.format("%-22s remapped to %s%s", "http://" + r.host() + r.pathPrefix() + "*", to,
+          r.originPathPrefix()));
+    }
+    for (UpstreamGroup g : s.upstreams()) {
+      lines.add(String.format("%-22s %s", "upstream://" + g.name(), g.origins().stream()
+          .map(o -> (o.tls() ? "https://" : "http://") + o.authority()).collect(Collectors.joining(" "))));
     }
     return lines;
   }
@@ -373,6 +427,127 @@ public final class VconnServer implements AutoCloseable {
    */
   public ServerSettings settings() {
     return settings;
+  }
+
+  /**
+   * The settings of the configuration in force: those it was started with, or those of the last reload that was
+   * applied (whose keys that need a restart were not applied: {@link ReloadResult#notApplied()}).
+   *
+   * @return the settings
+   */
+  public ServerSettings currentSettings() {
+    return current;
+  }
+
+  /**
+   * The upstream groups of the configuration in force, with their members' live state
+   * ({@link UpstreamGroup#members()}): what the admin port's metrics export.
+   *
+   * @return the groups, in config order
+   */
+  public List<UpstreamGroup> upstreamGroups() {
+    return proxy.config().upstreamGroups();
+  }
+
+  /**
+   * Reads the configuration again (the command line and environment it was started with, the config file as it is
+   * now) and applies what can change while the server runs to the transactions that start from now on: remap rules,
+   * upstream groups (new groups, their members up with zero counts, their health checks restarted), access control
+   * (for connections accepted from now on), the access log switch, {@code max-retries}, {@code via-name} and
+   * {@code connect-ports}. Transactions in flight finish with the configuration they started with; no connection is
+   * closed. Keys that need a restart (listener addresses, transport, event loops, TLS, limits, timeouts, origin pool
+   * sizes, the shutdown timeout, plugins and their settings) keep their running values; the result names those that
+   * changed, and a warning is logged. A file that does not parse or fails validation changes nothing: the result
+   * and an error log line say why. SIGHUP calls it ({@link Main}); so does the admin port. Thread-safe; reloads run
+   * one at a time.
+   *
+   * @return what was applied, or why nothing was
+   */
+  public synchronized ReloadResult reload() {
+    if (source == null) {
+      return ReloadResult.rejected("this server was started from settings, not from a command line and config file: "
+          + "there is nothing to read again");
+    }
+    if (stopper.get() != null) {
+      return ReloadResult.rejected("the server is stopping");
+    }
+    ServerSettings next;
+    HttpProxyConfig config;
+    try {
+      next = source.read();
+      HttpProxyConfig.Builder b = proxy.config().toBuilder().clearRouting()
+          .accessControl(next.accessControl())
+          .accessLog(accessLog(next.accessLog()))
+          .maxRetries(next.maxRetries())
+          .viaName(next.viaName())
+          .connectPorts(next.connectPorts());
+      next.remapRules().forEach(b::remap);
+      next.upstreams().forEach(b::upstream);
+      config = b.build();
+      proxy.reconfigure(config);
+    } catch (IllegalArgumentException e) {
+      LOG.error("reload failed, the configuration in force stays: {}", e.getMessage());
+      return ReloadResult.rejected("reload failed, the configuration in force stays: " + e.getMessage());
+    }
+    List<String> notApplied = restartOnly(current, next);
+    current = next;
+    String message = "reloaded: " + config.remapRules().size() + " remap rule(s), " + config.upstreamGroups().size()
+        + " upstream group(s)" + (notApplied.isEmpty() ? "" : "; not applied until a restart: "
+        + String.join(", ", notApplied));
+    if (notApplied.isEmpty()) {
+      LOG.info("{}", message);
+    } else {
+      LOG.warn("{}", message);
+    }
+    return new ReloadResult(true, message, notApplied);
+  }
+
+  /** The config keys that differ between {@code a} and {@code b} and that a reload does not apply. */
+  private static List<String> restartOnly(ServerSettings a, ServerSettings b) {
+    List<String> keys = new ArrayList<>();
+    differs(keys, "transport", a.transport(), b.transport());
+    differs(keys, "listen", a.listen(), b.listen());
+    differs(keys, "event-loops", a.eventLoops(), b.eventLoops());
+    differs(keys, "shutdown-timeout", a.shutdownTimeout(), b.shutdownTimeout());
+    differs(keys, "builtin-routes", a.builtinRoutes(), b.builtinRoutes());
+    differs(keys, "fanout", a.fanout(), b.fanout());
+    differs(keys, "null-transform", a.nullTransformPrefixes(), b.nullTransformPrefixes());
+    differs(keys, "intercept", a.intercepts(), b.intercepts());
+    differs(keys, "plugin-path", a.pluginPath(), b.pluginPath());
+    Set<String> pluginKeys = new TreeSet<>(a.pluginProperties().keySet());
+    pluginKeys.addAll(b.pluginProperties().keySet());
+    for (String key : pluginKeys) {
+      differs(keys, key, a.pluginProperties().get(key), b.pluginProperties().get(key));
+    }
+    differs(keys, "max-request-line", a.limits().maxRequestLineBytes(), b.limits().maxRequestLineBytes());
+    differs(keys, "max-header-bytes", a.limits().maxHeaderBytes(), b.limits().maxHeaderBytes());
+    differs(keys, "max-header-count", a.limits().maxHeaderCount(), b.limits().maxHeaderCount());
+    differs(keys, "max-connections-per-origin", a.maxConnectionsPerOrigin(), b.maxConnectionsPerOrigin());
+    differs(keys, "max-idle-per-origin", a.maxIdlePerOrigin(), b.maxIdlePerOrigin());
+    differs(keys, "header-timeout", a.timeouts().header(), b.timeouts().header());
+    differs(keys, "keep-alive-timeout", a.timeouts().keepAliveIdle(), b.timeouts().keepAliveIdle());
+    differs(keys, "connect-timeout", a.timeouts().connect(), b.timeouts().connect());
+    differs(keys, "response-timeout", a.timeouts().response(), b.timeouts().response());
+    differs(keys, "inactivity-timeout", a.timeouts().inactivity(), b.timeouts().inactivity());
+    differs(keys, "origin-idle-timeout", a.timeouts().originIdle(), b.timeouts().originIdle());
+    differs(keys, "linger-timeout", a.timeouts().linger(), b.timeouts().linger());
+    TlsSettings x = a.tls();
+    TlsSettings y = b.tls();
+    differs(keys, "tls-listen", x.listen(), y.listen());
+    differs(keys, "tls-cert", x.certificates(), y.certificates());
+    differs(keys, "tls-key", x.keys(), y.keys());
+    differs(keys, "tls-client-auth", x.clientAuth(), y.clientAuth());
+    differs(keys, "tls-trust", x.trust(), y.trust());
+    differs(keys, "tls-handshake-timeout", x.handshakeTimeout(), y.handshakeTimeout());
+    differs(keys, "origin-trust", x.originTrust(), y.originTrust());
+    differs(keys, "origin-verify-hostname", x.originVerifyHostname(), y.originVerifyHostname());
+    return keys;
+  }
+
+  private static void differs(List<String> keys, String key, Object a, Object b) {
+    if (!Objects.equals(a, b)) {
+      keys.add(key);
+    }
   }
 
   /**
