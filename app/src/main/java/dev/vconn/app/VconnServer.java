@@ -72,8 +72,11 @@ public final class VconnServer implements AutoCloseable {
   private final SettingsSource source;
   private final AccessLog extraLog;
   private final Transport transport;
-  private final List<Plugin> plugins;
-  private final PluginLoader pluginLoader;
+  private final List<Plugin> extraPlugins;
+  /** The plugins in force; a reload that changed plugin settings replaces it. Guarded by this for writes. */
+  private volatile Generation generation;
+  /** Generations a reload replaced: closed when the server stops (transactions that began before may use them). */
+  private final List<Generation> retired = new ArrayList<>();
   private final HttpProxy proxy;
   private final HttpConnector connector;
   private final NetAcceptor.Listener listener;
@@ -91,57 +94,22 @@ public final class VconnServer implements AutoCloseable {
     this.extraLog = extraLog;
     TransportConfig tc = TransportConfig.defaults().withEventLoops(settings.eventLoops());
     this.transport = Transports.load(settings.transport(), tc);
-    PluginLoader found = null;
-    List<Plugin> initialized = new ArrayList<>();
+    this.extraPlugins = extraPlugins;
+    Generation first = null;
     try {
-      found = PluginLoader.load(settings.pluginPath(), VconnServer.class.getClassLoader());
-      this.pluginLoader = found;
       // The proxy is built after the plugins' init (its hooks are part of its config): the contexts reach it and
       // its in-process connector through these references, filled in before any plugin's start().
       AtomicReference<HttpProxy> proxyRef = new AtomicReference<>();
       AtomicReference<HttpConnector> connectorRef = new AtomicReference<>();
-      List<Candidate> enabled = enabledPlugins(settings, found.found(), extraPlugins);
-      List<Plugin> on = new ArrayList<>(enabled.stream().map(Candidate::plugin).toList());
-      if (settings.builtinRoutes()) {
-        List<Plugin> all = on; // the index page lists every plugin, itself included
-        BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), settings.limits(), transport.name(),
-            proxyRef::get, () -> index(all, current));
-        on.add(routes);
-        enabled.add(new Candidate(routes, "vconn-server", Map.of()));
-      }
-      this.plugins = List.copyOf(on);
-      HttpHooks.Builder hooks = HttpHooks.builder();
-      List<Interceptor> interceptors = new ArrayList<>();
-      List<ServerPluginContext.Hook> pluginHooks = new ArrayList<>();
-      for (Candidate c : enabled) {
-        ServerPluginContext context = new ServerPluginContext(transport, settings, c.plugin().name(), c.settings(),
-            proxyRef::get, connectorRef::get);
-        initialized.add(c.plugin());
-        try {
-          c.plugin().init(context);
-        } catch (Exception e) {
-          throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): init failed: "
-              + PluginLoader.describe(e), e);
-        }
-        context.seal();
-        Set<String> unread = context.settings().unreadKeys();
-        if (!unread.isEmpty()) {
-          throw new PluginLoadException("config key '" + context.settings().qualified(unread.iterator().next())
-              + "' is not a setting of plugin " + c.plugin().name() + " (" + c.source() + "; it reads "
-              + readKeys(context) + ")");
-        }
-        interceptors.addAll(context.interceptors());
-        pluginHooks.addAll(context.hooks());
-      }
-      hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
-      pluginHooks.forEach(h -> hooks.add(h.id(), h.continuation()));
+      first = plugins(settings, null, proxyRef::get, connectorRef::get);
+      this.generation = first;
       HttpProxyConfig.Builder config = HttpProxyConfig.builder(transport.blockPool())
           .originConnector(OriginConnectors.of(transport.netConnector(), settings.tls().originContext(),
               transport.blockPool()))
           .limits(settings.limits())
           .timeouts(settings.timeouts())
           .accessControl(settings.accessControl())
-          .hooks(hooks.build())
+          .hooks(first.hooks())
           .accessLog(accessLog(settings.accessLog()))
           .healthCheckLoop(transport.nextEventLoop())
           .maxIdlePerOrigin(settings.maxIdlePerOrigin())
@@ -155,14 +123,7 @@ public final class VconnServer implements AutoCloseable {
       proxyRef.set(proxy);
       this.connector = transport.httpConnector(proxy.sessionAcceptor());
       connectorRef.set(connector);
-      for (Candidate c : enabled) {
-        try {
-          c.plugin().start();
-        } catch (Exception e) {
-          throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): start failed: "
-              + PluginLoader.describe(e), e);
-        }
-      }
+      first.start();
       this.listener = transport.netAcceptor().listen(settings.listen(), proxy.sessionAcceptor());
       this.address = (InetSocketAddress) listener.localAddress();
       TlsSettings tls = settings.tls();
@@ -180,11 +141,11 @@ public final class VconnServer implements AutoCloseable {
         this.tlsAddress = null;
       }
     } catch (IOException | RuntimeException e) {
-      closeInReverse(initialized);
-      transport.close();
-      if (found != null) {
-        found.close();
+      if (first != null) {
+        first.close();
+        first.closeLoader();
       }
+      transport.close();
       throw e;
     }
   }
@@ -211,6 +172,107 @@ public final class VconnServer implements AutoCloseable {
 
   /** A plugin that runs, where it came from, and its settings. */
   private record Candidate(Plugin plugin, String source, Map<String, String> settings) {}
+
+  /** A plugin after its init: what it registered. */
+  private record Wired(Candidate candidate, List<Interceptor> interceptors, List<ServerPluginContext.Hook> hooks) {}
+
+  /**
+   * The plugins of one configuration and the hooks they make: built at startup, and again by a reload that changed
+   * plugin settings (then with new instances: a plugin is initialized once). The embedder's plugins are the same
+   * instances in every generation, initialized once, with the hooks of their first init.
+   *
+   * @param loader where its plugins came from
+   * @param plugins the plugins that are on, in order (the index page lists them)
+   * @param wired every plugin that is on with what it registered, in order
+   * @param owned the plugins this generation initialized, which it closes
+   * @param hooks the proxy's hooks: the interceptors' router, then the plugins' hooks
+   */
+  private record Generation(PluginLoader loader, List<Plugin> plugins, List<Wired> wired, List<Plugin> owned,
+      HttpHooks hooks) {
+    /** Starts the plugins this generation initialized, in order. */
+    void start() {
+      for (Wired w : wired) {
+        Candidate c = w.candidate();
+        if (owned.contains(c.plugin())) {
+          try {
+            c.plugin().start();
+          } catch (Exception e) {
+            throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): start failed: "
+                + PluginLoader.describe(e), e);
+          }
+        }
+      }
+    }
+
+    /** Closes the plugins it initialized, in reverse order. */
+    void close() {
+      closeInReverse(owned);
+    }
+
+    /** Closes the plugins' class loaders (once the loops stopped: their classes are not needed any more). */
+    void closeLoader() {
+      loader.close();
+    }
+  }
+
+  /**
+   * Finds, constructs and initializes the plugins {@code s} switches on, and builds their hooks; the embedder's
+   * plugins already initialized in {@code previous} keep what they registered. Cleans up after itself if it throws.
+   *
+   * @throws PluginLoadException if a plugin cannot be loaded, configured or initialized
+   */
+  private Generation plugins(ServerSettings s, Generation previous, java.util.function.Supplier<HttpProxy> proxyRef,
+      java.util.function.Supplier<HttpConnector> connectorRef) {
+    PluginLoader found = PluginLoader.load(s.pluginPath(), VconnServer.class.getClassLoader());
+    List<Plugin> initialized = new ArrayList<>();
+    try {
+      List<Candidate> enabled = enabledPlugins(s, found.found(), extraPlugins);
+      List<Plugin> on = new ArrayList<>(enabled.stream().map(Candidate::plugin).toList());
+      if (s.builtinRoutes()) {
+        List<Plugin> all = on; // the index page lists every plugin, itself included
+        BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), s.limits(), transport.name(),
+            proxyRef, () -> index(all, current));
+        on.add(routes);
+        enabled.add(new Candidate(routes, "vconn-server", Map.of()));
+      }
+      List<Wired> wired = new ArrayList<>();
+      for (Candidate c : enabled) {
+        Wired before = previous == null ? null : previous.wired().stream()
+            .filter(w -> w.candidate().plugin() == c.plugin()).findFirst().orElse(null);
+        if (before != null) {
+          wired.add(before); // an embedder's plugin: initialized once
+          continue;
+        }
+        ServerPluginContext context = new ServerPluginContext(transport, s, c.plugin().name(), c.settings(),
+            proxyRef, connectorRef);
+        initialized.add(c.plugin());
+        try {
+          c.plugin().init(context);
+        } catch (Exception e) {
+          throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): init failed: "
+              + PluginLoader.describe(e), e);
+        }
+        context.seal();
+        Set<String> unread = context.settings().unreadKeys();
+        if (!unread.isEmpty()) {
+          throw new PluginLoadException("config key '" + context.settings().qualified(unread.iterator().next())
+              + "' is not a setting of plugin " + c.plugin().name() + " (" + c.source() + "; it reads "
+              + readKeys(context) + ")");
+        }
+        wired.add(new Wired(c, context.interceptors(), context.hooks()));
+      }
+      HttpHooks.Builder hooks = HttpHooks.builder();
+      List<Interceptor> interceptors = new ArrayList<>();
+      wired.forEach(w -> interceptors.addAll(w.interceptors()));
+      hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
+      wired.forEach(w -> w.hooks().forEach(h -> hooks.add(h.id(), h.continuation())));
+      return new Generation(found, List.copyOf(on), List.copyOf(wired), List.copyOf(initialized), hooks.build());
+    } catch (RuntimeException e) {
+      closeInReverse(initialized);
+      found.close();
+      throw e;
+    }
+  }
 
   /**
    * The plugins that run, in order (class path, plugin jars, the embedder's), each with its {@code plugin.NAME.*}
@@ -453,11 +515,14 @@ public final class VconnServer implements AutoCloseable {
    * Reads the configuration again (the command line and environment it was started with, the config file as it is
    * now) and applies what can change while the server runs to the transactions that start from now on: remap rules,
    * upstream groups (new groups, their members up with zero counts, their health checks restarted), access control
-   * (for connections accepted from now on), the access log switch, {@code max-retries}, {@code via-name} and
-   * {@code connect-ports}. Transactions in flight finish with the configuration they started with; no connection is
-   * closed. Keys that need a restart (listener addresses, transport, event loops, TLS, limits, timeouts, origin pool
-   * sizes, the shutdown timeout, plugins and their settings) keep their running values; the result names those that
-   * changed, and a warning is logged. A file that does not parse or fails validation changes nothing: the result
+   * (for connections accepted from now on), the access log switch, {@code max-retries}, {@code via-name},
+   * {@code connect-ports}, and the plugins and their settings ({@code plugin.*}, {@code plugin-path},
+   * {@code builtin-routes}, {@code fanout}, {@code null-transform}, {@code intercept}): when those changed, new
+   * plugin instances are initialized and started, and the plugins they replace are closed when the server stops
+   * (transactions that started before may still run their hooks). Transactions in flight finish with the
+   * configuration they started with; no connection is closed. Keys that need a restart (listener addresses,
+   * transport, event loops, TLS, limits, timeouts, origin pool sizes, the shutdown timeout, the settings of the
+   * embedder's plugins) keep their running values; the result names those that changed, and a warning is logged. A file that does not parse or fails validation changes nothing: the result
    * and an error log line say why. SIGHUP calls it ({@link Main}); so does the admin port. Thread-safe; reloads run
    * one at a time.
    *
@@ -473,6 +538,7 @@ public final class VconnServer implements AutoCloseable {
     }
     ServerSettings next;
     HttpProxyConfig config;
+    Generation fresh = null;
     try {
       next = source.read();
       HttpProxyConfig.Builder b = proxy.config().toBuilder().clearRouting()
@@ -483,13 +549,27 @@ public final class VconnServer implements AutoCloseable {
           .connectPorts(next.connectPorts());
       next.remapRules().forEach(b::remap);
       next.upstreams().forEach(b::upstream);
+      b.build(); // validated before any plugin is built
+      if (pluginsDiffer(current, next)) {
+        fresh = plugins(next, generation, () -> proxy, () -> connector);
+        fresh.start();
+        b.hooks(fresh.hooks());
+      }
       config = b.build();
       proxy.reconfigure(config);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | PluginLoadException e) {
+      if (fresh != null) {
+        fresh.close();
+        fresh.closeLoader();
+      }
       LOG.error("reload failed, the configuration in force stays: {}", e.getMessage());
       return ReloadResult.rejected("reload failed, the configuration in force stays: " + e.getMessage());
     }
-    List<String> notApplied = restartOnly(current, next);
+    if (fresh != null) {
+      retired.add(generation);
+      generation = fresh;
+    }
+    List<String> notApplied = restartOnly(current, next, extraPlugins);
     current = next;
     String message = "reloaded: " + config.remapRules().size() + " remap rule(s), " + config.upstreamGroups().size()
         + " upstream group(s)" + (notApplied.isEmpty() ? "" : "; not applied until a restart: "
@@ -502,22 +582,29 @@ public final class VconnServer implements AutoCloseable {
     return new ReloadResult(true, message, notApplied);
   }
 
-  /** The config keys that differ between {@code a} and {@code b} and that a reload does not apply. */
-  private static List<String> restartOnly(ServerSettings a, ServerSettings b) {
+  /** Whether the plugins {@code b} asks for differ from {@code a}'s: then a reload builds them anew. */
+  private static boolean pluginsDiffer(ServerSettings a, ServerSettings b) {
+    return a.builtinRoutes() != b.builtinRoutes() || a.fanout() != b.fanout()
+        || !a.nullTransformPrefixes().equals(b.nullTransformPrefixes()) || !a.intercepts().equals(b.intercepts())
+        || !Objects.equals(a.pluginPath(), b.pluginPath()) || !a.pluginProperties().equals(b.pluginProperties());
+  }
+
+  /**
+   * The config keys that differ between {@code a} and {@code b} and that a reload does not apply: those that need a
+   * restart, and the settings of the embedder's plugins (initialized once).
+   */
+  private static List<String> restartOnly(ServerSettings a, ServerSettings b, List<Plugin> extraPlugins) {
     List<String> keys = new ArrayList<>();
     differs(keys, "transport", a.transport(), b.transport());
     differs(keys, "listen", a.listen(), b.listen());
     differs(keys, "event-loops", a.eventLoops(), b.eventLoops());
     differs(keys, "shutdown-timeout", a.shutdownTimeout(), b.shutdownTimeout());
-    differs(keys, "builtin-routes", a.builtinRoutes(), b.builtinRoutes());
-    differs(keys, "fanout", a.fanout(), b.fanout());
-    differs(keys, "null-transform", a.nullTransformPrefixes(), b.nullTransformPrefixes());
-    differs(keys, "intercept", a.intercepts(), b.intercepts());
-    differs(keys, "plugin-path", a.pluginPath(), b.pluginPath());
     Set<String> pluginKeys = new TreeSet<>(a.pluginProperties().keySet());
     pluginKeys.addAll(b.pluginProperties().keySet());
     for (String key : pluginKeys) {
-      differs(keys, key, a.pluginProperties().get(key), b.pluginProperties().get(key));
+      if (extraPlugins.stream().anyMatch(p -> key.startsWith(ServerCli.PLUGIN_PREFIX + p.name() + "."))) {
+        differs(keys, key, a.pluginProperties().get(key), b.pluginProperties().get(key));
+      }
     }
     differs(keys, "max-request-line", a.limits().maxRequestLineBytes(), b.limits().maxRequestLineBytes());
     differs(keys, "max-header-bytes", a.limits().maxHeaderBytes(), b.limits().maxHeaderBytes());
@@ -556,7 +643,7 @@ public final class VconnServer implements AutoCloseable {
    * @return the plugins
    */
   public List<Plugin> plugins() {
-    return plugins;
+    return generation.plugins();
   }
 
   /**
@@ -656,9 +743,16 @@ public final class VconnServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       proxy.close();
-      closeInReverse(plugins);
+      List<Generation> all;
+      synchronized (this) {
+        all = new ArrayList<>(retired);
+        all.add(generation);
+      }
+      for (int i = all.size() - 1; i >= 0; i--) {
+        all.get(i).close(); // the newest first, each in reverse order
+      }
       transport.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      pluginLoader.close(); // the plugins' classes are not needed once the loops stopped
+      all.forEach(Generation::closeLoader); // the plugins' classes are not needed once the loops stopped
       LOG.info("stopped{}", drained ? "" : " (some transactions were cut off)");
     } catch (RuntimeException | Error e) {
       stopped.completeExceptionally(e);

@@ -206,6 +206,31 @@ class ServerReloadTest {
   }
 
   @Test
+  void plugin_settings_are_applied_by_new_plugin_instances_and_a_bad_plugin_key_is_rejected() throws Exception {
+    write(routeTo(a));
+    start();
+    assertEquals(200, get("/echo").statusCode(), "the built-in routes are on");
+    List<dev.vconn.plugin.Plugin> before = server.plugins();
+    write(routeTo(a), "builtin-routes = false");
+    ReloadResult off = server.reload();
+    assertTrue(off.applied(), off.message());
+    assertEquals(List.of(), off.notApplied());
+    assertEquals(404, get("/echo").statusCode(), "no route claims it and no remap rule matches");
+    assertTrue(server.plugins().stream().noneMatch(before::contains), "new plugin instances");
+
+    write(routeTo(a), "plugin.fanout.no-such-setting = 1");
+    ReloadResult bad = server.reload();
+    assertFalse(bad.applied());
+    assertTrue(bad.message().contains("config key 'plugin.fanout.no-such-setting' is not a setting of plugin fanout"),
+        bad.message());
+    assertEquals(404, get("/echo").statusCode(), "the plugins in force stay");
+
+    write(routeTo(a));
+    assertTrue(server.reload().applied());
+    assertEquals(200, get("/echo").statusCode());
+  }
+
+  @Test
   void sighup_reloads_instead_of_stopping() throws Exception {
     write(routeTo(a));
     start();
