@@ -107,6 +107,30 @@ class UpstreamGroupTest {
     }
 
     @Test
+    void a_retry_prefers_a_member_not_tried_yet_even_where_the_policy_would_pick_the_same_one_again() {
+      try (HttpRig rig = rig("policy=least-connections max-fails=5", b -> b.maxRetries(1))) {
+        TestOrigin a = rig.origin(A, req -> "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\na");
+        TestOrigin b = rig.origin(B, req -> ok("b"));
+        assertEquals(200, get(rig)); // a, answered at once (its connection closes: the next request to a connects)
+        b.defer = true;
+        HttpRig.Client held = rig.client();
+        held.send("GET /held HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        rig.run(); // b holds it: b has one in flight, a none
+        b.defer = false;
+        a.refuse = true;
+        HttpRig.Client c = rig.client();
+        c.send("GET /x HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        rig.run();
+        // a (none in flight) was refused; least-connections alone would pick a again, the retry goes to b
+        assertEquals("b", c.response().body());
+        assertEquals(List.of(A, B, A, B), rig.connectAttempts);
+        b.answerDeferred();
+        rig.run();
+        assertEquals("b", held.response().body());
+      }
+    }
+
+    @Test
     void a_transaction_that_started_keeps_its_member_count_until_it_ends() {
       try (HttpRig rig = rig("", b -> {})) {
         TestOrigin a = rig.origin(A, req -> ok("a"));
