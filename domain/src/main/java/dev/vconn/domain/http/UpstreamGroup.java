@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -349,8 +350,8 @@ public final class UpstreamGroup {
   }
 
   /** @return the active health check, if any */
-  public java.util.Optional<HealthCheck> check() {
-    return java.util.Optional.ofNullable(check);
+  public Optional<HealthCheck> check() {
+    return Optional.ofNullable(check);
   }
 
   /** @return the members, in the order they were given */
