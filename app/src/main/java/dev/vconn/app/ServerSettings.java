@@ -33,7 +33,8 @@ import java.util.TreeMap;
  * @param maxConnectionsPerOrigin open connections per origin, 0 for no limit
  * @param maxRetries retries of idempotent requests that failed before any byte was sent
  * @param viaName the pseudonym in Via fields
- * @param builtinRoutes whether {@code /}, {@code /echo}, {@code /bytes/{n}} and {@code /_stats} are served
+ * @param builtinRoutes whether {@code /}, {@code /echo} and {@code /bytes/{n}} (and {@code /_stats}, if
+ *     {@link AdminSettings#statsRoute()}) are served
  * @param fanout whether {@code /fanout} is served
  * @param nullTransformPrefixes path prefixes whose responses go through the null transform
  * @param intercepts path prefixes spliced to an origin over an adopted socket
@@ -42,6 +43,8 @@ import java.util.TreeMap;
  * @param pluginPath the directory whose {@code *.jar} files are searched for plugins, or null for none
  * @param pluginProperties the config file's {@code plugin.NAME.KEY} lines by full key (docs/server.md, Plugins), sorted
  * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
+ * @param admin the admin listener (if any) and whether the public port serves {@code /_stats} (docs/server.md,
+ *     Operating vconn-server)
  * @param upstreams the upstream groups that {@code upstream://NAME/} remap targets name (docs/server.md, "Upstream
  *     groups"); each parse makes new groups, with fresh member state
  */
@@ -50,7 +53,19 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties, TlsSettings tls, List<UpstreamGroup> upstreams) {
+    Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin, List<UpstreamGroup> upstreams) {
+
+  /**
+   * What the operator sees of a running server besides its traffic.
+   *
+   * @param listen where the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, {@code POST
+   *     /reload}) listens, or null for none (the default)
+   * @param statsRoute whether the public port serves {@code /_stats} (with the built-in routes; off by default)
+   */
+  public record AdminSettings(InetSocketAddress listen, boolean statsRoute) {
+    /** No admin listener, no {@code /_stats}. */
+    public static final AdminSettings NONE = new AdminSettings(null, false);
+  }
 
   /**
    * Checks the components and copies the lists.
@@ -67,6 +82,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(viaName, "viaName");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(admin, "admin");
     remapRules = List.copyOf(remapRules);
     upstreams = List.copyOf(upstreams);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
@@ -96,7 +112,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls, upstreams);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        admin, upstreams);
   }
 
   /**
@@ -109,7 +126,21 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withPlugins(Path path, Map<String, String> properties) {
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, upstreams);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, admin,
+        upstreams);
+  }
+
+  /**
+   * A copy with another admin listener and {@code /_stats} choice.
+   *
+   * @param admin the admin settings
+   * @return the copy
+   */
+  public ServerSettings withAdmin(AdminSettings admin) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        admin, upstreams);
   }
 
   /**
@@ -123,6 +154,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address), upstreams);
+        tls.withListen(address), admin, upstreams);
   }
 }

@@ -1,5 +1,9 @@
 package dev.vconn.app;
 
+import dev.vconn.app.admin.AdminServer;
+import dev.vconn.app.admin.PrometheusText;
+import dev.vconn.app.admin.ReloadAction;
+import dev.vconn.app.admin.ServerMetrics;
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.app.plugins.BuiltinRoutes;
 import dev.vconn.app.plugins.FanoutPlugin;
@@ -56,6 +60,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #reload()} (SIGHUP through {@link Main}, and the admin port) reads the configuration again and applies
  * what can change while it runs to the transactions that start afterwards (docs/server.md, "Reload").
  *
+ * <p>With {@link ServerSettings.AdminSettings#listen()} set, an {@link AdminServer} opens last and closes after the
+ * drain: {@code /metrics} ({@link #metrics()}), {@code /healthz}, {@code /readyz} ({@link #ready()}) and
+ * {@code POST /reload} (docs/server.md, Operating vconn-server).
+ *
  * <pre>{@code
  * try (VconnServer server = VconnServer.start(ServerSettings.defaults())) {
  *   System.out.println(server.describe()); // vconn-server listening on http://127.0.0.1:8080/ ...
@@ -83,6 +91,8 @@ public final class VconnServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final NetAcceptor.Listener tlsListener;
   private final InetSocketAddress tlsAddress;
+  private final ServerMetrics metrics;
+  private final AdminServer admin;
   private final CompletableFuture<Boolean> stopped = new CompletableFuture<>();
   private final AtomicReference<Thread> stopper = new AtomicReference<>();
 
@@ -140,6 +150,22 @@ public final class VconnServer implements AutoCloseable {
         this.tlsListener = null;
         this.tlsAddress = null;
       }
+      this.metrics = new ServerMetrics(proxy, transport.name(), transport.blockPool(), this::ready);
+      InetSocketAddress adminListen = settings.admin().listen();
+      if (adminListen != null) {
+        try {
+          this.admin = new AdminServer(transport, adminListen, settings.limits(),
+              () -> PrometheusText.write(metrics.families()), this::ready, reloadAction());
+        } catch (IOException | RuntimeException e) {
+          listener.close();
+          if (tlsListener != null) {
+            tlsListener.close();
+          }
+          throw e;
+        }
+      } else {
+        this.admin = null;
+      }
     } catch (IOException | RuntimeException e) {
       if (first != null) {
         first.close();
@@ -168,6 +194,21 @@ public final class VconnServer implements AutoCloseable {
      * @throws IllegalArgumentException if they cannot be read or are invalid, with a message that says why
      */
     ServerSettings read();
+  }
+
+  /**
+   * What {@code POST /reload} on the admin listener runs: {@link #reload()}, or 501 for a server started without a
+   * {@link SettingsSource}.
+   */
+  private ReloadAction reloadAction() {
+    if (source == null) {
+      return ReloadAction.unsupported("this server was started from settings, not from a command line and config "
+          + "file: restart it to apply changes");
+    }
+    return () -> {
+      ReloadResult r = reload();
+      return r.applied() ? ReloadAction.Result.applied(r.message()) : ReloadAction.Result.rejected(r.message());
+    };
   }
 
   /** A plugin that runs, where it came from, and its settings. */
@@ -231,7 +272,7 @@ public final class VconnServer implements AutoCloseable {
       if (s.builtinRoutes()) {
         List<Plugin> all = on; // the index page lists every plugin, itself included
         BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), s.limits(), transport.name(),
-            proxyRef, () -> index(all, current));
+            proxyRef, () -> index(all, current), s.admin().statsRoute());
         on.add(routes);
         enabled.add(new Candidate(routes, "vconn-server", Map.of()));
       }
@@ -563,7 +604,7 @@ public final class VconnServer implements AutoCloseable {
         fresh.closeLoader();
       }
       LOG.error("reload failed, the configuration in force stays: {}", e.getMessage());
-      return ReloadResult.rejected("reload failed, the configuration in force stays: " + e.getMessage());
+      return ReloadResult.rejected(e.getMessage());
     }
     if (fresh != null) {
       retired.add(generation);
@@ -571,13 +612,13 @@ public final class VconnServer implements AutoCloseable {
     }
     List<String> notApplied = restartOnly(current, next, extraPlugins);
     current = next;
-    String message = "reloaded: " + config.remapRules().size() + " remap rule(s), " + config.upstreamGroups().size()
+    String message = config.remapRules().size() + " remap rule(s), " + config.upstreamGroups().size()
         + " upstream group(s)" + (notApplied.isEmpty() ? "" : "; not applied until a restart: "
         + String.join(", ", notApplied));
     if (notApplied.isEmpty()) {
-      LOG.info("{}", message);
+      LOG.info("reloaded: {}", message);
     } else {
-      LOG.warn("{}", message);
+      LOG.warn("reloaded: {}", message);
     }
     return new ReloadResult(true, message, notApplied);
   }
@@ -654,7 +695,8 @@ public final class VconnServer implements AutoCloseable {
   public String describe() {
     return "vconn-server listening on " + url("http", address)
         + (tlsAddress == null ? "" : " and " + url("https", tlsAddress)) + " (transport " + transport.name() + ", "
-        + settings.eventLoops() + " event loops)";
+        + settings.eventLoops() + " event loops)"
+        + (admin == null ? "" : ", admin on " + url("http", admin.address()));
   }
 
   private static String url(String scheme, InetSocketAddress a) {
@@ -663,6 +705,33 @@ public final class VconnServer implements AutoCloseable {
       host = "[" + host + "]";
     }
     return scheme + "://" + host + ":" + a.getPort() + "/";
+  }
+
+  /**
+   * The address the admin listener listens on, if {@code --admin-listen} was given.
+   *
+   * @return the bound address, or empty
+   */
+  public Optional<InetSocketAddress> adminAddress() {
+    return admin == null ? Optional.empty() : Optional.of(admin.address());
+  }
+
+  /**
+   * Whether the server is ready: it takes new connections (true from start until a stop begins; {@code /readyz}).
+   *
+   * @return true until {@link #stopAsync()} is called
+   */
+  public boolean ready() {
+    return stopper.get() == null;
+  }
+
+  /**
+   * The metric families {@code /metrics} on the admin listener shows, read now (docs/server.md, Metrics).
+   *
+   * @return the metrics
+   */
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -676,7 +745,8 @@ public final class VconnServer implements AutoCloseable {
 
   /**
    * Starts a graceful stop and returns at once: the listener is closed before this returns (new connections are
-   * refused from then on); transactions in flight get up to the shutdown timeout to finish (responses say
+   * refused from then on, and {@link #ready()} is false: the admin listener's {@code /readyz} answers 503 until the
+   * drain ends and it closes too); transactions in flight get up to the shutdown timeout to finish (responses say
    * {@code Connection: close}, idle keep-alive connections close now); then everything left is closed, the plugins
    * and the transport too. The shutdown timeout bounds the whole stop: the transport's close gets what the drain
    * left of it, so the stop completes within the timeout plus a fraction of a second. Idempotent.
@@ -743,6 +813,9 @@ public final class VconnServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       proxy.close();
+      if (admin != null) {
+        admin.close(); // after the drain: /readyz answers 503 while it lasts
+      }
       List<Generation> all;
       synchronized (this) {
         all = new ArrayList<>(retired);

@@ -77,8 +77,12 @@ final class Http1ClientSession implements ClientSide {
   private HttpSM txn;
   private long transactions;
 
-  Http1ClientSession(HttpProxy proxy, VConn client) {
+  /** Octets read from the client before the session started (null when none); taken by {@link #startReading}. */
+  private IOBufferReader alreadyRead;
+
+  Http1ClientSession(HttpProxy proxy, VConn client, IOBufferReader alreadyRead, SocketAddress clientAddress) {
     this.proxy = proxy;
+    this.alreadyRead = alreadyRead;
     this.config = proxy.config();
     this.client = client;
     this.loop = client.eventLoop();
@@ -86,7 +90,8 @@ final class Http1ClientSession implements ClientSide {
     this.internal = identity.isPresent();
     this.pluginTag = identity.map(VConnPair.Options::tag).orElse(null);
     this.pluginId = identity.map(VConnPair.Options::id).orElse(0L);
-    this.clientAddress = identity.isPresent() ? identity.get().clientAddress() : client.remoteAddress();
+    this.clientAddress = identity.isPresent() ? identity.get().clientAddress()
+        : clientAddress != null ? clientAddress : client.remoteAddress();
     this.timer = new TimerSlot<>(loop, controlCont);
     this.ssnHooks = new SessionHooks(this, proxy.nextSessionId());
   }
@@ -103,6 +108,7 @@ final class Http1ClientSession implements ClientSide {
         String reason = "access denied for client " + clientAddress + ": " + denial.get();
         LOG.debug("{}", reason);
         phase = Phase.CLOSED;
+        dropAlreadyRead();
         client.abort(Errno.EACCES, new SecurityException(reason));
         return;
       }
@@ -122,6 +128,7 @@ final class Http1ClientSession implements ClientSide {
     // A head up to the limit must fit even when it is bigger than one block (docs/semantics.md, rule 3.5 read-ahead).
     clientBuffer.setWaterMark(config.limits().maxHeaderBytes() + 1L);
     clientReader = clientBuffer.allocReader();
+    takeAlreadyRead();
     responseBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
     responseReader = responseBuffer.allocReader();
     clientRead = client.read(clientCont, Long.MAX_VALUE, clientBuffer);
@@ -131,6 +138,23 @@ final class Http1ClientSession implements ClientSide {
       // SSN_START hooks were done), not the keep-alive idle timeout: a connection that never sends a byte is not
       // held for the longer one.
       arm(TimerKind.HEADER);
+    }
+  }
+
+  /** Moves the octets read before the session started into the client buffer, as if just read from the client. */
+  private void takeAlreadyRead() {
+    IOBufferReader early = alreadyRead;
+    alreadyRead = null;
+    if (early != null) {
+      clientBuffer.write(early, early.readAvail()); // by reference where large: nothing is copied twice
+      early.buffer().close();
+    }
+  }
+
+  private void dropAlreadyRead() {
+    if (alreadyRead != null) {
+      alreadyRead.buffer().close();
+      alreadyRead = null;
     }
   }
 
@@ -519,6 +543,7 @@ final class Http1ClientSession implements ClientSide {
     }
     phase = Phase.CLOSED;
     cancelTimer();
+    dropAlreadyRead(); // closed before it started reading (an SSN_START hook refused it)
     if (txn != null) {
       txn.clientClosed(); // before the client closes: a tunnel's buffers go back only through the tunnel
     }

@@ -3,7 +3,9 @@ package dev.vconn.domain.http;
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.VConn;
+import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.tls.TlsVConn;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -174,6 +176,15 @@ public final class HttpProxy implements AutoCloseable {
   }
 
   /**
+   * How many connections to origins are open (in use or idle in the pool; intercepts not included).
+   *
+   * @return the number of open origin connections
+   */
+  public int openOriginConnections() {
+    return originPool.openCount();
+  }
+
+  /**
    * Starts a graceful shutdown: sessions finish the transaction they are in and then close (responses say
    * {@code Connection: close}), idle sessions close now, and new connections are refused. Stop the acceptor
    * first. Idempotent.
@@ -213,11 +224,31 @@ public final class HttpProxy implements AutoCloseable {
     if (event != Event.NET_ACCEPT || !(data instanceof VConn vconn)) {
       return;
     }
+    accept(vconn, null, null);
+  }
+
+  /**
+   * Serves an HTTP/1 client connection that a front stage (a PROXY protocol header reader, HTTP/2 preface detection,
+   * a protocol chosen by ALPN) has already started reading. The proxy owns {@code client} from now on, and the
+   * buffer of {@code alreadyRead}: its readable octets are parsed as the start of the client's stream, as if just
+   * read, and that buffer is closed. Call it on the client's event loop, as the acceptor is called.
+   *
+   * @param client the client connection
+   * @param alreadyRead octets read from the client so far, or null for none
+   * @param clientAddress the address access control, the access log and forwarding headers see (the one a PROXY
+   *     protocol header carried), or null for the connection's remote address; in-process clients always use
+   *     the {@code clientAddress} of their connect options
+   */
+  public void accept(VConn client, IOBufferReader alreadyRead, SocketAddress clientAddress) {
+    Objects.requireNonNull(client, "client");
     if (draining) {
-      vconn.close(); // shutting down: refuse, like a closed listener
+      if (alreadyRead != null) {
+        alreadyRead.buffer().close();
+      }
+      client.close(); // shutting down: refuse, like a closed listener
       return;
     }
-    new Http1ClientSession(this, vconn).start();
+    new Http1ClientSession(this, client, alreadyRead, clientAddress).start();
   }
 
   void sessionOpened(Http1ClientSession s) {
@@ -225,16 +256,26 @@ public final class HttpProxy implements AutoCloseable {
     stats.connections.increment();
     stats.activeConnections.increment();
     if (s.clientVConn() instanceof TlsVConn tls) {
-      tls.handshake().thenAccept(stats::tlsHandshake);
+      tls.handshake().whenComplete((info, failure) -> {
+        if (failure == null) {
+          stats.tlsHandshake(info);
+        } else {
+          stats.tlsHandshakeFailures.increment();
+        }
+      });
     }
     if (s.isInternal()) {
       stats.inProcessConnections.increment();
+      stats.activeInProcessConnections.increment();
     }
   }
 
   void sessionClosed(Http1ClientSession s) {
     if (sessions.remove(s)) {
       stats.activeConnections.decrement();
+      if (s.isInternal()) {
+        stats.activeInProcessConnections.decrement();
+      }
     }
     checkDrained();
   }

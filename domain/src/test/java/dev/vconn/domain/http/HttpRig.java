@@ -135,6 +135,22 @@ final class HttpRig implements AutoCloseable {
     return c;
   }
 
+  /**
+   * A new in-process client connection handed to {@link HttpProxy#accept} with {@code early} as the octets a front
+   * stage already read from it.
+   */
+  Client clientWithAlreadyRead(String early) {
+    VConnPair pair = VConnPair.open(loop, new VConnPair.Options("plugin", 0, 8, 0, CLIENT));
+    pairs.add(pair);
+    IOBuffer buffer = new IOBuffer(pool);
+    IOBufferReader reader = buffer.allocReader();
+    buffer.write(early.getBytes(StandardCharsets.ISO_8859_1));
+    proxy.accept(pair.passive(), reader, null);
+    Client c = new Client(this, pair.active());
+    clients.add(c);
+    return c;
+  }
+
   /** Runs what is ready now; no virtual time passes (timeouts do not fire). */
   void run() {
     loop.runReady();
