@@ -40,6 +40,13 @@ class ServerUpstreamTest {
       assertEquals(1, members.get(1).consecutiveFailures());
       assertEquals(0, members.get(0).activeConnections() + members.get(1).activeConnections(),
           "every attempt was released");
+      String metrics = dev.vconn.app.admin.PrometheusText.write(s.server.metrics().families());
+      String b1 = "upstream=\"api\",member=\"http://" + b.authority() + "\"";
+      assertTrue(metrics.contains("vconn_upstream_member_state{" + b1 + ",state=\"ejected\"} 1"), metrics);
+      assertTrue(metrics.contains("vconn_upstream_member_state{" + b1 + ",state=\"up\"} 0"), metrics);
+      assertTrue(metrics.contains("vconn_upstream_member_failures_total{" + b1 + "} 1"), metrics);
+      assertTrue(metrics.contains("vconn_upstream_member_selections_total{upstream=\"api\",member=\"http://"
+          + a.authority() + "\"} 6"), metrics);
       assertEquals(6, s.log.records().stream().filter(r -> r.origin().equals(a.authority())).count(),
           "the access log names the member");
       assertTrue(s.get("/").body().contains("upstream://api"), "the index page lists the group");
