@@ -4,10 +4,17 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.List;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code java -jar vconn-server.jar [options]}: parses the options, starts a {@link VconnServer}, prints where it
- * listens, and on SIGTERM or SIGINT stops it gracefully and exits with status 0.
+ * listens, on SIGHUP reloads its configuration ({@link VconnServer#reload()}), and on SIGTERM or SIGINT stops it
+ * gracefully and exits with status 0.
+ *
+ * <p>SIGHUP is caught with {@code sun.misc.Signal} (module {@code jdk.unsupported}, which the JDK resolves for class
+ * path applications such as this jar): the JDK's default for SIGHUP would run the shutdown hooks and stop the server.
  *
  * <p>Logging is slf4j-simple, configured by {@code simplelogger.properties} in the jar; any of its keys can be
  * overridden with a system property ({@code -Dorg.slf4j.simpleLogger.defaultLogLevel=debug}).
@@ -30,6 +37,7 @@ public final class Main {
     }
     VconnServer server = launch.server();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAndHalt(server), "vconn-server-shutdown"));
+    reloadOnHangup(server);
     try {
       server.awaitStopped();
     } catch (InterruptedException e) {
@@ -63,7 +71,7 @@ public final class Main {
     ServerSettings settings = ((ServerCli.Run) outcome).settings();
     VconnServer server;
     try {
-      server = VconnServer.start(settings);
+      server = VconnServer.start(settings, null, List.of(), ServerCli.source(args, System.getenv()));
     } catch (PluginLoadException e) {
       err.println("vconn-server: cannot start: " + e.getMessage());
       err.flush();
@@ -77,6 +85,33 @@ public final class Main {
     out.println(server.describe());
     out.flush();
     return new Launch(server, 0);
+  }
+
+  /** The signal that asks for a reload. */
+  static final String HANGUP = "HUP";
+
+  /**
+   * Makes SIGHUP reload {@code server} instead of stopping the JVM; the reload runs on a thread of its own, so the
+   * signal dispatcher is never held up by a slow file system.
+   *
+   * @return the handler SIGHUP had before, or null if this JVM cannot catch SIGHUP (it then keeps its default)
+   */
+  static SignalHandler reloadOnHangup(VconnServer server) {
+    try {
+      return Signal.handle(new Signal(HANGUP), hangupHandler(server));
+    } catch (IllegalArgumentException e) {
+      System.err.println("vconn-server: SIGHUP cannot be caught on this platform (" + e.getMessage()
+          + "); reload through the admin port instead");
+      return null;
+    }
+  }
+
+  /** What SIGHUP does: a reload on a new thread (the result is logged by {@link VconnServer#reload()}). */
+  static SignalHandler hangupHandler(VconnServer server) {
+    return signal -> {
+      Thread t = new Thread(server::reload, "vconn-server-reload");
+      t.start();
+    };
   }
 
   /**

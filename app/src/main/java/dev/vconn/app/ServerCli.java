@@ -6,6 +6,7 @@ import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.http2.Http2Config;
+import dev.vconn.domain.http.UpstreamGroup;
 import dev.vconn.domain.tls.TlsConfigException;
 import dev.vconn.domain.tls.TlsContext;
 import dev.vconn.ports.IpAllowList;
@@ -216,6 +217,30 @@ public final class ServerCli {
   }
 
   /**
+   * Reads the settings again as {@link #parse(String[], Map, PrintWriter, PrintWriter)} read them at startup (the
+   * same command line and environment, the config file as it is now): what {@link VconnServer#reload()} applies.
+   *
+   * @param args the command line the server was started with
+   * @param environment the environment it was started with
+   * @return where the settings come from on each reload
+   */
+  public static VconnServer.SettingsSource source(String[] args, Map<String, String> environment) {
+    String[] argsCopy = args.clone();
+    Map<String, String> env = Map.copyOf(environment);
+    return () -> {
+      java.io.StringWriter errors = new java.io.StringWriter();
+      PrintWriter err = new PrintWriter(errors);
+      Outcome outcome = parse(argsCopy, env, new PrintWriter(java.io.Writer.nullWriter()), err);
+      if (outcome instanceof Run run) {
+        return run.settings();
+      }
+      String message = errors.toString().lines().findFirst().orElse("the command line asks for help or the version");
+      throw new IllegalArgumentException(message.startsWith("vconn-server: ")
+          ? message.substring("vconn-server: ".length()) : message);
+    };
+  }
+
+  /**
    * The environment variable that overrides a config key: {@code VCONN_} and the key upper-cased with {@code -} and
    * {@code .} as {@code _} ({@code max-retries}: {@code VCONN_MAX_RETRIES}).
    */
@@ -394,6 +419,13 @@ public final class ServerCli {
         description = "A remap rule, e.g. http://*/api/=http://127.0.0.1:9000/ (host * = any); repeatable, "
             + "tried in order. Requests no route or plugin claims and no rule matches get 404.")
     List<RemapRule> remap = new ArrayList<>();
+
+    @Option(names = "--upstream", paramLabel = "GROUP", split = ",", converter = UpstreamConverter.class,
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "An upstream group a remap target can name (upstream://NAME/path): NAME URL... [OPTION=VALUE...], "
+            + "e.g. \"api http://10.0.0.1:8080 http://10.0.0.2:8080 policy=least-connections max-fails=3 "
+            + "fail-timeout=10s check=/healthz check-interval=5s check-status=200\"; repeatable.")
+    List<UpstreamGroup> upstream = new ArrayList<>();
 
     @Option(names = "--ip-allow", paramLabel = "RULES", converter = IpAllowConverter.class,
         description = "Access control on the client address, e.g. \"allow 127.0.0.0/8, deny 0.0.0.0/0\"; "
@@ -631,7 +663,25 @@ public final class ServerCli {
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
           nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
-          tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute), http2Settings());
+          tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute), http2Settings(),
+          upstreams());
+    }
+
+    /** The groups, each named once, and every {@code upstream://NAME/} remap target naming one of them. */
+    private List<UpstreamGroup> upstreams() {
+      Set<String> names = new TreeSet<>();
+      for (UpstreamGroup g : upstream) {
+        if (!names.add(g.name())) {
+          throw invalid("--upstream", "two groups are named " + g.name());
+        }
+      }
+      for (RemapRule r : remap) {
+        if (r.upstream() != null && !names.contains(r.upstream())) {
+          throw invalid("--remap", "the target upstream://" + r.upstream() + "/ names no --upstream group (defined: "
+              + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
+        }
+      }
+      return upstream;
     }
 
     /**
@@ -770,6 +820,18 @@ public final class ServerCli {
       }
       try {
         return RemapRule.parse(value.substring(0, eq).strip(), value.substring(eq + 1).strip());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code NAME URL... [OPTION=VALUE...]} (docs/server.md, "Upstream groups"). */
+  static final class UpstreamConverter implements ITypeConverter<UpstreamGroup> {
+    @Override
+    public UpstreamGroup convert(String value) {
+      try {
+        return UpstreamGroup.parse(value, System::nanoTime);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }

@@ -5,6 +5,7 @@ import dev.vconn.domain.http.AccessControl;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
+import dev.vconn.domain.http.UpstreamGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,14 +46,16 @@ import java.util.TreeMap;
  * @param admin the admin listener (if any) and whether the public port serves {@code /_stats} (docs/server.md,
  *     Operating vconn-server)
  * @param http2 whether the listeners speak HTTP/2 and the sessions' limits (docs/http2.md)
+ * @param upstreams the upstream groups that {@code upstream://NAME/} remap targets name (docs/server.md, "Upstream
+ *     groups"); each parse makes new groups, with fresh member state
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin,
-    Http2Settings http2) {
+    Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin, Http2Settings http2,
+    List<UpstreamGroup> upstreams) {
 
   /**
    * What the operator sees of a running server besides its traffic.
@@ -84,6 +87,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(http2, "http2");
     remapRules = List.copyOf(remapRules);
+    upstreams = List.copyOf(upstreams);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
     connectPorts = Set.copyOf(connectPorts);
@@ -112,7 +116,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, http2);
+        admin, http2, upstreams);
   }
 
   /**
@@ -126,7 +130,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, admin,
-        http2);
+        http2, upstreams);
   }
 
   /**
@@ -139,7 +143,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, http2);
+        admin, http2, upstreams);
   }
 
   /**
@@ -152,7 +156,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, settings);
+        admin, settings, upstreams);
   }
 
   /**
@@ -166,6 +170,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address), admin, http2);
+        tls.withListen(address), admin, http2, upstreams);
   }
 }

@@ -17,6 +17,7 @@ import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpProxyConfig;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.http2.Http2Front;
+import dev.vconn.domain.http.UpstreamGroup;
 import dev.vconn.plugin.Interceptor;
 import dev.vconn.plugin.Plugin;
 import dev.vconn.ports.HttpConnectOptions;
@@ -37,11 +38,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +59,9 @@ import org.slf4j.LoggerFactory;
  * found is constructed and logged; the enabled ones are initialized in order; the proxy is built with their hooks;
  * they are started; then the listener opens. Stop: listener closed, drain, proxy closed, plugins closed in reverse
  * order, transport closed (docs/server.md, Plugins).
+ *
+ * <p>{@link #reload()} (SIGHUP through {@link Main}, and the admin port) reads the configuration again and applies
+ * what can change while it runs to the transactions that start afterwards (docs/server.md, "Reload").
  *
  * <p>With {@link ServerSettings.AdminSettings#listen()} set, an {@link AdminServer} opens last and closes after the
  * drain: {@code /metrics} ({@link #metrics()}), {@code /healthz}, {@code /readyz} ({@link #ready()}) and
@@ -72,9 +78,16 @@ public final class VconnServer implements AutoCloseable {
   private static final String ENABLED = "enabled";
 
   private final ServerSettings settings;
+  /** The settings the running configuration came from: those started with, then each applied reload's. */
+  private volatile ServerSettings current;
+  private final SettingsSource source;
+  private final AccessLog extraLog;
   private final Transport transport;
-  private final List<Plugin> plugins;
-  private final PluginLoader pluginLoader;
+  private final List<Plugin> extraPlugins;
+  /** The plugins in force; a reload that changed plugin settings replaces it. Guarded by this for writes. */
+  private volatile Generation generation;
+  /** Generations a reload replaced: closed when the server stops (transactions that began before may use them). */
+  private final List<Generation> retired = new ArrayList<>();
   private final HttpProxy proxy;
   private final HttpConnector connector;
   private final Http2Front http2Front;
@@ -87,76 +100,39 @@ public final class VconnServer implements AutoCloseable {
   private final CompletableFuture<Boolean> stopped = new CompletableFuture<>();
   private final AtomicReference<Thread> stopper = new AtomicReference<>();
 
-  private VconnServer(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins) throws IOException {
+  private VconnServer(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins, SettingsSource source)
+      throws IOException {
     this.settings = settings;
+    this.current = settings;
+    this.source = source;
+    this.extraLog = extraLog;
     TransportConfig tc = TransportConfig.defaults().withEventLoops(settings.eventLoops());
     this.transport = Transports.load(settings.transport(), tc);
-    PluginLoader found = null;
-    List<Plugin> initialized = new ArrayList<>();
+    this.extraPlugins = extraPlugins;
+    Generation first = null;
     try {
-      found = PluginLoader.load(settings.pluginPath(), VconnServer.class.getClassLoader());
-      this.pluginLoader = found;
       // The proxy is built after the plugins' init (its hooks are part of its config): the contexts reach it and
       // its in-process connector through these references, filled in before any plugin's start().
       AtomicReference<HttpProxy> proxyRef = new AtomicReference<>();
       AtomicReference<HttpConnector> connectorRef = new AtomicReference<>();
-      AtomicReference<Http2Front> frontRef = new AtomicReference<>();
-      List<Candidate> enabled = enabledPlugins(settings, found.found(), extraPlugins);
-      List<Plugin> on = new ArrayList<>(enabled.stream().map(Candidate::plugin).toList());
-      if (settings.builtinRoutes()) {
-        List<Plugin> all = on; // the index page lists every plugin, itself included
-        BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), settings.limits(), transport.name(),
-            proxyRef::get, () -> index(all, settings), settings.admin().statsRoute(), () -> {
-              Http2Front front = frontRef.get();
-              return front == null ? null : front.stats();
-            });
-        on.add(routes);
-        enabled.add(new Candidate(routes, "vconn-server", Map.of()));
-      }
-      this.plugins = List.copyOf(on);
-      HttpHooks.Builder hooks = HttpHooks.builder();
-      List<Interceptor> interceptors = new ArrayList<>();
-      List<ServerPluginContext.Hook> pluginHooks = new ArrayList<>();
-      for (Candidate c : enabled) {
-        ServerPluginContext context = new ServerPluginContext(transport, settings, c.plugin().name(), c.settings(),
-            proxyRef::get, connectorRef::get);
-        initialized.add(c.plugin());
-        try {
-          c.plugin().init(context);
-        } catch (Exception e) {
-          throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): init failed: "
-              + PluginLoader.describe(e), e);
-        }
-        context.seal();
-        Set<String> unread = context.settings().unreadKeys();
-        if (!unread.isEmpty()) {
-          throw new PluginLoadException("config key '" + context.settings().qualified(unread.iterator().next())
-              + "' is not a setting of plugin " + c.plugin().name() + " (" + c.source() + "; it reads "
-              + readKeys(context) + ")");
-        }
-        interceptors.addAll(context.interceptors());
-        pluginHooks.addAll(context.hooks());
-      }
-      hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
-      pluginHooks.forEach(h -> hooks.add(h.id(), h.continuation()));
-      AccessLog log = settings.accessLog() ? AccessLog.slf4j() : r -> { };
-      if (extraLog != null) {
-        log = log.andThen(extraLog);
-      }
+      first = plugins(settings, null, proxyRef::get, connectorRef::get);
+      this.generation = first;
       HttpProxyConfig.Builder config = HttpProxyConfig.builder(transport.blockPool())
           .originConnector(OriginConnectors.of(transport.netConnector(), settings.tls().originContext(),
               transport.blockPool()))
           .limits(settings.limits())
           .timeouts(settings.timeouts())
           .accessControl(settings.accessControl())
-          .hooks(hooks.build())
-          .accessLog(log)
+          .hooks(first.hooks())
+          .accessLog(accessLog(settings.accessLog()))
+          .healthCheckLoop(transport.nextEventLoop())
           .maxIdlePerOrigin(settings.maxIdlePerOrigin())
           .maxConnectionsPerOrigin(settings.maxConnectionsPerOrigin())
           .maxRetries(settings.maxRetries())
           .viaName(settings.viaName())
           .connectPorts(settings.connectPorts());
       settings.remapRules().forEach(config::remap);
+      settings.upstreams().forEach(config::upstream);
       this.proxy = new HttpProxy(config.build());
       proxyRef.set(proxy);
       this.connector = transport.httpConnector(proxy.sessionAcceptor());
@@ -167,16 +143,8 @@ public final class VconnServer implements AutoCloseable {
           ? new Http2Front(proxy, (id, address) -> connector.connect(HttpConnectOptions.builder()
               .tag(Http2Front.ALPN_H2).id(id).clientAddress(address).build()), settings.http2().config())
           : null;
-      frontRef.set(http2Front);
       Continuation networkAcceptor = http2Front != null ? http2Front.sessionAcceptor() : proxy.sessionAcceptor();
-      for (Candidate c : enabled) {
-        try {
-          c.plugin().start();
-        } catch (Exception e) {
-          throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): start failed: "
-              + PluginLoader.describe(e), e);
-        }
-      }
+      first.start();
       this.listener = transport.netAcceptor().listen(settings.listen(), networkAcceptor);
       this.address = (InetSocketAddress) listener.localAddress();
       TlsSettings tls = settings.tls();
@@ -210,25 +178,154 @@ public final class VconnServer implements AutoCloseable {
         this.admin = null;
       }
     } catch (IOException | RuntimeException e) {
-      closeInReverse(initialized);
-      transport.close();
-      if (found != null) {
-        found.close();
+      if (first != null) {
+        first.close();
+        first.closeLoader();
       }
+      transport.close();
       throw e;
     }
   }
 
+  private AccessLog accessLog(boolean on) {
+    AccessLog log = on ? AccessLog.slf4j() : r -> { };
+    return extraLog == null ? log : log.andThen(extraLog);
+  }
+
   /**
-   * What {@code POST /reload} on the admin listener runs. This server cannot reload its configuration yet: the
-   * admin listener answers 501 until a reload is wired in here.
+   * Where {@link #reload()} reads the settings from: for {@code vconn-server}, its command line, environment and
+   * config file, read again ({@link ServerCli#source}).
    */
-  private static ReloadAction reloadAction() {
-    return ReloadAction.unsupported("this server cannot reload its configuration; restart it to apply changes");
+  @FunctionalInterface
+  public interface SettingsSource {
+    /**
+     * Reads the settings.
+     *
+     * @return the settings
+     * @throws IllegalArgumentException if they cannot be read or are invalid, with a message that says why
+     */
+    ServerSettings read();
+  }
+
+  /**
+   * What {@code POST /reload} on the admin listener runs: {@link #reload()}, or 501 for a server started without a
+   * {@link SettingsSource}.
+   */
+  private ReloadAction reloadAction() {
+    if (source == null) {
+      return ReloadAction.unsupported("this server was started from settings, not from a command line and config "
+          + "file: restart it to apply changes");
+    }
+    return () -> {
+      ReloadResult r = reload();
+      return r.applied() ? ReloadAction.Result.applied(r.message()) : ReloadAction.Result.rejected(r.message());
+    };
   }
 
   /** A plugin that runs, where it came from, and its settings. */
   private record Candidate(Plugin plugin, String source, Map<String, String> settings) {}
+
+  /** A plugin after its init: what it registered. */
+  private record Wired(Candidate candidate, List<Interceptor> interceptors, List<ServerPluginContext.Hook> hooks) {}
+
+  /**
+   * The plugins of one configuration and the hooks they make: built at startup, and again by a reload that changed
+   * plugin settings (then with new instances: a plugin is initialized once). The embedder's plugins are the same
+   * instances in every generation, initialized once, with the hooks of their first init.
+   *
+   * @param loader where its plugins came from
+   * @param plugins the plugins that are on, in order (the index page lists them)
+   * @param wired every plugin that is on with what it registered, in order
+   * @param owned the plugins this generation initialized, which it closes
+   * @param hooks the proxy's hooks: the interceptors' router, then the plugins' hooks
+   */
+  private record Generation(PluginLoader loader, List<Plugin> plugins, List<Wired> wired, List<Plugin> owned,
+      HttpHooks hooks) {
+    /** Starts the plugins this generation initialized, in order. */
+    void start() {
+      for (Wired w : wired) {
+        Candidate c = w.candidate();
+        if (owned.contains(c.plugin())) {
+          try {
+            c.plugin().start();
+          } catch (Exception e) {
+            throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): start failed: "
+                + PluginLoader.describe(e), e);
+          }
+        }
+      }
+    }
+
+    /** Closes the plugins it initialized, in reverse order. */
+    void close() {
+      closeInReverse(owned);
+    }
+
+    /** Closes the plugins' class loaders (once the loops stopped: their classes are not needed any more). */
+    void closeLoader() {
+      loader.close();
+    }
+  }
+
+  /**
+   * Finds, constructs and initializes the plugins {@code s} switches on, and builds their hooks; the embedder's
+   * plugins already initialized in {@code previous} keep what they registered. Cleans up after itself if it throws.
+   *
+   * @throws PluginLoadException if a plugin cannot be loaded, configured or initialized
+   */
+  private Generation plugins(ServerSettings s, Generation previous, java.util.function.Supplier<HttpProxy> proxyRef,
+      java.util.function.Supplier<HttpConnector> connectorRef) {
+    PluginLoader found = PluginLoader.load(s.pluginPath(), VconnServer.class.getClassLoader());
+    List<Plugin> initialized = new ArrayList<>();
+    try {
+      List<Candidate> enabled = enabledPlugins(s, found.found(), extraPlugins);
+      List<Plugin> on = new ArrayList<>(enabled.stream().map(Candidate::plugin).toList());
+      if (s.builtinRoutes()) {
+        List<Plugin> all = on; // the index page lists every plugin, itself included
+        BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), s.limits(), transport.name(),
+            proxyRef, () -> index(all, current), s.admin().statsRoute(),
+            () -> http2Front == null ? null : http2Front.stats());
+        on.add(routes);
+        enabled.add(new Candidate(routes, "vconn-server", Map.of()));
+      }
+      List<Wired> wired = new ArrayList<>();
+      for (Candidate c : enabled) {
+        Wired before = previous == null ? null : previous.wired().stream()
+            .filter(w -> w.candidate().plugin() == c.plugin()).findFirst().orElse(null);
+        if (before != null) {
+          wired.add(before); // an embedder's plugin: initialized once
+          continue;
+        }
+        ServerPluginContext context = new ServerPluginContext(transport, s, c.plugin().name(), c.settings(),
+            proxyRef, connectorRef);
+        initialized.add(c.plugin());
+        try {
+          c.plugin().init(context);
+        } catch (Exception e) {
+          throw new PluginLoadException("plugin " + c.plugin().name() + " (" + c.source() + "): init failed: "
+              + PluginLoader.describe(e), e);
+        }
+        context.seal();
+        Set<String> unread = context.settings().unreadKeys();
+        if (!unread.isEmpty()) {
+          throw new PluginLoadException("config key '" + context.settings().qualified(unread.iterator().next())
+              + "' is not a setting of plugin " + c.plugin().name() + " (" + c.source() + "; it reads "
+              + readKeys(context) + ")");
+        }
+        wired.add(new Wired(c, context.interceptors(), context.hooks()));
+      }
+      HttpHooks.Builder hooks = HttpHooks.builder();
+      List<Interceptor> interceptors = new ArrayList<>();
+      wired.forEach(w -> interceptors.addAll(w.interceptors()));
+      hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
+      wired.forEach(w -> w.hooks().forEach(h -> hooks.add(h.id(), h.continuation())));
+      return new Generation(found, List.copyOf(on), List.copyOf(wired), List.copyOf(initialized), hooks.build());
+    } catch (RuntimeException e) {
+      closeInReverse(initialized);
+      found.close();
+      throw e;
+    }
+  }
 
   /**
    * The plugins that run, in order (class path, plugin jars, the embedder's), each with its {@code plugin.NAME.*}
@@ -362,8 +459,24 @@ public final class VconnServer implements AutoCloseable {
    */
   public static VconnServer start(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins)
       throws IOException {
+    return start(settings, extraLog, extraPlugins, null);
+  }
+
+  /**
+   * Starts a server that {@link #reload()} reconfigures from {@code source}.
+   *
+   * @param settings what to run
+   * @param extraLog another access log, or null
+   * @param extraPlugins more plugins
+   * @param source where a reload reads the settings, or null if the server cannot be reloaded
+   * @return the running server
+   * @throws IOException if the listen address cannot be bound
+   * @throws PluginLoadException if a plugin cannot be loaded, configured, initialized or started
+   */
+  public static VconnServer start(ServerSettings settings, AccessLog extraLog, List<Plugin> extraPlugins,
+      SettingsSource source) throws IOException {
     VconnServer server = new VconnServer(Objects.requireNonNull(settings, "settings"), extraLog,
-        List.copyOf(extraPlugins));
+        List.copyOf(extraPlugins), source);
     LOG.debug("started: {}", server.describe());
     return server;
   }
@@ -374,8 +487,14 @@ public final class VconnServer implements AutoCloseable {
     plugins.stream().filter(BuiltinRoutes.class::isInstance).forEach(p -> lines.addAll(p.describe()));
     plugins.stream().filter(p -> !(p instanceof BuiltinRoutes)).forEach(p -> lines.addAll(p.describe()));
     for (RemapRule r : s.remapRules()) {
-      lines.add(String.format("%-22s remapped to %s://%s%s", "http://" + r.host() + r.pathPrefix() + "*",
-          r.originTls() ? "https" : "http", r.originAuthority(), r.originPathPrefix()));
+      String to = r.upstream() != null ? "upstream://" + r.upstream()
+          : (r.originTls() ? "https" : "http") + "://" + r.originAuthority();
+      lines.add(String.format("%-22s remapped to %s%s", "http://" + r.host() + r.pathPrefix() + "*", to,
+          r.originPathPrefix()));
+    }
+    for (UpstreamGroup g : s.upstreams()) {
+      lines.add(String.format("%-22s %s", "upstream://" + g.name(), g.origins().stream()
+          .map(o -> (o.tls() ? "https://" : "http://") + o.authority()).collect(Collectors.joining(" "))));
     }
     return lines;
   }
@@ -426,12 +545,158 @@ public final class VconnServer implements AutoCloseable {
   }
 
   /**
+   * The settings of the configuration in force: those it was started with, or those of the last reload that was
+   * applied (whose keys that need a restart were not applied: {@link ReloadResult#notApplied()}).
+   *
+   * @return the settings
+   */
+  public ServerSettings currentSettings() {
+    return current;
+  }
+
+  /**
+   * The upstream groups of the configuration in force, with their members' live state
+   * ({@link UpstreamGroup#members()}): what the admin port's metrics export.
+   *
+   * @return the groups, in config order
+   */
+  public List<UpstreamGroup> upstreamGroups() {
+    return proxy.config().upstreamGroups();
+  }
+
+  /**
+   * Reads the configuration again (the command line and environment it was started with, the config file as it is
+   * now) and applies what can change while the server runs to the transactions that start from now on: remap rules,
+   * upstream groups (new groups, their members up with zero counts, their health checks restarted), access control
+   * (for connections accepted from now on), the access log switch, {@code max-retries}, {@code via-name},
+   * {@code connect-ports}, and the plugins and their settings ({@code plugin.*}, {@code plugin-path},
+   * {@code builtin-routes}, {@code fanout}, {@code null-transform}, {@code intercept}): when those changed, new
+   * plugin instances are initialized and started, and the plugins they replace are closed when the server stops
+   * (transactions that started before may still run their hooks). Transactions in flight finish with the
+   * configuration they started with; no connection is closed. Keys that need a restart (listener addresses,
+   * transport, event loops, TLS, limits, timeouts, origin pool sizes, the shutdown timeout, the settings of the
+   * embedder's plugins) keep their running values; the result names those that changed, and a warning is logged. A file that does not parse or fails validation changes nothing: the result
+   * and an error log line say why. SIGHUP calls it ({@link Main}); so does the admin port. Thread-safe; reloads run
+   * one at a time.
+   *
+   * @return what was applied, or why nothing was
+   */
+  public synchronized ReloadResult reload() {
+    if (source == null) {
+      return ReloadResult.rejected("this server was started from settings, not from a command line and config file: "
+          + "there is nothing to read again");
+    }
+    if (stopper.get() != null) {
+      return ReloadResult.rejected("the server is stopping");
+    }
+    ServerSettings next;
+    HttpProxyConfig config;
+    Generation fresh = null;
+    try {
+      next = source.read();
+      HttpProxyConfig.Builder b = proxy.config().toBuilder().clearRouting()
+          .accessControl(next.accessControl())
+          .accessLog(accessLog(next.accessLog()))
+          .maxRetries(next.maxRetries())
+          .viaName(next.viaName())
+          .connectPorts(next.connectPorts());
+      next.remapRules().forEach(b::remap);
+      next.upstreams().forEach(b::upstream);
+      b.build(); // validated before any plugin is built
+      if (pluginsDiffer(current, next)) {
+        fresh = plugins(next, generation, () -> proxy, () -> connector);
+        fresh.start();
+        b.hooks(fresh.hooks());
+      }
+      config = b.build();
+      proxy.reconfigure(config);
+    } catch (IllegalArgumentException | PluginLoadException e) {
+      if (fresh != null) {
+        fresh.close();
+        fresh.closeLoader();
+      }
+      LOG.error("reload failed, the configuration in force stays: {}", e.getMessage());
+      return ReloadResult.rejected(e.getMessage());
+    }
+    if (fresh != null) {
+      retired.add(generation);
+      generation = fresh;
+    }
+    List<String> notApplied = restartOnly(current, next, extraPlugins);
+    current = next;
+    String message = config.remapRules().size() + " remap rule(s), " + config.upstreamGroups().size()
+        + " upstream group(s)" + (notApplied.isEmpty() ? "" : "; not applied until a restart: "
+        + String.join(", ", notApplied));
+    if (notApplied.isEmpty()) {
+      LOG.info("reloaded: {}", message);
+    } else {
+      LOG.warn("reloaded: {}", message);
+    }
+    return new ReloadResult(true, message, notApplied);
+  }
+
+  /** Whether the plugins {@code b} asks for differ from {@code a}'s: then a reload builds them anew. */
+  private static boolean pluginsDiffer(ServerSettings a, ServerSettings b) {
+    return a.builtinRoutes() != b.builtinRoutes() || a.fanout() != b.fanout()
+        || !a.nullTransformPrefixes().equals(b.nullTransformPrefixes()) || !a.intercepts().equals(b.intercepts())
+        || !Objects.equals(a.pluginPath(), b.pluginPath()) || !a.pluginProperties().equals(b.pluginProperties());
+  }
+
+  /**
+   * The config keys that differ between {@code a} and {@code b} and that a reload does not apply: those that need a
+   * restart, and the settings of the embedder's plugins (initialized once).
+   */
+  private static List<String> restartOnly(ServerSettings a, ServerSettings b, List<Plugin> extraPlugins) {
+    List<String> keys = new ArrayList<>();
+    differs(keys, "transport", a.transport(), b.transport());
+    differs(keys, "listen", a.listen(), b.listen());
+    differs(keys, "event-loops", a.eventLoops(), b.eventLoops());
+    differs(keys, "shutdown-timeout", a.shutdownTimeout(), b.shutdownTimeout());
+    Set<String> pluginKeys = new TreeSet<>(a.pluginProperties().keySet());
+    pluginKeys.addAll(b.pluginProperties().keySet());
+    for (String key : pluginKeys) {
+      if (extraPlugins.stream().anyMatch(p -> key.startsWith(ServerCli.PLUGIN_PREFIX + p.name() + "."))) {
+        differs(keys, key, a.pluginProperties().get(key), b.pluginProperties().get(key));
+      }
+    }
+    differs(keys, "max-request-line", a.limits().maxRequestLineBytes(), b.limits().maxRequestLineBytes());
+    differs(keys, "max-header-bytes", a.limits().maxHeaderBytes(), b.limits().maxHeaderBytes());
+    differs(keys, "max-header-count", a.limits().maxHeaderCount(), b.limits().maxHeaderCount());
+    differs(keys, "max-connections-per-origin", a.maxConnectionsPerOrigin(), b.maxConnectionsPerOrigin());
+    differs(keys, "max-idle-per-origin", a.maxIdlePerOrigin(), b.maxIdlePerOrigin());
+    differs(keys, "header-timeout", a.timeouts().header(), b.timeouts().header());
+    differs(keys, "keep-alive-timeout", a.timeouts().keepAliveIdle(), b.timeouts().keepAliveIdle());
+    differs(keys, "connect-timeout", a.timeouts().connect(), b.timeouts().connect());
+    differs(keys, "response-timeout", a.timeouts().response(), b.timeouts().response());
+    differs(keys, "inactivity-timeout", a.timeouts().inactivity(), b.timeouts().inactivity());
+    differs(keys, "origin-idle-timeout", a.timeouts().originIdle(), b.timeouts().originIdle());
+    differs(keys, "linger-timeout", a.timeouts().linger(), b.timeouts().linger());
+    TlsSettings x = a.tls();
+    TlsSettings y = b.tls();
+    differs(keys, "tls-listen", x.listen(), y.listen());
+    differs(keys, "tls-cert", x.certificates(), y.certificates());
+    differs(keys, "tls-key", x.keys(), y.keys());
+    differs(keys, "tls-client-auth", x.clientAuth(), y.clientAuth());
+    differs(keys, "tls-trust", x.trust(), y.trust());
+    differs(keys, "tls-handshake-timeout", x.handshakeTimeout(), y.handshakeTimeout());
+    differs(keys, "origin-trust", x.originTrust(), y.originTrust());
+    differs(keys, "origin-verify-hostname", x.originVerifyHostname(), y.originVerifyHostname());
+    return keys;
+  }
+
+  private static void differs(List<String> keys, String key, Object a, Object b) {
+    if (!Objects.equals(a, b)) {
+      keys.add(key);
+    }
+  }
+
+  /**
    * The plugins that are on, in the order they are asked.
    *
    * @return the plugins
    */
   public List<Plugin> plugins() {
-    return plugins;
+    return generation.plugins();
   }
 
   /**
@@ -584,9 +849,16 @@ public final class VconnServer implements AutoCloseable {
       if (admin != null) {
         admin.close(); // after the drain: /readyz answers 503 while it lasts
       }
-      closeInReverse(plugins);
+      List<Generation> all;
+      synchronized (this) {
+        all = new ArrayList<>(retired);
+        all.add(generation);
+      }
+      for (int i = all.size() - 1; i >= 0; i--) {
+        all.get(i).close(); // the newest first, each in reverse order
+      }
       transport.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      pluginLoader.close(); // the plugins' classes are not needed once the loops stopped
+      all.forEach(Generation::closeLoader); // the plugins' classes are not needed once the loops stopped
       LOG.info("stopped{}", drained ? "" : " (some transactions were cut off)");
     } catch (RuntimeException | Error e) {
       stopped.completeExceptionally(e);

@@ -11,6 +11,7 @@ import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.http2.Http2Config;
+import dev.vconn.domain.http.UpstreamGroup;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -65,7 +66,7 @@ class ServerCliTest {
     Parsed p = parse("--help");
     assertEquals(0, p.exit());
     for (String option : new String[] {"--config", "--transport", "--listen", "--event-loops", "--shutdown-timeout",
-        "--access-log", "--remap", "--ip-allow", "--builtin-routes", "--fanout", "--null-transform", "--intercept",
+        "--access-log", "--remap", "--upstream", "--ip-allow", "--builtin-routes", "--fanout", "--null-transform", "--intercept",
         "--max-request-line", "--max-header-bytes", "--max-header-count", "--max-connections-per-origin",
         "--max-idle-per-origin", "--max-retries", "--header-timeout", "--keep-alive-timeout", "--connect-timeout",
         "--response-timeout", "--inactivity-timeout", "--origin-idle-timeout", "--linger-timeout", "--via-name",
@@ -408,6 +409,26 @@ class ServerCliTest {
         "VCONN_PLUGIN_STAMP_ENABLED", "true", "vconn_listen", "127.0.0.1:1", "LISTEN", "127.0.0.1:2")).settings();
     assertEquals(ServerCli.settings().listen(), s.listen());
     assertTrue(s.pluginProperties().isEmpty(), s.pluginProperties().toString());
+  }
+
+  @Test
+  void upstream_groups_reach_the_settings_and_a_remap_target_must_name_one() {
+    ServerSettings s = parse("--upstream", "api http://10.0.0.1:80 http://10.0.0.2 policy=least-connections,"
+        + "web https://10.0.0.3", "--remap", "http://*/=upstream://api/v1/").settings();
+    assertEquals(List.of("api", "web"), s.upstreams().stream().map(UpstreamGroup::name).toList());
+    assertEquals(UpstreamGroup.Policy.LEAST_CONNECTIONS, s.upstreams().get(0).policy());
+    assertEquals("api", s.remapRules().get(0).upstream());
+    Parsed undefined = parse("--remap", "http://*/=upstream://nope/");
+    assertEquals(2, undefined.exit());
+    assertTrue(undefined.err().contains("Invalid value for option '--remap': the target upstream://nope/ names no "
+        + "--upstream group (defined: none)"), undefined.err());
+    Parsed twice = parse("--upstream", "api http://a", "--upstream", "api http://b");
+    assertEquals(2, twice.exit());
+    assertTrue(twice.err().contains("two groups are named api"), twice.err());
+    Parsed bad = parse("--upstream", "api http://a policy=random");
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("--upstream") && bad.err().contains("policy must be round-robin or "
+        + "least-connections, was 'random'"), bad.err());
   }
 
   /** The README's option table must name every option --help lists, so the two cannot drift apart. */

@@ -5,9 +5,11 @@ import dev.vconn.app.admin.MetricFamily.Type;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpStats;
+import dev.vconn.domain.http.UpstreamGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -124,10 +126,47 @@ public final class ServerMetrics {
     f.add(MetricFamily.counter("vconn_tls_handshake_failures_total",
         "Client TLS handshakes that failed or were cut off before they finished", stats.tlsHandshakeFailures()));
 
+    upstreams(f);
+
     f.add(gauge("vconn_block_pool_outstanding_bytes", "Bytes of IOBuffer blocks in use", pool.outstandingBytes()));
     f.add(gauge("vconn_block_pool_cached_bytes", "Bytes of free IOBuffer blocks cached for reuse",
         pool.cachedBytes()));
     return f;
+  }
+
+  /**
+   * The members of the upstream groups in force ({@link UpstreamGroup#members()}); a reload makes new groups, whose
+   * counters start at 0.
+   */
+  private void upstreams(List<MetricFamily> f) {
+    List<Sample> state = new ArrayList<>();
+    List<Sample> active = new ArrayList<>();
+    List<Sample> inARow = new ArrayList<>();
+    List<Sample> selections = new ArrayList<>();
+    List<Sample> failures = new ArrayList<>();
+    for (UpstreamGroup g : proxy.config().upstreamGroups()) {
+      for (UpstreamGroup.MemberStatus m : g.members()) {
+        String member = (m.origin().tls() ? "https://" : "http://") + m.origin().authority();
+        for (UpstreamGroup.MemberState st : UpstreamGroup.MemberState.values()) {
+          state.add(Sample.of(labels("upstream", g.name(), "member", member, "state",
+              st.name().toLowerCase(Locale.ROOT)), m.state() == st ? 1 : 0));
+        }
+        active.add(Sample.of(labels("upstream", g.name(), "member", member), m.activeConnections()));
+        inARow.add(Sample.of(labels("upstream", g.name(), "member", member), m.consecutiveFailures()));
+        selections.add(Sample.of(labels("upstream", g.name(), "member", member), m.selections()));
+        failures.add(Sample.of(labels("upstream", g.name(), "member", member), m.failures()));
+      }
+    }
+    f.add(new MetricFamily("vconn_upstream_member_state", Type.GAUGE,
+        "1 for the state each upstream group member is in (up, ejected, down), 0 for the other states", state));
+    f.add(new MetricFamily("vconn_upstream_member_active_requests", Type.GAUGE,
+        "Attempts in flight to each upstream group member", active));
+    f.add(new MetricFamily("vconn_upstream_member_consecutive_failures", Type.GAUGE,
+        "Failed attempts in a row of each upstream group member (max-fails of them eject it)", inARow));
+    f.add(new MetricFamily("vconn_upstream_member_selections_total", Type.COUNTER,
+        "Attempts sent to each upstream group member", selections));
+    f.add(new MetricFamily("vconn_upstream_member_failures_total", Type.COUNTER,
+        "Attempts to each upstream group member that failed before a response head", failures));
   }
 
   private Sample byKind(String kind, long value) {

@@ -6,6 +6,7 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.tls.TlsVConn;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -30,11 +31,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each accepted VConn becomes a session that serves transactions until the client closes, keep-alive ends, or
  * an error response was sent. What is supported, the limits, the hooks and the status for each kind of bad input
  * are listed in {@code docs/http.md}.
+ *
+ * <p>{@link #reconfigure} replaces the configuration while the proxy runs (a reload): each transaction reads the one
+ * configuration that was current when it started, from start to end, and each connection the access control that
+ * was current when it was accepted, so nothing in flight sees a mix or fails.
  */
 public final class HttpProxy implements AutoCloseable {
-  private final HttpProxyConfig config;
+  /** The current configuration: one immutable snapshot, replaced whole by {@link #reconfigure}. */
+  private volatile HttpProxyConfig config;
   private final HttpHeadParser parser;
-  private final ProxyHeaderRules headerRules;
+  private volatile ProxyHeaderRules headerRules;
+  /** The running active health checks of the current configuration's upstream groups; guarded by this. */
+  private List<UpstreamHealthChecks> healthChecks = List.of();
   private final OriginPool originPool;
   private final Continuation sessionAcceptor;
   private final Set<Http1ClientSession> sessions = ConcurrentHashMap.newKeySet();
@@ -57,6 +65,68 @@ public final class HttpProxy implements AutoCloseable {
     this.originPool = new OriginPool(config.maxIdlePerOrigin(), config.maxConnectionsPerOrigin(),
         config.timeouts());
     this.sessionAcceptor = new Continuation(this::onAccept);
+    this.healthChecks = startHealthChecks(config);
+  }
+
+  /**
+   * Replaces the configuration for what starts from now on (a reload): transactions that start later use
+   * {@code next} (remap rules, upstream groups, access control of new connections, hooks, access log, retries, Via
+   * name, CONNECT ports); transactions in flight finish with the configuration they started with, and no connection
+   * is closed. The health checks of the old upstream groups stop and those of the new ones start. What the proxy
+   * built its parts from cannot change here: the block pool, limits, timeouts, origin connector, buffer size, origin
+   * pool sizes, clock and health-check loop must be the same ({@link HttpProxyConfig#toBuilder()} of the current
+   * configuration keeps them).
+   *
+   * @param next the new configuration
+   * @throws IllegalArgumentException naming a part that would need a new proxy; the current configuration stays
+   */
+  public void reconfigure(HttpProxyConfig next) {
+    Objects.requireNonNull(next, "next");
+    synchronized (this) {
+      HttpProxyConfig now = config;
+      List<String> fixed = new ArrayList<>();
+      same(fixed, "blockPool", now.blockPool() == next.blockPool());
+      same(fixed, "limits", now.limits().equals(next.limits()));
+      same(fixed, "timeouts", now.timeouts().equals(next.timeouts()));
+      same(fixed, "originConnector", now.originConnector() == next.originConnector());
+      same(fixed, "bufferIndex", now.bufferIndex() == next.bufferIndex());
+      same(fixed, "maxIdlePerOrigin", now.maxIdlePerOrigin() == next.maxIdlePerOrigin());
+      same(fixed, "maxConnectionsPerOrigin", now.maxConnectionsPerOrigin() == next.maxConnectionsPerOrigin());
+      same(fixed, "clock", now.clock() == next.clock());
+      same(fixed, "healthCheckLoop", now.healthCheckLoop() == next.healthCheckLoop());
+      if (!fixed.isEmpty()) {
+        throw new IllegalArgumentException("cannot change " + String.join(", ", fixed)
+            + " of a running proxy (they need a new proxy)");
+      }
+      if (closed) {
+        return;
+      }
+      ProxyHeaderRules rules = new ProxyHeaderRules(next.viaName());
+      List<UpstreamHealthChecks> old = healthChecks;
+      healthChecks = startHealthChecks(next);
+      headerRules = rules;
+      config = next; // the snapshot new transactions read (HttpSM and Http1ClientSession read it once)
+      old.forEach(UpstreamHealthChecks::stop);
+    }
+  }
+
+  private static void same(List<String> differing, String name, boolean same) {
+    if (!same) {
+      differing.add(name);
+    }
+  }
+
+  private static List<UpstreamHealthChecks> startHealthChecks(HttpProxyConfig c) {
+    List<UpstreamHealthChecks> started = new ArrayList<>();
+    for (UpstreamGroup g : c.upstreamGroups()) {
+      if (g.check().isPresent()) {
+        UpstreamHealthChecks checks = new UpstreamHealthChecks(g, c.healthCheckLoop(), c.originConnector(),
+            c.blockPool(), c.limits(), c.timeouts().connect());
+        checks.start();
+        started.add(checks);
+      }
+    }
+    return List.copyOf(started);
   }
 
   /**
@@ -70,9 +140,9 @@ public final class HttpProxy implements AutoCloseable {
   }
 
   /**
-   * The configuration.
+   * The current configuration.
    *
-   * @return the configuration this proxy was created with
+   * @return the configuration this proxy was created with, or the last one {@link #reconfigure} applied
    */
   public HttpProxyConfig config() {
     return config;
@@ -135,7 +205,13 @@ public final class HttpProxy implements AutoCloseable {
    */
   @Override
   public void close() {
-    closed = true;
+    List<UpstreamHealthChecks> checks;
+    synchronized (this) {
+      closed = true;
+      checks = healthChecks;
+      healthChecks = List.of();
+    }
+    checks.forEach(UpstreamHealthChecks::stop);
     draining = true;
     for (Http1ClientSession s : List.copyOf(sessions)) {
       s.control(true);

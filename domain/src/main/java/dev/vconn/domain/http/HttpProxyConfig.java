@@ -1,9 +1,11 @@
 package dev.vconn.domain.http;
 
+import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.BufferSizes;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -31,11 +33,16 @@ import java.util.Set;
  *     403 (docs/http.md, Tunnels)
  * @param clock the wall clock for the {@code Date} field of the responses the proxy writes itself (the system clock
  *     by default; tests pass a fixed one)
+ * @param upstreamGroups the groups of origins that {@code upstream://NAME/} remap targets name (docs/http.md, "Upstream
+ *     groups"); names are unique
+ * @param healthCheckLoop the event loop whose timers run the groups' active health checks; needed only if a group has
+ *     a check
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
     List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,
     AccessLog accessLog, int bufferIndex, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries,
-    String viaName, Set<Integer> connectPorts, Clock clock) {
+    String viaName, Set<Integer> connectPorts, Clock clock, List<UpstreamGroup> upstreamGroups,
+    EventLoop healthCheckLoop) {
 
   /**
    * Checks the components.
@@ -53,6 +60,24 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     Objects.requireNonNull(viaName, "viaName");
     connectPorts = Set.copyOf(connectPorts);
     Objects.requireNonNull(clock, "clock");
+    upstreamGroups = List.copyOf(upstreamGroups);
+    Set<String> names = new HashSet<>();
+    for (UpstreamGroup g : upstreamGroups) {
+      if (!names.add(g.name())) {
+        throw new IllegalArgumentException("two upstream groups are named " + g.name());
+      }
+      if (g.check().isPresent() && (healthCheckLoop == null || originConnector == null)) {
+        throw new IllegalArgumentException("upstream " + g.name()
+            + " has a health check: it needs an origin connector and a health check loop");
+      }
+    }
+    for (RemapRule r : remapRules) {
+      if (r.upstream() != null && !names.contains(r.upstream())) {
+        throw new IllegalArgumentException("remap rule " + r.host() + r.pathPrefix() + " names upstream "
+            + r.upstream() + ", which is not defined (defined: " + String.join(", ", new java.util.TreeSet<>(names))
+            + ")");
+      }
+    }
     for (int port : connectPorts) {
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException("connectPorts must be in 1..65535, was " + port);
@@ -75,9 +100,26 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
   }
 
   /**
+   * The upstream group of that name.
+   *
+   * @param name the group's name
+   * @return the group
+   * @throws IllegalArgumentException if there is none (a remap rule cannot name one: the constructor checks)
+   */
+  public UpstreamGroup upstreamGroup(String name) {
+    for (UpstreamGroup g : upstreamGroups) {
+      if (g.name().equals(name)) {
+        return g;
+      }
+    }
+    throw new IllegalArgumentException("no upstream group named " + name);
+  }
+
+  /**
    * Starts a configuration with the defaults: default limits and timeouts, no remap rules, everybody allowed, no
    * origin connector, no hooks, the slf4j access log, 32 KiB buffers, 16 idle connections per origin, no
-   * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports), the system clock (UTC).
+   * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports), the system clock (UTC), no
+   * upstream groups.
    *
    * @param blockPool the transport's block pool
    * @return a builder
@@ -107,6 +149,8 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     b.viaName = viaName;
     b.connectPorts = connectPorts;
     b.clock = clock;
+    b.upstreamGroups.addAll(upstreamGroups);
+    b.healthCheckLoop = healthCheckLoop;
     return b;
   }
 
@@ -127,6 +171,8 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     private String viaName = "vconn";
     private Set<Integer> connectPorts = Set.of();
     private Clock clock = Clock.systemUTC();
+    private final List<UpstreamGroup> upstreamGroups = new ArrayList<>();
+    private EventLoop healthCheckLoop;
 
     private Builder(BlockPool blockPool) {
       this.blockPool = Objects.requireNonNull(blockPool, "blockPool");
@@ -221,6 +267,25 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
       return this;
     }
 
+    /** @param v an upstream group, named by {@code upstream://NAME/} remap targets @return this builder */
+    public Builder upstream(UpstreamGroup v) {
+      upstreamGroups.add(Objects.requireNonNull(v, "upstream group"));
+      return this;
+    }
+
+    /** Removes the remap rules and upstream groups added so far (a reload replaces them). @return this builder */
+    public Builder clearRouting() {
+      remapRules.clear();
+      upstreamGroups.clear();
+      return this;
+    }
+
+    /** @param v the loop whose timers run the active health checks of upstream groups @return this builder */
+    public Builder healthCheckLoop(EventLoop v) {
+      healthCheckLoop = v;
+      return this;
+    }
+
     /**
      * Checks and builds.
      *
@@ -230,7 +295,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     public HttpProxyConfig build() {
       return new HttpProxyConfig(blockPool, limits, timeouts, remapRules, accessControl, originConnector, hooks,
           accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-          connectPorts, clock);
+          connectPorts, clock, upstreamGroups, healthCheckLoop);
     }
   }
 }

@@ -164,6 +164,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private String originTarget;
   /** The next {@link State#ORIGIN_CONNECT} must not take a pooled connection (a retry after a stale one). */
   private boolean freshOriginOnly;
+  /** The upstream group the remap rule named, which picks the origin of each attempt; null for a single origin. */
+  private UpstreamChoice upstream;
   /** The body of the error response that {@link State#ERROR_RESPONSE} writes. */
   private byte[] errorBody;
   /** The response timer: armed in {@link State#WAIT_RESPONSE} once the whole request is out. */
@@ -367,6 +369,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       Optional<String> mapped = rule.map(host, path);
       if (mapped.isPresent()) {
         t.origin = rule.originAuthority();
+        if (rule.upstream() != null) {
+          upstream = new UpstreamChoice(config.upstreamGroup(rule.upstream()));
+          t.origin = "upstream://" + rule.upstream(); // until an attempt chose a member
+        }
         t.originHost = rule.originHost();
         t.originPort = rule.originPort();
         t.originTls = rule.originTls();
@@ -422,6 +428,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   /** Gets a connection: a sound pooled one (unless a retry forbids it), else a new one from the connector. */
   private void stateOriginConnect() {
+    if (upstream != null && !chooseMember()) {
+      return;
+    }
     boolean mayReuse = !freshOriginOnly;
     freshOriginOnly = false;
     String key = (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
@@ -439,6 +448,21 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       return;
     }
     connect(new ConnectAttempt(t, key), t.originHost, t.originPort, t.originTls);
+  }
+
+  /** Upstream groups: the member this attempt goes to becomes the origin; false if it answered 503 for none. */
+  private boolean chooseMember() {
+    UpstreamGroup.Origin member = upstream.next();
+    if (member == null) {
+      t.failure = "upstream " + upstream.group.name() + " has no available member";
+      sendError(503, t.failure);
+      return false;
+    }
+    t.origin = member.authority();
+    t.originHost = member.host();
+    t.originPort = member.port();
+    t.originTls = member.tls();
+    return true;
   }
 
   /** Starts {@code attempt}; the connector's event comes back through the control continuation. */
@@ -482,6 +506,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     VConnError error = result instanceof VConnError e ? e : null;
     boolean timedOut = error != null && error.errno() == Errno.ETIMEDOUT;
     String reason = "connecting to origin " + attempt.key + " failed: " + describe(error);
+    if (upstream != null) {
+      upstream.failed(reason);
+    }
     if (canRetry()) {
       retry();
     } else {
@@ -622,6 +649,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   /** Logs and counts the transaction, then gives the client side back. */
   private void stateDone() {
     cancelResponseTimer();
+    if (upstream != null) {
+      upstream.release();
+    }
     long out = client.responseBytesSent() + t.tunnelBytesOut;
     if (t.requestBuffer != null) {
       t.requestBuffer.close();
@@ -767,6 +797,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       retryOnNewConnection(reason);
       return;
     }
+    if (upstream != null && t.serverResponse == null) {
+      upstream.failed(reason); // the member failed this attempt (a stale pooled connection above is not its fault)
+    }
     if (t.serverResponse == null && state == State.WAIT_RESPONSE && !timedOut && canRetry()) {
       retry();
       return;
@@ -792,6 +825,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (canRetryOnNewConnection()) {
       retryOnNewConnection("origin stopped taking the request: " + describe(t.originConn.vconn.error()));
     } else if (t.serverResponse == null && state == State.WAIT_RESPONSE && canRetry()) {
+      if (upstream != null) {
+        upstream.failed("origin stopped taking the request");
+      }
       retry();
     }
   }
@@ -887,6 +923,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private void responseHead(HttpResponseHead head) {
     t.serverResponse = head;
     originFirstByte();
+    if (upstream != null) {
+      upstream.succeeded();
+    }
     t.dropReplay(); // the response started: no retry any more
     // The head is read: the body needs only the block-sized read-ahead, not room for a whole head (saves up to
     // 32 KiB per slow client).
@@ -913,6 +952,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private void switchProtocols(HttpResponseHead head) {
     t.serverResponse = head;
     originFirstByte();
+    if (upstream != null) {
+      upstream.succeeded();
+    }
     t.dropReplay();
     t.clientKeepAlive = false;
     transition(State.READ_RESPONSE_HOOK);

@@ -9,7 +9,10 @@ import java.util.Optional;
  * with {@code pathPrefix} go to the origin {@code originHost:originPort}, with the prefix replaced by
  * {@code originPathPrefix}. The host {@code *} matches any host. Rules are tried in order; the first match wins.
  * An {@code https://} target ({@code originTls}) is reached over TLS: SNI is the origin host and its certificate
- * must name it unless the origin connector's TLS settings say otherwise (docs/http.md, "HTTPS origins").
+ * must name it unless the origin connector's TLS settings say otherwise (docs/http.md, "HTTPS origins"). An
+ * {@code upstream://NAME/} target ({@code upstream}) sends the request to a member of the {@link UpstreamGroup} named
+ * {@code NAME}, chosen per attempt; {@code originHost} is then the group's name (the {@code Host} the members get),
+ * with port 80 (docs/http.md, "Upstream groups").
  *
  * @param host the request host to match, lower case, without port; {@code *} for any
  * @param pathPrefix the path prefix to match, starting with {@code /}; kept normalised as request paths are
@@ -18,9 +21,10 @@ import java.util.Optional;
  * @param originPort the origin's port, 1..65535
  * @param originPathPrefix what replaces {@code pathPrefix}, starting with {@code /}
  * @param originTls whether the origin is reached over TLS (an {@code https://} target)
+ * @param upstream the name of the upstream group the target names ({@code upstream://NAME/}), or null for one origin
  */
 public record RemapRule(String host, String pathPrefix, String originHost, int originPort, String originPathPrefix,
-    boolean originTls) {
+    boolean originTls, String upstream) {
 
   /**
    * Checks the components.
@@ -56,6 +60,16 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
     if (!originPathPrefix.startsWith("/")) {
       throw new IllegalArgumentException("remap rule originPathPrefix must start with /, was " + originPathPrefix);
     }
+    if (upstream != null && (!upstream.equals(originHost) || originPort != 80 || originTls)) {
+      throw new IllegalArgumentException("a remap rule to upstream " + upstream
+          + " has the group's name as originHost, port 80 and no TLS (the members say how they are reached)");
+    }
+  }
+
+  /** A rule to one origin, plain HTTP or TLS. */
+  public RemapRule(String host, String pathPrefix, String originHost, int originPort, String originPathPrefix,
+      boolean originTls) {
+    this(host, pathPrefix, originHost, originPort, originPathPrefix, originTls, null);
   }
 
   /** A rule to a plain-HTTP origin. */
@@ -75,6 +89,15 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
    */
   public static RemapRule parse(String from, String to) {
     String[] f = split(from, "from");
+    if (to != null && to.regionMatches(true, 0, UPSTREAM, 0, UPSTREAM.length())) {
+      String rest = to.substring(UPSTREAM.length());
+      int slash = rest.indexOf('/');
+      String name = slash < 0 ? rest : rest.substring(0, slash);
+      if (name.isEmpty() || name.contains(":")) {
+        throw new IllegalArgumentException("remap target must be upstream://NAME/path (no port), was " + to);
+      }
+      return new RemapRule(f[0], f[2], name, 80, slash < 0 ? "/" : rest.substring(slash), false, name);
+    }
     String[] t = split(to, "to");
     boolean tls = t[3] != null;
     int port;
@@ -86,6 +109,8 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
     return new RemapRule(f[0], f[2], t[0], port, t[2], tls);
   }
 
+  private static final String UPSTREAM = "upstream://";
+
   /** Splits {@code http[s]://host[:port]/path} into host, port (or null), path and a non-null marker for https. */
   private static String[] split(String url, String what) {
     Objects.requireNonNull(url, what);
@@ -95,7 +120,8 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
       prefix = "https://";
       https = "https";
     } else if (!url.regionMatches(true, 0, prefix, 0, prefix.length())) {
-      throw new IllegalArgumentException("remap " + what + " must be an http:// or https:// URL, was " + url);
+      throw new IllegalArgumentException("remap " + what + " must be an http:// or https:// URL"
+          + (what.equals("to") ? " or upstream://NAME/" : "") + ", was " + url);
     }
     String rest = url.substring(prefix.length());
     int slash = rest.indexOf('/');

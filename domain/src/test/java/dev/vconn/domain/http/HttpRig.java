@@ -56,11 +56,17 @@ final class HttpRig implements AutoCloseable {
   final HttpProxy proxy;
 
   HttpRig(Consumer<HttpProxyConfig.Builder> customize) {
+    this((loop, b) -> customize.accept(b));
+  }
+
+  /** A rig whose configuration may use its loop (the virtual clock of upstream groups, health-check timers). */
+  HttpRig(java.util.function.BiConsumer<VirtualTimeEventLoop, HttpProxyConfig.Builder> customize) {
     HttpProxyConfig.Builder b = HttpProxyConfig.builder(pool)
         .accessLog(log::add)
         .originConnector(this::connect)
-        .clock(CLOCK);
-    customize.accept(b);
+        .clock(CLOCK)
+        .healthCheckLoop(loop);
+    customize.accept(loop, b);
     proxy = new HttpProxy(b.build());
   }
 
