@@ -31,11 +31,13 @@ import java.util.Set;
  *     403 (docs/http.md, Tunnels)
  * @param clock the wall clock for the {@code Date} field of the responses the proxy writes itself (the system clock
  *     by default; tests pass a fixed one)
+ * @param forwarding the forwarding fields added to requests for origins and whether the client's {@code Host} is
+ *     kept (docs/http.md, Forwarding)
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
     List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,
     AccessLog accessLog, int bufferIndex, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries,
-    String viaName, Set<Integer> connectPorts, Clock clock) {
+    String viaName, Set<Integer> connectPorts, Clock clock, ForwardingPolicy forwarding) {
 
   /**
    * Checks the components.
@@ -53,6 +55,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     Objects.requireNonNull(viaName, "viaName");
     connectPorts = Set.copyOf(connectPorts);
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(forwarding, "forwarding");
     for (int port : connectPorts) {
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException("connectPorts must be in 1..65535, was " + port);
@@ -77,7 +80,9 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
   /**
    * Starts a configuration with the defaults: default limits and timeouts, no remap rules, everybody allowed, no
    * origin connector, no hooks, the slf4j access log, 32 KiB buffers, 16 idle connections per origin, no
-   * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports), the system clock (UTC).
+   * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports), the system clock (UTC), the
+   * default forwarding policy ({@link ForwardingPolicy#defaults()}: append {@code X-Forwarded-For}, set
+   * {@code X-Forwarded-Proto}, {@code Host} rewritten to the origin).
    *
    * @param blockPool the transport's block pool
    * @return a builder
@@ -107,6 +112,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     b.viaName = viaName;
     b.connectPorts = connectPorts;
     b.clock = clock;
+    b.forwarding = forwarding;
     return b;
   }
 
@@ -127,6 +133,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     private String viaName = "vconn";
     private Set<Integer> connectPorts = Set.of();
     private Clock clock = Clock.systemUTC();
+    private ForwardingPolicy forwarding = ForwardingPolicy.defaults();
 
     private Builder(BlockPool blockPool) {
       this.blockPool = Objects.requireNonNull(blockPool, "blockPool");
@@ -222,6 +229,18 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     }
 
     /**
+     * The forwarding fields added to requests for origins, and whether the client's {@code Host} is kept
+     * (docs/http.md, Forwarding).
+     *
+     * @param v the policy
+     * @return this builder
+     */
+    public Builder forwarding(ForwardingPolicy v) {
+      forwarding = v;
+      return this;
+    }
+
+    /**
      * Checks and builds.
      *
      * @return the configuration
@@ -230,7 +249,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     public HttpProxyConfig build() {
       return new HttpProxyConfig(blockPool, limits, timeouts, remapRules, accessControl, originConnector, hooks,
           accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-          connectPorts, clock);
+          connectPorts, clock, forwarding);
     }
   }
 }

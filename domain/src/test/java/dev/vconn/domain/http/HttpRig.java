@@ -59,7 +59,10 @@ final class HttpRig implements AutoCloseable {
     HttpProxyConfig.Builder b = HttpProxyConfig.builder(pool)
         .accessLog(log::add)
         .originConnector(this::connect)
-        .clock(CLOCK);
+        .clock(CLOCK)
+        // The scenarios compare the exact bytes an origin receives: no forwarding fields unless a test asks for them
+        // (HttpForwardingTest does, the default policy included).
+        .forwarding(ForwardingPolicy.none());
     customize.accept(b);
     proxy = new HttpProxy(b.build());
   }
