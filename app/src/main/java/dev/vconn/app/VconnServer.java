@@ -10,6 +10,8 @@ import dev.vconn.domain.http.HttpHookId;
 import dev.vconn.domain.http.HttpHooks;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpProxyConfig;
+import dev.vconn.domain.http.ProxyProtocolMode;
+import dev.vconn.domain.http.ProxyProtocolStage;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.plugin.Interceptor;
 import dev.vconn.plugin.Plugin;
@@ -70,6 +72,10 @@ public final class VconnServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final NetAcceptor.Listener tlsListener;
   private final InetSocketAddress tlsAddress;
+  /** The PROXY protocol stage of the plain-text listener (it hands connections on at once when off). */
+  private final ProxyProtocolStage proxyProtocolStage;
+  /** The PROXY protocol stage of the TLS listener, null without one. */
+  private final ProxyProtocolStage tlsProxyProtocolStage;
   private final CompletableFuture<Boolean> stopped = new CompletableFuture<>();
   private final AtomicReference<Thread> stopper = new AtomicReference<>();
 
@@ -137,7 +143,8 @@ public final class VconnServer implements AutoCloseable {
           .maxConnectionsPerOrigin(settings.maxConnectionsPerOrigin())
           .maxRetries(settings.maxRetries())
           .viaName(settings.viaName())
-          .connectPorts(settings.connectPorts());
+          .connectPorts(settings.connectPorts())
+          .forwarding(settings.forwarding());
       settings.remapRules().forEach(config::remap);
       this.proxy = new HttpProxy(config.build());
       proxyRef.set(proxy);
@@ -151,13 +158,25 @@ public final class VconnServer implements AutoCloseable {
               + PluginLoader.describe(e), e);
         }
       }
-      this.listener = transport.netAcceptor().listen(settings.listen(), proxy.sessionAcceptor());
+      ProxyProtocolSettings pp = settings.proxyProtocol();
+      this.proxyProtocolStage = new ProxyProtocolStage(pp.listener(), pp.headerTimeout(), transport.blockPool(),
+          proxy::accept);
+      this.listener = transport.netAcceptor().listen(settings.listen(), pp.listener() == ProxyProtocolMode.OFF
+          ? proxy.sessionAcceptor() : proxyProtocolStage.acceptor());
       this.address = (InetSocketAddress) listener.localAddress();
       TlsSettings tls = settings.tls();
       if (tls.listen() != null) {
+        TlsOptions tlsOptions = TlsOptions.server(tls.listenerContext(), transport.blockPool());
+        // The header comes in plain text before the handshake: the stage reads it off the TCP connection and the
+        // TLS VConn is made after it, over the same connection, which the stage left on the octet after the
+        // header (a required mode reads nothing past it, so there is never an alreadyRead here).
+        this.tlsProxyProtocolStage = new ProxyProtocolStage(pp.tlsListener(), pp.headerTimeout(),
+            transport.blockPool(), (vconn, alreadyRead, clientAddress) ->
+                proxy.accept(tlsOptions.wrap(vconn), alreadyRead, clientAddress));
         try {
-          this.tlsListener = transport.netAcceptor().listen(tls.listen(), proxy.sessionAcceptor(),
-              TlsOptions.server(tls.listenerContext(), transport.blockPool()));
+          this.tlsListener = pp.tlsListener() == ProxyProtocolMode.OFF
+              ? transport.netAcceptor().listen(tls.listen(), proxy.sessionAcceptor(), tlsOptions)
+              : transport.netAcceptor().listen(tls.listen(), tlsProxyProtocolStage.acceptor());
         } catch (IOException | RuntimeException e) {
           listener.close();
           throw e;
@@ -166,6 +185,7 @@ public final class VconnServer implements AutoCloseable {
       } else {
         this.tlsListener = null;
         this.tlsAddress = null;
+        this.tlsProxyProtocolStage = null;
       }
     } catch (IOException | RuntimeException e) {
       closeInReverse(initialized);
@@ -410,6 +430,18 @@ public final class VconnServer implements AutoCloseable {
    */
   public Optional<InetSocketAddress> tlsAddress() {
     return Optional.ofNullable(tlsAddress);
+  }
+
+  /**
+   * The PROXY protocol stage of a listener, for its counters (docs/server.md, PROXY protocol): connections handed
+   * on with a header, rejected (missing, invalid, truncated or late header, closed without a response), passed
+   * without one in the optional mode.
+   *
+   * @param tls the TLS listener's stage rather than the plain-text one's
+   * @return the stage; empty for a TLS listener that is not there
+   */
+  public Optional<ProxyProtocolStage> proxyProtocol(boolean tls) {
+    return Optional.ofNullable(tls ? tlsProxyProtocolStage : proxyProtocolStage);
   }
 
   /**
