@@ -460,6 +460,11 @@ public final class VconnServer implements AutoCloseable {
       if (tlsListener != null) {
         tlsListener.close();
       }
+      // Connections still sending their PROXY protocol header are not sessions yet: the drain would not see them.
+      proxyProtocolStage.close();
+      if (tlsProxyProtocolStage != null) {
+        tlsProxyProtocolStage.close();
+      }
       t.start();
     }
     return stopped;

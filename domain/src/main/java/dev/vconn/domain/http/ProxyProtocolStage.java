@@ -1,6 +1,7 @@
 package dev.vconn.domain.http;
 
 import dev.vconn.domain.Continuation;
+import dev.vconn.domain.ContinuationScheduler;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.ReadVio;
 import dev.vconn.domain.VConn;
@@ -10,7 +11,10 @@ import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +75,9 @@ public final class ProxyProtocolStage {
   private final LongAdder accepted = new LongAdder();
   private final LongAdder rejected = new LongAdder();
   private final LongAdder withoutHeader = new LongAdder();
+  /** The connections whose header is being read, closed by {@link #close()}. */
+  private final Set<HeaderRead> reading = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /**
    * Creates the stage.
@@ -121,6 +128,18 @@ public final class ProxyProtocolStage {
     return withoutHeader.sum();
   }
 
+  /**
+   * Closes every connection whose header is still being read (on its loop, soon after this returns) and every one
+   * accepted from now on: for a server that stops, after its listener is closed, so that no header read holds a
+   * buffer past the stop. Connections already handed on are the next stage's. Idempotent.
+   */
+  public void close() {
+    closed = true;
+    for (HeaderRead r : List.copyOf(reading)) {
+      ContinuationScheduler.dispatch(r.client.eventLoop(), r.cont, Event.IMMEDIATE, this);
+    }
+  }
+
   private void onAccept(Event event, Object data) {
     if (event == Event.NET_ACCEPT && data instanceof VConn vconn) {
       accept(vconn);
@@ -134,11 +153,17 @@ public final class ProxyProtocolStage {
    */
   public void accept(VConn client) {
     Objects.requireNonNull(client, "client");
+    if (closed) {
+      client.close();
+      return;
+    }
     if (mode == ProxyProtocolMode.OFF) {
       next.accept(client, null, null);
       return;
     }
-    new HeaderRead(client).start();
+    HeaderRead read = new HeaderRead(client);
+    reading.add(read);
+    read.start();
   }
 
   /** One connection's header being read. */
@@ -170,6 +195,10 @@ public final class ProxyProtocolStage {
     }
 
     private void onEvent(Event event, Object data) {
+      if (!done && event == Event.IMMEDIATE && data == ProxyProtocolStage.this) {
+        reject("the listener is closing");
+        return;
+      }
       if (done || !(data instanceof VIO vio) || vio != read) {
         return;
       }
@@ -207,6 +236,7 @@ public final class ProxyProtocolStage {
     /** Gives the connection, and any octets read past the header, to the next stage. */
     private void handOn(SocketAddress clientAddress) {
       done = true;
+      reading.remove(this);
       read.cancel();
       client.cancelActiveTimeout();
       IOBufferReader rest = reader;
@@ -219,6 +249,7 @@ public final class ProxyProtocolStage {
 
     private void reject(String reason) {
       done = true;
+      reading.remove(this);
       rejected.increment();
       LOG.debug("closing the connection from {}: {}", client.remoteAddress(), reason);
       buffer.close();

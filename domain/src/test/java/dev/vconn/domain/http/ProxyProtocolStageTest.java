@@ -256,6 +256,22 @@ class ProxyProtocolStageTest {
   }
 
   @Test
+  void closing_the_stage_closes_the_connections_whose_header_is_being_read_and_every_later_one() {
+    ProxyProtocolStage stage = stage(ProxyProtocolMode.ANY);
+    Client waiting = connect(stage);
+    waiting.send("PROXY TCP4 1.2.3.4 ");
+    Client done = connect(stage);
+    done.send("PROXY UNKNOWN\r\n");
+    stage.close();
+    loop.runReady();
+    assertTrue(waiting.eos, "the header read was closed");
+    assertFalse(done.eos, "a connection already handed on is the next stage's");
+    Client late = connect(stage);
+    assertTrue(late.eos, "accepted after the close: closed at once");
+    assertEquals(1, handed.size());
+  }
+
+  @Test
   void off_hands_every_connection_on_at_once_and_a_bad_timeout_is_refused() {
     ProxyProtocolStage stage = stage(ProxyProtocolMode.OFF);
     Client c = connect(stage);
