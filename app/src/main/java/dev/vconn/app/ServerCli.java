@@ -347,8 +347,9 @@ public final class ServerCli {
   @Command(name = "vconn-server", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
       versionProvider = Version.class, usageHelpWidth = 110, customSynopsis = "vconn-server [OPTIONS]",
       description = {
-          "Traffic Server's VConn/VIO model as a runnable HTTP/1.1 proxy: built-in routes (/, /echo, /bytes/{n},",
-          "/_stats), remap rules to origins, and example plugins (fanout, null transform, adopted-socket intercept).",
+          "Traffic Server's VConn/VIO model as a runnable HTTP/1.1 proxy: built-in routes (/, /echo, /bytes/{n}),",
+          "remap rules to origins, example plugins (fanout, null transform, adopted-socket intercept), and an admin",
+          "listener with /metrics, /healthz and /readyz.",
           ""},
       footer = {
           "",
@@ -401,8 +402,18 @@ public final class ServerCli {
     IpAllowList ipAllow;
 
     @Option(names = "--builtin-routes", paramLabel = "true|false", arity = "1", defaultValue = "true",
-        description = "Serve /, /echo, /bytes/{n} and /_stats. Default: true")
+        description = "Serve /, /echo and /bytes/{n} (and /_stats with --stats-route). Default: true")
     boolean builtinRoutes;
+
+    @Option(names = "--stats-route", paramLabel = "true|false", arity = "1", defaultValue = "false",
+        description = "Also serve the JSON counters at /_stats on the public port (with the built-in routes; "
+            + "/metrics on --admin-listen is the operator's view). Default: false")
+    boolean statsRoute;
+
+    @Option(names = "--admin-listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+        description = "Serve /metrics (Prometheus), /healthz, /readyz and POST /reload here (default: no admin "
+            + "listener). Keep it on loopback or a private network: it has no access control of its own.")
+    InetSocketAddress adminListen;
 
     @Option(names = "--fanout", paramLabel = "true|false", arity = "1", defaultValue = "true",
         description = "Serve /fanout?paths=/a,/b through in-process connections (pitag=fanout). Default: true")
@@ -622,7 +633,8 @@ public final class ServerCli {
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
           nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
-          tlsSettings(), new ForwardingPolicy(forwardedFor, forwardedProto, forwardedHost, forwarded, preserveHost),
+          tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute),
+          new ForwardingPolicy(forwardedFor, forwardedProto, forwardedHost, forwarded, preserveHost),
           new ProxyProtocolSettings(proxyProtocol, tlsProxyProtocol, proxyProtocolTimeout));
     }
 

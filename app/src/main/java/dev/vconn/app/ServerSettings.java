@@ -33,7 +33,8 @@ import java.util.TreeMap;
  * @param maxConnectionsPerOrigin open connections per origin, 0 for no limit
  * @param maxRetries retries of idempotent requests that failed before any byte was sent
  * @param viaName the pseudonym in Via fields
- * @param builtinRoutes whether {@code /}, {@code /echo}, {@code /bytes/{n}} and {@code /_stats} are served
+ * @param builtinRoutes whether {@code /}, {@code /echo} and {@code /bytes/{n}} (and {@code /_stats}, if
+ *     {@link AdminSettings#statsRoute()}) are served
  * @param fanout whether {@code /fanout} is served
  * @param nullTransformPrefixes path prefixes whose responses go through the null transform
  * @param intercepts path prefixes spliced to an origin over an adopted socket
@@ -42,6 +43,8 @@ import java.util.TreeMap;
  * @param pluginPath the directory whose {@code *.jar} files are searched for plugins, or null for none
  * @param pluginProperties the config file's {@code plugin.NAME.KEY} lines by full key (docs/server.md, Plugins), sorted
  * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
+ * @param admin the admin listener (if any) and whether the public port serves {@code /_stats} (docs/server.md,
+ *     Operating vconn-server)
  * @param forwarding the forwarding fields added to requests for origins and whether the client's Host is kept
  *     (docs/http.md, Forwarding)
  * @param proxyProtocol the PROXY protocol on the listeners (docs/server.md, PROXY protocol)
@@ -51,8 +54,20 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties, TlsSettings tls, ForwardingPolicy forwarding,
+    Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin, ForwardingPolicy forwarding,
     ProxyProtocolSettings proxyProtocol) {
+
+  /**
+   * What the operator sees of a running server besides its traffic.
+   *
+   * @param listen where the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, {@code POST
+   *     /reload}) listens, or null for none (the default)
+   * @param statsRoute whether the public port serves {@code /_stats} (with the built-in routes; off by default)
+   */
+  public record AdminSettings(InetSocketAddress listen, boolean statsRoute) {
+    /** No admin listener, no {@code /_stats}. */
+    public static final AdminSettings NONE = new AdminSettings(null, false);
+  }
 
   /**
    * Checks the components and copies the lists.
@@ -69,6 +84,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(viaName, "viaName");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(forwarding, "forwarding");
     Objects.requireNonNull(proxyProtocol, "proxyProtocol");
     remapRules = List.copyOf(remapRules);
@@ -99,8 +115,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls, forwarding,
-        proxyProtocol);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        admin, forwarding, proxyProtocol);
   }
 
   /**
@@ -113,8 +129,21 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withPlugins(Path path, Map<String, String> properties) {
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, forwarding,
-        proxyProtocol);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, admin,
+        forwarding, proxyProtocol);
+  }
+
+  /**
+   * A copy with another admin listener and {@code /_stats} choice.
+   *
+   * @param admin the admin settings
+   * @return the copy
+   */
+  public ServerSettings withAdmin(AdminSettings admin) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        admin, forwarding, proxyProtocol);
   }
 
   /**
@@ -128,7 +157,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        policy, proxy);
+        admin, policy, proxy);
   }
 
   /**
@@ -142,6 +171,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address), forwarding, proxyProtocol);
+        tls.withListen(address), admin, forwarding, proxyProtocol);
   }
 }

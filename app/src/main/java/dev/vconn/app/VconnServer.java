@@ -1,5 +1,9 @@
 package dev.vconn.app;
 
+import dev.vconn.app.admin.AdminServer;
+import dev.vconn.app.admin.PrometheusText;
+import dev.vconn.app.admin.ReloadAction;
+import dev.vconn.app.admin.ServerMetrics;
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.app.plugins.BuiltinRoutes;
 import dev.vconn.app.plugins.FanoutPlugin;
@@ -52,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * they are started; then the listener opens. Stop: listener closed, drain, proxy closed, plugins closed in reverse
  * order, transport closed (docs/server.md, Plugins).
  *
+ * <p>With {@link ServerSettings.AdminSettings#listen()} set, an {@link AdminServer} opens last and closes after the
+ * drain: {@code /metrics} ({@link #metrics()}), {@code /healthz}, {@code /readyz} ({@link #ready()}) and
+ * {@code POST /reload} (docs/server.md, Operating vconn-server).
+ *
  * <pre>{@code
  * try (VconnServer server = VconnServer.start(ServerSettings.defaults())) {
  *   System.out.println(server.describe()); // vconn-server listening on http://127.0.0.1:8080/ ...
@@ -72,6 +80,8 @@ public final class VconnServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final NetAcceptor.Listener tlsListener;
   private final InetSocketAddress tlsAddress;
+  private final ServerMetrics metrics;
+  private final AdminServer admin;
   /** The PROXY protocol stage of the plain-text listener (it hands connections on at once when off). */
   private final ProxyProtocolStage proxyProtocolStage;
   /** The PROXY protocol stage of the TLS listener, null without one. */
@@ -97,7 +107,7 @@ public final class VconnServer implements AutoCloseable {
       if (settings.builtinRoutes()) {
         List<Plugin> all = on; // the index page lists every plugin, itself included
         BuiltinRoutes routes = new BuiltinRoutes(transport.blockPool(), settings.limits(), transport.name(),
-            proxyRef::get, () -> index(all, settings));
+            proxyRef::get, () -> index(all, settings), settings.admin().statsRoute());
         on.add(routes);
         enabled.add(new Candidate(routes, "vconn-server", Map.of()));
       }
@@ -187,6 +197,22 @@ public final class VconnServer implements AutoCloseable {
         this.tlsAddress = null;
         this.tlsProxyProtocolStage = null;
       }
+      this.metrics = new ServerMetrics(proxy, transport.name(), transport.blockPool(), this::ready);
+      InetSocketAddress adminListen = settings.admin().listen();
+      if (adminListen != null) {
+        try {
+          this.admin = new AdminServer(transport, adminListen, settings.limits(),
+              () -> PrometheusText.write(metrics.families()), this::ready, reloadAction());
+        } catch (IOException | RuntimeException e) {
+          listener.close();
+          if (tlsListener != null) {
+            tlsListener.close();
+          }
+          throw e;
+        }
+      } else {
+        this.admin = null;
+      }
     } catch (IOException | RuntimeException e) {
       closeInReverse(initialized);
       transport.close();
@@ -195,6 +221,14 @@ public final class VconnServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * What {@code POST /reload} on the admin listener runs. This server cannot reload its configuration yet: the
+   * admin listener answers 501 until a reload is wired in here.
+   */
+  private static ReloadAction reloadAction() {
+    return ReloadAction.unsupported("this server cannot reload its configuration; restart it to apply changes");
   }
 
   /** A plugin that runs, where it came from, and its settings. */
@@ -412,7 +446,8 @@ public final class VconnServer implements AutoCloseable {
   public String describe() {
     return "vconn-server listening on " + url("http", address)
         + (tlsAddress == null ? "" : " and " + url("https", tlsAddress)) + " (transport " + transport.name() + ", "
-        + settings.eventLoops() + " event loops)";
+        + settings.eventLoops() + " event loops)"
+        + (admin == null ? "" : ", admin on " + url("http", admin.address()));
   }
 
   private static String url(String scheme, InetSocketAddress a) {
@@ -421,6 +456,33 @@ public final class VconnServer implements AutoCloseable {
       host = "[" + host + "]";
     }
     return scheme + "://" + host + ":" + a.getPort() + "/";
+  }
+
+  /**
+   * The address the admin listener listens on, if {@code --admin-listen} was given.
+   *
+   * @return the bound address, or empty
+   */
+  public Optional<InetSocketAddress> adminAddress() {
+    return admin == null ? Optional.empty() : Optional.of(admin.address());
+  }
+
+  /**
+   * Whether the server is ready: it takes new connections (true from start until a stop begins; {@code /readyz}).
+   *
+   * @return true until {@link #stopAsync()} is called
+   */
+  public boolean ready() {
+    return stopper.get() == null;
+  }
+
+  /**
+   * The metric families {@code /metrics} on the admin listener shows, read now (docs/server.md, Metrics).
+   *
+   * @return the metrics
+   */
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -446,7 +508,8 @@ public final class VconnServer implements AutoCloseable {
 
   /**
    * Starts a graceful stop and returns at once: the listener is closed before this returns (new connections are
-   * refused from then on); transactions in flight get up to the shutdown timeout to finish (responses say
+   * refused from then on, and {@link #ready()} is false: the admin listener's {@code /readyz} answers 503 until the
+   * drain ends and it closes too); transactions in flight get up to the shutdown timeout to finish (responses say
    * {@code Connection: close}, idle keep-alive connections close now); then everything left is closed, the plugins
    * and the transport too. The shutdown timeout bounds the whole stop: the transport's close gets what the drain
    * left of it, so the stop completes within the timeout plus a fraction of a second. Idempotent.
@@ -518,6 +581,9 @@ public final class VconnServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       proxy.close();
+      if (admin != null) {
+        admin.close(); // after the drain: /readyz answers 503 while it lasts
+      }
       closeInReverse(plugins);
       transport.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       pluginLoader.close(); // the plugins' classes are not needed once the loops stopped

@@ -3,6 +3,7 @@ package dev.vconn.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
@@ -469,5 +470,37 @@ class ServerCliTest {
     Path file = Files.createTempFile(dir, "vconn", ".properties");
     Files.writeString(file, text, StandardCharsets.UTF_8);
     return file;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- admin
+
+  @Test
+  void the_admin_listener_and_the_stats_route_are_off_by_default() {
+    ServerSettings s = parse().settings();
+    assertEquals(ServerSettings.AdminSettings.NONE, s.admin());
+    assertNull(s.admin().listen(), "no admin listener unless --admin-listen is given");
+    assertFalse(s.admin().statsRoute(), "no /_stats on the public port unless --stats-route true");
+  }
+
+  @Test
+  void admin_listen_and_stats_route_come_from_the_command_line_the_file_and_the_environment() throws IOException {
+    ServerSettings c = parse("--admin-listen", "127.0.0.1:9901", "--stats-route", "true").settings();
+    assertEquals(new ServerSettings.AdminSettings(new InetSocketAddress("127.0.0.1", 9901), true), c.admin());
+    Path file = write("""
+        admin-listen = [::1]:9902
+        stats-route = true
+        """);
+    ServerSettings f = parse("--config", file.toString()).settings();
+    assertEquals(new ServerSettings.AdminSettings(new InetSocketAddress("::1", 9902), true), f.admin());
+    ServerSettings e = parseWithEnv(Map.of("VCONN_ADMIN_LISTEN", "127.0.0.1:9903", "VCONN_STATS_ROUTE", "false"),
+        "--config", file.toString()).settings();
+    assertEquals(new ServerSettings.AdminSettings(new InetSocketAddress("127.0.0.1", 9903), false), e.admin(),
+        "the environment beats the file");
+    Parsed bad = parseWithEnv(Map.of("VCONN_ADMIN_LISTEN", "nowhere"));
+    assertEquals(2, bad.exit(), bad.err());
+    assertTrue(bad.err().contains("environment variable VCONN_ADMIN_LISTEN"), bad.err());
+    Parsed badFlag = parse("--stats-route", "maybe");
+    assertEquals(2, badFlag.exit(), badFlag.err());
+    assertTrue(badFlag.err().contains("--stats-route"), badFlag.err());
   }
 }

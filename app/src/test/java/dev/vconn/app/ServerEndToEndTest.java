@@ -24,6 +24,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -48,7 +50,7 @@ abstract class ServerEndToEndTest {
 
   @BeforeEach
   void startDefaultServer() throws Exception {
-    server = TestServer.start(transport());
+    server = TestServer.start(transport(), "--stats-route", "true");
   }
 
   @AfterEach
@@ -61,7 +63,9 @@ abstract class ServerEndToEndTest {
   private TestServer restartWith(String... options) throws Exception {
     server.close();
     server = null;
-    server = TestServer.start(transport(), options);
+    List<String> args = new ArrayList<>(List.of("--stats-route", "true"));
+    args.addAll(List.of(options));
+    server = TestServer.start(transport(), args.toArray(String[]::new));
     return server;
   }
 

@@ -66,7 +66,8 @@ class ServerJarIT {
   @ValueSource(strings = {"nio", "netty"})
   void serves_the_routes_and_exits_0_on_sigterm(String transport) throws Exception {
     Path stderr = dir.resolve("stderr.log");
-    Process p = launch(stderr, "--listen", "127.0.0.1:0", "--transport", transport, "--event-loops", "2");
+    Process p = launch(stderr, "--listen", "127.0.0.1:0", "--transport", transport, "--event-loops", "2",
+        "--stats-route", "true");
     try {
       BufferedReader stdout = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
       String line = CompletableFuture.supplyAsync(() -> {

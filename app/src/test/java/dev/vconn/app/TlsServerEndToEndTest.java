@@ -75,7 +75,7 @@ abstract class TlsServerEndToEndTest {
 
   private TestServer start(String... options) throws Exception {
     List<String> args = new ArrayList<>(List.of("--tls-listen", "127.0.0.1:0", "--tls-cert", file("server.pem"),
-        "--tls-key", file("server.key")));
+        "--tls-key", file("server.key"), "--stats-route", "true"));
     args.addAll(List.of(options));
     server = TestServer.start(transport(), args.toArray(String[]::new));
     return server;

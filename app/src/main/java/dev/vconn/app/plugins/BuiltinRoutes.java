@@ -17,14 +17,15 @@ import dev.vconn.plugin.http.InterceptServer;
 import dev.vconn.plugin.http.RequestTargets;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
  * The routes the server answers itself, each an intercept: {@code /} (the route list), {@code /echo} (the request
- * as the plugin received it), {@code /bytes/{n}} (n bytes, chunked) and {@code /_stats} (the proxy's counters as
- * JSON). They need no origin, so a fresh server has something to serve.
+ * as the plugin received it), {@code /bytes/{n}} (n bytes, chunked) and, when asked for ({@code --stats-route}),
+ * {@code /_stats} (the proxy's counters as JSON). They need no origin, so a fresh server has something to serve.
  *
  * <p>Part of the server rather than a plugin it finds: the server makes it (when {@code --builtin-routes} is on)
  * with what only the server knows (the index of everything it runs, the proxy for {@code /_stats}) and asks it
@@ -46,6 +47,7 @@ public final class BuiltinRoutes implements Plugin {
   private final String transport;
   private final Supplier<HttpProxy> proxy;
   private final Supplier<List<String>> index;
+  private final boolean statsRoute;
   private final long startNanos = System.nanoTime();
 
   /**
@@ -57,14 +59,16 @@ public final class BuiltinRoutes implements Plugin {
    * @param proxy the proxy whose counters {@code /_stats} shows (resolved at request time: the proxy is built after
    *     its hooks)
    * @param index the lines {@code /} lists
+   * @param statsRoute whether {@code /_stats} is served (off: it goes on to remap like any other path)
    */
   public BuiltinRoutes(BlockPool pool, HttpLimits limits, String transport, Supplier<HttpProxy> proxy,
-      Supplier<List<String>> index) {
+      Supplier<List<String>> index, boolean statsRoute) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.proxy = Objects.requireNonNull(proxy, "proxy");
     this.index = Objects.requireNonNull(index, "index");
+    this.statsRoute = statsRoute;
   }
 
   /**
@@ -95,11 +99,16 @@ public final class BuiltinRoutes implements Plugin {
 
   @Override
   public List<String> describe() {
-    return List.of(
+    List<String> routes = List.of(
         String.format("%-22s %s", "/", "this page"),
         String.format("%-22s %s", "/echo", "the request as a plugin receives it (method, target, headers, body)"),
-        String.format("%-22s %s", "/bytes/{n}", "n bytes, chunked (n <= " + MAX_BYTES + ")"),
-        String.format("%-22s %s", "/_stats", "the proxy's counters as JSON"));
+        String.format("%-22s %s", "/bytes/{n}", "n bytes, chunked (n <= " + MAX_BYTES + ")"));
+    if (!statsRoute) {
+      return routes;
+    }
+    List<String> withStats = new ArrayList<>(routes);
+    withStats.add(String.format("%-22s %s", "/_stats", "the proxy's counters as JSON"));
+    return withStats;
   }
 
   private Continuation intercept(HttpTxn txn) {
@@ -111,7 +120,7 @@ public final class BuiltinRoutes implements Plugin {
       handler = InterceptHandler.sync(BuiltinRoutes::echo);
     } else if (path.equals("/bytes") || path.startsWith("/bytes/")) {
       handler = InterceptHandler.sync(r -> bytes(r.path()));
-    } else if (path.equals("/_stats")) {
+    } else if (statsRoute && path.equals("/_stats")) {
       handler = InterceptHandler.sync(r -> InterceptResponse.json(statsJson()));
     } else {
       return null;

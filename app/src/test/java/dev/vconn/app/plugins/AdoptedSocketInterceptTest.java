@@ -33,7 +33,8 @@ class AdoptedSocketInterceptTest {
           ? ("origin saw " + exchange.getRequestURI()).getBytes(java.nio.charset.StandardCharsets.UTF_8)
           : reversed);
     });
-        TestServer s = TestServer.start(transport, "--intercept", "/adopted/=" + origin.authority())) {
+        TestServer s = TestServer.start(transport, "--intercept", "/adopted/=" + origin.authority(),
+            "--stats-route", "true")) {
       HttpClient client = TestServer.newClient();
       HttpResponse<String> r = s.get(client, "/adopted/x?q=1");
       assertEquals(200, r.statusCode(), r.body());

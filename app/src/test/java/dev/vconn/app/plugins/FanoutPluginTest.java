@@ -20,7 +20,8 @@ class FanoutPluginTest {
   @ValueSource(strings = {"nio", "netty"})
   void fans_out_in_process_and_merges_in_order_tagged_in_the_access_log(String transport) throws Exception {
     try (TestOrigin origin = new TestOrigin(TestOrigin.describing());
-        TestServer s = TestServer.start(transport, "--remap", "http://*/api/=http://" + origin.authority() + "/")) {
+        TestServer s = TestServer.start(transport, "--remap", "http://*/api/=http://" + origin.authority() + "/",
+            "--stats-route", "true")) {
       HttpResponse<String> r = s.get("/fanout?paths=/bytes/10,/api/thing,/echo,/bytes/100000");
       assertEquals(200, r.statusCode(), r.body());
       String body = r.body();

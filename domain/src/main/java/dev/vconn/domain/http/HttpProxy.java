@@ -106,6 +106,15 @@ public final class HttpProxy implements AutoCloseable {
   }
 
   /**
+   * How many connections to origins are open (in use or idle in the pool; intercepts not included).
+   *
+   * @return the number of open origin connections
+   */
+  public int openOriginConnections() {
+    return originPool.openCount();
+  }
+
+  /**
    * Starts a graceful shutdown: sessions finish the transaction they are in and then close (responses say
    * {@code Connection: close}), idle sessions close now, and new connections are refused. Stop the acceptor
    * first. Idempotent.
@@ -171,16 +180,26 @@ public final class HttpProxy implements AutoCloseable {
     stats.connections.increment();
     stats.activeConnections.increment();
     if (s.clientVConn() instanceof TlsVConn tls) {
-      tls.handshake().thenAccept(stats::tlsHandshake);
+      tls.handshake().whenComplete((info, failure) -> {
+        if (failure == null) {
+          stats.tlsHandshake(info);
+        } else {
+          stats.tlsHandshakeFailures.increment();
+        }
+      });
     }
     if (s.isInternal()) {
       stats.inProcessConnections.increment();
+      stats.activeInProcessConnections.increment();
     }
   }
 
   void sessionClosed(Http1ClientSession s) {
     if (sessions.remove(s)) {
       stats.activeConnections.decrement();
+      if (s.isInternal()) {
+        stats.activeInProcessConnections.decrement();
+      }
     }
     checkDrained();
   }

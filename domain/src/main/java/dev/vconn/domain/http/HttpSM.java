@@ -452,6 +452,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     OriginConnection pooled = mayReuse ? proxy.originPool().take(key) : null;
     if (pooled != null) {
       t.originReused = true;
+      proxy.stats.originReuses.increment();
       originReady(pooled);
       return;
     }
@@ -495,17 +496,20 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       return;
     }
     if (event == Event.NET_CONNECT && result instanceof VConn vconn) {
+      proxy.stats.originConnects.increment();
       originReady(new OriginConnection(vconn, attempt.key, config.blockPool(), config.bufferIndex(),
           config.limits().maxHeaderBytes() + 1L, true));
       return;
     }
     proxy.originPool().unreserve(attempt.key);
+    proxy.stats.originConnectFailures.increment();
     VConnError error = result instanceof VConnError e ? e : null;
     boolean timedOut = error != null && error.errno() == Errno.ETIMEDOUT;
     String reason = "connecting to origin " + attempt.key + " failed: " + describe(error);
     if (canRetry()) {
       retry();
     } else {
+      proxy.stats.originResponseFailures.increment();
       t.failure = reason;
       sendError(timedOut ? 504 : 502, reason);
     }
@@ -620,12 +624,15 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     boolean upgrade = t.tunnelOrigin == null;
     VConn target = upgrade ? t.originConn.vconn : t.tunnelOrigin;
     ClientSide.TunnelEnd clientEnd = client.handOverForTunnel(t.clientResponse);
+    (upgrade ? proxy.stats.upgradeTunnels : proxy.stats.connectTunnels).increment();
+    proxy.stats.openTunnels.increment();
     tunnel.startBlind(clientEnd, target, upgrade ? t.originConn.reader : null,
         result -> ContinuationScheduler.dispatch(client.eventLoop(), controlCont, Event.IMMEDIATE,
             new TunnelEnded(result)));
   }
 
   private void tunnelEnded(BlindTunnel.Result result) {
+    proxy.stats.openTunnels.decrement();
     t.bytesIn += result.bytesAToB();
     t.tunnelBytesOut = result.bytesBToA();
     t.responseDone = true;
@@ -650,8 +657,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     proxy.stats.bytesIn.add(t.bytesIn);
     proxy.stats.bytesOut.add(out);
+    proxy.stats.transactionEnded(client.isInternal(), t.status, client.pluginTag());
     HttpRequestHead req = t.clientRequest;
-    long millis = TimeUnit.NANOSECONDS.toMillis(client.eventLoop().nanoTime() - t.startNanos);
+    long nanos = client.eventLoop().nanoTime() - t.startNanos;
+    proxy.stats.transactionDuration.record(nanos);
+    long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
     AccessLogRecord record = new AccessLogRecord(client.clientAddress(), req == null ? "-" : req.method(),
         req == null ? "-" : req.target(), t.status, t.bytesIn, out, millis, t.origin, client.pluginTag(),
         client.pluginId(), client.isInternal(), t.clientTls().orElse(null));
@@ -749,6 +759,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   /** Sends the request again from its first byte on a new connection (never a pooled one). */
   private void retryOnNewConnection(String reason) {
     LOG.debug("{} failed on a reused origin connection ({}); sending it again on a new one", t, reason);
+    proxy.stats.originRetries.increment();
     t.reuseRetried = true;
     closeOrigin();
     cancelResponseTimer(); // stateWaitResponse arms it again
@@ -768,6 +779,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   private void retry() {
     LOG.debug("retrying {} on a new connection (attempt {})", t, t.attempts + 1);
+    proxy.stats.originRetries.increment();
     if (t.originConn != null) {
       closeOrigin();
     }
@@ -782,6 +794,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (t.serverResponse == null && state == State.WAIT_RESPONSE && !timedOut && canRetry()) {
       retry();
       return;
+    }
+    if (t.interceptServer == null) {
+      proxy.stats.originResponseFailures.increment();
     }
     if (t.status == 0) {
       t.failure = reason;
@@ -895,6 +910,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   private void responseHead(HttpResponseHead head) {
     t.serverResponse = head;
+    originFirstByte();
     t.dropReplay(); // the response started: no retry any more
     // The head is read: the body needs only the block-sized read-ahead, not room for a whole head (saves up to
     // 32 KiB per slow client).
@@ -920,9 +936,17 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
    */
   private void switchProtocols(HttpResponseHead head) {
     t.serverResponse = head;
+    originFirstByte();
     t.dropReplay();
     t.clientKeepAlive = false;
     transition(State.READ_RESPONSE_HOOK);
+  }
+
+  /** Records the time to the origin's response head (an intercept is not an origin). */
+  private void originFirstByte() {
+    if (t.interceptServer == null) {
+      proxy.stats.originFirstByte.record(client.eventLoop().nanoTime() - t.startNanos);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------- the tunnel's reports

@@ -1,12 +1,19 @@
 package dev.vconn.domain.http;
 
 import dev.vconn.domain.tls.TlsSessionInfo;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of one {@link HttpProxy}, updated as connections and transactions end; safe to read from any thread. */
+/**
+ * Counters of one {@link HttpProxy}, updated as connections and transactions end; safe to read from any thread.
+ * {@link #snapshot()} has the totals; the other accessors break them down (by kind and status class, by plugin tag,
+ * origin connections, tunnels, TLS handshakes) and give the latency histograms, for vconn-server's {@code /metrics}
+ * (docs/server.md, Metrics).
+ */
 public final class HttpStats {
 
   /**
@@ -41,12 +48,215 @@ public final class HttpStats {
   final LongAdder bytesOut = new LongAdder();
   final LongAdder internalErrors = new LongAdder();
   private final Map<String, LongAdder> tlsConnections = new ConcurrentHashMap<>();
+  final LongAdder tlsHandshakeFailures = new LongAdder();
+  final LongAdder activeInProcessConnections = new LongAdder();
+  /** Ended transactions by kind (0 network, 1 in-process) and status class (status / 100, 0 for none sent). */
+  private final LongAdder[][] transactionsByClass = new LongAdder[2][6];
+  private final Map<String, LongAdder> inProcessTransactionsByTag = new ConcurrentHashMap<>();
+  final LongAdder originConnects = new LongAdder();
+  final LongAdder originConnectFailures = new LongAdder();
+  final LongAdder originReuses = new LongAdder();
+  final LongAdder originRetries = new LongAdder();
+  final LongAdder originResponseFailures = new LongAdder();
+  final LongAdder connectTunnels = new LongAdder();
+  final LongAdder upgradeTunnels = new LongAdder();
+  final LongAdder openTunnels = new LongAdder();
+  final Histogram transactionDuration = new Histogram();
+  final Histogram originFirstByte = new Histogram();
 
-  HttpStats() {}
+  HttpStats() {
+    for (LongAdder[] byClass : transactionsByClass) {
+      for (int i = 0; i < byClass.length; i++) {
+        byClass[i] = new LongAdder();
+      }
+    }
+  }
 
   /** Counts a client connection whose TLS handshake finished. */
   void tlsHandshake(TlsSessionInfo info) {
     tlsConnections.computeIfAbsent(info.protocol() + " " + info.cipherSuite(), k -> new LongAdder()).increment();
+  }
+
+  /** Counts an ended transaction by kind, status class and (in-process) plugin tag. */
+  void transactionEnded(boolean inProcess, int status, String pluginTag) {
+    transactionsByClass[inProcess ? 1 : 0][status >= 100 && status <= 599 ? status / 100 : 0].increment();
+    if (inProcess) {
+      inProcessTransactionsByTag.computeIfAbsent(pluginTag == null ? "-" : pluginTag, k -> new LongAdder())
+          .increment();
+    }
+  }
+
+  /**
+   * Ended transactions of one kind whose response had a status of one class.
+   *
+   * @param inProcess in-process clients, else network clients
+   * @param statusClass 1 to 5 for 1xx to 5xx; 0 for transactions that sent no response (the client went away)
+   * @return the count
+   * @throws IllegalArgumentException if the class is not in 0..5
+   */
+  public long transactions(boolean inProcess, int statusClass) {
+    if (statusClass < 0 || statusClass > 5) {
+      throw new IllegalArgumentException("statusClass must be in 0..5, was " + statusClass);
+    }
+    return transactionsByClass[inProcess ? 1 : 0][statusClass].sum();
+  }
+
+  /**
+   * Ended transactions of in-process clients by their plugin tag ({@code pitag}; {@code -} for none).
+   *
+   * @return counts by tag, sorted by tag
+   */
+  public Map<String, Long> inProcessTransactionsByTag() {
+    Map<String, Long> counts = new TreeMap<>();
+    inProcessTransactionsByTag.forEach((k, v) -> counts.put(k, v.sum()));
+    return counts;
+  }
+
+  /**
+   * In-process client connections open now ({@link Snapshot#activeConnections()} counts both kinds).
+   *
+   * @return the count
+   */
+  public long activeInProcessConnections() {
+    return activeInProcessConnections.sum();
+  }
+
+  /**
+   * Client connections whose TLS handshake failed or was cut off before it finished.
+   *
+   * @return the count
+   */
+  public long tlsHandshakeFailures() {
+    return tlsHandshakeFailures.sum();
+  }
+
+  /**
+   * What happened on the way to origins (intercepts not included).
+   *
+   * @param connects new connections made to origins
+   * @param connectFailures connection attempts that failed or timed out (each attempt of a retried request)
+   * @param reuses requests sent on a pooled keep-alive connection
+   * @param retries requests sent again on a new connection after a failed attempt
+   * @param responseFailures transactions that got no sound response from the origin (answered 502 or 504, or cut off
+   *     mid-response) after their retries
+   */
+  public record OriginCounts(long connects, long connectFailures, long reuses, long retries, long responseFailures) {}
+
+  /**
+   * Reads the origin counters.
+   *
+   * @return the counts
+   */
+  public OriginCounts origins() {
+    return new OriginCounts(originConnects.sum(), originConnectFailures.sum(), originReuses.sum(),
+        originRetries.sum(), originResponseFailures.sum());
+  }
+
+  /**
+   * Blind tunnels started (docs/http.md, Tunnels).
+   *
+   * @param upgrade upgrades ({@code 101 Switching Protocols}), else CONNECT tunnels
+   * @return the count
+   */
+  public long tunnels(boolean upgrade) {
+    return (upgrade ? upgradeTunnels : connectTunnels).sum();
+  }
+
+  /**
+   * Blind tunnels open now.
+   *
+   * @return the count
+   */
+  public long openTunnels() {
+    return openTunnels.sum();
+  }
+
+  /**
+   * From the first byte of the request head to the end of the transaction.
+   *
+   * @return the histogram's counts
+   */
+  public Histogram.Snapshot transactionDuration() {
+    return transactionDuration.snapshot();
+  }
+
+  /**
+   * From the first byte of the request head until the origin's response head was read (transactions that reached
+   * an origin; intercepts not included).
+   *
+   * @return the histogram's counts
+   */
+  public Histogram.Snapshot originFirstByte() {
+    return originFirstByte.snapshot();
+  }
+
+  /**
+   * Durations counted into fixed buckets (upper bounds from 1 ms to 60 s, and one for longer), lock-free.
+   */
+  public static final class Histogram {
+    /** The buckets' upper bounds in seconds, ascending; a last bucket takes everything longer. */
+    public static final List<Double> UPPER_BOUNDS_SECONDS = List.of(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+        0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0);
+    private static final long[] UPPER_BOUNDS_NANOS =
+        UPPER_BOUNDS_SECONDS.stream().mapToLong(s -> Math.round(s * 1e9)).toArray();
+
+    private final LongAdder[] buckets = new LongAdder[UPPER_BOUNDS_NANOS.length + 1];
+    private final LongAdder sumNanos = new LongAdder();
+
+    Histogram() {
+      for (int i = 0; i < buckets.length; i++) {
+        buckets[i] = new LongAdder();
+      }
+    }
+
+    void record(long nanos) {
+      long n = Math.max(0, nanos);
+      int i = 0;
+      while (i < UPPER_BOUNDS_NANOS.length && n > UPPER_BOUNDS_NANOS[i]) {
+        i++;
+      }
+      buckets[i].increment();
+      sumNanos.add(n);
+    }
+
+    /**
+     * What was recorded.
+     *
+     * @param cumulativeCounts per upper bound of {@link #UPPER_BOUNDS_SECONDS}, how many durations were at most
+     *     that long, then (one more element) all of them
+     * @param sumSeconds the durations' sum
+     */
+    public record Snapshot(List<Long> cumulativeCounts, double sumSeconds) {
+      /**
+       * Copies the counts.
+       *
+       * @param cumulativeCounts the cumulative counts, one more than there are upper bounds
+       * @param sumSeconds the sum
+       */
+      public Snapshot {
+        cumulativeCounts = List.copyOf(cumulativeCounts);
+      }
+
+      /**
+       * How many durations were recorded: the last cumulative count.
+       *
+       * @return the count
+       */
+      public long count() {
+        return cumulativeCounts.get(cumulativeCounts.size() - 1);
+      }
+    }
+
+    Snapshot snapshot() {
+      // The count is the sum of the buckets read here, so it always equals the last cumulative count.
+      List<Long> cumulative = new ArrayList<>(buckets.length);
+      long total = 0;
+      for (LongAdder b : buckets) {
+        total += b.sum();
+        cumulative.add(total);
+      }
+      return new Snapshot(cumulative, sumNanos.sum() / 1e9);
+    }
   }
 
   /**

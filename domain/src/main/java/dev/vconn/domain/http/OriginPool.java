@@ -156,6 +156,11 @@ final class OriginPool {
     unreserve(c.key);
   }
 
+  /** How many connections are open (or being made), over all origins. */
+  synchronized int openCount() {
+    return open.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
   /** Unused hook for tests: how many connections are open to {@code key}. */
   synchronized int openCount(String key) {
     return open.getOrDefault(key, 0);
