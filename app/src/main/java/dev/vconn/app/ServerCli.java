@@ -2,8 +2,10 @@ package dev.vconn.app;
 
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.domain.http.AccessControl;
+import dev.vconn.domain.http.ForwardingPolicy;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
+import dev.vconn.domain.http.ProxyProtocolMode;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.http2.Http2Config;
 import dev.vconn.domain.http.UpstreamGroup;
@@ -592,6 +594,49 @@ public final class ServerCli {
         description = "Check that an https:// origin's certificate names the remap target's host. Default: true")
     boolean originVerifyHostname;
 
+    @Option(names = "--forwarded-for", paramLabel = "MODE", defaultValue = "append",
+        converter = ForwardingModeConverter.class,
+        description = "X-Forwarded-For to origins: append the client address to the client's list, replace the "
+            + "client's list, or off (the client's passes untouched). Default: append")
+    ForwardingPolicy.Mode forwardedFor;
+
+    @Option(names = "--forwarded-proto", paramLabel = "MODE", defaultValue = "replace",
+        converter = ForwardingModeConverter.class,
+        description = "X-Forwarded-Proto (http or https) to origins: append, replace or off. Default: replace")
+    ForwardingPolicy.Mode forwardedProto;
+
+    @Option(names = "--forwarded-host", paramLabel = "MODE", defaultValue = "off",
+        converter = ForwardingModeConverter.class,
+        description = "X-Forwarded-Host (the host the client asked for) to origins: append, replace or off. "
+            + "Default: off")
+    ForwardingPolicy.Mode forwardedHost;
+
+    @Option(names = "--forwarded", paramLabel = "MODE", defaultValue = "off",
+        converter = ForwardingModeConverter.class,
+        description = "RFC 7239 Forwarded (for=;proto=;host=) to origins: append, replace or off. Default: off")
+    ForwardingPolicy.Mode forwarded;
+
+    @Option(names = "--preserve-host", paramLabel = "true|false", arity = "1", defaultValue = "false",
+        description = "Send the client's Host to origins instead of the remap target's host. Default: false")
+    boolean preserveHost;
+
+    @Option(names = "--proxy-protocol", paramLabel = "MODE", defaultValue = "off",
+        converter = ProxyProtocolModeConverter.class,
+        description = "A PROXY protocol header before each connection on --listen: off, optional, v1, v2 or any "
+            + "(v1, v2 and any close connections without a valid one). Default: off")
+    ProxyProtocolMode proxyProtocol;
+
+    @Option(names = "--tls-proxy-protocol", paramLabel = "MODE", defaultValue = "off",
+        converter = ProxyProtocolModeConverter.class,
+        description = "A PROXY protocol header before the TLS handshake on --tls-listen: off, v1, v2 or any. "
+            + "Default: off")
+    ProxyProtocolMode tlsProxyProtocol;
+
+    @Option(names = "--proxy-protocol-timeout", paramLabel = "DURATION", defaultValue = "5s",
+        converter = DurationConverter.class,
+        description = "Time a connection has to send its whole PROXY protocol header.")
+    Duration proxyProtocolTimeout;
+
     /**
      * Checks the ranges the converters cannot, each option on its own, naming the option of a bad value: the
      * environment's variables are checked one by one this way.
@@ -632,6 +677,11 @@ public final class ServerCli {
       positive("--origin-idle-timeout", originIdleTimeout);
       positive("--linger-timeout", lingerTimeout);
       positive("--tls-handshake-timeout", tlsHandshakeTimeout);
+      positive("--proxy-protocol-timeout", proxyProtocolTimeout);
+      if (tlsProxyProtocol == ProxyProtocolMode.OPTIONAL) {
+        throw invalid("--tls-proxy-protocol", "optional cannot be told from a TLS client hello without reading it: "
+            + "use v1, v2, any or off");
+      }
       http2Settings();
     }
 
@@ -664,7 +714,8 @@ public final class ServerCli {
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
           nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
           tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute), http2Settings(),
-          upstreams());
+          upstreams(), new ForwardingPolicy(forwardedFor, forwardedProto, forwardedHost, forwarded, preserveHost),
+          new ProxyProtocolSettings(proxyProtocol, tlsProxyProtocol, proxyProtocolTimeout));
     }
 
     /** The groups, each named once, and every {@code upstream://NAME/} remap target naming one of them. */
@@ -689,6 +740,9 @@ public final class ServerCli {
      * trust store is a usage error naming the option and the file.
      */
     private TlsSettings tlsSettings() {
+      if (tlsListen == null && tlsProxyProtocol != ProxyProtocolMode.OFF) {
+        throw invalid("--tls-proxy-protocol", "needs --tls-listen HOST:PORT");
+      }
       if (tlsListen == null && (!tlsCert.isEmpty() || !tlsKey.isEmpty())) {
         throw invalid("--tls-cert", "--tls-cert and --tls-key need --tls-listen HOST:PORT");
       }
@@ -832,6 +886,30 @@ public final class ServerCli {
     public UpstreamGroup convert(String value) {
       try {
         return UpstreamGroup.parse(value, System::nanoTime);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code append}, {@code replace} or {@code off}. */
+  static final class ForwardingModeConverter implements ITypeConverter<ForwardingPolicy.Mode> {
+    @Override
+    public ForwardingPolicy.Mode convert(String value) {
+      try {
+        return ForwardingPolicy.Mode.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code off}, {@code optional}, {@code v1}, {@code v2} or {@code any}. */
+  static final class ProxyProtocolModeConverter implements ITypeConverter<ProxyProtocolMode> {
+    @Override
+    public ProxyProtocolMode convert(String value) {
+      try {
+        return ProxyProtocolMode.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }

@@ -2,6 +2,7 @@ package dev.vconn.app;
 
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.domain.http.AccessControl;
+import dev.vconn.domain.http.ForwardingPolicy;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
@@ -48,6 +49,9 @@ import java.util.TreeMap;
  * @param http2 whether the listeners speak HTTP/2 and the sessions' limits (docs/http2.md)
  * @param upstreams the upstream groups that {@code upstream://NAME/} remap targets name (docs/server.md, "Upstream
  *     groups"); each parse makes new groups, with fresh member state
+ * @param forwarding the forwarding fields added to requests for origins and whether the client's Host is kept
+ *     (docs/http.md, Forwarding)
+ * @param proxyProtocol the PROXY protocol on the listeners (docs/server.md, PROXY protocol)
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
@@ -55,7 +59,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
     Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin, Http2Settings http2,
-    List<UpstreamGroup> upstreams) {
+    List<UpstreamGroup> upstreams, ForwardingPolicy forwarding, ProxyProtocolSettings proxyProtocol) {
 
   /**
    * What the operator sees of a running server besides its traffic.
@@ -86,6 +90,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(http2, "http2");
+    Objects.requireNonNull(forwarding, "forwarding");
+    Objects.requireNonNull(proxyProtocol, "proxyProtocol");
     remapRules = List.copyOf(remapRules);
     upstreams = List.copyOf(upstreams);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
@@ -116,7 +122,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, http2, upstreams);
+        admin, http2, upstreams, forwarding, proxyProtocol);
   }
 
   /**
@@ -130,7 +136,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, admin,
-        http2, upstreams);
+        http2, upstreams, forwarding, proxyProtocol);
   }
 
   /**
@@ -143,7 +149,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, http2, upstreams);
+        admin, http2, upstreams, forwarding, proxyProtocol);
   }
 
   /**
@@ -156,7 +162,21 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, settings, upstreams);
+        admin, settings, upstreams, forwarding, proxyProtocol);
+  }
+
+  /**
+   * A copy with another forwarding policy and PROXY protocol settings.
+   *
+   * @param policy the forwarding fields and Host policy
+   * @param proxy the PROXY protocol on the listeners
+   * @return the copy
+   */
+  public ServerSettings withForwarding(ForwardingPolicy policy, ProxyProtocolSettings proxy) {
+    return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
+        accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        admin, http2, upstreams, policy, proxy);
   }
 
   /**
@@ -170,6 +190,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address), admin, http2, upstreams);
+        tls.withListen(address), admin, http2, upstreams, forwarding, proxyProtocol);
   }
 }

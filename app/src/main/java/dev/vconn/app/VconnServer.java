@@ -15,6 +15,8 @@ import dev.vconn.domain.http.HttpHookId;
 import dev.vconn.domain.http.HttpHooks;
 import dev.vconn.domain.http.HttpProxy;
 import dev.vconn.domain.http.HttpProxyConfig;
+import dev.vconn.domain.http.ProxyProtocolMode;
+import dev.vconn.domain.http.ProxyProtocolStage;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.http2.Http2Front;
 import dev.vconn.domain.http.UpstreamGroup;
@@ -97,6 +99,10 @@ public final class VconnServer implements AutoCloseable {
   private final InetSocketAddress tlsAddress;
   private final ServerMetrics metrics;
   private final AdminServer admin;
+  /** The PROXY protocol stage of the plain-text listener (it hands connections on at once when off). */
+  private final ProxyProtocolStage proxyProtocolStage;
+  /** The PROXY protocol stage of the TLS listener, null without one. */
+  private final ProxyProtocolStage tlsProxyProtocolStage;
   private final CompletableFuture<Boolean> stopped = new CompletableFuture<>();
   private final AtomicReference<Thread> stopper = new AtomicReference<>();
 
@@ -130,7 +136,8 @@ public final class VconnServer implements AutoCloseable {
           .maxConnectionsPerOrigin(settings.maxConnectionsPerOrigin())
           .maxRetries(settings.maxRetries())
           .viaName(settings.viaName())
-          .connectPorts(settings.connectPorts());
+          .connectPorts(settings.connectPorts())
+          .forwarding(settings.forwarding());
       settings.remapRules().forEach(config::remap);
       settings.upstreams().forEach(config::upstream);
       this.proxy = new HttpProxy(config.build());
@@ -144,14 +151,28 @@ public final class VconnServer implements AutoCloseable {
               .tag(Http2Front.ALPN_H2).id(id).clientAddress(address).build()), settings.http2().config())
           : null;
       Continuation networkAcceptor = http2Front != null ? http2Front.sessionAcceptor() : proxy.sessionAcceptor();
+      // The front stages chain: a PROXY protocol header first, then (with HTTP/2) the protocol, then the session.
+      ProxyProtocolStage.Next afterHeader = http2Front != null ? http2Front::accept : proxy::accept;
       first.start();
-      this.listener = transport.netAcceptor().listen(settings.listen(), networkAcceptor);
+      ProxyProtocolSettings pp = settings.proxyProtocol();
+      this.proxyProtocolStage = new ProxyProtocolStage(pp.listener(), pp.headerTimeout(), transport.blockPool(),
+          afterHeader);
+      this.listener = transport.netAcceptor().listen(settings.listen(), pp.listener() == ProxyProtocolMode.OFF
+          ? networkAcceptor : proxyProtocolStage.acceptor());
       this.address = (InetSocketAddress) listener.localAddress();
       TlsSettings tls = settings.tls();
       if (tls.listen() != null) {
+        TlsOptions tlsOptions = TlsOptions.server(tls.listenerContext(settings.http2().alpn()), transport.blockPool());
+        // The header comes in plain text before the handshake: the stage reads it off the TCP connection and the
+        // TLS VConn is made after it, over the same connection, which the stage left on the octet after the
+        // header (a required mode reads nothing past it, so there is never an alreadyRead here).
+        this.tlsProxyProtocolStage = new ProxyProtocolStage(pp.tlsListener(), pp.headerTimeout(),
+            transport.blockPool(), (vconn, alreadyRead, clientAddress) ->
+                afterHeader.accept(tlsOptions.wrap(vconn), alreadyRead, clientAddress));
         try {
-          this.tlsListener = transport.netAcceptor().listen(tls.listen(), networkAcceptor,
-              TlsOptions.server(tls.listenerContext(settings.http2().alpn()), transport.blockPool()));
+          this.tlsListener = pp.tlsListener() == ProxyProtocolMode.OFF
+              ? transport.netAcceptor().listen(tls.listen(), networkAcceptor, tlsOptions)
+              : transport.netAcceptor().listen(tls.listen(), tlsProxyProtocolStage.acceptor());
         } catch (IOException | RuntimeException e) {
           listener.close();
           throw e;
@@ -160,6 +181,7 @@ public final class VconnServer implements AutoCloseable {
       } else {
         this.tlsListener = null;
         this.tlsAddress = null;
+        this.tlsProxyProtocolStage = null;
       }
       this.metrics = new ServerMetrics(proxy, transport.name(), transport.blockPool(), this::ready);
       InetSocketAddress adminListen = settings.admin().listen();
@@ -599,7 +621,8 @@ public final class VconnServer implements AutoCloseable {
           .accessLog(accessLog(next.accessLog()))
           .maxRetries(next.maxRetries())
           .viaName(next.viaName())
-          .connectPorts(next.connectPorts());
+          .connectPorts(next.connectPorts())
+          .forwarding(next.forwarding());
       next.remapRules().forEach(b::remap);
       next.upstreams().forEach(b::upstream);
       b.build(); // validated before any plugin is built
@@ -681,6 +704,12 @@ public final class VconnServer implements AutoCloseable {
     differs(keys, "tls-handshake-timeout", x.handshakeTimeout(), y.handshakeTimeout());
     differs(keys, "origin-trust", x.originTrust(), y.originTrust());
     differs(keys, "origin-verify-hostname", x.originVerifyHostname(), y.originVerifyHostname());
+    differs(keys, "http2", a.http2().enabled(), b.http2().enabled());
+    differs(keys, "http2-*", a.http2().config(), b.http2().config());
+    differs(keys, "proxy-protocol", a.proxyProtocol().listener(), b.proxyProtocol().listener());
+    differs(keys, "tls-proxy-protocol", a.proxyProtocol().tlsListener(), b.proxyProtocol().tlsListener());
+    differs(keys, "proxy-protocol-timeout", a.proxyProtocol().headerTimeout(), b.proxyProtocol().headerTimeout());
+    differs(keys, "admin-listen", a.admin().listen(), b.admin().listen());
     return keys;
   }
 
@@ -756,6 +785,18 @@ public final class VconnServer implements AutoCloseable {
   }
 
   /**
+   * The PROXY protocol stage of a listener, for its counters (docs/server.md, PROXY protocol): connections handed
+   * on with a header, rejected (missing, invalid, truncated or late header, closed without a response), passed
+   * without one in the optional mode.
+   *
+   * @param tls the TLS listener's stage rather than the plain-text one's
+   * @return the stage; empty for a TLS listener that is not there
+   */
+  public Optional<ProxyProtocolStage> proxyProtocol(boolean tls) {
+    return Optional.ofNullable(tls ? tlsProxyProtocolStage : proxyProtocolStage);
+  }
+
+  /**
    * Starts a graceful stop and returns at once: the listener is closed before this returns (new connections are
    * refused from then on, and {@link #ready()} is false: the admin listener's {@code /readyz} answers 503 until the
    * drain ends and it closes too); transactions in flight get up to the shutdown timeout to finish (responses say
@@ -771,6 +812,11 @@ public final class VconnServer implements AutoCloseable {
       listener.close(); // synchronous: nothing new is accepted once this returns
       if (tlsListener != null) {
         tlsListener.close();
+      }
+      // Connections still sending their PROXY protocol header are not sessions yet: the drain would not see them.
+      proxyProtocolStage.close();
+      if (tlsProxyProtocolStage != null) {
+        tlsProxyProtocolStage.close();
       }
       t.start();
     }

@@ -37,12 +37,14 @@ import java.util.Set;
  *     groups"); names are unique
  * @param healthCheckLoop the event loop whose timers run the groups' active health checks; needed only if a group has
  *     a check
+ * @param forwarding the forwarding fields added to requests for origins and whether the client's {@code Host} is
+ *     kept (docs/http.md, Forwarding)
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
     List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,
     AccessLog accessLog, int bufferIndex, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries,
     String viaName, Set<Integer> connectPorts, Clock clock, List<UpstreamGroup> upstreamGroups,
-    EventLoop healthCheckLoop) {
+    EventLoop healthCheckLoop, ForwardingPolicy forwarding) {
 
   /**
    * Checks the components.
@@ -78,6 +80,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
             + ")");
       }
     }
+    Objects.requireNonNull(forwarding, "forwarding");
     for (int port : connectPorts) {
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException("connectPorts must be in 1..65535, was " + port);
@@ -119,7 +122,8 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
    * Starts a configuration with the defaults: default limits and timeouts, no remap rules, everybody allowed, no
    * origin connector, no hooks, the slf4j access log, 32 KiB buffers, 16 idle connections per origin, no
    * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports), the system clock (UTC), no
-   * upstream groups.
+   * upstream groups, the default forwarding policy ({@link ForwardingPolicy#defaults()}: append
+   * {@code X-Forwarded-For}, set {@code X-Forwarded-Proto}, {@code Host} rewritten to the origin).
    *
    * @param blockPool the transport's block pool
    * @return a builder
@@ -151,6 +155,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     b.clock = clock;
     b.upstreamGroups.addAll(upstreamGroups);
     b.healthCheckLoop = healthCheckLoop;
+    b.forwarding = forwarding;
     return b;
   }
 
@@ -173,6 +178,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     private Clock clock = Clock.systemUTC();
     private final List<UpstreamGroup> upstreamGroups = new ArrayList<>();
     private EventLoop healthCheckLoop;
+    private ForwardingPolicy forwarding = ForwardingPolicy.defaults();
 
     private Builder(BlockPool blockPool) {
       this.blockPool = Objects.requireNonNull(blockPool, "blockPool");
@@ -287,6 +293,18 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     }
 
     /**
+     * The forwarding fields added to requests for origins, and whether the client's {@code Host} is kept
+     * (docs/http.md, Forwarding).
+     *
+     * @param v the policy
+     * @return this builder
+     */
+    public Builder forwarding(ForwardingPolicy v) {
+      forwarding = v;
+      return this;
+    }
+
+    /**
      * Checks and builds.
      *
      * @return the configuration
@@ -295,7 +313,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     public HttpProxyConfig build() {
       return new HttpProxyConfig(blockPool, limits, timeouts, remapRules, accessControl, originConnector, hooks,
           accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-          connectPorts, clock, upstreamGroups, healthCheckLoop);
+          connectPorts, clock, upstreamGroups, healthCheckLoop, forwarding);
     }
   }
 }

@@ -398,9 +398,33 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     HttpRequestHead req = t.clientRequest;
     HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
-    headers.set(HttpHeaders.HOST, t.originPort == (t.originTls ? 443 : 80) ? t.originHost : t.origin);
+    ForwardingPolicy forwarding = config.forwarding();
+    String requestedHost = requestedHost(req);
+    ProxyHeaderRules.addForwarding(headers, forwarding, new ProxyHeaderRules.ClientHop(client.clientAddress(),
+        client.clientTls().isPresent(), requestedHost));
+    // The client's Host when the policy keeps it (an absolute-form target's authority wins over Host, RFC 9112
+    // §3.2.2); otherwise, and when the client named no host, the origin's.
+    headers.set(HttpHeaders.HOST, forwarding.preserveHost() && requestedHost != null ? requestedHost
+        : t.originPort == (t.originTls ? 443 : 80) ? t.originHost : t.origin);
     t.serverRequest = new HttpRequestHead(req.method(), originTarget, HttpVersion.HTTP_1_1, headers);
     transition(State.ORIGIN_CONNECT);
+  }
+
+  /**
+   * The host a request asked for, as received: the authority of an {@code http://} absolute-form target, else its
+   * {@code Host}; null when it names none.
+   */
+  static String requestedHost(HttpRequestHead req) {
+    String target = req.target();
+    if (target.regionMatches(true, 0, "http://", 0, 7)) {
+      int end = 7;
+      while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
+        end++;
+      }
+      return end == 7 ? null : target.substring(7, end);
+    }
+    String host = req.headers().get(HttpHeaders.HOST);
+    return host == null || host.isEmpty() ? null : host;
   }
 
   private void startIntercept() {

@@ -1,5 +1,9 @@
 package dev.vconn.domain.http;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +58,24 @@ final class ProxyHeaderRules {
    */
   record ClientResponseFields(HttpHeaders headers, boolean keepAlive) {}
 
+  /** The forwarding fields (docs/http.md, "Forwarding"). */
+  static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+  static final String X_FORWARDED_HOST = "X-Forwarded-Host";
+  static final String FORWARDED = "Forwarded";
+
+  /**
+   * What the forwarding fields say about the client's hop.
+   *
+   * @param clientAddress the client's address as the proxy counts it (a PROXY protocol header's source, the
+   *     socket's remote address, an in-process client's {@code clientAddress}); null or not an IP address when
+   *     unknown
+   * @param tls whether the client connected over TLS
+   * @param requestedHost the host the client asked for (an absolute-form target's authority, else its
+   *     {@code Host}), as received; null when it named none
+   */
+  record ClientHop(SocketAddress clientAddress, boolean tls, String requestedHost) {}
+
   private final String viaName;
 
   ProxyHeaderRules(String viaName) {
@@ -80,6 +102,208 @@ final class ProxyHeaderRules {
     }
     appendVia(out, clientVersion);
     return out;
+  }
+
+  /**
+   * Adds the forwarding fields of {@code policy} to {@code out}, the fields of a request as the proxy forwards it
+   * ({@link #forwardedRequest}), so that what the client's {@code Connection} removed stays removed and the proxy's
+   * own values come last (docs/http.md, "Forwarding"). The values come from the connection and from fields the
+   * parser checked, and {@link HttpHeaders} refuses any control character, so nothing a client sends can end a
+   * line early.
+   */
+  static void addForwarding(HttpHeaders out, ForwardingPolicy policy, ClientHop hop) {
+    String address = nodeAddress(hop.clientAddress());
+    String proto = hop.tls() ? "https" : "http";
+    apply(out, X_FORWARDED_FOR, policy.forwardedFor(), address == null ? "unknown" : address);
+    apply(out, X_FORWARDED_PROTO, policy.forwardedProto(), proto);
+    apply(out, X_FORWARDED_HOST, policy.forwardedHost(), hop.requestedHost());
+    if (policy.forwarded() == ForwardingPolicy.Mode.APPEND) {
+      for (String line : out.getAll(FORWARDED)) {
+        if (!isForwardedList(line)) {
+          // An unterminated quoted string would swallow the element appended after it (for="x, for=10.0.0.1 is
+          // one value): a list that does not parse is dropped, and only this hop's element goes on.
+          out.remove(FORWARDED);
+          break;
+        }
+      }
+    }
+    apply(out, FORWARDED, policy.forwarded(), forwardedElement(address, proto, hop.requestedHost()));
+  }
+
+  private static void apply(HttpHeaders out, String name, ForwardingPolicy.Mode mode, String value) {
+    switch (mode) {
+      case OFF -> { }
+      case REPLACE -> {
+        out.remove(name);
+        if (value != null) {
+          out.add(name, value);
+        }
+      }
+      case APPEND -> {
+        List<String> values = new ArrayList<>();
+        for (String line : out.getAll(name)) {
+          if (!line.isEmpty()) {
+            values.add(line); // the lines of a list field combine in order (RFC 9110 §5.3)
+          }
+        }
+        if (value != null) {
+          values.add(value);
+        }
+        out.remove(name);
+        if (!values.isEmpty()) {
+          out.add(name, String.join(", ", values));
+        }
+      }
+    }
+  }
+
+  /**
+   * This hop's RFC 7239 element: {@code for=} the client's node ({@code unknown} when the address is not known; an
+   * IPv6 address in brackets, quoted), {@code proto=}, and {@code host=} when the client named one (quoted unless
+   * it is a token). {@code by=} is not sent.
+   */
+  static String forwardedElement(String address, String proto, String host) {
+    String node = address == null ? "unknown" : address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
+    StringBuilder e = new StringBuilder("for=").append(node).append(";proto=").append(proto);
+    if (host != null && !host.isEmpty()) {
+      e.append(";host=").append(HttpSyntax.isToken(host) ? host : quoted(host));
+    }
+    return e.toString();
+  }
+
+  /** {@code s} as an RFC 9110 quoted-string, with {@code "} and {@code \} escaped. */
+  static String quoted(String s) {
+    StringBuilder q = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        q.append('\\');
+      }
+      q.append(c);
+    }
+    return q.append('"').toString();
+  }
+
+  /**
+   * Whether {@code value} is a list of RFC 7239 elements: {@code pair *( ";" pair )} with {@code pair = token "="
+   * ( token / quoted-string )}, elements separated by commas with optional whitespace, empty elements allowed.
+   * Obfuscated and {@code unknown} nodes are tokens or quoted strings like any value: they pass as they are.
+   */
+  static boolean isForwardedList(String value) {
+    int i = 0;
+    int n = value.length();
+    while (true) {
+      while (i < n && (HttpSyntax.isOws(value.charAt(i)) || value.charAt(i) == ',')) {
+        i++;
+      }
+      if (i == n) {
+        return true;
+      }
+      while (true) { // one element: pairs separated by ';'
+        if (value.charAt(i) != ';') {
+          int nameStart = i;
+          while (i < n && HttpSyntax.isTchar(value.charAt(i))) {
+            i++;
+          }
+          if (i == nameStart || i == n || value.charAt(i) != '=') {
+            return false;
+          }
+          i++;
+          if (i < n && value.charAt(i) == '"') {
+            i = endOfQuoted(value, i);
+            if (i < 0) {
+              return false;
+            }
+          } else {
+            int valueStart = i;
+            while (i < n && HttpSyntax.isTchar(value.charAt(i))) {
+              i++;
+            }
+            if (i == valueStart) {
+              return false;
+            }
+          }
+        }
+        if (i < n && value.charAt(i) == ';') {
+          i++;
+          continue;
+        }
+        break;
+      }
+      while (i < n && HttpSyntax.isOws(value.charAt(i))) {
+        i++;
+      }
+      if (i < n && value.charAt(i) != ',') {
+        return false;
+      }
+    }
+  }
+
+  /** The index after the quoted-string starting at {@code start} (a {@code "}), or -1 if it does not end well. */
+  private static int endOfQuoted(String s, int start) {
+    for (int i = start + 1; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"') {
+        return i + 1;
+      }
+      if (c == '\\') {
+        i++;
+        if (i == s.length() || !HttpSyntax.isFieldValueChar(s.charAt(i))) {
+          return -1;
+        }
+      } else if (!HttpSyntax.isFieldValueChar(c)) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The client's IP address as the forwarding fields write it, or null when it is not an IP address: IPv4 dotted,
+   * IPv6 in the RFC 5952 text form (lower case, the longest run of zero groups as {@code ::}, no zone).
+   */
+  static String nodeAddress(SocketAddress address) {
+    if (!(address instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+      return null;
+    }
+    InetAddress ip = inet.getAddress();
+    if (!(ip instanceof Inet6Address)) {
+      return ip.getHostAddress();
+    }
+    byte[] b = ip.getAddress();
+    int[] groups = new int[8];
+    for (int g = 0; g < 8; g++) {
+      groups[g] = (b[2 * g] & 0xff) << 8 | b[2 * g + 1] & 0xff;
+    }
+    int bestStart = -1;
+    int bestLength = 1; // a single zero group is not shortened (RFC 5952 §4.2.2)
+    for (int g = 0; g < 8; ) {
+      if (groups[g] != 0) {
+        g++;
+        continue;
+      }
+      int start = g;
+      while (g < 8 && groups[g] == 0) {
+        g++;
+      }
+      if (g - start > bestLength) {
+        bestStart = start;
+        bestLength = g - start;
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (int g = 0; g < 8; g++) {
+      if (g == bestStart) {
+        out.append("::");
+        g += bestLength - 1;
+        continue;
+      }
+      if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+        out.append(':');
+      }
+      out.append(Integer.toHexString(groups[g]));
+    }
+    return out.toString();
   }
 
   /**

@@ -219,29 +219,54 @@ public final class Http2Front {
     if (event != Event.NET_ACCEPT || !(data instanceof VConn client)) {
       return;
     }
+    accept(client, null, null);
+  }
+
+  /**
+   * Tells the protocol of a connection apart that an earlier front stage (a PROXY protocol header reader) has
+   * started reading, as {@link HttpProxy#accept} does for HTTP/1: the front owns {@code client} from now on and the
+   * buffer of {@code alreadyRead}, whose octets count as the first ones of the connection. Call it on the client's
+   * event loop.
+   *
+   * @param client the client connection (a {@code TlsVConn} on a TLS listener: ALPN decides)
+   * @param alreadyRead octets read from the client so far, or null for none
+   * @param clientAddress the address that counts for the client (a PROXY protocol header's), or null for the
+   *     connection's remote address; handed on to the HTTP/1 or HTTP/2 session
+   */
+  public void accept(VConn client, IOBufferReader alreadyRead, SocketAddress clientAddress) {
+    Objects.requireNonNull(client, "client");
     if (draining) {
+      if (alreadyRead != null) {
+        alreadyRead.buffer().close();
+      }
       client.close(); // shutting down: refuse, like a closed listener
       return;
     }
-    if (proxy.config().accessControl().denial(client.remoteAddress()).isPresent()) {
+    SocketAddress counted = clientAddress != null ? clientAddress : client.remoteAddress();
+    if (proxy.config().accessControl().denial(counted).isPresent()) {
       // Not read at all: the HTTP/1 session disconnects a denied client at once and counts it.
       http1Connections.incrementAndGet();
-      proxy.accept(client, null, null);
+      proxy.accept(client, alreadyRead, clientAddress);
       return;
     }
-    new Pending(client).start();
+    new Pending(client, alreadyRead, clientAddress).start();
   }
 
   /** One client connection whose protocol is not known yet. */
   private final class Pending {
     private final VConn client;
     private final Continuation cont;
+    /** The address the sessions get: a PROXY protocol header's, or null for the connection's own. */
+    private final SocketAddress clientAddress;
+    private IOBufferReader early;
     private IOBuffer buffer;
     private IOBufferReader reader;
     private boolean decided;
 
-    Pending(VConn client) {
+    Pending(VConn client, IOBufferReader early, SocketAddress clientAddress) {
       this.client = client;
+      this.early = early;
+      this.clientAddress = clientAddress;
       this.cont = new Continuation(this::onEvent);
     }
 
@@ -250,6 +275,11 @@ public final class Http2Front {
       try {
         pending.add(this);
         if (client instanceof TlsVConn tls) {
+          if (early != null) {
+            // Octets before a TLS handshake are not the client's to give: the PROXY stage reads none past its header.
+            early.buffer().close();
+            early = null;
+          }
           // The handshake future completes on the loop without a lock: the decision is taken under ours.
           tls.handshake().whenComplete((info, failure) ->
               ContinuationScheduler.dispatch(client.eventLoop(), cont, Event.IMMEDIATE, tls));
@@ -257,8 +287,16 @@ public final class Http2Front {
         }
         buffer = new IOBuffer(pool, BufferSizes.MIN_INDEX);
         reader = buffer.allocReader();
+        if (early != null) {
+          buffer.write(early, early.readAvail());
+          early.buffer().close();
+          early = null;
+          if (decideOnWhatIsRead(null)) {
+            return;
+          }
+        }
         client.setActiveTimeout(decisionTimeout);
-        client.read(cont, PREFACE_OCTETS.length, buffer);
+        client.read(cont, PREFACE_OCTETS.length - reader.readAvail(), buffer);
       } catch (RuntimeException e) {
         closeNow();
         throw e;
@@ -294,16 +332,7 @@ public final class Http2Front {
       }
       switch (event) {
         case READ_READY, READ_COMPLETE -> {
-          long n = reader.readAvail();
-          for (int i = 0; i < n; i++) {
-            if (reader.byteAt(i) != PREFACE_OCTETS[i]) {
-              handOn(false, reader);
-              return;
-            }
-          }
-          if (n == PREFACE_OCTETS.length) {
-            handOn(true, reader);
-          } else {
+          if (!decideOnWhatIsRead(vio)) {
             vio.reenable();
           }
         }
@@ -312,11 +341,31 @@ public final class Http2Front {
       }
     }
 
+    /** Hands the connection on if the octets read so far decide (under the lock); false if more are needed. */
+    private boolean decideOnWhatIsRead(VIO deciding) {
+      long n = Math.min(reader.readAvail(), PREFACE_OCTETS.length);
+      for (int i = 0; i < n; i++) {
+        if (reader.byteAt(i) != PREFACE_OCTETS[i]) {
+          handOn(false, reader, deciding != null);
+          return true;
+        }
+      }
+      if (n == PREFACE_OCTETS.length) {
+        handOn(true, reader, deciding != null);
+        return true;
+      }
+      return false;
+    }
+
     /** Hands the connection to HTTP/2 or HTTP/1 with the octets read so far (under the lock). */
     private void handOn(boolean http2, IOBufferReader alreadyRead) {
+      handOn(http2, alreadyRead, alreadyRead != null);
+    }
+
+    private void handOn(boolean http2, IOBufferReader alreadyRead, boolean readPosted) {
       decided = true;
       pending.remove(this);
-      if (alreadyRead != null) {
+      if (readPosted) {
         client.cancelActiveTimeout();
         client.read(cont, 0, buffer); // retires the deciding read: no more events come here
       }
@@ -324,7 +373,7 @@ public final class Http2Front {
         startHttp2(alreadyRead);
       } else {
         http1Connections.incrementAndGet();
-        proxy.accept(client, alreadyRead, null);
+        proxy.accept(client, alreadyRead, clientAddress);
       }
       checkDrained();
     }
@@ -332,7 +381,8 @@ public final class Http2Front {
     private void startHttp2(IOBufferReader alreadyRead) {
       Session session;
       try {
-        session = starter.start(client, alreadyRead, connectionIds.incrementAndGet(), client.remoteAddress());
+        session = starter.start(client, alreadyRead, connectionIds.incrementAndGet(),
+            clientAddress != null ? clientAddress : client.remoteAddress());
       } catch (RuntimeException e) {
         if (alreadyRead != null) {
           alreadyRead.buffer().close();

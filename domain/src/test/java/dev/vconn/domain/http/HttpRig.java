@@ -65,7 +65,10 @@ final class HttpRig implements AutoCloseable {
         .accessLog(log::add)
         .originConnector(this::connect)
         .clock(CLOCK)
-        .healthCheckLoop(loop);
+        .healthCheckLoop(loop)
+        // The scenarios compare the exact bytes an origin receives: no forwarding fields unless a test asks for them
+        // (HttpForwardingTest does, the default policy included).
+        .forwarding(ForwardingPolicy.none());
     customize.accept(loop, b);
     proxy = new HttpProxy(b.build());
   }

@@ -106,6 +106,55 @@ class Http2FrontTest {
     }
   }
 
+  /** A connection an earlier stage (a PROXY protocol header reader) read {@code early} from and hands on. */
+  private Client connectAfterEarlierStage(String early, SocketAddress headerAddress) {
+    VConnPair pair = VConnPair.open(loop, new VConnPair.Options("net", 0, 8, 0, CLIENT));
+    pairs.add(pair);
+    IOBuffer buffer = new IOBuffer(pool);
+    IOBufferReader reader = buffer.allocReader();
+    buffer.write(early.getBytes(StandardCharsets.ISO_8859_1));
+    front.accept(pair.passive(), reader, headerAddress);
+    Client c = new Client(pair.active());
+    clients.add(c);
+    return c;
+  }
+
+  // ------------------------------------------------------------------------------------------------ chained
+
+  @Test
+  void octets_an_earlier_stage_read_count_toward_the_preface_and_its_address_reaches_the_http2_session() {
+    build();
+    SocketAddress header = new InetSocketAddress("198.51.100.9", 5555);
+    Client c = connectAfterEarlierStage(Http2Front.PREFACE.substring(0, 10), header);
+    loop.runReady();
+    assertTrue(started.isEmpty(), "ten octets of the preface decide nothing");
+    c.send(Http2Front.PREFACE.substring(10));
+    loop.runReady();
+    assertEquals(1, started.size());
+    assertEquals(Http2Front.PREFACE, started.get(0).alreadyRead);
+    assertEquals(header, started.get(0).clientAddress, "the earlier stage's address, not the connection's");
+  }
+
+  @Test
+  void octets_an_earlier_stage_read_that_already_differ_go_to_http1_without_another_read() {
+    build();
+    Client c = connectAfterEarlierStage("GET / HTTP/1.1\r\nHost: x\r\n\r\n", new InetSocketAddress("198.51.100.9", 1));
+    loop.runReady();
+    assertTrue(started.isEmpty());
+    assertTrue(c.received().startsWith("HTTP/1.1 404 "), c.received());
+  }
+
+  @Test
+  void access_control_judges_the_earlier_stages_address() {
+    SocketAddress denied = new InetSocketAddress("203.0.113.1", 1);
+    build(b -> b.accessControl(a -> a.equals(denied) ? Optional.of("no") : Optional.empty()));
+    // The whole preface: judged by the connection's own address it would start an HTTP/2 session.
+    // (What the HTTP/1 session then does is its own: a pair end always counts its connect options' address there.)
+    connectAfterEarlierStage(Http2Front.PREFACE, denied);
+    loop.runReady();
+    assertTrue(started.isEmpty(), "a denied client never reaches HTTP/2");
+  }
+
   // ------------------------------------------------------------------------------------------------ h2c
 
   @Test
