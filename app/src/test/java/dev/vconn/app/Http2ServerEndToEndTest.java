@@ -91,7 +91,7 @@ abstract class Http2ServerEndToEndTest {
   }
 
   private TestServer start(String... options) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--tls-listen", "127.0.0.1:0", "--tls-cert", file("server.pem"),
+    List<String> args = new ArrayList<>(List.of("--stats-route", "true", "--tls-listen", "127.0.0.1:0", "--tls-cert", file("server.pem"),
         "--tls-key", file("server.key")));
     args.addAll(List.of(options));
     server = TestServer.start(transport(), args.toArray(String[]::new));
