@@ -2,6 +2,7 @@ package dev.vconn.app;
 
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.domain.http.AccessControl;
+import dev.vconn.domain.http.AccessLogFormat;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
@@ -387,6 +388,12 @@ public final class ServerCli {
         description = "Log one line per transaction (slf4j logger vconn.access, level info). Default: true")
     boolean accessLog;
 
+    @Option(names = "--access-log-format", paramLabel = "kv|common|combined|json", defaultValue = "kv",
+        converter = AccessLogFormatConverter.class,
+        description = "The access log's line format: kv (key=value fields), common (Common Log Format), combined "
+            + "(Combined Log Format) or json (JSON lines). Default: kv")
+    AccessLogFormat accessLogFormat;
+
     @Option(names = "--remap", paramLabel = "FROM=TO", split = ",", converter = RemapConverter.class,
         showDefaultValue = CommandLine.Help.Visibility.NEVER,
         description = "A remap rule, e.g. http://*/api/=http://127.0.0.1:9000/ (host * = any); repeatable, "
@@ -498,6 +505,13 @@ public final class ServerCli {
         description = "The PKCS#8 PEM private key of the --tls-cert at the same position; repeatable.")
     List<Path> tlsKey = new ArrayList<>();
 
+    @Option(names = "--tls-key-password-file", paramLabel = "FILE", split = ",",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "A file whose first line is the password of an encrypted PKCS#8 --tls-key (ENCRYPTED PRIVATE "
+            + "KEY); give it once for every key, or once per --tls-key at the same position. Never the password "
+            + "itself on the command line.")
+    List<Path> tlsKeyPasswordFile = new ArrayList<>();
+
     @Option(names = "--tls-client-auth", paramLabel = "MODE", defaultValue = "none",
         description = "Client certificates on the TLS listener: none, want or need (want and need need --tls-trust).")
     TlsContext.ClientAuth tlsClientAuth;
@@ -572,7 +586,7 @@ public final class ServerCli {
       return new ServerSettings(transport.name(), listen, loops, shutdownTimeout, accessLog, remap, access, limits,
           timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName, builtinRoutes, fanout,
           nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
-          tlsSettings());
+          tlsSettings(), accessLogFormat);
     }
 
     /**
@@ -591,8 +605,21 @@ public final class ServerCli {
         throw invalid("--tls-client-auth", tlsClientAuth.name().toLowerCase(Locale.ROOT)
             + " needs --tls-trust FILE (the CA certificates client certificates must chain to)");
       }
+      if (!tlsKeyPasswordFile.isEmpty() && tlsKeyPasswordFile.size() != 1
+          && tlsKeyPasswordFile.size() != tlsKey.size()) {
+        throw invalid("--tls-key-password-file", "give it once (for every --tls-key) or once per --tls-key (got "
+            + tlsKeyPasswordFile.size() + " password file(s) and " + tlsKey.size() + " key(s))");
+      }
+      List<char[]> passwords = new ArrayList<>();
+      for (Path file : tlsKeyPasswordFile) {
+        try {
+          passwords.add(TlsSettings.readPassword(file));
+        } catch (IOException | IllegalArgumentException e) {
+          throw invalid("--tls-key-password-file", e.getMessage());
+        }
+      }
       TlsSettings tls = new TlsSettings(tlsListen, tlsCert, tlsKey, tlsClientAuth, tlsTrust, tlsHandshakeTimeout,
-          originTrust, originVerifyHostname);
+          originTrust, originVerifyHostname, passwords);
       // Built once now, so an unreadable file or a key that does not match its certificate is a usage error.
       if (tlsTrust != null) {
         try {
@@ -604,7 +631,9 @@ public final class ServerCli {
       try {
         tls.listenerContext();
       } catch (TlsConfigException | IllegalArgumentException | IllegalStateException e) {
-        throw invalid("--tls-cert/--tls-key", e.getMessage());
+        String message = String.valueOf(e.getMessage());
+        throw invalid("--tls-cert/--tls-key", message + (message.contains("password")
+            ? " (the key's password is read from --tls-key-password-file FILE)" : ""));
       }
       try {
         tls.originContext();
@@ -673,6 +702,18 @@ public final class ServerCli {
         return Integer.parseInt(value.strip());
       } catch (NumberFormatException e) {
         throw new TypeConversionException("'" + value + "' is not a port number");
+      }
+    }
+  }
+
+  /** {@code kv}, {@code common}, {@code combined}, {@code json}. */
+  static final class AccessLogFormatConverter implements ITypeConverter<AccessLogFormat> {
+    @Override
+    public AccessLogFormat convert(String value) {
+      try {
+        return AccessLogFormat.fromName(value.strip());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
       }
     }
   }

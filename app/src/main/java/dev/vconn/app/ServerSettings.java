@@ -2,6 +2,7 @@ package dev.vconn.app;
 
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.domain.http.AccessControl;
+import dev.vconn.domain.http.AccessLogFormat;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
@@ -41,13 +42,14 @@ import java.util.TreeMap;
  * @param pluginPath the directory whose {@code *.jar} files are searched for plugins, or null for none
  * @param pluginProperties the config file's {@code plugin.NAME.KEY} lines by full key (docs/server.md, Plugins), sorted
  * @param tls the TLS listener (if any) and the TLS settings towards https origins (docs/tls.md)
+ * @param accessLogFormat the access log's line format (docs/server.md, "Access log formats")
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
     HttpTimeouts timeouts, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries, String viaName,
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
-    Map<String, String> pluginProperties, TlsSettings tls) {
+    Map<String, String> pluginProperties, TlsSettings tls, AccessLogFormat accessLogFormat) {
 
   /**
    * Checks the components and copies the lists.
@@ -64,6 +66,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(viaName, "viaName");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(accessLogFormat, "accessLogFormat");
     remapRules = List.copyOf(remapRules);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
     intercepts = List.copyOf(intercepts);
@@ -92,7 +95,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withListen(InetSocketAddress address) {
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
+        accessLogFormat);
   }
 
   /**
@@ -105,7 +109,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
   public ServerSettings withPlugins(Path path, Map<String, String> properties) {
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls);
+        builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls,
+        accessLogFormat);
   }
 
   /**
@@ -119,6 +124,6 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address));
+        tls.withListen(address), accessLogFormat);
   }
 }

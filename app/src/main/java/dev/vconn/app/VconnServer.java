@@ -121,7 +121,7 @@ public final class VconnServer implements AutoCloseable {
       }
       hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
       pluginHooks.forEach(h -> hooks.add(h.id(), h.continuation()));
-      AccessLog log = settings.accessLog() ? AccessLog.slf4j() : r -> { };
+      AccessLog log = settings.accessLog() ? AccessLog.slf4j(settings.accessLogFormat()) : r -> { };
       if (extraLog != null) {
         log = log.andThen(extraLog);
       }
