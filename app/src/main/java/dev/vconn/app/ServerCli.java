@@ -525,6 +525,13 @@ public final class ServerCli {
         description = "Time a TLS client has to finish its handshake before the connection is closed.")
     Duration tlsHandshakeTimeout;
 
+    @Option(names = "--tls-delegated-tasks", paramLabel = "loop|pool", defaultValue = "pool",
+        converter = DelegatedTasksConverter.class,
+        description = "Where TLS handshake work (signatures, key agreement, certificate checks) runs: loop (inline on "
+            + "the connection's event loop, no thread hand-off) or pool (the JDK's common fork-join pool). "
+            + "Default: pool")
+    TlsSettings.DelegatedTasks tlsDelegatedTasks;
+
     @Option(names = "--origin-trust", paramLabel = "FILE",
         description = "PEM CA certificates that https:// origins must chain to (default: the JDK's trust store).")
     Path originTrust;
@@ -619,7 +626,7 @@ public final class ServerCli {
         }
       }
       TlsSettings tls = new TlsSettings(tlsListen, tlsCert, tlsKey, tlsClientAuth, tlsTrust, tlsHandshakeTimeout,
-          originTrust, originVerifyHostname, passwords);
+          originTrust, originVerifyHostname, passwords, tlsDelegatedTasks);
       // Built once now, so an unreadable file or a key that does not match its certificate is a usage error.
       if (tlsTrust != null) {
         try {
@@ -715,6 +722,19 @@ public final class ServerCli {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
+    }
+  }
+
+  /** {@code loop}, {@code pool}. */
+  static final class DelegatedTasksConverter implements ITypeConverter<TlsSettings.DelegatedTasks> {
+    @Override
+    public TlsSettings.DelegatedTasks convert(String value) {
+      for (TlsSettings.DelegatedTasks d : TlsSettings.DelegatedTasks.values()) {
+        if (d.name().equalsIgnoreCase(value.strip())) {
+          return d;
+        }
+      }
+      throw new TypeConversionException("'" + value + "' is not loop or pool");
     }
   }
 

@@ -26,10 +26,38 @@ import java.util.Objects;
  * @param originVerifyHostname whether an https origin's certificate must name the remap target's host
  * @param keyPasswords the passwords of encrypted keys: none, one for every key, or one per key (same order); a
  *     password given for an unencrypted key is not used
+ * @param delegatedTasks where the TLS engines' delegated tasks (signatures, key agreement, certificate checks) run
  */
 public record TlsSettings(InetSocketAddress listen, List<Path> certificates, List<Path> keys,
     TlsContext.ClientAuth clientAuth, Path trust, Duration handshakeTimeout, Path originTrust,
-    boolean originVerifyHostname, List<char[]> keyPasswords) {
+    boolean originVerifyHostname, List<char[]> keyPasswords, DelegatedTasks delegatedTasks) {
+
+  /** Where the TLS engines' delegated tasks run (docs/server.md, TLS; docs/tls.md, Threading). */
+  public enum DelegatedTasks {
+    /**
+     * On the connection's own event loop, inline: no thread hand-off, and each loop does its own connections'
+     * handshake work, so handshakes use every loop's core; a loop is busy for the task's duration (about a
+     * millisecond for an ECDSA P-256 handshake).
+     */
+    LOOP,
+    /**
+     * On the JDK's common fork-join pool, the library's default: the loop stays free during the task, at the cost
+     * of a hand-off to another thread and back per task batch, with the pool's parallelism (processors - 1) shared
+     * by all loops.
+     */
+    POOL
+  }
+
+  /** Settings with the default placement of delegated tasks. */
+  public TlsSettings(InetSocketAddress listen, List<Path> certificates, List<Path> keys,
+      TlsContext.ClientAuth clientAuth, Path trust, Duration handshakeTimeout, Path originTrust,
+      boolean originVerifyHostname, List<char[]> keyPasswords) {
+    this(listen, certificates, keys, clientAuth, trust, handshakeTimeout, originTrust, originVerifyHostname,
+        keyPasswords, DEFAULT_DELEGATED_TASKS);
+  }
+
+  /** Where delegated tasks run unless {@code --tls-delegated-tasks} says otherwise. */
+  public static final DelegatedTasks DEFAULT_DELEGATED_TASKS = DelegatedTasks.POOL;
 
   /** Settings without key passwords. */
   public TlsSettings(InetSocketAddress listen, List<Path> certificates, List<Path> keys,
@@ -48,6 +76,7 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
     certificates = List.copyOf(certificates);
     keys = List.copyOf(keys);
     keyPasswords = List.copyOf(keyPasswords);
+    Objects.requireNonNull(delegatedTasks, "delegatedTasks");
     Objects.requireNonNull(clientAuth, "clientAuth");
     Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
     if (certificates.size() != keys.size()) {
@@ -85,6 +114,9 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
       return null;
     }
     TlsContext.ServerBuilder b = TlsContext.server().clientAuth(clientAuth).handshakeTimeout(handshakeTimeout);
+    if (delegatedTasks == DelegatedTasks.LOOP) {
+      b.delegatedTaskExecutor(Runnable::run);
+    }
     for (int i = 0; i < certificates.size(); i++) {
       b.certificate(certificates.get(i), keys.get(i), passwordOf(i));
     }
@@ -134,6 +166,9 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
   public TlsContext originContext() {
     TlsContext.ClientBuilder b = TlsContext.client().verifyHostname(originVerifyHostname)
         .handshakeTimeout(handshakeTimeout);
+    if (delegatedTasks == DelegatedTasks.LOOP) {
+      b.delegatedTaskExecutor(Runnable::run);
+    }
     if (originTrust != null) {
       b.trustPem(originTrust);
     }
@@ -152,6 +187,6 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
       throw new IllegalArgumentException("no TLS listener is configured (--tls-listen)");
     }
     return new TlsSettings(address, certificates, keys, clientAuth, trust, handshakeTimeout, originTrust,
-        originVerifyHostname, keyPasswords);
+        originVerifyHostname, keyPasswords, delegatedTasks);
   }
 }

@@ -3,6 +3,7 @@ package dev.vconn.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
@@ -69,7 +70,7 @@ class ServerCliTest {
         "--response-timeout", "--inactivity-timeout", "--origin-idle-timeout", "--linger-timeout", "--via-name",
         "--connect-ports", "--plugin-path", "--tls-listen", "--tls-cert", "--tls-key", "--tls-client-auth",
         "--tls-trust", "--tls-handshake-timeout", "--origin-trust", "--origin-verify-hostname", "--help",
-        "--version", "--tls-key-password-file", "--access-log-format"}) {
+        "--version", "--tls-key-password-file", "--access-log-format", "--tls-delegated-tasks"}) {
       assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
     }
     assertTrue(p.out().contains("nio, netty"), p.out());
@@ -442,6 +443,31 @@ class ServerCliTest {
     assertEquals(null, none.listenerContext());
     assertTrue(none.originContext().verifyHostname());
     assertEquals(TlsSettings.none(), none);
+  }
+
+  @Test
+  void delegated_tls_tasks_run_on_the_common_pool_by_default_and_inline_on_the_loop_with_loop() throws IOException {
+    Path cert = tlsFile("server.pem");
+    Path key = tlsFile("server.key");
+    TlsSettings pool = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key",
+        key.toString()).settings().tls();
+    assertEquals(TlsSettings.DelegatedTasks.POOL, pool.delegatedTasks());
+    assertSame(java.util.concurrent.ForkJoinPool.commonPool(), pool.listenerContext().delegatedTaskExecutor());
+    assertSame(java.util.concurrent.ForkJoinPool.commonPool(), pool.originContext().delegatedTaskExecutor());
+
+    Path file = write("tls-delegated-tasks = loop\n");
+    TlsSettings loop = parse("--config", file.toString(), "--tls-listen", "127.0.0.1:0", "--tls-cert",
+        cert.toString(), "--tls-key", key.toString()).settings().tls();
+    assertEquals(TlsSettings.DelegatedTasks.LOOP, loop.delegatedTasks());
+    for (dev.vconn.domain.tls.TlsContext c : List.of(loop.listenerContext(), loop.originContext())) {
+      Thread[] ranOn = new Thread[1];
+      c.delegatedTaskExecutor().execute(() -> ranOn[0] = Thread.currentThread());
+      assertSame(Thread.currentThread(), ranOn[0], "a task runs inline on the calling (loop) thread");
+    }
+
+    Parsed bad = parse("--tls-delegated-tasks", "elsewhere");
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("--tls-delegated-tasks") && bad.err().contains("loop or pool"), bad.err());
   }
 
   @Test
