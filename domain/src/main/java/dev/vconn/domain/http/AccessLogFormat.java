@@ -33,7 +33,7 @@ public enum AccessLogFormat {
     this.configName = configName;
   }
 
-  /** The name on the command line and in the config file: {@code kv}, {@code common}, {@code combined}, {@code json}. */
+  /** Its name on the command line and in the config file: kv, common, combined or json. */
   public String configName() {
     return configName;
   }
