@@ -3,19 +3,23 @@
 # same plain origin. Every connection is new (no session reuse): TLS handshake + one GET of a 100-byte file + close,
 # driven by `openssl s_time -new -www /100b` (one client process, one connection at a time).
 #
-#   bench/handshakes.sh               3 interleaved rounds of 10 s per server after a 5 s warm-up each (about 1.5 min)
+#   bench/handshakes.sh               3 interleaved rounds of 10 s per server after a 20 s warm-up each (about 2 min)
 #   bench/handshakes.sh --quick       1 round of 3 s after a 2 s warm-up: checks that everything works, rough figures
 #   bench/handshakes.sh --rounds N    N interleaved rounds (default 3)
 #   bench/handshakes.sh --time S      seconds per measurement (default 10)
+#   bench/handshakes.sh --warmup S    seconds of warm-up per server before the rounds (default 20: the JDK's
+#                                     elliptic-curve code needs thousands of handshakes before it is compiled)
 #   HS_PORTS="18090 18091 18092 18093" bench/handshakes.sh   ports of origin, nginx TLS, vconn TLS, vconn plain
 #   VCONN_JAVA_OPTS="-Xms512m -Xmx512m" bench/handshakes.sh  JVM options of vconn-server
+#   VCONN_ARGS="--tls-delegated-tasks pool" bench/handshakes.sh  more vconn-server options
 #
 # What runs, all on 127.0.0.1, from a temporary directory removed at the end: a throwaway self-signed EC P-256
 # certificate for localhost (openssl req, PKCS#8 key); origin: nginx serving /100b; nginx: 2 workers, TLS 1.3/1.2
 # with the certificate, session cache and tickets off, proxy_pass to the origin; vconn-server --transport nio,
 # 2 event loops, --tls-listen with the certificate, remapping every request to the origin (app/target/
 # vconn-server.jar, built first if missing or older than a source). Prints connections per second (the count
-# s_time made in its real time) per round and the median ratio vconn / nginx (target >= 1.0x). Client and servers
+# s_time made in its real time) per round and the median ratio vconn / nginx (target >= 1.0x), and each server's CPU
+# time per connection (user + system of its processes, from /proc/PID/stat: comparable under load). Client and servers
 # share the machine's cores: the figures compare servers under the same conditions.
 #
 # Installs nginx, openssl and curl with apt-get when they are missing (as root, or through sudo). Stops only the
@@ -29,20 +33,21 @@ source bench/lib/peers.sh
 
 ROUNDS=3
 TIME=10
-WARMUP=5
+WARMUP=20
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) ROUNDS=1; TIME=3; WARMUP=2 ;;
         --rounds) ROUNDS="${2:?--rounds needs a number}"; shift ;;
         --time) TIME="${2:?--time needs seconds}"; shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        --warmup) WARMUP="${2:?--warmup needs seconds}"; shift ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
 done
-for v in "$ROUNDS" "$TIME"; do
+for v in "$ROUNDS" "$TIME" "$WARMUP"; do
     if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
-        echo "--rounds and --time take a positive whole number, got '$v'" >&2
+        echo "--rounds, --time and --warmup take a positive whole number, got '$v'" >&2
         exit 2
     fi
 done
@@ -51,6 +56,7 @@ read -r ORIGIN_PORT NGINX_PORT VCONN_PORT VCONN_PLAIN_PORT <<<"${HS_PORTS:-18090
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAR=app/target/vconn-server.jar
 VCONN_JAVA_OPTS="${VCONN_JAVA_OPTS:--Xms512m -Xmx512m}"
+VCONN_ARGS="${VCONN_ARGS:-}"
 
 need_packages=()
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
@@ -122,12 +128,14 @@ nginx_conf tls "    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 6
 STARTED+=($!)
 "$NGINX" -p "$WORK/tls" -c "$WORK/tls/nginx.conf" -e "$WORK/tls/logs/error.log" &
 STARTED+=($!)
+NGINX_TLS_PID=$!
 # shellcheck disable=SC2086
 "$JAVA" $VCONN_JAVA_OPTS -jar "$JAR" --transport nio --listen "127.0.0.1:$VCONN_PLAIN_PORT" \
     --tls-listen "127.0.0.1:$VCONN_PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --event-loops 2 \
-    --access-log false --builtin-routes false --fanout false \
+    --access-log false --builtin-routes false --fanout false $VCONN_ARGS \
     --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn.log" 2>&1 &
 STARTED+=($!)
+VCONN_PID=$!
 
 # Waits until every server answers the 100-byte file over its scheme (30 s at most).
 deadline=$(( $(date +%s) + 30 ))
@@ -143,10 +151,26 @@ for url in "http://127.0.0.1:$ORIGIN_PORT/100b" "https://localhost:$NGINX_PORT/1
     done
 done
 
-# $1 port, $2 seconds: connections per second (each a new handshake + GET /100b), from s_time's real-time count.
+# CPU clock ticks (user + system) used so far by process $1 and its children (nginx's workers).
+cpu_ticks() {
+    local pid total=0
+    for pid in "$1" $(pgrep -P "$1" || true); do
+        if [[ -r /proc/$pid/stat ]]; then
+            # Fields 14 and 15 (utime, stime), counted after the command name's closing parenthesis.
+            total=$(( total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }') ))
+        fi
+    done
+    echo "$total"
+}
+TICKS_PER_SECOND="$(getconf CLK_TCK)"
+
+# $1 port, $2 seconds, $3 server pid: prints "RATE CPU_MS": connections per second (each a new handshake +
+# GET /100b, from s_time's real-time count) and the server's CPU milliseconds per connection.
 measure() {
-    local out n secs
+    local out n secs before after
+    before="$(cpu_ticks "$3")"
     out="$(openssl s_time -connect "127.0.0.1:$1" -new -www /100b -time "$2" 2>&1 || true)"
+    after="$(cpu_ticks "$3")"
     n="$(sed -n 's/^\([0-9][0-9]*\) connections in \([0-9][0-9]*\) real seconds.*/\1 \2/p' <<<"$out" | head -1)"
     if [[ -z "$n" ]]; then
         echo "openssl s_time against port $1 gave no count:" >&2
@@ -154,19 +178,21 @@ measure() {
         exit 1
     fi
     secs="${n#* }"
-    awk -v c="${n% *}" -v s="$secs" 'BEGIN { printf "%.1f", (s > 0 ? c / s : 0) }'
+    awk -v c="${n% *}" -v s="$secs" -v t=$(( after - before )) -v hz="$TICKS_PER_SECOND" \
+        'BEGIN { printf "%.1f %.2f", (s > 0 ? c / s : 0), (c > 0 ? 1000 * t / hz / c : 0) }'
 }
 
 echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $("$NGINX" -v 2>&1); $(openssl version)"
-measure "$NGINX_PORT" "$WARMUP" >/dev/null
-measure "$VCONN_PORT" "$WARMUP" >/dev/null
+measure "$NGINX_PORT" "$WARMUP" "$NGINX_TLS_PID" >/dev/null
+measure "$VCONN_PORT" "$WARMUP" "$VCONN_PID" >/dev/null
 RATIOS=()
 for ((round = 1; round <= ROUNDS; round++)); do
-    nginx_rate="$(measure "$NGINX_PORT" "$TIME")"
-    vconn_rate="$(measure "$VCONN_PORT" "$TIME")"
+    read -r nginx_rate nginx_cpu <<<"$(measure "$NGINX_PORT" "$TIME" "$NGINX_TLS_PID")"
+    read -r vconn_rate vconn_cpu <<<"$(measure "$VCONN_PORT" "$TIME" "$VCONN_PID")"
     ratio="$(awk -v v="$vconn_rate" -v n="$nginx_rate" 'BEGIN { printf "%.2f", (n > 0 ? v / n : 0) }')"
     RATIOS+=("$ratio")
-    echo "round $round: nginx $nginx_rate/s, vconn-server (nio) $vconn_rate/s, vconn/nginx ${ratio}x"
+    echo "round $round: nginx $nginx_rate/s (${nginx_cpu} ms CPU/conn), vconn-server (nio) $vconn_rate/s" \
+        "(${vconn_cpu} ms CPU/conn), vconn/nginx ${ratio}x"
 done
 median="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
 echo "== median vconn/nginx: ${median}x (target >= 1.0x); load at end $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -3,6 +3,7 @@ package dev.vconn.app;
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.domain.http.AccessControl;
 import dev.vconn.domain.http.ForwardingPolicy;
+import dev.vconn.domain.http.AccessLogFormat;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.ProxyProtocolMode;
@@ -416,6 +417,12 @@ public final class ServerCli {
         description = "Log one line per transaction (slf4j logger vconn.access, level info). Default: true")
     boolean accessLog;
 
+    @Option(names = "--access-log-format", paramLabel = "kv|common|combined|json", defaultValue = "kv",
+        converter = AccessLogFormatConverter.class,
+        description = "The access log's line format: kv (key=value fields), common (Common Log Format), combined "
+            + "(Combined Log Format) or json (JSON lines). Default: kv")
+    AccessLogFormat accessLogFormat;
+
     @Option(names = "--remap", paramLabel = "FROM=TO", split = ",", converter = RemapConverter.class,
         showDefaultValue = CommandLine.Help.Visibility.NEVER,
         description = "A remap rule, e.g. http://*/api/=http://127.0.0.1:9000/ (host * = any); repeatable, "
@@ -545,6 +552,13 @@ public final class ServerCli {
         description = "The PKCS#8 PEM private key of the --tls-cert at the same position; repeatable.")
     List<Path> tlsKey = new ArrayList<>();
 
+    @Option(names = "--tls-key-password-file", paramLabel = "FILE", split = ",",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER,
+        description = "A file whose first line is the password of an encrypted PKCS#8 --tls-key (ENCRYPTED PRIVATE "
+            + "KEY); give it once for every key, or once per --tls-key at the same position. Never the password "
+            + "itself on the command line.")
+    List<Path> tlsKeyPasswordFile = new ArrayList<>();
+
     @Option(names = "--tls-client-auth", paramLabel = "MODE", defaultValue = "none",
         description = "Client certificates on the TLS listener: none, want or need (want and need need --tls-trust).")
     TlsContext.ClientAuth tlsClientAuth;
@@ -585,6 +599,13 @@ public final class ServerCli {
         converter = DurationConverter.class,
         description = "Time an HTTP/2 connection with no open stream and no frame stays open.")
     Duration http2IdleTimeout;
+
+    @Option(names = "--tls-delegated-tasks", paramLabel = "loop|pool", defaultValue = "pool",
+        converter = DelegatedTasksConverter.class,
+        description = "Where TLS handshake work (signatures, key agreement, certificate checks) runs: loop (inline on "
+            + "the connection's event loop, no thread hand-off) or pool (the JDK's common fork-join pool). "
+            + "Default: pool")
+    TlsSettings.DelegatedTasks tlsDelegatedTasks;
 
     @Option(names = "--origin-trust", paramLabel = "FILE",
         description = "PEM CA certificates that https:// origins must chain to (default: the JDK's trust store).")
@@ -715,7 +736,7 @@ public final class ServerCli {
           nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
           tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute), http2Settings(),
           upstreams(), new ForwardingPolicy(forwardedFor, forwardedProto, forwardedHost, forwarded, preserveHost),
-          new ProxyProtocolSettings(proxyProtocol, tlsProxyProtocol, proxyProtocolTimeout));
+          new ProxyProtocolSettings(proxyProtocol, tlsProxyProtocol, proxyProtocolTimeout), accessLogFormat);
     }
 
     /** The groups, each named once, and every {@code upstream://NAME/} remap target naming one of them. */
@@ -754,8 +775,21 @@ public final class ServerCli {
         throw invalid("--tls-client-auth", tlsClientAuth.name().toLowerCase(Locale.ROOT)
             + " needs --tls-trust FILE (the CA certificates client certificates must chain to)");
       }
+      if (!tlsKeyPasswordFile.isEmpty() && tlsKeyPasswordFile.size() != 1
+          && tlsKeyPasswordFile.size() != tlsKey.size()) {
+        throw invalid("--tls-key-password-file", "give it once (for every --tls-key) or once per --tls-key (got "
+            + tlsKeyPasswordFile.size() + " password file(s) and " + tlsKey.size() + " key(s))");
+      }
+      List<char[]> passwords = new ArrayList<>();
+      for (Path file : tlsKeyPasswordFile) {
+        try {
+          passwords.add(TlsSettings.readPassword(file));
+        } catch (IOException | IllegalArgumentException e) {
+          throw invalid("--tls-key-password-file", e.getMessage());
+        }
+      }
       TlsSettings tls = new TlsSettings(tlsListen, tlsCert, tlsKey, tlsClientAuth, tlsTrust, tlsHandshakeTimeout,
-          originTrust, originVerifyHostname);
+          originTrust, originVerifyHostname, passwords, tlsDelegatedTasks);
       // Built once now, so an unreadable file or a key that does not match its certificate is a usage error.
       if (tlsTrust != null) {
         try {
@@ -767,7 +801,9 @@ public final class ServerCli {
       try {
         tls.listenerContext();
       } catch (TlsConfigException | IllegalArgumentException | IllegalStateException e) {
-        throw invalid("--tls-cert/--tls-key", e.getMessage());
+        String message = String.valueOf(e.getMessage());
+        throw invalid("--tls-cert/--tls-key", message + (message.contains("password")
+            ? " (the key's password is read from --tls-key-password-file FILE)" : ""));
       }
       try {
         tls.originContext();
@@ -837,6 +873,31 @@ public final class ServerCli {
       } catch (NumberFormatException e) {
         throw new TypeConversionException("'" + value + "' is not a port number");
       }
+    }
+  }
+
+  /** {@code kv}, {@code common}, {@code combined}, {@code json}. */
+  static final class AccessLogFormatConverter implements ITypeConverter<AccessLogFormat> {
+    @Override
+    public AccessLogFormat convert(String value) {
+      try {
+        return AccessLogFormat.fromName(value.strip());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code loop}, {@code pool}. */
+  static final class DelegatedTasksConverter implements ITypeConverter<TlsSettings.DelegatedTasks> {
+    @Override
+    public TlsSettings.DelegatedTasks convert(String value) {
+      for (TlsSettings.DelegatedTasks d : TlsSettings.DelegatedTasks.values()) {
+        if (d.name().equalsIgnoreCase(value.strip())) {
+          return d;
+        }
+      }
+      throw new TypeConversionException("'" + value + "' is not loop or pool");
     }
   }
 

@@ -3,6 +3,7 @@ package dev.vconn.app;
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
 import dev.vconn.domain.http.AccessControl;
 import dev.vconn.domain.http.ForwardingPolicy;
+import dev.vconn.domain.http.AccessLogFormat;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
 import dev.vconn.domain.http.RemapRule;
@@ -52,6 +53,7 @@ import java.util.TreeMap;
  * @param forwarding the forwarding fields added to requests for origins and whether the client's Host is kept
  *     (docs/http.md, Forwarding)
  * @param proxyProtocol the PROXY protocol on the listeners (docs/server.md, PROXY protocol)
+ * @param accessLogFormat the access log's line format (docs/server.md, "Access log formats")
  */
 public record ServerSettings(String transport, InetSocketAddress listen, int eventLoops, Duration shutdownTimeout,
     boolean accessLog, List<RemapRule> remapRules, AccessControl accessControl, HttpLimits limits,
@@ -59,7 +61,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     boolean builtinRoutes, boolean fanout, List<String> nullTransformPrefixes,
     List<AdoptedSocketIntercept.Route> intercepts, Set<Integer> connectPorts, Path pluginPath,
     Map<String, String> pluginProperties, TlsSettings tls, AdminSettings admin, Http2Settings http2,
-    List<UpstreamGroup> upstreams, ForwardingPolicy forwarding, ProxyProtocolSettings proxyProtocol) {
+    List<UpstreamGroup> upstreams, ForwardingPolicy forwarding, ProxyProtocolSettings proxyProtocol,
+    AccessLogFormat accessLogFormat) {
 
   /**
    * What the operator sees of a running server besides its traffic.
@@ -92,6 +95,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     Objects.requireNonNull(http2, "http2");
     Objects.requireNonNull(forwarding, "forwarding");
     Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+    Objects.requireNonNull(accessLogFormat, "accessLogFormat");
     remapRules = List.copyOf(remapRules);
     upstreams = List.copyOf(upstreams);
     nullTransformPrefixes = List.copyOf(nullTransformPrefixes);
@@ -122,7 +126,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, address, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, http2, upstreams, forwarding, proxyProtocol);
+        admin, http2, upstreams, forwarding, proxyProtocol,
+        accessLogFormat);
   }
 
   /**
@@ -136,7 +141,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, path, properties, tls, admin,
-        http2, upstreams, forwarding, proxyProtocol);
+        http2, upstreams, forwarding, proxyProtocol,
+        accessLogFormat);
   }
 
   /**
@@ -149,7 +155,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, http2, upstreams, forwarding, proxyProtocol);
+        admin, http2, upstreams, forwarding, proxyProtocol,
+        accessLogFormat);
   }
 
   /**
@@ -162,7 +169,8 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, settings, upstreams, forwarding, proxyProtocol);
+        admin, settings, upstreams, forwarding, proxyProtocol,
+        accessLogFormat);
   }
 
   /**
@@ -176,7 +184,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties, tls,
-        admin, http2, upstreams, policy, proxy);
+        admin, http2, upstreams, policy, proxy, accessLogFormat);
   }
 
   /**
@@ -190,6 +198,7 @@ public record ServerSettings(String transport, InetSocketAddress listen, int eve
     return new ServerSettings(transport, listen, eventLoops, shutdownTimeout, accessLog, remapRules,
         accessControl, limits, timeouts, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
         builtinRoutes, fanout, nullTransformPrefixes, intercepts, connectPorts, pluginPath, pluginProperties,
-        tls.withListen(address), admin, http2, upstreams, forwarding, proxyProtocol);
+        tls.withListen(address), admin, http2, upstreams, forwarding, proxyProtocol,
+        accessLogFormat);
   }
 }

@@ -130,7 +130,7 @@ public final class VconnServer implements AutoCloseable {
           .timeouts(settings.timeouts())
           .accessControl(settings.accessControl())
           .hooks(first.hooks())
-          .accessLog(accessLog(settings.accessLog()))
+          .accessLog(accessLog(settings))
           .healthCheckLoop(transport.nextEventLoop())
           .maxIdlePerOrigin(settings.maxIdlePerOrigin())
           .maxConnectionsPerOrigin(settings.maxConnectionsPerOrigin())
@@ -209,8 +209,8 @@ public final class VconnServer implements AutoCloseable {
     }
   }
 
-  private AccessLog accessLog(boolean on) {
-    AccessLog log = on ? AccessLog.slf4j() : r -> { };
+  private AccessLog accessLog(ServerSettings s) {
+    AccessLog log = s.accessLog() ? AccessLog.slf4j(s.accessLogFormat()) : r -> { };
     return extraLog == null ? log : log.andThen(extraLog);
   }
 
@@ -618,7 +618,7 @@ public final class VconnServer implements AutoCloseable {
       next = source.read();
       HttpProxyConfig.Builder b = proxy.config().toBuilder().clearRouting()
           .accessControl(next.accessControl())
-          .accessLog(accessLog(next.accessLog()))
+          .accessLog(accessLog(next))
           .maxRetries(next.maxRetries())
           .viaName(next.viaName())
           .connectPorts(next.connectPorts())
@@ -704,6 +704,10 @@ public final class VconnServer implements AutoCloseable {
     differs(keys, "tls-handshake-timeout", x.handshakeTimeout(), y.handshakeTimeout());
     differs(keys, "origin-trust", x.originTrust(), y.originTrust());
     differs(keys, "origin-verify-hostname", x.originVerifyHostname(), y.originVerifyHostname());
+    if (!java.util.Arrays.deepEquals(x.keyPasswords().toArray(), y.keyPasswords().toArray())) {
+      keys.add("tls-key-password-file");
+    }
+    differs(keys, "tls-delegated-tasks", x.delegatedTasks(), y.delegatedTasks());
     differs(keys, "http2", a.http2().enabled(), b.http2().enabled());
     differs(keys, "http2-*", a.http2().config(), b.http2().config());
     differs(keys, "proxy-protocol", a.proxyProtocol().listener(), b.proxyProtocol().listener());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.app.plugins.AdoptedSocketIntercept;
@@ -73,7 +74,8 @@ class ServerCliTest {
         "--connect-ports", "--plugin-path", "--tls-listen", "--tls-cert", "--tls-key", "--tls-client-auth",
         "--tls-trust", "--tls-handshake-timeout", "--origin-trust", "--origin-verify-hostname", "--http2",
         "--http2-max-concurrent-streams", "--http2-initial-window-size", "--http2-max-header-list-size",
-        "--http2-max-resets", "--http2-idle-timeout", "--help", "--version"}) {
+        "--http2-max-resets", "--http2-idle-timeout", "--help", "--version", "--tls-key-password-file", "--access-log-format",
+        "--tls-delegated-tasks"}) {
       assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
     }
     assertTrue(p.out().contains("nio, netty"), p.out());
@@ -442,6 +444,24 @@ class ServerCliTest {
     }
   }
 
+  @Test
+  void the_access_log_format_comes_from_the_option_or_the_config_file_and_defaults_to_kv() throws IOException {
+    assertEquals(dev.vconn.domain.http.AccessLogFormat.KV, parse().settings().accessLogFormat());
+    for (dev.vconn.domain.http.AccessLogFormat f : dev.vconn.domain.http.AccessLogFormat.values()) {
+      assertEquals(f, parse("--access-log-format", f.configName()).settings().accessLogFormat());
+    }
+    Path file = write("access-log-format = combined\n");
+    assertEquals(dev.vconn.domain.http.AccessLogFormat.COMBINED,
+        parse("--config", file.toString()).settings().accessLogFormat());
+    assertEquals(dev.vconn.domain.http.AccessLogFormat.JSON,
+        parse("--config", file.toString(), "--access-log-format", "json").settings().accessLogFormat(),
+        "the command line wins over the file");
+    Parsed bad = parse("--access-log-format", "xml");
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("--access-log-format") && bad.err().contains("kv, common, combined or json"),
+        bad.err());
+  }
+
   // ------------------------------------------------------------------------------------------------------ TLS
 
   private Path tlsFile(String name) throws IOException {
@@ -483,6 +503,31 @@ class ServerCliTest {
   }
 
   @Test
+  void delegated_tls_tasks_run_on_the_common_pool_by_default_and_inline_on_the_loop_with_loop() throws IOException {
+    Path cert = tlsFile("server.pem");
+    Path key = tlsFile("server.key");
+    TlsSettings pool = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key",
+        key.toString()).settings().tls();
+    assertEquals(TlsSettings.DelegatedTasks.POOL, pool.delegatedTasks());
+    assertSame(java.util.concurrent.ForkJoinPool.commonPool(), pool.listenerContext().delegatedTaskExecutor());
+    assertSame(java.util.concurrent.ForkJoinPool.commonPool(), pool.originContext().delegatedTaskExecutor());
+
+    Path file = write("tls-delegated-tasks = loop\n");
+    TlsSettings loop = parse("--config", file.toString(), "--tls-listen", "127.0.0.1:0", "--tls-cert",
+        cert.toString(), "--tls-key", key.toString()).settings().tls();
+    assertEquals(TlsSettings.DelegatedTasks.LOOP, loop.delegatedTasks());
+    for (dev.vconn.domain.tls.TlsContext c : List.of(loop.listenerContext(), loop.originContext())) {
+      Thread[] ranOn = new Thread[1];
+      c.delegatedTaskExecutor().execute(() -> ranOn[0] = Thread.currentThread());
+      assertSame(Thread.currentThread(), ranOn[0], "a task runs inline on the calling (loop) thread");
+    }
+
+    Parsed bad = parse("--tls-delegated-tasks", "elsewhere");
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("--tls-delegated-tasks") && bad.err().contains("loop or pool"), bad.err());
+  }
+
+  @Test
   void a_key_that_does_not_match_its_certificate_exits_2_naming_both_files() throws IOException {
     Path cert = tlsFile("server.pem");
     Path rogueKey = tlsFile("rogue.key");
@@ -503,6 +548,122 @@ class ServerCliTest {
     Parsed q = parse("--origin-trust", missing.toString());
     assertEquals(2, q.exit());
     assertTrue(q.err().contains("--origin-trust") && q.err().contains(missing.toString()), q.err());
+  }
+
+  /** {@code server.key} encrypted by the JDK (PBES2, HMAC-SHA256 and AES-256) as an {@code ENCRYPTED PRIVATE KEY}. */
+  private Path encryptedServerKey(String password) throws Exception {
+    String pem = Files.readString(tlsFile("server.key"), StandardCharsets.US_ASCII);
+    byte[] pkcs8 = java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+    String scheme = "PBEWithHmacSHA256AndAES_256";
+    byte[] salt = new byte[16];
+    new java.security.SecureRandom().nextBytes(salt);
+    javax.crypto.SecretKey key = javax.crypto.SecretKeyFactory.getInstance(scheme)
+        .generateSecret(new javax.crypto.spec.PBEKeySpec(password.toCharArray()));
+    javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance(scheme);
+    cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.PBEParameterSpec(salt, 2048));
+    // Under its PBES2 name, which the encoding needs (the scheme name has no object identifier of its own).
+    java.security.AlgorithmParameters pbes2 = java.security.AlgorithmParameters.getInstance("PBES2");
+    pbes2.init(cipher.getParameters().getEncoded());
+    byte[] der = new javax.crypto.EncryptedPrivateKeyInfo(pbes2, cipher.doFinal(pkcs8)).getEncoded();
+    Path file = Files.createTempFile(dir, "server-encrypted", ".key");
+    Files.writeString(file, "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END ENCRYPTED PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+    assertTrue(Files.readString(file).contains("ENCRYPTED PRIVATE KEY"));
+    return file;
+  }
+
+  private Path passwordFile(String name, String content) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  @Test
+  void an_encrypted_key_is_read_with_the_password_from_a_file_on_the_command_line_or_in_the_config_file()
+      throws Exception {
+    Path cert = tlsFile("server.pem");
+    Path key = encryptedServerKey("s3cret");
+    Path password = passwordFile("server.pass", "s3cret\n");
+    Parsed p = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+        "--tls-key-password-file", password.toString());
+    TlsSettings tls = p.settings().tls();
+    assertEquals(1, tls.keyPasswords().size());
+    // Building the context decrypted the key and checked it against the certificate (by signing and verifying).
+    assertEquals(dev.vconn.domain.tls.TlsContext.Role.SERVER, tls.listenerContext().role());
+
+    Path file = write("tls-listen = 127.0.0.1:0\ntls-cert = " + cert + "\ntls-key = " + key
+        + "\ntls-key-password-file = " + password + "\n");
+    TlsSettings fromFile = parse("--config", file.toString()).settings().tls();
+    assertEquals(List.of(key), fromFile.keys());
+    assertEquals(1, fromFile.keyPasswords().size());
+    assertEquals(dev.vconn.domain.tls.TlsContext.Role.SERVER, fromFile.listenerContext().role());
+  }
+
+  @Test
+  void per_sni_keys_take_their_password_file_at_the_same_position() throws Exception {
+    Path cert = tlsFile("server.pem");
+    Path key = encryptedServerKey("first-secret");
+    Path otherCert = tlsFile("other.pem");
+    Path otherKey = tlsFile("other-encrypted.key"); // password test-secret (made by openssl, see the README)
+    Path first = passwordFile("first.pass", "first-secret");
+    Path second = passwordFile("second.pass", "test-secret\r\n");
+    Parsed p = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+        "--tls-cert", otherCert.toString(), "--tls-key", otherKey.toString(),
+        "--tls-key-password-file", first.toString(), "--tls-key-password-file", second.toString());
+    assertEquals(2, p.settings().tls().keyPasswords().size());
+    assertEquals(dev.vconn.domain.tls.TlsContext.Role.SERVER, p.settings().tls().listenerContext().role());
+
+    // One password file for both: the second key's password is wrong.
+    Parsed q = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+        "--tls-cert", otherCert.toString(), "--tls-key", otherKey.toString(),
+        "--tls-key-password-file", first.toString());
+    assertEquals(2, q.exit());
+    assertTrue(q.err().contains(otherKey.toString()) && q.err().contains("cannot decrypt"), q.err());
+  }
+
+  @Test
+  void a_wrong_or_missing_password_exits_2_naming_the_key_file_and_the_option() throws Exception {
+    Path cert = tlsFile("server.pem");
+    Path key = encryptedServerKey("Qv7-good-pw");
+    Parsed wrong = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+        "--tls-key-password-file", passwordFile("wrong.pass", "Zx4-bad-pw\n").toString());
+    assertEquals(2, wrong.exit());
+    assertTrue(wrong.err().contains("--tls-cert/--tls-key") && wrong.err().contains(key.toString())
+        && wrong.err().contains("cannot decrypt the key (wrong password")
+        && wrong.err().contains("--tls-key-password-file"), wrong.err());
+    assertFalse(wrong.err().contains("Zx4-bad-pw") || wrong.err().contains("Qv7-good-pw"),
+        "no password in the message");
+
+    Parsed missing = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key",
+        key.toString());
+    assertEquals(2, missing.exit());
+    assertTrue(missing.err().contains("a password is needed") && missing.err().contains("--tls-key-password-file"),
+        missing.err());
+  }
+
+  @Test
+  void bad_password_files_exit_2_naming_the_option() throws Exception {
+    Path cert = tlsFile("server.pem");
+    Path key = tlsFile("server.key");
+    Path unreadable = dir.resolve("no-such.pass");
+    Parsed p = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+        "--tls-key-password-file", unreadable.toString());
+    assertEquals(2, p.exit());
+    assertTrue(p.err().contains("--tls-key-password-file") && p.err().contains(unreadable.toString()), p.err());
+
+    Parsed empty = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+        "--tls-key-password-file", passwordFile("empty.pass", "\nsecond line").toString());
+    assertEquals(2, empty.exit());
+    assertTrue(empty.err().contains("--tls-key-password-file") && empty.err().contains("empty first line"),
+        empty.err());
+
+    Path pass = passwordFile("a.pass", "a");
+    Parsed count = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+        "--tls-key-password-file", pass.toString(), "--tls-key-password-file", pass.toString());
+    assertEquals(2, count.exit());
+    assertTrue(count.err().contains("--tls-key-password-file") && count.err().contains("once per --tls-key"),
+        count.err());
   }
 
   @ParameterizedTest

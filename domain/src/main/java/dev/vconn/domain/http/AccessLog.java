@@ -26,10 +26,21 @@ public interface AccessLog {
    * @return an access log writing through slf4j
    */
   static AccessLog slf4j() {
+    return slf4j(AccessLogFormat.KV);
+  }
+
+  /**
+   * Each record rendered in {@code format} at INFO on the slf4j logger {@value #LOGGER_NAME}.
+   *
+   * @param format the line format
+   * @return an access log writing through slf4j
+   */
+  static AccessLog slf4j(AccessLogFormat format) {
+    java.util.Objects.requireNonNull(format, "format");
     Logger logger = LoggerFactory.getLogger(LOGGER_NAME);
     return record -> {
       if (logger.isInfoEnabled()) {
-        logger.info(record.toLogLine());
+        logger.info(format.render(record));
       }
     };
   }

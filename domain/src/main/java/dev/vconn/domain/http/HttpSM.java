@@ -9,7 +9,9 @@ import dev.vconn.domain.VConnError;
 import dev.vconn.domain.VIO;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.pair.VConnPair;
+import dev.vconn.domain.tls.TlsVConn;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
@@ -670,6 +672,15 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     transition(State.TXN_CLOSE_HOOK);
   }
 
+  /** The origin's response head arrived: its time and, for an https origin, its TLS facts, for the access log. */
+  private void originAnswered() {
+    t.originAnswered = true;
+    t.originResponseNanos = client.eventLoop().nanoTime();
+    if (t.originConn != null && t.originConn.vconn instanceof TlsVConn tls) {
+      t.originTlsSession = tls.sessionInfo().orElse(null);
+    }
+  }
+
   /** Logs and counts the transaction, then gives the client side back. */
   private void stateDone() {
     cancelResponseTimer();
@@ -692,9 +703,13 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     long nanos = client.eventLoop().nanoTime() - t.startNanos;
     proxy.stats.transactionDuration.record(nanos);
     long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+    long originMillis = !t.originAnswered ? -1
+        : TimeUnit.NANOSECONDS.toMillis(t.originResponseNanos - t.startNanos);
     AccessLogRecord record = new AccessLogRecord(client.clientAddress(), req == null ? "-" : req.method(),
         req == null ? "-" : req.target(), t.status, t.bytesIn, out, millis, t.origin, client.pluginTag(),
-        client.pluginId(), client.isInternal(), t.clientTls().orElse(null));
+        client.pluginId(), client.isInternal(), t.clientTls().orElse(null), t.originTlsSession,
+        req == null ? "-" : req.version().text(), req == null ? null : req.headers().get("User-Agent"),
+        req == null ? null : req.headers().get("Referer"), Instant.now().minusMillis(millis), originMillis);
     try {
       config.accessLog().log(record);
     } catch (RuntimeException e) {
@@ -947,6 +962,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private void responseHead(HttpResponseHead head) {
     t.serverResponse = head;
     originFirstByte();
+    originAnswered();
     if (upstream != null) {
       upstream.succeeded();
     }
@@ -976,6 +992,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private void switchProtocols(HttpResponseHead head) {
     t.serverResponse = head;
     originFirstByte();
+    originAnswered();
     if (upstream != null) {
       upstream.succeeded();
     }

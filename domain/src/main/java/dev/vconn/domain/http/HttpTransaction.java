@@ -62,6 +62,11 @@ final class HttpTransaction implements HttpTxn {
   int originPort;
   /** Whether the origin is reached over TLS (an https remap target). */
   boolean originTls;
+  /** What the origin connection's TLS handshake negotiated, once an https origin's response head arrived. */
+  TlsSessionInfo originTlsSession;
+  /** Whether the origin's response head arrived, and when by the loop clock. */
+  boolean originAnswered;
+  long originResponseNanos;
 
   // Origin connection.
   OriginConnection originConn;

@@ -75,7 +75,11 @@ public final class TlsVConn extends AbstractVConn {
     /** The largest record either protocol allows: header + 2^14 + 2048 (RFC 5246, section 6.2.3). */
     private static final int MAX_RECORD = 5 + MAX_FRAGMENT + 2048;
     /** Ciphertext queued for the inner VConn beyond which the write side stops taking plaintext. */
-    private static final long NET_OUT_LIMIT = 32 * 1024;
+    private static final long NET_OUT_LIMIT = 64 * 1024;
+    /** The inner read's read-ahead bound (the record buffer's water mark): several records per socket read. */
+    private static final int NET_IN_AHEAD = 64 * 1024;
+    /** Below one whole record of buffered bytes a consumed record reenables the inner read: reads stay large. */
+    private static final int NET_IN_REFILL = MAX_RECORD;
     private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
 
     private enum Unwrapped { PROGRESS, CLOSED, NEED_INPUT, NO_ROOM }
@@ -122,10 +126,10 @@ public final class TlsVConn extends AbstractVConn {
         this.pool = pool;
         this.engine = context.newEngine(peerHost, peerPort);
         this.executor = context.delegatedTaskExecutor();
-        this.netIn = new IOBuffer(pool, NET_INDEX);
+        this.netIn = new IOBuffer(pool, STAGE_INDEX);
         // The inner read-ahead bound is max(water mark, the transport's limit): at least one whole record, or a
         // transport with a small limit (a pair with 128-byte blocks) could never deliver a record complete.
-        netIn.setWaterMark(MAX_RECORD);
+        netIn.setWaterMark(NET_IN_AHEAD);
         this.netInReader = netIn.allocReader();
         this.netOut = new IOBuffer(pool, NET_INDEX);
         this.netOutReader = netOut.allocReader();
@@ -567,7 +571,7 @@ public final class TlsVConn extends AbstractVConn {
         SSLEngineResult r = engine.unwrap(scratch, out);
         if (r.bytesConsumed() > 0) {
             netInReader.consume(r.bytesConsumed());
-            if (innerRead != null) {
+            if (innerRead != null && netInReader.readAvail() < NET_IN_REFILL) {
                 innerRead.reenable(); // room again in netIn
             }
         }

@@ -10,6 +10,7 @@ import dev.vconn.domain.VConnError;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -119,6 +120,52 @@ class HttpAccessTest {
         assertTrue(r.internal());
         assertEquals("client=127.0.0.1:40000 method=GET url=/a status=200 in=39 out=59 ms=0 origin=10.0.0.1:8080"
             + " pitag=fetcher piid=42 cqint=1", r.toLogLine());
+      }
+    }
+
+    @Test
+    void protocol_user_agent_referer_start_time_and_time_to_the_origin_answer_are_recorded() {
+      try (HttpRig rig = rig()) {
+        TestOrigin origin = rig.origin(ORIGIN, req -> OK);
+        origin.defer = true;
+        HttpRig.Client c = rig.client();
+        Instant before = Instant.now();
+        c.send("GET /a HTTP/1.0\r\nHost: example.test\r\nUser-Agent: kit/1.0 \"x\"\r\nReferer: http://r.test/\r\n\r\n");
+        rig.run();
+        rig.advance(Duration.ofMillis(40));
+        origin.answerDeferred();
+        rig.run();
+        Instant after = Instant.now();
+        AccessLogRecord r = rig.log.get(0);
+        assertEquals("HTTP/1.0", r.protocol());
+        assertEquals("kit/1.0 \"x\"", r.userAgent());
+        assertEquals("http://r.test/", r.referer());
+        assertEquals(40, r.originMillis(), "the origin's response head came 40 ms (loop clock) after the request");
+        assertNull(r.originTls(), "a plain-text origin has no TLS facts");
+        assertFalse(r.toLogLine().contains("otls="), r.toLogLine());
+        // The start by the wall clock: now minus the loop-clock duration, so within the real time the test took.
+        assertFalse(r.time().isAfter(after), r.time() + " after " + after);
+        assertFalse(r.time().isBefore(before.minusMillis(r.durationMillis())), r.time() + " before " + before);
+      }
+    }
+
+    @Test
+    void a_request_without_agent_or_referer_and_a_rejected_head_record_them_as_missing() {
+      try (HttpRig rig = rig()) {
+        rig.origin(ORIGIN, req -> OK);
+        HttpRig.Client c = rig.client();
+        c.send(GET);
+        rig.run();
+        c.send("NONSENSE\r\n\r\n");
+        rig.run();
+        AccessLogRecord ok = rig.log.get(0);
+        assertEquals("HTTP/1.1", ok.protocol());
+        assertNull(ok.userAgent());
+        assertNull(ok.referer());
+        assertEquals(0, ok.originMillis());
+        AccessLogRecord rejected = rig.log.get(1);
+        assertEquals("-", rejected.protocol());
+        assertEquals(-1, rejected.originMillis(), "no origin answered");
       }
     }
 

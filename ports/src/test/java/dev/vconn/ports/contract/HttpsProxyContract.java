@@ -2,7 +2,9 @@ package dev.vconn.ports.contract;
 
 import static dev.vconn.domain.Event.NET_CONNECT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,6 +84,15 @@ public abstract class HttpsProxyContract extends TransportContract {
         String line = log.get(0).toLogLine();
         assertTrue(line.contains(" tls=" + facts.protocol() + " cipher=" + facts.cipherSuite()), line);
         assertTrue(line.contains(" tls=TLSv1.3 "), line);
+        // The origin side's TLS facts: the proxy's own handshake with the https origin, on both transactions (the
+        // second reused the kept-alive origin connection).
+        for (AccessLogRecord r : log) {
+            TlsSessionInfo originTls = r.originTls();
+            assertNotNull(originTls, () -> "no origin TLS facts in " + r);
+            assertEquals("TLSv1.3", originTls.protocol());
+            assertEquals("localhost", originTls.serverName(), "the SNI name the proxy sent to the origin");
+            assertTrue(r.toLogLine().endsWith(" otls=TLSv1.3 ocipher=" + originTls.cipherSuite()), r.toLogLine());
+        }
         Map<String, Long> tls = proxy.stats().tlsConnections();
         assertEquals(Map.of(facts.protocol() + " " + facts.cipherSuite(), 1L), tls);
     }
@@ -100,6 +111,9 @@ public abstract class HttpsProxyContract extends TransportContract {
         await("a response", () -> c.finalResponses().size() >= 1 || c.failure() != null || c.eos());
         assertEquals(502, c.finalResponses().get(0).status(), () -> c.finalResponses().toString());
         assertTrue(origin.requests().isEmpty(), "nothing was sent to an origin that failed verification");
+        await("the transaction logged", () -> log.size() == 1);
+        assertNull(log.get(0).originTls(), "no origin TLS facts for a handshake that failed");
+        assertFalse(log.get(0).toLogLine().contains("otls="), log.get(0).toLogLine());
     }
 
     @Test
