@@ -425,7 +425,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     boolean mayReuse = !freshOriginOnly;
     freshOriginOnly = false;
     String key = (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
-    OriginConnection pooled = mayReuse ? proxy.originPool().take(key) : null;
+    OriginConnection pooled = mayReuse ? proxy.originPool().take(key, client.eventLoop()) : null;
     if (pooled != null) {
       t.originReused = true;
       originReady(pooled);
