@@ -258,7 +258,21 @@ public abstract class AbstractTransport implements Transport {
 
     @Override
     public final HttpConnector httpConnector(Continuation sessionAcceptor) {
-        return new PairHttpConnector(this::nextEventLoop, sessionAcceptor, tracker, this::isOpen);
+        return new PairHttpConnector(this::currentOrNextEventLoop, sessionAcceptor, tracker, this::isOpen);
+    }
+
+    /**
+     * The calling thread's loop if it is one of this transport's, else {@link #nextEventLoop()}: an in-process
+     * connect made on a loop keeps its pair, and so the session and its transactions, on that loop
+     * (docs/threading.md, Loop affinity).
+     */
+    private EventLoop currentOrNextEventLoop() {
+        for (EventLoop loop : eventLoops()) {
+            if (loop.inEventLoop()) {
+                return loop;
+            }
+        }
+        return nextEventLoop();
     }
 
     @Override

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.CloseState;
 import dev.vconn.domain.Errno;
+import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ShutdownHow;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BufferSizes;
@@ -31,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -121,6 +123,26 @@ public abstract class HttpConnectorContract extends TransportContract {
                 .clientAddress(new InetSocketAddress("10.1.2.3", 0)).build());
         assertRefused("clientAddress", () -> HttpConnectOptions.builder()
                 .clientAddress(InetSocketAddress.createUnresolved("client.invalid", 80)).build());
+    }
+
+    @Test
+    void a_connect_made_on_one_of_the_transports_loops_puts_both_ends_on_that_loop() throws Exception {
+        HttpConnector c = connector();
+        for (EventLoop loop : transport.eventLoops()) {
+            for (int i = 0; i < 3; i++) {
+                CompletableFuture<VConn> made = new CompletableFuture<>();
+                loop.execute(() -> made.complete(c.connect(options())));
+                await("the connect on " + loop, made::isDone);
+                VConn active = made.join();
+                closeAfter(active::close);
+                VConn passive = (VConn) acceptor.entries().get(acceptor.count() - 1).data();
+                closeAfter(passive::close);
+                // The session, and so its transactions, run on the loop of the plugin that connected
+                // (docs/threading.md, Loop affinity).
+                assertSame(loop, active.eventLoop(), "connect " + i + " on " + loop);
+                assertSame(loop, passive.eventLoop());
+            }
+        }
     }
 
     @Test
