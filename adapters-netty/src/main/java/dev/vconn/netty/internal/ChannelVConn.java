@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Reads.</b> {@code AUTO_READ} is off while nobody wants bytes. The core asks for bytes with
  * {@link #transportRead}; when none are staged it records the VIO's room as the <i>demand</i> and
  * {@link #readInterest(boolean) readInterest(true)} turns {@code AUTO_READ} on, which keeps the channel's read interest
- * (EPOLLIN, OP_READ) while the demand lasts: it is turned off only when a read loop met the whole demand, or the core
- * says the reader is full ({@code readInterest(false)}), not after every read. Toggling it per read cost two
- * {@code epoll_ctl} calls per read (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
+ * (EPOLLIN, OP_READ) from one read to the next: it is turned off only when the core says the reader is full
+ * ({@code readInterest(false)}), not after every read. Toggling it per read cost two {@code epoll_ctl} calls per read
+ * (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
  * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled block, sized to the
  * demand, so the socket read lands directly in a block of the transport's {@link BlockPool}; {@link #transportRead}
  * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
@@ -436,9 +436,9 @@ public final class ChannelVConn extends AbstractVConn {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (!unmetDemand()) {
-                stopAutoRead(); // the staged bytes meet the demand: no more reads until the core asks again
-            }
+            // AUTO_READ stays on even when the staged bytes meet the demand: the core's pass that follows either
+            // renews the demand (readInterest(true), the common case) or says the reader is full (readInterest(false)).
+            // Turning it off here toggled the read interest on every read that filled a block.
             onReadable();
         }
 
