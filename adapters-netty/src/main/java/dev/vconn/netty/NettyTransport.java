@@ -84,7 +84,7 @@ public final class NettyTransport extends AbstractTransport {
 
     @Override
     protected ConnectAttempt<?> newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
-        return new NettyConnectAttempt(core, core.nextLoop(), continuation, remote, timeout);
+        return new NettyConnectAttempt(core, core.currentOrNextLoop(), continuation, remote, timeout);
     }
 
     @Override

@@ -50,7 +50,7 @@ public final class NioTransport extends AbstractTransport {
 
     @Override
     protected ConnectAttempt<?> newConnectAttempt(Continuation continuation, SocketAddress remote, Duration timeout) {
-        return new NioConnectAttempt(core, core.nextLoop(), continuation, remote, timeout);
+        return new NioConnectAttempt(core, core.currentOrNextLoop(), continuation, remote, timeout);
     }
 
     @Override

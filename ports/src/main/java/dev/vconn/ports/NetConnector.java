@@ -16,6 +16,10 @@ import java.util.Objects;
  * {@link dev.vconn.domain.Event#NET_CONNECT_FAILED} with a {@link dev.vconn.domain.VConnError} (code and cause)
  * on refusal, unreachable address or timeout. Unlike Traffic Server, the event is never delivered inside the
  * call. After NET_CONNECT the VConn belongs to the caller, who must close it.
+ *
+ * <p>A connect called on one of the transport's event loops that carries outbound connections is pinned to that
+ * loop (the VConn's {@code eventLoop()} is the caller's), so a caller keeps its connections on its own thread; from
+ * any other thread the loop is chosen round robin (docs/threading.md, Loop affinity).
  */
 public interface NetConnector {
     /** The connect timeout used by {@link #connect(Continuation, SocketAddress)}. */

@@ -38,9 +38,12 @@ import org.slf4j.LoggerFactory;
  * A VConn over a Netty stream channel, driven by the domain's shared VIO core ({@link AbstractVConn}); the VConn
  * is pinned to the channel's own event loop, so every primitive below runs on the channel's thread.
  *
- * <p><b>Reads.</b> {@code AUTO_READ} is off. The core asks for bytes with {@link #transportRead}; when none are
- * staged it records the VIO's room as the <i>demand</i> and {@link #readInterest(boolean) readInterest(true)} calls
- * {@code channel.read()}. The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
+ * <p><b>Reads.</b> {@code AUTO_READ} is off while nobody wants bytes. The core asks for bytes with
+ * {@link #transportRead}; when none are staged it records the VIO's room as the <i>demand</i> and
+ * {@link #readInterest(boolean) readInterest(true)} turns {@code AUTO_READ} on, which keeps the channel's read interest
+ * (EPOLLIN, OP_READ) from one read to the next: it is turned off only when the core says the reader is full
+ * ({@code readInterest(false)}), not after every read. Toggling it per read cost two {@code epoll_ctl} calls per read
+ * (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
  * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled block, sized to the
  * demand, so the socket read lands directly in a block of the transport's {@link BlockPool}; {@link #transportRead}
  * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
@@ -81,6 +84,8 @@ public final class ChannelVConn extends AbstractVConn {
     private IOBufferReader outQueued;
     private ByteBuf pendingWrap;
     private long readDemand;
+    /** Whether {@code AUTO_READ} is on: the channel keeps read interest while demand lasts. */
+    private boolean autoReading;
     private boolean inputEnded;
     private IOException readFailure;
     private boolean writeFailed;
@@ -151,6 +156,7 @@ public final class ChannelVConn extends AbstractVConn {
             long n = Math.min(staged, max);
             dst.write(inReader, n); // by block reference for pieces of 128 bytes or more
             inReader.consume(n);
+            readDemand = Math.max(0, readDemand - n); // that much of the room the core offered is taken
             return n;
         }
         if (inBuf != null) {
@@ -170,8 +176,18 @@ public final class ChannelVConn extends AbstractVConn {
     protected void readInterest(boolean wanted) {
         if (!wanted) {
             readDemand = 0;
-        } else if (!inputEnded && !closing && channel.isActive()) {
-            channel.read();
+            stopAutoRead();
+        } else if (!inputEnded && !closing && channel.isActive() && !autoReading) {
+            autoReading = true;
+            channel.config().setAutoRead(true); // reads now, and keeps reading while the demand lasts
+        }
+    }
+
+    /** Ends {@code AUTO_READ}: no read until the core wants bytes again. */
+    private void stopAutoRead() {
+        if (autoReading) {
+            autoReading = false;
+            channel.config().setAutoRead(false);
         }
     }
 
@@ -266,6 +282,7 @@ public final class ChannelVConn extends AbstractVConn {
         if (read) {
             readShut = true;
             readDemand = 0;
+            stopAutoRead();
             discardStaged();
             duplex.shutdownInput().addListener(f -> logFailure("input shutdown", f));
         }
@@ -279,6 +296,7 @@ public final class ChannelVConn extends AbstractVConn {
     protected void transportClose(VConnError abortError) {
         closing = true;
         readDemand = 0;
+        stopAutoRead();
         if (inBuf != null) {
             inBuf.close(); // staged bytes nobody will read; blocks shared into a reader's buffer stay with it
             inBuf = null;
@@ -418,6 +436,9 @@ public final class ChannelVConn extends AbstractVConn {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            // AUTO_READ stays on even when the staged bytes meet the demand: the core's pass that follows either
+            // renews the demand (readInterest(true), the common case) or says the reader is full (readInterest(false)).
+            // Turning it off here toggled the read interest on every read that filled a block.
             onReadable();
         }
 
@@ -425,6 +446,7 @@ public final class ChannelVConn extends AbstractVConn {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent || evt instanceof ChannelInputShutdownReadComplete) {
                 inputEnded = true;
+                stopAutoRead();
                 onReadable();
             }
             io.netty.util.ReferenceCountUtil.release(evt);

@@ -144,7 +144,10 @@ public final class NettyTransportCore {
         return primary.get(Math.floorMod(next.getAndIncrement(), primary.size()));
     }
 
-    /** The calling thread's primary loop if it is one, else the next primary loop. */
+    /**
+     * The calling thread's primary loop if it is one, else the next primary loop: a connect made on a loop stays on
+     * it (docs/threading.md, Loop affinity).
+     */
     public NettyEventLoop currentOrNextLoop() {
         for (NettyEventLoop loop : primary) {
             if (loop.inEventLoop()) {

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -250,7 +251,11 @@ public final class NioEventLoop implements EventLoop {
     }
 
     private void processSelectedKeys() {
-        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        Set<SelectionKey> selected = selector.selectedKeys();
+        if (selected.isEmpty()) {
+            return; // most rounds run tasks only: no iterator for them
+        }
+        Iterator<SelectionKey> it = selected.iterator();
         while (it.hasNext()) {
             SelectionKey key = it.next();
             it.remove();

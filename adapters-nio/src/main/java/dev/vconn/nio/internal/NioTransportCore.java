@@ -41,6 +41,19 @@ public final class NioTransportCore {
         return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
     }
 
+    /**
+     * The calling thread's loop if it is one of these, else the next loop: a connect made on a loop stays on it, so
+     * a proxy's origin connection lives on its client's loop (docs/threading.md, Loop affinity).
+     */
+    public NioEventLoop currentOrNextLoop() {
+        for (NioEventLoop loop : loops) {
+            if (loop.inEventLoop()) {
+                return loop;
+            }
+        }
+        return nextLoop();
+    }
+
     /** Open VConns and pairs. */
     public OpenResourceTracker tracker() {
         return tracker;

@@ -5,6 +5,7 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.tls.TlsSessionInfo;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -64,6 +65,16 @@ interface ClientSide {
 
   /** Starts ({@code true}) or stops the client's inactivity clock: a body is due from it or to it. */
   void watchClient(boolean on);
+
+  /**
+   * Arms the transaction's timer, due {@code delay} from now, replacing one armed before: the machine's
+   * {@link HttpSM#transactionTimerFired()} follows unless it is cancelled first. The client side lends its own timer
+   * (it arms none of its own while a transaction runs), so a transaction schedules no timer of its own.
+   */
+  void armTransactionTimer(Duration delay);
+
+  /** Cancels the transaction's timer, if it is armed. */
+  void cancelTransactionTimer();
 
   // The response, proxy to client.
 

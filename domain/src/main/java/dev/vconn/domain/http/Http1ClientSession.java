@@ -42,7 +42,8 @@ final class Http1ClientSession implements ClientSide {
 
   private enum Phase { SESSION_START, IDLE, TRANSACTION, TUNNEL, LINGER, CLOSED }
 
-  private enum TimerKind { KEEP_ALIVE_IDLE, HEADER, LINGER }
+  /** What the session's one timer is for; TRANSACTION is the running transaction's ({@link #armTransactionTimer}). */
+  private enum TimerKind { KEEP_ALIVE_IDLE, HEADER, LINGER, TRANSACTION }
 
   /** A control request from another thread. */
   private enum Control { DRAIN, CLOSE }
@@ -428,6 +429,19 @@ final class Http1ClientSession implements ClientSide {
     }
   }
 
+  /** The session's timer serves the transaction while it runs: the session arms none of its own meanwhile. */
+  @Override
+  public void armTransactionTimer(Duration delay) {
+    timer.arm(TimerKind.TRANSACTION, delay);
+  }
+
+  @Override
+  public void cancelTransactionTimer() {
+    if (timer.armed() == TimerKind.TRANSACTION) {
+      timer.cancel();
+    }
+  }
+
   @Override
   public void sendContinue() {
     writeToClient(CONTINUE_100);
@@ -542,7 +556,7 @@ final class Http1ClientSession implements ClientSide {
       return;
     }
     phase = Phase.CLOSED;
-    cancelTimer();
+    timer.release(); // a closed session keeps no timer (nor is held by one)
     dropAlreadyRead(); // closed before it started reading (an SSN_START hook refused it)
     if (txn != null) {
       txn.clientClosed(); // before the client closes: a tunnel's buffers go back only through the tunnel
@@ -566,6 +580,7 @@ final class Http1ClientSession implements ClientSide {
       case KEEP_ALIVE_IDLE -> config.timeouts().keepAliveIdle();
       case HEADER -> config.timeouts().header();
       case LINGER -> config.timeouts().linger();
+      case TRANSACTION -> throw new IllegalArgumentException("the transaction timer has its own delay");
     };
     timer.arm(kind, delay);
   }
@@ -577,6 +592,11 @@ final class Http1ClientSession implements ClientSide {
   private void timerFired(TimerKind kind) {
     switch (kind) {
       case KEEP_ALIVE_IDLE, LINGER -> close();
+      case TRANSACTION -> {
+        if (txn != null) {
+          txn.transactionTimerFired();
+        }
+      }
       case HEADER -> {
         if (transactions == 0 && clientReader.readAvail() == 0) {
           close(); // never sent a byte: nothing to answer, closed silently like an idle keep-alive connection

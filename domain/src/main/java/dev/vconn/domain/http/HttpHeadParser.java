@@ -288,8 +288,13 @@ public final class HttpHeadParser {
     if (!HttpSyntax.isToken(method)) {
       throw new Reject(400, "method is not a token");
     }
-    if (target.isEmpty() || !target.chars().allMatch(HttpSyntax::isVchar)) {
+    if (target.isEmpty()) {
       throw new Reject(400, "malformed request target");
+    }
+    for (int i = 0; i < target.length(); i++) {
+      if (!HttpSyntax.isVchar(target.charAt(i))) {
+        throw new Reject(400, "malformed request target");
+      }
     }
     return new RequestLine(method, target, parseVersion(version));
   }

@@ -286,6 +286,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return an unmodifiable set, empty if there is no Connection field
    */
   public Set<String> connectionTokens() {
+    if (get(CONNECTION) == null) {
+      return Set.of(); // the common case, asked several times per transaction: nothing to allocate
+    }
     return Collections.unmodifiableSet(new LinkedHashSet<>(tokens(CONNECTION, true)));
   }
 

@@ -170,8 +170,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private UpstreamChoice upstream;
   /** The body of the error response that {@link State#ERROR_RESPONSE} writes. */
   private byte[] errorBody;
-  /** The response timer: armed in {@link State#WAIT_RESPONSE} once the whole request is out. */
-  private final TimerSlot<State> responseTimer;
 
   /** A machine for the next transaction of {@code client}; it does nothing before {@link #start} or {@link #reject}. */
   HttpSM(HttpProxy proxy, ClientSide client) {
@@ -182,7 +180,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     this.originCont = new Continuation(this::onOriginEvent, client.lock());
     this.transformCont = new Continuation(this::onTransformEvent, client.lock());
     this.controlCont = new Continuation(this::onControlEvent, client.lock());
-    this.responseTimer = new TimerSlot<>(client.eventLoop(), controlCont);
     this.t = new HttpTransaction(this, proxy.nextTransactionId(), client.eventLoop().nanoTime());
     this.tunnel = new HttpTunnel(t, client, config, this, bodyLimit);
   }
@@ -460,7 +457,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     boolean mayReuse = !freshOriginOnly;
     freshOriginOnly = false;
     String key = (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
-    OriginConnection pooled = mayReuse ? proxy.originPool().take(key) : null;
+    OriginConnection pooled = mayReuse ? proxy.originPool().take(key, client.eventLoop()) : null;
     if (pooled != null) {
       t.originReused = true;
       proxy.stats.originReuses.increment();
@@ -1346,11 +1343,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       if (client.isClosed()) {
         return;
       }
-      if (TimerSlot.isToken(data)) {
-        if (responseTimer.fired(data) != null && state == State.WAIT_RESPONSE) {
-          originFailed(true, "origin sent no response within " + config.timeouts().response().toMillis() + " ms");
-        }
-      } else if (data instanceof ConnectAttempt attempt) {
+      if (data instanceof ConnectAttempt attempt) {
         connectDone(attempt, event);
       }
     });
@@ -1367,12 +1360,25 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   // ------------------------------------------------------------------------------------------------ timer
 
+  /**
+   * The response timer, armed in {@link State#WAIT_RESPONSE} once the whole request is out. It is the client side's
+   * timer, lent to the transaction ({@link ClientSide#armTransactionTimer}): a transaction schedules no timer.
+   */
   private void armResponseTimer() {
-    responseTimer.arm(State.WAIT_RESPONSE, config.timeouts().response());
+    client.armTransactionTimer(config.timeouts().response());
   }
 
   private void cancelResponseTimer() {
-    responseTimer.cancel();
+    client.cancelTransactionTimer();
+  }
+
+  /** The timer armed by {@link #armResponseTimer()} fired (under the client side's lock). */
+  void transactionTimerFired() {
+    guarded(() -> {
+      if (!client.isClosed() && state == State.WAIT_RESPONSE) {
+        originFailed(true, "origin sent no response within " + config.timeouts().response().toMillis() + " ms");
+      }
+    });
   }
 
   static String describe(VConnError error) {

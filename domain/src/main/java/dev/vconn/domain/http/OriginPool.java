@@ -1,6 +1,7 @@
 package dev.vconn.domain.http;
 
 import dev.vconn.domain.Continuation;
+import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.VIO;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,12 +15,21 @@ import java.util.Map;
  * the origin idle timeout or as soon as the origin closes them or sends anything while idle. {@link #take} checks a
  * connection again before handing it out, since its watcher may not have had the event yet. Also counts the open
  * connections per origin for {@code maxConnectionsPerOrigin}. Thread-safe: sessions on every loop share it.
+ *
+ * <p>Idle connections are kept per event loop: {@link #take} hands out only a connection pinned to the caller's loop,
+ * so a transaction and its origin connection run on one loop, with no hand-off or wake-up across loops (docs/http.md,
+ * Origins). The limits ({@code maxIdle}, {@code maxOpen}) count over all loops.
  */
 final class OriginPool {
+  /** Where idle connections wait: an origin on a loop. */
+  private record IdleKey(EventLoop loop, String origin) {}
+
   private final int maxIdle;
   private final int maxOpen;
   private final HttpTimeouts timeouts;
-  private final Map<String, Deque<OriginConnection>> idle = new HashMap<>();
+  private final Map<IdleKey, Deque<OriginConnection>> idle = new HashMap<>();
+  /** Idle connections per origin, over all loops (what {@code maxIdle} bounds). */
+  private final Map<String, Integer> idlePerOrigin = new HashMap<>();
   private final Map<String, Integer> open = new HashMap<>();
   private boolean closed;
 
@@ -30,27 +40,47 @@ final class OriginPool {
   }
 
   /**
-   * An idle connection to {@code key}, now owned by the caller, or null. Connections that are no longer sound (the
-   * origin closed or reset them, or sent bytes the watcher has not reported yet) are closed on the way, never
-   * handed out: an unsolicited byte would otherwise be read as the next request's response.
+   * An idle connection to {@code key} pinned to {@code loop}, now owned by the caller, or null. Connections that are no
+   * longer sound (the origin closed or reset them, or sent bytes the watcher has not reported yet) are closed on the
+   * way, never handed out: an unsolicited byte would otherwise be read as the next request's response.
    */
-  OriginConnection take(String key) {
-    List<OriginConnection> stale = new ArrayList<>();
+  OriginConnection take(String key, EventLoop loop) {
+    List<OriginConnection> stale = null;
     OriginConnection found = null;
     synchronized (this) {
-      Deque<OriginConnection> q = idle.get(key);
+      IdleKey where = new IdleKey(loop, key);
+      Deque<OriginConnection> q = idle.get(where);
       while (q != null && !q.isEmpty()) {
         OriginConnection c = q.pollLast(); // the most recently used is the least likely to have timed out
+        idleRemoved(where, q);
         if (c.isSoundWhileIdle()) {
           c.idleRead = null;
           found = c;
           break;
         }
+        if (stale == null) {
+          stale = new ArrayList<>();
+        }
         stale.add(c);
       }
     }
-    stale.forEach(this::closeIdle);
+    if (stale != null) {
+      stale.forEach(this::closeIdle);
+    }
     return found;
+  }
+
+  /** Bookkeeping after a connection left {@code q}, the idle set of {@code where} (under this pool's monitor). */
+  private void idleRemoved(IdleKey where, Deque<OriginConnection> q) {
+    if (q.isEmpty()) {
+      idle.remove(where);
+    }
+    int n = idlePerOrigin.getOrDefault(where.origin(), 0);
+    if (n <= 1) {
+      idlePerOrigin.remove(where.origin());
+    } else {
+      idlePerOrigin.put(where.origin(), n - 1);
+    }
   }
 
   /** Reserves a slot for a new connection to {@code key}; false if the origin is at its limit. */
@@ -92,8 +122,7 @@ final class OriginPool {
     try {
       boolean keep;
       synchronized (this) {
-        Deque<OriginConnection> q = idle.get(c.key);
-        keep = !closed && (q == null ? 0 : q.size()) < maxIdle && c.reader.readAvail() == 0;
+        keep = !closed && idlePerOrigin.getOrDefault(c.key, 0) < maxIdle && c.reader.readAvail() == 0;
       }
       if (!keep) {
         close(c);
@@ -103,7 +132,16 @@ final class OriginPool {
       c.idleRead = c.vconn.read(watcher, Long.MAX_VALUE, c.readBuffer);
       c.vconn.setInactivityTimeout(timeouts.originIdle());
       synchronized (this) {
-        idle.computeIfAbsent(c.key, k -> new ArrayDeque<>()).addLast(c);
+        // The limit is checked again: another loop may have released a connection to this origin meanwhile.
+        keep = !closed && idlePerOrigin.getOrDefault(c.key, 0) < maxIdle;
+        if (keep) {
+          idle.computeIfAbsent(new IdleKey(c.vconn.eventLoop(), c.key), k -> new ArrayDeque<>()).addLast(c);
+          idlePerOrigin.merge(c.key, 1, Integer::sum);
+        }
+      }
+      if (!keep) {
+        c.idleRead = null;
+        close(c);
       }
     } finally {
       watcher.lock().unlock();
@@ -116,13 +154,12 @@ final class OriginPool {
       return; // a session took it and posted its own read
     }
     synchronized (this) {
-      Deque<OriginConnection> q = idle.get(c.key);
+      IdleKey where = new IdleKey(c.vconn.eventLoop(), c.key);
+      Deque<OriginConnection> q = idle.get(where);
       if (q == null || !q.remove(c)) {
         return; // taken meanwhile
       }
-      if (q.isEmpty()) {
-        idle.remove(c.key);
-      }
+      idleRemoved(where, q);
     }
     c.close();
     unreserve(c.key);
@@ -140,6 +177,7 @@ final class OriginPool {
       closed = true;
       idle.values().forEach(all::addAll);
       idle.clear();
+      idlePerOrigin.clear();
     }
     all.forEach(this::closeIdle);
   }

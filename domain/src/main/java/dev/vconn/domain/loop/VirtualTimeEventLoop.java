@@ -312,6 +312,13 @@ public final class VirtualTimeEventLoop implements EventLoop {
         }
     }
 
+    /** How many timers were scheduled on this loop since it was made (fired, cancelled or pending). */
+    public long timersScheduled() {
+        synchronized (lock) {
+            return sequence;
+        }
+    }
+
     /** Timers not yet fired or cancelled. */
     public int timerCount() {
         synchronized (lock) {

@@ -79,6 +79,8 @@ public abstract class AbstractVConn implements VConn {
     private long inactivityNanos;
     private long inactivityDeadline;
     private ScheduledAction inactivityTimer;
+    /** When {@link #inactivityTimer} fires, on the loop's clock. */
+    private long inactivityTimerAt;
     private boolean inactivityExpired;
     private ScheduledAction activeTimer;
     private boolean activeExpired;
@@ -213,34 +215,53 @@ public abstract class AbstractVConn implements VConn {
         return null;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Called on the VConn's loop (a proxy sets it several times per transaction) it takes effect at once, without
+     * a task; and a timer already armed to fire before the new deadline is kept (when it fires early it re-arms for
+     * the rest), so moving the deadline later costs no timer.
+     */
     @Override
     public final void setInactivityTimeout(Duration timeout) {
         long nanos = positive(timeout, "inactivity timeout");
-        loop.execute(() -> {
-            if (closeProcessed) {
-                return;
-            }
-            inactivityNanos = nanos;
-            inactivityDeadline = loop.nanoTime() + nanos;
-            inactivityExpired = false;
-            if (inactivityTimer != null) {
-                inactivityTimer.cancel(); // the new deadline may be earlier than the armed one
-                inactivityTimer = null;
-            }
-            armInactivityTimer();
-        });
+        if (loop.inEventLoop()) {
+            applyInactivityTimeout(nanos);
+        } else {
+            loop.execute(() -> applyInactivityTimeout(nanos));
+        }
+    }
+
+    private void applyInactivityTimeout(long nanos) {
+        if (closeProcessed) {
+            return;
+        }
+        inactivityNanos = nanos;
+        inactivityDeadline = loop.nanoTime() + nanos;
+        inactivityExpired = false;
+        if (inactivityTimer != null && inactivityTimerAt > inactivityDeadline) {
+            inactivityTimer.cancel(); // the new deadline is earlier than the armed timer
+            inactivityTimer = null;
+        }
+        armInactivityTimer();
     }
 
     @Override
     public final void cancelInactivityTimeout() {
-        loop.execute(() -> {
-            inactivityNanos = 0;
-            inactivityExpired = false;
-            if (inactivityTimer != null) {
-                inactivityTimer.cancel();
-                inactivityTimer = null;
-            }
-        });
+        if (loop.inEventLoop()) {
+            clearInactivityTimeout();
+        } else {
+            loop.execute(this::clearInactivityTimeout);
+        }
+    }
+
+    private void clearInactivityTimeout() {
+        inactivityNanos = 0;
+        inactivityExpired = false;
+        if (inactivityTimer != null) {
+            inactivityTimer.cancel();
+            inactivityTimer = null;
+        }
     }
 
     @Override
@@ -739,7 +760,9 @@ public abstract class AbstractVConn implements VConn {
 
     private void armInactivityTimer() {
         if (inactivityTimer == null && inactivityNanos > 0 && !closeProcessed) {
-            long delay = Math.max(0, inactivityDeadline - loop.nanoTime());
+            long now = loop.nanoTime();
+            long delay = Math.max(0, inactivityDeadline - now);
+            inactivityTimerAt = now + delay;
             inactivityTimer = loop.schedule(this::inactivityCheck, Duration.ofNanos(delay));
         }
     }

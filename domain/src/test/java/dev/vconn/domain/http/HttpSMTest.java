@@ -11,6 +11,7 @@ import dev.vconn.domain.http.HttpSM.State;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
 import dev.vconn.domain.tls.TlsSessionInfo;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
@@ -121,6 +122,16 @@ class HttpSMTest {
 
     @Override
     public void watchClient(boolean on) {
+      throw unexpected();
+    }
+
+    @Override
+    public void armTransactionTimer(Duration delay) {
+      throw unexpected();
+    }
+
+    @Override
+    public void cancelTransactionTimer() {
       throw unexpected();
     }
 

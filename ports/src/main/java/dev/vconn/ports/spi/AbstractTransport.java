@@ -264,7 +264,7 @@ public abstract class AbstractTransport implements Transport {
     /**
      * The loop of a new in-process pair: the calling thread's loop when it is one of the loops
      * {@link #nextEventLoop()} hands out, so a session that opens in-process connections from its loop (an HTTP/2
-     * session, one per stream) keeps both ends on its own thread; otherwise {@link #nextEventLoop()}.
+     * session, one per stream) keeps both ends on its own thread; otherwise {@link #nextEventLoop()} (docs/threading.md, Loop affinity).
      */
     protected EventLoop inProcessLoop() {
         for (EventLoop loop : eventLoops()) {

@@ -31,7 +31,7 @@ public abstract class SocketChannelVConn extends AbstractVConn {
     private final SocketAddress local;
     private final SocketAddress remote;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
-    /** The socket said it is readable and no read has found it empty since. */
+    /** The socket said it is readable and no read has drained it (found it empty, or took less than its room) since. */
     private volatile boolean readinessReported;
 
     /**
@@ -61,10 +61,11 @@ public abstract class SocketChannelVConn extends AbstractVConn {
     }
 
     /**
-     * Whether a read might find bytes (or the end of the stream). By default: readiness was reported since the last
-     * read that found nothing. An adapter whose channel can tell for certain overrides this.
+     * Whether a read might find bytes (or the end of the stream); no read is made while it is false. By default:
+     * readiness was reported since the last read that drained the socket (found nothing, or took less than its room).
+     * An adapter whose channel can tell for certain overrides this.
      *
-     * @return false only if a read would certainly return 0
+     * @return false if a read would find nothing until the next readiness report
      */
     protected boolean inputMayBeAvailable() {
         return readinessReported;
@@ -72,14 +73,16 @@ public abstract class SocketChannelVConn extends AbstractVConn {
 
     @Override
     protected final long transportRead(IOBuffer dst, long max) throws IOException {
-        if (dst.currentWriteAvail() == 0 && !inputMayBeAvailable()) {
-            // Taking a fresh block to find nothing would pin it to an idle connection (32 KiB each): wait
-            // for readiness instead. Selection is level-triggered, so bytes already waiting are reported at once.
+        if (!inputMayBeAvailable()) {
+            // Only reads the readiness report allows: a read the selector did not report finds nothing (EAGAIN) and
+            // costs a system call, and taking a fresh block to find nothing would pin it to an idle connection (32 KiB
+            // each). Selection is level-triggered, so bytes already waiting are reported at the next poll.
             return 0;
         }
         ByteBuffer target = dst.writableBuffer();
         int limit = target.limit();
-        target.limit(target.position() + (int) Math.min(target.remaining(), max));
+        int room = (int) Math.min(target.remaining(), max);
+        target.limit(target.position() + room);
         int n;
         try {
             n = channel.read(target);
@@ -88,7 +91,10 @@ public abstract class SocketChannelVConn extends AbstractVConn {
         }
         if (n > 0) {
             dst.fill(n);
-        } else if (n == 0) {
+        }
+        if (n >= 0 && n < room) {
+            // A read that did not fill the room it had drained the socket's queue: the next one would find nothing
+            // until the selector reports more (docs/nio-adapter.md, "No copies, no allocation per transfer").
             readinessReported = false;
         }
         return n;

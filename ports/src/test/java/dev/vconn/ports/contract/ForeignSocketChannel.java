@@ -13,14 +13,17 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.AbstractSelector;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A socket channel of a kind no socket transport can drive: it belongs to a selector provider of its own (as an
  * in-memory or third-party channel would) and does its I/O through a real JDK channel, so a test can show that a
- * refused channel is still usable by its caller.
+ * refused channel is still usable by its caller. It counts its reads, so a test can see which reads a VConn makes.
  */
 public final class ForeignSocketChannel extends SocketChannel {
     private final SocketChannel delegate;
+    private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicInteger emptyReads = new AtomicInteger();
 
     /** A foreign channel doing its I/O through {@code delegate}. */
     public ForeignSocketChannel(SocketChannel delegate) {
@@ -94,7 +97,22 @@ public final class ForeignSocketChannel extends SocketChannel {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        return delegate.read(dst);
+        int n = delegate.read(dst);
+        reads.incrementAndGet();
+        if (n == 0) {
+            emptyReads.incrementAndGet();
+        }
+        return n;
+    }
+
+    /** How many {@code read(ByteBuffer)} calls were made (each is a system call on a real channel). */
+    public int reads() {
+        return reads.get();
+    }
+
+    /** How many {@code read(ByteBuffer)} calls found nothing (EAGAIN on a real non-blocking channel). */
+    public int emptyReads() {
+        return emptyReads.get();
     }
 
     @Override

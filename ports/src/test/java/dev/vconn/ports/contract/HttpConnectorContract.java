@@ -32,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -170,7 +171,8 @@ public abstract class HttpConnectorContract extends TransportContract {
 
     @Test
     void a_connect_made_on_one_of_the_transports_loops_pins_the_pair_to_that_loop() {
-        // A session that opens in-process connections (one per HTTP/2 stream) keeps them on its own thread.
+        // A session that opens in-process connections (one per HTTP/2 stream) keeps them on its own thread, and so
+        // do the transactions they start (docs/threading.md, Loop affinity).
         for (int i = 0; i < 4; i++) {
             EventLoop loop = open(options()).active().eventLoop(); // from the test thread: any of the loops
             for (int j = 0; j < 3; j++) {

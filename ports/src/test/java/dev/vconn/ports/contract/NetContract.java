@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.Event;
+import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ScheduledAction;
 import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
@@ -25,8 +27,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -85,6 +89,47 @@ public abstract class NetContract extends TransportContract {
         assertTrue(transport.eventLoops().contains(server.eventLoop()));
         assertNull(connector.lockViolation());
         assertNull(acceptor.lockViolation());
+    }
+
+    @Test
+    void a_connect_made_on_one_of_the_transports_loops_is_pinned_to_that_loop() throws Exception {
+        Recorder acceptor = recorder();
+        closeDelivered(acceptor);
+        NetAcceptor.Listener listener = listen(acceptor);
+        // The loops that carry outbound connections: where connects from another thread land (round robin). A
+        // transport may have loops that carry none (Netty's NIO loops for adopted JDK channels beside epoll).
+        List<Recorder> connectors = new ArrayList<>();
+        int n = transport.eventLoops().size();
+        for (int i = 0; i < 2 * n; i++) {
+            Recorder connector = recorder();
+            closeDelivered(connector);
+            connectors.add(connector);
+            transport.netConnector().connect(connector.continuation(), listener.localAddress());
+        }
+        await("every NET_CONNECT", () -> connectors.stream().allMatch(r -> r.count() > 0));
+        Set<EventLoop> connectLoops = new LinkedHashSet<>();
+        connectors.forEach(r -> connectLoops.add(((VConn) r.entries().get(0).data()).eventLoop()));
+        // Each of them connects several times: round robin would land some of them on another loop. A proxy relies
+        // on this to keep a transaction's origin connection on its client's loop (docs/threading.md, Loop affinity).
+        List<Recorder> onLoop = new ArrayList<>();
+        List<EventLoop> callers = new ArrayList<>();
+        for (EventLoop loop : connectLoops) {
+            for (int i = 0; i < 3; i++) {
+                Recorder connector = recorder();
+                closeDelivered(connector);
+                onLoop.add(connector);
+                callers.add(loop);
+                loop.execute(() -> transport.netConnector().connect(connector.continuation(), listener.localAddress()));
+            }
+        }
+        int expected = connectors.size() + onLoop.size();
+        await("every NET_CONNECT and NET_ACCEPT",
+                () -> onLoop.stream().allMatch(r -> r.count() > 0) && acceptor.count() == expected);
+        for (int i = 0; i < onLoop.size(); i++) {
+            assertEquals(List.of(NET_CONNECT), onLoop.get(i).events());
+            VConn made = (VConn) onLoop.get(i).entries().get(0).data();
+            assertSame(callers.get(i), made.eventLoop(), "connect " + i + " was made on another loop");
+        }
     }
 
     @Test

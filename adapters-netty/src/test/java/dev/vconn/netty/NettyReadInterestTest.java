@@ -1,0 +1,119 @@
+package dev.vconn.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vconn.domain.Continuation;
+import dev.vconn.domain.Event;
+import dev.vconn.domain.VConn;
+import dev.vconn.domain.WriteVio;
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.netty.internal.ChannelVConn;
+import dev.vconn.ports.NetAcceptor;
+import dev.vconn.ports.TransportConfig;
+import dev.vconn.ports.contract.RealSocketHarness;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The Netty adapter keeps a channel's read interest while the read VIO has room (docs/netty-adapter.md, Reads): a
+ * reader that consumes what arrives leaves {@code AUTO_READ} on from one read to the next, instead of a read
+ * requested, and the interest dropped again, per read.
+ */
+class NettyReadInterestTest {
+    static {
+        LeakRecorder.install();
+    }
+
+    /** Waits on the loops (a round trip to each per check), at most 20 s. */
+    private static void await(NettyTransport transport, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            RealSocketHarness.roundTrip(transport.eventLoops());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoKind.class)
+    void a_reader_that_keeps_room_keeps_the_read_interest_from_one_read_to_the_next(IoKind kind) throws Exception {
+        BlockPool pool = new BlockPool();
+        NettyTransport transport = new NettyTransport(TransportConfig.defaults().withEventLoops(1).withBlockPool(pool),
+                NettyOptions.defaults().withForceNio(kind == IoKind.NIO));
+        AtomicReference<VConn> server = new AtomicReference<>();
+        AtomicReference<VConn> client = new AtomicReference<>();
+        AtomicLong received = new AtomicLong();
+        List<Boolean> autoReadAfterEachRead = new CopyOnWriteArrayList<>();
+        IOBuffer in = new IOBuffer(pool);
+        IOBufferReader inReader = in.allocReader();
+        IOBuffer out = new IOBuffer(pool);
+        IOBufferReader outReader = out.allocReader();
+        Continuation reader = new Continuation((event, data) -> {
+            if (event == Event.READ_READY) {
+                received.addAndGet(inReader.readAvail());
+                inReader.consume(inReader.readAvail()); // room again at once
+                autoReadAfterEachRead.add(((ChannelVConn) server.get()).channel().config().isAutoRead());
+            }
+        });
+        Continuation acceptor = new Continuation((event, data) -> {
+            if (event == Event.NET_ACCEPT) {
+                VConn v = (VConn) data;
+                server.set(v);
+                v.read(reader, Long.MAX_VALUE, in);
+            }
+        });
+        Continuation connector = new Continuation((event, data) -> {
+            if (event == Event.NET_CONNECT) {
+                client.set((VConn) data);
+            }
+        });
+        Continuation writer = new Continuation((event, data) -> { });
+        try (NetAcceptor.Listener listener = transport.netAcceptor()
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), acceptor)) {
+            transport.netConnector().connect(connector, listener.localAddress());
+            await(transport, "the connection", () -> client.get() != null && server.get() != null);
+            WriteVio write;
+            writer.lock().lock();
+            try {
+                write = client.get().write(writer, Long.MAX_VALUE, outReader);
+            } finally {
+                writer.lock().unlock();
+            }
+            byte[] chunk = new byte[1024];
+            for (int i = 1; i <= 8; i++) {
+                long expected = i * 1024L;
+                writer.lock().lock();
+                try {
+                    out.write(chunk);
+                    write.reenable();
+                } finally {
+                    writer.lock().unlock();
+                }
+                await(transport, expected + " bytes", () -> received.get() == expected);
+            }
+            assertEquals(8 * 1024L, received.get());
+            assertNotNull(server.get());
+            assertTrue(autoReadAfterEachRead.size() >= 8, "one READ_READY per chunk at least");
+            assertTrue(autoReadAfterEachRead.stream().allMatch(Boolean::booleanValue),
+                    "read interest dropped between reads: " + autoReadAfterEachRead);
+            client.get().close();
+            server.get().close();
+        } finally {
+            transport.close();
+            in.close();
+            out.close();
+        }
+        assertEquals(0, pool.outstanding(), () -> "blocks left: " + pool);
+    }
+}

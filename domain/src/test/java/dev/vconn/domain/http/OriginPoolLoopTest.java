@@ -1,0 +1,115 @@
+package dev.vconn.domain.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.loop.VirtualTimeEventLoop;
+import dev.vconn.domain.pair.VConnPair;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The origin pool keeps idle connections per event loop: a connection is only handed to a transaction on its own loop
+ * (docs/http.md, Origins), while the limits per origin count over all loops.
+ */
+class OriginPoolLoopTest {
+  private static final String ORIGIN = "10.0.0.1:8080";
+  private final VirtualTimeEventLoop loopA = new VirtualTimeEventLoop();
+  private final VirtualTimeEventLoop loopB = new VirtualTimeEventLoop();
+  private final BlockPool blocks = new BlockPool();
+  private final List<VConnPair> pairs = new ArrayList<>();
+
+  private OriginConnection connection(OriginPool pool, VirtualTimeEventLoop loop) {
+    assertTrue(pool.reserve(ORIGIN));
+    VConnPair pair = VConnPair.open(loop, VConnPair.Options.defaults());
+    pairs.add(pair);
+    return new OriginConnection(pair.active(), ORIGIN, blocks, 2, 1024, true);
+  }
+
+  /** Runs what is ready on both loops; no time passes (the origin idle timeout would retire the connections). */
+  private void run() {
+    loopA.runReady();
+    loopB.runReady();
+  }
+
+  @AfterEach
+  void closeAll() {
+    pairs.forEach(p -> {
+      p.active().close();
+      p.passive().close();
+    });
+    run();
+  }
+
+  @Test
+  void an_idle_connection_is_only_handed_to_a_transaction_on_its_own_loop() {
+    OriginPool pool = new OriginPool(4, 0, HttpTimeouts.defaults());
+    OriginConnection onA = connection(pool, loopA);
+    OriginConnection onB = connection(pool, loopB);
+    pool.release(onA);
+    pool.release(onB);
+    run();
+    assertEquals(2, pool.idleCount());
+
+    OriginConnection forB = pool.take(ORIGIN, loopB);
+    assertSame(onB, forB, "loop B gets its own connection, not the more recently released one of loop A");
+    assertNull(pool.take(ORIGIN, loopB), "loop A's connection is never handed to loop B");
+    assertSame(onA, pool.take(ORIGIN, loopA));
+    assertNull(pool.take(ORIGIN, loopA));
+    assertEquals(0, pool.idleCount());
+    assertEquals(2, pool.openCount(ORIGIN), "taken connections still count toward the origin's limit");
+    pool.close(forB);
+    pool.close(onA);
+    assertEquals(0, pool.openCount(ORIGIN));
+  }
+
+  @Test
+  void max_idle_per_origin_counts_the_idle_connections_of_every_loop() {
+    OriginPool pool = new OriginPool(2, 0, HttpTimeouts.defaults());
+    OriginConnection a1 = connection(pool, loopA);
+    OriginConnection b1 = connection(pool, loopB);
+    OriginConnection b2 = connection(pool, loopB);
+    pool.release(a1);
+    pool.release(b1);
+    pool.release(b2); // a third idle connection to the origin: over the limit of 2, closed
+    run();
+    assertEquals(2, pool.idleCount());
+    assertTrue(b2.isClosed());
+    assertEquals(2, pool.openCount(ORIGIN), "the closed one gave its slot back");
+
+    assertSame(b1, pool.take(ORIGIN, loopB));
+    OriginConnection b3 = connection(pool, loopB);
+    pool.release(b3); // room again: one idle left (on loop A)
+    run();
+    assertEquals(2, pool.idleCount());
+    assertSame(b3, pool.take(ORIGIN, loopB));
+    assertSame(a1, pool.take(ORIGIN, loopA));
+    pool.close(b1);
+    pool.close(b3);
+    pool.close(a1);
+    assertEquals(0, pool.openCount(ORIGIN));
+  }
+
+  @Test
+  void max_connections_per_origin_counts_the_connections_of_every_loop() {
+    OriginPool pool = new OriginPool(4, 2, HttpTimeouts.defaults());
+    OriginConnection a1 = connection(pool, loopA);
+    OriginConnection b1 = connection(pool, loopB);
+    assertEquals(false, pool.reserve(ORIGIN), "two open, on two loops: at the limit");
+    pool.release(a1);
+    run();
+    assertEquals(false, pool.reserve(ORIGIN), "an idle connection still counts");
+    assertNull(pool.take(ORIGIN, loopB), "and loop B cannot take loop A's");
+    pool.close();
+    run();
+    assertTrue(pool.reserve(ORIGIN), "closing the idle one freed its slot");
+    pool.unreserve(ORIGIN);
+    pool.close(b1);
+    assertEquals(0, pool.openCount(ORIGIN));
+  }
+}
