@@ -59,6 +59,11 @@ abstract class Http2ConformanceSupport {
     return h.open(config(), nextConnectionId++).handshake();
   }
 
+  /** A connection with a session on {@code cfg}, preface and SETTINGS exchanged. */
+  Http2Harness.Conn open(Http2Config cfg) {
+    return h.open(cfg, nextConnectionId++).handshake();
+  }
+
   /** A connection with a session, nothing sent yet. */
   Http2Harness.Conn openRaw() {
     return h.open(config(), nextConnectionId++);
