@@ -77,6 +77,11 @@ final class Http2Harness implements AutoCloseable {
   final List<Conn> conns = new ArrayList<>();
   /** How many in-process connections the session opened. */
   int inProcessConnects;
+  /**
+   * A bug planted on purpose (the fuzz test shows it is caught): the second in-process connect also opens a pair
+   * nobody ever closes.
+   */
+  boolean plantLeak;
   private final NetAcceptor.Listener originListener;
 
   Http2Harness() {
@@ -112,6 +117,9 @@ final class Http2Harness implements AutoCloseable {
     connector = transport.httpConnector(proxy.sessionAcceptor());
     streamConnector = (id, addr) -> {
       inProcessConnects++;
+      if (plantLeak && inProcessConnects == 2) {
+        connector.connect(HttpConnectOptions.builder().tag("h2").id(id).clientAddress(addr).build());
+      }
       return connector.connect(HttpConnectOptions.builder().tag("h2").id(id).clientAddress(addr).build());
     };
   }
