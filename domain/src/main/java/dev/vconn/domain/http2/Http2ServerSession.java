@@ -1055,7 +1055,7 @@ public final class Http2ServerSession {
     if (!s.remoteEnded) {
       // RFC 9113, section 8.1: the response is complete, the rest of the request is not needed.
       writeRst(s.id, Http2ErrorCode.NO_ERROR);
-      closeStream(s, true);
+      closeStream(s, false);
       return;
     }
     closeStream(s, false);
