@@ -57,8 +57,10 @@ public final class Http2ClientKit {
     public final ByteArrayOutputStream body = new ByteArrayOutputStream();
     /** Whether END_STREAM came (on HEADERS or DATA). */
     public boolean endStream;
-    /** The RST_STREAM code, or null. */
+    /** The first RST_STREAM's code, or null. */
     public Http2ErrorCode reset;
+    /** How many RST_STREAM frames came. */
+    public int resets;
     /** DATA frames received (empty ones included). */
     public int dataFrames;
 
@@ -86,7 +88,8 @@ public final class Http2ClientKit {
 
     @Override
     public String toString() {
-      return "blocks=" + blocks + " body=" + body.size() + "B endStream=" + endStream + " reset=" + reset;
+      return "blocks=" + blocks + " body=" + body.size() + "B endStream=" + endStream + " reset=" + reset
+          + (resets > 1 ? " (" + resets + " RST_STREAM frames)" : "");
     }
   }
 
@@ -312,7 +315,11 @@ public final class Http2ClientKit {
         endBlock();
       }
     } else if (f instanceof Http2Frame.RstStream r) {
-      seen(r.streamId()).reset = Http2ErrorCode.of(r.errorCode());
+      StreamSeen s = seen(r.streamId());
+      if (s.reset == null) {
+        s.reset = Http2ErrorCode.of(r.errorCode());
+      }
+      s.resets++;
     } else if (f instanceof Http2Frame.PushPromise p) {
       violation("the server pushed although the client never enabled it: " + p);
     }

@@ -142,9 +142,8 @@ class Http2ConformanceFlowControlTest extends Http2ConformanceSupport {
   @Test
   void data_beyond_the_stream_window_is_a_flow_control_error() {
     Http2Harness.Conn c = open(Http2Config.builder().initialWindowSize(1024).build());
-    // Both frames in one write: no WINDOW_UPDATE can come between them.
-    c.exchange(c.kit.headers(1, false, request("POST", "/i/hang")), data(1, false, new byte[1024]),
-        data(1, false, new byte[1]));
+    // One frame one octet larger than the stream window: no WINDOW_UPDATE can make room for it in between.
+    c.exchange(c.kit.headers(1, false, request("POST", "/i/hang")), data(1, false, new byte[1025]));
     assertStreamOrConnectionError(c, 1, Http2ErrorCode.FLOW_CONTROL_ERROR);
   }
 
@@ -158,10 +157,10 @@ class Http2ConformanceFlowControlTest extends Http2ConformanceSupport {
 
   @Test
   void data_beyond_the_connection_window_is_a_flow_control_error() {
-    Http2Harness.Conn c = open(Http2Config.builder().connectionWindowSize(65_535).build());
-    c.exchange(c.kit.headers(1, false, request("POST", "/i/hang")), c.kit.headers(3, false,
-        request("POST", "/i/hang")), data(1, false, new byte[16_384]), data(1, false, new byte[16_384]),
-        data(1, false, new byte[16_384]), data(3, false, new byte[16_383]), data(3, false, new byte[1]));
+    // Stream windows of 1 MiB, frames up to 64 KiB, the connection window 65535: one frame of 65536 octets.
+    Http2Harness.Conn c = open(Http2Config.builder().connectionWindowSize(65_535).initialWindowSize(1 << 20)
+        .maxFrameSize(65_536).build());
+    c.exchange(c.kit.headers(1, false, request("POST", "/i/hang")), data(1, false, new byte[65_536]));
     assertConnectionError(c, Http2ErrorCode.FLOW_CONTROL_ERROR);
   }
 

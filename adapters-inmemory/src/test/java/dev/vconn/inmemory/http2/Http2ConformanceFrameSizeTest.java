@@ -37,7 +37,23 @@ class Http2ConformanceFrameSizeTest extends Http2ConformanceSupport {
   @Test
   void headers_larger_than_the_max_frame_size_are_a_frame_size_error() {
     Http2Harness.Conn c = open();
-    byte[] block = c.kit.block(Http2ClientKit.with(request("GET", "/i/hello"), "x-big", "v".repeat(17_000)));
+    // Two literal fields of 9000 octets each, without Huffman coding (RFC 7541, section 6.2.2): 18 KiB of payload.
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.writeBytes(c.kit.block(request("GET", "/i/hello")));
+    for (String name : new String[] {"x-big1", "x-big2"}) {
+      b.write(0x00);
+      b.write(name.length());
+      b.writeBytes(name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      b.write(0x7f);
+      int rest = 9000 - 127;
+      while (rest >= 128) {
+        b.write((rest & 0x7f) | 0x80);
+        rest >>>= 7;
+      }
+      b.write(rest);
+      b.writeBytes("v".repeat(9000).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+    byte[] block = b.toByteArray();
     c.exchange(Http2ClientKit.headersFrame(1, Http2Frame.FLAG_END_STREAM | Http2Frame.FLAG_END_HEADERS, block));
     assertConnectionError(c, Http2ErrorCode.FRAME_SIZE_ERROR);
   }
@@ -51,6 +67,18 @@ class Http2ConformanceFrameSizeTest extends Http2ConformanceSupport {
     assertEquals(20_000, c.kit.stream(1).body.size(), c::describe);
     c.exchange(c.kit.headers(3, false, request("POST", "/i/echo")), data(3, true, new byte[20_001]));
     assertConnectionError(c, Http2ErrorCode.FRAME_SIZE_ERROR);
+  }
+
+  @Test
+  void a_data_frame_of_60000_octets_within_a_configured_max_frame_size_of_65536_is_parsed() {
+    // RFC 9113, section 4.2: an endpoint MUST be capable of receiving frames up to the SETTINGS_MAX_FRAME_SIZE it
+    // advertised, however its input is buffered.
+    Http2Harness.Conn c = open(Http2Config.builder().maxFrameSize(65_536).initialWindowSize(1 << 20)
+        .connectionWindowSize(1 << 20).build()).autoWindow();
+    c.exchange(c.kit.headers(1, false, request("POST", "/i/echo")), data(1, true, new byte[60_000]));
+    h.settle();
+    assertEquals(200, c.kit.stream(1).status(), c::describe);
+    assertEquals(60_000, c.kit.stream(1).body.size(), c::describe);
   }
 
   @Test

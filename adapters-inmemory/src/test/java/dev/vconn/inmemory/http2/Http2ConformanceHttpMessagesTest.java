@@ -34,6 +34,8 @@ class Http2ConformanceHttpMessagesTest extends Http2ConformanceSupport {
     assertTrue(s.endStream, c::describe);
     assertEquals(1, h.intercept.requests().size());
     assertEquals("/i/hello", h.intercept.requests().get(0).head().target());
+    // :authority becomes Host (RFC 9113, section 8.3.1).
+    assertEquals("h2.test", h.intercept.requests().get(0).head().headers().get("host"));
     List<AccessLogRecord> recs = assertLoggedAsH2(c, 1);
     assertEquals(200, recs.get(0).status());
     assertEquals("GET", recs.get(0).method());
@@ -47,7 +49,7 @@ class Http2ConformanceHttpMessagesTest extends Http2ConformanceSupport {
     assertEquals(200, s.status(), c::describe);
     assertEquals("hello h2", s.bodyText(), c::describe);
     assertEquals(1, h.origin.requests().size());
-    assertEquals("h2.test", h.origin.requests().get(0).head().headers().get("host"));
+    assertEquals("/o/hello", h.origin.requests().get(0).head().target());
     assertLoggedAsH2(c, 1);
   }
 
@@ -149,6 +151,8 @@ class Http2ConformanceHttpMessagesTest extends Http2ConformanceSupport {
     c.send(c.kit.headers(1, after.length == 0, fields));
     c.exchange(after);
     assertStreamOrConnectionError(c, 1, Http2ErrorCode.PROTOCOL_ERROR);
+    // RFC 9113, section 5.1: frames the client sent before it saw the RST_STREAM must be ignored, not reset again.
+    assertTrue(c.kit.stream(1).resets <= 1, () -> "one RST_STREAM per stream; " + c.describe());
     assertEquals(0, h.intercept.requests().size() + h.origin.requests().size(),
         () -> "a malformed request must not be forwarded (RFC 9113, section 8.1.1): " + h.intercept.requests());
     if (!c.ended()) {
