@@ -26,6 +26,8 @@ final class Http2FuzzCase {
   final List<Expect> expected = new ArrayList<>();
   /** Slice boundaries (octet offsets into {@link #bytes()}), ascending, excluding 0 and the end. */
   final int[] cuts;
+  /** Whether the valid exchange ends with the client's GOAWAY (the server may then close once its streams are done). */
+  boolean clientGoAway;
   /** Whether the client closes at the end (rather than the harness closing it after the probe). */
   final boolean clientCloses;
   private final Random r;
@@ -103,6 +105,7 @@ final class Http2FuzzCase {
     addExtras();
     if (r.nextInt(4) == 0) {
       frames.add(Http2ClientKit.goAway(0, Http2ErrorCode.NO_ERROR));
+      clientGoAway = true;
     }
   }
 

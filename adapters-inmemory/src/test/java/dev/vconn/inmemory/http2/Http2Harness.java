@@ -268,6 +268,10 @@ final class Http2Harness implements AutoCloseable {
     boolean closed;
     String failure;
     private boolean autoWindow;
+    /** Whether everything written so far ends at a frame boundary (where a WINDOW_UPDATE may go). */
+    private boolean atFrameBoundary = true;
+    /** Window the client owes the server per stream, not sent yet. */
+    private final java.util.Map<Integer, Integer> windowOwed = new java.util.LinkedHashMap<>();
 
     Conn(VConn vconn, long connectionId) {
       this.vconn = vconn;
@@ -285,24 +289,47 @@ final class Http2Harness implements AutoCloseable {
       }
     }
 
-    /** Writes {@code parts} (after everything written before). */
+    /** Writes {@code parts}, whole frames (after everything written before). */
     Conn send(byte[]... parts) {
       lock.lock();
       try {
-        if (closed || error) {
-          return this;
-        }
-        for (byte[] p : parts) {
-          out.write(p);
-        }
-        if (write == null) {
-          write = vconn.write(cont, Long.MAX_VALUE, outReader);
-        } else {
-          write.reenable();
-        }
+        write(parts);
+        atFrameBoundary = true;
+        flushWindow();
         return this;
       } finally {
         lock.unlock();
+      }
+    }
+
+    /**
+     * Writes {@code slice}, which may end inside a frame ({@code endsAtFrameBoundary} false): then the WINDOW_UPDATE
+     * frames of {@link #autoWindow()} wait until a later write ends at a frame boundary, so they never land inside
+     * another frame.
+     */
+    Conn sendSlice(byte[] slice, boolean endsAtFrameBoundary) {
+      lock.lock();
+      try {
+        write(slice);
+        atFrameBoundary = endsAtFrameBoundary;
+        flushWindow();
+        return this;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void write(byte[]... parts) {
+      if (closed || error) {
+        return;
+      }
+      for (byte[] p : parts) {
+        out.write(p);
+      }
+      if (write == null) {
+        write = vconn.write(cont, Long.MAX_VALUE, outReader);
+      } else {
+        write.reenable();
       }
     }
 
@@ -334,19 +361,23 @@ final class Http2Harness implements AutoCloseable {
     }
 
     private void openWindows() {
-      java.util.Map<Integer, Integer> used = kit.takeWindowUsed();
-      int total = 0;
+      kit.takeWindowUsed().forEach((stream, n) -> windowOwed.merge(stream, n, Integer::sum));
+      flushWindow();
+    }
+
+    private void flushWindow() {
+      if (!atFrameBoundary || windowOwed.isEmpty()) {
+        return;
+      }
+      long total = 0;
       List<byte[]> updates = new ArrayList<>();
-      for (java.util.Map.Entry<Integer, Integer> e : used.entrySet()) {
-        if (e.getValue() > 0) {
-          updates.add(Http2ClientKit.windowUpdate(e.getKey(), e.getValue()));
-          total += e.getValue();
-        }
+      for (java.util.Map.Entry<Integer, Integer> e : windowOwed.entrySet()) {
+        updates.add(Http2ClientKit.windowUpdate(e.getKey(), e.getValue()));
+        total += e.getValue();
       }
-      if (total > 0) {
-        updates.add(Http2ClientKit.windowUpdate(0, total));
-        send(updates.toArray(new byte[0][]));
-      }
+      windowOwed.clear();
+      updates.add(Http2ClientKit.windowUpdate(0, (int) Math.min(total, Integer.MAX_VALUE)));
+      write(updates.toArray(new byte[0][]));
     }
 
     /** Octets written but not yet taken by the transport. */
