@@ -24,6 +24,8 @@ final class Http2FuzzCase {
   final List<byte[]> frames = new ArrayList<>();
   final List<String> mutations = new ArrayList<>();
   final List<Expect> expected = new ArrayList<>();
+  /** The payloads of the PINGs of the valid exchange, in order. */
+  final List<Long> pings = new ArrayList<>();
   /** Slice boundaries (octet offsets into {@link #bytes()}), ascending, excluding 0 and the end. */
   final int[] cuts;
   /** Whether the valid exchange ends with the client's GOAWAY (the server may then close once its streams are done). */
@@ -111,7 +113,11 @@ final class Http2FuzzCase {
 
   private void addExtras() {
     switch (r.nextInt(8)) {
-      case 0 -> frames.add(Http2ClientKit.ping(false, r.nextLong()));
+      case 0 -> {
+        long opaque = r.nextLong();
+        pings.add(opaque);
+        frames.add(Http2ClientKit.ping(false, opaque));
+      }
       case 1 -> frames.add(Http2ClientKit.priority(1 + 2 * r.nextInt(10), 0, r.nextBoolean(), r.nextInt(256)));
       case 2 -> frames.add(Http2ClientKit.windowUpdate(0, 1 + r.nextInt(100_000)));
       case 3 -> frames.add(Http2ClientKit.frame(0x0a + r.nextInt(0xf0), r.nextInt(256), r.nextInt(8),

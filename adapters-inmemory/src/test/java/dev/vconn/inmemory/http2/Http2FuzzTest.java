@@ -9,6 +9,7 @@ import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.http.AccessLogRecord;
 import dev.vconn.domain.http2.Http2Config;
 import dev.vconn.domain.http2.Http2ErrorCode;
+import dev.vconn.domain.http2.Http2Frame;
 import dev.vconn.domain.http2.hpack.HpackEncoder;
 import dev.vconn.inmemory.FaultPlan;
 import java.time.Duration;
@@ -155,6 +156,11 @@ class Http2FuzzTest {
                   + " octets, got " + s + replay(fc, c));
             }
           }
+          List<Long> acks = c.kit.frames(Http2Frame.Ping.class).stream().filter(Http2Frame.Ping::ack)
+              .map(Http2Frame.Ping::opaqueData).toList();
+          if (!acks.equals(fc.pings)) {
+            problems.add(who + ": PING ACKs " + acks + " for PINGs " + fc.pings + replay(fc, c));
+          }
           // After the client's GOAWAY the server may close gracefully once the streams are done (RFC 9113, 6.8).
           boolean graceful = fc.clientGoAway && (c.kit.goAways().isEmpty()
               || c.kit.goAwayCode() == Http2ErrorCode.NO_ERROR);
@@ -184,6 +190,21 @@ class Http2FuzzTest {
         if (!fc.mutated() && !fc.clientGoAway && probe > 0 && p.status() != 200) {
           problems.add("seed " + fc.seed + ": the probe after a valid exchange was not served: " + p
               + replay(fc, c));
+        }
+      }
+      // Quiet for 100 s (below the idle timeout): the proxy ends idle keep-alive connections after its own idle
+      // time, so every in-process connection still open must belong to a stream still open.
+      h.advance(Duration.ofSeconds(100));
+      for (int i = 0; i < CONNECTIONS; i++) {
+        Http2FuzzCase fc = cases.get(i);
+        Http2Harness.Conn c = conns.get(i);
+        if (!c.ended()) {
+          long pairs = h.transport.openResources().stream().filter(o -> o.kind().equals("pair")
+              && o.description().startsWith("tag=h2 id=" + c.connectionId + " ")).count();
+          if (pairs > c.session.openStreams()) {
+            problems.add("seed " + fc.seed + ": " + pairs + " in-process connections open for "
+                + c.session.openStreams() + " open stream(s) after 100 s" + replay(fc, c));
+          }
         }
         if (fc.clientCloses) {
           c.close();
