@@ -33,8 +33,9 @@ import java.util.Objects;
  *     ENHANCE_YOUR_CALM; at least 1, default 100
  * @param idleTimeout with no stream open and no frame received for this long, the session sends GOAWAY NO_ERROR and
  *     closes; positive, default 120 s
- * @param zeroWindowTimeout a stream with response data waiting and a zero send window (its own or the connection's)
- *     for this long is reset with RST_STREAM FLOW_CONTROL_ERROR (docs/http2.md, "Limits"); positive, default 30 s
+ * @param zeroWindowTimeout response data waiting behind a zero send window for this long: if the stream's own window
+ *     is zero the stream is reset with RST_STREAM FLOW_CONTROL_ERROR; if only the connection's window is zero the
+ *     session sends GOAWAY FLOW_CONTROL_ERROR and closes (docs/http2.md, "Limits"); positive, default 30 s
  * @param streamBufferSize bytes buffered per stream and direction before backpressure stops the producer: the
  *     request body waiting for the in-process connection, the response waiting for the client's window; at least
  *     1024, default 64 KiB

@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,9 @@ public final class Http2ServerSession {
 
   /** How long a closing session waits for its last frames (GOAWAY) to reach the client before it closes anyway. */
   static final Duration CLOSE_LINGER = Duration.ofSeconds(5);
+
+  /** Closed streams remembered per session to tell frames in flight after a reset from protocol errors. */
+  static final int MAX_CLOSED_REMEMBERED = 1024;
 
   /** Idle in-process connections kept per session at most. */
   static final int MAX_IDLE_IN_PROCESS = 32;
@@ -97,6 +101,8 @@ public final class Http2ServerSession {
   private final ArrayDeque<InProc> idle = new ArrayDeque<>();
   private final List<InProc> inProcs = new ArrayList<>();
   private final ArrayDeque<Stream> sendQueue = new ArrayDeque<>();
+  /** Recently closed streams: true if the server reset them (see {@link #rememberClosed}). */
+  private final Map<Integer, Boolean> closedStreams = new LinkedHashMap<>();
 
   private boolean prefaceReceived;
   private boolean clientSettingsReceived;
@@ -163,7 +169,8 @@ public final class Http2ServerSession {
   /**
    * Starts serving. Takes ownership of {@code client}: the session closes it.
    *
-   * @param client the client connection, open, with no VIO posted
+   * @param client the client connection, open; the session posts its own read and write, replacing any VIO posted
+   *     before (such as the read of an h2c preface detector)
    * @param alreadyRead octets already read from the client (the preface consumed by h2c detection, bytes read past a
    *     PROXY header), or null; the connection preface is expected at the start of these octets followed by the
    *     stream; {@code start} copies and consumes these octets and frees the reader before it returns (the caller
@@ -280,6 +287,8 @@ public final class Http2ServerSession {
 
   private void begin() {
     in = new IOBuffer(blockPool);
+    // The parser returns a frame once it is buffered whole: let the transport move the largest frame ahead of us.
+    in.setWaterMark(config.maxFrameSize() + Http2FrameParser.FRAME_HEADER_LENGTH);
     inReader = in.allocReader();
     out = new IOBuffer(blockPool);
     outReader = out.allocReader();
@@ -580,8 +589,10 @@ public final class Http2ServerSession {
             "DATA on idle stream " + d.streamId() + " (RFC 9113, section 5.1)");
       } else if (s != null) {
         resetStream(s, Http2ErrorCode.STREAM_CLOSED);
-      } else if (d.streamId() > goAwayLastStreamIdOrMax()) {
-        return; // a stream we never opened because of our GOAWAY: ignored (RFC 9113, section 6.8)
+      } else if (d.streamId() > goAwayLastStreamIdOrMax() || Boolean.TRUE.equals(closedStreams.get(d.streamId()))) {
+        // A stream we ignored after our GOAWAY (RFC 9113, section 6.8) or reset ourselves: frames the client sent
+        // before it saw our RST_STREAM are ignored (RFC 9113, section 5.1, "closed").
+        return;
       } else {
         writeRst(d.streamId(), Http2ErrorCode.STREAM_CLOSED);
       }
@@ -673,9 +684,15 @@ public final class Http2ServerSession {
       return;
     }
     if (id <= lastStreamId) {
-      // A stream that was open and is closed now (or was refused or ignored).
-      if (id <= goAwayLastStreamIdOrMax()) {
-        writeRst(id, Http2ErrorCode.STREAM_CLOSED);
+      Boolean resetBySelf = closedStreams.get(id);
+      if (id > goAwayLastStreamIdOrMax() || Boolean.TRUE.equals(resetBySelf)) {
+        return; // ignored after our GOAWAY or our RST_STREAM (RFC 9113, sections 6.8 and 5.1)
+      }
+      if (resetBySelf == null) {
+        connectionError(Http2ErrorCode.PROTOCOL_ERROR, "HEADERS opening stream " + id + " after stream "
+            + lastStreamId + ": new stream identifiers must increase (RFC 9113, section 5.1.1)");
+      } else {
+        connectionError(Http2ErrorCode.STREAM_CLOSED, "HEADERS on closed stream " + id + " (RFC 9113, section 5.1)");
       }
       return;
     }
@@ -1077,6 +1094,7 @@ public final class Http2ServerSession {
   }
 
   private void writeRst(int id, Http2ErrorCode code) {
+    rememberClosed(id, true);
     if (!closing && !finished) {
       Http2FrameWriter.writeRstStream(out, id, code);
     }
@@ -1089,6 +1107,7 @@ public final class Http2ServerSession {
     }
     s.closed = true;
     streams.remove(s.id);
+    rememberClosed(s.id, false);
     long held = s.stagingReader.readAvail();
     if (held > 0) {
       s.stagingReader.consume(held);
@@ -1114,6 +1133,23 @@ public final class Http2ServerSession {
       armIdle();
     }
     maybeFinishDrain();
+  }
+
+  /**
+   * Remembers a closed stream (bounded: the oldest are forgotten): whether the server reset it, so the client's
+   * frames in flight are ignored, or it closed otherwise.
+   */
+  private void rememberClosed(int id, boolean resetBySelf) {
+    if (resetBySelf) {
+      closedStreams.put(id, Boolean.TRUE);
+    } else {
+      closedStreams.putIfAbsent(id, Boolean.FALSE);
+    }
+    if (closedStreams.size() > MAX_CLOSED_REMEMBERED) {
+      Iterator<Integer> oldest = closedStreams.keySet().iterator();
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   private void closeInProc(Stream s, boolean abort) {
@@ -1490,6 +1526,8 @@ public final class Http2ServerSession {
       reqOut = new IOBuffer(blockPool);
       reqOutReader = reqOut.allocReader();
       respIn = new IOBuffer(blockPool);
+      // The head parser needs a whole response head buffered (docs/semantics.md, rule 3.5 bounds the read-ahead).
+      respIn.setWaterMark(limits.maxHeaderBytes() + 1L);
       respInReader = respIn.allocReader();
       write = vconn.write(inProcCont, Long.MAX_VALUE, reqOutReader);
       read = vconn.read(inProcCont, Long.MAX_VALUE, respIn);

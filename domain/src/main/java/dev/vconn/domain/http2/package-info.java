@@ -2,6 +2,9 @@
  * HTTP/2 (RFC 9113) building blocks: the frame codec ({@link dev.vconn.domain.http2.Http2FrameParser},
  * {@link dev.vconn.domain.http2.Http2FrameWriter}, the frames {@link dev.vconn.domain.http2.Http2Frame}, the error
  * codes {@link dev.vconn.domain.http2.Http2ErrorCode}) and, in {@code dev.vconn.domain.http2.hpack}, header
- * compression. The HTTP/2 session that will use them is not part of vconn yet; see {@code docs/http2.md}.
+ * compression; and the server session that uses them, {@link dev.vconn.domain.http2.Http2ServerSession}, which turns
+ * every client stream into an HTTP/1.1 transaction on an in-process connection opened through an
+ * {@link dev.vconn.domain.http2.Http2StreamConnector}, with limits in {@link dev.vconn.domain.http2.Http2Config}. See
+ * {@code docs/http2.md}.
  */
 package dev.vconn.domain.http2;

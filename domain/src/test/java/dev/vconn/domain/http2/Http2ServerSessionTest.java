@@ -568,4 +568,264 @@ class Http2ServerSessionTest {
     run();
     assertEquals(Http2ErrorCode.PROTOCOL_ERROR, client.goAwayFrame().errorCode());
   }
+
+  // ----- flow control and SETTINGS
+
+  static long windowSum(List<Frame> updates) {
+    return updates.stream().mapToLong(f -> (f.payload()[0] & 0x7f) << 24 | (f.payload()[1] & 0xff) << 16
+        | (f.payload()[2] & 0xff) << 8 | (f.payload()[3] & 0xff)).sum();
+  }
+
+  @Test
+  void settings_initial_window_size_changes_adjust_open_streams() {
+    open(answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + "w".repeat(100)));
+    client.holdWindow(1);
+    client.start().settings(new Http2Frame.Setting(Http2Setting.INITIAL_WINDOW_SIZE, 10)).get(1, "/");
+    run();
+    assertEquals(10, client.response(1).body().length);
+    client.settings(new Http2Frame.Setting(Http2Setting.INITIAL_WINDOW_SIZE, 50));
+    run();
+    assertEquals(50, client.response(1).body().length, "the window grew by the difference, 40");
+    client.settings(new Http2Frame.Setting(Http2Setting.INITIAL_WINDOW_SIZE, 0));
+    client.windowUpdate(1, 49);
+    run();
+    assertEquals(50, client.response(1).body().length, "window -50 + 49 is still below zero");
+    client.windowUpdate(1, 11);
+    run();
+    assertEquals(60, client.response(1).body().length);
+  }
+
+  @Test
+  void window_overflow_is_a_stream_or_connection_flow_control_error() {
+    open(req -> null);
+    client.start().get(1, "/").windowUpdate(1, Integer.MAX_VALUE);
+    run();
+    assertEquals(Http2ErrorCode.FLOW_CONTROL_ERROR, client.response(1).reset());
+    assertNull(client.goAwayFrame());
+    client.windowUpdate(0, Integer.MAX_VALUE);
+    run();
+    assertEquals(Http2ErrorCode.FLOW_CONTROL_ERROR, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void an_initial_window_size_that_overflows_an_open_stream_is_a_connection_error() {
+    open(req -> null);
+    client.start().get(1, "/").windowUpdate(1, 100);
+    run();
+    client.settings(new Http2Frame.Setting(Http2Setting.INITIAL_WINDOW_SIZE, Integer.MAX_VALUE));
+    run();
+    assertEquals(Http2ErrorCode.FLOW_CONTROL_ERROR, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void data_and_headers_honour_the_peers_max_frame_size() {
+    String big = "m".repeat(60_000);
+    String cookie = "c".repeat(10_000);
+    open(answer("HTTP/1.1 200 OK\r\nContent-Length: 60000\r\nX-Big: " + cookie + "\r\nX-Big2: " + cookie
+        + "\r\n\r\n" + big));
+    client.start().get(1, "/");
+    run();
+    for (Frame f : client.frames(Http2Frame.TYPE_DATA)) {
+      assertTrue(f.payload().length <= 16_384, f::toString);
+    }
+    assertTrue(big.equals(client.response(1).bodyText()));
+    assertTrue(cookie.equals(client.response(1).header("x-big2")), "HEADERS split into CONTINUATION frames");
+    // With the body buffered whole behind a zero window, the frames are as large as the peer allows.
+    client.settings(new Http2Frame.Setting(Http2Setting.MAX_FRAME_SIZE, 40_000),
+        new Http2Frame.Setting(Http2Setting.INITIAL_WINDOW_SIZE, 0));
+    client.holdWindow(3);
+    run();
+    client.get(3, "/");
+    run();
+    client.releaseWindow(3, 100_000);
+    run();
+    int largest = client.streamFrames(3).stream().filter(f -> f.type() == Http2Frame.TYPE_DATA)
+        .mapToInt(f -> f.payload().length).max().orElse(0);
+    assertTrue(largest > 16_384 && largest <= 40_000, "the larger frame size is used: " + largest);
+    assertTrue(big.equals(client.response(3).bodyText()));
+  }
+
+  @Test
+  void the_request_body_window_is_returned_only_as_the_in_process_reader_takes_it() {
+    open(Http2Config.builder().streamBufferSize(1024).build(), answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    backend.holdReading = true;
+    client.start().headers(1, false, request("POST", "/p", new HeaderField("content-length", "65535")));
+    for (int i = 0; i < 4; i++) {
+      client.data(1, "q".repeat(16_383), false);
+    }
+    client.data(1, "qqq", true);
+    run();
+    long credited = windowSum(client.frames(Http2Frame.TYPE_WINDOW_UPDATE).stream()
+        .filter(f -> f.streamId() == 1).toList());
+    // At most the stream buffer, one chunk in flight and what the pair moved ahead of its reader (one block).
+    assertTrue(credited < 49_152, "a stalled reader holds the window back, credited " + credited);
+    assertEquals(1, session.openStreams());
+    backend.resumeReading();
+    run();
+    assertEquals(65_535, backend.received.get(0).toString().split("\r\n\r\n", 2)[1].length());
+    assertEquals(200, client.response(1).status());
+  }
+
+  @Test
+  void data_on_an_idle_stream_and_headers_on_an_even_stream_are_connection_errors() {
+    open(answer(""));
+    client.start().data(5, "x", false);
+    run();
+    assertEquals(Http2ErrorCode.PROTOCOL_ERROR, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void headers_on_an_even_stream_are_a_connection_error() {
+    open(answer(""));
+    client.start().get(2, "/");
+    run();
+    assertEquals(Http2ErrorCode.PROTOCOL_ERROR, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void a_bad_header_block_is_a_compression_error() {
+    open(answer(""));
+    client.start().frame(Http2Frame.TYPE_HEADERS, Http2Frame.FLAG_END_HEADERS | Http2Frame.FLAG_END_STREAM, 1,
+        new byte[] {(byte) 0x80});
+    run();
+    assertEquals(Http2ErrorCode.COMPRESSION_ERROR, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void a_continuation_flood_is_enhance_your_calm() {
+    open(Http2Config.builder().maxHeaderBlockSize(1000).build(), answer(""));
+    client.start().frame(Http2Frame.TYPE_HEADERS, 0, 1, client.encode(request("GET", "/")));
+    for (int i = 0; i < 200; i++) {
+      client.frame(Http2Frame.TYPE_CONTINUATION, 0, 1, new byte[0]);
+    }
+    run();
+    assertEquals(Http2ErrorCode.ENHANCE_YOUR_CALM, client.goAwayFrame().errorCode());
+    assertTrue(backend.connects.isEmpty());
+  }
+
+  @Test
+  void a_settings_flood_is_enhance_your_calm() {
+    open(Http2Config.builder().maxSettingsPerInterval(3).build(), answer(""));
+    client.start().settings().settings();
+    run();
+    assertNull(client.goAwayFrame());
+    client.settings();
+    run();
+    assertEquals(Http2ErrorCode.ENHANCE_YOUR_CALM, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void flood_counters_restart_every_interval() {
+    open(Http2Config.builder().maxPingsPerInterval(2).resetInterval(Duration.ofSeconds(1)).build(), answer(""));
+    client.start();
+    for (int i = 0; i < 5; i++) {
+      client.ping(false, i).ping(false, i);
+      run();
+      loop.advance(Duration.ofMillis(1001));
+    }
+    assertNull(client.goAwayFrame());
+    assertEquals(10, client.frames(Http2Frame.TYPE_PING).size());
+  }
+
+  @Test
+  void a_client_goaway_lets_open_streams_finish_then_closes() {
+    open(req -> null);
+    client.start().get(1, "/").goAway(1, Http2ErrorCode.NO_ERROR);
+    run();
+    assertFalse(client.eos());
+    backend.conns.get(0).send("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n!");
+    run();
+    assertEquals("!", client.response(1).bodyText());
+    assertTrue(client.eos());
+  }
+
+  @Test
+  void in_process_connections_on_another_loop_are_served_under_the_session_lock() {
+    VirtualTimeEventLoop other = new VirtualTimeEventLoop();
+    conn = VConnPair.open(loop, VConnPair.Options.defaults());
+    backend = new Http2TestClient.Backend(other, pool, answer("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"));
+    session = Http2ServerSession.start(conn.passive(), null, backend, Http2Config.defaults(), pool, 1, CLIENT);
+    client = new Http2TestClient(conn.active(), pool);
+    client.start().get(1, "/").headers(3, false, request("POST", "/")).data(3, "body", true);
+    for (int i = 0; i < 20; i++) {
+      loop.runReady();
+      other.runReady();
+    }
+    assertEquals("abc", client.response(1).bodyText());
+    assertEquals("abc", client.response(3).bodyText());
+    assertTrue(backend.received.stream().anyMatch(r -> r.toString().endsWith("4\r\nbody\r\n0\r\n\r\n")));
+    client.close();
+    for (int i = 0; i < 5; i++) {
+      loop.runReady();
+      other.runReady();
+    }
+    backend.closeAll();
+    other.runReady();
+    loop.runReady();
+    assertTrue(backend.allFreed());
+  }
+
+  @Test
+  void frames_up_to_the_advertised_max_frame_size_are_received_whole() {
+    open(Http2Config.builder().maxFrameSize(100_000).initialWindowSize(200_000).build(),
+        answer(req -> "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    client.start();
+    run();
+    client.settingsAck().headers(1, false, request("POST", "/", new HeaderField("content-length", "90000")))
+        .data(1, "d".repeat(90_000), true);
+    run();
+    assertEquals(200, client.response(1).status());
+    assertEquals(90_000, backend.received.get(0).toString().split("\r\n\r\n", 2)[1].length());
+  }
+
+  @Test
+  void a_response_head_larger_than_a_block_is_read_whole() {
+    String big = "h".repeat(50_000);
+    open(answer("HTTP/1.1 200 OK\r\nX-Large: " + big + "\r\nContent-Length: 2\r\n\r\nok"));
+    client.start().get(1, "/");
+    run();
+    assertEquals("ok", client.response(1).bodyText());
+  }
+
+  @Test
+  void a_new_stream_id_lower_than_one_opened_before_is_a_connection_protocol_error() {
+    open(answer("HTTP/1.1 204 No Content\r\n\r\n"));
+    client.start().get(5, "/");
+    run();
+    assertEquals(204, client.response(5).status());
+    client.get(3, "/");
+    run();
+    Frame goAway = client.goAwayFrame();
+    assertEquals(Http2ErrorCode.PROTOCOL_ERROR, goAway.errorCode());
+    assertEquals(5, goAway.lastStreamId());
+    assertTrue(client.eos());
+  }
+
+  @Test
+  void headers_on_a_stream_that_closed_normally_is_a_connection_stream_closed_error() {
+    open(answer("HTTP/1.1 204 No Content\r\n\r\n"));
+    client.start().get(1, "/");
+    run();
+    client.headers(1, true, request("GET", "/"));
+    run();
+    assertEquals(Http2ErrorCode.STREAM_CLOSED, client.goAwayFrame().errorCode());
+  }
+
+  @Test
+  void frames_the_client_sent_before_seeing_our_reset_are_ignored() {
+    open(answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    client.start().headers(1, false, request("POST", "/", new HeaderField("transfer-encoding", "chunked")))
+        .data(1, "0123456789abcde", true).headers(3, false, request("POST", "/")).headers(3, true, List.of())
+        .headers(5, false, request("POST", "/", new HeaderField("upgrade", "x")))
+        .headers(5, true, List.of(new HeaderField("x-trailer", "1")));
+    run();
+    assertEquals(List.of(Http2ErrorCode.PROTOCOL_ERROR), client.streamFrames(1).stream()
+        .filter(f -> f.type() == Http2Frame.TYPE_RST_STREAM).map(Frame::errorCode).toList());
+    assertEquals(1, client.streamFrames(5).size(), "one RST_STREAM, the trailers are ignored");
+    assertNull(client.goAwayFrame());
+    assertEquals(200, client.response(3).status());
+    long connectionCredit = windowSum(client.frames(Http2Frame.TYPE_WINDOW_UPDATE).stream()
+        .filter(f -> f.streamId() == 0).toList());
+    assertEquals((1 << 20) - 65535 + 15, connectionCredit, "the ignored DATA still returns its connection window");
+  }
 }

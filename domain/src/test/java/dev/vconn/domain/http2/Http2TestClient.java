@@ -135,7 +135,7 @@ public final class Http2TestClient implements AutoCloseable {
   private final ReadVio read;
   private final WriteVio write;
   private final HpackEncoder encoder = new HpackEncoder();
-  private final HpackDecoder decoder = new HpackDecoder(HpackDecoder.Limits.DEFAULT);
+  private final HpackDecoder decoder = new HpackDecoder(new HpackDecoder.Limits(4096, 1 << 20, 1 << 20, 1 << 21));
   private final List<Frame> frames = new ArrayList<>();
   private final Set<Integer> held = new HashSet<>();
   private ByteArrayOutputStream block;
@@ -160,6 +160,8 @@ public final class Http2TestClient implements AutoCloseable {
     out = new IOBuffer(pool);
     outReader = out.allocReader();
     in = new IOBuffer(pool);
+    // A frame is parsed once whole: let the transport move a frame of the largest size ahead of this reader.
+    in.setWaterMark(Http2FrameParser.MAX_MAX_FRAME_SIZE + Http2FrameParser.FRAME_HEADER_LENGTH);
     inReader = in.allocReader();
     read = vconn.read(cont, Long.MAX_VALUE, in);
     write = vconn.write(cont, Long.MAX_VALUE, outReader);
@@ -446,6 +448,8 @@ public final class Http2TestClient implements AutoCloseable {
     public boolean closeAfterResponse;
     /** Fail the next connect call (throw). */
     public boolean failConnect;
+    /** Leave request octets unread (the in-process reader is slow) until {@link #resumeReading()}. */
+    public boolean holdReading;
 
     /**
      * A backend on {@code loop}.
@@ -480,6 +484,22 @@ public final class Http2TestClient implements AutoCloseable {
       return pairs.stream().allMatch(VConnPair::isFreed);
     }
 
+    /** Reads what was held back by {@link #holdReading} and goes on reading. */
+    public void resumeReading() {
+      holdReading = false;
+      for (Conn c : conns) {
+        c.c.lock().lock();
+        try {
+          if (!c.done) {
+            c.readAvailable();
+            c.r.reenable();
+          }
+        } finally {
+          c.c.lock().unlock();
+        }
+      }
+    }
+
     /** Closes every server end. */
     public void closeAll() {
       conns.forEach(Conn::close);
@@ -496,6 +516,7 @@ public final class Http2TestClient implements AutoCloseable {
       final IOBufferReader coutReader = cout.allocReader();
       final Continuation c = new Continuation(this::handle);
       final WriteVio w;
+      final ReadVio r;
       boolean closeWhenSent;
       boolean done;
       /** Whether the server end saw EOS or ERROR. */
@@ -504,7 +525,7 @@ public final class Http2TestClient implements AutoCloseable {
       Conn(VConn vconn, StringBuilder all) {
         this.vconn = vconn;
         this.all = all;
-        vconn.read(c, Long.MAX_VALUE, cin);
+        r = vconn.read(c, Long.MAX_VALUE, cin);
         w = vconn.write(c, Long.MAX_VALUE, coutReader);
       }
 
@@ -524,22 +545,7 @@ public final class Http2TestClient implements AutoCloseable {
           return;
         }
         switch (event) {
-          case READ_READY -> {
-            byte[] b = new byte[(int) cinReader.readAvail()];
-            cinReader.read(b, 0, b.length);
-            String s = new String(b, StandardCharsets.ISO_8859_1);
-            all.append(s);
-            pending.append(s);
-            String answer = respond.apply(pending.toString());
-            if (answer != null) {
-              pending.setLength(0);
-              cout.write(answer.getBytes(StandardCharsets.ISO_8859_1));
-              w.reenable();
-              if (closeAfterResponse) {
-                closeWhenSent = true;
-              }
-            }
-          }
+          case READ_READY -> readAvailable();
           case WRITE_READY -> {
             if (closeWhenSent && coutReader.readAvail() == 0) {
               close();
@@ -550,6 +556,26 @@ public final class Http2TestClient implements AutoCloseable {
             close();
           }
           default -> { }
+        }
+      }
+
+      void readAvailable() {
+        if (holdReading || cinReader.readAvail() == 0) {
+          return;
+        }
+        byte[] b = new byte[(int) cinReader.readAvail()];
+        cinReader.read(b, 0, b.length);
+        String s = new String(b, StandardCharsets.ISO_8859_1);
+        all.append(s);
+        pending.append(s);
+        String answer = respond.apply(pending.toString());
+        if (answer != null) {
+          pending.setLength(0);
+          cout.write(answer.getBytes(StandardCharsets.ISO_8859_1));
+          w.reenable();
+          if (closeAfterResponse) {
+            closeWhenSent = true;
+          }
         }
       }
 
