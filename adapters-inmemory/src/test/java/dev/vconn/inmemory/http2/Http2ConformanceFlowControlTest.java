@@ -188,6 +188,46 @@ class Http2ConformanceFlowControlTest extends Http2ConformanceSupport {
     assertArrayEquals(pattern(0, total), h.intercept.requests().get(0).body());
   }
 
+  @Test
+  void a_slow_reader_of_one_stream_does_not_stall_another() {
+    Http2Harness.Conn c = open().autoWindow().holdWindow(1);
+    // The client's connection window is far above its stream windows, as a client that multiplexes must set it.
+    c.exchange(windowUpdate(0, 1 << 24));
+    c.exchange(c.kit.headers(1, true, request("GET", "/i/len/300000")));
+    c.exchange(c.kit.headers(3, true, request("GET", "/i/len/200000")));
+    h.settle();
+    assertEquals(65_535, c.kit.stream(1).body.size(), c::describe);
+    assertArrayEquals(pattern(0, 200_000), c.kit.stream(3).body.toByteArray(), c::describe);
+    assertTrue(c.kit.stream(3).endStream, c::describe);
+    // The slow reader catches up.
+    c.exchange(windowUpdate(1, 300_000));
+    h.settle();
+    assertArrayEquals(pattern(0, 300_000), c.kit.stream(1).body.toByteArray(), c::describe);
+  }
+
+  @Test
+  void a_one_mib_body_goes_both_ways_byte_identical() {
+    Http2Harness.Conn c = open().autoWindow();
+    byte[] body = pattern(7, 1 << 20);
+    c.send(c.kit.headers(1, false, request("POST", "/i/echo")));
+    int sent = 0;
+    for (int round = 0; round < 2000 && sent < body.length; round++) {
+      int allowed = streamCredit(c, 65_535) - sent;
+      int n = Math.min(Math.min(allowed, 16_384), body.length - sent);
+      if (n > 0) {
+        c.send(data(1, sent + n == body.length, java.util.Arrays.copyOfRange(body, sent, sent + n)));
+        sent += n;
+      } else {
+        h.settle();
+      }
+    }
+    h.settle();
+    assertEquals(body.length, sent, c::describe);
+    assertArrayEquals(body, h.intercept.requests().get(0).body());
+    assertArrayEquals(body, c.kit.stream(1).body.toByteArray(), c::describe);
+    assertTrue(c.kit.stream(1).endStream, c::describe);
+  }
+
   /** What the server allowed on stream 1 so far: the initial window plus every WINDOW_UPDATE on stream 1. */
   private static int streamCredit(Http2Harness.Conn c, int initial) {
     long credit = initial;

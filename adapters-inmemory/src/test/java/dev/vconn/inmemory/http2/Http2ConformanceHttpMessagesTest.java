@@ -1,6 +1,8 @@
 package dev.vconn.inmemory.http2;
 
 import static dev.vconn.inmemory.http2.Http2ClientKit.data;
+import static dev.vconn.inmemory.http2.Http2ClientKit.request;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -127,6 +129,32 @@ class Http2ConformanceHttpMessagesTest extends Http2ConformanceSupport {
         c.kit.headers(1, true, List.of(new HeaderField("x-trailer", "t"))));
     assertEquals(200, c.kit.stream(1).status(), c::describe);
     assertEquals("body", c.kit.stream(1).bodyText(), c::describe);
+  }
+
+  @Test
+  void a_response_cut_short_after_its_head_becomes_rst_stream_internal_error() {
+    // docs/http2.md: an in-process error after the head was sent becomes RST_STREAM INTERNAL_ERROR; the client must
+    // not take the 5 octets for a complete response.
+    Http2Harness.Conn c = open();
+    c.exchange(c.kit.headers(1, true, request("GET", "/i/short")));
+    h.settle();
+    Http2ClientKit.StreamSeen s = c.kit.stream(1);
+    assertEquals(200, s.status(), c::describe);
+    assertEquals(Http2ErrorCode.INTERNAL_ERROR, s.reset, c::describe);
+    assertFalse(s.endStream, () -> "a cut response must not end with END_STREAM; " + c.describe());
+    assertServes(c, 3);
+  }
+
+  @Test
+  void an_unreachable_origin_gives_the_proxy_502_as_headers() {
+    Http2Harness.Conn c = open();
+    Http2ClientKit.StreamSeen s = get(c, 1, "/dead/x");
+    h.advance(java.time.Duration.ofSeconds(10));
+    assertEquals(502, s.status(), c::describe);
+    assertTrue(s.endStream, c::describe);
+    assertNull(s.reset, c::describe);
+    assertEquals(502, assertLoggedAsH2(c, 1).get(0).status());
+    assertServes(c, 3);
   }
 
   @Test

@@ -158,6 +158,16 @@ class Http2ConformanceStreamStatesTest extends Http2ConformanceSupport {
   }
 
   @Test
+  void push_promise_from_a_client_is_a_protocol_error() {
+    // RFC 9113, section 8.4: a client cannot push; a server receiving PUSH_PROMISE has a connection error.
+    Http2Harness.Conn c = open();
+    c.exchange(c.kit.headers(1, true, request("GET", "/i/hang")));
+    byte[] payload = Http2ClientKit.concat(Http2ClientKit.int4(2), c.kit.block(request("GET", "/i/hello")));
+    c.exchange(Http2ClientKit.frame(Http2Frame.TYPE_PUSH_PROMISE, Http2Frame.FLAG_END_HEADERS, 1, payload));
+    assertConnectionError(c, Http2ErrorCode.PROTOCOL_ERROR);
+  }
+
+  @Test
   void priority_on_a_closed_stream_is_ignored() {
     Http2Harness.Conn c = open();
     assertServes(c, 1);

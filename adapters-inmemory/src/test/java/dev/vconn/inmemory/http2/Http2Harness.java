@@ -51,7 +51,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@code /i/hello} (and {@code /o/hello}): 200, {@code hello h2}, field {@code x-kit: yes};</li>
  *   <li>{@code /i/len/N}: 200 with N octets of {@link #PATTERN}, Content-Length; {@code /i/chunk/N} chunked;</li>
  *   <li>{@code /i/echo}: 200 with the request body;</li>
- *   <li>{@code /i/hang}: no answer (the stream stays open).</li>
+ *   <li>{@code /i/hang}: no answer (the stream stays open);</li>
+ *   <li>{@code /i/short}: a head saying Content-Length 100, 5 octets of body, then the server closes;</li>
+ *   <li>{@code /dead/...}: remapped to a port nobody listens on (the proxy answers 502).</li>
  * </ul>
  * The client is an in-memory socket whose peer the session was started on; {@link Conn} writes raw octets to it and
  * decodes what comes back with an {@link Http2ClientKit}. {@link #close()} ends everything and {@link #leftBehind()}
@@ -111,6 +113,8 @@ final class Http2Harness implements AutoCloseable {
     proxy = new HttpProxy(HttpProxyConfig.builder(pool)
         .originConnector(OriginConnectors.of(transport.netConnector()))
         .remap(RemapRule.parse("http://*/o/", "http://127.0.0.1:" + originPort + "/o/"))
+        .remap(RemapRule.parse("http://*/dead/", "http://127.0.0.1:" + transport.network().unusedAddress().getPort()
+            + "/dead/"))
         .hooks(hooks)
         .accessLog(log::add)
         .build());
@@ -140,6 +144,10 @@ final class Http2Harness implements AutoCloseable {
     }
     if (path.equals("/hang")) {
       return null;
+    }
+    if (path.equals("/short")) {
+      // Content-Length 100, 5 octets, then the server closes: the response is cut short after its head.
+      return Reply.ok("short").untilClose().header("Content-Length", "100");
     }
     String[] parts = path.split("/");
     if (parts.length == 3 && (parts[1].equals("len") || parts[1].equals("chunk"))) {
@@ -272,6 +280,7 @@ final class Http2Harness implements AutoCloseable {
     private boolean atFrameBoundary = true;
     /** Window the client owes the server per stream, not sent yet. */
     private final java.util.Map<Integer, Integer> windowOwed = new java.util.LinkedHashMap<>();
+    private final java.util.Set<Integer> held = new java.util.HashSet<>();
 
     Conn(VConn vconn, long connectionId) {
       this.vconn = vconn;
@@ -360,8 +369,18 @@ final class Http2Harness implements AutoCloseable {
       return this;
     }
 
+    /** With {@link #autoWindow()}: leaves stream {@code streamId}'s window closed (a slow reader of that stream). */
+    Conn holdWindow(int streamId) {
+      held.add(streamId);
+      return this;
+    }
+
     private void openWindows() {
-      kit.takeWindowUsed().forEach((stream, n) -> windowOwed.merge(stream, n, Integer::sum));
+      kit.takeWindowUsed().forEach((stream, n) -> {
+        if (!held.contains(stream)) {
+          windowOwed.merge(stream, n, Integer::sum);
+        }
+      });
       flushWindow();
     }
 
