@@ -326,9 +326,16 @@ public final class Http2ServerSession {
       case READ_READY, READ_COMPLETE -> processInput();
       case EOS -> {
         processInput();
-        if (!closing) {
-          // The client is gone: nothing more can be answered.
-          closeConnection(false);
+        if (!closing && !finished) {
+          // The client sends no more: like a GOAWAY from it, the open streams are answered, then the session closes
+          // (a client that closed altogether makes the next write fail, which aborts).
+          clientRead = null;
+          if (!prefaceReceived || headerBlock != null) {
+            closeConnection(false);
+            return;
+          }
+          peerGoneAway = true;
+          maybeFinishDrain();
         }
       }
       case ERROR -> abortNow();

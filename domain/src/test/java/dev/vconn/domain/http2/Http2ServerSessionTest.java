@@ -828,4 +828,29 @@ class Http2ServerSessionTest {
         .filter(f -> f.streamId() == 0).toList());
     assertEquals((1 << 20) - 65535 + 15, connectionCredit, "the ignored DATA still returns its connection window");
   }
+
+  @Test
+  void a_client_that_stops_sending_still_gets_its_open_streams_answered() {
+    open(req -> null);
+    client.start().get(1, "/");
+    run();
+    conn.active().shutdown(dev.vconn.domain.ShutdownHow.WRITE);
+    run();
+    assertFalse(session.closed().isDone());
+    backend.conns.get(0).send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+    run();
+    assertEquals("late", client.response(1).bodyText());
+    assertTrue(client.response(1).ended());
+    assertTrue(session.closed().isDone());
+  }
+
+  @Test
+  void a_101_response_cannot_travel_on_a_stream_and_gives_502() {
+    open(answer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"));
+    client.start().get(1, "/ws");
+    run();
+    assertEquals(502, client.response(1).status());
+    assertTrue(client.response(1).ended());
+    assertEquals(0, session.idleInProcessConnections(), "the failed in-process connection is closed");
+  }
 }
