@@ -296,6 +296,57 @@ class Http2ConformanceHttpMessagesTest extends Http2ConformanceSupport {
     assertMalformed(req("GET", "/i/hello", "x:evil", "1"));
   }
 
+  // ------------------------------------------------------------ what reaches HTTP/1.1 (a proxy is a security boundary)
+
+  /**
+   * A request the session must refuse (stream error PROTOCOL_ERROR) or the proxy answer 400 to, and that in no case
+   * reaches the intercept or the origin in a form that would read differently as HTTP/1.1.
+   */
+  private void assertRefusedOrSafe(List<HeaderField> fields) {
+    Http2Harness.Conn c = open();
+    c.exchange(c.kit.headers(1, true, fields));
+    h.settle();
+    Http2ClientKit.StreamSeen s = c.kit.stream(1);
+    boolean refused = s.reset == Http2ErrorCode.PROTOCOL_ERROR || c.kit.goAwayCode() == Http2ErrorCode.PROTOCOL_ERROR
+        || s.status() == 400;
+    assertTrue(refused, () -> "expected RST_STREAM PROTOCOL_ERROR or 400; " + c.describe());
+    assertEquals(List.of(), h.intercept.requests(), "nothing may reach the intercept");
+    assertEquals(List.of(), h.origin.requests(), "nothing may reach the origin");
+  }
+
+  @Test
+  void a_path_with_a_space_cannot_split_the_request_line() {
+    assertRefusedOrSafe(fields(":method", "GET", ":scheme", "http", ":authority", "h2.test", ":path",
+        "/i/hello HTTP/1.1"));
+  }
+
+  @Test
+  void a_method_with_a_space_cannot_split_the_request_line() {
+    assertRefusedOrSafe(fields(":method", "GET /i/hello", ":scheme", "http", ":authority", "h2.test", ":path",
+        "/i/hello"));
+  }
+
+  @Test
+  void a_field_name_with_a_space_is_malformed() {
+    assertMalformed(req("GET", "/i/hello", "x bad", "1"));
+  }
+
+  @Test
+  void a_host_field_beside_authority_reaches_the_server_as_one_host() {
+    // RFC 9113, section 8.3.1: a Host that differs from :authority SHOULD make the request malformed; if forwarded,
+    // the HTTP/1.1 request must carry exactly one Host, else origin and proxy may disagree on the target.
+    Http2Harness.Conn c = open();
+    c.exchange(c.kit.headers(1, true, req("GET", "/i/hello", "host", "evil.test")));
+    h.settle();
+    Http2ClientKit.StreamSeen s = c.kit.stream(1);
+    if (h.intercept.requests().isEmpty()) {
+      assertTrue(s.reset == Http2ErrorCode.PROTOCOL_ERROR || s.status() == 400, c::describe);
+    } else {
+      assertEquals(1, h.intercept.requests().get(0).head().headers().getAll("host").size(),
+          () -> "Host fields forwarded: " + h.intercept.requests().get(0).head().headers());
+    }
+  }
+
   @Test
   void pseudo_header_in_trailers_is_malformed() {
     Http2Harness.Conn c = open();
