@@ -94,6 +94,34 @@ class Http2AbuseLimitsTest extends Http2ConformanceSupport {
     assertConnectionError(c, Http2ErrorCode.ENHANCE_YOUR_CALM);
   }
 
+  /** {@code count} GETs of /i/hang on new streams from {@code firstStream} (each stays open unless refused). */
+  private static byte[] hangs(Http2Harness.Conn c, int firstStream, int count) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < count; i++) {
+      out.writeBytes(c.kit.headers(firstStream + 2 * i, true, request("GET", "/i/hang")));
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void refused_streams_count_as_resets_up_to_the_configured_limit() {
+    // Http2Config: streams refused beyond max_concurrent_streams count against maxResetsPerInterval too.
+    Http2Harness.Conn c = openQuiet(Http2Config.builder().maxConcurrentStreams(1).maxResetsPerInterval(3)
+        .resetInterval(INTERVAL).build());
+    c.exchange(hangs(c, 1, 4));
+    assertEquals(Http2ErrorCode.REFUSED_STREAM, c.kit.stream(7).reset, c::describe);
+    assertTrue(c.kit.goAways().isEmpty(), c::describe);
+    assertFalse(c.ended(), c::describe);
+  }
+
+  @Test
+  void refused_streams_one_past_the_configured_limit_are_enhance_your_calm() {
+    Http2Harness.Conn c = openQuiet(Http2Config.builder().maxConcurrentStreams(1).maxResetsPerInterval(3)
+        .resetInterval(INTERVAL).build());
+    c.exchange(hangs(c, 1, 5));
+    assertConnectionError(c, Http2ErrorCode.ENHANCE_YOUR_CALM);
+  }
+
   // -------------------------------------------------------------------------------------------- CONTINUATION flood
 
   /** The block of a GET of /i/hello on a fresh connection (the kit's encoder is deterministic). */
@@ -106,7 +134,7 @@ class Http2AbuseLimitsTest extends Http2ConformanceSupport {
     }
   }
 
-  /** HEADERS carrying {@code block} without END_HEADERS, then {@code empties} empty CONTINUATION frames, the last ending. */
+  /** HEADERS carrying {@code block} without END_HEADERS, then {@code empties} empty CONTINUATIONs, the last ending. */
   private static byte[] continuationFlood(byte[] block, int empties) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(headersFrame(1, Http2Frame.FLAG_END_STREAM, block));
