@@ -200,6 +200,12 @@ final class Http2FuzzCase {
     int lo = r.nextInt(20) == 0 ? 0 : 1;
     int i = lo + r.nextInt(frames.size() - lo);
     byte[] f = frames.get(i);
+    if (f.length == 0) {
+      // A frame an earlier mutation truncated to nothing: nothing left to mutate in it.
+      frames.remove(i);
+      mutations.add("empty frame " + i + " dropped");
+      return;
+    }
     switch (r.nextInt(9)) {
       case 0 -> {
         int flips = 1 + r.nextInt(3);
