@@ -17,6 +17,7 @@ import dev.vconn.domain.http.HttpProxyConfig;
 import dev.vconn.domain.http.HttpTxn;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.http2.Http2Config;
+import dev.vconn.domain.http2.Http2FrameParser;
 import dev.vconn.domain.http2.Http2ServerSession;
 import dev.vconn.domain.http2.Http2StreamConnector;
 import dev.vconn.domain.loop.VirtualTimeEventLoop;
@@ -289,6 +290,9 @@ final class Http2Harness implements AutoCloseable {
       this.out = new IOBuffer(pool);
       this.outReader = out.allocReader();
       this.in = new IOBuffer(pool);
+      // The kit parses whole frames only: let the transport move a whole frame of any legal size ahead of it
+      // (docs/semantics.md, rule 3.5), as the session's own input does.
+      in.setWaterMark(Http2FrameParser.MAX_MAX_FRAME_SIZE + Http2FrameParser.FRAME_HEADER_LENGTH);
       this.inReader = in.allocReader();
       lock.lock();
       try {
