@@ -285,15 +285,7 @@ REGION="$WORK/region.md"
     echo "$BEGIN_MARK"
     echo "## Proxy: vconn-server against nginx proxy_pass (bench/proxy.sh)"
     echo
-    if [[ $QUICK == 1 ]]; then
-        echo "**Reduced run (\`--quick\`): the figures below only show that the script works.**"
-        echo
-    fi
-    if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n * 0.5) }'; then
-        echo "**Measured under load: the 1-minute load average was ${LOAD_START%% *} on $(nproc) CPUs when the run"
-        echo "started, so other work shared the cores; these figures are not comparable with a run on an idle machine.**"
-        echo
-    fi
+    report_banners
     run_field() { sed -n "s/^$1=//p" "$RESULTS/proxy.tsv.run"; }
     echo "Run: $(run_field date); $(run_field machine); $(run_field kernel); $(run_field jdk); $(run_field nginx);" \
         "$(run_field wrk). Settings: $(run_field settings). ${NOTE}."
@@ -342,18 +334,5 @@ REGION="$WORK/region.md"
     echo "$END_MARK"
 } >"$REGION"
 
-if grep -qF "$BEGIN_MARK" BENCHMARKS.md && grep -qF "$END_MARK" BENCHMARKS.md; then
-    # Replace the region between the markers, keep everything else.
-    awk -v b="$BEGIN_MARK" -v e="$END_MARK" -v region="$REGION" '
-        $0 == b { while ((getline line < region) > 0) print line; skip = 1; next }
-        $0 == e { skip = 0; next }
-        !skip { print }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
-else
-    # First run: the region goes before the hand-written analysis (after bench/run.sh's region).
-    awk -v region="$REGION" '
-        !done && /^## Analysis$/ { while ((getline line < region) > 0) print line; print ""; done = 1 }
-        { print }
-        END { if (!done) { print ""; while ((getline line < region) > 0) print line } }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
-fi
-cp "$WORK/BENCHMARKS.md" BENCHMARKS.md
+splice_report "$REGION"
 echo "done: BENCHMARKS.md (run took $((ELAPSED / 60)) min $((ELAPSED % 60)) s)"

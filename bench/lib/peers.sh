@@ -54,3 +54,36 @@ cleanup() {
     done
     rm -rf "$WORK"
 }
+
+# Prints the report's warnings: a reduced run (QUICK=1), and a run started under load (LOAD_START, the
+# 1-minute load average above half the CPUs), whose figures are not comparable with an idle machine's.
+report_banners() {
+    if [[ $QUICK == 1 ]]; then
+        echo "**Reduced run (\`--quick\`): the figures below only show that the script works.**"
+        echo
+    fi
+    if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n * 0.5) }'; then
+        echo "**Measured under load: the 1-minute load average was ${LOAD_START%% *} on $(nproc) CPUs when the run"
+        echo "started, so other work shared the cores; these figures are not comparable with a run on an idle machine.**"
+        echo
+    fi
+}
+
+# Puts the file $1 (a report region between the lines BEGIN_MARK and END_MARK) into BENCHMARKS.md: in place of
+# the region a previous run wrote, or, on the first run, before the hand-written "## Analysis".
+splice_report() {
+    local region="$1"
+    if grep -qF "$BEGIN_MARK" BENCHMARKS.md && grep -qF "$END_MARK" BENCHMARKS.md; then
+        awk -v b="$BEGIN_MARK" -v e="$END_MARK" -v region="$region" '
+            $0 == b { while ((getline line < region) > 0) print line; skip = 1; next }
+            $0 == e { skip = 0; next }
+            !skip { print }' BENCHMARKS.md >"$WORK/BENCHMARKS.md"
+    else
+        awk -v region="$region" '
+            !done && /^## Analysis$/ { while ((getline line < region) > 0) print line; print ""; done = 1 }
+            { print }
+            END { if (!done) { print ""; while ((getline line < region) > 0) print line } }' BENCHMARKS.md \
+            >"$WORK/BENCHMARKS.md"
+    fi
+    cp "$WORK/BENCHMARKS.md" BENCHMARKS.md
+}
