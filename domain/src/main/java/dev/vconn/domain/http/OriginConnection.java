@@ -19,6 +19,13 @@ final class OriginConnection {
   final IOBuffer readBuffer;
   final IOBufferReader reader;
   final boolean poolable;
+  /**
+   * The client connection this one announced in a PROXY protocol header, the only one that may use it (the pool keys
+   * its idle connections by it); null when it announced nobody and anybody may use it.
+   */
+  final Object owner;
+  /** The PROXY protocol header still to be sent before the first request; null when none is (left) to send. */
+  byte[] preamble;
   private boolean closed;
   private Continuation watcher;
   private BiConsumer<OriginConnection, Object> onIdleEvent;
@@ -26,6 +33,14 @@ final class OriginConnection {
   volatile ReadVio idleRead;
 
   OriginConnection(VConn vconn, String key, BlockPool pool, int bufferIndex, long headLimit, boolean poolable) {
+    this(vconn, key, pool, bufferIndex, headLimit, poolable, null, null);
+  }
+
+  /** A new connection that first sends {@code preamble} (a PROXY protocol header) and then serves only {@code owner}. */
+  OriginConnection(VConn vconn, String key, BlockPool pool, int bufferIndex, long headLimit, boolean poolable,
+      Object owner, byte[] preamble) {
+    this.owner = owner;
+    this.preamble = preamble;
     this.vconn = vconn;
     this.key = key;
     this.readBuffer = new IOBuffer(pool, bufferIndex);
