@@ -657,7 +657,7 @@ public final class ServerCli {
     @Option(names = "--origin-proxy-protocol", paramLabel = "off|v1|v2", defaultValue = "off",
         converter = OriginProxyProtocolConverter.class,
         description = "A PROXY protocol header (v1 text, v2 binary) naming the client, sent first on every new origin "
-            + "connection; such a connection then serves that client connection only. Not with https:// origins. "
+            + "connection; such a connection is then reused only for that client. Not with https:// origins. "
             + "Default: off")
     OriginProxyProtocol originProxyProtocol;
 

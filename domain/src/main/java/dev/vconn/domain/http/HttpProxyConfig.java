@@ -40,9 +40,9 @@ import java.util.Set;
  * @param forwarding the forwarding fields added to requests for origins and whether the client's {@code Host} is
  *     kept (docs/http.md, Forwarding)
  * @param originProxyProtocol the PROXY protocol header sent as the first octets of every new origin connection, naming
- *     the client; {@link OriginProxyProtocol#OFF} by default. A connection that announced one client then serves only
- *     that client connection, and https origins cannot be combined with it (docs/http.md, "PROXY protocol towards
- *     origins")
+ *     the client; {@link OriginProxyProtocol#OFF} by default. A connection that announced one client is then reused
+ *     only for client connections announcing the same, and https origins cannot be combined with it
+ *     (docs/http.md, "PROXY protocol towards origins")
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
     List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,

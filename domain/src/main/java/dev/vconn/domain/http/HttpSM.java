@@ -475,11 +475,16 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   }
 
   /**
-   * Who may use the origin connections of this transaction: this client connection alone when they announce it in a
-   * PROXY protocol header, anybody (null) otherwise.
+   * Who may use the origin connections of this transaction: with the PROXY protocol towards origins on, the header
+   * they announce (as ISO-8859-1 text), so a connection is reused only by a client connection that would announce
+   * the very same client (the same address and port, and the same proxy address); null (anybody) when it is off.
    */
-  private Object originOwner() {
-    return config.originProxyProtocol() == OriginProxyProtocol.OFF ? null : client;
+  private String originOwner() {
+    OriginProxyProtocol version = config.originProxyProtocol();
+    if (version == OriginProxyProtocol.OFF) {
+      return null;
+    }
+    return new String(version.header(client.clientAddress(), client.localAddress()), StandardCharsets.ISO_8859_1);
   }
 
   /** Upstream groups: the member this attempt goes to becomes the origin; false if it answered 503 for none. */
@@ -529,11 +534,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     if (event == Event.NET_CONNECT && result instanceof VConn vconn) {
       proxy.stats.originConnects.increment();
-      OriginProxyProtocol announce = config.originProxyProtocol();
-      byte[] preamble = announce == OriginProxyProtocol.OFF ? null
-          : announce.header(client.clientAddress(), client.localAddress());
+      String owner = originOwner(); // the header it announces, sent first
       originReady(new OriginConnection(vconn, attempt.key, config.blockPool(), config.bufferIndex(),
-          config.limits().maxHeaderBytes() + 1L, true, originOwner(), preamble));
+          config.limits().maxHeaderBytes() + 1L, true, owner,
+          owner == null ? null : owner.getBytes(StandardCharsets.ISO_8859_1)));
       return;
     }
     proxy.originPool().unreserve(attempt.key);

@@ -20,10 +20,11 @@ final class OriginConnection {
   final IOBufferReader reader;
   final boolean poolable;
   /**
-   * The client connection this one announced in a PROXY protocol header, the only one that may use it (the pool keys
-   * its idle connections by it); null when it announced nobody and anybody may use it.
+   * The PROXY protocol header this connection announced (as ISO-8859-1 text): only a client connection that
+   * announces the same may use it (the pool keys its idle connections by it); null when it announced nobody and
+   * anybody may use it.
    */
-  final Object owner;
+  final String owner;
   /** The PROXY protocol header still to be sent before the first request; null when none is (left) to send. */
   byte[] preamble;
   private boolean closed;
@@ -36,9 +37,12 @@ final class OriginConnection {
     this(vconn, key, pool, bufferIndex, headLimit, poolable, null, null);
   }
 
-  /** A new connection that first sends {@code preamble} (a PROXY protocol header) and then serves only {@code owner}. */
+  /**
+   * A new connection that first sends {@code preamble} (a PROXY protocol header) and then serves only client
+   * connections announced by the same header, {@code owner}.
+   */
   OriginConnection(VConn vconn, String key, BlockPool pool, int bufferIndex, long headLimit, boolean poolable,
-      Object owner, byte[] preamble) {
+      String owner, byte[] preamble) {
     this.owner = owner;
     this.preamble = preamble;
     this.vconn = vconn;

@@ -20,13 +20,13 @@ import java.util.Map;
  * so a transaction and its origin connection run on one loop, with no hand-off or wake-up across loops (docs/http.md,
  * Origins). The limits ({@code maxIdle}, {@code maxOpen}) count over all loops.
  *
- * <p>A connection with an {@linkplain OriginConnection#owner owner} (it announced that client connection in a PROXY
- * protocol header) is handed out only to the same owner: it must never carry another client's requests (docs/http.md,
- * "PROXY protocol towards origins").
+ * <p>A connection with an {@linkplain OriginConnection#owner owner} (the PROXY protocol header it announced) is
+ * handed out only to a transaction whose client connection announces the same: it must never carry another client's
+ * requests (docs/http.md, "PROXY protocol towards origins").
  */
 final class OriginPool {
-  /** Where idle connections wait: an origin on a loop, for one client connection or (owner null) for anybody. */
-  private record IdleKey(EventLoop loop, String origin, Object owner) {}
+  /** Where idle connections wait: an origin on a loop, for one announced client or (owner null) for anybody. */
+  private record IdleKey(EventLoop loop, String origin, String owner) {}
 
   private final int maxIdle;
   private final int maxOpen;
@@ -44,12 +44,12 @@ final class OriginPool {
   }
 
   /**
-   * An idle connection to {@code key} pinned to {@code loop} that {@code owner} may use, now owned by the caller, or
-   * null. Connections that are no
+   * An idle connection to {@code key} pinned to {@code loop} that announced {@code owner} (null: nobody), now owned
+   * by the caller, or null. Connections that are no
    * longer sound (the origin closed or reset them, or sent bytes the watcher has not reported yet) are closed on the
    * way, never handed out: an unsolicited byte would otherwise be read as the next request's response.
    */
-  OriginConnection take(String key, EventLoop loop, Object owner) {
+  OriginConnection take(String key, EventLoop loop, String owner) {
     List<OriginConnection> stale = null;
     OriginConnection found = null;
     synchronized (this) {

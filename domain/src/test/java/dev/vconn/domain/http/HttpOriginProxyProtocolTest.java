@@ -206,6 +206,20 @@ class HttpOriginProxyProtocolTest {
   }
 
   @Test
+  void client_connections_announcing_the_same_client_share_a_connection_like_the_streams_of_one_http2_connection() {
+    try (HttpRig rig = rig(OriginProxyProtocol.V1)) {
+      ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+      exchange(origin, rig, rig.client("plugin", 0, at("10.1.2.3", 40000)), 0, 1);
+      exchange(origin, rig, rig.client("plugin", 0, at("10.1.2.3", 40000)), 0, 1);
+      assertEquals(1, origin.conns.size(), "the same header: the origin cannot tell them apart anyway");
+      assertEquals("PROXY TCP4 10.1.2.3 0.0.0.0 40000 0\r\n" + FORWARDED + FORWARDED, origin.conn(0).received());
+      exchange(origin, rig, rig.client("plugin", 0, at("10.1.2.3", 40001)), 1, 1);
+      assertEquals("PROXY TCP4 10.1.2.3 0.0.0.0 40001 0\r\n" + FORWARDED, origin.conn(1).received(),
+          "another port is another client connection");
+    }
+  }
+
+  @Test
   void without_the_header_the_second_client_reuses_the_first_clients_connection() {
     try (HttpRig rig = rig(OriginProxyProtocol.OFF)) {
       ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
