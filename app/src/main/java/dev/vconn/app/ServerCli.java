@@ -6,6 +6,7 @@ import dev.vconn.domain.http.ForwardingPolicy;
 import dev.vconn.domain.http.AccessLogFormat;
 import dev.vconn.domain.http.HttpLimits;
 import dev.vconn.domain.http.HttpTimeouts;
+import dev.vconn.domain.http.OriginProxyProtocol;
 import dev.vconn.domain.http.ProxyProtocolMode;
 import dev.vconn.domain.http.RemapRule;
 import dev.vconn.domain.http2.Http2Config;
@@ -653,6 +654,13 @@ public final class ServerCli {
             + "Default: off")
     ProxyProtocolMode tlsProxyProtocol;
 
+    @Option(names = "--origin-proxy-protocol", paramLabel = "off|v1|v2", defaultValue = "off",
+        converter = OriginProxyProtocolConverter.class,
+        description = "A PROXY protocol header (v1 text, v2 binary) naming the client, sent first on every new origin "
+            + "connection; such a connection is then reused only for that client. Not with https:// origins. "
+            + "Default: off")
+    OriginProxyProtocol originProxyProtocol;
+
     @Option(names = "--proxy-protocol-timeout", paramLabel = "DURATION", defaultValue = "5s",
         converter = DurationConverter.class,
         description = "Time a connection has to send its whole PROXY protocol header.")
@@ -736,7 +744,8 @@ public final class ServerCli {
           nullTransform, intercept, Set.copyOf(connectPorts), pluginPath, Map.of(),
           tlsSettings(), new ServerSettings.AdminSettings(adminListen, statsRoute), http2Settings(),
           upstreams(), new ForwardingPolicy(forwardedFor, forwardedProto, forwardedHost, forwarded, preserveHost),
-          new ProxyProtocolSettings(proxyProtocol, tlsProxyProtocol, proxyProtocolTimeout), accessLogFormat);
+          new ProxyProtocolSettings(proxyProtocol, tlsProxyProtocol, proxyProtocolTimeout, originProxyProtocol),
+          accessLogFormat);
     }
 
     /** The groups, each named once, and every {@code upstream://NAME/} remap target naming one of them. */
@@ -751,6 +760,18 @@ public final class ServerCli {
         if (r.upstream() != null && !names.contains(r.upstream())) {
           throw invalid("--remap", "the target upstream://" + r.upstream() + "/ names no --upstream group (defined: "
               + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
+        }
+        if (r.originTls() && originProxyProtocol != OriginProxyProtocol.OFF) {
+          throw invalid("--origin-proxy-protocol", "cannot be sent to https origins (it would have to go before the "
+              + "TLS handshake): --remap " + r.host() + r.pathPrefix() + " targets https://" + r.originHost());
+        }
+      }
+      for (UpstreamGroup g : upstream) {
+        for (UpstreamGroup.Origin o : g.origins()) {
+          if (o.tls() && originProxyProtocol != OriginProxyProtocol.OFF) {
+            throw invalid("--origin-proxy-protocol", "cannot be sent to https origins (it would have to go before "
+                + "the TLS handshake): --upstream " + g.name() + " has member https://" + o.host());
+          }
         }
       }
       return upstream;
@@ -971,6 +992,18 @@ public final class ServerCli {
     public ProxyProtocolMode convert(String value) {
       try {
         return ProxyProtocolMode.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code off}, {@code v1} or {@code v2}. */
+  static final class OriginProxyProtocolConverter implements ITypeConverter<OriginProxyProtocol> {
+    @Override
+    public OriginProxyProtocol convert(String value) {
+      try {
+        return OriginProxyProtocol.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }

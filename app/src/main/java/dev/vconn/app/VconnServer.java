@@ -137,7 +137,8 @@ public final class VconnServer implements AutoCloseable {
           .maxRetries(settings.maxRetries())
           .viaName(settings.viaName())
           .connectPorts(settings.connectPorts())
-          .forwarding(settings.forwarding());
+          .forwarding(settings.forwarding())
+          .originProxyProtocol(settings.proxyProtocol().origin());
       settings.remapRules().forEach(config::remap);
       settings.upstreams().forEach(config::upstream);
       this.proxy = new HttpProxy(config.build());
@@ -622,7 +623,8 @@ public final class VconnServer implements AutoCloseable {
           .maxRetries(next.maxRetries())
           .viaName(next.viaName())
           .connectPorts(next.connectPorts())
-          .forwarding(next.forwarding());
+          .forwarding(next.forwarding())
+          .originProxyProtocol(next.proxyProtocol().origin());
       next.remapRules().forEach(b::remap);
       next.upstreams().forEach(b::upstream);
       b.build(); // validated before any plugin is built

@@ -137,6 +137,18 @@ abstract class ProxyProtocolEndToEndTest {
   }
 
   @Test
+  void the_header_towards_the_origin_carries_the_listener_headers_client_and_the_proxys_local_address()
+      throws Exception {
+    start("--proxy-protocol", "v1", "--origin-proxy-protocol", "v1");
+    String response = exchange(ascii("PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\n" + REQUEST));
+    assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+    InetSocketAddress listener = server.server.address();
+    String head = origin.heads.get(0);
+    assertTrue(head.startsWith("PROXY TCP4 203.0.113.7 " + listener.getAddress().getHostAddress() + " 40000 "
+        + listener.getPort() + "\r\nGET /x HTTP/1.1\r\n"), head);
+  }
+
+  @Test
   void a_version_2_header_with_replace_sends_only_its_address_and_the_clients_host() throws Exception {
     start("--proxy-protocol", "any", "--forwarded-for", "replace", "--forwarded", "replace", "--preserve-host",
         "true");

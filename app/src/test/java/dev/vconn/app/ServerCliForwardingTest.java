@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.http.ForwardingPolicy;
 import dev.vconn.domain.http.ForwardingPolicy.Mode;
+import dev.vconn.domain.http.OriginProxyProtocol;
 import dev.vconn.domain.http.ProxyProtocolMode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,13 +76,45 @@ class ServerCliForwardingTest {
       "--preserve-host|maybe|--preserve-host",
       "--proxy-protocol|v3|off, optional, v1, v2 or any",
       "--proxy-protocol-timeout|0s|must be positive",
-      "--tls-proxy-protocol|optional|use v1, v2, any or off"})
+      "--tls-proxy-protocol|optional|use v1, v2, any or off",
+      "--origin-proxy-protocol|any|off, v1 or v2"})
   void a_bad_value_exits_2_naming_the_option(String option, String value, String message) {
     StringWriter err = new StringWriter();
     ServerCli.Outcome o = parse(Map.of(), err, option, value);
     assertEquals(ServerCli.USAGE, assertInstanceOf(ServerCli.Exit.class, o).status(), err.toString());
     assertTrue(err.toString().contains(option), err.toString());
     assertTrue(err.toString().contains(message), err.toString());
+  }
+
+  @Test
+  void the_header_towards_origins_is_off_by_default_and_set_by_option_file_key_or_environment() throws IOException {
+    assertEquals(OriginProxyProtocol.OFF, settings().proxyProtocol().origin());
+    assertEquals(OriginProxyProtocol.V1, settings("--origin-proxy-protocol", "v1").proxyProtocol().origin());
+    Path file = dir.resolve("origin.properties");
+    Files.writeString(file, "origin-proxy-protocol = v1\n", StandardCharsets.UTF_8);
+    StringWriter err = new StringWriter();
+    ServerSettings fromFile = assertInstanceOf(ServerCli.Run.class, parse(Map.of(), err, "--config",
+        file.toString()), err.toString()).settings();
+    assertEquals(OriginProxyProtocol.V1, fromFile.proxyProtocol().origin());
+    ServerSettings fromEnv = assertInstanceOf(ServerCli.Run.class, parse(Map.of("VCONN_ORIGIN_PROXY_PROTOCOL", "V2"),
+        err, "--config", file.toString()), err.toString()).settings();
+    assertEquals(OriginProxyProtocol.V2, fromEnv.proxyProtocol().origin(), "the environment wins over the file");
+  }
+
+  @Test
+  void the_header_towards_https_origins_is_a_usage_error_naming_the_option_and_the_rule() {
+    StringWriter err = new StringWriter();
+    ServerCli.Outcome o = parse(Map.of(), err, "--origin-proxy-protocol", "v2", "--remap",
+        "http://a.test/=https://secure.test/");
+    assertEquals(ServerCli.USAGE, assertInstanceOf(ServerCli.Exit.class, o).status(), err.toString());
+    assertTrue(err.toString().contains("--origin-proxy-protocol") && err.toString().contains("https://secure.test"),
+        err.toString());
+    StringWriter err2 = new StringWriter();
+    ServerCli.Outcome group = parse(Map.of(), err2, "--origin-proxy-protocol", "v1", "--upstream",
+        "web https://b.test:8443", "--remap", "http://a.test/=upstream://web/");
+    assertEquals(ServerCli.USAGE, assertInstanceOf(ServerCli.Exit.class, group).status(), err2.toString());
+    assertTrue(err2.toString().contains("--origin-proxy-protocol") && err2.toString().contains("upstream web"),
+        err2.toString());
   }
 
   @Test

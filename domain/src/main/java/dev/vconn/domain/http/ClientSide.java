@@ -26,6 +26,9 @@ interface ClientSide {
 
   SocketAddress clientAddress();
 
+  /** The proxy's own address of the client connection (what the client connected to); null if there is none. */
+  SocketAddress localAddress();
+
   /** Whether the client is in-process (a {@code VConnPair}). */
   boolean isInternal();
 

@@ -359,6 +359,11 @@ final class Http1ClientSession implements ClientSide {
   }
 
   @Override
+  public SocketAddress localAddress() {
+    return client.localAddress();
+  }
+
+  @Override
   public boolean isInternal() {
     return internal;
   }

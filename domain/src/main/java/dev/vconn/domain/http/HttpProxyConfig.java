@@ -39,12 +39,16 @@ import java.util.Set;
  *     a check
  * @param forwarding the forwarding fields added to requests for origins and whether the client's {@code Host} is
  *     kept (docs/http.md, Forwarding)
+ * @param originProxyProtocol the PROXY protocol header sent as the first octets of every new origin connection, naming
+ *     the client; {@link OriginProxyProtocol#OFF} by default. A connection that announced one client is then reused
+ *     only for client connections announcing the same, and https origins cannot be combined with it
+ *     (docs/http.md, "PROXY protocol towards origins")
  */
 public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeouts timeouts,
     List<RemapRule> remapRules, AccessControl accessControl, OriginConnector originConnector, HttpHooks hooks,
     AccessLog accessLog, int bufferIndex, int maxIdlePerOrigin, int maxConnectionsPerOrigin, int maxRetries,
     String viaName, Set<Integer> connectPorts, Clock clock, List<UpstreamGroup> upstreamGroups,
-    EventLoop healthCheckLoop, ForwardingPolicy forwarding) {
+    EventLoop healthCheckLoop, ForwardingPolicy forwarding, OriginProxyProtocol originProxyProtocol) {
 
   /**
    * Checks the components.
@@ -81,6 +85,26 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
       }
     }
     Objects.requireNonNull(forwarding, "forwarding");
+    Objects.requireNonNull(originProxyProtocol, "originProxyProtocol");
+    if (originProxyProtocol != OriginProxyProtocol.OFF) {
+      // The header would have to go below TLS, before the handshake, which the origin connector does not offer.
+      for (RemapRule r : remapRules) {
+        if (r.originTls()) {
+          throw new IllegalArgumentException("the PROXY protocol towards origins (" + originProxyProtocol
+              + ") cannot be sent to https origins; remap rule " + r.host() + r.pathPrefix() + " targets https://"
+              + r.originHost() + ":" + r.originPort());
+        }
+      }
+      for (UpstreamGroup g : upstreamGroups) {
+        for (UpstreamGroup.Origin o : g.origins()) {
+          if (o.tls()) {
+            throw new IllegalArgumentException("the PROXY protocol towards origins (" + originProxyProtocol
+                + ") cannot be sent to https origins; upstream " + g.name() + " has member https://" + o.host()
+                + ":" + o.port());
+          }
+        }
+      }
+    }
     for (int port : connectPorts) {
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException("connectPorts must be in 1..65535, was " + port);
@@ -123,7 +147,8 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
    * origin connector, no hooks, the slf4j access log, 32 KiB buffers, 16 idle connections per origin, no
    * connection limit, one retry, Via name {@code vconn}, CONNECT refused (no ports), the system clock (UTC), no
    * upstream groups, the default forwarding policy ({@link ForwardingPolicy#defaults()}: append
-   * {@code X-Forwarded-For}, set {@code X-Forwarded-Proto}, {@code Host} rewritten to the origin).
+   * {@code X-Forwarded-For}, set {@code X-Forwarded-Proto}, {@code Host} rewritten to the origin), no PROXY protocol
+   * header towards origins.
    *
    * @param blockPool the transport's block pool
    * @return a builder
@@ -156,6 +181,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     b.upstreamGroups.addAll(upstreamGroups);
     b.healthCheckLoop = healthCheckLoop;
     b.forwarding = forwarding;
+    b.originProxyProtocol = originProxyProtocol;
     return b;
   }
 
@@ -179,6 +205,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     private final List<UpstreamGroup> upstreamGroups = new ArrayList<>();
     private EventLoop healthCheckLoop;
     private ForwardingPolicy forwarding = ForwardingPolicy.defaults();
+    private OriginProxyProtocol originProxyProtocol = OriginProxyProtocol.OFF;
 
     private Builder(BlockPool blockPool) {
       this.blockPool = Objects.requireNonNull(blockPool, "blockPool");
@@ -305,6 +332,18 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     }
 
     /**
+     * The PROXY protocol header sent as the first octets of every new origin connection (docs/http.md, "PROXY
+     * protocol towards origins"); {@link OriginProxyProtocol#OFF} by default. Not with https origins.
+     *
+     * @param v off, version 1 or version 2
+     * @return this builder
+     */
+    public Builder originProxyProtocol(OriginProxyProtocol v) {
+      originProxyProtocol = v;
+      return this;
+    }
+
+    /**
      * Checks and builds.
      *
      * @return the configuration
@@ -313,7 +352,7 @@ public record HttpProxyConfig(BlockPool blockPool, HttpLimits limits, HttpTimeou
     public HttpProxyConfig build() {
       return new HttpProxyConfig(blockPool, limits, timeouts, remapRules, accessControl, originConnector, hooks,
           accessLog, bufferIndex, maxIdlePerOrigin, maxConnectionsPerOrigin, maxRetries, viaName,
-          connectPorts, clock, upstreamGroups, healthCheckLoop, forwarding);
+          connectPorts, clock, upstreamGroups, healthCheckLoop, forwarding, originProxyProtocol);
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.VIO;
 import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.pair.VConnPair;
 import dev.vconn.domain.tls.TlsVConn;
 import java.nio.charset.StandardCharsets;
@@ -457,7 +458,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     boolean mayReuse = !freshOriginOnly;
     freshOriginOnly = false;
     String key = (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
-    OriginConnection pooled = mayReuse ? proxy.originPool().take(key, client.eventLoop()) : null;
+    OriginConnection pooled = mayReuse ? proxy.originPool().take(key, client.eventLoop(), originOwner()) : null;
     if (pooled != null) {
       t.originReused = true;
       proxy.stats.originReuses.increment();
@@ -471,6 +472,19 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       return;
     }
     connect(new ConnectAttempt(t, key), t.originHost, t.originPort, t.originTls);
+  }
+
+  /**
+   * Who may use the origin connections of this transaction: with the PROXY protocol towards origins on, the header
+   * they announce (as ISO-8859-1 text), so a connection is reused only by a client connection that would announce
+   * the very same client (the same address and port, and the same proxy address); null (anybody) when it is off.
+   */
+  private String originOwner() {
+    OriginProxyProtocol version = config.originProxyProtocol();
+    if (version == OriginProxyProtocol.OFF) {
+      return null;
+    }
+    return new String(version.header(client.clientAddress(), client.localAddress()), StandardCharsets.ISO_8859_1);
   }
 
   /** Upstream groups: the member this attempt goes to becomes the origin; false if it answered 503 for none. */
@@ -520,8 +534,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     if (event == Event.NET_CONNECT && result instanceof VConn vconn) {
       proxy.stats.originConnects.increment();
+      String owner = originOwner(); // the header it announces, sent first
       originReady(new OriginConnection(vconn, attempt.key, config.blockPool(), config.bufferIndex(),
-          config.limits().maxHeaderBytes() + 1L, true));
+          config.limits().maxHeaderBytes() + 1L, true, owner,
+          owner == null ? null : owner.getBytes(StandardCharsets.ISO_8859_1)));
       return;
     }
     proxy.originPool().unreserve(attempt.key);
@@ -560,6 +576,12 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     if (t.requestBuffer == null) {
       t.requestBuffer = new IOBuffer(config.blockPool(), config.bufferIndex());
       t.requestReader = t.requestBuffer.allocReader();
+      byte[] preamble = t.originConn.preamble;
+      if (preamble != null) { // a new connection: its PROXY protocol header goes out with the request, in one write
+        t.originConn.preamble = null;
+        t.requestBuffer.write(preamble);
+        t.preambleBytes = preamble.length;
+      }
       if (t.originReused) {
         t.replayReader = t.requestBuffer.allocReader(); // the request may have to go again on a new connection
       }
@@ -569,8 +591,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       if (t.expectContinue && client.requestBytes().readAvail() == 0) {
         client.sendContinue();
       }
-    } else if (t.originReused && t.replayReader == null && !t.reuseRetried) {
-      t.replayReader = t.requestReader.cloneReader(); // a retry after a failed connect: nothing of it went out yet
+    } else {
+      placePreamble();
+      if (t.originReused && t.replayReader == null && !t.reuseRetried) {
+        t.replayReader = t.requestReader.cloneReader(); // a retry after a failed connect: nothing of it went out yet
+      }
     }
     t.originWrite = t.originConn.vconn.write(originCont, Long.MAX_VALUE, t.requestReader);
     if (t.requestBodyDone) {
@@ -580,6 +605,40 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     tunnel.pumpRequestBody();
     originReadable(); // an intercept or a fast origin may have answered already
+  }
+
+  /**
+   * A retry: puts a PROXY protocol header in front of the request to send exactly when this connection is new and
+   * has not sent one. The header a previous connection was to send (nothing of the request went out, or there would
+   * be no retry) is the same client's: it goes to a new connection, and is dropped for a pooled one. A request kept
+   * without one (the previous connection was pooled) moves to a new buffer behind the header.
+   */
+  private void placePreamble() {
+    byte[] preamble = t.originConn.preamble;
+    t.originConn.preamble = null;
+    if (preamble == null) {
+      if (t.preambleBytes > 0) {
+        t.requestReader.consume(t.preambleBytes);
+        t.preambleBytes = 0;
+      }
+      return;
+    }
+    if (t.preambleBytes > 0) {
+      return;
+    }
+    IOBuffer moved = new IOBuffer(config.blockPool(), config.bufferIndex());
+    IOBufferReader reader = moved.allocReader();
+    moved.write(preamble);
+    byte[] kept = new byte[(int) Math.min(Integer.MAX_VALUE, t.requestReader.readAvail())];
+    t.requestReader.copyTo(kept, 0, kept.length, 0);
+    moved.write(kept);
+    t.dropReplay();
+    t.requestReader.free();
+    t.requestBuffer.close();
+    t.requestBuffer = moved;
+    t.requestReader = reader;
+    t.requestSink = new BodySink(moved, reader, bodyLimit, t.clientRequest.headers().isChunked());
+    t.preambleBytes = preamble.length;
   }
 
   private void stateClientResponse() {
@@ -808,6 +867,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.requestReader.free();
     t.requestReader = t.replayReader;
     t.replayReader = null;
+    t.preambleBytes = 0; // a reused connection sent none; the replay starts at the request head
     // The new sink only bounds what is pending; if the body already ended, its end is in the buffer to replay.
     t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
     freshOriginOnly = true;

@@ -91,6 +91,11 @@ final class HttpTransaction implements HttpTxn {
   IOBufferReader replayReader;
   /** Bytes of the forwarded request head, at the start of the request buffer. */
   long requestHeadBytes;
+  /**
+   * How many octets of a PROXY protocol header precede the request in {@link #requestReader}, unsent; 0 when none
+   * (docs/http.md, "PROXY protocol towards origins").
+   */
+  int preambleBytes;
   /** Whether the request has a body (Content-Length above 0 or chunked). */
   boolean requestHasBody;
 

@@ -19,6 +19,14 @@ final class OriginConnection {
   final IOBuffer readBuffer;
   final IOBufferReader reader;
   final boolean poolable;
+  /**
+   * The PROXY protocol header this connection announced (as ISO-8859-1 text): only a client connection that
+   * announces the same may use it (the pool keys its idle connections by it); null when it announced nobody and
+   * anybody may use it.
+   */
+  final String owner;
+  /** The PROXY protocol header still to be sent before the first request; null when none is (left) to send. */
+  byte[] preamble;
   private boolean closed;
   private Continuation watcher;
   private BiConsumer<OriginConnection, Object> onIdleEvent;
@@ -26,6 +34,17 @@ final class OriginConnection {
   volatile ReadVio idleRead;
 
   OriginConnection(VConn vconn, String key, BlockPool pool, int bufferIndex, long headLimit, boolean poolable) {
+    this(vconn, key, pool, bufferIndex, headLimit, poolable, null, null);
+  }
+
+  /**
+   * A new connection that first sends {@code preamble} (a PROXY protocol header) and then serves only client
+   * connections announced by the same header, {@code owner}.
+   */
+  OriginConnection(VConn vconn, String key, BlockPool pool, int bufferIndex, long headLimit, boolean poolable,
+      String owner, byte[] preamble) {
+    this.owner = owner;
+    this.preamble = preamble;
     this.vconn = vconn;
     this.key = key;
     this.readBuffer = new IOBuffer(pool, bufferIndex);

@@ -19,10 +19,14 @@ import java.util.Map;
  * <p>Idle connections are kept per event loop: {@link #take} hands out only a connection pinned to the caller's loop,
  * so a transaction and its origin connection run on one loop, with no hand-off or wake-up across loops (docs/http.md,
  * Origins). The limits ({@code maxIdle}, {@code maxOpen}) count over all loops.
+ *
+ * <p>A connection with an {@linkplain OriginConnection#owner owner} (the PROXY protocol header it announced) is
+ * handed out only to a transaction whose client connection announces the same: it must never carry another client's
+ * requests (docs/http.md, "PROXY protocol towards origins").
  */
 final class OriginPool {
-  /** Where idle connections wait: an origin on a loop. */
-  private record IdleKey(EventLoop loop, String origin) {}
+  /** Where idle connections wait: an origin on a loop, for one announced client or (owner null) for anybody. */
+  private record IdleKey(EventLoop loop, String origin, String owner) {}
 
   private final int maxIdle;
   private final int maxOpen;
@@ -40,15 +44,16 @@ final class OriginPool {
   }
 
   /**
-   * An idle connection to {@code key} pinned to {@code loop}, now owned by the caller, or null. Connections that are no
+   * An idle connection to {@code key} pinned to {@code loop} that announced {@code owner} (null: nobody), now owned
+   * by the caller, or null. Connections that are no
    * longer sound (the origin closed or reset them, or sent bytes the watcher has not reported yet) are closed on the
    * way, never handed out: an unsolicited byte would otherwise be read as the next request's response.
    */
-  OriginConnection take(String key, EventLoop loop) {
+  OriginConnection take(String key, EventLoop loop, String owner) {
     List<OriginConnection> stale = null;
     OriginConnection found = null;
     synchronized (this) {
-      IdleKey where = new IdleKey(loop, key);
+      IdleKey where = new IdleKey(loop, key, owner);
       Deque<OriginConnection> q = idle.get(where);
       while (q != null && !q.isEmpty()) {
         OriginConnection c = q.pollLast(); // the most recently used is the least likely to have timed out
@@ -68,6 +73,11 @@ final class OriginPool {
       stale.forEach(this::closeIdle);
     }
     return found;
+  }
+
+  /** An idle connection to {@code key} pinned to {@code loop} that announced nobody (see the other {@code take}). */
+  OriginConnection take(String key, EventLoop loop) {
+    return take(key, loop, null);
   }
 
   /** Bookkeeping after a connection left {@code q}, the idle set of {@code where} (under this pool's monitor). */
@@ -135,7 +145,7 @@ final class OriginPool {
         // The limit is checked again: another loop may have released a connection to this origin meanwhile.
         keep = !closed && idlePerOrigin.getOrDefault(c.key, 0) < maxIdle;
         if (keep) {
-          idle.computeIfAbsent(new IdleKey(c.vconn.eventLoop(), c.key), k -> new ArrayDeque<>()).addLast(c);
+          idle.computeIfAbsent(new IdleKey(c.vconn.eventLoop(), c.key, c.owner), k -> new ArrayDeque<>()).addLast(c);
           idlePerOrigin.merge(c.key, 1, Integer::sum);
         }
       }
@@ -154,7 +164,7 @@ final class OriginPool {
       return; // a session took it and posted its own read
     }
     synchronized (this) {
-      IdleKey where = new IdleKey(c.vconn.eventLoop(), c.key);
+      IdleKey where = new IdleKey(c.vconn.eventLoop(), c.key, c.owner);
       Deque<OriginConnection> q = idle.get(where);
       if (q == null || !q.remove(c)) {
         return; // taken meanwhile

@@ -71,6 +71,11 @@ class HttpSMTest {
     }
 
     @Override
+    public SocketAddress localAddress() {
+      throw unexpected();
+    }
+
+    @Override
     public Optional<TlsSessionInfo> clientTls() {
       throw unexpected();
     }
