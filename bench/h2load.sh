@@ -184,12 +184,16 @@ done
 
 # One h2load run; appends a row to $WORK/runs.tsv: round server body requests succeeded failed errored req_per_s cpu_s
 measure() {
-    local round=$1 server=$2 n=$3 out before after done_ok failed errored rps cpu
+    local round=$1 server=$2 n=$3 out before after done_ok failed errored ok2xx rps cpu
     before=$(cpu_ticks "$(server_pid "$server")")
     out="$(h2load -n "$REQUESTS" -c 10 -m 10 "http://127.0.0.1:$(server_port "$server")/bytes/$n")"
     after=$(cpu_ticks "$(server_pid "$server")")
     rps="$(awk '/^finished in/ { print $4 }' <<<"$out")"
     read -r done_ok failed errored <<<"$(awk '/^requests:/ { print $8, $10, $12 }' <<<"$out")"
+    # h2load counts any completed stream as succeeded: a status other than 2xx counts as failed here.
+    ok2xx="$(awk '/^status codes:/ { print $3 }' <<<"$out")"
+    failed=$(( failed + done_ok - ${ok2xx:-0} ))
+    done_ok=${ok2xx:-0}
     cpu="$(awk -v t=$(( after - before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$n" "$REQUESTS" "$done_ok" "$failed" \
         "$errored" "$rps" "$cpu" >>"$WORK/runs.tsv"
