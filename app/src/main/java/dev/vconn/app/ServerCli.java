@@ -33,6 +33,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -856,6 +857,24 @@ public final class ServerCli {
     nio, netty
   }
 
+  /** A converter for a type whose parser's {@link IllegalArgumentException} message is what the user should see. */
+  abstract static class ParsingConverter<T> implements ITypeConverter<T> {
+    private final Function<String, T> parse;
+
+    ParsingConverter(Function<String, T> parse) {
+      this.parse = parse;
+    }
+
+    @Override
+    public final T convert(String value) {
+      try {
+        return parse.apply(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
   /** {@code HOST:PORT}, {@code [v6]:PORT}. */
   static final class HostPortConverter implements ITypeConverter<InetSocketAddress> {
     @Override
@@ -963,62 +982,37 @@ public final class ServerCli {
   }
 
   /** {@code NAME URL... [OPTION=VALUE...]} (docs/server.md, "Upstream groups"). */
-  static final class UpstreamConverter implements ITypeConverter<UpstreamGroup> {
-    @Override
-    public UpstreamGroup convert(String value) {
-      try {
-        return UpstreamGroup.parse(value, System::nanoTime);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class UpstreamConverter extends ParsingConverter<UpstreamGroup> {
+    UpstreamConverter() {
+      super(value -> UpstreamGroup.parse(value, System::nanoTime));
     }
   }
 
   /** {@code append}, {@code replace} or {@code off}. */
-  static final class ForwardingModeConverter implements ITypeConverter<ForwardingPolicy.Mode> {
-    @Override
-    public ForwardingPolicy.Mode convert(String value) {
-      try {
-        return ForwardingPolicy.Mode.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class ForwardingModeConverter extends ParsingConverter<ForwardingPolicy.Mode> {
+    ForwardingModeConverter() {
+      super(ForwardingPolicy.Mode::parse);
     }
   }
 
   /** {@code off}, {@code optional}, {@code v1}, {@code v2} or {@code any}. */
-  static final class ProxyProtocolModeConverter implements ITypeConverter<ProxyProtocolMode> {
-    @Override
-    public ProxyProtocolMode convert(String value) {
-      try {
-        return ProxyProtocolMode.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class ProxyProtocolModeConverter extends ParsingConverter<ProxyProtocolMode> {
+    ProxyProtocolModeConverter() {
+      super(ProxyProtocolMode::parse);
     }
   }
 
   /** {@code off}, {@code v1} or {@code v2}. */
-  static final class OriginProxyProtocolConverter implements ITypeConverter<OriginProxyProtocol> {
-    @Override
-    public OriginProxyProtocol convert(String value) {
-      try {
-        return OriginProxyProtocol.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class OriginProxyProtocolConverter extends ParsingConverter<OriginProxyProtocol> {
+    OriginProxyProtocolConverter() {
+      super(OriginProxyProtocol::parse);
     }
   }
 
   /** {@code allow 127.0.0.0/8, deny 0.0.0.0/0}. */
-  static final class IpAllowConverter implements ITypeConverter<IpAllowList> {
-    @Override
-    public IpAllowList convert(String value) {
-      try {
-        return IpAllowList.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+  static final class IpAllowConverter extends ParsingConverter<IpAllowList> {
+    IpAllowConverter() {
+      super(IpAllowList::parse);
     }
   }
 
