@@ -138,13 +138,19 @@ if [[ ${#ONLY[@]} -eq 0 ]]; then
     mv "$RESULTS/connection-scale.csv.tmp" "$RESULTS/connection-scale.csv"
     PRODUCED+=(--record "$RESULTS/connection-scale.csv")
 fi
-# The full run's results first, then every partial re-run: a later file's rows replace a benchmark's earlier rows.
+# The full run's results first, then every partial re-run from the oldest to the newest (by the date in its .run
+# file, not by name): a later file's rows replace a benchmark's earlier rows.
 JMH_FILES=()
-for f in "$RESULTS/jmh.json" "$RESULTS"/jmh-*.json; do
+if [[ -f "$RESULTS/jmh.json" ]]; then
+    JMH_FILES+=(--jmh "$RESULTS/jmh.json")
+fi
+while IFS=$'\t' read -r _ f; do
+    [[ -n "$f" ]] && JMH_FILES+=(--jmh "$f")
+done < <(for f in "$RESULTS"/jmh-*.json; do
     if [[ -f "$f" ]]; then
-        JMH_FILES+=(--jmh "$f")
+        printf '%s\t%s\n' "$(sed -n 's/^date=//p' "$f.run" 2>/dev/null | tr -d '\\')" "$f"
     fi
-done
+done | sort)
 
 ELAPSED=$(( $(date +%s) - START ))
 # Recorded so a reader can tell a quiet run from one that shared the cores with other work.
