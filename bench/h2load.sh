@@ -111,36 +111,15 @@ wait_ready "http://127.0.0.1:$NIO_PORT/bytes/100"
 wait_ready "http://127.0.0.1:$NETTY_PORT/bytes/100"
 
 # nginx serves the very bytes vconn-server's intercept sends, at the same paths.
-mkdir -p "$WORK/www/bytes" "$WORK/nginx/logs" "$WORK/nginx/tmp"
+mkdir -p "$WORK/www/bytes"
 for n in "${BODIES[@]}"; do
     curl -sf --http2-prior-knowledge -o "$WORK/www/bytes/$n" "http://127.0.0.1:$NIO_PORT/bytes/$n"
 done
-NGINX_USER=""
-if [[ $(id -u) -eq 0 ]]; then
-    NGINX_USER="user root;" # as root, workers would switch to a user that cannot read this private directory
-fi
-cat >"$WORK/nginx/nginx.conf" <<EOF
-$NGINX_USER
-worker_processes 2;
-daemon off;
-master_process on;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    keepalive_requests 1000000;
+nginx_conf nginx "    keepalive_requests 1000000;
     keepalive_timeout 60s;
     default_type text/plain;
     sendfile on;
-    server { listen 127.0.0.1:$NGINX_PORT http2; root $WORK/www; }
-}
-EOF
+    server { listen 127.0.0.1:$NGINX_PORT http2; root $WORK/www; }"
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
 STARTED+=($!)
 NGINX_PID=$!

@@ -76,40 +76,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
     -addext subjectAltName=DNS:localhost -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
 
 # Run as root, nginx's workers would switch to an unprivileged user that cannot read this private directory.
-NGINX_USER=""
-if [[ $(id -u) -eq 0 ]]; then
-    NGINX_USER="user root;"
-fi
-
-# $1 name, $2 the http block's server part
-nginx_conf() {
-    local dir="$WORK/$1"
-    mkdir -p "$dir/logs" "$dir/tmp"
-    cat >"$dir/nginx.conf" <<CONF
-$NGINX_USER
-worker_processes 2;
-daemon off;
-master_process on;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    default_type application/octet-stream;
-$2
-}
-CONF
-}
-
 mkdir -p "$WORK/www"
 head -c 100 /dev/zero | tr '\0' 'x' >"$WORK/www/100b"
-nginx_conf origin "    server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
-nginx_conf tls "    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+nginx_conf origin "    default_type application/octet-stream;
+    server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
+nginx_conf tls "    default_type application/octet-stream;
+    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
     server {
         listen 127.0.0.1:$NGINX_PORT ssl;
         ssl_certificate $WORK/cert.pem;

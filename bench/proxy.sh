@@ -86,45 +86,19 @@ require_free_ports "PROXY_PORTS=\"origin nginx nio netty\"" \
 make_workdir vconn-proxy-bench
 
 # Run as root, nginx's workers would switch to an unprivileged user that cannot read this private directory.
-NGINX_USER=""
-if [[ $(id -u) -eq 0 ]]; then
-    NGINX_USER="user root;"
-fi
-
-# $1 name, $2 port, $3 the http block's server part
-nginx_conf() {
-    local dir="$WORK/$1"
-    mkdir -p "$dir/logs" "$dir/tmp"
-    cat >"$dir/nginx.conf" <<EOF
-$NGINX_USER
-worker_processes 2;
-daemon off;
-master_process on;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    default_type application/octet-stream;
-$3
-}
-EOF
-}
-
 mkdir -p "$WORK/www"
 head -c 100 /dev/zero | tr '\0' 'x' >"$WORK/www/100b"
 head -c 65536 /dev/zero | tr '\0' 'x' >"$WORK/www/64k"
 
-nginx_conf origin "$ORIGIN_PORT" "    sendfile on;
+nginx_conf origin "    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    default_type application/octet-stream;
+    sendfile on;
     server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
-nginx_conf proxy "$NGINX_PORT" "    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+nginx_conf proxy "    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    default_type application/octet-stream;
+    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location / {

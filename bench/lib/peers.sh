@@ -87,3 +87,31 @@ splice_report() {
     fi
     cp "$WORK/BENCHMARKS.md" BENCHMARKS.md
 }
+
+# Writes $WORK/$1/nginx.conf for an nginx run in the foreground with 2 workers, its pid, logs and temporary files
+# under $WORK/$1 and no access log; $2 is the rest of the http block (types, keep-alive, upstreams, servers).
+nginx_conf() {
+    local dir="$WORK/$1" user=""
+    if [[ $(id -u) -eq 0 ]]; then
+        user="user root;" # as root, workers would switch to a user that cannot read the private work directory
+    fi
+    mkdir -p "$dir/logs" "$dir/tmp"
+    cat >"$dir/nginx.conf" <<CONF
+$user
+worker_processes 2;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+$2
+}
+CONF
+}
