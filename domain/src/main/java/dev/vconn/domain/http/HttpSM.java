@@ -729,9 +729,13 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   }
 
   /** The origin's response head arrived: its time and, for an https origin, its TLS facts, for the access log. */
+  /** The origin's response head arrived: its moment for the log and the histogram, and its TLS facts. */
   private void originAnswered() {
     t.originAnswered = true;
     t.originResponseNanos = client.eventLoop().nanoTime();
+    if (t.interceptServer == null) {
+      proxy.stats.originFirstByte.record(t.originResponseNanos - t.startNanos);
+    }
     if (t.originConn != null && t.originConn.vconn instanceof TlsVConn tls) {
       t.originTlsSession = tls.sessionInfo().orElse(null);
     }
@@ -1018,7 +1022,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   private void responseHead(HttpResponseHead head) {
     t.serverResponse = head;
-    originFirstByte();
     originAnswered();
     if (upstream != null) {
       upstream.succeeded();
@@ -1048,7 +1051,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
    */
   private void switchProtocols(HttpResponseHead head) {
     t.serverResponse = head;
-    originFirstByte();
     originAnswered();
     if (upstream != null) {
       upstream.succeeded();
@@ -1059,12 +1061,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   }
 
   /** Records the time to the origin's response head (an intercept is not an origin). */
-  private void originFirstByte() {
-    if (t.interceptServer == null) {
-      proxy.stats.originFirstByte.record(client.eventLoop().nanoTime() - t.startNanos);
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------- the tunnel's reports
 
   @Override
