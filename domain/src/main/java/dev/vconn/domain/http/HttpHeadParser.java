@@ -95,6 +95,9 @@ public final class HttpHeadParser {
    */
   public record Rejected<H>(int status, String reason) implements Result<H> {}
 
+  /** How many bytes a parse scans first; only a head that does not end within them makes it scan the whole window. */
+  static final int FIRST_SCAN_BYTES = 1024;
+
   private final HttpLimits limits;
 
   /** Creates a parser with {@link HttpLimits#defaults()}. */
@@ -173,10 +176,16 @@ public final class HttpHeadParser {
   private Raw parse(IOBufferReader reader, boolean request) {
     long avail = reader.readAvail();
     int window = (int) Math.min(avail, (long) limits.maxHeaderBytes() + 1);
-    byte[] buf = new byte[window];
-    reader.copyTo(buf, 0, window, 0);
     try {
-      Raw raw = scan(buf, window, request);
+      // Most heads fit the first bytes: scanning a short prefix first keeps a body that follows the head (up to the
+      // head limit of it) from being copied on every parse. A prefix decides exactly as the whole window would: a
+      // head that ends in it parses the same, a line it rejects is the same line, and only "need more" is undecided,
+      // which scans the whole window.
+      int first = Math.min(window, FIRST_SCAN_BYTES);
+      Raw raw = scan(copy(reader, first), first, request);
+      if (raw == Raw.NEED_MORE && first < window) {
+        raw = scan(copy(reader, window), window, request);
+      }
       if (raw.head != null) {
         reader.consume(raw.headBytes);
       }
@@ -184,6 +193,12 @@ public final class HttpHeadParser {
     } catch (Reject r) {
       return new Raw(null, 0, request ? r.status : 502, r.getMessage());
     }
+  }
+
+  private static byte[] copy(IOBufferReader reader, int n) {
+    byte[] buf = new byte[n];
+    reader.copyTo(buf, 0, n, 0);
+    return buf;
   }
 
   private Raw scan(byte[] buf, int n, boolean request) throws Reject {

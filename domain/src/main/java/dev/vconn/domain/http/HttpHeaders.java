@@ -88,7 +88,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return the first value, or null if there is no such field
    */
   public String get(String name) {
-    for (Field f : fields) {
+    for (int i = 0, n = fields.size(); i < n; i++) { // indexed: lookups run many times per transaction
+      Field f = fields.get(i);
       if (f.is(name)) {
         return f.value();
       }
@@ -103,13 +104,17 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return an unmodifiable list, empty if there is no such field
    */
   public List<String> getAll(String name) {
-    List<String> out = new ArrayList<>();
-    for (Field f : fields) {
+    List<String> out = null;
+    for (int i = 0, n = fields.size(); i < n; i++) {
+      Field f = fields.get(i);
       if (f.is(name)) {
+        if (out == null) {
+          out = new ArrayList<>(2);
+        }
         out.add(f.value());
       }
     }
-    return Collections.unmodifiableList(out);
+    return out == null ? List.of() : Collections.unmodifiableList(out); // absent, the common case: nothing allocated
   }
 
   /**
@@ -226,8 +231,17 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   public OptionalLong contentLength() {
     long length = -1;
-    for (Field f : fields) {
+    for (int i = 0, n = fields.size(); i < n; i++) {
+      Field f = fields.get(i);
       if (!f.is(CONTENT_LENGTH)) {
+        continue;
+      }
+      if (f.value().indexOf(',') < 0) { // one element, the common case: no split
+        long v = parseLength(trimOws(f.value()));
+        if (length >= 0 && v != length) {
+          throw new IllegalStateException("conflicting Content-Length values " + length + " and " + v);
+        }
+        length = v;
         continue;
       }
       for (String element : f.value().split(",", -1)) {
@@ -275,6 +289,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return true if the final transfer coding is chunked
    */
   public boolean isChunked() {
+    if (get(TRANSFER_ENCODING) == null) {
+      return false; // the common case, asked several times per transaction: nothing to allocate
+    }
     List<String> codings = tokens(TRANSFER_ENCODING, false);
     return !codings.isEmpty() && codings.get(codings.size() - 1).equals("chunked");
   }
@@ -294,7 +311,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   private List<String> tokens(String name, boolean stripParameters) {
     List<String> out = new ArrayList<>();
-    for (Field f : fields) {
+    for (int i = 0, n = fields.size(); i < n; i++) {
+      Field f = fields.get(i);
       if (!f.is(name)) {
         continue;
       }
@@ -321,7 +339,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return {@code out}
    */
   public StringBuilder writeTo(StringBuilder out) {
-    for (Field f : fields) {
+    for (int i = 0, n = fields.size(); i < n; i++) {
+      Field f = fields.get(i);
       out.append(f.name()).append(": ").append(f.value()).append("\r\n");
     }
     return out;

@@ -30,9 +30,19 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
     if (!HttpSyntax.isToken(method)) {
       throw new IllegalArgumentException("method is not a token: " + method);
     }
-    if (target.isEmpty() || !target.chars().allMatch(HttpSyntax::isVchar)) {
+    if (target.isEmpty() || !allVchar(target)) {
       throw new IllegalArgumentException("invalid request target: " + target);
     }
+  }
+
+  /** A loop, not a stream: every head of every transaction is checked. */
+  private static boolean allVchar(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (!HttpSyntax.isVchar(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

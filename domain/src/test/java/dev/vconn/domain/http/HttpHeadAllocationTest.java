@@ -1,0 +1,117 @@
+package dev.vconn.domain.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vconn.domain.buffer.IOBufferReader;
+import java.lang.management.ManagementFactory;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What reading heads allocates, for the questions every transaction asks several times: a lookup of a field that is
+ * absent (Transfer-Encoding, Upgrade, TE in most requests), the length of a one-element Content-Length, and a parse
+ * of a head followed by its body (only the head's bytes are copied, not the body behind it up to the head limit).
+ */
+class HttpHeadAllocationTest extends HttpTestSupport {
+  private static final int CALLS = 1_000;
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  private static HttpHeaders typicalRequestHeaders() {
+    return new HttpHeaders().add("Host", "example.test").add("User-Agent", "bench/1").add("Accept", "*/*")
+        .add("Content-Length", "100");
+  }
+
+  @Test
+  void asking_for_absent_fields_allocates_nothing() {
+    HttpHeaders h = typicalRequestHeaders();
+    boolean anyFound = false;
+    for (int round = 0; round < 2; round++) { // the first round loads and links what the calls use
+      long before = THREADS.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < CALLS; i++) {
+        anyFound |= h.isChunked();
+        anyFound |= !h.getAll("Upgrade").isEmpty();
+        anyFound |= !h.getAll("TE").isEmpty();
+        anyFound |= h.get("Expect") != null;
+        anyFound |= !h.connectionTokens().isEmpty();
+      }
+      long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+      if (round == 1) {
+        assertTrue(allocated < CALLS, "bytes allocated by " + CALLS + " rounds of lookups: " + allocated);
+      }
+    }
+    assertFalse(anyFound);
+  }
+
+  @Test
+  void a_one_element_content_length_is_read_without_splitting_it() {
+    HttpHeaders h = typicalRequestHeaders();
+    long sum = 0;
+    for (int round = 0; round < 2; round++) {
+      long before = THREADS.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < CALLS; i++) {
+        sum += h.contentLength().getAsLong();
+      }
+      long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+      if (round == 1) {
+        // An OptionalLong per call (24 bytes, when not optimised away) and nothing else: no array, no String.
+        assertTrue(allocated <= 32L * CALLS + 512, "bytes allocated by " + CALLS + " calls: " + allocated);
+      }
+    }
+    assertEquals(2L * CALLS * 100, sum);
+    assertEquals(OptionalLong.of(7), new HttpHeaders().add("Content-Length", " 7 ").contentLength());
+  }
+
+  @Test
+  void parsing_a_head_with_a_long_body_behind_it_copies_only_a_prefix() {
+    String head = "HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n";
+    String body = "x".repeat(60_000);
+    long allocated = 0;
+    for (int round = 0; round < 2; round++) {
+      IOBufferReader r = readerOf(head + body);
+      HttpHeadParser parser = new HttpHeadParser();
+      long before = THREADS.getCurrentThreadAllocatedBytes();
+      HttpHeadParser.Result<HttpResponseHead> result = parser.parseResponse(r);
+      allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+      HttpHeadParser.Parsed<HttpResponseHead> parsed = assertInstanceOf(HttpHeadParser.Parsed.class, result);
+      assertEquals(head.length(), parsed.headBytes());
+      assertEquals(60_000, r.readAvail(), "the body stays");
+    }
+    assertTrue(allocated < 8192, "bytes allocated parsing a 41-byte head before a 60,000-byte body: " + allocated);
+  }
+
+  @Test
+  void a_head_longer_than_the_first_scan_parses_whole() {
+    StringBuilder head = new StringBuilder("GET /long HTTP/1.1\r\nHost: example.test\r\n");
+    for (int i = 0; head.length() < 3 * HttpHeadParser.FIRST_SCAN_BYTES; i++) {
+      head.append("X-Field-").append(i).append(": ").append("v".repeat(40)).append("\r\n");
+    }
+    head.append("\r\n");
+    IOBufferReader r = readerOf(head + "BODY");
+    HttpHeadParser.Parsed<HttpRequestHead> parsed =
+        assertInstanceOf(HttpHeadParser.Parsed.class, new HttpHeadParser().parseRequest(r));
+    assertEquals(head.length(), parsed.headBytes());
+    assertEquals("/long", parsed.head().target());
+    assertEquals("v".repeat(40), parsed.head().headers().get("X-Field-0"));
+    assertEquals(head.toString(), new String(parsed.head().toBytes(), java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertEquals("BODY", peek(r));
+  }
+
+  @Test
+  void a_head_over_the_limit_is_still_refused_when_its_start_fits_the_first_scan() {
+    HttpLimits limits = new HttpLimits(HttpLimits.DEFAULT_MAX_REQUEST_LINE_BYTES, 2 * HttpHeadParser.FIRST_SCAN_BYTES,
+        HttpLimits.DEFAULT_MAX_HEADER_COUNT, HttpLimits.DEFAULT_MAX_INTERIM_RESPONSES);
+    StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: example.test\r\n");
+    while (head.length() < 3 * HttpHeadParser.FIRST_SCAN_BYTES) {
+      head.append("X-Pad: ").append("p".repeat(60)).append("\r\n");
+    }
+    HttpHeadParser.Rejected<HttpRequestHead> rejected = assertInstanceOf(HttpHeadParser.Rejected.class,
+        new HttpHeadParser(limits).parseRequest(readerOf(head + "\r\n")));
+    assertEquals(431, rejected.status());
+    assertInstanceOf(HttpHeadParser.NeedMore.class,
+        new HttpHeadParser(limits).parseRequest(readerOf(head.substring(0, HttpHeadParser.FIRST_SCAN_BYTES + 10))));
+  }
+}
