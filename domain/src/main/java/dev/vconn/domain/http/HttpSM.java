@@ -171,6 +171,12 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private UpstreamChoice upstream;
   /** The body of the error response that {@link State#ERROR_RESPONSE} writes. */
   private byte[] errorBody;
+  /**
+   * The hook state whose chain runs, for {@link #hooksDone}: one chain at a time (the hook chain keeps only the
+   * latest chain's continuation), so one field and one runnable serve every hook point instead of a lambda each.
+   */
+  private State chainState;
+  private final Runnable hooksDone = this::hooksDone;
 
   /** A machine for the next transaction of {@code client}; it does nothing before {@link #start} or {@link #reject}. */
   HttpSM(HttpProxy proxy, ClientSide client) {
@@ -299,12 +305,16 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   /** Every hook state: its hook chain runs, then the machine goes on ({@link #afterHooks}). */
   private void stateHook(State hookState) {
+    chainState = hookState;
+    t.hooks.run(hookState.hook, hooksDone);
+  }
+
+  /** A hook chain ran to its end: go on from the hook state that started it. */
+  private void hooksDone() {
     // A chain that an error response or an abort overtook (it moved the machine on) has nowhere to go.
-    t.hooks.run(hookState.hook, () -> {
-      if (state == hookState) {
-        transition(afterHooks(hookState));
-      }
-    });
+    if (state == chainState) {
+      transition(afterHooks(chainState));
+    }
   }
 
   /** Where a hook state goes once its chain is done. */
@@ -1337,7 +1347,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   // ------------------------------------------------------------------------------------------------ events
 
   private void onOriginEvent(Event event, Object data) {
-    guarded(() -> {
+    // No guarded(() -> ...) wrapper in these handlers: a capturing lambda would be an allocation per event.
+    try {
       if (client.isClosed() || state == State.DONE || t.originConn == null || !(data instanceof VIO vio)
           || vio.vconn() != t.originConn.vconn) {
         return;
@@ -1372,20 +1383,24 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         }
         default -> { }
       }
-    });
+    } catch (RuntimeException | AssertionError e) {
+      client.fail(e); // an exception fails the client side instead of escaping to the loop
+    }
   }
 
   private void onTransformEvent(Event event, Object data) {
-    guarded(() -> {
+    try {
       if (client.isClosed() || !(data instanceof VIO vio)) {
         return;
       }
       tunnel.transformEvent(event, vio);
-    });
+    } catch (RuntimeException | AssertionError e) {
+      client.fail(e);
+    }
   }
 
   private void onControlEvent(Event event, Object data) {
-    guarded(() -> {
+    try {
       if (data instanceof TunnelEnded ended) {
         if (state == State.BLIND_TUNNEL) {
           tunnelEnded(ended.result());
@@ -1402,13 +1417,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       if (data instanceof ConnectAttempt attempt) {
         connectDone(attempt, event);
       }
-    });
-  }
-
-  /** Runs a handler body; any exception fails the client side instead of escaping to the loop. */
-  private void guarded(Runnable body) {
-    try {
-      body.run();
     } catch (RuntimeException | AssertionError e) {
       client.fail(e);
     }
@@ -1430,11 +1438,13 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   /** The timer armed by {@link #armResponseTimer()} fired (under the client side's lock). */
   void transactionTimerFired() {
-    guarded(() -> {
+    try {
       if (!client.isClosed() && state == State.WAIT_RESPONSE) {
         originFailed(true, "origin sent no response within " + config.timeouts().response().toMillis() + " ms");
       }
-    });
+    } catch (RuntimeException | AssertionError e) {
+      client.fail(e);
+    }
   }
 
   static String describe(VConnError error) {

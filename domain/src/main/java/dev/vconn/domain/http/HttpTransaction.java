@@ -35,18 +35,25 @@ final class HttpTransaction implements HttpTxn {
   volatile HttpRequestHead clientRequest;
   volatile HttpRequestHead serverRequest;
   volatile HttpResponseHead serverResponse;
-  /** The trailer fields of a chunked request body as received, set once that body ended. */
-  volatile HttpHeaders clientRequestTrailers = new HttpHeaders();
-  /** The trailer fields of a chunked response body as received from the origin, set once that body ended. */
-  volatile HttpHeaders serverResponseTrailers = new HttpHeaders();
+  /** The trailer fields of a chunked request body as received, set once that body ended; null before (none). */
+  volatile HttpHeaders clientRequestTrailers;
+  /**
+   * The trailer fields of a chunked response body as received from the origin, set once that body ended; null
+   * before (none).
+   */
+  volatile HttpHeaders serverResponseTrailers;
   volatile HttpResponseHead clientResponse;
   volatile int status;
   volatile int errorStatus = 500;
 
   // Plugin requests.
   volatile Continuation interceptServer;
-  final List<Continuation> transforms = new ArrayList<>();
-  final Map<HttpHookId, List<Continuation>> txnHooks = new EnumMap<>(HttpHookId.class);
+  /** The response transforms plugins added, in order; null until the first (most transactions have none). */
+  private List<Continuation> transforms;
+  /** The transaction's own hooks; null until a plugin adds the first (most transactions have none). */
+  private Map<HttpHookId, List<Continuation>> txnHooks;
+  /** Guards {@link #transforms} and {@link #txnHooks}, which plugins may change from any thread. */
+  private final Object pluginLock = new Object();
   /** Runs the hook points of this transaction. */
   final HookChain hooks;
 
@@ -132,8 +139,8 @@ final class HttpTransaction implements HttpTxn {
   List<Continuation> hooksFor(HttpHookId hook) {
     List<Continuation> global = sm.config.hooks().get(hook);
     List<Continuation> ofSession = sm.client.sessionHooks().added(hook);
-    synchronized (txnHooks) {
-      List<Continuation> own = txnHooks.get(hook);
+    synchronized (pluginLock) {
+      List<Continuation> own = txnHooks == null ? null : txnHooks.get(hook);
       if (own == null && ofSession.isEmpty()) {
         return global; // immutable already; the common case allocates nothing (seven hook points per transaction)
       }
@@ -222,12 +229,14 @@ final class HttpTransaction implements HttpTxn {
 
   @Override
   public HttpHeaders clientRequestTrailers() {
-    return HttpHeaders.copyOf(clientRequestTrailers);
+    HttpHeaders trailers = clientRequestTrailers;
+    return trailers == null ? new HttpHeaders() : HttpHeaders.copyOf(trailers);
   }
 
   @Override
   public HttpHeaders serverResponseTrailers() {
-    return HttpHeaders.copyOf(serverResponseTrailers);
+    HttpHeaders trailers = serverResponseTrailers;
+    return trailers == null ? new HttpHeaders() : HttpHeaders.copyOf(trailers);
   }
 
   @Override
@@ -252,7 +261,10 @@ final class HttpTransaction implements HttpTxn {
     requireHook("addResponseTransform", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP, HttpHookId.POST_REMAP,
         HttpHookId.READ_RESPONSE_HDR);
     Continuation c = new Continuation(handler, sm.client.lock());
-    synchronized (transforms) {
+    synchronized (pluginLock) {
+      if (transforms == null) {
+        transforms = new ArrayList<>(2);
+      }
       transforms.add(c);
     }
     return c;
@@ -266,7 +278,10 @@ final class HttpTransaction implements HttpTxn {
       throw new IllegalArgumentException(id + " is a session hook: add it globally (HttpHooks.builder().add)"
           + (id == HttpHookId.SSN_CLOSE ? " or to the session (txn.session().addHook)" : ""));
     }
-    synchronized (txnHooks) {
+    synchronized (pluginLock) {
+      if (txnHooks == null) {
+        txnHooks = new EnumMap<>(HttpHookId.class);
+      }
       txnHooks.computeIfAbsent(id, k -> new ArrayList<>()).add(continuation);
     }
   }
@@ -312,8 +327,8 @@ final class HttpTransaction implements HttpTxn {
   }
 
   List<Continuation> transformsSnapshot() {
-    synchronized (transforms) {
-      return List.copyOf(transforms);
+    synchronized (pluginLock) {
+      return transforms == null ? List.of() : List.copyOf(transforms);
     }
   }
 
