@@ -124,7 +124,7 @@ public class HttpConnectBenchmark {
 
     private void intercept(Event event, Object data) {
         if (data instanceof HttpTxn txn) {
-            txn.intercept(new Continuation(new FixedResponseIntercept(t.blockPool(), RESPONSE)));
+            txn.intercept(FixedResponseIntercept.continuation(t.blockPool(), RESPONSE));
             txn.reenable();
         }
     }

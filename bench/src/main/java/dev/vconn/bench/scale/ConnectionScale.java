@@ -203,7 +203,7 @@ public final class ConnectionScale {
             proxy = mode != Mode.REQUEST ? null : new HttpProxy(HttpProxyConfig.builder(transport.blockPool())
                     .hooks(HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, new Continuation((e, d) -> {
                         if (d instanceof HttpTxn txn) {
-                            txn.intercept(new Continuation(new FixedResponseIntercept(transport.blockPool(), RESPONSE)));
+                            txn.intercept(FixedResponseIntercept.continuation(transport.blockPool(), RESPONSE));
                             txn.reenable();
                         }
                     })).build())

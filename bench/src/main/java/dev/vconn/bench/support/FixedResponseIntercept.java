@@ -19,6 +19,7 @@ public final class FixedResponseIntercept implements EventHandler {
     private IOBuffer in;
     private IOBufferReader inReader;
     private IOBuffer out;
+    private Continuation self;
 
     /**
      * An intercept that answers {@code response}, whole, with buffers from {@code pool}.
@@ -31,6 +32,20 @@ public final class FixedResponseIntercept implements EventHandler {
         this.response = response;
     }
 
+    /**
+     * The continuation to pass to {@code HttpTxn.intercept}: one per intercepted transaction, which also owns the
+     * intercept's reads and writes (a plugin needs no second continuation and lock for them).
+     *
+     * @param pool where the intercept's buffers come from
+     * @param response the complete response bytes, head and body
+     * @return a new continuation running a new intercept
+     */
+    public static Continuation continuation(BlockPool pool, byte[] response) {
+        FixedResponseIntercept intercept = new FixedResponseIntercept(pool, response);
+        intercept.self = new Continuation(intercept);
+        return intercept.self;
+    }
+
     @Override
     public void handle(Event event, Object data) {
         switch (event) {
@@ -41,7 +56,9 @@ public final class FixedResponseIntercept implements EventHandler {
                 out = new IOBuffer(pool, 2);
                 IOBufferReader outReader = out.allocReader();
                 out.write(response);
-                Continuation self = new Continuation(this);
+                if (self == null) {
+                    self = new Continuation(this);
+                }
                 vconn.read(self, Long.MAX_VALUE, in);
                 vconn.write(self, response.length, outReader);
             }
