@@ -1,6 +1,5 @@
 package dev.vconn.domain.http;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -63,6 +62,18 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
    * @return the bytes of {@link #writeTo(StringBuilder)}
    */
   public byte[] toBytes() {
-    return writeTo(new StringBuilder()).toString().getBytes(StandardCharsets.ISO_8859_1);
+    String v = version.text();
+    byte[] out = new byte[method.length() + target.length() + v.length() + 4 + headers.wireLength() + 2];
+    int at = HttpHeaders.putLatin1(out, 0, method);
+    out[at++] = ' ';
+    at = HttpHeaders.putLatin1(out, at, target);
+    out[at++] = ' ';
+    at = HttpHeaders.putLatin1(out, at, v);
+    out[at++] = '\r';
+    out[at++] = '\n';
+    at = headers.writeTo(out, at);
+    out[at++] = '\r';
+    out[at] = '\n';
+    return out;
   }
 }

@@ -76,10 +76,13 @@ final class ProxyHeaderRules {
    */
   record ClientHop(SocketAddress clientAddress, boolean tls, String requestedHost) {}
 
-  private final String viaName;
+  /** This proxy's Via element towards an HTTP/1.0 and an HTTP/1.1 peer, made once rather than per message. */
+  private final String via10;
+  private final String via11;
 
   ProxyHeaderRules(String viaName) {
-    this.viaName = viaName;
+    this.via10 = "1.0 " + viaName;
+    this.via11 = "1.1 " + viaName;
   }
 
   /**
@@ -474,7 +477,7 @@ final class ProxyHeaderRules {
 
   /** Appends this proxy to {@code Via}, with the version of the hop the message came in on. */
   void appendVia(HttpHeaders headers, HttpVersion version) {
-    String mine = (version == HttpVersion.HTTP_1_0 ? "1.0 " : "1.1 ") + viaName;
+    String mine = version == HttpVersion.HTTP_1_0 ? via10 : via11;
     String via = headers.get("Via");
     headers.set("Via", via == null ? mine : via + ", " + mine);
   }

@@ -79,6 +79,9 @@ public final class RequestPaths {
       throw new IllegalArgumentException("an absolute path starts with /, was " + path);
     }
     String decoded = decodeUnreserved(path);
+    if (withoutDotSegments(decoded)) {
+      return decoded; // the common case: nothing to remove or reject, and no list of segments to build
+    }
     List<String> out = new ArrayList<>();
     boolean trailingSlash = false;
     int start = 1;
@@ -111,6 +114,32 @@ public final class RequestPaths {
     }
     String normal = sb.toString();
     return normal.equals(path) ? path : normal;
+  }
+
+  /**
+   * Whether no segment of {@code path} is a dot segment or could hide one (a dot with a {@code %} or {@code ;} in the
+   * same segment): then the path is already normal and nothing in it is rejected.
+   */
+  private static boolean withoutDotSegments(String path) {
+    int start = 1;
+    while (start <= path.length()) {
+      int slash = path.indexOf('/', start);
+      int end = slash < 0 ? path.length() : slash;
+      boolean dot = false;
+      boolean special = false;
+      for (int i = start; i < end; i++) {
+        char c = path.charAt(i);
+        dot |= c == '.';
+        special |= c == '%' || c == ';';
+      }
+      int length = end - start;
+      boolean dotSegment = length == 1 || length == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.';
+      if (dot && (special || dotSegment)) {
+        return false;
+      }
+      start = end + 1;
+    }
+    return true;
   }
 
   /** Decodes percent-encoded unreserved characters and upper-cases the hex of the other percent-encodings. */
