@@ -346,43 +346,6 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     return out;
   }
 
-  /** The length of what {@link #writeTo(StringBuilder)} writes, in bytes (every char is one ISO-8859-1 byte). */
-  int wireLength() {
-    int n = 0;
-    for (int i = 0, size = fields.size(); i < size; i++) {
-      Field f = fields.get(i);
-      n += f.name().length() + f.value().length() + 4;
-    }
-    return n;
-  }
-
-  /**
-   * Writes what {@link #writeTo(StringBuilder)} writes, as ISO-8859-1 bytes, into {@code dst} from {@code at}: heads
-   * go out as bytes, and building them straight into their array saves a builder, its growth and a string per head.
-   *
-   * @return the index after the last byte written
-   */
-  int writeTo(byte[] dst, int at) {
-    for (int i = 0, size = fields.size(); i < size; i++) {
-      Field f = fields.get(i);
-      at = putLatin1(dst, at, f.name());
-      dst[at++] = ':';
-      dst[at++] = ' ';
-      at = putLatin1(dst, at, f.value());
-      dst[at++] = '\r';
-      dst[at++] = '\n';
-    }
-    return at;
-  }
-
-  /** Puts {@code s}, whose chars are all at most 0xFF (tokens and field values are), as one byte each. */
-  static int putLatin1(byte[] dst, int at, String s) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      dst[at++] = (byte) s.charAt(i);
-    }
-    return at;
-  }
-
   static String trimOws(String s) {
     int from = 0;
     int to = s.length();

@@ -1,5 +1,6 @@
 package dev.vconn.domain.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -29,19 +30,9 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
     if (!HttpSyntax.isToken(method)) {
       throw new IllegalArgumentException("method is not a token: " + method);
     }
-    if (target.isEmpty() || !allVchar(target)) {
+    if (target.isEmpty() || !target.chars().allMatch(HttpSyntax::isVchar)) {
       throw new IllegalArgumentException("invalid request target: " + target);
     }
-  }
-
-  /** A loop, not a stream: every head of every transaction is checked. */
-  private static boolean allVchar(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (!HttpSyntax.isVchar(s.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
@@ -62,18 +53,6 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
    * @return the bytes of {@link #writeTo(StringBuilder)}
    */
   public byte[] toBytes() {
-    String v = version.text();
-    byte[] out = new byte[method.length() + target.length() + v.length() + 4 + headers.wireLength() + 2];
-    int at = HttpHeaders.putLatin1(out, 0, method);
-    out[at++] = ' ';
-    at = HttpHeaders.putLatin1(out, at, target);
-    out[at++] = ' ';
-    at = HttpHeaders.putLatin1(out, at, v);
-    out[at++] = '\r';
-    out[at++] = '\n';
-    at = headers.writeTo(out, at);
-    out[at++] = '\r';
-    out[at] = '\n';
-    return out;
+    return writeTo(new StringBuilder()).toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 }

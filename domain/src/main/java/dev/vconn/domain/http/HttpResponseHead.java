@@ -1,5 +1,6 @@
 package dev.vconn.domain.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -59,20 +60,6 @@ public record HttpResponseHead(HttpVersion version, int status, String reason, H
    * @return the bytes of {@link #writeTo(StringBuilder)}
    */
   public byte[] toBytes() {
-    String v = version.text();
-    byte[] out = new byte[v.length() + 5 + reason.length() + 2 + headers.wireLength() + 2];
-    int at = HttpHeaders.putLatin1(out, 0, v);
-    out[at++] = ' ';
-    out[at++] = (byte) ('0' + status / 100); // 100..599: three digits
-    out[at++] = (byte) ('0' + status / 10 % 10);
-    out[at++] = (byte) ('0' + status % 10);
-    out[at++] = ' ';
-    at = HttpHeaders.putLatin1(out, at, reason);
-    out[at++] = '\r';
-    out[at++] = '\n';
-    at = headers.writeTo(out, at);
-    out[at++] = '\r';
-    out[at] = '\n';
-    return out;
+    return writeTo(new StringBuilder()).toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 }

@@ -115,30 +115,6 @@ class HttpHeadAllocationTest extends HttpTestSupport {
         new HttpHeadParser(limits).parseRequest(readerOf(head.substring(0, HttpHeadParser.FIRST_SCAN_BYTES + 10))));
   }
   @Test
-  void a_heads_wire_form_is_built_straight_into_its_array() {
-    HttpHeaders fields = typicalRequestHeaders().add("X-Obs-Text", "caf\u00e9").add("X-Empty", "");
-    HttpResponseHead response = new HttpResponseHead(HttpVersion.HTTP_1_1, 204, "No Content", fields);
-    HttpRequestHead request = new HttpRequestHead("GET", "/a/b?c=d", HttpVersion.HTTP_1_0, fields);
-    assertEquals(response.writeTo(new StringBuilder()).toString(),
-        new String(response.toBytes(), java.nio.charset.StandardCharsets.ISO_8859_1));
-    assertEquals(request.writeTo(new StringBuilder()).toString(),
-        new String(request.toBytes(), java.nio.charset.StandardCharsets.ISO_8859_1));
-    int length = response.toBytes().length;
-    long allocated = 0;
-    for (int round = 0; round < 2; round++) {
-      long before = THREADS.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < CALLS; i++) {
-        length = Math.max(length, response.toBytes().length);
-      }
-      allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-    }
-    // The array itself (16-byte header, 8-byte aligned) and nothing else: no builder, no string.
-    long array = (16 + length + 7) / 8 * 8;
-    assertTrue(allocated <= array * CALLS + 512, "bytes allocated by " + CALLS + " heads of " + length + " bytes: "
-        + allocated);
-  }
-
-  @Test
   void a_path_without_dot_segments_is_normal_already_and_costs_nothing() throws BadMessageException {
     String target = "/static/app.min.js?v=3";
     long allocated = 0;
