@@ -84,6 +84,50 @@ class HttpHeadAllocationTest extends HttpTestSupport {
   }
 
   @Test
+  void a_head_longer_than_the_first_scan_copies_a_longer_prefix_not_the_body() {
+    StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n");
+    while (head.length() < 2 * HttpHeadParser.FIRST_SCAN_BYTES) {
+      head.append("X-Pad: ").append("p".repeat(60)).append("\r\n");
+    }
+    head.append("\r\n");
+    IOBufferReader r = readerOf(head + "x".repeat(60_000));
+    long before = THREADS.getCurrentThreadAllocatedBytes();
+    HttpHeadParser.Parsed<HttpResponseHead> parsed =
+        assertInstanceOf(HttpHeadParser.Parsed.class, new HttpHeadParser().parseResponse(r));
+    long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+    assertEquals(head.length(), parsed.headBytes());
+    assertEquals(60_000, r.readAvail());
+    assertTrue(allocated < 32 * 1024, "bytes allocated parsing a " + head.length() + "-byte head before a "
+        + "60,000-byte body: " + allocated);
+  }
+
+  @Test
+  void a_head_across_many_small_blocks_parses_as_in_one_piece() {
+    StringBuilder head = new StringBuilder("GET /split HTTP/1.1\r\nHost: example.test\r\n");
+    for (int i = 0; head.length() < 3 * HttpHeadParser.FIRST_SCAN_BYTES; i++) {
+      head.append("X-Field-").append(i).append(": ").append("w".repeat(30)).append("\r\n");
+    }
+    head.append("\r\n");
+    byte[] bytes = (head + "BODY").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    dev.vconn.domain.buffer.IOBuffer small = new dev.vconn.domain.buffer.IOBuffer(pool, 0); // the smallest blocks
+    try {
+      IOBufferReader r = small.allocReader();
+      for (int at = 0; at < bytes.length; at += 100) { // written in pieces: the head spans many blocks
+        small.write(java.util.Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + 100)));
+      }
+      HttpHeadParser.Parsed<HttpRequestHead> split =
+          assertInstanceOf(HttpHeadParser.Parsed.class, new HttpHeadParser().parseRequest(r));
+      HttpHeadParser.Parsed<HttpRequestHead> whole =
+          assertInstanceOf(HttpHeadParser.Parsed.class, new HttpHeadParser().parseRequest(readerOf(head + "BODY")));
+      assertEquals(whole.headBytes(), split.headBytes());
+      assertEquals(whole.head(), split.head());
+      assertEquals(4, r.readAvail());
+    } finally {
+      small.close();
+    }
+  }
+
+  @Test
   void a_head_longer_than_the_first_scan_parses_whole() {
     StringBuilder head = new StringBuilder("GET /long HTTP/1.1\r\nHost: example.test\r\n");
     for (int i = 0; head.length() < 3 * HttpHeadParser.FIRST_SCAN_BYTES; i++) {
