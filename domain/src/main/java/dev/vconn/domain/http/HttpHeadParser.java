@@ -4,7 +4,6 @@ import dev.vconn.domain.buffer.IOBufferReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Parses HTTP/1.x message heads from an {@link IOBufferReader}, incrementally.
@@ -248,8 +247,7 @@ public final class HttpHeadParser {
         throw new Reject(431, "head larger than " + limits.maxHeaderBytes() + " bytes");
       }
       if (startLine == null) {
-        String line = new String(buf, lineStart, end - lineStart, StandardCharsets.ISO_8859_1);
-        startLine = request ? parseRequestLine(line) : parseStatusLine(line);
+        startLine = request ? parseRequestLine(buf, lineStart, end) : parseStatusLine(buf, lineStart, end);
       } else if (end == lineStart) {
         Object head = finish(startLine, headers, request);
         return new Raw(head, lf + 1, 0, null);
@@ -292,42 +290,47 @@ public final class HttpHeadParser {
   /** The parsed status line, before headers are known. */
   private record StatusLine(HttpVersion version, int status, String reason) {}
 
-  private static RequestLine parseRequestLine(String line) throws Reject {
-    int sp1 = line.indexOf(' ');
-    int sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-    if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
+  // The start line is read from the bytes, not from a String of it: only the parts the head keeps become Strings,
+  // and common methods, reason phrases and field names come from a table instead of a new String each.
+
+  private static RequestLine parseRequestLine(byte[] buf, int from, int end) throws Reject {
+    int sp1 = indexOf(buf, ' ', from, end);
+    int sp2 = sp1 < 0 ? -1 : indexOf(buf, ' ', sp1 + 1, end);
+    if (sp1 <= from || sp2 < 0 || indexOf(buf, ' ', sp2 + 1, end) >= 0) {
       throw new Reject(400, "malformed request line");
     }
-    String method = line.substring(0, sp1);
-    String target = line.substring(sp1 + 1, sp2);
-    String version = line.substring(sp2 + 1);
-    if (!HttpSyntax.isToken(method)) {
-      throw new Reject(400, "method is not a token");
+    for (int i = from; i < sp1; i++) {
+      if (!HttpSyntax.isTchar(buf[i] & 0xff)) {
+        throw new Reject(400, "method is not a token");
+      }
     }
-    if (target.isEmpty()) {
+    if (sp2 == sp1 + 1) {
       throw new Reject(400, "malformed request target");
     }
-    for (int i = 0; i < target.length(); i++) {
-      if (!HttpSyntax.isVchar(target.charAt(i))) {
+    for (int i = sp1 + 1; i < sp2; i++) {
+      if (!HttpSyntax.isVchar(buf[i] & 0xff)) {
         throw new Reject(400, "malformed request target");
       }
     }
-    return new RequestLine(method, target, parseVersion(version));
+    HttpVersion version = parseVersion(buf, sp2 + 1, end);
+    String method = known(KNOWN_METHODS, buf, from, sp1);
+    return new RequestLine(method, latin1(buf, sp1 + 1, sp2), version);
   }
 
-  private static StatusLine parseStatusLine(String line) throws Reject {
-    int sp1 = line.indexOf(' ');
+  private static StatusLine parseStatusLine(byte[] buf, int from, int end) throws Reject {
+    int sp1 = indexOf(buf, ' ', from, end);
     if (sp1 < 0) {
       throw new Reject(400, "malformed status line");
     }
-    HttpVersion version = parseVersion(line.substring(0, sp1));
-    String rest = line.substring(sp1 + 1);
-    if (rest.length() < 3 || rest.length() > 3 && rest.charAt(3) != ' ') {
+    HttpVersion version = parseVersion(buf, from, sp1);
+    int rest = sp1 + 1;
+    int restLength = end - rest;
+    if (restLength < 3 || restLength > 3 && buf[rest + 3] != ' ') {
       throw new Reject(400, "malformed status code");
     }
     int status = 0;
-    for (int i = 0; i < 3; i++) {
-      char c = rest.charAt(i);
+    for (int i = rest; i < rest + 3; i++) {
+      int c = buf[i] & 0xff;
       if (c < '0' || c > '9') {
         throw new Reject(400, "malformed status code");
       }
@@ -336,24 +339,82 @@ public final class HttpHeadParser {
     if (status < 100 || status > 599) {
       throw new Reject(400, "status code outside 100..599");
     }
-    String reason = rest.length() > 4 ? rest.substring(4) : "";
-    if (!HttpSyntax.isFieldValue(reason)) {
-      throw new Reject(400, "control character in reason phrase");
+    int reasonStart = Math.min(end, rest + 4);
+    for (int i = reasonStart; i < end; i++) {
+      if (!HttpSyntax.isFieldValueChar(buf[i] & 0xff)) {
+        throw new Reject(400, "control character in reason phrase");
+      }
     }
-    return new StatusLine(version, status, reason);
+    return new StatusLine(version, status, known(KNOWN_REASONS, buf, reasonStart, end));
   }
 
   /** {@code HTTP/1.0} and {@code HTTP/1.1}; other well-formed {@code HTTP/d.d} is 505; anything else 400. */
-  private static HttpVersion parseVersion(String text) throws Reject {
-    Optional<HttpVersion> v = HttpVersion.fromText(text);
-    if (v.isPresent()) {
-      return v.get();
-    }
-    if (text.length() == 8 && text.startsWith("HTTP/") && isDigit(text.charAt(5)) && text.charAt(6) == '.'
-        && isDigit(text.charAt(7))) {
-      throw new Reject(505, "HTTP version not supported");
+  private static HttpVersion parseVersion(byte[] buf, int from, int end) throws Reject {
+    if (end - from == 8 && startsWithHttpSlash(buf, from) && buf[from + 6] == '.') {
+      int major = buf[from + 5];
+      int minor = buf[from + 7];
+      if (major == '1' && minor == '1') {
+        return HttpVersion.HTTP_1_1;
+      }
+      if (major == '1' && minor == '0') {
+        return HttpVersion.HTTP_1_0;
+      }
+      if (isDigit((char) (major & 0xff)) && isDigit((char) (minor & 0xff))) {
+        throw new Reject(505, "HTTP version not supported");
+      }
     }
     throw new Reject(400, "malformed HTTP version");
+  }
+
+  private static boolean startsWithHttpSlash(byte[] buf, int at) {
+    return buf[at] == 'H' && buf[at + 1] == 'T' && buf[at + 2] == 'T' && buf[at + 3] == 'P' && buf[at + 4] == '/';
+  }
+
+  private static int indexOf(byte[] buf, char c, int from, int end) {
+    for (int i = from; i < end; i++) {
+      if (buf[i] == c) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String latin1(byte[] buf, int from, int end) {
+    return new String(buf, from, end - from, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The Strings of the common spellings, to hand out instead of a new String of the same bytes. */
+  private static final String[] KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
+      "CONNECT", "TRACE"};
+  private static final String[] KNOWN_REASONS = {"", "OK", "No Content", "Not Modified", "Not Found", "Created",
+      "Partial Content", "Moved Permanently", "Found", "Bad Request", "Forbidden", "Internal Server Error",
+      "Bad Gateway", "Service Unavailable", "Gateway Timeout", "Switching Protocols", "Continue"};
+  private static final String[] KNOWN_NAMES = {"Host", "Content-Length", "Content-Type", "Connection", "User-Agent",
+      "Accept", "Accept-Encoding", "Accept-Language", "Accept-Ranges", "Date", "Server", "Transfer-Encoding",
+      "Cache-Control", "Cookie", "Set-Cookie", "Last-Modified", "ETag", "Location", "Via", "Vary", "Expires",
+      "Referer", "Authorization", "Keep-Alive", "Upgrade", "Range", "Content-Encoding", "If-Modified-Since",
+      "If-None-Match", "Age", "Origin", "Pragma", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+      "Forwarded", "Expect", "TE", "Trailer", "host", "content-length", "content-type", "connection", "user-agent",
+      "accept", "accept-encoding", "date", "server", "transfer-encoding", "cache-control", "cookie"};
+
+  /** The entry of {@code table} spelled exactly as the bytes {@code [from, end)}, or a new String of them. */
+  private static String known(String[] table, byte[] buf, int from, int end) {
+    int length = end - from;
+    for (String k : table) {
+      if (k.length() == length && sameBytes(k, buf, from)) {
+        return k;
+      }
+    }
+    return latin1(buf, from, end);
+  }
+
+  private static boolean sameBytes(String s, byte[] buf, int from) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) != (buf[from + i] & 0xff)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isDigit(char c) {
@@ -410,9 +471,16 @@ public final class HttpHeadParser {
         throw new Reject(400, "control character in field value");
       }
     }
-    String name = new String(buf, from, i - from, StandardCharsets.ISO_8859_1);
-    String value = new String(buf, i + 1, end - i - 1, StandardCharsets.ISO_8859_1);
-    headers.add(name, value);
+    // The value without its surrounding whitespace, cut from the bytes: one String, not one and a trimmed copy.
+    int valueStart = i + 1;
+    int valueEnd = end;
+    while (valueStart < valueEnd && HttpSyntax.isOws(buf[valueStart] & 0xff)) {
+      valueStart++;
+    }
+    while (valueEnd > valueStart && HttpSyntax.isOws(buf[valueEnd - 1] & 0xff)) {
+      valueEnd--;
+    }
+    headers.add(known(KNOWN_NAMES, buf, from, i), latin1(buf, valueStart, valueEnd));
   }
 
   private static Object finish(Object startLine, HttpHeaders headers, boolean request) throws Reject {

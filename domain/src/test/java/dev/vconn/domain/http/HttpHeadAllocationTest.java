@@ -174,4 +174,24 @@ class HttpHeadAllocationTest extends HttpTestSupport {
     assertEquals("/b/c.d?q", RequestPaths.normalizeTarget("/a/../b/./c.d?q"));
     assertEquals("/a.%3B", RequestPaths.normalizeTarget("/a.%3b"));
   }
+  @Test
+  void common_methods_names_and_reasons_are_shared_strings_and_other_spellings_kept_as_received() {
+    HttpRequestHead request = ((HttpHeadParser.Parsed<HttpRequestHead>) new HttpHeadParser()
+        .parseRequest(readerOf("GET /item HTTP/1.1\r\nHost:  bench.test \r\nHOST-X: 1\r\nx-custom:\tv\r\n\r\n")))
+        .head();
+    assertTrue(request.method() == "GET", "the table's GET, not a new String"); // identity is the point here
+    HttpHeaders.Field host = request.headers().fields().get(0);
+    assertTrue(host.name() == "Host", "the table's Host, not a new String");
+    assertEquals("bench.test", host.value());
+    assertEquals(new HttpHeaders.Field("HOST-X", "1"), request.headers().fields().get(1));
+    assertEquals(new HttpHeaders.Field("x-custom", "v"), request.headers().fields().get(2));
+    HttpResponseHead response = ((HttpHeadParser.Parsed<HttpResponseHead>) new HttpHeadParser()
+        .parseResponse(readerOf("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"))).head();
+    assertTrue(response.reason() == "OK", "the table's OK, not a new String");
+    assertTrue(response.headers().fields().get(0).name() == "content-length", "lower case is in the table too");
+    HttpResponseHead custom = ((HttpHeadParser.Parsed<HttpResponseHead>) new HttpHeadParser()
+        .parseResponse(readerOf("HTTP/1.0 299 Fine \r\n\r\n"))).head();
+    assertEquals("Fine ", custom.reason());
+    assertEquals(HttpVersion.HTTP_1_0, custom.version());
+  }
 }
