@@ -157,7 +157,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private final HttpTunnel tunnel;
   private final long bodyLimit;
   private final Continuation originCont;
-  private final Continuation transformCont;
   private final Continuation controlCont;
 
   private State state = State.NEW;
@@ -185,7 +184,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     this.client = client;
     this.bodyLimit = 2L * (128L << config.bufferIndex());
     this.originCont = new Continuation(this::onOriginEvent, client.lock());
-    this.transformCont = new Continuation(this::onTransformEvent, client.lock());
     this.controlCont = new Continuation(this::onControlEvent, client.lock());
     this.t = new HttpTransaction(this, proxy.nextTransactionId(), client.eventLoop().nanoTime());
     this.tunnel = new HttpTunnel(t, client, config, this, bodyLimit);
@@ -671,7 +669,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     HttpResponseHead head = t.clientResponse;
     t.status = head.status();
     BodySink sink = client.sendResponseHead(head, bodyLimit);
-    tunnel.startResponse(sink, t.transformed, transformCont);
+    // The transforms' continuation is made only for a transaction that has transforms (most have none).
+    tunnel.startResponse(sink, t.transformed,
+        t.transformed ? new Continuation(this::onTransformEvent, client.lock()) : null);
     if (t.hasResponseBody) {
       client.watchClient(true); // a client that stops reading the body
     }
