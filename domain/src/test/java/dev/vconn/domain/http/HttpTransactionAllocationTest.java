@@ -19,6 +19,7 @@ class HttpTransactionAllocationTest {
   private static final String REQUEST = "GET /item HTTP/1.1\r\nHost: example.test\r\nUser-Agent: test\r\n\r\n";
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
   /**
    * Measured on this rig: about 10,800 bytes now (the origin's request list, a copy-on-write list, and the client's
    * bytes included), 14,550 before the machine stopped allocating per event, per hook point and per absent field.
