@@ -3,13 +3,13 @@ package dev.vconn.netty.internal;
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.BufferSizes;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.spi.AbstractVConn;
 import dev.vconn.ports.spi.OpenResourceTracker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -19,6 +19,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownException;
@@ -64,6 +65,11 @@ public final class ChannelVConn extends AbstractVConn {
     private static final int MAX_READS_PER_LOOP = 16;
     private static final int MAX_GATHER = 64;
     private static final int OUT_SIZE_INDEX = 0;
+    /**
+     * Size index of the largest staging block (64 KiB, the most Netty's own adaptive allocator reads at once): a read
+     * whose demand exceeds one default block lands in blocks of this size, so one {@code recv} fills up to 64 KiB.
+     */
+    private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 1;
 
     private final NettyEventLoop loop;
     private final Channel channel;
@@ -75,6 +81,9 @@ public final class ChannelVConn extends AbstractVConn {
     private final SocketAddress remote;
     private final String description;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    private final BlockPool pool;
+    /** The promise of every piece of a write but its last, whose own promise reports the whole write. */
+    private final ChannelPromise piecePromise;
 
     // Loop-confined state.
     private IOBuffer inBuf;
@@ -113,6 +122,8 @@ public final class ChannelVConn extends AbstractVConn {
         this.closeLinger = closeLinger;
         this.afterRelease = afterRelease;
         this.directBlocks = pool.isDirect();
+        this.pool = pool;
+        this.piecePromise = new VoidChannelPromise(channel, false);
         this.inBuf = new IOBuffer(pool);
         this.inReader = inBuf.allocReader();
         this.outBuf = new IOBuffer(pool, OUT_SIZE_INDEX);
@@ -205,19 +216,22 @@ public final class ChannelVConn extends AbstractVConn {
         }
         outBuf.write(src, n); // shares src's blocks: their storage stays alive until Netty has written them
         src.consume(n);
-        ByteBuf msg = wrapQueued(n);
         ChannelPromise promise = channel.newPromise();
         long taken = n;
         promise.addListener(f -> written(taken, (ChannelFuture) f));
         lastWrite = promise;
-        channel.writeAndFlush(msg, promise);
+        writeQueued(n, promise);
+        channel.flush();
         return n;
     }
 
-    /** Wraps the next {@code n} queued bytes of the outbound buffer, without copying, as one message. */
-    private ByteBuf wrapQueued(long n) {
-        ByteBuf single = null;
-        CompositeByteBuf composite = null;
+    /**
+     * Writes the next {@code n} queued bytes of the outbound buffer without copying: each block's piece is its own
+     * message (Netty gathers a flush's messages into one {@code writev}), the last one carrying {@code promise}.
+     * Netty completes a channel's writes in order, and a failure fails every message not yet written, so the last
+     * promise speaks for the whole write; the other pieces share one void promise and allocate none.
+     */
+    private void writeQueued(long n, ChannelPromise promise) {
         long rem = n;
         while (rem > 0) {
             int count = outQueued.readableBuffers(gather, rem);
@@ -227,21 +241,12 @@ public final class ChannelVConn extends AbstractVConn {
                 gather[i] = null;
                 batch += view.remaining();
                 ByteBuf piece = Unpooled.wrappedBuffer(view); // a slice: independent of the cached view
-                if (single == null && composite == null) {
-                    single = piece;
-                } else {
-                    if (composite == null) {
-                        composite = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-                        composite.addComponent(true, single);
-                        single = null;
-                    }
-                    composite.addComponent(true, piece);
-                }
+                boolean last = i == count - 1 && batch == rem;
+                channel.write(piece, last ? promise : piecePromise);
             }
             outQueued.consume(batch);
             rem -= batch;
         }
-        return composite != null ? composite : single;
     }
 
     private void written(long bytes, ChannelFuture future) {
@@ -394,15 +399,37 @@ public final class ChannelVConn extends AbstractVConn {
             pendingWrap = null;
             return fallback.ioBuffer(in == null ? 2048 : in.blockSize()); // copied (or dropped) in channelRead
         }
+        long want = readDemand - inReader.readAvail();
+        if (inReader.readAvail() == 0) {
+            in = stagingFor(want);
+        }
         ByteBuffer free = in.writableBuffer();
         int capacity = free.remaining();
-        long want = readDemand - inReader.readAvail();
         if (want > 0 && want < capacity) {
             capacity = (int) want;
+            free.limit(free.position() + capacity); // the view is the buffer's, repositioned by its next call
         }
-        ByteBuf wrap = Unpooled.wrappedBuffer(free.slice(free.position(), capacity)).clear();
+        ByteBuf wrap = Unpooled.wrappedBuffer(free).clear(); // wraps a slice of [position, limit): the read lands there
         pendingWrap = wrap;
         return wrap;
+    }
+
+    /**
+     * The staging buffer for a read of {@code want} bytes when nothing is staged: blocks of the default size
+     * (32 KiB) for a demand that fits one, else blocks of 64 KiB, so that one {@code recv} can fill what the read
+     * VIO's room (its {@code ntodo} and the reader's water mark) allows, up to 64 KiB, instead of one 32 KiB block
+     * per {@code recv}. The buffer is replaced only when the size changes; it holds no unread byte then, and the
+     * blocks it shared into the reader's buffer stay with that buffer.
+     */
+    private IOBuffer stagingFor(long want) {
+        int index = want > BufferSizes.blockSize(BufferSizes.DEFAULT_INDEX) ? MAX_STAGING_INDEX
+                : BufferSizes.DEFAULT_INDEX;
+        if (inBuf.sizeIndex() != index) {
+            inBuf.close();
+            inBuf = new IOBuffer(pool, index);
+            inReader = inBuf.allocReader();
+        }
+        return inBuf;
     }
 
     private boolean unmetDemand() {
