@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * ({@code readInterest(false)}), not after every read. Toggling it per read cost two {@code epoll_ctl} calls per read
  * (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
  * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled block, sized to the
- * demand, so the socket read lands directly in a block of the transport's {@link BlockPool}; {@link #transportRead}
+ * demand, so the socket read lands directly in a block of the transport's {@link BlockPool} (64 KiB blocks while the
+ * demand exceeds one 32 KiB block, so one read can take up to 64 KiB); {@link #transportRead}
  * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
  * allows. Netty may read without being asked (epoll reads on peer half-close until end of stream): such bytes stay
  * staged, bounded by what the kernel held, and are served within the VIO's bounds later. With a heap block pool
@@ -56,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * {@code channelWritabilityChanged}) and otherwise takes at most {@code bytesBeforeUnwritable()} bytes: the in-flight
  * bytes stay below the channel's high water mark. The taken bytes are appended by block reference to a private
  * outbound {@link IOBuffer} (so their storage outlives the caller's reader, whose blocks may return to the pool as
- * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage, written and flushed; the outbound
- * buffer lets go of them when Netty reports them written. Pieces under 128 bytes are copied (the IOBuffer's rule).
+ * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage (one message per block piece, one flush,
+ * one promise per write), written and flushed; the outbound buffer lets go of them when Netty reports them written.
+ * Pieces under 128 bytes are copied (the IOBuffer's rule).
  */
 public final class ChannelVConn extends AbstractVConn {
     private static final Logger log = LoggerFactory.getLogger(ChannelVConn.class);
