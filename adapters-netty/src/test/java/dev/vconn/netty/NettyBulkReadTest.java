@@ -10,9 +10,13 @@ import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.netty.internal.ChannelVConn;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.contract.RealSocketHarness;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -24,10 +28,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A read whose room exceeds one 32 KiB block fills more than one block's worth per read (docs/netty-adapter.md,
- * Reads): the adapter stages it in 64 KiB blocks, so the reader's buffer receives pieces larger than 32 KiB (each
- * piece is shared by reference from one staging block), where a 32 KiB staging block made it one piece, and one
- * {@code recv}, per 32 KiB.
+ * Bulk reads on the Netty adapter (docs/netty-adapter.md, Reads): while the reader has room, Netty's read loop stages
+ * up to 64 KiB beyond the demand in 64 KiB blocks, so a socket read takes up to 64 KiB where it took one 32 KiB block,
+ * and a reader whose room exceeds one block receives pieces larger than 32 KiB (each piece is shared by reference
+ * from one staging block). The reader's buffer never holds more than the read-ahead bound (rule 3.5).
  */
 class NettyBulkReadTest {
     static {
@@ -48,6 +52,30 @@ class NettyBulkReadTest {
     @ParameterizedTest
     @EnumSource(IoKind.class)
     void a_read_with_room_for_several_blocks_fills_more_than_one_32_kib_block_per_read(IoKind kind) throws Exception {
+        Result r = stream(kind, 256 * KIB);
+        assertTrue(r.largestPiece() > 32 * KIB,
+                "every read filled at most one 32 KiB block: largest piece " + r.largestPiece() + " bytes");
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoKind.class)
+    void a_reader_with_one_block_of_room_still_gets_socket_reads_of_more_than_32_kib(IoKind kind) throws Exception {
+        Result r = stream(kind, 0);
+        assertTrue(r.largestSocketRead() > 32 * KIB,
+                "no read ahead of the demand: largest socket read " + r.largestSocketRead() + " bytes");
+        assertTrue(r.mostUnconsumed() <= 32 * KIB,
+                "docs/semantics.md, rule 3.5: at most one block in the reader's buffer, saw " + r.mostUnconsumed());
+    }
+
+    private record Result(long largestPiece, long largestSocketRead, long mostUnconsumed) {
+    }
+
+    /**
+     * Streams 256 KiB, all of it waiting in the kernel before the read is posted, to a reader with 32 KiB blocks and
+     * {@code waterMark} that consumes inside READ_READY; records the largest piece its buffer received, the largest
+     * socket read (a handler ahead of the VConn's in the pipeline sees every read) and the most unconsumed bytes.
+     */
+    private Result stream(IoKind kind, long waterMark) throws Exception {
         BlockPool pool = new BlockPool();
         NettyTransport transport = new NettyTransport(TransportConfig.defaults().withEventLoops(1).withBlockPool(pool),
                 NettyOptions.defaults().withForceNio(kind == IoKind.NIO));
@@ -55,15 +83,18 @@ class NettyBulkReadTest {
         AtomicReference<VConn> server = new AtomicReference<>();
         AtomicReference<VConn> client = new AtomicReference<>();
         AtomicLong largestPiece = new AtomicLong();
+        AtomicLong largestRead = new AtomicLong();
+        AtomicLong mostUnconsumed = new AtomicLong();
         AtomicLong received = new AtomicLong();
         IOBuffer in = new IOBuffer(pool); // 32 KiB blocks
-        in.setWaterMark(total); // room for the whole stream: the reader never holds the transport back
+        in.setWaterMark(waterMark);
         IOBufferReader inReader = in.allocReader();
         IOBuffer out = new IOBuffer(pool);
         IOBufferReader outReader = out.allocReader();
         ByteBuffer[] pieces = new ByteBuffer[64];
         Continuation reader = new Continuation((event, data) -> {
             if (event == Event.READ_READY || event == Event.READ_COMPLETE) {
+                mostUnconsumed.accumulateAndGet(inReader.readAvail(), Math::max);
                 int count = inReader.readableBuffers(pieces, inReader.readAvail());
                 for (int i = 0; i < count; i++) {
                     largestPiece.accumulateAndGet(pieces[i].remaining(), Math::max);
@@ -75,6 +106,15 @@ class NettyBulkReadTest {
         });
         Continuation acceptor = new Continuation((event, data) -> {
             if (event == Event.NET_ACCEPT) {
+                ((ChannelVConn) data).channel().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof ByteBuf buf) {
+                            largestRead.accumulateAndGet(buf.readableBytes(), Math::max);
+                        }
+                        ctx.fireChannelRead(msg);
+                    }
+                });
                 server.set((VConn) data);
             }
         });
@@ -107,8 +147,6 @@ class NettyBulkReadTest {
             }
             await(transport, "the stream read", () -> received.get() == total);
             assertEquals(total, received.get());
-            assertTrue(largestPiece.get() > 32 * KIB,
-                    "every read filled at most one 32 KiB block: largest piece " + largestPiece.get() + " bytes");
             client.get().close();
             server.get().close();
         } finally {
@@ -117,5 +155,6 @@ class NettyBulkReadTest {
             out.close();
         }
         assertEquals(0, pool.outstanding(), () -> "blocks left: " + pool);
+        return new Result(largestPiece.get(), largestRead.get(), mostUnconsumed.get());
     }
 }

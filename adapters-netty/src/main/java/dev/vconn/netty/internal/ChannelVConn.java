@@ -72,6 +72,12 @@ public final class ChannelVConn extends AbstractVConn {
      * whose demand exceeds one default block lands in blocks of this size, so one {@code recv} fills up to 64 KiB.
      */
     private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 1;
+    /**
+     * How far Netty's read loop may stage beyond the demand while the reader has room: one 64 KiB staging block. The
+     * reader gets them within its VIO's bounds in the same pass (no socket read, no event-loop round per 32 KiB), and
+     * no read happens at all once the reader is full ({@code readInterest(false)}).
+     */
+    private static final long READ_AHEAD = 64 * 1024;
 
     private final NettyEventLoop loop;
     private final Channel channel;
@@ -401,7 +407,7 @@ public final class ChannelVConn extends AbstractVConn {
             pendingWrap = null;
             return fallback.ioBuffer(in == null ? 2048 : in.blockSize()); // copied (or dropped) in channelRead
         }
-        long want = readDemand - inReader.readAvail();
+        long want = readDemand > 0 ? readDemand + READ_AHEAD - inReader.readAvail() : 0;
         if (inReader.readAvail() == 0) {
             in = stagingFor(want);
         }
@@ -434,8 +440,9 @@ public final class ChannelVConn extends AbstractVConn {
         return inBuf;
     }
 
+    /** Whether Netty's read loop may go on: the reader has room, and less than demand plus read-ahead is staged. */
     private boolean unmetDemand() {
-        return inReader != null && !readShut && readDemand > inReader.readAvail();
+        return inReader != null && !readShut && readDemand > 0 && readDemand + READ_AHEAD > inReader.readAvail();
     }
 
     private void inbound(ByteBuf buf) {
