@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * (EPOLLIN, OP_READ) from one read to the next: it is turned off only when the core says the reader is full
  * ({@code readInterest(false)}), not after every read. Toggling it per read cost two {@code epoll_ctl} calls per read
  * (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
- * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled block, sized to the
- * demand, so the socket read lands directly in a block of the transport's {@link BlockPool} (64 KiB blocks while the
- * demand exceeds one 32 KiB block, so one read can take up to 64 KiB); {@link #transportRead}
+ * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled 64 KiB block, so the
+ * socket read lands directly in a block of the transport's {@link BlockPool}; while the reader has room, the read loop
+ * goes on until the demand plus 64 KiB is staged, so one {@code recv} and one loop round move up to 64 KiB and
+ * 128 KiB where they moved one 32 KiB block; {@link #transportRead}
  * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
  * allows. Netty may read without being asked (epoll reads on peer half-close until end of stream): such bytes stay
  * staged, bounded by what the kernel held, and are served within the VIO's bounds later. With a heap block pool
@@ -73,9 +74,9 @@ public final class ChannelVConn extends AbstractVConn {
      */
     private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 1;
     /**
-     * How far Netty's read loop may stage beyond the demand while the reader has room: one 64 KiB staging block. The
-     * reader gets them within its VIO's bounds in the same pass (no socket read, no event-loop round per 32 KiB), and
-     * no read happens at all once the reader is full ({@code readInterest(false)}).
+     * How far beyond the demand Netty's read loop may go on reading while the reader has room (see
+     * {@link #unmetDemand}). The reader gets those bytes within its VIO's bounds in the same pass (no socket read and
+     * no event-loop round per 32 KiB), and no read happens at all once the reader is full ({@code readInterest(false)}).
      */
     private static final long READ_AHEAD = 64 * 1024;
 
@@ -400,38 +401,34 @@ public final class ChannelVConn extends AbstractVConn {
     // -----------------------------------------------------------------------------------------------------------
     // Inbound: Netty's read loop (on the loop)
 
-    /** Where Netty reads into: the staging buffer's free space, sized to the demand (never empty). */
+    /**
+     * Where Netty reads into: the free space of the staging buffer's current block, never empty. A read the core
+     * asked for (demand) takes up to what is left of a 64 KiB block; the read loop's limit is {@link #unmetDemand}.
+     */
     private ByteBuf allocateRead(ByteBufAllocator fallback) {
         IOBuffer in = inBuf;
         if (in == null || !directBlocks) {
             pendingWrap = null;
             return fallback.ioBuffer(in == null ? 2048 : in.blockSize()); // copied (or dropped) in channelRead
         }
-        long want = readDemand > 0 ? readDemand + READ_AHEAD - inReader.readAvail() : 0;
         if (inReader.readAvail() == 0) {
-            in = stagingFor(want);
+            in = stagingFor(readDemand > 0);
         }
         ByteBuffer free = in.writableBuffer();
-        int capacity = free.remaining();
-        if (want > 0 && want < capacity) {
-            capacity = (int) want;
-            free.limit(free.position() + capacity); // the view is the buffer's, repositioned by its next call
-        }
         ByteBuf wrap = Unpooled.wrappedBuffer(free).clear(); // wraps a slice of [position, limit): the read lands there
         pendingWrap = wrap;
         return wrap;
     }
 
     /**
-     * The staging buffer for a read of {@code want} bytes when nothing is staged: blocks of the default size
-     * (32 KiB) for a demand that fits one, else blocks of 64 KiB, so that one {@code recv} can fill what the read
-     * VIO's room (its {@code ntodo} and the reader's water mark) allows, up to 64 KiB, instead of one 32 KiB block
-     * per {@code recv}. The buffer is replaced only when the size changes; it holds no unread byte then, and the
-     * blocks it shared into the reader's buffer stay with that buffer.
+     * The staging buffer when nothing is staged: 64 KiB blocks for reads the core asked for, so that one {@code recv}
+     * takes up to 64 KiB (what Netty's own adaptive allocator reads at most) instead of one 32 KiB block, and blocks
+     * of the default size (32 KiB) for reads nobody asked for (a peer's half-close on epoll). The buffer is replaced
+     * only when the size changes; it holds no unread byte then, and the blocks it shared into the reader's buffer
+     * stay with that buffer.
      */
-    private IOBuffer stagingFor(long want) {
-        int index = want > BufferSizes.blockSize(BufferSizes.DEFAULT_INDEX) ? MAX_STAGING_INDEX
-                : BufferSizes.DEFAULT_INDEX;
+    private IOBuffer stagingFor(boolean demanded) {
+        int index = demanded ? MAX_STAGING_INDEX : BufferSizes.DEFAULT_INDEX;
         if (inBuf.sizeIndex() != index) {
             inBuf.close();
             inBuf = new IOBuffer(pool, index);
@@ -440,7 +437,11 @@ public final class ChannelVConn extends AbstractVConn {
         return inBuf;
     }
 
-    /** Whether Netty's read loop may go on: the reader has room, and less than demand plus read-ahead is staged. */
+    /**
+     * Whether Netty's read loop may go on: the reader has room, and less than demand plus {@link #READ_AHEAD} is
+     * staged. Each read takes up to what is left of the current 64 KiB block, so less than demand plus 128 KiB is
+     * ever staged by reads the core asked for.
+     */
     private boolean unmetDemand() {
         return inReader != null && !readShut && readDemand > 0 && readDemand + READ_AHEAD > inReader.readAvail();
     }
@@ -531,7 +532,7 @@ public final class ChannelVConn extends AbstractVConn {
 
         @Override
         public int guess() {
-            return (int) Math.max(1, Math.min(readDemand, 32 * 1024));
+            return readDemand > 0 ? BufferSizes.blockSize(MAX_STAGING_INDEX) : 1;
         }
 
         @Override
