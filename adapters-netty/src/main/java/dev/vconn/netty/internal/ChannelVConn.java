@@ -69,8 +69,8 @@ public final class ChannelVConn extends AbstractVConn {
     private static final int MAX_GATHER = 64;
     private static final int OUT_SIZE_INDEX = 0;
     /**
-     * Size index of the largest staging block (64 KiB, the most Netty's own adaptive allocator reads at once): a read
-     * whose demand exceeds one default block lands in blocks of this size, so one {@code recv} fills up to 64 KiB.
+     * Size index of the staging blocks for reads the core asked for: 64 KiB, the most Netty's own adaptive allocator
+     * reads at once, so one {@code recv} fills up to 64 KiB.
      */
     private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 1;
     /**
@@ -443,7 +443,8 @@ public final class ChannelVConn extends AbstractVConn {
      * ever staged by reads the core asked for.
      */
     private boolean unmetDemand() {
-        return inReader != null && !readShut && readDemand > 0 && readDemand + READ_AHEAD > inReader.readAvail();
+        // Written so that a huge demand (a reader's water mark near Long.MAX_VALUE) cannot overflow.
+        return inReader != null && !readShut && readDemand > 0 && readDemand > inReader.readAvail() - READ_AHEAD;
     }
 
     private void inbound(ByteBuf buf) {
