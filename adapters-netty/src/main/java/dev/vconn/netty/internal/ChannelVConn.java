@@ -3,13 +3,13 @@ package dev.vconn.netty.internal;
 import dev.vconn.domain.Errno;
 import dev.vconn.domain.VConnError;
 import dev.vconn.domain.buffer.BlockPool;
+import dev.vconn.domain.buffer.BufferSizes;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.spi.AbstractVConn;
 import dev.vconn.ports.spi.OpenResourceTracker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -19,6 +19,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownException;
@@ -44,8 +45,10 @@ import org.slf4j.LoggerFactory;
  * (EPOLLIN, OP_READ) from one read to the next: it is turned off only when the core says the reader is full
  * ({@code readInterest(false)}), not after every read. Toggling it per read cost two {@code epoll_ctl} calls per read
  * (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
- * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled block, sized to the
- * demand, so the socket read lands directly in a block of the transport's {@link BlockPool}; {@link #transportRead}
+ * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled 64 KiB block, so the
+ * socket read lands directly in a block of the transport's {@link BlockPool}; while the reader has room, the read loop
+ * goes on until the demand plus 64 KiB is staged, so one {@code recv} and one loop round move up to 64 KiB and
+ * 128 KiB where they moved one 32 KiB block; {@link #transportRead}
  * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
  * allows. Netty may read without being asked (epoll reads on peer half-close until end of stream): such bytes stay
  * staged, bounded by what the kernel held, and are served within the VIO's bounds later. With a heap block pool
@@ -55,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * {@code channelWritabilityChanged}) and otherwise takes at most {@code bytesBeforeUnwritable()} bytes: the in-flight
  * bytes stay below the channel's high water mark. The taken bytes are appended by block reference to a private
  * outbound {@link IOBuffer} (so their storage outlives the caller's reader, whose blocks may return to the pool as
- * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage, written and flushed; the outbound
- * buffer lets go of them when Netty reports them written. Pieces under 128 bytes are copied (the IOBuffer's rule).
+ * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage (one message per block piece, one flush,
+ * one promise per write), written and flushed; the outbound buffer lets go of them when Netty reports them written.
+ * Pieces under 128 bytes are copied (the IOBuffer's rule).
  */
 public final class ChannelVConn extends AbstractVConn {
     private static final Logger log = LoggerFactory.getLogger(ChannelVConn.class);
@@ -64,6 +68,17 @@ public final class ChannelVConn extends AbstractVConn {
     private static final int MAX_READS_PER_LOOP = 16;
     private static final int MAX_GATHER = 64;
     private static final int OUT_SIZE_INDEX = 0;
+    /**
+     * Size index of the staging blocks for reads the core asked for: 64 KiB, the most Netty's own adaptive allocator
+     * reads at once, so one {@code recv} fills up to 64 KiB.
+     */
+    private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 1;
+    /**
+     * How far beyond the demand Netty's read loop may go on reading while the reader has room (see
+     * {@link #unmetDemand}). The reader gets those bytes within its VIO's bounds in the same pass (no socket read and
+     * no event-loop round per 32 KiB), and no read happens at all once the reader is full ({@code readInterest(false)}).
+     */
+    private static final long READ_AHEAD = 64 * 1024;
 
     private final NettyEventLoop loop;
     private final Channel channel;
@@ -75,6 +90,9 @@ public final class ChannelVConn extends AbstractVConn {
     private final SocketAddress remote;
     private final String description;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    private final BlockPool pool;
+    /** The promise of every piece of a write but its last, whose own promise reports the whole write. */
+    private final ChannelPromise piecePromise;
 
     // Loop-confined state.
     private IOBuffer inBuf;
@@ -113,6 +131,8 @@ public final class ChannelVConn extends AbstractVConn {
         this.closeLinger = closeLinger;
         this.afterRelease = afterRelease;
         this.directBlocks = pool.isDirect();
+        this.pool = pool;
+        this.piecePromise = new VoidChannelPromise(channel, false);
         this.inBuf = new IOBuffer(pool);
         this.inReader = inBuf.allocReader();
         this.outBuf = new IOBuffer(pool, OUT_SIZE_INDEX);
@@ -205,19 +225,22 @@ public final class ChannelVConn extends AbstractVConn {
         }
         outBuf.write(src, n); // shares src's blocks: their storage stays alive until Netty has written them
         src.consume(n);
-        ByteBuf msg = wrapQueued(n);
         ChannelPromise promise = channel.newPromise();
         long taken = n;
         promise.addListener(f -> written(taken, (ChannelFuture) f));
         lastWrite = promise;
-        channel.writeAndFlush(msg, promise);
+        writeQueued(n, promise);
+        channel.flush();
         return n;
     }
 
-    /** Wraps the next {@code n} queued bytes of the outbound buffer, without copying, as one message. */
-    private ByteBuf wrapQueued(long n) {
-        ByteBuf single = null;
-        CompositeByteBuf composite = null;
+    /**
+     * Writes the next {@code n} queued bytes of the outbound buffer without copying: each block's piece is its own
+     * message (Netty gathers a flush's messages into one {@code writev}), the last one carrying {@code promise}.
+     * Netty completes a channel's writes in order, and a failure fails every message not yet written, so the last
+     * promise speaks for the whole write; the other pieces share one void promise and allocate none.
+     */
+    private void writeQueued(long n, ChannelPromise promise) {
         long rem = n;
         while (rem > 0) {
             int count = outQueued.readableBuffers(gather, rem);
@@ -227,21 +250,12 @@ public final class ChannelVConn extends AbstractVConn {
                 gather[i] = null;
                 batch += view.remaining();
                 ByteBuf piece = Unpooled.wrappedBuffer(view); // a slice: independent of the cached view
-                if (single == null && composite == null) {
-                    single = piece;
-                } else {
-                    if (composite == null) {
-                        composite = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-                        composite.addComponent(true, single);
-                        single = null;
-                    }
-                    composite.addComponent(true, piece);
-                }
+                boolean last = i == count - 1 && batch == rem;
+                channel.write(piece, last ? promise : piecePromise);
             }
             outQueued.consume(batch);
             rem -= batch;
         }
-        return composite != null ? composite : single;
     }
 
     private void written(long bytes, ChannelFuture future) {
@@ -387,26 +401,50 @@ public final class ChannelVConn extends AbstractVConn {
     // -----------------------------------------------------------------------------------------------------------
     // Inbound: Netty's read loop (on the loop)
 
-    /** Where Netty reads into: the staging buffer's free space, sized to the demand (never empty). */
+    /**
+     * Where Netty reads into: the free space of the staging buffer's current block, never empty. A read the core
+     * asked for (demand) takes up to what is left of a 64 KiB block; the read loop's limit is {@link #unmetDemand}.
+     */
     private ByteBuf allocateRead(ByteBufAllocator fallback) {
         IOBuffer in = inBuf;
         if (in == null || !directBlocks) {
             pendingWrap = null;
             return fallback.ioBuffer(in == null ? 2048 : in.blockSize()); // copied (or dropped) in channelRead
         }
-        ByteBuffer free = in.writableBuffer();
-        int capacity = free.remaining();
-        long want = readDemand - inReader.readAvail();
-        if (want > 0 && want < capacity) {
-            capacity = (int) want;
+        if (inReader.readAvail() == 0) {
+            in = stagingFor(readDemand > 0);
         }
-        ByteBuf wrap = Unpooled.wrappedBuffer(free.slice(free.position(), capacity)).clear();
+        ByteBuffer free = in.writableBuffer();
+        ByteBuf wrap = Unpooled.wrappedBuffer(free).clear(); // wraps a slice of [position, limit): the read lands there
         pendingWrap = wrap;
         return wrap;
     }
 
+    /**
+     * The staging buffer when nothing is staged: 64 KiB blocks for reads the core asked for, so that one {@code recv}
+     * takes up to 64 KiB (what Netty's own adaptive allocator reads at most) instead of one 32 KiB block, and blocks
+     * of the default size (32 KiB) for reads nobody asked for (a peer's half-close on epoll). The buffer is replaced
+     * only when the size changes; it holds no unread byte then, and the blocks it shared into the reader's buffer
+     * stay with that buffer.
+     */
+    private IOBuffer stagingFor(boolean demanded) {
+        int index = demanded ? MAX_STAGING_INDEX : BufferSizes.DEFAULT_INDEX;
+        if (inBuf.sizeIndex() != index) {
+            inBuf.close();
+            inBuf = new IOBuffer(pool, index);
+            inReader = inBuf.allocReader();
+        }
+        return inBuf;
+    }
+
+    /**
+     * Whether Netty's read loop may go on: the reader has room, and less than demand plus {@link #READ_AHEAD} is
+     * staged. Each read takes up to what is left of the current 64 KiB block, so less than demand plus 128 KiB is
+     * ever staged by reads the core asked for.
+     */
     private boolean unmetDemand() {
-        return inReader != null && !readShut && readDemand > inReader.readAvail();
+        // Written so that a huge demand (a reader's water mark near Long.MAX_VALUE) cannot overflow.
+        return inReader != null && !readShut && readDemand > 0 && readDemand > inReader.readAvail() - READ_AHEAD;
     }
 
     private void inbound(ByteBuf buf) {
@@ -495,7 +533,7 @@ public final class ChannelVConn extends AbstractVConn {
 
         @Override
         public int guess() {
-            return (int) Math.max(1, Math.min(readDemand, 32 * 1024));
+            return readDemand > 0 ? BufferSizes.blockSize(MAX_STAGING_INDEX) : 1;
         }
 
         @Override

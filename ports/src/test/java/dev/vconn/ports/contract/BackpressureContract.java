@@ -97,6 +97,50 @@ public abstract class BackpressureContract extends TransportContract {
         sender.stop();
     }
 
+    /**
+     * A water mark of several blocks lets a transport fill more than one block per read (the Netty adapter stages
+     * reads in 64 KiB blocks then): the read still stops at exactly {@code nbytes}, never above the mark at any
+     * callback, and the bytes the transport took beyond {@code nbytes} go, in order, to the next read.
+     */
+    @Test
+    void a_read_that_spans_blocks_stops_at_exactly_nbytes_under_the_water_mark_and_the_rest_goes_to_the_next_read()
+            throws Exception {
+        Connected c = connected();
+        long mark = 200 * KIB;
+        long nbytes = 150 * KIB + 1; // not a multiple of any block size
+        long total = 300 * KIB;
+        IOBuffer in = buffer(8);
+        in.setWaterMark(mark);
+        AtomicLong maxSeen = new AtomicLong();
+        Reading first = postRead(c.server(), nbytes, in);
+        first.recorder().onEvent((e, d) -> maxSeen.accumulateAndGet(first.reader().readAvail(), Math::max));
+        Streams.Sender sender = tracked(new Streams.Sender(buffer(), UP, total));
+        sender.start(c.client(), total);
+
+        await("READ_COMPLETE of the first read", () -> first.recorder().saw(READ_COMPLETE) || sender.failure() != null);
+        settle();
+        assertEquals(nbytes, first.vio().ndone(), "docs/semantics.md, rule 3.3: exactly nbytes");
+        assertEquals(nbytes, first.readAvail(), "nothing past nbytes in the reader's buffer");
+        assertTrue(maxSeen.get() <= mark, "never above the water mark at any callback: " + maxSeen.get());
+        assertReadyThenComplete(first.recorder().entries(), READ_READY, READ_COMPLETE, nbytes);
+        assertEquals(nbytes, first.drain(UP, 0), "the stream's first bytes, in order");
+
+        long restBytes = total - nbytes;
+        Reading rest = postRead(c.server(), restBytes, buffer(8));
+        long got = 0;
+        while (got < restBytes) {
+            long before = got;
+            await("the rest of the stream past " + got, () -> rest.vio().ndone() > before);
+            got += rest.drain(UP, nbytes + got); // checks each byte against the stream from offset nbytes
+            rest.vio().reenable();
+        }
+        await("READ_COMPLETE of the second read", () -> rest.recorder().saw(READ_COMPLETE));
+        assertEquals(restBytes, got, "every byte after nbytes, in order, none lost or repeated");
+        assertEquals(restBytes, rest.vio().ndone());
+        await("WRITE_COMPLETE", sender::finished);
+        assertTrue(sender.completed());
+    }
+
     @Test
     void consuming_and_reenabling_resumes_and_every_stop_is_at_the_bound() throws Exception {
         Connected c = connected();
