@@ -10,6 +10,7 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.PriorityQueue;
@@ -43,7 +44,10 @@ public final class NioEventLoop implements EventLoop {
 
     private final Selector selector;
     private final Thread thread;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Tasks posted from other threads; moved into {@link #tasks} in order by {@link #takeRemoteTasks()}. */
+    private final Queue<Runnable> remoteTasks = new ConcurrentLinkedQueue<>();
+    /** The tasks to run, in posting order; loop thread only, so posting from the loop costs no CAS or node. */
+    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final PriorityQueue<LoopTimer> timers = new PriorityQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final AtomicInteger timerSequence = new AtomicInteger();
@@ -74,9 +78,22 @@ public final class NioEventLoop implements EventLoop {
 
     @Override
     public void execute(Runnable task) {
-        tasks.add(Objects.requireNonNull(task, "task"));
-        if (!inEventLoop()) {
+        Objects.requireNonNull(task, "task");
+        if (inEventLoop()) {
+            // Tasks posted from other threads before this one run before it, as in a single queue.
+            takeRemoteTasks();
+            tasks.add(task);
+        } else {
+            remoteTasks.add(task);
             wakeup();
+        }
+    }
+
+    /** Moves the tasks other threads posted so far behind the loop's own, in their order (loop thread only). */
+    private void takeRemoteTasks() {
+        Runnable task;
+        while ((task = remoteTasks.poll()) != null) {
+            tasks.add(task);
         }
     }
 
@@ -220,7 +237,7 @@ public final class NioEventLoop implements EventLoop {
 
     /** Polls or waits on the selector, unless tasks are queued and a poll is not due; returns whether it did. */
     private boolean select() throws IOException {
-        if (!tasks.isEmpty()) {
+        if (!tasks.isEmpty() || !remoteTasks.isEmpty()) {
             // Keys include cancelled ones not yet deregistered, so a channel closed on this loop still gets the
             // select that releases its descriptor, within the same bound.
             if (selector.keys().isEmpty() || nanoTime() - lastSelectNanos < MAX_POLL_DEFERRAL_NANOS) {
@@ -290,6 +307,7 @@ public final class NioEventLoop implements EventLoop {
 
     private void runTasks() {
         // Run what is queued now; tasks posted meanwhile wait for the next round so I/O is not starved.
+        takeRemoteTasks();
         for (int n = tasks.size(); n > 0; n--) {
             Runnable task = tasks.poll();
             if (task == null) {
