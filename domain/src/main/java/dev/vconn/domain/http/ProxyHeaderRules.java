@@ -19,6 +19,8 @@ final class ProxyHeaderRules {
   /** The fields that belong to one connection and never travel past it (RFC 9110 §7.6.1). */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
       "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
+  /** {@link #HOP_BY_HOP} as an array, for {@link #isHopByHop}'s loop. */
+  private static final String[] HOP_BY_HOP_NAMES = HOP_BY_HOP.toArray(new String[0]);
   /** The field a client asks for a protocol switch with, and a 101 names the new protocol in (RFC 9110 §7.8). */
   static final String UPGRADE = "Upgrade";
   /**
@@ -433,12 +435,28 @@ final class ProxyHeaderRules {
     Set<String> named = in.connectionTokens();
     HttpHeaders out = new HttpHeaders();
     for (HttpHeaders.Field f : in) {
-      String lower = f.name().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(lower) && (!named.contains(lower) || FRAMING.contains(lower))) {
-        out.add(f.name(), f.value());
+      if (isHopByHop(f.name())) {
+        continue;
       }
+      if (!named.isEmpty()) { // a Connection field names options: the rare case, worth a lower-cased copy
+        String lower = f.name().toLowerCase(Locale.ROOT);
+        if (named.contains(lower) && !FRAMING.contains(lower)) {
+          continue;
+        }
+      }
+      out.addField(f); // checked when it was made, and immutable: shared, not rebuilt
     }
     return out;
+  }
+
+  /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, without a lower-cased copy per field. */
+  static boolean isHopByHop(String name) {
+    for (String h : HOP_BY_HOP_NAMES) {
+      if (h.length() == name.length() && h.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -99,6 +99,19 @@ class ProxyHeaderRulesTest {
   }
 
   @Test
+  void hopByHopFieldsGoInAnyCaseAndTheKeptFieldsAreTheSameFieldsInOrder() {
+    HttpHeaders in = fields("KEEP-ALIVE: 5|X-A: 1|pRoXy-AuThOrIzAtIoN: Basic x|tE: trailers|Te: x|TRAILER: X-T"
+        + "|UpGrAdE: h2c|Proxy-connection: x|PROXY-AUTHENTICATE: y|CONNECTION: close|X-B: 2|X-Keep-Alive: 3");
+    HttpHeaders out = ProxyHeaderRules.endToEnd(in);
+    assertEquals(fields("X-A: 1|X-B: 2|X-Keep-Alive: 3"), out);
+    for (String name : ProxyHeaderRules.HOP_BY_HOP) {
+      assertTrue(ProxyHeaderRules.isHopByHop(name.toUpperCase(java.util.Locale.ROOT)), name);
+    }
+    assertFalse(ProxyHeaderRules.isHopByHop("tea"));
+    assertFalse(ProxyHeaderRules.isHopByHop("t"));
+  }
+
+  @Test
   void framingFieldsAreNeverDroppedByConnectionButHopByHopAlwaysIs() {
     HttpHeaders in = fields("Connection: Transfer-Encoding, Content-Length, Host, Date|Content-Length: 1|Host: h"
         + "|Date: today|Transfer-Encoding: chunked");
