@@ -129,7 +129,9 @@ final class ProxyHeaderRules {
         }
       }
     }
-    apply(out, FORWARDED, policy.forwarded(), forwardedElement(address, proto, hop.requestedHost()));
+    if (policy.forwarded() != ForwardingPolicy.Mode.OFF) { // the element is built only when it goes out
+      apply(out, FORWARDED, policy.forwarded(), forwardedElement(address, proto, hop.requestedHost()));
+    }
   }
 
   private static void apply(HttpHeaders out, String name, ForwardingPolicy.Mode mode, String value) {
