@@ -79,9 +79,14 @@ final class ProxyHeaderRules {
   record ClientHop(SocketAddress clientAddress, boolean tls, String requestedHost) {}
 
   private final String viaName;
+  /** This proxy's {@code Via} element for a hop that came in over HTTP/1.0, and over HTTP/1.1 (made once). */
+  private final String via10;
+  private final String via11;
 
   ProxyHeaderRules(String viaName) {
     this.viaName = viaName;
+    this.via10 = "1.0 " + viaName;
+    this.via11 = "1.1 " + viaName;
   }
 
   /**
@@ -144,8 +149,15 @@ final class ProxyHeaderRules {
         }
       }
       case APPEND -> {
+        List<String> lines = out.getAll(name);
+        if (lines.isEmpty()) { // nothing to combine with: the common case, without a list and a join
+          if (value != null) {
+            out.add(name, value);
+          }
+          return;
+        }
         List<String> values = new ArrayList<>();
-        for (String line : out.getAll(name)) {
+        for (String line : lines) {
           if (!line.isEmpty()) {
             values.add(line); // the lines of a list field combine in order (RFC 9110 §5.3)
           }
@@ -440,15 +452,22 @@ final class ProxyHeaderRules {
       if (isHopByHop(f.name())) {
         continue;
       }
-      if (!named.isEmpty()) { // a Connection field names options: the rare case, worth a lower-cased copy
-        String lower = f.name().toLowerCase(Locale.ROOT);
-        if (named.contains(lower) && !FRAMING.contains(lower)) {
-          continue;
-        }
+      if (!named.isEmpty() && containsIgnoreCase(named, f.name()) && !containsIgnoreCase(FRAMING, f.name())) {
+        continue; // named in Connection (an origin's "Connection: keep-alive" names one option on every response)
       }
       out.addField(f); // checked when it was made, and immutable: shared, not rebuilt
     }
     return out;
+  }
+
+  /** Whether {@code name} (any case) is one of {@code lowerNames}, without a lower-cased copy of it. */
+  private static boolean containsIgnoreCase(Set<String> lowerNames, String name) {
+    for (String n : lowerNames) {
+      if (n.length() == name.length() && n.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, without a lower-cased copy per field. */
@@ -494,7 +513,7 @@ final class ProxyHeaderRules {
 
   /** Appends this proxy to {@code Via}, with the version of the hop the message came in on. */
   void appendVia(HttpHeaders headers, HttpVersion version) {
-    String mine = (version == HttpVersion.HTTP_1_0 ? "1.0 " : "1.1 ") + viaName;
+    String mine = version == HttpVersion.HTTP_1_0 ? via10 : via11;
     String via = headers.get("Via");
     headers.set("Via", via == null ? mine : via + ", " + mine);
   }

@@ -112,6 +112,13 @@ class ProxyHeaderRulesTest {
   }
 
   @Test
+  void fieldsNamedInConnectionGoInAnyCaseButFramingNamedInAnyCaseStays() {
+    HttpHeaders in = fields("Connection: keep-alive, X-DROP, content-LENGTH, HOST|x-drop: 1|X-Drop: 2|X-Dropped: 3"
+        + "|Content-Length: 4|host: h|Keep-Alive: timeout=5");
+    assertEquals(fields("X-Dropped: 3|Content-Length: 4|host: h"), ProxyHeaderRules.endToEnd(in));
+  }
+
+  @Test
   void framingFieldsAreNeverDroppedByConnectionButHopByHopAlwaysIs() {
     HttpHeaders in = fields("Connection: Transfer-Encoding, Content-Length, Host, Date|Content-Length: 1|Host: h"
         + "|Date: today|Transfer-Encoding: chunked");
