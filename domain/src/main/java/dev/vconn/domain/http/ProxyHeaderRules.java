@@ -452,12 +452,25 @@ final class ProxyHeaderRules {
       if (isHopByHop(f.name())) {
         continue;
       }
-      if (!named.isEmpty() && containsIgnoreCase(named, f.name()) && !containsIgnoreCase(FRAMING, f.name())) {
-        continue; // named in Connection (an origin's "Connection: keep-alive" names one option on every response)
+      if (!named.isEmpty() && namedInConnection(named, f.name())) {
+        continue; // an origin's "Connection: keep-alive" names one option on every response
       }
       out.addField(f); // checked when it was made, and immutable: shared, not rebuilt
     }
     return out;
+  }
+
+  /**
+   * Whether the field {@code name} goes because {@code Connection} named it ({@code named}: lower-cased), framing
+   * fields excepted. A few names (the usual one or two) are compared without a lower-cased copy of the field's name;
+   * a long list is looked up by hash, so a client's thousand-name {@code Connection} costs no more per field.
+   */
+  private static boolean namedInConnection(Set<String> named, String name) {
+    if (named.size() > 8) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      return named.contains(lower) && !FRAMING.contains(lower);
+    }
+    return containsIgnoreCase(named, name) && !containsIgnoreCase(FRAMING, name);
   }
 
   /** Whether {@code name} (any case) is one of {@code lowerNames}, without a lower-cased copy of it. */

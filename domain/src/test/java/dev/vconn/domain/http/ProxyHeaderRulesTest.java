@@ -116,6 +116,12 @@ class ProxyHeaderRulesTest {
     HttpHeaders in = fields("Connection: keep-alive, X-DROP, content-LENGTH, HOST|x-drop: 1|X-Drop: 2|X-Dropped: 3"
         + "|Content-Length: 4|host: h|Keep-Alive: timeout=5");
     assertEquals(fields("X-Dropped: 3|Content-Length: 4|host: h"), ProxyHeaderRules.endToEnd(in));
+    StringBuilder many = new StringBuilder("Connection: X-DROP, content-LENGTH");
+    for (int i = 0; i < 20; i++) {
+      many.append(", x-other-").append(i);
+    }
+    HttpHeaders longList = fields(many + "|x-drop: 1|X-Other-7: 2|X-Kept: 3|Content-Length: 4");
+    assertEquals(fields("X-Kept: 3|Content-Length: 4"), ProxyHeaderRules.endToEnd(longList));
   }
 
   @Test
