@@ -17,7 +17,8 @@
 #   - origin: nginx, 2 workers, static files /100b (100 bytes) and /64k (65,536 bytes), access log off;
 #   - nginx proxy: nginx, 2 workers, proxy_pass to the origin over HTTP/1.1 with upstream keepalive 64;
 #   - vconn-server --transport nio and --transport netty, 2 event loops, remapping every request to the origin,
-#     access log off (app/target/vconn-server.jar, built first if missing or older than a source).
+#     up to 128 idle origin connections (as many as nginx's 2 workers keep), access log off
+#     (app/target/vconn-server.jar, built first if missing or older than a source).
 # Each measurement is one wrk run against one proxy: `wrk -t2 -c50` and `wrk -t1 -c1`, for each file, the three
 # proxies one after the other within a round (interleaved, so a drift of the machine hits all three alike). Per run:
 # req/s, p50 and p99 latency (wrk --latency), and the CPU time the proxy's processes spent (utime + stime from
@@ -115,11 +116,13 @@ ORIGIN_PID=$!
 STARTED+=($!)
 NGINX_PID=$!
 
-# $1 transport, $2 port
+# $1 transport, $2 port. The pool keeps as many idle origin connections as nginx's `keepalive 64` per worker keeps
+# over its 2 workers: with the default 16, 50 concurrent requests would reconnect to the origin all the time (about
+# one request in 20), which measures connection set-up instead of the proxy path (docs/http.md, "Origins").
 start_vconn() {
     # shellcheck disable=SC2086
     "$JAVA" $VCONN_JAVA_OPTS -jar "$JAR" --transport "$1" --listen "127.0.0.1:$2" --event-loops 2 \
-        --access-log false --builtin-routes false --fanout false \
+        --access-log false --builtin-routes false --fanout false --max-idle-per-origin 128 \
         --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn-$1.log" 2>&1 &
     STARTED+=($!)
 }

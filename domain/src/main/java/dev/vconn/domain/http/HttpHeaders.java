@@ -140,6 +140,11 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     return this;
   }
 
+  /** Appends {@code field} itself after all others (a field is immutable and was checked when it was made). */
+  void addField(Field field) {
+    fields.add(Objects.requireNonNull(field, "field"));
+  }
+
   /**
    * Replaces every field of that name by one field: it takes the place of the first one, or goes last if there was
    * none.
@@ -344,6 +349,53 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       out.append(f.name()).append(": ").append(f.value()).append("\r\n");
     }
     return out;
+  }
+
+  /**
+   * How many bytes {@link #writeTo(byte[], int)} writes: every field as {@code name: value} and CRLF.
+   *
+   * @return the length of the fields' wire form
+   */
+  int wireLength() {
+    int n = 0;
+    for (Field f : fields) {
+      n += f.name().length() + f.value().length() + 4;
+    }
+    return n;
+  }
+
+  /**
+   * Writes every field as {@code name: value} followed by CRLF into {@code dst} from {@code at}, as ISO-8859-1 (the
+   * bytes {@link #writeTo(StringBuilder)} encodes to), without the final empty line.
+   *
+   * @param dst where to write; {@link #wireLength()} bytes from {@code at} must fit
+   * @param at the first index to write
+   * @return the index after the last byte written
+   */
+  int writeTo(byte[] dst, int at) {
+    for (Field f : fields) {
+      at = latin1(f.name(), dst, at);
+      dst[at++] = ':';
+      dst[at++] = ' ';
+      at = latin1(f.value(), dst, at);
+      dst[at++] = '\r';
+      dst[at++] = '\n';
+    }
+    return at;
+  }
+
+  /**
+   * Copies {@code s} into {@code dst} from {@code at} as ISO-8859-1: what {@code String.getBytes} makes of it, so a
+   * character beyond that charset becomes {@code '?'}.
+   *
+   * @return the index after the last byte written
+   */
+  static int latin1(String s, byte[] dst, int at) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      dst[at++] = c <= 0xFF ? (byte) c : (byte) '?';
+    }
+    return at;
   }
 
   static String trimOws(String s) {

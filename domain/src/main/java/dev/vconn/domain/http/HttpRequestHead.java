@@ -1,6 +1,5 @@
 package dev.vconn.domain.http;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -30,9 +29,19 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
     if (!HttpSyntax.isToken(method)) {
       throw new IllegalArgumentException("method is not a token: " + method);
     }
-    if (target.isEmpty() || !target.chars().allMatch(HttpSyntax::isVchar)) {
+    if (target.isEmpty() || !isVisible(target)) {
       throw new IllegalArgumentException("invalid request target: " + target);
     }
+  }
+
+  /** Whether every character of {@code s} is a visible US-ASCII character (a loop: no stream per request). */
+  private static boolean isVisible(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      if (!HttpSyntax.isVchar(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -53,6 +62,20 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
    * @return the bytes of {@link #writeTo(StringBuilder)}
    */
   public byte[] toBytes() {
-    return writeTo(new StringBuilder()).toString().getBytes(StandardCharsets.ISO_8859_1);
+    // Sized once and filled in place: no builder growing, no intermediate string (a head is written per request).
+    String versionText = version.text();
+    byte[] out = new byte[method.length() + 1 + target.length() + 1 + versionText.length() + 2
+        + headers.wireLength() + 2];
+    int at = HttpHeaders.latin1(method, out, 0);
+    out[at++] = ' ';
+    at = HttpHeaders.latin1(target, out, at);
+    out[at++] = ' ';
+    at = HttpHeaders.latin1(versionText, out, at);
+    out[at++] = '\r';
+    out[at++] = '\n';
+    at = headers.writeTo(out, at);
+    out[at++] = '\r';
+    out[at] = '\n';
+    return out;
   }
 }

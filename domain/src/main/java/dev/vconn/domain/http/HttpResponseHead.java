@@ -1,6 +1,5 @@
 package dev.vconn.domain.http;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -57,9 +56,24 @@ public record HttpResponseHead(HttpVersion version, int status, String reason, H
   /**
    * The wire form as ISO-8859-1 bytes.
    *
-   * @return the bytes of {@link #writeTo(StringBuilder)}
+   * @return the bytes of {@link #writeTo(StringBuilder)} (a character beyond ISO-8859-1 as {@code '?'})
    */
   public byte[] toBytes() {
-    return writeTo(new StringBuilder()).toString().getBytes(StandardCharsets.ISO_8859_1);
+    // Sized once and filled in place: no builder growing, no intermediate string (a head is written per response).
+    String versionText = version.text();
+    byte[] out = new byte[versionText.length() + 5 + reason.length() + 2 + headers.wireLength() + 2];
+    int at = HttpHeaders.latin1(versionText, out, 0);
+    out[at++] = ' ';
+    out[at++] = (byte) ('0' + status / 100);
+    out[at++] = (byte) ('0' + status / 10 % 10);
+    out[at++] = (byte) ('0' + status % 10);
+    out[at++] = ' ';
+    at = HttpHeaders.latin1(reason, out, at);
+    out[at++] = '\r';
+    out[at++] = '\n';
+    at = headers.writeTo(out, at);
+    out[at++] = '\r';
+    out[at] = '\n';
+    return out;
   }
 }

@@ -19,6 +19,8 @@ final class ProxyHeaderRules {
   /** The fields that belong to one connection and never travel past it (RFC 9110 §7.6.1). */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
       "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
+  /** {@link #HOP_BY_HOP} as an array, for {@link #isHopByHop}'s loop. */
+  private static final String[] HOP_BY_HOP_NAMES = HOP_BY_HOP.toArray(new String[0]);
   /** The field a client asks for a protocol switch with, and a 101 names the new protocol in (RFC 9110 §7.8). */
   static final String UPGRADE = "Upgrade";
   /**
@@ -130,7 +132,9 @@ final class ProxyHeaderRules {
         }
       }
     }
-    apply(out, FORWARDED, policy.forwarded(), forwardedElement(address, proto, hop.requestedHost()));
+    if (policy.forwarded() != ForwardingPolicy.Mode.OFF) { // the element is built only when it goes out
+      apply(out, FORWARDED, policy.forwarded(), forwardedElement(address, proto, hop.requestedHost()));
+    }
   }
 
   private static void apply(HttpHeaders out, String name, ForwardingPolicy.Mode mode, String value) {
@@ -143,8 +147,15 @@ final class ProxyHeaderRules {
         }
       }
       case APPEND -> {
+        List<String> lines = out.getAll(name);
+        if (lines.isEmpty()) { // nothing to combine with: the common case, without a list and a join
+          if (value != null) {
+            out.add(name, value);
+          }
+          return;
+        }
         List<String> values = new ArrayList<>();
-        for (String line : out.getAll(name)) {
+        for (String line : lines) {
           if (!line.isEmpty()) {
             values.add(line); // the lines of a list field combine in order (RFC 9110 §5.3)
           }
@@ -436,12 +447,48 @@ final class ProxyHeaderRules {
     Set<String> named = in.connectionTokens();
     HttpHeaders out = new HttpHeaders();
     for (HttpHeaders.Field f : in) {
-      String lower = f.name().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(lower) && (!named.contains(lower) || FRAMING.contains(lower))) {
-        out.add(f.name(), f.value());
+      if (isHopByHop(f.name())) {
+        continue;
       }
+      if (!named.isEmpty() && namedInConnection(named, f.name())) {
+        continue; // an origin's "Connection: keep-alive" names one option on every response
+      }
+      out.addField(f); // checked when it was made, and immutable: shared, not rebuilt
     }
     return out;
+  }
+
+  /**
+   * Whether the field {@code name} goes because {@code Connection} named it ({@code named}: lower-cased), framing
+   * fields excepted. A few names (the usual one or two) are compared without a lower-cased copy of the field's name;
+   * a long list is looked up by hash, so a client's thousand-name {@code Connection} costs no more per field.
+   */
+  private static boolean namedInConnection(Set<String> named, String name) {
+    if (named.size() > 8) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      return named.contains(lower) && !FRAMING.contains(lower);
+    }
+    return containsIgnoreCase(named, name) && !containsIgnoreCase(FRAMING, name);
+  }
+
+  /** Whether {@code name} (any case) is one of {@code lowerNames}, without a lower-cased copy of it. */
+  private static boolean containsIgnoreCase(Set<String> lowerNames, String name) {
+    for (String n : lowerNames) {
+      if (n.length() == name.length() && n.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, without a lower-cased copy per field. */
+  static boolean isHopByHop(String name) {
+    for (String h : HOP_BY_HOP_NAMES) {
+      if (h.length() == name.length() && h.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -228,4 +228,30 @@ class HttpForwardingTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Mode.parse("set"));
     assertTrue(e.getMessage().contains("append, replace or off"), e.getMessage());
   }
+
+  @Test
+  void hop_by_hop_fields_in_any_case_never_reach_the_origin_and_obs_text_passes_byte_for_byte() {
+    try (HttpRig rig = rig(policy(Mode.OFF, Mode.OFF, Mode.OFF, Mode.OFF, true))) {
+      String got = forward(rig, "GET /a HTTP/1.1\r\nHost: t\r\npRoXy-AuThOrIzAtIoN: Basic c2VjcmV0\r\n"
+          + "KEEP-ALIVE: 5\r\ntE: trailers\r\nPROXY-CONNECTION: keep-alive\r\nConnection: X-Private\r\n"
+          + "x-PRIVATE: 1\r\nupgrade: h2c\r\nTRAILER: X-T\r\nX-Latin: caf\u00e9 \u00ff\r\nAccept: */*\r\n\r\n");
+      assertEquals("GET /a HTTP/1.1\r\nHost: t\r\nX-Latin: caf\u00e9 \u00ff\r\nAccept: */*\r\nVia: 1.1 vconn\r\n\r\n",
+          got);
+    }
+  }
+
+  @Test
+  void hop_by_hop_fields_of_the_origin_in_any_case_never_reach_the_client_and_obs_text_passes_byte_for_byte() {
+    try (HttpRig rig = rig(ForwardingPolicy.defaults())) {
+      ManualOrigin origin = new ManualOrigin(rig, ORIGIN);
+      HttpRig.Client c = rig.client("plugin", 0, HttpRig.CLIENT);
+      c.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+      rig.run();
+      origin.conn(0).send("HTTP/1.1 200 \r\nKeep-Alive: timeout=5\r\nproxy-AUTHENTICATE: Basic\r\n"
+          + "Connection: X-Drop\r\nx-drop: 1\r\nX-Latin: \u00e9t\u00e9\r\nContent-Length: 2\r\n\r\nok");
+      rig.run();
+      assertEquals("HTTP/1.1 200 \r\nX-Latin: \u00e9t\u00e9\r\nContent-Length: 2\r\nVia: 1.1 vconn\r\n\r\nok",
+          c.received());
+    }
+  }
 }

@@ -99,6 +99,32 @@ class ProxyHeaderRulesTest {
   }
 
   @Test
+  void hopByHopFieldsGoInAnyCaseAndTheKeptFieldsAreTheSameFieldsInOrder() {
+    HttpHeaders in = fields("KEEP-ALIVE: 5|X-A: 1|pRoXy-AuThOrIzAtIoN: Basic x|tE: trailers|Te: x|TRAILER: X-T"
+        + "|UpGrAdE: h2c|Proxy-connection: x|PROXY-AUTHENTICATE: y|CONNECTION: close|X-B: 2|X-Keep-Alive: 3");
+    HttpHeaders out = ProxyHeaderRules.endToEnd(in);
+    assertEquals(fields("X-A: 1|X-B: 2|X-Keep-Alive: 3"), out);
+    for (String name : ProxyHeaderRules.HOP_BY_HOP) {
+      assertTrue(ProxyHeaderRules.isHopByHop(name.toUpperCase(java.util.Locale.ROOT)), name);
+    }
+    assertFalse(ProxyHeaderRules.isHopByHop("tea"));
+    assertFalse(ProxyHeaderRules.isHopByHop("t"));
+  }
+
+  @Test
+  void fieldsNamedInConnectionGoInAnyCaseButFramingNamedInAnyCaseStays() {
+    HttpHeaders in = fields("Connection: keep-alive, X-DROP, content-LENGTH, HOST|x-drop: 1|X-Drop: 2|X-Dropped: 3"
+        + "|Content-Length: 4|host: h|Keep-Alive: timeout=5");
+    assertEquals(fields("X-Dropped: 3|Content-Length: 4|host: h"), ProxyHeaderRules.endToEnd(in));
+    StringBuilder many = new StringBuilder("Connection: X-DROP, content-LENGTH");
+    for (int i = 0; i < 20; i++) {
+      many.append(", x-other-").append(i);
+    }
+    HttpHeaders longList = fields(many + "|x-drop: 1|X-Other-7: 2|X-Kept: 3|Content-Length: 4");
+    assertEquals(fields("X-Kept: 3|Content-Length: 4"), ProxyHeaderRules.endToEnd(longList));
+  }
+
+  @Test
   void framingFieldsAreNeverDroppedByConnectionButHopByHopAlwaysIs() {
     HttpHeaders in = fields("Connection: Transfer-Encoding, Content-Length, Host, Date|Content-Length: 1|Host: h"
         + "|Date: today|Transfer-Encoding: chunked");
