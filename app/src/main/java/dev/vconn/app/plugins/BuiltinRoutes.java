@@ -25,7 +25,8 @@ import java.util.function.Supplier;
 
 /**
  * The routes the server answers itself, each an intercept: {@code /} (the route list), {@code /echo} (the request
- * as the plugin received it), {@code /bytes/{n}} (n bytes, chunked) and, when asked for ({@code --stats-route}),
+ * as the plugin received it), {@code /bytes/{n}} (n bytes with Content-Length), {@code /stream-bytes/{n}} (the same
+ * bytes, chunked) and, when asked for ({@code --stats-route}),
  * {@code /_stats} (the proxy's counters as JSON). They need no origin, so a fresh server has something to serve.
  *
  * <p>Part of the server rather than a plugin it finds: the server makes it (when {@code --builtin-routes} is on)
@@ -35,7 +36,7 @@ import java.util.function.Supplier;
 public final class BuiltinRoutes implements Plugin {
   /** Its name among the plugins. */
   public static final String NAME = "builtin-routes";
-  /** The largest {@code n} of {@code /bytes/{n}}: 1 GiB. */
+  /** The largest {@code n} of {@code /bytes/{n}} and {@code /stream-bytes/{n}}: 1 GiB. */
   public static final long MAX_BYTES = 1L << 30;
   /** The largest request body {@code /echo} takes: 1 MiB (413 beyond). */
   public static final long MAX_ECHO_BODY = 1L << 20;
@@ -133,7 +134,8 @@ public final class BuiltinRoutes implements Plugin {
     List<String> routes = List.of(
         String.format("%-22s %s", "/", "this page"),
         String.format("%-22s %s", "/echo", "the request as a plugin receives it (method, target, headers, body)"),
-        String.format("%-22s %s", "/bytes/{n}", "n bytes, chunked (n <= " + MAX_BYTES + ")"));
+        String.format("%-22s %s", "/bytes/{n}", "n bytes, with Content-Length (n <= " + MAX_BYTES + ")"),
+        String.format("%-22s %s", "/stream-bytes/{n}", "the same n bytes, chunked"));
     if (!statsRoute) {
       return routes;
     }
@@ -150,7 +152,9 @@ public final class BuiltinRoutes implements Plugin {
     } else if (path.equals("/echo")) {
       handler = InterceptHandler.sync(BuiltinRoutes::echo);
     } else if (path.equals("/bytes") || path.startsWith("/bytes/")) {
-      handler = InterceptHandler.sync(r -> bytes(r.path()));
+      handler = InterceptHandler.sync(r -> bytes(r.path(), "/bytes/", false));
+    } else if (path.equals("/stream-bytes") || path.startsWith("/stream-bytes/")) {
+      handler = InterceptHandler.sync(r -> bytes(r.path(), "/stream-bytes/", true));
     } else if (statsRoute && path.equals("/_stats")) {
       handler = InterceptHandler.sync(r -> InterceptResponse.json(statsJson()));
     } else {
@@ -181,20 +185,23 @@ public final class BuiltinRoutes implements Plugin {
     return InterceptResponse.of(200, "text/plain; charset=utf-8", out.toByteArray());
   }
 
-  private static InterceptResponse bytes(String path) {
-    String n = path.length() > "/bytes/".length() ? path.substring("/bytes/".length()) : "";
+  /** {@code /bytes/{n}} (Content-Length) or {@code /stream-bytes/{n}} (chunked), {@code prefix} ending in '/'. */
+  private static InterceptResponse bytes(String path, String prefix, boolean chunked) {
+    String n = path.length() > prefix.length() ? path.substring(prefix.length()) : "";
     if (n.isEmpty() || !n.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      return InterceptResponse.error(400, "/bytes/{n} needs n as a decimal number of bytes");
+      return InterceptResponse.error(400, prefix + "{n} needs n as a decimal number of bytes");
     }
     if (n.length() > 18 || Long.parseLong(n) > MAX_BYTES) {
-      return InterceptResponse.error(400, "/bytes/{n} serves at most " + MAX_BYTES + " bytes");
+      return InterceptResponse.error(400, prefix + "{n} serves at most " + MAX_BYTES + " bytes");
     }
     long total = Long.parseLong(n);
-    return InterceptResponse.streamed(200, "text/plain; charset=us-ascii", new PatternSource(total));
+    PatternSource source = new PatternSource(total);
+    return chunked ? InterceptResponse.streamed(200, "text/plain; charset=us-ascii", source)
+        : InterceptResponse.streamed(200, "text/plain; charset=us-ascii", source, total);
   }
 
   /**
-   * {@code /bytes/{n}}'s body, generated as it is sent: copied from {@link #LINES} in runs (a byte-at-a-time loop
+   * {@code /bytes/{n}}'s and {@code /stream-bytes/{n}}'s body, generated as it is sent: copied from {@link #LINES} in runs (a byte-at-a-time loop
    * was a fifth of vconn-server's CPU time serving 64 KiB bodies).
    */
   static final class PatternSource implements BodySource {
