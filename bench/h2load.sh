@@ -15,9 +15,10 @@
 #
 # What runs, all bound to 127.0.0.1, from a temporary directory that is removed at the end:
 #   - vconn-server --transport nio and --transport netty, 2 event loops, access log off: /bytes/100 and
-#     /bytes/65536 are answered by its built-in intercept (every stream an in-process transaction, pitag=h2);
+#     /bytes/65536 are answered by its built-in intercept (every stream an in-process transaction, pitag=h2),
+#     with Content-Length;
 #   - nginx, 2 workers, `listen ... http2` (h2c), access log off, serving the same bytes as static files at the
-#     same paths (fetched from vconn-server first, so both send identical bodies).
+#     same paths (fetched from vconn-server first, so both send identical bodies, both with Content-Length).
 # Each measurement is one `h2load -n N -c 10 -m 10` against one server (10 connections of 10 concurrent streams),
 # the three servers one after the other within a round (interleaved). Per run: req/s as h2load reports it, failed
 # and errored requests, and the CPU time of the server's processes (utime + stime from /proc/PID/stat: every thread

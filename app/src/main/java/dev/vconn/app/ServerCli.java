@@ -444,7 +444,8 @@ public final class ServerCli {
     IpAllowList ipAllow;
 
     @Option(names = "--builtin-routes", paramLabel = "true|false", arity = "1", defaultValue = "true",
-        description = "Serve /, /echo and /bytes/{n} (and /_stats with --stats-route). Default: true")
+        description = "Serve /, /echo, /bytes/{n} and /stream-bytes/{n} (and /_stats with --stats-route). "
+            + "Default: true")
     boolean builtinRoutes;
 
     @Option(names = "--stats-route", paramLabel = "true|false", arity = "1", defaultValue = "false",

@@ -35,8 +35,8 @@ import java.util.TreeMap;
  * @param maxConnectionsPerOrigin open connections per origin, 0 for no limit
  * @param maxRetries retries of idempotent requests that failed before any byte was sent
  * @param viaName the pseudonym in Via fields
- * @param builtinRoutes whether {@code /}, {@code /echo} and {@code /bytes/{n}} (and {@code /_stats}, if
- *     {@link AdminSettings#statsRoute()}) are served
+ * @param builtinRoutes whether {@code /}, {@code /echo}, {@code /bytes/{n}} and {@code /stream-bytes/{n}} (and
+ *     {@code /_stats}, if {@link AdminSettings#statsRoute()}) are served
  * @param fanout whether {@code /fanout} is served
  * @param nullTransformPrefixes path prefixes whose responses go through the null transform
  * @param intercepts path prefixes spliced to an origin over an adopted socket

@@ -74,7 +74,7 @@ abstract class ServerEndToEndTest {
     HttpResponse<String> r = server.get("/");
     assertEquals(200, r.statusCode());
     assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
-    for (String route : new String[] {"/echo", "/bytes/{n}", "/_stats", "/fanout"}) {
+    for (String route : new String[] {"/echo", "/bytes/{n}", "/stream-bytes/{n}", "/_stats", "/fanout"}) {
       assertTrue(r.body().contains(route), route + " missing from:\n" + r.body());
     }
     assertTrue(r.body().contains("transport " + transport()), r.body());
@@ -114,8 +114,24 @@ abstract class ServerEndToEndTest {
   }
 
   @Test
-  void bytes_serves_n_bytes_chunked() throws Exception {
+  void bytes_serves_n_bytes_with_content_length() throws Exception {
     HttpResponse<byte[]> r = server.client.send(server.request("/bytes/1000").build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode());
+    assertEquals("1000", r.headers().firstValue("content-length").orElse("(none)"));
+    assertFalse(r.headers().firstValue("transfer-encoding").isPresent());
+    assertEquals(1000, r.body().length);
+    for (int i = 0; i < r.body().length; i++) {
+      assertEquals(BuiltinRoutes.patternByte(i), r.body()[i], "byte " + i);
+    }
+    HttpResponse<String> empty = server.get("/bytes/0");
+    assertEquals("0", empty.headers().firstValue("content-length").orElse("(none)"));
+    assertEquals(0, empty.body().length());
+  }
+
+  @Test
+  void stream_bytes_serves_the_same_n_bytes_chunked() throws Exception {
+    HttpResponse<byte[]> r = server.client.send(server.request("/stream-bytes/1000").build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, r.statusCode());
     assertEquals("chunked", r.headers().firstValue("transfer-encoding").orElse("(none)"));
@@ -124,17 +140,20 @@ abstract class ServerEndToEndTest {
     for (int i = 0; i < r.body().length; i++) {
       assertEquals(BuiltinRoutes.patternByte(i), r.body()[i], "byte " + i);
     }
-    assertEquals(0, server.get("/bytes/0").body().length());
+    assertEquals(0, server.get("/stream-bytes/0").body().length());
   }
 
   @Test
   void bytes_rejects_a_bad_or_too_large_n_with_400() throws Exception {
-    for (String n : new String[] {"abc", "-1", "", "12x", "1073741825", "99999999999999999999999"}) {
-      HttpResponse<String> r = server.get("/bytes/" + n);
-      assertEquals(400, r.statusCode(), "n=" + n + ": " + r.body());
-      assertTrue(r.body().startsWith("400 Bad Request: /bytes/{n}"), r.body());
+    for (String route : new String[] {"/bytes/", "/stream-bytes/"}) {
+      for (String n : new String[] {"abc", "-1", "", "12x", "1073741825", "99999999999999999999999"}) {
+        HttpResponse<String> r = server.get(route + n);
+        assertEquals(400, r.statusCode(), route + n + ": " + r.body());
+        assertTrue(r.body().startsWith("400 Bad Request: " + route + "{n}"), r.body());
+      }
     }
     assertEquals(400, server.get("/bytes").statusCode());
+    assertEquals(400, server.get("/stream-bytes").statusCode());
   }
 
   @Test
@@ -178,11 +197,20 @@ abstract class ServerEndToEndTest {
   }
 
   @Test
-  void a_16_mib_chunked_body_arrives_whole_and_in_order() throws Exception {
-    HttpResponse<InputStream> r = server.client.send(server.request("/bytes/" + SIXTEEN_MIB).build(),
+  void a_16_mib_body_arrives_whole_and_in_order_chunked_and_with_content_length() throws Exception {
+    HttpResponse<InputStream> chunked = server.client.send(server.request("/stream-bytes/" + SIXTEEN_MIB).build(),
         HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals("chunked", chunked.headers().firstValue("transfer-encoding").orElse("(none)"));
+    assertPatternBody(chunked);
+    HttpResponse<InputStream> withLength = server.client.send(server.request("/bytes/" + SIXTEEN_MIB).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(String.valueOf(SIXTEEN_MIB), withLength.headers().firstValue("content-length").orElse("(none)"));
+    assertPatternBody(withLength);
+  }
+
+  /** A 200 whose body is the first 16 MiB of the {@code /bytes} pattern, read as it arrives. */
+  private static void assertPatternBody(HttpResponse<InputStream> r) throws Exception {
     assertEquals(200, r.statusCode());
-    assertEquals("chunked", r.headers().firstValue("transfer-encoding").orElse("(none)"));
     long offset = 0;
     byte[] chunk = new byte[64 * 1024];
     try (InputStream in = r.body()) {

@@ -30,18 +30,26 @@ import org.slf4j.LoggerFactory;
  * The server side of one intercepted transaction ({@link HttpTxn#intercept}, Traffic Server's
  * {@code TSHttpTxnServerIntercept}): on NET_ACCEPT it reads the request the proxy forwards (head, then the body by
  * its Content-Length or chunked framing), asks an {@link InterceptHandler} for the response, writes it as HTTP/1.1
- * (Content-Length for a whole body, chunked for a {@link BodySource}) and closes the VConn once everything was
- * taken (WRITE_COMPLETE).
+ * (Content-Length for a whole body and for a {@link BodySource} of declared length, chunked for one without) and
+ * closes the VConn once everything was taken (WRITE_COMPLETE). A source of declared length is held to it (see
+ * {@link InterceptResponse}): the body stops at the length, and a source that ends early leaves the body short, so
+ * the proxy sees the connection close before the end of the body.
  *
  * <p>All events arrive on one continuation, so the VIO events and the handler's later answer (re-dispatched to the
  * VConn's loop) never run at the same time. A streamed body is produced only as the proxy takes it: at most
- * {@value #MAX_PENDING} bytes wait in the write buffer, and each WRITE_READY tops them up.
+ * {@value #MAX_PENDING} bytes wait in the write buffer, and each WRITE_READY tops them up. The source fills one
+ * scratch array per thread, copied into the write buffer before the next source runs.
  */
 public final class InterceptServer implements EventHandler {
   private static final Logger LOG = LoggerFactory.getLogger(InterceptServer.class);
   /** How much of a streamed body may wait to be taken by the proxy. */
   static final long MAX_PENDING = 64 * 1024;
   private static final int CHUNK = 16 * 1024;
+  /**
+   * What a {@link BodySource} fills: one per thread, since its bytes are copied into the write buffer before
+   * {@link #pump()} returns (a fresh 16 KiB array per response was a third of the bytes vconn-server allocated).
+   */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
   /** What the handler's stage completed with, carried to the loop. */
   private record Answer(InterceptResponse response, Throwable failure) {}
@@ -64,8 +72,10 @@ public final class InterceptServer implements EventHandler {
   private final ByteArrayOutputStream bodyBytes = new ByteArrayOutputStream();
   private boolean requestDone;
   private BodySource source;
-  private byte[] scratch;
+  /** The chunk encoder of a streamed body without a declared length, else null. */
   private ChunkedEncoder chunks;
+  /** How much of a streamed body of declared length is still to come. */
+  private long left;
   private boolean closed;
 
   private InterceptServer(InterceptHandler handler, BlockPool pool, HttpLimits limits, long maxBody) {
@@ -221,6 +231,8 @@ public final class InterceptServer implements EventHandler {
     headers.remove(HttpHeaders.TRANSFER_ENCODING);
     if (r.body() != null) {
       headers.set(HttpHeaders.CONTENT_LENGTH, Long.toString(r.body().length));
+    } else if (r.length() >= 0) {
+      headers.set(HttpHeaders.CONTENT_LENGTH, Long.toString(r.length()));
     } else {
       headers.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
     }
@@ -233,8 +245,8 @@ public final class InterceptServer implements EventHandler {
       write = vconn.write(self, outReader.readAvail(), outReader);
     } else {
       source = r.source();
-      scratch = new byte[CHUNK];
-      chunks = new ChunkedEncoder(out);
+      left = r.length();
+      chunks = left < 0 ? new ChunkedEncoder(out) : null;
       write = vconn.write(self, Long.MAX_VALUE, outReader);
       pump();
     }
@@ -245,21 +257,48 @@ public final class InterceptServer implements EventHandler {
     if (source == null || write == null) {
       return;
     }
+    byte[] scratch = SCRATCH.get();
     while (outReader.readAvail() < MAX_PENDING) {
+      if (left == 0) {
+        endBody();
+        break;
+      }
       int n = source.read(scratch);
       if (n == 0) {
         throw new IllegalStateException("BodySource.read returned 0 bytes (it must return at least 1, or -1)");
       }
       if (n < 0) {
-        chunks.writeLastChunk();
-        source = null;
-        // Everything is in the buffer now: WRITE_COMPLETE comes once the proxy took it all.
-        write.setNBytes(write.ndone() + outReader.readAvail());
+        if (chunks != null) {
+          chunks.writeLastChunk();
+        } else {
+          LOG.warn("the body source of {} ended {} bytes before its declared length; the response is cut short",
+              head == null ? "?" : head.target(), left);
+        }
+        endBody();
         break;
       }
-      chunks.writeChunk(scratch, 0, n);
+      if (chunks != null) {
+        chunks.writeChunk(scratch, 0, n);
+        continue;
+      }
+      if (n > left) {
+        LOG.warn("the body source of {} gave {} bytes past its declared length; they are not sent",
+            head == null ? "?" : head.target(), n - left);
+        n = (int) left;
+      }
+      out.write(scratch, 0, n);
+      left -= n;
     }
     write.reenable();
+  }
+
+  /**
+   * No more body: WRITE_COMPLETE comes once the proxy took everything in the buffer, and the close that follows
+   * ends the message (or, for a body of declared length cut short, shows the proxy a body that ended early).
+   */
+  private void endBody() {
+    source = null;
+    write.setNBytes(write.ndone() + outReader.readAvail());
   }
 
   private void close() {
