@@ -25,6 +25,7 @@ final class Block {
   /** Cached views, created on first use and then only repositioned: no allocation per I/O call. */
   private ByteBuffer readView;
   private ByteBuffer writeView;
+  private ByteBuffer exclusiveView;
 
   Block(BlockData data, long seq, int start, int end, int writeLimit) {
     this.data = data;
@@ -43,6 +44,7 @@ final class Block {
       this.data = data;
       readView = null;
       writeView = null;
+      exclusiveView = null;
     }
     this.seq = seq;
     this.start = start;
@@ -80,6 +82,21 @@ final class Block {
     }
     v.limit(writeLimit);
     v.position(end);
+    return v;
+  }
+
+  /**
+   * A writable view over readable bytes {@code [from, to)} (absolute indexes), for a reader that alone sees them
+   * ({@link IOBufferReader#exclusiveBlockBuffer}).
+   */
+  ByteBuffer exclusiveView(int from, int to) {
+    ByteBuffer v = exclusiveView;
+    if (v == null) {
+      v = data.buffer.duplicate();
+      exclusiveView = v;
+    }
+    v.limit(to);
+    v.position(from);
     return v;
   }
 
