@@ -25,7 +25,6 @@ final class Block {
   /** Cached views, created on first use and then only repositioned: no allocation per I/O call. */
   private ByteBuffer readView;
   private ByteBuffer writeView;
-  private ByteBuffer exclusiveView;
 
   Block(BlockData data, long seq, int start, int end, int writeLimit) {
     this.data = data;
@@ -44,7 +43,6 @@ final class Block {
       this.data = data;
       readView = null;
       writeView = null;
-      exclusiveView = null;
     }
     this.seq = seq;
     this.start = start;
@@ -87,13 +85,14 @@ final class Block {
 
   /**
    * A writable view over readable bytes {@code [from, to)} (absolute indexes), for a reader that alone sees them
-   * ({@link IOBufferReader#exclusiveBlockBuffer}).
+   * ({@link IOBufferReader#exclusiveBlockBuffer}). It is the {@link #writeView()} object repositioned: views are
+   * valid only until the next call on the buffer, so the two are never in use at once.
    */
   ByteBuffer exclusiveView(int from, int to) {
-    ByteBuffer v = exclusiveView;
+    ByteBuffer v = writeView;
     if (v == null) {
       v = data.buffer.duplicate();
-      exclusiveView = v;
+      writeView = v;
     }
     v.limit(to);
     v.position(from);
