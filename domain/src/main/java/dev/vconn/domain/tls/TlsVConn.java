@@ -74,10 +74,13 @@ public final class TlsVConn extends AbstractVConn {
     private static final int MAX_FRAGMENT = 16384;
     /** The largest record either protocol allows: header + 2^14 + 2048 (RFC 5246, section 6.2.3). */
     private static final int MAX_RECORD = 5 + MAX_FRAGMENT + 2048;
-    /** Ciphertext queued for the inner VConn beyond which the write side stops taking plaintext. */
-    private static final long NET_OUT_LIMIT = 64 * 1024;
+    /**
+     * Ciphertext queued for the inner VConn beyond which the write side stops taking plaintext: eight records per
+     * gathered socket write (half as many writes, reads and polls per MiB as at 64 KiB, docs/tls.md).
+     */
+    private static final long NET_OUT_LIMIT = 128 * 1024;
     /** The inner read's read-ahead bound (the record buffer's water mark): several records per socket read. */
-    private static final int NET_IN_AHEAD = 64 * 1024;
+    private static final int NET_IN_AHEAD = 128 * 1024;
     /** Below one whole record of buffered bytes a consumed record reenables the inner read: reads stay large. */
     private static final int NET_IN_REFILL = MAX_RECORD;
     private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};

@@ -69,9 +69,9 @@ class TlsDataTest extends TlsFixture {
         assertTrue(atServer.maxUnconsumed <= Math.max(atServer.in.waterMark(), blockSize),
                 "at most max(water mark, block size) unconsumed plaintext: " + atServer.maxUnconsumed);
         // Plaintext in the reader's buffer + one staged record + ciphertext in the pair and both record buffers
-        // (each bounded at 64 KiB: the inner read-ahead and the queued records, docs/tls.md, "Data path").
+        // (each bounded at 128 KiB: the inner read-ahead and the queued records, docs/tls.md, "Data path").
         long inFlight = fromClient.vio.ndone();
-        assertTrue(inFlight < 3 * blockSize + 2 * 64 * 1024 + 2 * 16 * 1024,
+        assertTrue(inFlight < 3 * blockSize + 2 * 128 * 1024 + 2 * 16 * 1024,
                 "the writer stalled after " + inFlight + " bytes");
         assertTrue(pool.outstanding() < 24, "bounded blocks in use while stalled: " + pool);
         long stalledAt = inFlight;

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The transport primitives of a VConn that owns a non-blocking {@link SocketChannel}, shared by every transport
  * whose sockets are {@code SocketChannel}s (java.nio, in-memory): reads go straight into the reader's pooled blocks
- * ({@code writableBuffer}/{@code fill}, or one scattering read over several blocks when the core allows more than
- * the write block holds), never more than the core allows; writes gather the writer's blocks into
+ * ({@code writableBuffer}/{@code fill}, or one scattering read over several blocks when the reader's read-ahead is
+ * more than one block), never more than the core allows; writes gather the writer's blocks into
  * one {@code write(ByteBuffer[])} and consume what the channel took; an abort closes with {@code SO_LINGER} 0 so
  * the peer sees a reset. Nothing is allocated per transfer. Subclasses add readiness: when to call
  * {@link #onReadable()} and {@link #onWritable()}, and what read/write interest means.
@@ -86,8 +86,9 @@ public abstract class SocketChannelVConn extends AbstractVConn {
         ByteBuffer target = dst.writableBuffer();
         long room;
         long n;
-        if (target.remaining() >= max) {
-            room = max;
+        if (target.remaining() >= max || max <= dst.blockSize()) {
+            // Within one block's worth of read-ahead (the default): the rest of the write block, as always.
+            room = Math.min(target.remaining(), max);
             int limit = target.limit();
             target.limit(target.position() + (int) room);
             try {
@@ -99,8 +100,9 @@ public abstract class SocketChannelVConn extends AbstractVConn {
                 dst.fill(n);
             }
         } else {
-            // More room than the write block has: one scattering read over it and the blocks after it, instead of one
-            // read per block (docs/nio-adapter.md, "No copies, no allocation per transfer").
+            // A read-ahead of more than a block (a water mark above the block size): one scattering read over the
+            // write block and the blocks after it, instead of one read per block (docs/nio-adapter.md, "No copies,
+            // no allocation per transfer").
             int count = dst.writableBuffers(scatter, max);
             room = 0;
             for (int i = 0; i < count; i++) {
