@@ -83,6 +83,22 @@ final class Block {
     return v;
   }
 
+  /**
+   * A writable view over readable bytes {@code [from, to)} (absolute indexes), for a reader that alone sees them
+   * ({@link IOBufferReader#exclusiveBlockBuffer}). It is the {@link #writeView()} object repositioned: views are
+   * valid only until the next call on the buffer, so the two are never in use at once.
+   */
+  ByteBuffer exclusiveView(int from, int to) {
+    ByteBuffer v = writeView;
+    if (v == null) {
+      v = data.buffer.duplicate();
+      writeView = v;
+    }
+    v.limit(to);
+    v.position(from);
+    return v;
+  }
+
   void release() {
     next = null;
     data.release();

@@ -577,6 +577,104 @@ public final class IOBuffer implements AutoCloseable {
     written += n;
   }
 
+  /**
+   * Fills {@code dst} with views over free space for a scattering read ({@code ScatteringByteChannel.read(
+   * ByteBuffer[])}): the first writable block's free space (as {@link #writableBuffer()}), then the free space of the
+   * blocks after it, adding blocks from the pool (ignoring the water mark) until the views cover {@code maxBytes} or
+   * {@code dst} is full. Commit what was written with {@link #fillBuffers(long)}, which gives back the blocks added
+   * here that stayed empty. The views are cached per block and only repositioned, as {@link #writableBuffer()}'s.
+   *
+   * @param dst where to put the views, from index 0
+   * @param maxBytes the most bytes the views may cover in total, at least 1
+   * @return how many entries of {@code dst} were filled, at least 1 when {@code dst} is not empty
+   * @throws IllegalArgumentException if {@code maxBytes < 1}
+   * @throws IllegalStateException if the buffer is closed
+   */
+  public int writableBuffers(ByteBuffer[] dst, long maxBytes) {
+    ensureOpen();
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("writableBuffers(maxBytes=" + maxBytes + "): maxBytes must be >= 1");
+    }
+    if (dst.length == 0) {
+      return 0;
+    }
+    Block b = firstWriteBlock();
+    if (b == null || b.writeAvail() == 0) {
+      addBlock();
+      b = firstWriteBlock();
+    }
+    long rem = maxBytes;
+    int count = 0;
+    while (true) {
+      ByteBuffer v = b.writeView();
+      if (v.remaining() > rem) {
+        v.limit(v.position() + (int) rem);
+      }
+      dst[count++] = v;
+      rem -= v.remaining();
+      if (rem == 0 || count == dst.length) {
+        return count;
+      }
+      if (b.next == null) {
+        appendNewBlock();
+      }
+      b = b.next;
+    }
+  }
+
+  /**
+   * Commits {@code n} bytes written in place, in order, into the views from {@link #writableBuffers}: they become
+   * readable, and the write block moves to the last block they reached. Empty blocks after the write block are then
+   * given back to the pool while the write block still has free space (they were added for the views), so a
+   * scattering read that took little holds no more blocks than a plain one.
+   *
+   * @param n how many bytes were written, from the first view's original position
+   * @throws IllegalArgumentException if {@code n < 0}, or {@code "fillBuffers(<n>) exceeds the free space <avail> of
+   *     the write block and the blocks after it (commit at most what writableBuffers() exposed)"}
+   * @throws IllegalStateException if the buffer is closed
+   */
+  public void fillBuffers(long n) {
+    ensureOpen();
+    if (n < 0) {
+      throw new IllegalArgumentException("fillBuffers(" + n + "): n must be >= 0");
+    }
+    Block b = firstWriteBlock();
+    long avail = 0;
+    for (Block x = b; x != null; x = x.next) {
+      avail += x.writeAvail();
+    }
+    if (n > avail) {
+      throw new IllegalArgumentException("fillBuffers(" + n + ") exceeds the free space " + avail
+          + " of the write block and the blocks after it (commit at most what writableBuffers() exposed)");
+    }
+    long rem = n;
+    while (rem > 0) {
+      int take = (int) Math.min(rem, b.writeAvail());
+      if (b != writer) {
+        writer = b;
+        releaseUnneeded();
+      }
+      b.end += take;
+      written += take;
+      rem -= take;
+      if (rem > 0) {
+        b = b.next;
+      }
+    }
+    Block w = writer;
+    if (w != null && w.writeAvail() > 0 && w.next != null) {
+      Block from = w.next;
+      w.next = null;
+      tail = w;
+      nextSeq = w.seq + 1;
+      while (from != null) {
+        Block next = from.next;
+        retire(from);
+        from = next;
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------- space queries
 
   /** Traffic Server's {@code first_write_block}: the writer, or the block after it when the writer is full. */

@@ -298,6 +298,41 @@ public final class IOBufferReader {
   }
 
   /**
+   * Returns a writable view over the readable bytes of one block, from this reader's position to the end of the
+   * block that holds them (at most {@code maxBytes}), for a consumer that must transform bytes where they lie before
+   * consuming them: a TLS engine that decrypts a record in place. Only when nobody else can see those bytes: this is
+   * its buffer's only live reader and the block's storage is held by this block alone (not shared by reference with
+   * another buffer or block). Otherwise, or when nothing is readable, returns {@code null}: copy the bytes out then.
+   * Nothing is consumed; consume afterwards what was used. Bytes changed through the view are changed for this
+   * reader. The view is cached per block and only repositioned: it stays valid until the next call that changes or
+   * reads the buffer through views. Do not keep it.
+   *
+   * @param maxBytes the most bytes the view may cover
+   * @return the view, with {@code 1 <= remaining() <= maxBytes}, or {@code null}
+   * @throws IllegalArgumentException if {@code maxBytes < 1}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public ByteBuffer exclusiveBlockBuffer(long maxBytes) {
+    ensureLive();
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("exclusiveBlockBuffer(maxBytes=" + maxBytes + "): maxBytes must be >= 1");
+    }
+    if (buffer.written == pos || buffer.readerCount() != 1) {
+      return null;
+    }
+    Block b = block;
+    int p = index;
+    while (b.end == p) { // something is readable, so a later block holds it
+      b = b.next;
+      p = b.start;
+    }
+    if (b.data.refCount() != 1) {
+      return null;
+    }
+    return b.exclusiveView(p, p + (int) Math.min(b.end - p, maxBytes));
+  }
+
+  /**
    * Frees this reader: its slot can be reused, and blocks only it kept are released. Idempotent; also a no-op once
    * the buffer is closed.
    */

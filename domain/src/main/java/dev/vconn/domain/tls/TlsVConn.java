@@ -74,10 +74,13 @@ public final class TlsVConn extends AbstractVConn {
     private static final int MAX_FRAGMENT = 16384;
     /** The largest record either protocol allows: header + 2^14 + 2048 (RFC 5246, section 6.2.3). */
     private static final int MAX_RECORD = 5 + MAX_FRAGMENT + 2048;
-    /** Ciphertext queued for the inner VConn beyond which the write side stops taking plaintext. */
-    private static final long NET_OUT_LIMIT = 64 * 1024;
+    /**
+     * Ciphertext queued for the inner VConn beyond which the write side stops taking plaintext: eight records per
+     * gathered socket write (half as many writes, reads and polls per MiB as at 64 KiB, docs/tls.md).
+     */
+    private static final long NET_OUT_LIMIT = 128 * 1024;
     /** The inner read's read-ahead bound (the record buffer's water mark): several records per socket read. */
-    private static final int NET_IN_AHEAD = 64 * 1024;
+    private static final int NET_IN_AHEAD = 128 * 1024;
     /** Below one whole record of buffered bytes a consumed record reenables the inner read: reads stay large. */
     private static final int NET_IN_REFILL = MAX_RECORD;
     private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
@@ -109,6 +112,10 @@ public final class TlsVConn extends AbstractVConn {
     private WriteVio innerWrite;
     private boolean started;
     private boolean handshakeDone;
+    /** The session's buffer sizes, read once the handshake is done (getSession() takes the engine's lock). */
+    private int sessionApplicationBufferSize;
+    private int sessionPacketBufferSize;
+    private long copiedRecords;
     private boolean taskRunning;
     private boolean innerEos;
     private VConnError innerReadError;
@@ -466,6 +473,9 @@ public final class TlsVConn extends AbstractVConn {
     private void finishHandshake() {
         cancelHandshakeTimer();
         handshakeDone = true;
+        SSLSession s = engine.getSession();
+        sessionApplicationBufferSize = s.getApplicationBufferSize();
+        sessionPacketBufferSize = s.getPacketBufferSize();
         session = describeSession();
         handshake.complete(session);
         onReadable();
@@ -561,14 +571,20 @@ public final class TlsVConn extends AbstractVConn {
         if (out == null) {
             return Unwrapped.NO_ROOM;
         }
-        // The engine decrypts in place and needs the record contiguous: one copy into the scratch block.
-        int count = viewsOf(netInReader, need);
-        for (int i = 0; i < count; i++) {
-            scratch.put(views[i]);
+        // An engine may decrypt in place (the JDK's does) and needs the record contiguous: straight from the record
+        // buffer's block when the record lies whole in one block nobody else sees, else one copy into scratch.
+        ByteBuffer src = netInReader.exclusiveBlockBuffer(avail);
+        if (src == null || src.remaining() < need) {
+            int count = viewsOf(netInReader, need);
+            for (int i = 0; i < count; i++) {
+                scratch.put(views[i]);
+            }
+            scratch.limit(scratch.position());
+            scratch.position(start);
+            src = scratch;
+            copiedRecords++;
         }
-        scratch.limit(scratch.position());
-        scratch.position(start);
-        SSLEngineResult r = engine.unwrap(scratch, out);
+        SSLEngineResult r = engine.unwrap(src, out);
         if (r.bytesConsumed() > 0) {
             netInReader.consume(r.bytesConsumed());
             if (innerRead != null && netInReader.readAvail() < NET_IN_REFILL) {
@@ -586,13 +602,28 @@ public final class TlsVConn extends AbstractVConn {
         };
     }
 
+    /** The engine's largest plaintext per record: asked of the session until the handshake fixed it. */
+    private int applicationBufferSize() {
+        return handshakeDone ? sessionApplicationBufferSize : engine.getSession().getApplicationBufferSize();
+    }
+
+    /** The engine's largest record: asked of the session (which takes the engine's lock) until the handshake. */
+    private int packetBufferSize() {
+        return handshakeDone ? sessionPacketBufferSize : engine.getSession().getPacketBufferSize();
+    }
+
+    /** Records unwrapped from {@link #cipherScratch} after a copy (they straddled blocks or lay in shared ones). */
+    long recordsCopied() {
+        return copiedRecords;
+    }
+
     /** Room for one record's plaintext, or {@code null} while decrypted bytes wait for the user. */
     private ByteBuffer plainSpace() {
         if (plainReader.readAvail() > 0) {
             return null;
         }
         long room = plainStage.blockWriteAvail();
-        if (room > 0 && room < engine.getSession().getApplicationBufferSize()) {
+        if (room > 0 && room < applicationBufferSize()) {
             newPlainStage(); // the rest of the block is too small for a record; its bytes were all handed over
         }
         return plainStage.writableBuffer();
@@ -601,7 +632,7 @@ public final class TlsVConn extends AbstractVConn {
     /** Encrypts into {@link #wrapStage} and queues the record on {@link #netOut} by reference. */
     private SSLEngineResult wrap(ByteBuffer[] srcs, int count) throws SSLException {
         long room = wrapStage.blockWriteAvail();
-        if (room > 0 && room < engine.getSession().getPacketBufferSize()) {
+        if (room > 0 && room < packetBufferSize()) {
             newWrapStage();
         }
         SSLEngineResult r = engine.wrap(srcs, 0, count, wrapStage.writableBuffer());

@@ -1,5 +1,6 @@
 package dev.vconn.domain.tls;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,9 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Event;
 import dev.vconn.domain.ShutdownHow;
+import dev.vconn.domain.ReadVio;
+import dev.vconn.domain.VConn;
 import dev.vconn.domain.VConnError;
+import dev.vconn.domain.WriteVio;
+import dev.vconn.domain.buffer.IOBuffer;
+import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.domain.pair.VConnPair;
 import dev.vconn.domain.testing.EventLog;
+import java.io.ByteArrayOutputStream;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,9 +69,9 @@ class TlsDataTest extends TlsFixture {
         assertTrue(atServer.maxUnconsumed <= Math.max(atServer.in.waterMark(), blockSize),
                 "at most max(water mark, block size) unconsumed plaintext: " + atServer.maxUnconsumed);
         // Plaintext in the reader's buffer + one staged record + ciphertext in the pair and both record buffers
-        // (each bounded at 64 KiB: the inner read-ahead and the queued records, docs/tls.md, "Data path").
+        // (each bounded at 128 KiB: the inner read-ahead and the queued records, docs/tls.md, "Data path").
         long inFlight = fromClient.vio.ndone();
-        assertTrue(inFlight < 3 * blockSize + 2 * 64 * 1024 + 2 * 16 * 1024,
+        assertTrue(inFlight < 3 * blockSize + 2 * 128 * 1024 + 2 * 16 * 1024,
                 "the writer stalled after " + inFlight + " bytes");
         assertTrue(pool.outstanding() < 24, "bounded blocks in use while stalled: " + pool);
         long stalledAt = inFlight;
@@ -210,5 +217,117 @@ class TlsDataTest extends TlsFixture {
         assertEquals(TlsVConn.EPROTO, e.errno());
         assertInstanceOf(SSLException.class, e.cause());
         assertTrue(e.cause().getMessage().contains("without close_notify"), e.toString());
+    }
+
+    @Test
+    void records_lying_whole_in_a_block_nobody_else_sees_are_decrypted_where_they_lie() {
+        VConnPair clientSide = pair(VConnPair.Options.defaults());
+        VConnPair serverSide = pair(VConnPair.Options.defaults());
+        TlsVConn client = track(TlsVConn.client(clientSide.active(), clientContext().build(), pool, "localhost", 443));
+        TlsVConn server = track(TlsVConn.server(serverSide.passive(), serverContext().build(), pool));
+        // Copies into fresh 128 KiB blocks and lets go of them once the pair took them: the server's record buffer
+        // then holds blocks of its own, as a socket read gives.
+        Relay toServer = new Relay(clientSide.passive(), serverSide.active(), false);
+        Relay toClient = new Relay(serverSide.active(), clientSide.passive(), false);
+        Receiver atServer = new Receiver(server, 4 * MIB, 8);
+        new Sender(client, 4 * MIB, 8);
+        run();
+
+        assertEquals(4 * MIB, atServer.received, "every byte arrived and matched the pattern");
+        // Records the pair's pushes cut in two (each push is a block of its own) are still copied; the others not.
+        long records = 4 * MIB / 16384;
+        assertTrue(server.recordsCopied() < records,
+                "records lying whole in one block were decrypted without a copy; copied " + server.recordsCopied()
+                        + " of " + records);
+        toServer.close();
+        toClient.close();
+        clientSide.passive().close();
+        serverSide.active().close();
+    }
+
+    @Test
+    void records_in_blocks_shared_with_another_buffer_are_copied_first_so_the_shared_bytes_stay_as_they_were() {
+        VConnPair clientSide = pair(VConnPair.Options.defaults());
+        VConnPair serverSide = pair(VConnPair.Options.defaults());
+        TlsVConn client = track(TlsVConn.client(clientSide.active(), clientContext().build(), pool, "localhost", 443));
+        TlsVConn server = track(TlsVConn.server(serverSide.passive(), serverContext().build(), pool));
+        // Forwards by block reference and keeps a reader on everything it forwarded: every block the server's record
+        // buffer gets is shared with the relay's buffer, whose bytes must still be the ciphertext afterwards.
+        Relay toServer = new Relay(clientSide.passive(), serverSide.active(), true);
+        Relay toClient = new Relay(serverSide.active(), clientSide.passive(), false);
+        Receiver atServer = new Receiver(server, MIB, 9);
+        new Sender(client, MIB, 9);
+        run();
+
+        assertEquals(MIB, atServer.received);
+        byte[] kept = new byte[(int) toServer.witness.readAvail()];
+        toServer.witness.read(kept, 0, kept.length);
+        assertArrayEquals(toServer.forwarded.toByteArray(), kept, "the shared blocks were not written into");
+        assertTrue(server.recordsCopied() >= MIB / 16384, "every record copied: " + server.recordsCopied());
+        toServer.close();
+        toClient.close();
+        clientSide.passive().close();
+        serverSide.active().close();
+    }
+
+    /**
+     * Forwards bytes from one VConn to another: either by copy into fresh 128 KiB blocks that it gives back once the
+     * receiver took them, or by block reference while a witness reader keeps every forwarded block.
+     */
+    final class Relay {
+        final IOBuffer in = buffer();
+        final IOBufferReader inReader = in.allocReader();
+        final IOBuffer out = new IOBuffer(pool, 10);
+        final IOBufferReader outReader = out.allocReader();
+        final IOBufferReader witness;
+        final ByteArrayOutputStream forwarded = new ByteArrayOutputStream();
+        final boolean byReference;
+        final ReadVio readVio;
+        final WriteVio writeVio;
+        boolean scheduled;
+
+        Relay(VConn from, VConn to, boolean byReference) {
+            this.byReference = byReference;
+            this.witness = byReference ? out.allocReader() : null;
+            readVio = from.read(new EventLog().onEvent((event, data) -> kick()).continuation(), Long.MAX_VALUE, in);
+            writeVio = to.write(new EventLog().onEvent((event, data) -> {
+                if (!byReference && outReader.readAvail() == 0) {
+                    out.trim(); // the receiver took everything: its record buffer alone holds those blocks now
+                }
+                kick();
+            }).continuation(), Long.MAX_VALUE, outReader);
+        }
+
+        void kick() {
+            if (!scheduled) {
+                scheduled = true;
+                loop.execute(this::step);
+            }
+        }
+
+        private void step() {
+            scheduled = false;
+            if (out.isClosed() || outReader.readAvail() > 0 || inReader.readAvail() == 0) {
+                return;
+            }
+            int n = (int) inReader.readAvail();
+            if (byReference) {
+                byte[] copy = new byte[n];
+                inReader.copyTo(copy, 0, n, 0);
+                forwarded.write(copy, 0, n);
+                out.write(inReader, n);
+                inReader.consume(n);
+            } else {
+                byte[] copy = new byte[n];
+                inReader.read(copy, 0, n);
+                out.write(copy);
+            }
+            readVio.reenable();
+            writeVio.reenable();
+        }
+
+        void close() {
+            out.close();
+        }
     }
 }

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The transport primitives of a VConn that owns a non-blocking {@link SocketChannel}, shared by every transport
- * whose sockets are {@code SocketChannel}s (java.nio, in-memory): reads go straight into the reader's pooled block
- * ({@code writableBuffer}/{@code fill}), never more than the core allows; writes gather the writer's blocks into
+ * whose sockets are {@code SocketChannel}s (java.nio, in-memory): reads go straight into the reader's pooled blocks
+ * ({@code writableBuffer}/{@code fill}, or one scattering read over several blocks when the reader's read-ahead is
+ * more than one block), never more than the core allows; writes gather the writer's blocks into
  * one {@code write(ByteBuffer[])} and consume what the channel took; an abort closes with {@code SO_LINGER} 0 so
  * the peer sees a reset. Nothing is allocated per transfer. Subclasses add readiness: when to call
  * {@link #onReadable()} and {@link #onWritable()}, and what read/write interest means.
@@ -26,11 +27,14 @@ import org.slf4j.LoggerFactory;
 public abstract class SocketChannelVConn extends AbstractVConn {
     private static final Logger log = LoggerFactory.getLogger(SocketChannelVConn.class);
     private static final int MAX_GATHER = 64;
+    /** Blocks one read may fill. */
+    private static final int MAX_SCATTER = 8;
 
     private final SocketChannel channel;
     private final SocketAddress local;
     private final SocketAddress remote;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
+    private final ByteBuffer[] scatter = new ByteBuffer[MAX_SCATTER];
     /** The socket said it is readable and no read has drained it (found it empty, or took less than its room) since. */
     private volatile boolean readinessReported;
 
@@ -80,17 +84,36 @@ public abstract class SocketChannelVConn extends AbstractVConn {
             return 0;
         }
         ByteBuffer target = dst.writableBuffer();
-        int limit = target.limit();
-        int room = (int) Math.min(target.remaining(), max);
-        target.limit(target.position() + room);
-        int n;
-        try {
-            n = channel.read(target);
-        } finally {
-            target.limit(limit);
-        }
-        if (n > 0) {
-            dst.fill(n);
+        long room;
+        long n;
+        if (target.remaining() >= max || max <= dst.blockSize()) {
+            // Within one block's worth of read-ahead (the default): the rest of the write block, as always.
+            room = Math.min(target.remaining(), max);
+            int limit = target.limit();
+            target.limit(target.position() + (int) room);
+            try {
+                n = channel.read(target);
+            } finally {
+                target.limit(limit);
+            }
+            if (n > 0) {
+                dst.fill(n);
+            }
+        } else {
+            // A read-ahead of more than a block (a water mark above the block size): one scattering read over the
+            // write block and the blocks after it, instead of one read per block (docs/nio-adapter.md, "No copies,
+            // no allocation per transfer").
+            int count = dst.writableBuffers(scatter, max);
+            room = 0;
+            for (int i = 0; i < count; i++) {
+                room += scatter[i].remaining();
+            }
+            try {
+                n = channel.read(scatter, 0, count);
+            } finally {
+                Arrays.fill(scatter, 0, count, null); // the views belong to the buffer: keep no reference
+            }
+            dst.fillBuffers(Math.max(n, 0)); // also gives back the blocks the read did not reach
         }
         if (n >= 0 && n < room) {
             // A read that did not fill the room it had drained the socket's queue: the next one would find nothing

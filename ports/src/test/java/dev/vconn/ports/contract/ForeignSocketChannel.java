@@ -105,19 +105,24 @@ public final class ForeignSocketChannel extends SocketChannel {
         return n;
     }
 
-    /** How many {@code read(ByteBuffer)} calls were made (each is a system call on a real channel). */
+    /** How many read calls were made, plain and scattering (each is a system call on a real channel). */
     public int reads() {
         return reads.get();
     }
 
-    /** How many {@code read(ByteBuffer)} calls found nothing (EAGAIN on a real non-blocking channel). */
+    /** How many read calls found nothing (EAGAIN on a real non-blocking channel). */
     public int emptyReads() {
         return emptyReads.get();
     }
 
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        return delegate.read(dsts, offset, length);
+        long n = delegate.read(dsts, offset, length);
+        reads.incrementAndGet();
+        if (n == 0) {
+            emptyReads.incrementAndGet();
+        }
+        return n;
     }
 
     @Override

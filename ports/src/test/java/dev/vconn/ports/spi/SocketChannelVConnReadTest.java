@@ -1,5 +1,6 @@
 package dev.vconn.ports.spi;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vconn.domain.Continuation;
@@ -109,5 +110,25 @@ class SocketChannelVConnReadTest {
     loop.runUntilIdle();
     assertEquals(List.of(Event.READ_READY, Event.EOS), events);
     assertEquals(0, channel.emptyReads());
+  }
+
+  @Test
+  void a_read_allowed_more_than_the_write_block_has_fills_several_blocks_in_one_call() throws IOException {
+    buffer.setWaterMark(4096); // 512 B blocks: the core allows 4 KiB of read-ahead
+    IOBufferReader reader = buffer.allocReader();
+    vconn.read(new Continuation((event, data) -> events.add(event)), Long.MAX_VALUE, buffer);
+    byte[] sent = new byte[3000];
+    for (int i = 0; i < sent.length; i++) {
+      sent[i] = (byte) (i * 7 + (i >>> 8));
+    }
+    peer.write(ByteBuffer.wrap(sent));
+    vconn.readable();
+    loop.runUntilIdle();
+    assertEquals(3000, reader.readAvail());
+    assertEquals(1, channel.reads(), "one scattering read over six blocks, not one read per block");
+    byte[] got = new byte[3000];
+    reader.read(got, 0, got.length);
+    assertArrayEquals(sent, got, "in order across the blocks");
+    assertEquals(1, pool.outstanding(), "the blocks the read did not reach went back; only the write block stays");
   }
 }
