@@ -16,8 +16,11 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCounted;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 
@@ -72,7 +75,7 @@ public final class OpenSslEngines implements TlsEngineProvider.Engines {
         boolean server = settings.role() == TlsContext.Role.SERVER;
         SslContextBuilder b;
         if (server) {
-            b = SslContextBuilder.forServer(new OpenSslCachingX509KeyManagerFactory(settings.keyManagerFactory()))
+            b = SslContextBuilder.forServer(new OpenSslCachingX509KeyManagerFactory(stableAliases(settings)))
                     .clientAuth(switch (settings.clientAuth()) {
                         case NONE -> ClientAuth.NONE;
                         case WANT -> ClientAuth.OPTIONAL;
@@ -82,7 +85,7 @@ public final class OpenSslEngines implements TlsEngineProvider.Engines {
             b = SslContextBuilder.forClient()
                     .endpointIdentificationAlgorithm(settings.verifyHostname() ? "HTTPS" : null);
             if (settings.keyManagerFactory() != null) {
-                b.keyManager(new OpenSslCachingX509KeyManagerFactory(settings.keyManagerFactory()));
+                b.keyManager(new OpenSslCachingX509KeyManagerFactory(stableAliases(settings)));
             }
         }
         b.sslProvider(SslProvider.OPENSSL)
@@ -100,6 +103,16 @@ public final class OpenSslEngines implements TlsEngineProvider.Engines {
         } catch (SSLException | RuntimeException e) {
             throw new TlsConfigException("cannot build the openssl TLS context: " + e.getMessage(), e);
         }
+    }
+
+    /** The context's PKIX key manager with an alias per certificate, so Netty caches each one's native key. */
+    private static KeyManagerFactory stableAliases(TlsEngineSettings settings) {
+        for (KeyManager km : settings.keyManagerFactory().getKeyManagers()) {
+            if (km instanceof X509ExtendedKeyManager x509) {
+                return new StableAliasKeyManager(x509, settings.certificates()).factory();
+            }
+        }
+        throw new TlsConfigException("the openssl TLS engine found no X.509 key manager for the certificates");
     }
 
     @Override
