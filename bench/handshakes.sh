@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# TLS handshakes per second: vconn-server --tls-listen against nginx with the same certificate, each proxying to the
-# same plain origin. Every connection is new (no session reuse): TLS handshake + one GET of a 100-byte file + close,
+# TLS handshakes per second: vconn-server --tls-listen, with the JDK's TLS engine and with the openssl one
+# (--tls-engine openssl, BoringSSL), against nginx with the same certificate, each proxying to the same plain origin. Every connection is new (no session reuse): TLS handshake + one GET of a 100-byte file + close,
 # driven by `openssl s_time -new -www /100b` (one client process, one connection at a time).
 #
 #   bench/handshakes.sh               3 interleaved rounds of 10 s per server after a 20 s warm-up each (about 2 min)
@@ -9,16 +9,19 @@
 #   bench/handshakes.sh --time S      seconds per measurement (default 10)
 #   bench/handshakes.sh --warmup S    seconds of warm-up per server before the rounds (default 20: the JDK's
 #                                     elliptic-curve code needs thousands of handshakes before it is compiled)
-#   HS_PORTS="18090 18091 18092 18093" bench/handshakes.sh   ports of origin, nginx TLS, vconn TLS, vconn plain
+#   HS_PORTS="18090 18091 18092 18093 18094 18095" bench/handshakes.sh   ports of origin, nginx TLS, vconn TLS,
+#                                     vconn plain, vconn-openssl TLS, vconn-openssl plain
 #   VCONN_JAVA_OPTS="-Xms512m -Xmx512m" bench/handshakes.sh  JVM options of vconn-server
-#   VCONN_ARGS="--tls-delegated-tasks pool" bench/handshakes.sh  more vconn-server options
+#   VCONN_ARGS="--tls-delegated-tasks pool" bench/handshakes.sh  more vconn-server options (both servers)
 #
 # What runs, all on 127.0.0.1, from a temporary directory removed at the end: a throwaway self-signed EC P-256
 # certificate for localhost (openssl req, PKCS#8 key); origin: nginx serving /100b; nginx: 2 workers, TLS 1.3/1.2
-# with the certificate, session cache and tickets off, proxy_pass to the origin; vconn-server --transport nio,
-# 2 event loops, --tls-listen with the certificate, remapping every request to the origin (app/target/
-# vconn-server.jar, built first if missing or older than a source). Prints connections per second (the count
-# s_time made in its real time) per round and the median ratio vconn / nginx (target >= 1.0x), and each server's CPU
+# with the certificate, session cache and tickets off, proxy_pass to the origin; two vconn-servers --transport nio,
+# 2 event loops, --tls-listen with the certificate, remapping every request to the origin, one with the default
+# (jdk) TLS engine and one with --tls-engine openssl (app/target/vconn-server.jar, built first if missing or older
+# than a source). Measured interleaved: nginx, vconn (jdk), vconn (openssl) in every round. Prints connections per
+# second (the count s_time made in its real time) per round and the median ratios vconn / nginx for each engine
+# (target >= 1.0x), and each server's CPU
 # time per connection (user + system of its processes, from /proc/PID/stat: comparable under load). Client and servers
 # share the machine's cores: the figures compare servers under the same conditions.
 #
@@ -52,7 +55,8 @@ for v in "$ROUNDS" "$TIME" "$WARMUP"; do
     fi
 done
 
-read -r ORIGIN_PORT NGINX_PORT VCONN_PORT VCONN_PLAIN_PORT <<<"${HS_PORTS:-18090 18091 18092 18093}"
+read -r ORIGIN_PORT NGINX_PORT VCONN_PORT VCONN_PLAIN_PORT OSSL_PORT OSSL_PLAIN_PORT \
+    <<<"${HS_PORTS:-18090 18091 18092 18093 18094 18095}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAR=app/target/vconn-server.jar
 VCONN_JAVA_OPTS="${VCONN_JAVA_OPTS:--Xms512m -Xmx512m}"
@@ -67,8 +71,8 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
 build_server_jar
 
-require_free_ports "HS_PORTS=\"origin nginx vconn vconn-plain\"" \
-    "$ORIGIN_PORT" "$NGINX_PORT" "$VCONN_PORT" "$VCONN_PLAIN_PORT"
+require_free_ports "HS_PORTS=\"origin nginx vconn vconn-plain vconn-openssl vconn-openssl-plain\"" \
+    "$ORIGIN_PORT" "$NGINX_PORT" "$VCONN_PORT" "$VCONN_PLAIN_PORT" "$OSSL_PORT" "$OSSL_PLAIN_PORT"
 
 make_workdir vconn-handshake-bench
 
@@ -108,11 +112,18 @@ NGINX_TLS_PID=$!
     --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn.log" 2>&1 &
 STARTED+=($!)
 VCONN_PID=$!
+# shellcheck disable=SC2086
+"$JAVA" $VCONN_JAVA_OPTS -jar "$JAR" --transport nio --listen "127.0.0.1:$OSSL_PLAIN_PORT" \
+    --tls-listen "127.0.0.1:$OSSL_PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --event-loops 2 \
+    --access-log false --builtin-routes false --fanout false $VCONN_ARGS --tls-engine openssl \
+    --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn-openssl.log" 2>&1 &
+STARTED+=($!)
+OSSL_PID=$!
 
 # Waits until every server answers the 100-byte file over its scheme (30 s at most).
 deadline=$(( $(date +%s) + 30 ))
 for url in "http://127.0.0.1:$ORIGIN_PORT/100b" "https://localhost:$NGINX_PORT/100b" \
-        "https://localhost:$VCONN_PORT/100b"; do
+        "https://localhost:$VCONN_PORT/100b" "https://localhost:$OSSL_PORT/100b"; do
     until [[ "$(curl -s --cacert "$WORK/cert.pem" "$url" 2>/dev/null | wc -c)" == 100 ]]; do
         if (( $(date +%s) > deadline )); then
             echo "$url did not serve the 100-byte file within 30 s; logs:" >&2
@@ -157,14 +168,20 @@ measure() {
 echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $("$NGINX" -v 2>&1); $(openssl version)"
 measure "$NGINX_PORT" "$WARMUP" "$NGINX_TLS_PID" >/dev/null
 measure "$VCONN_PORT" "$WARMUP" "$VCONN_PID" >/dev/null
+measure "$OSSL_PORT" "$WARMUP" "$OSSL_PID" >/dev/null
 RATIOS=()
+OSSL_RATIOS=()
+ratio() { awk -v v="$1" -v n="$2" 'BEGIN { printf "%.2f", (n > 0 ? v / n : 0) }'; }
 for ((round = 1; round <= ROUNDS; round++)); do
     read -r nginx_rate nginx_cpu <<<"$(measure "$NGINX_PORT" "$TIME" "$NGINX_TLS_PID")"
     read -r vconn_rate vconn_cpu <<<"$(measure "$VCONN_PORT" "$TIME" "$VCONN_PID")"
-    ratio="$(awk -v v="$vconn_rate" -v n="$nginx_rate" 'BEGIN { printf "%.2f", (n > 0 ? v / n : 0) }')"
-    RATIOS+=("$ratio")
-    echo "round $round: nginx $nginx_rate/s (${nginx_cpu} ms CPU/conn), vconn-server (nio) $vconn_rate/s" \
-        "(${vconn_cpu} ms CPU/conn), vconn/nginx ${ratio}x"
+    read -r ossl_rate ossl_cpu <<<"$(measure "$OSSL_PORT" "$TIME" "$OSSL_PID")"
+    RATIOS+=("$(ratio "$vconn_rate" "$nginx_rate")")
+    OSSL_RATIOS+=("$(ratio "$ossl_rate" "$nginx_rate")")
+    echo "round $round: nginx $nginx_rate/s (${nginx_cpu} ms CPU/conn), vconn-server (nio, jdk) $vconn_rate/s" \
+        "(${vconn_cpu} ms CPU/conn), vconn-server (nio, openssl) $ossl_rate/s (${ossl_cpu} ms CPU/conn);" \
+        "vconn/nginx: jdk ${RATIOS[-1]}x, openssl ${OSSL_RATIOS[-1]}x; openssl/jdk $(ratio "$ossl_rate" "$vconn_rate")x"
 done
-median="$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
-echo "== median vconn/nginx: ${median}x (target >= 1.0x); load at end $(cut -d' ' -f1-3 /proc/loadavg)"
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+echo "== median vconn/nginx: jdk engine $(median "${RATIOS[@]}")x, openssl engine $(median "${OSSL_RATIOS[@]}")x" \
+    "(target >= 1.0x); load at end $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,6 +13,7 @@ import dev.vconn.domain.http2.Http2Config;
 import dev.vconn.domain.http.UpstreamGroup;
 import dev.vconn.domain.tls.TlsConfigException;
 import dev.vconn.domain.tls.TlsContext;
+import dev.vconn.netty.OpenSslTlsEngineProvider;
 import dev.vconn.ports.IpAllowList;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -610,6 +611,13 @@ public final class ServerCli {
             + "Default: pool")
     TlsSettings.DelegatedTasks tlsDelegatedTasks;
 
+    @Option(names = "--tls-engine", paramLabel = "jdk|openssl", defaultValue = "jdk",
+        converter = TlsEngineConverter.class,
+        description = "The TLS engine of the TLS listener and of https:// origins: jdk (the JDK's SSLEngine) or "
+            + "openssl (BoringSSL through Netty's SSLEngine, Linux x86-64, on every transport; far less CPU per "
+            + "handshake; refuses what it cannot do as jdk does, see docs/tls.md). Default: jdk")
+    TlsSettings.Engine tlsEngine;
+
     @Option(names = "--origin-trust", paramLabel = "FILE",
         description = "PEM CA certificates that https:// origins must chain to (default: the JDK's trust store).")
     Path originTrust;
@@ -812,7 +820,12 @@ public final class ServerCli {
         }
       }
       TlsSettings tls = new TlsSettings(tlsListen, tlsCert, tlsKey, tlsClientAuth, tlsTrust, tlsHandshakeTimeout,
-          originTrust, originVerifyHostname, passwords, tlsDelegatedTasks);
+          originTrust, originVerifyHostname, passwords, tlsDelegatedTasks, tlsEngine);
+      if (tlsEngine == TlsSettings.Engine.OPENSSL && !OpenSslTlsEngineProvider.isAvailable()) {
+        throw invalid("--tls-engine", "openssl cannot run here: netty-tcnative's BoringSSL (linux-x86_64) did not "
+            + "load (" + OpenSslTlsEngineProvider.unavailabilityCause().map(String::valueOf).orElse("no reason given")
+            + "); use --tls-engine jdk");
+      }
       // Built once now, so an unreadable file or a key that does not match its certificate is a usage error.
       if (tlsTrust != null) {
         try {
@@ -926,6 +939,19 @@ public final class ServerCli {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
+    }
+  }
+
+  /** {@code jdk}, {@code openssl}. */
+  static final class TlsEngineConverter implements ITypeConverter<TlsSettings.Engine> {
+    @Override
+    public TlsSettings.Engine convert(String value) {
+      for (TlsSettings.Engine e : TlsSettings.Engine.values()) {
+        if (e.name().equalsIgnoreCase(value.strip())) {
+          return e;
+        }
+      }
+      throw new TypeConversionException("'" + value + "' is not jdk or openssl");
     }
   }
 

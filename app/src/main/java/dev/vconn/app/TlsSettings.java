@@ -1,6 +1,8 @@
 package dev.vconn.app;
 
 import dev.vconn.domain.tls.TlsContext;
+import dev.vconn.domain.tls.TlsEngineProvider;
+import dev.vconn.netty.OpenSslTlsEngineProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +29,38 @@ import java.util.Objects;
  * @param keyPasswords the passwords of encrypted keys: none, one for every key, or one per key (same order); a
  *     password given for an unencrypted key is not used
  * @param delegatedTasks where the TLS engines' delegated tasks (signatures, key agreement, certificate checks) run
+ * @param engine which TLS engine the listener and the https origins use
  */
 public record TlsSettings(InetSocketAddress listen, List<Path> certificates, List<Path> keys,
     TlsContext.ClientAuth clientAuth, Path trust, Duration handshakeTimeout, Path originTrust,
-    boolean originVerifyHostname, List<char[]> keyPasswords, DelegatedTasks delegatedTasks) {
+    boolean originVerifyHostname, List<char[]> keyPasswords, DelegatedTasks delegatedTasks, Engine engine) {
+
+  /** Which TLS engine does the handshakes and the record crypto (docs/server.md, TLS; docs/tls.md, Engines). */
+  public enum Engine {
+    /** The JDK's own {@code SSLEngine}, the default: every TLS setting, pure Java. */
+    JDK,
+    /**
+     * BoringSSL through Netty's OpenSSL {@code SSLEngine} (netty-tcnative, Linux x86-64): several times less CPU per
+     * handshake; refuses what it cannot do as the JDK does.
+     */
+    OPENSSL;
+
+    /** A provider of this engine's engines. */
+    TlsEngineProvider provider() {
+      return this == JDK ? TlsEngineProvider.jdk() : OpenSslTlsEngineProvider.create();
+    }
+  }
+
+  /** Which engine is used unless {@code --tls-engine} says otherwise. */
+  public static final Engine DEFAULT_ENGINE = Engine.JDK;
+
+  /** Settings with the default engine. */
+  public TlsSettings(InetSocketAddress listen, List<Path> certificates, List<Path> keys,
+      TlsContext.ClientAuth clientAuth, Path trust, Duration handshakeTimeout, Path originTrust,
+      boolean originVerifyHostname, List<char[]> keyPasswords, DelegatedTasks delegatedTasks) {
+    this(listen, certificates, keys, clientAuth, trust, handshakeTimeout, originTrust, originVerifyHostname,
+        keyPasswords, delegatedTasks, DEFAULT_ENGINE);
+  }
 
   /** Where the TLS engines' delegated tasks run (docs/server.md, TLS; docs/tls.md, Threading). */
   public enum DelegatedTasks {
@@ -77,6 +107,7 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
     keys = List.copyOf(keys);
     keyPasswords = List.copyOf(keyPasswords);
     Objects.requireNonNull(delegatedTasks, "delegatedTasks");
+    Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(clientAuth, "clientAuth");
     Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
     if (certificates.size() != keys.size()) {
@@ -126,7 +157,7 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
       return null;
     }
     TlsContext.ServerBuilder b = TlsContext.server().clientAuth(clientAuth).handshakeTimeout(handshakeTimeout)
-        .alpn(alpn.toArray(String[]::new));
+        .alpn(alpn.toArray(String[]::new)).engine(engine.provider());
     if (delegatedTasks == DelegatedTasks.LOOP) {
       b.delegatedTaskExecutor(Runnable::run);
     }
@@ -178,7 +209,7 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
    */
   public TlsContext originContext() {
     TlsContext.ClientBuilder b = TlsContext.client().verifyHostname(originVerifyHostname)
-        .handshakeTimeout(handshakeTimeout);
+        .handshakeTimeout(handshakeTimeout).engine(engine.provider());
     if (delegatedTasks == DelegatedTasks.LOOP) {
       b.delegatedTaskExecutor(Runnable::run);
     }
@@ -200,6 +231,6 @@ public record TlsSettings(InetSocketAddress listen, List<Path> certificates, Lis
       throw new IllegalArgumentException("no TLS listener is configured (--tls-listen)");
     }
     return new TlsSettings(address, certificates, keys, clientAuth, trust, handshakeTimeout, originTrust,
-        originVerifyHostname, keyPasswords, delegatedTasks);
+        originVerifyHostname, keyPasswords, delegatedTasks, engine);
   }
 }

@@ -710,6 +710,7 @@ public final class VconnServer implements AutoCloseable {
       keys.add("tls-key-password-file");
     }
     differs(keys, "tls-delegated-tasks", x.delegatedTasks(), y.delegatedTasks());
+    differs(keys, "tls-engine", x.engine(), y.engine());
     differs(keys, "http2", a.http2().enabled(), b.http2().enabled());
     differs(keys, "http2-*", a.http2().config(), b.http2().config());
     differs(keys, "proxy-protocol", a.proxyProtocol().listener(), b.proxyProtocol().listener());

@@ -75,7 +75,7 @@ class ServerCliTest {
         "--tls-trust", "--tls-handshake-timeout", "--origin-trust", "--origin-verify-hostname", "--http2",
         "--http2-max-concurrent-streams", "--http2-initial-window-size", "--http2-max-header-list-size",
         "--http2-max-resets", "--http2-idle-timeout", "--help", "--version", "--tls-key-password-file", "--access-log-format",
-        "--tls-delegated-tasks"}) {
+        "--tls-delegated-tasks", "--tls-engine"}) {
       assertTrue(p.out().contains(option), option + " missing from --help:\n" + p.out());
     }
     assertTrue(p.out().contains("nio, netty"), p.out());
@@ -500,6 +500,30 @@ class ServerCliTest {
     assertEquals(null, none.listenerContext());
     assertTrue(none.originContext().verifyHostname());
     assertEquals(TlsSettings.none(), none);
+  }
+
+  @Test
+  void the_tls_engine_is_the_jdk_one_by_default_and_openssl_from_the_option_or_the_config_file() throws IOException {
+    Path cert = tlsFile("server.pem");
+    Path key = tlsFile("server.key");
+    TlsSettings jdk = parse("--tls-listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key",
+        key.toString()).settings().tls();
+    assertEquals(TlsSettings.Engine.JDK, jdk.engine());
+    assertEquals("jdk", jdk.listenerContext().engineProvider().name());
+    assertEquals("jdk", jdk.originContext().engineProvider().name());
+
+    TlsSettings openssl = parse("--tls-engine", "openssl", "--tls-listen", "127.0.0.1:0", "--tls-cert",
+        cert.toString(), "--tls-key", key.toString()).settings().tls();
+    assertEquals(TlsSettings.Engine.OPENSSL, openssl.engine());
+    assertEquals("openssl", openssl.listenerContext().engineProvider().name());
+    assertEquals("openssl", openssl.originContext().engineProvider().name());
+
+    Path file = write("tls-engine = openssl\n");
+    assertEquals(TlsSettings.Engine.OPENSSL, parse("--config", file.toString()).settings().tls().engine());
+
+    Parsed bad = parse("--tls-engine", "boringssl");
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("--tls-engine") && bad.err().contains("jdk or openssl"), bad.err());
   }
 
   @Test

@@ -54,6 +54,11 @@ abstract class TlsServerEndToEndTest {
   /** The transport under test: {@code nio} or {@code netty}. */
   abstract String transport();
 
+  /** The vconn-server options choosing the TLS engine (docs/tls.md, Engines): none, the default jdk engine. */
+  List<String> engineOptions() {
+    return List.of();
+  }
+
   @BeforeEach
   void copyCertificates() throws IOException {
     for (String name : List.of("ca.pem", "server.pem", "server.key", "rogue.pem", "rogue.key")) {
@@ -76,6 +81,7 @@ abstract class TlsServerEndToEndTest {
   private TestServer start(String... options) throws Exception {
     List<String> args = new ArrayList<>(List.of("--tls-listen", "127.0.0.1:0", "--tls-cert", file("server.pem"),
         "--tls-key", file("server.key"), "--stats-route", "true"));
+    args.addAll(engineOptions());
     args.addAll(List.of(options));
     server = TestServer.start(transport(), args.toArray(String[]::new));
     return server;

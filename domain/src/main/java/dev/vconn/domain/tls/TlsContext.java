@@ -10,25 +10,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import javax.crypto.spec.PBEParameterSpec;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.KeyStoreBuilderParameters;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Immutable TLS configuration for one side (server or client), built once and shared by every connection: the
- * JDK {@link SSLContext} plus protocols, cipher suites, ALPN, client authentication, hostname verification and the
- * executor for the engine's delegated tasks. See {@code docs/tls.md}.
+ * engines' maker (the JDK's {@code SSLContext} by default, or another {@link TlsEngineProvider}) plus protocols,
+ * cipher suites, ALPN, client authentication, hostname verification and the executor for the engine's delegated
+ * tasks. See {@code docs/tls.md}.
  *
  * <p>A server presents one or more certificates: the first one added is the default; when a client sends SNI, the
  * JDK's PKIX key manager picks the certificate whose subject alternative names match the requested name (the
@@ -63,25 +58,23 @@ public final class TlsContext {
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Role role;
-    private final SSLContext sslContext;
+    private final TlsEngineProvider engineProvider;
+    private final TlsEngineProvider.Engines engines;
     private final List<String> protocols;
-    private final List<String> cipherSuites;
     private final List<String> alpn;
     private final ClientAuth clientAuth;
     private final boolean verifyHostname;
-    private final boolean sendSni;
     private final Executor delegatedTaskExecutor;
     private final Duration handshakeTimeout;
 
-    private TlsContext(Builder<?> b, SSLContext sslContext) {
+    private TlsContext(Builder<?> b, TlsEngineProvider.Engines engines) {
         this.role = b.role;
-        this.sslContext = sslContext;
+        this.engineProvider = b.engineProvider;
+        this.engines = engines;
         this.protocols = List.copyOf(b.protocols);
-        this.cipherSuites = b.cipherSuites == null ? null : List.copyOf(b.cipherSuites);
         this.alpn = List.copyOf(b.alpn);
         this.clientAuth = b.clientAuth;
         this.verifyHostname = b.verifyHostname;
-        this.sendSni = b.sendSni;
         this.delegatedTaskExecutor = b.executor;
         this.handshakeTimeout = b.handshakeTimeout;
     }
@@ -121,6 +114,11 @@ public final class TlsContext {
         return verifyHostname;
     }
 
+    /** Where this context's engines come from ({@link TlsEngineProvider#jdk()} unless another was chosen). */
+    public TlsEngineProvider engineProvider() {
+        return engineProvider;
+    }
+
     /** Where the engine's delegated tasks run (never on the event loop). */
     public Executor delegatedTaskExecutor() {
         return delegatedTaskExecutor;
@@ -142,53 +140,12 @@ public final class TlsContext {
      * @param peerPort the server's port for a client, {@code -1} for a server
      */
     SSLEngine newEngine(String peerHost, int peerPort) {
-        SSLEngine engine = peerHost == null ? sslContext.createSSLEngine()
-                : sslContext.createSSLEngine(peerHost, peerPort);
-        engine.setUseClientMode(role == Role.CLIENT);
-        SSLParameters p = engine.getSSLParameters();
-        p.setProtocols(protocols.toArray(String[]::new));
-        if (cipherSuites != null) {
-            p.setCipherSuites(cipherSuites.toArray(String[]::new));
-        }
-        if (role == Role.SERVER) {
-            p.setNeedClientAuth(clientAuth == ClientAuth.NEED);
-            if (clientAuth == ClientAuth.WANT) {
-                p.setWantClientAuth(true);
-            }
-        } else {
-            p.setApplicationProtocols(alpn.toArray(String[]::new));
-            if (verifyHostname) {
-                p.setEndpointIdentificationAlgorithm("HTTPS");
-            }
-            List<SNIServerName> names = new ArrayList<>();
-            SNIHostName sni = sendSni ? sniName(peerHost) : null;
-            if (sni != null) {
-                names.add(sni);
-            }
-            p.setServerNames(names);
-        }
-        engine.setSSLParameters(p);
-        if (role == Role.SERVER) {
-            engine.setHandshakeApplicationProtocolSelector((e, offered) -> selectAlpn(offered));
-        }
-        return engine;
+        return engines.newEngine(peerHost, peerPort);
     }
 
-    /**
-     * The server's ALPN choice: its most preferred protocol the client offered; {@code ""} (no ALPN) if the client
-     * offered none; {@code null} (the JDK then fails the handshake with {@code no_application_protocol}) if the
-     * client offered only protocols this server does not speak.
-     */
-    private String selectAlpn(List<String> offered) {
-        if (offered == null || offered.isEmpty()) {
-            return "";
-        }
-        for (String p : alpn) {
-            if (offered.contains(p)) {
-                return p;
-            }
-        }
-        return null;
+    /** Frees what an engine of this context holds outside the heap, once its connection no longer uses it. */
+    void releaseEngine(SSLEngine engine) {
+        engines.release(engine);
     }
 
     /** The SNI name for a host, or {@code null} for an IP literal or a name SNI cannot carry. */
@@ -206,7 +163,8 @@ public final class TlsContext {
 
     @Override
     public String toString() {
-        return "TlsContext[" + role + ", protocols=" + protocols + ", alpn=" + alpn
+        return "TlsContext[" + role + ", engine=" + engineProvider.name() + ", protocols=" + protocols
+                + ", alpn=" + alpn
                 + (role == Role.SERVER ? ", clientAuth=" + clientAuth : ", verifyHostname=" + verifyHostname) + "]";
     }
 
@@ -225,6 +183,7 @@ public final class TlsContext {
         Executor executor = ForkJoinPool.commonPool();
         Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         KeyStore trust;
+        TlsEngineProvider engineProvider = TlsEngineProvider.jdk();
 
         Builder(Role role) {
             this.role = role;
@@ -272,6 +231,15 @@ public final class TlsContext {
                 throw new IllegalArgumentException("at least one ALPN protocol is needed");
             }
             this.alpn = list;
+            return self();
+        }
+
+        /**
+         * Where the engines come from (default {@link TlsEngineProvider#jdk()}); the provider checks the other
+         * settings when the context is built and refuses those it cannot honour (docs/tls.md, Engines).
+         */
+        public B engine(TlsEngineProvider provider) {
+            this.engineProvider = Objects.requireNonNull(provider, "provider");
             return self();
         }
 
@@ -327,13 +295,13 @@ public final class TlsContext {
             return trustStore(TlsKeyMaterial.loadKeyStore(file, type, password));
         }
 
-        TrustManager[] trustManagers() throws GeneralSecurityException {
+        TrustManagerFactory trustManagers() throws GeneralSecurityException {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
             tmf.init(trust); // null: the JDK's default trust store
-            return tmf.getTrustManagers();
+            return tmf;
         }
 
-        static KeyManager[] keyManagers(List<TlsKeyMaterial> materials) throws GeneralSecurityException {
+        static KeyManagerFactory keyManagers(List<TlsKeyMaterial> materials) throws GeneralSecurityException {
             if (materials.isEmpty()) {
                 return null;
             }
@@ -366,25 +334,18 @@ public final class TlsContext {
             } catch (java.security.InvalidAlgorithmParameterException e) {
                 throw new GeneralSecurityException(e);
             }
-            return kmf.getKeyManagers();
+            return kmf;
         }
 
         TlsContext build(List<TlsKeyMaterial> keys) {
+            TlsEngineSettings settings;
             try {
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(keyManagers(keys), trustManagers(), null);
-                if (cipherSuites != null) {
-                    Set<String> supported = Set.of(ctx.getSupportedSSLParameters().getCipherSuites());
-                    for (String s : cipherSuites) {
-                        if (!supported.contains(s)) {
-                            throw new IllegalArgumentException("cipher suite " + s + " is not supported by this JDK");
-                        }
-                    }
-                }
-                return new TlsContext(this, ctx);
+                settings = new TlsEngineSettings(role, keys, keyManagers(keys), trustManagers(), trust != null,
+                        protocols, cipherSuites, alpn, clientAuth, verifyHostname, sendSni);
             } catch (GeneralSecurityException e) {
                 throw new TlsConfigException("cannot build the TLS context: " + e.getMessage(), e);
             }
+            return new TlsContext(this, engineProvider.engines(settings));
         }
     }
 

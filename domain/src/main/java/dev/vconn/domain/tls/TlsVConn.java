@@ -122,6 +122,8 @@ public final class TlsVConn extends AbstractVConn {
     private boolean shutdownInnerWriteWhenFlushed;
     private boolean innerWriteShut;
     private boolean closeOutboundAfterHandshake;
+    /** A handshake unwrap took in a record since the last unwrap without input ({@link #advancedWithoutInput}). */
+    private boolean fedEngine;
     private boolean released;
     private VConnError failure;
     private ScheduledAction handshakeTimer;
@@ -430,6 +432,11 @@ public final class TlsVConn extends AbstractVConn {
                         if (u == Unwrapped.NO_ROOM) {
                             return; // the user's next read drains the plaintext and goes on
                         }
+                        if (u == Unwrapped.PROGRESS) {
+                            fedEngine = true;
+                        } else if (u == Unwrapped.NEED_INPUT && fedEngine && advancedWithoutInput()) {
+                            continue;
+                        }
                         if (u == Unwrapped.NEED_INPUT) {
                             if (innerReadError != null || innerEos) {
                                 throw new SSLHandshakeException("the connection ended during the TLS handshake"
@@ -452,6 +459,26 @@ public final class TlsVConn extends AbstractVConn {
         } catch (SSLException e) {
             fail(e);
         }
+    }
+
+    /**
+     * Gives the engine one unwrap without input after handshake records it took in: an engine may act on a record
+     * only at the next call (the openssl engine finishes the handshake so); the JDK's answers BUFFER_UNDERFLOW.
+     *
+     * @return whether the engine moved on: it produced plaintext, or no longer waits for input
+     */
+    private boolean advancedWithoutInput() throws SSLException {
+        fedEngine = false;
+        ByteBuffer out = plainSpace();
+        if (out == null) {
+            return false;
+        }
+        SSLEngineResult r = engine.unwrap(NO_DATA[0], out);
+        if (r.bytesProduced() > 0) {
+            plainStage.fill(r.bytesProduced());
+        }
+        HandshakeStatus hs = engine.getHandshakeStatus();
+        return r.bytesProduced() > 0 || (hs != HandshakeStatus.NEED_UNWRAP && hs != HandshakeStatus.NEED_UNWRAP_AGAIN);
     }
 
     /** A peer that stalls mid-handshake holds a connection for no more than the context's handshake timeout. */
@@ -585,6 +612,13 @@ public final class TlsVConn extends AbstractVConn {
             copiedRecords++;
         }
         SSLEngineResult r = engine.unwrap(src, out);
+        if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW
+                && plainStage.blockWriteAvail() < plainStage.blockSize()) {
+            // An engine may want more room than its application buffer size (the openssl one wants a whole record's
+            // size): the stage's block was all handed over, so a fresh one.
+            newPlainStage();
+            r = engine.unwrap(src, plainStage.writableBuffer());
+        }
         if (r.bytesConsumed() > 0) {
             netInReader.consume(r.bytesConsumed());
             if (innerRead != null && netInReader.readAvail() < NET_IN_REFILL) {
@@ -694,7 +728,7 @@ public final class TlsVConn extends AbstractVConn {
             return;
         }
         cancelHandshakeTimer();
-        failure = new VConnError(errno, String.valueOf(e.getMessage()), e);
+        failure = new VConnError(errno, reason(e), e);
         handshake.completeExceptionally(e);
         log.debug("TLS failure on {}", this, e);
         if (started) {
@@ -707,6 +741,22 @@ public final class TlsVConn extends AbstractVConn {
             maybeShutdownInnerWrite();
         }
         onError(failure, true, true);
+    }
+
+    /**
+     * The exception's message and those of its causes: an engine may throw a general exception whose cause names the
+     * reason (the openssl engine's "General OpenSslEngine problem" caused by the trust manager's verdict).
+     */
+    private static String reason(SSLException e) {
+        StringBuilder reason = new StringBuilder(String.valueOf(e.getMessage()));
+        Throwable cause = e.getCause();
+        for (int depth = 0; cause != null && cause != e && depth < 4; depth++, cause = cause.getCause()) {
+            String m = cause.getMessage();
+            if (m != null && reason.indexOf(m) < 0) {
+                reason.append(": ").append(m);
+            }
+        }
+        return reason.toString();
     }
 
     private SSLException truncation() {
@@ -794,6 +844,7 @@ public final class TlsVConn extends AbstractVConn {
     }
 
     private void releaseBuffers() {
+        context.releaseEngine(engine);
         netIn.close();
         netOut.close();
         cipherScratch.close();
