@@ -352,27 +352,23 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   }
 
   /**
-   * How many bytes {@link #writeTo(byte[], int)} writes: every field as {@code name: value} and CRLF.
+   * A message head's wire form with room for its start line: {@code startLineLength} bytes left for the caller to
+   * fill, then CRLF, every field as {@code name: value} and CRLF (ISO-8859-1, the bytes {@link
+   * #writeTo(StringBuilder)} encodes to), and the final empty line. Sized once and filled in place: a head is written
+   * per message, so no builder and no intermediate string.
    *
-   * @return the length of the fields' wire form
+   * @param startLineLength the length of the start line, without its CRLF
+   * @return the head's bytes, the start line still zero
    */
-  int wireLength() {
-    int n = 0;
+  byte[] headBytes(int startLineLength) {
+    int length = startLineLength + 2 + 2;
     for (Field f : fields) {
-      n += f.name().length() + f.value().length() + 4;
+      length += f.name().length() + f.value().length() + 4;
     }
-    return n;
-  }
-
-  /**
-   * Writes every field as {@code name: value} followed by CRLF into {@code dst} from {@code at}, as ISO-8859-1 (the
-   * bytes {@link #writeTo(StringBuilder)} encodes to), without the final empty line.
-   *
-   * @param dst where to write; {@link #wireLength()} bytes from {@code at} must fit
-   * @param at the first index to write
-   * @return the index after the last byte written
-   */
-  int writeTo(byte[] dst, int at) {
+    byte[] dst = new byte[length];
+    int at = startLineLength;
+    dst[at++] = '\r';
+    dst[at++] = '\n';
     for (Field f : fields) {
       at = latin1(f.name(), dst, at);
       dst[at++] = ':';
@@ -381,7 +377,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       dst[at++] = '\r';
       dst[at++] = '\n';
     }
-    return at;
+    dst[at++] = '\r';
+    dst[at] = '\n';
+    return dst;
   }
 
   /**

@@ -62,20 +62,13 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
    * @return the bytes of {@link #writeTo(StringBuilder)}
    */
   public byte[] toBytes() {
-    // Sized once and filled in place: no builder growing, no intermediate string (a head is written per request).
     String versionText = version.text();
-    byte[] out = new byte[method.length() + 1 + target.length() + 1 + versionText.length() + 2
-        + headers.wireLength() + 2];
+    byte[] out = headers.headBytes(method.length() + 1 + target.length() + 1 + versionText.length());
     int at = HttpHeaders.latin1(method, out, 0);
     out[at++] = ' ';
     at = HttpHeaders.latin1(target, out, at);
     out[at++] = ' ';
-    at = HttpHeaders.latin1(versionText, out, at);
-    out[at++] = '\r';
-    out[at++] = '\n';
-    at = headers.writeTo(out, at);
-    out[at++] = '\r';
-    out[at] = '\n';
+    HttpHeaders.latin1(versionText, out, at);
     return out;
   }
 }

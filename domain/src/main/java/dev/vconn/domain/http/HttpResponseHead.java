@@ -59,21 +59,15 @@ public record HttpResponseHead(HttpVersion version, int status, String reason, H
    * @return the bytes of {@link #writeTo(StringBuilder)} (a character beyond ISO-8859-1 as {@code '?'})
    */
   public byte[] toBytes() {
-    // Sized once and filled in place: no builder growing, no intermediate string (a head is written per response).
     String versionText = version.text();
-    byte[] out = new byte[versionText.length() + 5 + reason.length() + 2 + headers.wireLength() + 2];
+    byte[] out = headers.headBytes(versionText.length() + 5 + reason.length());
     int at = HttpHeaders.latin1(versionText, out, 0);
     out[at++] = ' ';
     out[at++] = (byte) ('0' + status / 100);
     out[at++] = (byte) ('0' + status / 10 % 10);
     out[at++] = (byte) ('0' + status % 10);
     out[at++] = ' ';
-    at = HttpHeaders.latin1(reason, out, at);
-    out[at++] = '\r';
-    out[at++] = '\n';
-    at = headers.writeTo(out, at);
-    out[at++] = '\r';
-    out[at] = '\n';
+    HttpHeaders.latin1(reason, out, at);
     return out;
   }
 }
