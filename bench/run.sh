@@ -147,10 +147,14 @@ fi
 while IFS=$'\t' read -r _ f; do
     [[ -n "$f" ]] && JMH_FILES+=(--jmh "$f")
 done < <(for f in "$RESULTS"/jmh-*.json; do
-    if [[ -f "$f" ]]; then
+    # The file this run produced has no .run yet (the report writes it): it goes last, below.
+    if [[ -f "$f" && "$f" != "$JMH_OUT" ]]; then
         printf '%s\t%s\n' "$(sed -n 's/^date=//p' "$f.run" 2>/dev/null | tr -d '\\')" "$f"
     fi
 done | sort)
+if [[ ${#ONLY[@]} -gt 0 ]]; then
+    JMH_FILES+=(--jmh "$JMH_OUT")
+fi
 
 ELAPSED=$(( $(date +%s) - START ))
 # Recorded so a reader can tell a quiet run from one that shared the cores with other work.
