@@ -1,5 +1,6 @@
 package dev.vconn.netty;
 
+import static dev.vconn.ports.contract.RealSocketHarness.awaitOnLoops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,17 +14,14 @@ import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.netty.internal.ChannelVConn;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
-import dev.vconn.ports.contract.RealSocketHarness;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,15 +37,6 @@ class NettyBulkReadTest {
     }
 
     private static final int KIB = 1024;
-
-    /** Waits on the loops (a round trip to each per check), at most 20 s. */
-    private static void await(NettyTransport transport, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            RealSocketHarness.roundTrip(transport.eventLoops());
-        }
-    }
 
     @ParameterizedTest
     @EnumSource(IoKind.class)
@@ -127,7 +116,7 @@ class NettyBulkReadTest {
         try (NetAcceptor.Listener listener = transport.netAcceptor()
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), acceptor)) {
             transport.netConnector().connect(connector, listener.localAddress());
-            await(transport, "the connection", () -> client.get() != null && server.get() != null);
+            awaitOnLoops(transport.eventLoops(), "the connection", () -> client.get() != null && server.get() != null);
             // The whole stream waits in the kernel before the read is posted: the first reads have more than
             // 32 KiB to take.
             out.write(new byte[(int) total]);
@@ -138,14 +127,14 @@ class NettyBulkReadTest {
             } finally {
                 writer.lock().unlock();
             }
-            await(transport, "the stream written", () -> write.ndone() == total);
+            awaitOnLoops(transport.eventLoops(), "the stream written", () -> write.ndone() == total);
             reader.lock().lock();
             try {
                 server.get().read(reader, total, in);
             } finally {
                 reader.lock().unlock();
             }
-            await(transport, "the stream read", () -> received.get() == total);
+            awaitOnLoops(transport.eventLoops(), "the stream read", () -> received.get() == total);
             assertEquals(total, received.get());
             client.get().close();
             server.get().close();

@@ -1,5 +1,6 @@
 package dev.vconn.netty;
 
+import static dev.vconn.ports.contract.RealSocketHarness.awaitOnLoops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,15 +15,12 @@ import dev.vconn.domain.buffer.IOBufferReader;
 import dev.vconn.netty.internal.ChannelVConn;
 import dev.vconn.ports.NetAcceptor;
 import dev.vconn.ports.TransportConfig;
-import dev.vconn.ports.contract.RealSocketHarness;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,15 +32,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 class NettyReadInterestTest {
     static {
         LeakRecorder.install();
-    }
-
-    /** Waits on the loops (a round trip to each per check), at most 20 s. */
-    private static void await(NettyTransport transport, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            RealSocketHarness.roundTrip(transport.eventLoops());
-        }
     }
 
     @ParameterizedTest
@@ -82,7 +71,7 @@ class NettyReadInterestTest {
         try (NetAcceptor.Listener listener = transport.netAcceptor()
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), acceptor)) {
             transport.netConnector().connect(connector, listener.localAddress());
-            await(transport, "the connection", () -> client.get() != null && server.get() != null);
+            awaitOnLoops(transport.eventLoops(), "the connection", () -> client.get() != null && server.get() != null);
             WriteVio write;
             writer.lock().lock();
             try {
@@ -100,7 +89,7 @@ class NettyReadInterestTest {
                 } finally {
                     writer.lock().unlock();
                 }
-                await(transport, expected + " bytes", () -> received.get() == expected);
+                awaitOnLoops(transport.eventLoops(), expected + " bytes", () -> received.get() == expected);
             }
             assertEquals(8 * 1024L, received.get());
             assertNotNull(server.get());

@@ -109,6 +109,20 @@ public abstract class RealSocketHarness implements TransportHarness {
         }
     }
 
+    /**
+     * Waits, with a round trip to every loop between checks, until {@code condition} holds; fails after 20 s naming
+     * {@code what}.
+     */
+    public static void awaitOnLoops(List<EventLoop> loops, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() >= deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            roundTrip(loops);
+        }
+    }
+
     /** Waits until every loop has run the tasks queued before this call (at most 100 ms per loop). */
     public static void roundTrip(List<EventLoop> loops) {
         for (EventLoop loop : loops) {
