@@ -228,7 +228,7 @@ public final class HttpHeadParser {
     }
 
     Object startLine = null;
-    HttpHeaders headers = new HttpHeaders();
+    HttpHeaders headers = new HttpHeaders(buf); // the field lines stay in buf, which is not written again
     int lineStart = pos;
     while (true) {
       int lf = indexOfLf(buf, lineStart, n);
@@ -397,6 +397,11 @@ public final class HttpHeadParser {
       "Forwarded", "Expect", "TE", "Trailer", "host", "content-length", "content-type", "connection", "user-agent",
       "accept", "accept-encoding", "date", "server", "transfer-encoding", "cache-control", "cookie"};
 
+  /** A field name as a String: a common spelling from a table, else a new String of the bytes {@code [from, end)}. */
+  static String knownName(byte[] buf, int from, int end) {
+    return known(KNOWN_NAMES, buf, from, end);
+  }
+
   /** The entry of {@code table} spelled exactly as the bytes {@code [from, end)}, or a new String of them. */
   private static String known(String[] table, byte[] buf, int from, int end) {
     int length = end - from;
@@ -480,17 +485,21 @@ public final class HttpHeadParser {
     while (valueEnd > valueStart && HttpSyntax.isOws(buf[valueEnd - 1] & 0xff)) {
       valueEnd--;
     }
-    headers.add(known(KNOWN_NAMES, buf, from, i), latin1(buf, valueStart, valueEnd));
+    if (headers.readsFrom(buf)) { // a head's line: kept as bytes
+      headers.addLine(from, i, valueStart, valueEnd);
+    } else { // a trailer's line, from a buffer that is reused: copied out
+      headers.add(known(KNOWN_NAMES, buf, from, i), latin1(buf, valueStart, valueEnd));
+    }
   }
 
   private static Object finish(Object startLine, HttpHeaders headers, boolean request) throws Reject {
     checkFraming(headers);
     if (startLine instanceof RequestLine rl) {
-      List<String> hosts = headers.getAll(HttpHeaders.HOST);
-      if (hosts.size() > 1) {
+      int hosts = headers.count(HttpHeaders.HOST);
+      if (hosts > 1) {
         throw new Reject(400, "more than one Host field");
       }
-      if (rl.version() == HttpVersion.HTTP_1_1 && hosts.isEmpty()) {
+      if (rl.version() == HttpVersion.HTTP_1_1 && hosts == 0) {
         throw new Reject(400, "HTTP/1.1 request without Host");
       }
       return new HttpRequestHead(rl.method(), rl.target(), rl.version(), headers);

@@ -1,11 +1,15 @@
 package dev.vconn.domain.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.ConcurrentModificationException;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -16,6 +20,10 @@ import java.util.Set;
  *
  * <p>Mutable and not thread-safe. {@link #add} and {@link #set} refuse names that are not tokens and values that
  * hold CR, LF or other control characters, so a header can never inject lines into the output.
+ *
+ * <p>A map made by {@link HttpHeadParser} keeps the received field lines as bytes: names are matched and the framing
+ * fields read on them, and a name or value becomes a {@code String} only when asked for. What a caller sees is the
+ * same either way: an edited field is a new field, and a head is always written from the fields as they are now.
  */
 public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
@@ -64,10 +72,26 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     }
   }
 
-  private final List<Field> fields = new ArrayList<>();
+  // Storage. Entry i is either a Field (fields[i] != null) or a field line of the head this map was parsed from,
+  // left as bytes: its name is source[spans[4i], spans[4i+1]) and its value source[spans[4i+2], spans[4i+3]). Names
+  // are matched and framing fields read on the bytes, a name or value becomes a String only when a caller asks for it
+  // (then cached in fields[i]), and a forwarded copy shares the bytes, which the head writes out with a copy. The
+  // source array is never written after the parse, and an edit replaces or drops whole entries, so no entry can show
+  // bytes older than the edit.
+  private static final Field[] NO_FIELDS = new Field[0];
+  private Field[] fields = NO_FIELDS;
+  private int[] spans; // null until an entry comes from bytes
+  private byte[] source;
+  private int size;
+  private int modCount;
 
   /** Creates an empty header map. */
   public HttpHeaders() {}
+
+  /** An empty map whose field lines will be read from {@code source} ({@link #addLine}), which nobody writes again. */
+  HttpHeaders(byte[] source) {
+    this.source = Objects.requireNonNull(source, "source");
+  }
 
   /**
    * Copies another header map.
@@ -77,7 +101,10 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   public static HttpHeaders copyOf(HttpHeaders other) {
     HttpHeaders h = new HttpHeaders();
-    h.fields.addAll(other.fields);
+    h.fields = Arrays.copyOf(other.fields, Math.max(other.size, 4));
+    h.spans = other.spans == null ? null : Arrays.copyOf(other.spans, 4 * h.fields.length);
+    h.source = other.source;
+    h.size = other.size;
     return h;
   }
 
@@ -88,10 +115,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return the first value, or null if there is no such field
    */
   public String get(String name) {
-    for (int i = 0, n = fields.size(); i < n; i++) { // indexed: lookups run many times per transaction
-      Field f = fields.get(i);
-      if (f.is(name)) {
-        return f.value();
+    for (int i = 0; i < size; i++) {
+      if (nameIs(i, name)) {
+        return field(i).value();
       }
     }
     return null;
@@ -105,13 +131,12 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   public List<String> getAll(String name) {
     List<String> out = null;
-    for (int i = 0, n = fields.size(); i < n; i++) {
-      Field f = fields.get(i);
-      if (f.is(name)) {
+    for (int i = 0; i < size; i++) {
+      if (nameIs(i, name)) {
         if (out == null) {
           out = new ArrayList<>(2);
         }
-        out.add(f.value());
+        out.add(field(i).value());
       }
     }
     return out == null ? List.of() : Collections.unmodifiableList(out); // absent, the common case: nothing allocated
@@ -124,7 +149,23 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return true if at least one field has that name
    */
   public boolean contains(String name) {
-    return get(name) != null;
+    for (int i = 0; i < size; i++) {
+      if (nameIs(i, name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How many field lines have that name (any case), read without making a String. */
+  int count(String name) {
+    int n = 0;
+    for (int i = 0; i < size; i++) {
+      if (nameIs(i, name)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
@@ -136,13 +177,74 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @throws IllegalArgumentException if the name is not a token or the value holds a control character
    */
   public HttpHeaders add(String name, String value) {
-    fields.add(new Field(name, trimOws(Objects.requireNonNull(value, "value"))));
+    append(new Field(name, trimOws(Objects.requireNonNull(value, "value"))));
     return this;
   }
 
   /** Appends {@code field} itself after all others (a field is immutable and was checked when it was made). */
   void addField(Field field) {
-    fields.add(Objects.requireNonNull(field, "field"));
+    append(Objects.requireNonNull(field, "field"));
+  }
+
+  /**
+   * Appends the field line of the source bytes with its name at {@code [nameStart, nameEnd)} and its value, already
+   * checked and without surrounding whitespace, at {@code [valueStart, valueEnd)}.
+   */
+  void addLine(int nameStart, int nameEnd, int valueStart, int valueEnd) {
+    if (source == null) {
+      throw new IllegalStateException("a field line needs the map's source bytes");
+    }
+    grow();
+    if (spans == null) {
+      spans = new int[4 * fields.length];
+    }
+    int at = 4 * size;
+    spans[at] = nameStart;
+    spans[at + 1] = nameEnd;
+    spans[at + 2] = valueStart;
+    spans[at + 3] = valueEnd;
+    fields[size++] = null;
+    modCount++;
+  }
+
+  /** Whether the field lines of this map may point into {@code buf}. */
+  boolean readsFrom(byte[] buf) {
+    return source == buf;
+  }
+
+  /** Appends entry {@code i} of {@code from}, sharing its bytes when both read the same source. */
+  void addFrom(HttpHeaders from, int i) {
+    Field f = from.fields[i];
+    if (f != null || from.source != source && hasLine()) { // one source per map: a line of another becomes a Field
+      append(f != null ? f : from.field(i));
+      return;
+    }
+    source = from.source;
+    addLine(from.spans[4 * i], from.spans[4 * i + 1], from.spans[4 * i + 2], from.spans[4 * i + 3]);
+  }
+
+  private boolean hasLine() {
+    for (int i = 0; i < size; i++) {
+      if (fields[i] == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void append(Field field) {
+    grow();
+    fields[size++] = field;
+    modCount++;
+  }
+
+  private void grow() {
+    if (size == fields.length) {
+      fields = Arrays.copyOf(fields, Math.max(8, 2 * size));
+      if (spans != null) {
+        spans = Arrays.copyOf(spans, 4 * fields.length);
+      }
+    }
   }
 
   /**
@@ -157,22 +259,19 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   public HttpHeaders set(String name, String value) {
     Field field = new Field(name, trimOws(Objects.requireNonNull(value, "value")));
     int at = -1;
-    for (int i = 0; i < fields.size(); i++) {
-      if (fields.get(i).is(name)) {
+    for (int i = 0; i < size; i++) {
+      if (nameIs(i, name)) {
         at = i;
         break;
       }
     }
     if (at < 0) {
-      fields.add(field);
+      append(field);
       return this;
     }
-    fields.set(at, field);
-    for (int i = fields.size() - 1; i > at; i--) {
-      if (fields.get(i).is(name)) {
-        fields.remove(i);
-      }
-    }
+    fields[at] = field;
+    modCount++;
+    removeFrom(at + 1, name);
     return this;
   }
 
@@ -183,9 +282,31 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return how many fields were removed
    */
   public int remove(String name) {
-    int before = fields.size();
-    fields.removeIf(f -> f.is(name));
-    return before - fields.size();
+    return removeFrom(0, name);
+  }
+
+  /** Removes every field of that name from entry {@code from} on, keeping the order of the others. */
+  private int removeFrom(int from, String name) {
+    int kept = from;
+    for (int i = from; i < size; i++) {
+      if (nameIs(i, name)) {
+        continue;
+      }
+      if (kept != i) {
+        fields[kept] = fields[i];
+        if (spans != null) {
+          System.arraycopy(spans, 4 * i, spans, 4 * kept, 4);
+        }
+      }
+      kept++;
+    }
+    int removed = size - kept;
+    if (removed > 0) {
+      Arrays.fill(fields, kept, size, null);
+      size = kept;
+      modCount++;
+    }
+    return removed;
   }
 
   /**
@@ -194,7 +315,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return the number of fields
    */
   public int size() {
-    return fields.size();
+    return size;
   }
 
   /**
@@ -203,17 +324,37 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return true if {@link #size()} is 0
    */
   public boolean isEmpty() {
-    return fields.isEmpty();
+    return size == 0;
   }
 
   /**
-   * Iterates the fields in order. The iterator does not support removal.
+   * Iterates the fields in order. The iterator does not support removal, and fails with {@link
+   * ConcurrentModificationException} if the map is changed while it runs.
    *
    * @return an iterator over the fields
    */
   @Override
   public Iterator<Field> iterator() {
-    return Collections.unmodifiableList(fields).iterator();
+    return new Iterator<>() {
+      private final int expected = modCount;
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        return next < size;
+      }
+
+      @Override
+      public Field next() {
+        if (modCount != expected) {
+          throw new ConcurrentModificationException();
+        }
+        if (next >= size) {
+          throw new NoSuchElementException();
+        }
+        return field(next++);
+      }
+    };
   }
 
   /**
@@ -222,7 +363,174 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return an unmodifiable snapshot
    */
   public List<Field> fields() {
-    return List.copyOf(fields);
+    Field[] out = new Field[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = field(i);
+    }
+    return List.of(out);
+  }
+
+  // ---------------------------------------------------------------------------- entries, read without Strings
+
+  /**
+   * Entry {@code i} as a Field, made from its bytes on first use and kept. Reading a map from several threads at
+   * once stays safe: a Field is immutable, so two threads that both make one store equal objects.
+   */
+  Field field(int i) {
+    Field f = fields[i];
+    if (f == null) {
+      int at = 4 * i;
+      String name = HttpHeadParser.knownName(source, spans[at], spans[at + 1]);
+      f = new Field(name, new String(source, spans[at + 2], spans[at + 3] - spans[at + 2],
+          StandardCharsets.ISO_8859_1));
+      fields[i] = f;
+    }
+    return f;
+  }
+
+  /** The name of entry {@code i}. */
+  String nameAt(int i) {
+    Field f = fields[i];
+    return f != null ? f.name() : HttpHeadParser.knownName(source, spans[4 * i], spans[4 * i + 1]);
+  }
+
+  private int nameLength(int i) {
+    Field f = fields[i];
+    return f != null ? f.name().length() : spans[4 * i + 1] - spans[4 * i];
+  }
+
+  private char nameChar(int i, int k) {
+    Field f = fields[i];
+    return f != null ? f.name().charAt(k) : (char) (source[spans[4 * i] + k] & 0xff);
+  }
+
+  private int valueLength(int i) {
+    Field f = fields[i];
+    return f != null ? f.value().length() : spans[4 * i + 3] - spans[4 * i + 2];
+  }
+
+  private char valueChar(int i, int k) {
+    Field f = fields[i];
+    return f != null ? f.value().charAt(k) : (char) (source[spans[4 * i + 2] + k] & 0xff);
+  }
+
+  /** Whether entry {@code i} has that name, compared as {@link String#equalsIgnoreCase} would. */
+  boolean nameIs(int i, String name) {
+    Field f = fields[i];
+    if (f != null) {
+      return f.name().equalsIgnoreCase(name);
+    }
+    int from = spans[4 * i];
+    int length = spans[4 * i + 1] - from;
+    if (length != name.length()) {
+      return false;
+    }
+    for (int k = 0; k < length; k++) {
+      if (!sameIgnoringCase((char) (source[from + k] & 0xff), name.charAt(k))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether entry {@code i}'s name is one of {@code lowerNames} (lower-case tokens), ignoring case. */
+  boolean nameIsOneOf(int i, String[] lowerNames) {
+    int length = nameLength(i);
+    for (String n : lowerNames) {
+      if (n.length() == length && nameIs(i, n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Two characters equal as {@link String#equalsIgnoreCase} compares them; ASCII letters without a table lookup.
+   * Names are tokens and values ISO-8859-1, where no character outside ASCII folds to an ASCII one.
+   */
+  private static boolean sameIgnoringCase(char a, char b) {
+    if (a == b) {
+      return true;
+    }
+    if (a < 128 && b < 128) {
+      int la = a | 0x20;
+      return la == (b | 0x20) && la >= 'a' && la <= 'z';
+    }
+    char ua = Character.toUpperCase(a);
+    char ub = Character.toUpperCase(b);
+    return ua == ub || Character.toLowerCase(ua) == Character.toLowerCase(ub);
+  }
+
+  /**
+   * Whether the name of entry {@code i} is one of the options of the Connection fields (comma-separated, parameters
+   * after {@code ;} and surrounding whitespace dropped, ASCII case ignored), read from the values in place.
+   */
+  boolean isNamedInConnection(int i) {
+    int nameLength = nameLength(i);
+    for (int c = 0; c < size; c++) {
+      if (!nameIs(c, CONNECTION)) {
+        continue;
+      }
+      int n = valueLength(c);
+      int start = 0;
+      while (start <= n) {
+        int end = start;
+        while (end < n && valueChar(c, end) != ',') {
+          end++;
+        }
+        int tokenEnd = start;
+        while (tokenEnd < end && valueChar(c, tokenEnd) != ';') {
+          tokenEnd++;
+        }
+        int from = start;
+        while (from < tokenEnd && HttpSyntax.isOws(valueChar(c, from))) {
+          from++;
+        }
+        while (tokenEnd > from && HttpSyntax.isOws(valueChar(c, tokenEnd - 1))) {
+          tokenEnd--;
+        }
+        if (tokenEnd - from == nameLength && regionIsName(c, from, i)) {
+          return true;
+        }
+        start = end + 1;
+      }
+    }
+    return false;
+  }
+
+  private boolean regionIsName(int valueEntry, int from, int nameEntry) {
+    for (int k = 0, n = nameLength(nameEntry); k < n; k++) {
+      if (!sameIgnoringCase(valueChar(valueEntry, from + k), nameChar(nameEntry, k))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many options the Connection fields hold, empty list elements not counted; read in place. */
+  int connectionOptionCount() {
+    int count = 0;
+    for (int c = 0; c < size; c++) {
+      if (!nameIs(c, CONNECTION)) {
+        continue;
+      }
+      int n = valueLength(c);
+      boolean content = false;
+      boolean inParameters = false;
+      for (int k = 0; k <= n; k++) {
+        char ch = k < n ? valueChar(c, k) : ',';
+        if (ch == ',') {
+          count += content ? 1 : 0;
+          content = false;
+          inParameters = false;
+        } else if (ch == ';') {
+          inParameters = true;
+        } else if (!inParameters && !HttpSyntax.isOws(ch)) {
+          content = true;
+        }
+      }
+    }
+    return count;
   }
 
   /**
@@ -236,37 +544,43 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   public OptionalLong contentLength() {
     long length = -1;
-    for (int i = 0, n = fields.size(); i < n; i++) {
-      Field f = fields.get(i);
-      if (!f.is(CONTENT_LENGTH)) {
+    for (int i = 0; i < size; i++) {
+      if (!nameIs(i, CONTENT_LENGTH)) {
         continue;
       }
-      if (f.value().indexOf(',') < 0) { // one element, the common case: no split
-        long v = parseLength(trimOws(f.value()));
+      // Read in place, element by element: the value's bytes, no String and no split.
+      int n = valueLength(i);
+      int start = 0;
+      while (start <= n) {
+        int end = start;
+        while (end < n && valueChar(i, end) != ',') {
+          end++;
+        }
+        long v = parseLength(i, start, end);
         if (length >= 0 && v != length) {
           throw new IllegalStateException("conflicting Content-Length values " + length + " and " + v);
         }
         length = v;
-        continue;
-      }
-      for (String element : f.value().split(",", -1)) {
-        long v = parseLength(trimOws(element));
-        if (length >= 0 && v != length) {
-          throw new IllegalStateException("conflicting Content-Length values " + length + " and " + v);
-        }
-        length = v;
+        start = end + 1;
       }
     }
     return length < 0 ? OptionalLong.empty() : OptionalLong.of(length);
   }
 
-  private static long parseLength(String s) {
-    if (s.isEmpty()) {
+  /** The number in entry {@code i}'s value at {@code [from, to)}, surrounding whitespace ignored. */
+  private long parseLength(int i, int from, int to) {
+    while (from < to && HttpSyntax.isOws(valueChar(i, from))) {
+      from++;
+    }
+    while (to > from && HttpSyntax.isOws(valueChar(i, to - 1))) {
+      to--;
+    }
+    if (from == to) {
       throw new IllegalStateException("empty Content-Length value");
     }
     long v = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
+    for (int k = from; k < to; k++) {
+      char c = valueChar(i, k);
       if (c < '0' || c > '9') {
         throw new IllegalStateException("invalid Content-Length value");
       }
@@ -294,12 +608,49 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return true if the final transfer coding is chunked
    */
   public boolean isChunked() {
-    if (get(TRANSFER_ENCODING) == null) {
-      return false; // the common case, asked several times per transaction: nothing to allocate
+    // The last non-empty element of the last Transfer-Encoding field that has one, read in place: nothing allocated.
+    int lastEntry = -1;
+    int lastFrom = 0;
+    int lastTo = 0;
+    for (int i = 0; i < size; i++) {
+      if (!nameIs(i, TRANSFER_ENCODING)) {
+        continue;
+      }
+      int n = valueLength(i);
+      int start = 0;
+      while (start <= n) {
+        int end = start;
+        while (end < n && valueChar(i, end) != ',') {
+          end++;
+        }
+        int from = start;
+        int to = end;
+        while (from < to && HttpSyntax.isOws(valueChar(i, from))) {
+          from++;
+        }
+        while (to > from && HttpSyntax.isOws(valueChar(i, to - 1))) {
+          to--;
+        }
+        if (to > from) {
+          lastEntry = i;
+          lastFrom = from;
+          lastTo = to;
+        }
+        start = end + 1;
+      }
     }
-    List<String> codings = tokens(TRANSFER_ENCODING, false);
-    return !codings.isEmpty() && codings.get(codings.size() - 1).equals("chunked");
+    if (lastEntry < 0 || lastTo - lastFrom != CHUNKED.length()) {
+      return false;
+    }
+    for (int k = 0; k < CHUNKED.length(); k++) {
+      if (!sameIgnoringCase(valueChar(lastEntry, lastFrom + k), CHUNKED.charAt(k))) {
+        return false;
+      }
+    }
+    return true;
   }
+
+  private static final String CHUNKED = "chunked";
 
   /**
    * The connection options of all Connection fields (such as {@code close} or {@code keep-alive}), lower-cased,
@@ -308,20 +659,23 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return an unmodifiable set, empty if there is no Connection field
    */
   public Set<String> connectionTokens() {
-    if (get(CONNECTION) == null) {
+    if (!contains(CONNECTION)) {
       return Set.of(); // the common case, asked several times per transaction: nothing to allocate
     }
-    return Collections.unmodifiableSet(new LinkedHashSet<>(tokens(CONNECTION, true)));
+    List<String> tokens = tokens(CONNECTION, true);
+    if (tokens.size() == 1) {
+      return Set.of(tokens.get(0)); // one option (keep-alive, close), the usual case: no ordered set needed
+    }
+    return Collections.unmodifiableSet(new LinkedHashSet<>(tokens));
   }
 
   private List<String> tokens(String name, boolean stripParameters) {
     List<String> out = new ArrayList<>();
-    for (int i = 0, n = fields.size(); i < n; i++) {
-      Field f = fields.get(i);
-      if (!f.is(name)) {
+    for (int i = 0; i < size; i++) {
+      if (!nameIs(i, name)) {
         continue;
       }
-      for (String element : f.value().split(",", -1)) {
+      for (String element : field(i).value().split(",", -1)) {
         String t = trimOws(element);
         if (stripParameters) {
           int semi = t.indexOf(';');
@@ -344,8 +698,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return {@code out}
    */
   public StringBuilder writeTo(StringBuilder out) {
-    for (int i = 0, n = fields.size(); i < n; i++) {
-      Field f = fields.get(i);
+    for (int i = 0; i < size; i++) {
+      Field f = field(i);
       out.append(f.name()).append(": ").append(f.value()).append("\r\n");
     }
     return out;
@@ -362,24 +716,38 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   byte[] headBytes(int startLineLength) {
     int length = startLineLength + 2 + 2;
-    for (Field f : fields) {
-      length += f.name().length() + f.value().length() + 4;
+    for (int i = 0; i < size; i++) {
+      length += nameLength(i) + valueLength(i) + 4;
     }
     byte[] dst = new byte[length];
     int at = startLineLength;
     dst[at++] = '\r';
     dst[at++] = '\n';
-    for (Field f : fields) {
-      at = latin1(f.name(), dst, at);
+    for (int i = 0; i < size; i++) {
+      Field f = fields[i];
+      if (f != null) {
+        at = latin1(f.name(), dst, at);
+      } else { // a received line: its name and value bytes as they came, with ": " between them
+        at = copy(spans[4 * i], spans[4 * i + 1], dst, at);
+      }
       dst[at++] = ':';
       dst[at++] = ' ';
-      at = latin1(f.value(), dst, at);
+      if (f != null) {
+        at = latin1(f.value(), dst, at);
+      } else {
+        at = copy(spans[4 * i + 2], spans[4 * i + 3], dst, at);
+      }
       dst[at++] = '\r';
       dst[at++] = '\n';
     }
     dst[at++] = '\r';
     dst[at] = '\n';
     return dst;
+  }
+
+  private int copy(int from, int to, byte[] dst, int at) {
+    System.arraycopy(source, from, dst, at, to - from);
+    return at + to - from;
   }
 
   /**
@@ -416,7 +784,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   @Override
   public boolean equals(Object o) {
-    return o instanceof HttpHeaders h && fields.equals(h.fields);
+    return o instanceof HttpHeaders h && fields().equals(h.fields());
   }
 
   /**
@@ -426,7 +794,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   @Override
   public int hashCode() {
-    return fields.hashCode();
+    return fields().hashCode();
   }
 
   /**
@@ -436,6 +804,6 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   @Override
   public String toString() {
-    return "HttpHeaders" + fields;
+    return "HttpHeaders" + fields();
   }
 }

@@ -30,6 +30,8 @@ final class ProxyHeaderRules {
    * re-declared for each hop from the framing the proxy decoded.
    */
   static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
+  /** {@link #FRAMING} as an array, for {@link #endToEnd}'s loop. */
+  private static final String[] FRAMING_NAMES = FRAMING.toArray(new String[0]);
 
   /**
    * The fields that never travel in a forwarded trailer section (RFC 9110 §6.5.1): the hop-by-hop fields, and the
@@ -444,41 +446,23 @@ final class ProxyHeaderRules {
    * name in {@code Connection} never removes a {@linkplain #FRAMING framing} field.
    */
   static HttpHeaders endToEnd(HttpHeaders in) {
-    Set<String> named = in.connectionTokens();
+    // Read on the received bytes where the head has them: names compared in place, the Connection options scanned
+    // in place, and the fields that stay shared with the received head rather than made into Strings.
+    int options = in.connectionOptionCount();
+    // A long list is looked up by hash: a client's thousand-name Connection costs no more per field.
+    Set<String> named = options > 8 ? in.connectionTokens() : null;
     HttpHeaders out = new HttpHeaders();
-    for (HttpHeaders.Field f : in) {
-      if (isHopByHop(f.name())) {
+    for (int i = 0, n = in.size(); i < n; i++) {
+      if (in.nameIsOneOf(i, HOP_BY_HOP_NAMES)) {
         continue;
       }
-      if (!named.isEmpty() && namedInConnection(named, f.name())) {
+      if (options > 0 && !in.nameIsOneOf(i, FRAMING_NAMES) && (named == null ? in.isNamedInConnection(i)
+          : named.contains(in.nameAt(i).toLowerCase(Locale.ROOT)))) {
         continue; // an origin's "Connection: keep-alive" names one option on every response
       }
-      out.addField(f); // checked when it was made, and immutable: shared, not rebuilt
+      out.addFrom(in, i);
     }
     return out;
-  }
-
-  /**
-   * Whether the field {@code name} goes because {@code Connection} named it ({@code named}: lower-cased), framing
-   * fields excepted. A few names (the usual one or two) are compared without a lower-cased copy of the field's name;
-   * a long list is looked up by hash, so a client's thousand-name {@code Connection} costs no more per field.
-   */
-  private static boolean namedInConnection(Set<String> named, String name) {
-    if (named.size() > 8) {
-      String lower = name.toLowerCase(Locale.ROOT);
-      return named.contains(lower) && !FRAMING.contains(lower);
-    }
-    return containsIgnoreCase(named, name) && !containsIgnoreCase(FRAMING, name);
-  }
-
-  /** Whether {@code name} (any case) is one of {@code lowerNames}, without a lower-cased copy of it. */
-  private static boolean containsIgnoreCase(Set<String> lowerNames, String name) {
-    for (String n : lowerNames) {
-      if (n.length() == name.length() && n.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, without a lower-cased copy per field. */
