@@ -228,7 +228,8 @@ public final class HttpHeadParser {
     }
 
     Object startLine = null;
-    HttpHeaders headers = new HttpHeaders(buf); // the field lines stay in buf, which is not written again
+    // The field lines stay in buf, which is not written again; counted first, so the map is made the right size.
+    HttpHeaders headers = new HttpHeaders(buf, fieldLines(buf, pos, n, limits.maxHeaderCount()));
     int lineStart = pos;
     while (true) {
       int lf = indexOfLf(buf, lineStart, n);
@@ -259,6 +260,20 @@ public final class HttpHeadParser {
       }
       lineStart = lf + 1;
     }
+  }
+
+  /** How many field lines follow the start line at {@code from}, up to the empty line or {@code n}, at most max. */
+  private static int fieldLines(byte[] buf, int from, int n, int max) {
+    int lines = 0;
+    for (int i = from; i < n && lines <= max; i++) {
+      if (buf[i] == '\n') {
+        if (i + 1 < n && (buf[i + 1] == '\n' || buf[i + 1] == '\r' && i + 2 < n && buf[i + 2] == '\n')) {
+          break;
+        }
+        lines++;
+      }
+    }
+    return lines;
   }
 
   private Raw checkIncomplete(int n) throws Reject {

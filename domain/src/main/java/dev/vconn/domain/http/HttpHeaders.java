@@ -88,9 +88,23 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   /** Creates an empty header map. */
   public HttpHeaders() {}
 
+  /** An empty map with room for {@code capacity} fields before it grows. */
+  HttpHeaders(int capacity) {
+    fields = capacity > 0 ? new Field[capacity] : NO_FIELDS;
+  }
+
   /** An empty map whose field lines will be read from {@code source} ({@link #addLine}), which nobody writes again. */
   HttpHeaders(byte[] source) {
+    this(source, 0);
+  }
+
+  /** As {@link #HttpHeaders(byte[])}, with room for {@code lines} field lines before it grows. */
+  HttpHeaders(byte[] source, int lines) {
+    this(lines);
     this.source = Objects.requireNonNull(source, "source");
+    if (lines > 0) {
+      spans = new int[4 * lines];
+    }
   }
 
   /**
@@ -466,45 +480,12 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * after {@code ;} and surrounding whitespace dropped, ASCII case ignored), read from the values in place.
    */
   boolean isNamedInConnection(int i) {
-    int nameLength = nameLength(i);
     for (int c = 0; c < size; c++) {
-      if (!nameIs(c, CONNECTION)) {
-        continue;
-      }
-      int n = valueLength(c);
-      int start = 0;
-      while (start <= n) {
-        int end = start;
-        while (end < n && valueChar(c, end) != ',') {
-          end++;
-        }
-        int tokenEnd = start;
-        while (tokenEnd < end && valueChar(c, tokenEnd) != ';') {
-          tokenEnd++;
-        }
-        int from = start;
-        while (from < tokenEnd && HttpSyntax.isOws(valueChar(c, from))) {
-          from++;
-        }
-        while (tokenEnd > from && HttpSyntax.isOws(valueChar(c, tokenEnd - 1))) {
-          tokenEnd--;
-        }
-        if (tokenEnd - from == nameLength && regionIsName(c, from, i)) {
-          return true;
-        }
-        start = end + 1;
+      if (nameIs(c, CONNECTION) && optionIn(c, null, i)) {
+        return true;
       }
     }
     return false;
-  }
-
-  private boolean regionIsName(int valueEntry, int from, int nameEntry) {
-    for (int k = 0, n = nameLength(nameEntry); k < n; k++) {
-      if (!sameIgnoringCase(valueChar(valueEntry, from + k), nameChar(nameEntry, k))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** How many options the Connection fields hold, empty list elements not counted; read in place. */
@@ -662,11 +643,80 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     if (!contains(CONNECTION)) {
       return Set.of(); // the common case, asked several times per transaction: nothing to allocate
     }
+    if (connectionOptionCount() == 1) { // one option, most often close or keep-alive: read in place
+      for (Set<String> common : COMMON_CONNECTION_OPTIONS) {
+        String option = common.iterator().next();
+        if (connectionOptionIs(option)) {
+          return common;
+        }
+      }
+    }
     List<String> tokens = tokens(CONNECTION, true);
     if (tokens.size() == 1) {
       return Set.of(tokens.get(0)); // one option (keep-alive, close), the usual case: no ordered set needed
     }
     return Collections.unmodifiableSet(new LinkedHashSet<>(tokens));
+  }
+
+  private static final List<Set<String>> COMMON_CONNECTION_OPTIONS = List.of(Set.of("keep-alive"), Set.of("close"),
+      Set.of("upgrade"));
+
+  /**
+   * Whether {@code lower}, a lower-case token, is one of the options of the Connection fields, compared as the
+   * lower-cased options of {@link #connectionTokens()} are. Nothing is allocated.
+   *
+   * @param lower the option, lower case
+   */
+  boolean connectionOptionIs(String lower) {
+    for (int c = 0; c < size; c++) {
+      if (nameIs(c, CONNECTION) && optionIn(c, lower, -1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the Connection field at entry {@code c} names an option equal, ignoring case, to {@code lower} (when
+   * {@code nameEntry} is negative) or to the name of entry {@code nameEntry}: comma-separated elements, parameters
+   * after {@code ;} and surrounding whitespace dropped.
+   */
+  private boolean optionIn(int c, String lower, int nameEntry) {
+    int length = nameEntry < 0 ? lower.length() : nameLength(nameEntry);
+    int n = valueLength(c);
+    int start = 0;
+    while (start <= n) {
+      int end = start;
+      while (end < n && valueChar(c, end) != ',') {
+        end++;
+      }
+      int tokenEnd = start;
+      while (tokenEnd < end && valueChar(c, tokenEnd) != ';') {
+        tokenEnd++;
+      }
+      int from = start;
+      while (from < tokenEnd && HttpSyntax.isOws(valueChar(c, from))) {
+        from++;
+      }
+      while (tokenEnd > from && HttpSyntax.isOws(valueChar(c, tokenEnd - 1))) {
+        tokenEnd--;
+      }
+      if (tokenEnd - from == length && regionMatches(c, from, lower, nameEntry)) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
+
+  private boolean regionMatches(int valueEntry, int from, String lower, int nameEntry) {
+    for (int k = 0, n = nameEntry < 0 ? lower.length() : nameLength(nameEntry); k < n; k++) {
+      char expected = nameEntry < 0 ? lower.charAt(k) : nameChar(nameEntry, k);
+      if (!sameIgnoringCase(valueChar(valueEntry, from + k), expected)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<String> tokens(String name, boolean stripParameters) {

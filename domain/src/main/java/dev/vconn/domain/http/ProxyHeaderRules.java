@@ -83,11 +83,18 @@ final class ProxyHeaderRules {
   /** This proxy's Via element towards an HTTP/1.0 and an HTTP/1.1 peer, made once rather than per message. */
   private final String via10;
   private final String via11;
+  /** The Via field when the message had none (the usual case), shared: a field is immutable. */
+  private final HttpHeaders.Field viaField10;
+  private final HttpHeaders.Field viaField11;
 
   ProxyHeaderRules(String viaName) {
     this.via10 = "1.0 " + viaName;
     this.via11 = "1.1 " + viaName;
+    this.viaField10 = new HttpHeaders.Field(VIA, via10);
+    this.viaField11 = new HttpHeaders.Field(VIA, via11);
   }
+
+  private static final String VIA = "Via";
 
   /**
    * The fields of a request as the proxy forwards it: the end-to-end fields, without {@code Expect} (the proxy
@@ -451,7 +458,7 @@ final class ProxyHeaderRules {
     int options = in.connectionOptionCount();
     // A long list is looked up by hash: a client's thousand-name Connection costs no more per field.
     Set<String> named = options > 8 ? in.connectionTokens() : null;
-    HttpHeaders out = new HttpHeaders();
+    HttpHeaders out = new HttpHeaders(in.size() + 2); // room for the fields the rules add (Via, framing)
     for (int i = 0, n = in.size(); i < n; i++) {
       if (in.nameIsOneOf(i, HOP_BY_HOP_NAMES)) {
         continue;
@@ -508,8 +515,12 @@ final class ProxyHeaderRules {
 
   /** Appends this proxy to {@code Via}, with the version of the hop the message came in on. */
   void appendVia(HttpHeaders headers, HttpVersion version) {
-    String mine = version == HttpVersion.HTTP_1_0 ? via10 : via11;
-    String via = headers.get("Via");
-    headers.set("Via", via == null ? mine : via + ", " + mine);
+    boolean http10 = version == HttpVersion.HTTP_1_0;
+    String via = headers.get(VIA);
+    if (via == null) {
+      headers.addField(http10 ? viaField10 : viaField11); // what set would add, without a new field per message
+    } else {
+      headers.set(VIA, via + ", " + (http10 ? via10 : via11));
+    }
   }
 }

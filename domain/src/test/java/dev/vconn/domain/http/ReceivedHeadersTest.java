@@ -111,6 +111,21 @@ class ReceivedHeadersTest extends HttpTestSupport {
     assertEquals(ProxyHeaderRules.endToEnd(built(in)), ProxyHeaderRules.endToEnd(received(in)));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"Connection: keep-alive", "Connection: Keep-Alive", "Connection: CLOSE",
+      "Connection:  close ;x", "Connection: closed", "Connection: clos", "Connection: upgrade, close", "Connection: ,close,", "Connection: ,",
+      "Connection: keep-alive|Connection: close", "Connection: close|connection: close", "Connection: Upgrade",
+      "Connection: k\u00e9ep-alive", "X-Connection: close"})
+  void connection_options_read_on_bytes_answer_as_on_strings(String lines) {
+    HttpHeaders bytes = received(lines);
+    HttpHeaders strings = built(lines);
+    assertEquals(java.util.List.copyOf(strings.connectionTokens()), java.util.List.copyOf(bytes.connectionTokens()));
+    for (String option : new String[] {"close", "keep-alive", "upgrade"}) {
+      assertEquals(strings.connectionTokens().contains(option), bytes.connectionOptionIs(option), option);
+      assertEquals(strings.connectionTokens().contains(option), strings.connectionOptionIs(option), option);
+    }
+  }
+
   /** Values of framing fields, read on bytes and on Strings: the same length, codings and errors. */
   @ParameterizedTest
   @ValueSource(strings = {"Content-Length: 5", "Content-Length:  5 \t", "Content-Length: 5, 5", "Content-Length: 5,5|"
