@@ -250,6 +250,9 @@ public final class HttpHeadParser {
       if (startLine == null) {
         startLine = request ? parseRequestLine(buf, lineStart, end) : parseStatusLine(buf, lineStart, end);
       } else if (end == lineStart) {
+        if (n - (lf + 1) > FIRST_SCAN_BYTES) {
+          headers.keepSourcePrefix(lf + 1); // a long scan: the head keeps its own bytes, not the body behind them
+        }
         Object head = finish(startLine, headers, request);
         return new Raw(head, lf + 1, 0, null);
       } else {

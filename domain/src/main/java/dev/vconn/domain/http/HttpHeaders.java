@@ -221,6 +221,11 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     modCount++;
   }
 
+  /** Keeps only the first {@code length} bytes of the source, where every line of this map lies. */
+  void keepSourcePrefix(int length) {
+    source = Arrays.copyOf(source, length);
+  }
+
   /** Whether the field lines of this map may point into {@code buf}. */
   boolean readsFrom(byte[] buf) {
     return source == buf;

@@ -5,12 +5,19 @@ final class HttpSyntax {
 
   private HttpSyntax() {}
 
+  /** The US-ASCII characters that are {@code tchar}, by code: every field name's every byte is looked up here. */
+  private static final boolean[] TCHAR = new boolean[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      TCHAR[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+  }
+
   /** {@code tchar}: the characters of a token (method, field name, coding). */
   static boolean isTchar(int c) {
-    if (c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-      return true;
-    }
-    return c >= 0 && c < 128 && "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    return c >= 0 && c < 128 && TCHAR[c];
   }
 
   /** Whether {@code s} is a non-empty token. */

@@ -190,6 +190,22 @@ class ReceivedHeadersTest extends HttpTestSupport {
   }
 
   @Test
+  void a_head_longer_than_the_first_scan_keeps_its_own_bytes_and_writes_them_back() {
+    StringBuilder head = new StringBuilder("GET /long HTTP/1.1\r\nHost: h\r\nContent-Length: 60000\r\n");
+    for (int i = 0; head.length() < 3 * HttpHeadParser.FIRST_SCAN_BYTES; i++) {
+      head.append("X-Pad-").append(i).append(": ").append("p".repeat(40)).append("\r\n");
+    }
+    head.append("Connection: X-Pad-3\r\n\r\n");
+    HttpHeadParser.Parsed<HttpRequestHead> parsed = assertInstanceOf(HttpHeadParser.Parsed.class,
+        new HttpHeadParser().parseRequest(readerOf(head + "b".repeat(60_000))));
+    assertEquals(head.toString(), new String(parsed.head().toBytes(), ISO_8859_1));
+    HttpHeaders forwarded = ProxyHeaderRules.endToEnd(parsed.head().headers());
+    assertEquals(head.toString().replace("X-Pad-3: " + "p".repeat(40) + "\r\n", "")
+        .replace("Connection: X-Pad-3\r\n", "").replace("GET /long HTTP/1.1\r\n", ""),
+        new String(forwarded.headBytes(0), ISO_8859_1).substring(2));
+  }
+
+  @Test
   void lines_of_two_received_heads_and_built_fields_mix_in_one_map() {
     HttpHeaders first = received("X-A: 1|X-B: 2");
     HttpHeaders second = received("X-C: 3|X-D: 4");
