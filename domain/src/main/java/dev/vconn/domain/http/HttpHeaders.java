@@ -441,7 +441,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     }
     int from = spans[4 * i];
     int length = spans[4 * i + 1] - from;
-    if (length != name.length()) {
+    if (name == null || length != name.length()) { // null matches no name, as equalsIgnoreCase answers
       return false;
     }
     for (int k = 0; k < length; k++) {

@@ -160,6 +160,8 @@ class ReceivedHeadersTest extends HttpTestSupport {
     HttpHeaders h = received("X-A:   v  \t|x-b:v|X-Empty:|X-Tab:\tw x");
     assertEquals("GET / HTTP/1.1\r\nX-A: v\r\nx-b: v\r\nX-Empty: \r\nX-Tab: w x\r\n\r\n", wire(h));
     assertEquals("v", h.get("x-a"));
+    assertNull(h.get(null), "no name matches null, as on a built map");
+    assertEquals(0, h.remove(null));
     assertEquals("", h.get("X-EMPTY"));
     assertEquals(java.util.List.of(new HttpHeaders.Field("X-A", "v"), new HttpHeaders.Field("x-b", "v"),
         new HttpHeaders.Field("X-Empty", ""), new HttpHeaders.Field("X-Tab", "w x")), h.fields());
