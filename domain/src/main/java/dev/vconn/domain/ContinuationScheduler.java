@@ -38,7 +38,11 @@ public final class ContinuationScheduler {
         return d;
     }
 
-    private static final class Delivery implements Runnable, ScheduledAction {
+    /**
+     * One scheduled delivery. It is its own PENDING/STARTED/CANCELLED state (it extends the atomic rather than holding
+     * one): a dispatch allocates one object, not two, and an in-process transaction makes several.
+     */
+    private static final class Delivery extends AtomicInteger implements Runnable, ScheduledAction {
         private static final int PENDING = 0;
         private static final int STARTED = 1;
         private static final int CANCELLED = 2;
@@ -47,10 +51,10 @@ public final class ContinuationScheduler {
         private final Continuation continuation;
         private final Event event;
         private final Object data;
-        private final AtomicInteger state = new AtomicInteger(PENDING);
         volatile ScheduledAction timer;
 
         Delivery(EventLoop loop, Continuation continuation, Event event, Object data) {
+            super(PENDING);
             this.loop = loop;
             this.continuation = Objects.requireNonNull(continuation, "continuation");
             this.event = Objects.requireNonNull(event, "event");
@@ -61,14 +65,14 @@ public final class ContinuationScheduler {
         public void run() {
             ReentrantLock lock = continuation.lock();
             if (!lock.tryLock()) {
-                if (state.get() == PENDING) {
+                if (get() == PENDING) {
                     timer = loop.schedule(this, LOCK_RETRY);
                 }
                 return;
             }
             try {
                 // Decided under the lock: a canceller holding the lock is never followed by the callback.
-                if (!state.compareAndSet(PENDING, STARTED)) {
+                if (!compareAndSet(PENDING, STARTED)) {
                     return;
                 }
                 continuation.handler().handle(event, data);
@@ -79,7 +83,7 @@ public final class ContinuationScheduler {
 
         @Override
         public boolean cancel() {
-            boolean cancelled = state.compareAndSet(PENDING, CANCELLED);
+            boolean cancelled = compareAndSet(PENDING, CANCELLED);
             ScheduledAction t = timer;
             if (cancelled && t != null) {
                 t.cancel();
@@ -89,7 +93,12 @@ public final class ContinuationScheduler {
 
         @Override
         public boolean isCancelled() {
-            return state.get() == CANCELLED;
+            return get() == CANCELLED;
+        }
+
+        @Override
+        public String toString() {
+            return "delivery of " + event + " to " + continuation.handler(); // not the atomic's number
         }
     }
 }

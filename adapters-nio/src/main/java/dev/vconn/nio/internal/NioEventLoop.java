@@ -52,6 +52,13 @@ public final class NioEventLoop implements EventLoop {
      */
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(64);
     private final PriorityQueue<LoopTimer> timers = new PriorityQueue<>();
+    /**
+     * Timers cancelled on the loop that may still be in {@link #timers}; loop thread only. A cancelled timer leaves
+     * the queue when it reaches the head, or in bulk once they are half of the queue: a queue whose head is a live
+     * timer due in 30 s must not keep every timer cancelled behind it for 30 s.
+     */
+    private int cancelledTimers;
+    private final Runnable onTimerCancelled = this::timerCancelled;
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final AtomicInteger timerSequence = new AtomicInteger();
     private volatile boolean running = true;
@@ -66,6 +73,9 @@ public final class NioEventLoop implements EventLoop {
      * task flood can hold back socket I/O, short next to a network round trip, long next to one task.
      */
     static final long MAX_POLL_DEFERRAL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+
+    /** Below this many cancelled timers the queue is not scanned: they leave at the head soon enough. */
+    static final int MIN_CANCELLED_TO_DROP = 64;
 
     /** Opens the selector and starts the loop's thread. */
     public NioEventLoop(String name) {
@@ -104,7 +114,8 @@ public final class NioEventLoop implements EventLoop {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay must be >= 0, was " + delay);
         }
-        LoopTimer timer = new LoopTimer(nanoTime() + delay.toNanos(), timerSequence.getAndIncrement(), task);
+        LoopTimer timer = new LoopTimer(nanoTime() + delay.toNanos(), timerSequence.getAndIncrement(), task,
+                onTimerCancelled);
         if (inEventLoop()) {
             timers.add(timer);
         } else {
@@ -289,16 +300,41 @@ public final class NioEventLoop implements EventLoop {
         }
     }
 
+    /** How many timers the loop's queue holds, live and cancelled-not-yet-dropped; loop thread only. */
+    int timerQueueSize() {
+        return timers.size();
+    }
+
+    private void timerCancelled() {
+        // Cancels from other threads are not counted (the counter is the loop's): those timers leave at the head or
+        // with the next bulk drop.
+        if (inEventLoop()) {
+            cancelledTimers++;
+        }
+    }
+
+    /** Drops the cancelled timers once they are at least half of the queue (linear, so amortised per cancel). */
+    private void dropCancelledTimers() {
+        if (cancelledTimers >= MIN_CANCELLED_TO_DROP && cancelledTimers * 2 >= timers.size()) {
+            timers.removeIf(LoopTimer::isCancelled);
+            cancelledTimers = 0;
+        }
+    }
+
     private LoopTimer nextTimer() {
         LoopTimer t = timers.peek();
         while (t != null && t.isCancelled()) {
             timers.poll();
+            if (cancelledTimers > 0) {
+                cancelledTimers--;
+            }
             t = timers.peek();
         }
         return t;
     }
 
     private void runDueTimers() {
+        dropCancelledTimers();
         long now = nanoTime();
         LoopTimer t;
         while ((t = nextTimer()) != null && t.deadline() <= now) {

@@ -72,6 +72,40 @@ class NioEventLoopPollTest {
     }
 
     @Test
+    void a_loop_with_no_channel_registered_never_polls_while_tasks_keep_coming() throws Exception {
+        NioEventLoop loop = new NioEventLoop("no-channel-loop");
+        try {
+            AtomicLong firstSelects = new AtomicLong();
+            AtomicLong lastSelects = new AtomicLong();
+            AtomicLong firstNanos = new AtomicLong();
+            AtomicLong lastNanos = new AtomicLong();
+            CountDownLatch done = new CountDownLatch(1);
+            Runnable[] step = new Runnable[1];
+            int[] remaining = {CHAIN};
+            step[0] = () -> {
+                if (remaining[0] == CHAIN) {
+                    firstSelects.set(loop.selects());
+                    firstNanos.set(System.nanoTime());
+                }
+                if (--remaining[0] > 0) {
+                    loop.execute(step[0]);
+                } else {
+                    lastSelects.set(loop.selects());
+                    lastNanos.set(System.nanoTime());
+                    done.countDown();
+                }
+            };
+            loop.execute(step[0]);
+            assertTrue(done.await(30, TimeUnit.SECONDS), "the chain of tasks ended");
+            // Nothing to be fair to: an in-process transaction on such a loop makes no system call.
+            assertEquals(0, lastSelects.get() - firstSelects.get(), "polls during a chain of " + CHAIN
+                + " tasks over " + (lastNanos.get() - firstNanos.get()) + " ns on a loop with no channel");
+        } finally {
+            loop.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
     void a_flood_of_tasks_does_not_hold_back_socket_io() throws Exception {
         NioEventLoop loop = new NioEventLoop("flood-loop");
         AtomicBoolean flooding = new AtomicBoolean(true);

@@ -256,12 +256,10 @@ public abstract class AbstractVConn implements VConn {
     }
 
     private void clearInactivityTimeout() {
+        // The armed timer stays: when it fires with no timeout set it does nothing, and a timeout set again before
+        // then reuses it (a proxy clears and sets the client's timeout once per request; docs/semantics.md, rule 3.6).
         inactivityNanos = 0;
         inactivityExpired = false;
-        if (inactivityTimer != null) {
-            inactivityTimer.cancel();
-            inactivityTimer = null;
-        }
     }
 
     @Override

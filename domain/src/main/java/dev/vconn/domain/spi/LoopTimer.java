@@ -8,6 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A task due at a deadline on an event loop's clock, for loop implementations to keep in a priority queue:
  * ordered by deadline, then by scheduling order. One atomic transition decides between {@link #cancel()} (from
  * any thread) and {@link #fire()} (on the loop), so a successful cancel always means the task never runs.
+ *
+ * <p>A cancelled timer drops its task at once, so whatever the task refers to (a closed VConn and its buffers) is not
+ * kept reachable by a queue that still holds the timer; and it tells the loop through the optional cancel listener,
+ * so the loop can drop cancelled timers in bulk instead of keeping them until their deadlines.
  */
 public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
     private static final int PENDING = 0;
@@ -16,7 +20,9 @@ public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
 
     private final long deadline;
     private final long order;
-    private final Runnable task;
+    /** What runs when it fires; null once cancelled (read only after winning the PENDING to STARTED transition). */
+    private Runnable task;
+    private final Runnable onCancel;
     private final AtomicInteger state = new AtomicInteger(PENDING);
 
     /**
@@ -27,9 +33,22 @@ public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
      * @param task     what runs when it fires
      */
     public LoopTimer(long deadline, long order, Runnable task) {
+        this(deadline, order, task, null);
+    }
+
+    /**
+     * A timer that reports its cancellation.
+     *
+     * @param deadline when it is due, on the loop's clock in nanoseconds
+     * @param order    a sequence number that orders timers with the same deadline
+     * @param task     what runs when it fires
+     * @param onCancel run (on the cancelling thread) after a successful {@link #cancel()}; null for none
+     */
+    public LoopTimer(long deadline, long order, Runnable task, Runnable onCancel) {
         this.deadline = deadline;
         this.order = order;
         this.task = Objects.requireNonNull(task, "task");
+        this.onCancel = onCancel;
     }
 
     /** When the timer is due. */
@@ -46,7 +65,14 @@ public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
 
     @Override
     public boolean cancel() {
-        return state.compareAndSet(PENDING, CANCELLED);
+        if (!state.compareAndSet(PENDING, CANCELLED)) {
+            return false;
+        }
+        task = null;
+        if (onCancel != null) {
+            onCancel.run();
+        }
+        return true;
     }
 
     @Override

@@ -351,9 +351,10 @@ class TimeoutsTest extends PairFixture {
         loop.advance(Duration.ofSeconds(5));
         end.cancelInactivityTimeout();
         loop.runReady();
-        assertEquals(0, loop.timerCount(), "the timer is cancelled");
+        assertEquals(1, loop.timerCount(), "the armed timer stays, to be reused by a timeout set again");
         loop.advance(Duration.ofMinutes(1));
-        assertEquals(List.of(), reader.events());
+        assertEquals(List.of(), reader.events(), "the timer fired after the cancel and delivered nothing");
+        assertEquals(0, loop.timerCount(), "a fired timer of a cancelled timeout is not re-armed");
 
         send(out, wv, bytes(10, 1), 0, 10);
         loop.runReady();
@@ -367,6 +368,32 @@ class TimeoutsTest extends PairFixture {
         loop.advance(T);
         assertEquals(List.of(READ_READY, INACTIVITY_TIMEOUT), reader.events(), "setting it again works");
         assertEquals(setAt + 10 * SEC, reader.at().get(1));
+    }
+
+    @Test
+    void a_timeout_cancelled_and_set_again_reuses_the_armed_timer_and_fires_at_the_new_deadline() {
+        VConnPair pair = pair();
+        VConn end = pair.passive();
+        Timed reader = new Timed();
+        IOBuffer in = buffer();
+        in.allocReader();
+        end.read(reader.continuation(), 100, in);
+        end.setInactivityTimeout(T);
+        loop.runReady();
+        assertEquals(1, loop.timerCount());
+        loop.advance(Duration.ofSeconds(4));
+        for (int request = 0; request < 20; request++) { // what a proxy does between keep-alive requests
+            end.cancelInactivityTimeout();
+            end.setInactivityTimeout(T);
+        }
+        loop.runReady();
+        assertEquals(1, loop.timerCount(), "no new timer per cancel and set");
+        long setAt = loop.nanoTime();
+        loop.advance(Duration.ofSeconds(6));
+        assertEquals(List.of(), reader.events(), "the first deadline passed: the timer re-armed for the rest");
+        loop.advance(Duration.ofSeconds(4));
+        assertEquals(List.of(INACTIVITY_TIMEOUT), reader.events());
+        assertEquals(List.of(setAt + 10 * SEC), reader.at(), "exactly T after the last set");
     }
 
     @Test
