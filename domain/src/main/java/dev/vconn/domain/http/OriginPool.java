@@ -56,6 +56,7 @@ final class OriginPool {
   private final int maxIdle;
   private final int maxOpen;
   private final HttpTimeouts timeouts;
+  /** One entry per loop that has pooled a connection (a handful: the transports' loops), kept for the pool's life. */
   private final Map<EventLoop, LoopIdle> idle = new HashMap<>();
   /** Per origin while it has an idle or open connection; no entry (all counts 0) otherwise. */
   private final Map<String, OriginCounts> counts = new HashMap<>();
