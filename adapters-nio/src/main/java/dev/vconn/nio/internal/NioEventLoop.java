@@ -162,7 +162,7 @@ public final class NioEventLoop implements EventLoop {
                 log.debug("closing {} failed", channel, e);
             }
         };
-        if (inSelect) {
+        if (inSelect && inEventLoop()) {
             // Called by a ready handler: the selector cannot poll from inside its own select. The close runs with
             // this round's tasks, before anything else on the loop could accept or read on the channel.
             execute(close);

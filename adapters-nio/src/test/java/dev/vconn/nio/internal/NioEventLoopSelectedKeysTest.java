@@ -2,6 +2,7 @@ package dev.vconn.nio.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -114,6 +115,31 @@ class NioEventLoopSelectedKeysTest {
             try (ServerSocketChannel again = ServerSocketChannel.open()) {
                 again.bind(address);
                 assertTrue(again.isOpen());
+            }
+        } finally {
+            loop.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void close_now_from_another_thread_while_the_loop_waits_in_select_has_closed_the_socket_when_it_returns()
+        throws Exception {
+        NioEventLoop loop = new NioEventLoop("close-from-outside-loop");
+        try {
+            for (int i = 0; i < 50; i++) {
+                ServerSocketChannel server = ServerSocketChannel.open();
+                server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                server.configureBlocking(false);
+                InetSocketAddress address = (InetSocketAddress) server.getLocalAddress();
+                SelectionKey key = loop.register(server, SelectionKey.OP_ACCEPT, ops -> { });
+                CompletableFuture<Void> round = new CompletableFuture<>();
+                loop.execute(() -> round.complete(null));
+                round.get(5, TimeUnit.SECONDS); // the loop ran a round and goes back to waiting in select
+                loop.closeNow(key, server);
+                int attempt = i;
+                assertFalse(server.isOpen(), "closed when closeNow returns (attempt " + attempt + ")");
+                assertThrows(IOException.class, () -> SocketChannel.open(address).close(),
+                    "the port accepts nothing once closeNow returned (attempt " + attempt + ")");
             }
         } finally {
             loop.shutdown(Duration.ofSeconds(1));
