@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,13 @@ public final class NioEventLoop implements EventLoop {
     private volatile long selects;
     /** When the loop last polled or waited on the selector ({@link #nanoTime()}); loop thread only. */
     private long lastSelectNanos;
+    /**
+     * Runs a ready key's handler while the selector reports it ({@code select(Consumer)}): no selected-key set to
+     * fill and empty (a hash-set entry and an iterator step per ready key, two per proxied request).
+     */
+    private final Consumer<SelectionKey> selectedKeyHandler = this::processSelectedKey;
+    /** The loop thread is inside a select, running ready handlers; a select cannot be nested. Loop thread only. */
+    private boolean inSelect;
 
     /**
      * The longest a loop with queued tasks goes without polling its registered channels: the bound on how long a
@@ -147,7 +155,8 @@ public final class NioEventLoop implements EventLoop {
      * Cancels {@code key} and closes its channel for real before returning. The JDK defers the close of a
      * registered channel until its key is deregistered by a select, so a listening socket closed from another
      * thread would keep accepting until the loop's next round; this runs the close and a {@code selectNow} on the
-     * loop and waits (bounded) for it.
+     * loop and waits (bounded) for it. Called by a ready handler (inside the loop's select, which cannot be nested),
+     * it returns at once and the close runs with the same round's tasks.
      */
     public void closeNow(SelectionKey key, java.nio.channels.Channel channel) {
         Runnable close = () -> {
@@ -164,6 +173,12 @@ public final class NioEventLoop implements EventLoop {
                 log.debug("closing {} failed", channel, e);
             }
         };
+        if (inSelect && inEventLoop()) {
+            // Called by a ready handler: the selector cannot poll from inside its own select. The close runs with
+            // this round's tasks, before anything else on the loop could accept or read on the channel.
+            execute(close);
+            return;
+        }
         if (inEventLoop() || !running) {
             close.run();
             return;
@@ -256,20 +271,30 @@ public final class NioEventLoop implements EventLoop {
             if (selector.keys().isEmpty() || nanoTime() - lastSelectNanos < MAX_POLL_DEFERRAL_NANOS) {
                 return false;
             }
-            selector.selectNow();
+            inSelect = true;
+            try {
+                selector.selectNow(selectedKeyHandler);
+            } finally {
+                inSelect = false;
+            }
             selected();
             return true;
         }
         LoopTimer next = nextTimer();
-        if (next == null) {
-            selector.select();
-        } else {
-            long waitNanos = next.deadline() - nanoTime();
-            if (waitNanos <= 0) {
-                selector.selectNow();
+        inSelect = true;
+        try {
+            if (next == null) {
+                selector.select(selectedKeyHandler);
             } else {
-                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
+                long waitNanos = next.deadline() - nanoTime();
+                if (waitNanos <= 0) {
+                    selector.selectNow(selectedKeyHandler);
+                } else {
+                    selector.select(selectedKeyHandler, Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
+                }
             }
+        } finally {
+            inSelect = false;
         }
         selected();
         return true;
@@ -280,23 +305,31 @@ public final class NioEventLoop implements EventLoop {
         selects++;
     }
 
+    /**
+     * Handles keys left in the selected-key set: only {@link #closeNow}'s {@code selectNow()} puts any there (the
+     * loop's own selects hand ready keys to {@link #processSelectedKey} directly).
+     */
     private void processSelectedKeys() {
         Set<SelectionKey> selected = selector.selectedKeys();
         if (selected.isEmpty()) {
-            return; // most rounds run tasks only: no iterator for them
+            return; // every round but one after a closeNow: no iterator
         }
         Iterator<SelectionKey> it = selected.iterator();
         while (it.hasNext()) {
             SelectionKey key = it.next();
             it.remove();
-            if (!key.isValid()) {
-                continue;
-            }
-            try {
-                ((Handler) key.attachment()).ready(key.readyOps());
-            } catch (RuntimeException e) {
-                log.error("I/O handler {} failed", key.attachment(), e);
-            }
+            processSelectedKey(key);
+        }
+    }
+
+    private void processSelectedKey(SelectionKey key) {
+        if (!key.isValid()) {
+            return;
+        }
+        try {
+            ((Handler) key.attachment()).ready(key.readyOps());
+        } catch (RuntimeException e) {
+            log.error("I/O handler {} failed", key.attachment(), e);
         }
     }
 

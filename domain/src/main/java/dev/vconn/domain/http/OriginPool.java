@@ -5,10 +5,10 @@ import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.VIO;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Keep-alive connections to origins, per {@code host:port}: at most {@code maxIdle} idle ones each, closed after
@@ -25,17 +25,44 @@ import java.util.Map;
  * requests (docs/http.md, "PROXY protocol towards origins").
  */
 final class OriginPool {
-  /** Where idle connections wait: an origin on a loop, for one announced client or (owner null) for anybody. */
-  private record IdleKey(EventLoop loop, String origin, String owner) {}
+  /**
+   * The idle connections pinned to one loop, per origin: those that announced nobody, and per announced client
+   * those that announced one. A take or release looks them up by the loop, origin and owner objects it has: no key
+   * object is made per request.
+   */
+  private static final class LoopIdle {
+    final Map<String, ArrayDeque<OriginConnection>> forAnybody = new HashMap<>();
+    final Map<String, Map<String, ArrayDeque<OriginConnection>>> byOwner = new HashMap<>();
+    /** An emptied queue kept for the next origin that needs one: a queue that empties and refills makes none. */
+    ArrayDeque<OriginConnection> spare;
+
+    /** The origins' queues of {@code owner} (null: anybody); null if there is none and {@code create} is false. */
+    Map<String, ArrayDeque<OriginConnection>> origins(String owner, boolean create) {
+      if (owner == null) {
+        return forAnybody;
+      }
+      return create ? byOwner.computeIfAbsent(owner, o -> new HashMap<>()) : byOwner.get(owner);
+    }
+  }
+
+  /** What the pool counts per origin, over all loops. */
+  private static final class OriginCounts {
+    /** Idle connections (what {@code maxIdle} bounds). */
+    int idle;
+    /** Open connections and connects under way (what {@code maxOpen} bounds). */
+    int open;
+  }
 
   private final int maxIdle;
   private final int maxOpen;
   private final HttpTimeouts timeouts;
-  private final Map<IdleKey, Deque<OriginConnection>> idle = new HashMap<>();
-  /** Idle connections per origin, over all loops (what {@code maxIdle} bounds). */
-  private final Map<String, Integer> idlePerOrigin = new HashMap<>();
-  private final Map<String, Integer> open = new HashMap<>();
+  /** One entry per loop that has pooled a connection (a handful: the transports' loops), kept for the pool's life. */
+  private final Map<EventLoop, LoopIdle> idle = new HashMap<>();
+  /** Per origin while it has an idle or open connection; no entry (all counts 0) otherwise. */
+  private final Map<String, OriginCounts> counts = new HashMap<>();
   private boolean closed;
+  /** What an idle connection's watcher runs on an event (one object for every release). */
+  private final BiConsumer<OriginConnection, Object> retireOnEvent = this::retire;
 
   OriginPool(int maxIdle, int maxOpen, HttpTimeouts timeouts) {
     this.maxIdle = maxIdle;
@@ -53,11 +80,12 @@ final class OriginPool {
     List<OriginConnection> stale = null;
     OriginConnection found = null;
     synchronized (this) {
-      IdleKey where = new IdleKey(loop, key, owner);
-      Deque<OriginConnection> q = idle.get(where);
+      LoopIdle onLoop = idle.get(loop);
+      Map<String, ArrayDeque<OriginConnection>> origins = onLoop == null ? null : onLoop.origins(owner, false);
+      ArrayDeque<OriginConnection> q = origins == null ? null : origins.get(key);
       while (q != null && !q.isEmpty()) {
         OriginConnection c = q.pollLast(); // the most recently used is the least likely to have timed out
-        idleRemoved(where, q);
+        idleRemoved(onLoop, origins, c, q);
         if (c.isSoundWhileIdle()) {
           c.idleRead = null;
           found = c;
@@ -80,39 +108,60 @@ final class OriginPool {
     return take(key, loop, null);
   }
 
-  /** Bookkeeping after a connection left {@code q}, the idle set of {@code where} (under this pool's monitor). */
-  private void idleRemoved(IdleKey where, Deque<OriginConnection> q) {
+  /**
+   * Bookkeeping after {@code c} left {@code q}, its queue in {@code origins} of {@code onLoop} (under this pool's
+   * monitor): an emptied queue is dropped (kept as the loop's spare), and so are maps and counts left empty, so
+   * origins and announced clients that are gone leave nothing behind.
+   */
+  private void idleRemoved(LoopIdle onLoop, Map<String, ArrayDeque<OriginConnection>> origins, OriginConnection c,
+      ArrayDeque<OriginConnection> q) {
     if (q.isEmpty()) {
-      idle.remove(where);
+      origins.remove(c.key);
+      onLoop.spare = q;
+      if (c.owner != null && origins.isEmpty()) {
+        onLoop.byOwner.remove(c.owner);
+      }
     }
-    int n = idlePerOrigin.getOrDefault(where.origin(), 0);
-    if (n <= 1) {
-      idlePerOrigin.remove(where.origin());
-    } else {
-      idlePerOrigin.put(where.origin(), n - 1);
+    OriginCounts n = counts.get(c.key);
+    if (n != null) {
+      n.idle--;
+      dropIfUnused(c.key, n);
+    }
+  }
+
+  private void dropIfUnused(String key, OriginCounts n) {
+    if (n.idle <= 0 && n.open <= 0) {
+      counts.remove(key);
     }
   }
 
   /** Reserves a slot for a new connection to {@code key}; false if the origin is at its limit. */
   synchronized boolean reserve(String key) {
-    int n = open.getOrDefault(key, 0);
-    if (maxOpen > 0 && n >= maxOpen) {
+    OriginCounts n = counts.get(key);
+    if (maxOpen > 0 && n != null && n.open >= maxOpen) {
       return false;
     }
-    open.put(key, n + 1);
+    if (n == null) {
+      n = new OriginCounts();
+      counts.put(key, n);
+    }
+    n.open++;
     return true;
   }
 
   /** Gives back a slot reserved for a connection that was never made or was closed. */
   synchronized void unreserve(String key) {
-    Integer n = open.get(key);
-    if (n != null) {
-      if (n <= 1) {
-        open.remove(key);
-      } else {
-        open.put(key, n - 1);
-      }
+    OriginCounts n = counts.get(key);
+    if (n != null && n.open > 0) {
+      n.open--;
+      dropIfUnused(key, n);
     }
+  }
+
+  /** Idle connections to {@code key} over all loops (under this pool's monitor). */
+  private int idleTo(String key) {
+    OriginCounts n = counts.get(key);
+    return n == null ? 0 : n.idle;
   }
 
   /** Closes a connection that counted toward its origin's limit. */
@@ -126,13 +175,13 @@ final class OriginPool {
    * connection's current VIO continuations and have cancelled its write.
    */
   void release(OriginConnection c) {
-    Continuation watcher = c.watcher(this::retire);
+    Continuation watcher = c.watcher(retireOnEvent);
     // Hold the watcher's lock until the connection is in the idle set, so its first event finds it there.
     watcher.lock().lock();
     try {
       boolean keep;
       synchronized (this) {
-        keep = !closed && idlePerOrigin.getOrDefault(c.key, 0) < maxIdle && c.reader.readAvail() == 0;
+        keep = !closed && idleTo(c.key) < maxIdle && c.reader.readAvail() == 0;
       }
       if (!keep) {
         close(c);
@@ -143,10 +192,9 @@ final class OriginPool {
       c.vconn.setInactivityTimeout(timeouts.originIdle());
       synchronized (this) {
         // The limit is checked again: another loop may have released a connection to this origin meanwhile.
-        keep = !closed && idlePerOrigin.getOrDefault(c.key, 0) < maxIdle;
+        keep = !closed && idleTo(c.key) < maxIdle;
         if (keep) {
-          idle.computeIfAbsent(new IdleKey(c.vconn.eventLoop(), c.key, c.owner), k -> new ArrayDeque<>()).addLast(c);
-          idlePerOrigin.merge(c.key, 1, Integer::sum);
+          idleAdded(c);
         }
       }
       if (!keep) {
@@ -158,18 +206,38 @@ final class OriginPool {
     }
   }
 
+  /** Puts {@code c} into its loop's idle set (under this pool's monitor). */
+  private void idleAdded(OriginConnection c) {
+    LoopIdle onLoop = idle.computeIfAbsent(c.vconn.eventLoop(), l -> new LoopIdle());
+    Map<String, ArrayDeque<OriginConnection>> origins = onLoop.origins(c.owner, true);
+    ArrayDeque<OriginConnection> q = origins.get(c.key);
+    if (q == null) {
+      q = onLoop.spare != null ? onLoop.spare : new ArrayDeque<>();
+      onLoop.spare = null;
+      origins.put(c.key, q);
+    }
+    q.addLast(c);
+    OriginCounts n = counts.get(c.key);
+    if (n == null) {
+      n = new OriginCounts();
+      counts.put(c.key, n);
+    }
+    n.idle++;
+  }
+
   /** The watcher of an idle connection got an event (runs under the watcher's lock). */
   private void retire(OriginConnection c, Object data) {
     if (data instanceof VIO vio && vio.isRetired()) {
       return; // a session took it and posted its own read
     }
     synchronized (this) {
-      IdleKey where = new IdleKey(c.vconn.eventLoop(), c.key, c.owner);
-      Deque<OriginConnection> q = idle.get(where);
+      LoopIdle onLoop = idle.get(c.vconn.eventLoop());
+      Map<String, ArrayDeque<OriginConnection>> origins = onLoop == null ? null : onLoop.origins(c.owner, false);
+      ArrayDeque<OriginConnection> q = origins == null ? null : origins.get(c.key);
       if (q == null || !q.remove(c)) {
         return; // taken meanwhile
       }
-      idleRemoved(where, q);
+      idleRemoved(onLoop, origins, c, q);
     }
     c.close();
     unreserve(c.key);
@@ -177,7 +245,7 @@ final class OriginPool {
 
   /** How many idle connections there are, over all origins. */
   synchronized int idleCount() {
-    return idle.values().stream().mapToInt(Deque::size).sum();
+    return counts.values().stream().mapToInt(n -> n.idle).sum();
   }
 
   /** Closes every idle connection and refuses new ones. */
@@ -185,9 +253,15 @@ final class OriginPool {
     List<OriginConnection> all = new ArrayList<>();
     synchronized (this) {
       closed = true;
-      idle.values().forEach(all::addAll);
+      for (LoopIdle onLoop : idle.values()) {
+        onLoop.forAnybody.values().forEach(all::addAll);
+        onLoop.byOwner.values().forEach(origins -> origins.values().forEach(all::addAll));
+      }
       idle.clear();
-      idlePerOrigin.clear();
+      for (OriginCounts n : counts.values()) {
+        n.idle = 0;
+      }
+      counts.values().removeIf(n -> n.open <= 0);
     }
     all.forEach(this::closeIdle);
   }
@@ -206,12 +280,13 @@ final class OriginPool {
 
   /** How many connections are open (or being made), over all origins. */
   synchronized int openCount() {
-    return open.values().stream().mapToInt(Integer::intValue).sum();
+    return counts.values().stream().mapToInt(n -> n.open).sum();
   }
 
   /** Unused hook for tests: how many connections are open to {@code key}. */
   synchronized int openCount(String key) {
-    return open.getOrDefault(key, 0);
+    OriginCounts n = counts.get(key);
+    return n == null ? 0 : n.open;
   }
 
 }

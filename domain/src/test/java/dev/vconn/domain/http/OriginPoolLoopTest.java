@@ -112,4 +112,37 @@ class OriginPoolLoopTest {
     pool.close(b1);
     assertEquals(0, pool.openCount(ORIGIN));
   }
+
+  @Test
+  void releasing_and_taking_a_warm_connection_allocates_nothing_for_the_pools_bookkeeping() {
+    OriginPool pool = new OriginPool(4, 0, HttpTimeouts.defaults());
+    OriginConnection c = connection(pool, loopA);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    int cycles = 20_000;
+    long poolBytes = 0;
+    long watchBytes = 0;
+    for (int round = 0; round < 3; round++) { // the last round counts: the first ones get the code compiled
+      long start = threads.getThreadAllocatedBytes(thread);
+      for (int i = 0; i < cycles; i++) {
+        pool.release(c);
+        loopA.runReady();
+        assertSame(c, pool.take(ORIGIN, loopA));
+      }
+      long middle = threads.getThreadAllocatedBytes(thread);
+      // What a release does besides the pool's bookkeeping: post the watcher's read and set the idle timeout.
+      for (int i = 0; i < cycles; i++) {
+        c.idleRead = c.vconn.read(c.watcher(null), Long.MAX_VALUE, c.readBuffer);
+        c.vconn.setInactivityTimeout(HttpTimeouts.defaults().originIdle());
+        loopA.runReady();
+        c.idleRead = null;
+      }
+      poolBytes = middle - start;
+      watchBytes = threads.getThreadAllocatedBytes(thread) - middle;
+    }
+    assertTrue(poolBytes - watchBytes < cycles * 8L, (poolBytes - watchBytes) / cycles + " bytes per release and take"
+        + " beyond the watcher's read: the pool's queues, counts and keys must be reused, not made per request");
+    pool.close(c);
+  }
 }

@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * The transport primitives of a VConn that owns a non-blocking {@link SocketChannel}, shared by every transport
  * whose sockets are {@code SocketChannel}s (java.nio, in-memory): reads go straight into the reader's pooled blocks
  * ({@code writableBuffer}/{@code fill}, or one scattering read over several blocks when the reader's read-ahead is
- * more than one block), never more than the core allows; writes gather the writer's blocks into
- * one {@code write(ByteBuffer[])} and consume what the channel took; an abort closes with {@code SO_LINGER} 0 so
- * the peer sees a reset. Nothing is allocated per transfer. Subclasses add readiness: when to call
+ * more than one block and the last read filled all its room), never more than the core allows; writes gather the
+ * writer's blocks into one {@code write(ByteBuffer[])} and consume what the channel took; an abort closes with
+ * {@code SO_LINGER} 0 so the peer sees a reset. Nothing is allocated per transfer. Subclasses add readiness: when to call
  * {@link #onReadable()} and {@link #onWritable()}, and what read/write interest means.
  */
 public abstract class SocketChannelVConn extends AbstractVConn {
@@ -37,6 +37,11 @@ public abstract class SocketChannelVConn extends AbstractVConn {
     private final ByteBuffer[] scatter = new ByteBuffer[MAX_SCATTER];
     /** The socket said it is readable and no read has drained it (found it empty, or took less than its room) since. */
     private volatile boolean readinessReported;
+    /**
+     * The last read filled all the room it had (bytes arrive faster than they are read: bulk), or no read was made
+     * yet. Only then may a read scatter over more blocks than the write block; loop thread only.
+     */
+    private boolean lastReadFilledItsRoom = true;
 
     /**
      * A VConn that owns {@code channel}, which must be connected and non-blocking.
@@ -86,8 +91,10 @@ public abstract class SocketChannelVConn extends AbstractVConn {
         ByteBuffer target = dst.writableBuffer();
         long room;
         long n;
-        if (target.remaining() >= max || max <= dst.blockSize()) {
-            // Within one block's worth of read-ahead (the default): the rest of the write block, as always.
+        if (target.remaining() >= max || max <= dst.blockSize() || !lastReadFilledItsRoom) {
+            // Within one block's worth of read-ahead (the default), or after a read that drained the socket (small
+            // messages, such as request and response heads read with a head-sized read-ahead): the rest of the write
+            // block. A scattering read would take a block, and a view of it, only to give it back unused.
             room = Math.min(target.remaining(), max);
             int limit = target.limit();
             target.limit(target.position() + (int) room);
@@ -115,6 +122,7 @@ public abstract class SocketChannelVConn extends AbstractVConn {
             }
             dst.fillBuffers(Math.max(n, 0)); // also gives back the blocks the read did not reach
         }
+        lastReadFilledItsRoom = n >= room;
         if (n >= 0 && n < room) {
             // A read that did not fill the room it had drained the socket's queue: the next one would find nothing
             // until the selector reports more (docs/nio-adapter.md, "No copies, no allocation per transfer").

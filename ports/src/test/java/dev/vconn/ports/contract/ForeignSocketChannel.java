@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ForeignSocketChannel extends SocketChannel {
     private final SocketChannel delegate;
     private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicInteger scatteringReads = new AtomicInteger();
     private final AtomicInteger emptyReads = new AtomicInteger();
 
     /** A foreign channel doing its I/O through {@code delegate}. */
@@ -110,6 +111,11 @@ public final class ForeignSocketChannel extends SocketChannel {
         return reads.get();
     }
 
+    /** How many of the {@link #reads()} were scattering ones ({@code read(ByteBuffer[], int, int)}). */
+    public int scatteringReads() {
+        return scatteringReads.get();
+    }
+
     /** How many read calls found nothing (EAGAIN on a real non-blocking channel). */
     public int emptyReads() {
         return emptyReads.get();
@@ -119,6 +125,7 @@ public final class ForeignSocketChannel extends SocketChannel {
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
         long n = delegate.read(dsts, offset, length);
         reads.incrementAndGet();
+        scatteringReads.incrementAndGet();
         if (n == 0) {
             emptyReads.incrementAndGet();
         }

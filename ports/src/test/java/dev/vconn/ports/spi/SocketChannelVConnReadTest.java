@@ -131,4 +131,51 @@ class SocketChannelVConnReadTest {
     assertArrayEquals(sent, got, "in order across the blocks");
     assertEquals(1, pool.outstanding(), "the blocks the read did not reach went back; only the write block stays");
   }
+
+  @Test
+  void after_a_read_that_drained_the_socket_a_small_message_is_read_into_the_write_block_alone() throws IOException {
+    buffer.setWaterMark(4096); // 512 B blocks, 4 KiB of read-ahead: what a head-sized read-ahead looks like
+    IOBufferReader reader = buffer.allocReader();
+    vconn.read(new Continuation((event, data) -> events.add(event)), Long.MAX_VALUE, buffer);
+    peer.write(ByteBuffer.wrap(new byte[100]));
+    vconn.readable();
+    loop.runUntilIdle();
+    assertEquals(1, channel.reads());
+
+    peer.write(ByteBuffer.wrap(new byte[100]));
+    vconn.readable();
+    loop.runUntilIdle();
+    assertEquals(200, reader.readAvail());
+    assertEquals(2, channel.reads());
+    assertEquals(1, channel.scatteringReads(),
+        "the read after one that drained the socket is a plain read into the write block: a scattering read would "
+            + "take a second block (and a view of it) only to give it back");
+    assertEquals(1, pool.outstanding());
+    assertEquals(0, channel.emptyReads());
+  }
+
+  @Test
+  void a_burst_after_a_drained_socket_fills_the_write_block_then_scatters_over_the_next_blocks() throws IOException {
+    buffer.setWaterMark(4096);
+    IOBufferReader reader = buffer.allocReader();
+    vconn.read(new Continuation((event, data) -> events.add(event)), Long.MAX_VALUE, buffer);
+    peer.write(ByteBuffer.wrap(new byte[100]));
+    vconn.readable();
+    loop.runUntilIdle();
+    reader.consume(100);
+    byte[] sent = new byte[3000];
+    for (int i = 0; i < sent.length; i++) {
+      sent[i] = (byte) (i * 13 + (i >>> 7));
+    }
+    peer.write(ByteBuffer.wrap(sent));
+    vconn.readable();
+    loop.runUntilIdle();
+    assertEquals(3000, reader.readAvail());
+    assertEquals(3, channel.reads(), "the first read, a plain one into the rest of the write block, a scattering one");
+    assertEquals(2, channel.scatteringReads());
+    byte[] got = new byte[3000];
+    reader.read(got, 0, got.length);
+    assertArrayEquals(sent, got, "in order across the blocks");
+    assertEquals(0, channel.emptyReads());
+  }
 }
