@@ -20,6 +20,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.VoidChannelPromise;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownException;
@@ -56,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Writes.</b> {@link #transportWrite} returns 0 while the channel is not writable (the core then waits for
  * {@code channelWritabilityChanged}) and otherwise takes at most {@code bytesBeforeUnwritable()} bytes: the in-flight
- * bytes stay below the channel's high water mark. The taken bytes are appended by block reference to a private
+ * bytes stay within the channel's high water mark: at most {@value #MAX_HELD_BYTES} bytes (see the constant for why
+ * not Netty's default 64 KiB). The taken bytes are appended by block reference to a private
  * outbound {@link IOBuffer} (so their storage outlives the caller's reader, whose blocks may return to the pool as
  * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage (one message per block piece, one flush,
  * one promise per write), written and flushed; the outbound buffer lets go of them when Netty reports them written.
@@ -79,6 +81,19 @@ public final class ChannelVConn extends AbstractVConn {
      * no event-loop round per 32 KiB), and no read happens at all once the reader is full ({@code readInterest(false)}).
      */
     private static final long READ_AHEAD = 64 * 1024;
+    /**
+     * The most bytes Netty holds for this VConn (taken by {@link #transportWrite}, not yet in the kernel), as a send
+     * buffer of its own beside the kernel's; the channel's write water marks follow from it. A writer's backpressure
+     * is its write VIO and its buffer (docs/semantics.md, rules 3.3 and 4.2), which every transport honours; this
+     * bound only limits what a peer that does not read leaves in Netty. Netty's default mark, 64 KiB, cut the writes
+     * of a writer with more queued into 64 KiB {@code writev}s; 256 KiB lets one {@code writev} carry what the nio
+     * adapter's socket takes in one call on loopback. Netty turns a channel unwritable only above its high mark, and
+     * {@code bytesBeforeUnwritable()} lets a write end one byte past it, so the mark is one byte below this bound.
+     */
+    static final int MAX_HELD_BYTES = 256 * 1024;
+    private static final int WRITE_HIGH_WATER_MARK = MAX_HELD_BYTES - 1;
+    /** Writable again once Netty holds less than this: the next write joins what is left in one {@code writev}. */
+    private static final int WRITE_LOW_WATER_MARK = MAX_HELD_BYTES / 2;
 
     private final NettyEventLoop loop;
     private final Channel channel;
@@ -149,6 +164,7 @@ public final class ChannelVConn extends AbstractVConn {
         config.setAutoClose(false); // the VConn owns the channel's life: a failed write must not close it
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true); // a peer's write shutdown is EOS, not a close
         config.setRecvByteBufAllocator(new DemandAllocator());
+        config.setWriteBufferWaterMark(new WriteBufferWaterMark(WRITE_LOW_WATER_MARK, WRITE_HIGH_WATER_MARK));
     }
 
     /**
