@@ -46,10 +46,10 @@ import org.slf4j.LoggerFactory;
  * (EPOLLIN, OP_READ) from one read to the next: it is turned off only when the core says the reader is full
  * ({@code readInterest(false)}), not after every read. Toggling it per read cost two {@code epoll_ctl} calls per read
  * (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
- * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled 64 KiB block, so the
+ * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled 128 KiB block, so the
  * socket read lands directly in a block of the transport's {@link BlockPool}; while the reader has room, the read loop
- * goes on until the demand plus 64 KiB is staged, so one {@code recv} and one loop round move up to 64 KiB and
- * 128 KiB where they moved one 32 KiB block; {@link #transportRead}
+ * goes on until the demand plus 128 KiB is staged, so one {@code recv} and one loop round move up to 128 KiB and
+ * 256 KiB where they moved one 32 KiB block; {@link #transportRead}
  * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
  * allows. Netty may read without being asked (epoll reads on peer half-close until end of stream): such bytes stay
  * staged, bounded by what the kernel held, and are served within the VIO's bounds later. With a heap block pool
@@ -71,16 +71,17 @@ public final class ChannelVConn extends AbstractVConn {
     private static final int MAX_GATHER = 64;
     private static final int OUT_SIZE_INDEX = 0;
     /**
-     * Size index of the staging blocks for reads the core asked for: 64 KiB, the most Netty's own adaptive allocator
-     * reads at once, so one {@code recv} fills up to 64 KiB.
+     * Size index of the staging blocks for reads the core asked for: 128 KiB, so one {@code recv} takes up to 128 KiB
+     * of what a bulk sender queued (with 64 KiB, the most Netty's own adaptive allocator reads at once, a stream took
+     * 16 {@code recv} per MiB).
      */
-    private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 1;
+    private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 2;
     /**
      * How far beyond the demand Netty's read loop may go on reading while the reader has room (see
      * {@link #unmetDemand}). The reader gets those bytes within its VIO's bounds in the same pass (no socket read and
      * no event-loop round per 32 KiB), and no read happens at all once the reader is full ({@code readInterest(false)}).
      */
-    private static final long READ_AHEAD = 64 * 1024;
+    private static final long READ_AHEAD = 128 * 1024;
     /**
      * The most bytes Netty holds for this VConn (taken by {@link #transportWrite}, not yet in the kernel), as a send
      * buffer of its own beside the kernel's; the channel's write water marks follow from it. A writer's backpressure
@@ -419,7 +420,7 @@ public final class ChannelVConn extends AbstractVConn {
 
     /**
      * Where Netty reads into: the free space of the staging buffer's current block, never empty. A read the core
-     * asked for (demand) takes up to what is left of a 64 KiB block; the read loop's limit is {@link #unmetDemand}.
+     * asked for (demand) takes up to what is left of a 128 KiB block; the read loop's limit is {@link #unmetDemand}.
      */
     private ByteBuf allocateRead(ByteBufAllocator fallback) {
         IOBuffer in = inBuf;
@@ -437,8 +438,8 @@ public final class ChannelVConn extends AbstractVConn {
     }
 
     /**
-     * The staging buffer when nothing is staged: 64 KiB blocks for reads the core asked for, so that one {@code recv}
-     * takes up to 64 KiB (what Netty's own adaptive allocator reads at most) instead of one 32 KiB block, and blocks
+     * The staging buffer when nothing is staged: 128 KiB blocks for reads the core asked for, so that one {@code recv}
+     * takes up to 128 KiB instead of one 32 KiB block, and blocks
      * of the default size (32 KiB) for reads nobody asked for (a peer's half-close on epoll). The buffer is replaced
      * only when the size changes; it holds no unread byte then, and the blocks it shared into the reader's buffer
      * stay with that buffer.
@@ -455,7 +456,7 @@ public final class ChannelVConn extends AbstractVConn {
 
     /**
      * Whether Netty's read loop may go on: the reader has room, and less than demand plus {@link #READ_AHEAD} is
-     * staged. Each read takes up to what is left of the current 64 KiB block, so less than demand plus 128 KiB is
+     * staged. Each read takes up to what is left of the current 128 KiB block, so less than demand plus 256 KiB is
      * ever staged by reads the core asked for.
      */
     private boolean unmetDemand() {
