@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Bulk reads on the Netty adapter (docs/netty-adapter.md, Reads): while the reader has room, Netty's read loop stages
- * up to 64 KiB beyond the demand in 64 KiB blocks, so a socket read takes up to 64 KiB where it took one 32 KiB block,
+ * up to 128 KiB beyond the demand in 128 KiB blocks, so a socket read takes up to 128 KiB where it took one 32 KiB block
+ * (and 64 KiB before the staging blocks grew),
  * and a reader whose room exceeds one block receives pieces larger than 32 KiB (each piece is shared by reference
  * from one staging block). The reader's buffer never holds more than the read-ahead bound (rule 3.5).
  */
@@ -54,6 +55,14 @@ class NettyBulkReadTest {
                 "no read ahead of the demand: largest socket read " + r.largestSocketRead() + " bytes");
         assertTrue(r.mostUnconsumed() <= 32 * KIB,
                 "docs/semantics.md, rule 3.5: at most one block in the reader's buffer, saw " + r.mostUnconsumed());
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoKind.class)
+    void a_socket_read_takes_more_than_64_kib_when_the_kernel_holds_more(IoKind kind) throws Exception {
+        Result r = stream(kind, 0);
+        assertTrue(r.largestSocketRead() > 64 * KIB,
+                "socket reads capped at a 64 KiB staging block: largest " + r.largestSocketRead() + " bytes");
     }
 
     private record Result(long largestPiece, long largestSocketRead, long mostUnconsumed) {

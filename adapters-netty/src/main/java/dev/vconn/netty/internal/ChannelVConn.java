@@ -20,6 +20,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.VoidChannelPromise;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownException;
@@ -45,10 +46,10 @@ import org.slf4j.LoggerFactory;
  * (EPOLLIN, OP_READ) from one read to the next: it is turned off only when the core says the reader is full
  * ({@code readInterest(false)}), not after every read. Toggling it per read cost two {@code epoll_ctl} calls per read
  * (docs/netty-adapter.md). The channel's {@link RecvByteBufAllocator} is this VConn's own: it hands Netty a
- * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled 64 KiB block, so the
+ * {@link ByteBuf} that wraps the free space of a private staging {@link IOBuffer}'s pooled 128 KiB block, so the
  * socket read lands directly in a block of the transport's {@link BlockPool}; while the reader has room, the read loop
- * goes on until the demand plus 64 KiB is staged, so one {@code recv} and one loop round move up to 64 KiB and
- * 128 KiB where they moved one 32 KiB block; {@link #transportRead}
+ * goes on until the demand plus 128 KiB is staged, so one {@code recv} and one loop round move up to 128 KiB and
+ * 256 KiB where they moved one 32 KiB block; {@link #transportRead}
  * then appends those bytes to the reader's buffer <i>by block reference</i> (no copy) and never more than the core
  * allows. Netty may read without being asked (epoll reads on peer half-close until end of stream): such bytes stay
  * staged, bounded by what the kernel held, and are served within the VIO's bounds later. With a heap block pool
@@ -56,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Writes.</b> {@link #transportWrite} returns 0 while the channel is not writable (the core then waits for
  * {@code channelWritabilityChanged}) and otherwise takes at most {@code bytesBeforeUnwritable()} bytes: the in-flight
- * bytes stay below the channel's high water mark. The taken bytes are appended by block reference to a private
+ * bytes stay within the channel's high water mark: at most {@value #MAX_HELD_BYTES} bytes (see the constant for why
+ * not Netty's default 64 KiB). The taken bytes are appended by block reference to a private
  * outbound {@link IOBuffer} (so their storage outlives the caller's reader, whose blocks may return to the pool as
  * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage (one message per block piece, one flush,
  * one promise per write), written and flushed; the outbound buffer lets go of them when Netty reports them written.
@@ -69,16 +71,30 @@ public final class ChannelVConn extends AbstractVConn {
     private static final int MAX_GATHER = 64;
     private static final int OUT_SIZE_INDEX = 0;
     /**
-     * Size index of the staging blocks for reads the core asked for: 64 KiB, the most Netty's own adaptive allocator
-     * reads at once, so one {@code recv} fills up to 64 KiB.
+     * Size index of the staging blocks for reads the core asked for: 128 KiB, so one {@code recv} takes up to 128 KiB
+     * of what a bulk sender queued (with 64 KiB, the most Netty's own adaptive allocator reads at once, a stream took
+     * 16 {@code recv} per MiB).
      */
-    private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 1;
+    private static final int MAX_STAGING_INDEX = BufferSizes.DEFAULT_INDEX + 2;
     /**
      * How far beyond the demand Netty's read loop may go on reading while the reader has room (see
      * {@link #unmetDemand}). The reader gets those bytes within its VIO's bounds in the same pass (no socket read and
      * no event-loop round per 32 KiB), and no read happens at all once the reader is full ({@code readInterest(false)}).
      */
-    private static final long READ_AHEAD = 64 * 1024;
+    private static final long READ_AHEAD = 128 * 1024;
+    /**
+     * The most bytes Netty holds for this VConn (taken by {@link #transportWrite}, not yet in the kernel), as a send
+     * buffer of its own beside the kernel's; the channel's write water marks follow from it. A writer's backpressure
+     * is its write VIO and its buffer (docs/semantics.md, rules 3.3 and 4.2), which every transport honours; this
+     * bound only limits what a peer that does not read leaves in Netty. Netty's default mark, 64 KiB, cut the writes
+     * of a writer with more queued into 64 KiB {@code writev}s; 256 KiB lets one {@code writev} carry what the nio
+     * adapter's socket takes in one call on loopback. Netty turns a channel unwritable only above its high mark, and
+     * {@code bytesBeforeUnwritable()} lets a write end one byte past it, so the mark is one byte below this bound.
+     */
+    static final int MAX_HELD_BYTES = 256 * 1024;
+    private static final int WRITE_HIGH_WATER_MARK = MAX_HELD_BYTES - 1;
+    /** Writable again once Netty holds less than this: the next write joins what is left in one {@code writev}. */
+    private static final int WRITE_LOW_WATER_MARK = MAX_HELD_BYTES / 2;
 
     private final NettyEventLoop loop;
     private final Channel channel;
@@ -149,6 +165,7 @@ public final class ChannelVConn extends AbstractVConn {
         config.setAutoClose(false); // the VConn owns the channel's life: a failed write must not close it
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true); // a peer's write shutdown is EOS, not a close
         config.setRecvByteBufAllocator(new DemandAllocator());
+        config.setWriteBufferWaterMark(new WriteBufferWaterMark(WRITE_LOW_WATER_MARK, WRITE_HIGH_WATER_MARK));
     }
 
     /**
@@ -403,7 +420,7 @@ public final class ChannelVConn extends AbstractVConn {
 
     /**
      * Where Netty reads into: the free space of the staging buffer's current block, never empty. A read the core
-     * asked for (demand) takes up to what is left of a 64 KiB block; the read loop's limit is {@link #unmetDemand}.
+     * asked for (demand) takes up to what is left of a 128 KiB block; the read loop's limit is {@link #unmetDemand}.
      */
     private ByteBuf allocateRead(ByteBufAllocator fallback) {
         IOBuffer in = inBuf;
@@ -421,8 +438,8 @@ public final class ChannelVConn extends AbstractVConn {
     }
 
     /**
-     * The staging buffer when nothing is staged: 64 KiB blocks for reads the core asked for, so that one {@code recv}
-     * takes up to 64 KiB (what Netty's own adaptive allocator reads at most) instead of one 32 KiB block, and blocks
+     * The staging buffer when nothing is staged: 128 KiB blocks for reads the core asked for, so that one {@code recv}
+     * takes up to 128 KiB instead of one 32 KiB block, and blocks
      * of the default size (32 KiB) for reads nobody asked for (a peer's half-close on epoll). The buffer is replaced
      * only when the size changes; it holds no unread byte then, and the blocks it shared into the reader's buffer
      * stay with that buffer.
@@ -439,7 +456,7 @@ public final class ChannelVConn extends AbstractVConn {
 
     /**
      * Whether Netty's read loop may go on: the reader has room, and less than demand plus {@link #READ_AHEAD} is
-     * staged. Each read takes up to what is left of the current 64 KiB block, so less than demand plus 128 KiB is
+     * staged. Each read takes up to what is left of the current 128 KiB block, so less than demand plus 256 KiB is
      * ever staged by reads the core asked for.
      */
     private boolean unmetDemand() {

@@ -11,7 +11,14 @@ import java.nio.ByteBuffer;
  *
  * <p>A window belongs to one buffer. Once released it is unreachable from that buffer's chain and readers, and the
  * buffer may {@link #rebind} it as a new window (see {@link IOBuffer}, "Windows are recycled"); {@link #data} then
- * still names the storage it last held, only to tell whether its cached views can be kept.
+ * still names the storage it last held, only to tell whether its cached views can be kept, until {@link #unbind}
+ * forgets it.
+ *
+ * <p><b>Owner windows.</b> The window a buffer made for storage it took from the pool ({@code owner}) is the only
+ * window over that storage until it shares it, and the only one ever to write it; it uses the views kept with the
+ * storage ({@link BlockData#ownerReadView()}, {@link BlockData#ownerWriteView()}) instead of views of its own, so
+ * storage that comes back from the pool brings its views along. Released, it lets go of them: the storage's next
+ * owner may be another buffer on another thread. Windows that share storage (read-only) have views of their own.
  */
 final class Block {
 
@@ -21,29 +28,34 @@ final class Block {
   int end;
   int writeLimit;
   Block next;
+  /** Whether this window took {@link #data} from the pool itself (see "Owner windows"). */
+  private boolean owner;
 
   /** Cached views, created on first use and then only repositioned: no allocation per I/O call. */
   private ByteBuffer readView;
   private ByteBuffer writeView;
 
-  Block(BlockData data, long seq, int start, int end, int writeLimit) {
+  Block(BlockData data, long seq, int start, int end, int writeLimit, boolean owner) {
     this.data = data;
     this.seq = seq;
     this.start = start;
     this.end = end;
     this.writeLimit = writeLimit;
+    this.owner = owner;
   }
 
   /**
-   * Makes this released window a new one over {@code data}. The cached views are kept when the storage is the same
-   * object as before (they are views of that storage), and dropped otherwise.
+   * Makes this released window a new one over {@code data}, as its owner or not. A sharing window's own cached views
+   * are kept when it shares the same storage object as before (they are views of that storage), and dropped
+   * otherwise.
    */
-  void rebind(BlockData data, long seq, int start, int end, int writeLimit) {
-    if (data != this.data) {
+  void rebind(BlockData data, long seq, int start, int end, int writeLimit, boolean owner) {
+    if (data != this.data || owner) {
       this.data = data;
       readView = null;
       writeView = null;
     }
+    this.owner = owner;
     this.seq = seq;
     this.start = start;
     this.end = end;
@@ -63,7 +75,7 @@ final class Block {
   ByteBuffer readView(int from, int to) {
     ByteBuffer v = readView;
     if (v == null) {
-      v = data.buffer.asReadOnlyBuffer();
+      v = owner ? data.ownerReadView() : data.buffer.asReadOnlyBuffer();
       readView = v;
     }
     v.limit(to);
@@ -75,7 +87,7 @@ final class Block {
   ByteBuffer writeView() {
     ByteBuffer v = writeView;
     if (v == null) {
-      v = data.buffer.duplicate();
+      v = owner ? data.ownerWriteView() : data.buffer.duplicate();
       writeView = v;
     }
     v.limit(writeLimit);
@@ -91,7 +103,7 @@ final class Block {
   ByteBuffer exclusiveView(int from, int to) {
     ByteBuffer v = writeView;
     if (v == null) {
-      v = data.buffer.duplicate();
+      v = owner ? data.ownerWriteView() : data.buffer.duplicate();
       writeView = v;
     }
     v.limit(to);
@@ -99,9 +111,25 @@ final class Block {
     return v;
   }
 
+  /** Drops this window's reference on its storage; an owner window lets go of the storage's views first. */
   void release() {
     next = null;
+    if (owner) {
+      owner = false;
+      readView = null;
+      writeView = null;
+    }
     data.release();
+  }
+
+  /**
+   * Forgets the storage this released window last held, and its views: a kept window then keeps no storage
+   * reachable (an idle buffer's kept windows must not hold memory the pool has let go of).
+   */
+  void unbind() {
+    data = null;
+    readView = null;
+    writeView = null;
   }
 
   @Override

@@ -19,6 +19,14 @@ final class BlockData {
   final int sizeIndex;
   final ByteBuffer buffer;
   private final AtomicInteger refs = new AtomicInteger();
+  /**
+   * Views for the window that took this storage from the pool (its <i>owner</i>, see {@link Block}), created on first
+   * use and kept with the storage, so a buffer that gets the same storage again allocates no view. Only the owner
+   * window touches them, and a storage has at most one owner at a time: the one between {@link BlockPool#allocate}
+   * and that window's release; the pool's hand-over orders one owner's use before the next one's.
+   */
+  private ByteBuffer ownerReadView;
+  private ByteBuffer ownerWriteView;
 
   BlockData(BlockPool pool, int sizeIndex, ByteBuffer buffer) {
     this.pool = pool;
@@ -62,6 +70,26 @@ final class BlockData {
         return;
       }
     }
+  }
+
+  /** The owner window's read-only view (see {@link #ownerReadView}'s field). */
+  ByteBuffer ownerReadView() {
+    ByteBuffer v = ownerReadView;
+    if (v == null) {
+      v = buffer.asReadOnlyBuffer();
+      ownerReadView = v;
+    }
+    return v;
+  }
+
+  /** The owner window's writable view (see {@link #ownerReadView}'s field). */
+  ByteBuffer ownerWriteView() {
+    ByteBuffer v = ownerWriteView;
+    if (v == null) {
+      v = buffer.duplicate();
+      ownerWriteView = v;
+    }
+    return v;
   }
 
   int refCount() {

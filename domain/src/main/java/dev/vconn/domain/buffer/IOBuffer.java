@@ -20,8 +20,12 @@ import java.util.Objects;
  * <p><b>Windows are recycled.</b> Each block of the chain is a small window object over pooled storage. A window the
  * buffer drops while data flows (consumed past, no reader needs it) is kept, up to {@value #MAX_SPARE_WINDOWS}, and
  * reused for the next block this buffer appends, so steady-state writing, sharing and consuming allocate nothing.
- * Its storage reference goes back to the pool as before; a {@link #trim()} that empties the buffer and
- * {@link #close()} drop the kept windows, so an idle or closed buffer keeps none.
+ * Its storage reference goes back to the pool as before. A {@link #trim()} keeps the windows it releases too, so a
+ * connection that trims its buffers whenever they run dry (the VIO core, the socket adapters) allocates no window per
+ * read or write either; a trim that empties the buffer makes the kept windows forget their storage and views, so an
+ * idle buffer keeps at most {@value #MAX_SPARE_WINDOWS} bare window objects and no storage reachable. {@link #close()}
+ * drops them. A window made for storage taken from the pool uses views kept with that storage (see {@link Block},
+ * "Owner windows"), so in-place writes and reads allocate no view after a trim either.
  *
  * <p>Not thread-safe: the owner guards it (its continuation's lock). The pool and the storage refcounts are
  * thread-safe, since storage may be shared with buffers on other threads. After {@link #close()} every method except
@@ -356,14 +360,14 @@ public final class IOBuffer implements AutoCloseable {
   private void appendShared(BlockData data, int from, int to) {
     data.retain();
     if (writer == null) {
-      Block nb = window(data, nextSeq++, from, to, to);
+      Block nb = window(data, nextSeq++, from, to, to, false);
       head = writer = tail = nb;
       attachWaitingReaders();
     } else {
       // The old writer's free space can no longer be used (data must stay in order): seal it.
       writer.writeLimit = writer.end;
       Block empties = writer.next;
-      Block nb = window(data, writer.seq + 1, from, to, to);
+      Block nb = window(data, writer.seq + 1, from, to, to, false);
       writer.next = nb;
       nb.next = empties;
       // Empty blocks after the writer keep their storage; renumber them (no reader points past the writer).
@@ -402,7 +406,7 @@ public final class IOBuffer implements AutoCloseable {
   /** Appends a fresh block at the tail; the writer stays where it is unless there was none. */
   private void appendNewBlock() {
     BlockData d = pool.allocate(sizeIndex);
-    Block b = window(d, nextSeq++, 0, 0, d.capacity());
+    Block b = window(d, nextSeq++, 0, 0, d.capacity(), true);
     if (tail == null) {
       head = writer = tail = b;
       attachWaitingReaders();
@@ -412,15 +416,18 @@ public final class IOBuffer implements AutoCloseable {
     }
   }
 
-  /** A window over {@code data}: a kept one if there is one, else a new one. */
-  private Block window(BlockData data, long seq, int start, int end, int writeLimit) {
+  /**
+   * A window over {@code data}, its owner if this buffer took it from the pool: a kept one if there is one, else a
+   * new one.
+   */
+  private Block window(BlockData data, long seq, int start, int end, int writeLimit, boolean owner) {
     Block b = spareWindows;
     if (b == null) {
-      return new Block(data, seq, start, end, writeLimit);
+      return new Block(data, seq, start, end, writeLimit, owner);
     }
     spareWindows = b.next;
     spareWindowCount--;
-    b.rebind(data, seq, start, end, writeLimit);
+    b.rebind(data, seq, start, end, writeLimit, owner);
     return b;
   }
 
@@ -434,10 +441,17 @@ public final class IOBuffer implements AutoCloseable {
     }
   }
 
-  /** Forgets the kept windows (trim and close: an idle or closed buffer keeps none). */
+  /** Forgets the kept windows (close: a closed buffer keeps none). */
   private void dropSpareWindows() {
     spareWindows = null;
     spareWindowCount = 0;
+  }
+
+  /** Makes every kept window forget the storage it last framed (a trim that empties the buffer). */
+  private void unbindSpareWindows() {
+    for (Block b = spareWindows; b != null; b = b.next) {
+      b.unbind();
+    }
   }
 
   /** Readers allocated before the first block start at it (Traffic Server's {@code init_readers}). */
@@ -474,8 +488,9 @@ public final class IOBuffer implements AutoCloseable {
    * reader), the whole chain goes, the write block and its free space included; otherwise only the empty blocks
    * after the write block go. Readers stay valid: a drained reader attaches to the next block written and reads from there. Nothing
    * readable is lost, so this is safe at any point where the caller holds the buffer (for example when a connection
-   * goes idle, or after a socket read found nothing); the cost is that the next write takes a fresh block. A trim that
-   * releases the whole chain also forgets the windows kept for reuse (see the class comment).
+   * goes idle, or after a socket read found nothing); the cost is that the next write takes a block from the pool
+   * again. The released windows are kept for reuse; a trim that releases the whole chain makes them forget their
+   * storage (see the class comment).
    *
    * <p>Any view from {@link #writableBuffer()} or {@link IOBufferReader#readableBuffers} is invalid afterwards, as
    * after any call that changes the buffer.
@@ -499,7 +514,6 @@ public final class IOBuffer implements AutoCloseable {
     if (drained) {
       from = head;
       head = writer = tail = null;
-      dropSpareWindows();
       for (IOBufferReader r : readers) {
         if (r != null) {
           r.block = null;
@@ -515,9 +529,12 @@ public final class IOBuffer implements AutoCloseable {
     int released = 0;
     while (from != null) {
       Block n = from.next;
-      from.release();
+      retire(from);
       released++;
       from = n;
+    }
+    if (drained) {
+      unbindSpareWindows();
     }
     return released;
   }
@@ -839,6 +856,17 @@ public final class IOBuffer implements AutoCloseable {
   /** Number of released windows kept for reuse (for tests). */
   int spareWindowCount() {
     return spareWindowCount;
+  }
+
+  /** Number of kept windows that still frame storage (for tests). */
+  int boundSpareWindowCount() {
+    int n = 0;
+    for (Block b = spareWindows; b != null; b = b.next) {
+      if (b.data != null) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Number of blocks in the chain (for tests). */

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Block windows are recycled by their buffer (IOBuffer's class comment, "Windows are recycled"): steady-state
- * writing, sharing and consuming allocate nothing, a recycled window over other storage sees that storage, and an
- * idle or closed buffer keeps no window.
+ * writing, sharing and consuming allocate nothing, nor does trimming a buffer that ran dry and using it again; a
+ * recycled window over other storage sees that storage and nothing of what it framed before; an emptied buffer's kept
+ * windows frame no storage and a closed buffer keeps none; the views kept with a storage serve only its owner window.
  */
 class IOBufferWindowRecyclingTest extends BufferTestSupport {
 
@@ -97,7 +98,7 @@ class IOBufferWindowRecyclingTest extends BufferTestSupport {
   }
 
   @Test
-  void an_emptied_or_closed_buffer_keeps_no_window() {
+  void an_emptied_buffer_keeps_its_windows_without_storage_and_a_closed_one_keeps_none() {
     IOBuffer buffer = new IOBuffer(pool);
     IOBufferReader reader = buffer.allocReader();
     byte[] data = pattern(3 * BLOCK, 8);
@@ -105,11 +106,128 @@ class IOBufferWindowRecyclingTest extends BufferTestSupport {
     reader.consume(data.length);
     assertTrue(buffer.spareWindowCount() > 0, "consumed windows were kept while data flowed");
     buffer.trim();
-    assertEquals(0, buffer.spareWindowCount(), "a trim that empties the buffer forgets kept windows");
+    assertEquals(0, pool.outstanding(), "the trim gave every block back");
+    assertTrue(buffer.spareWindowCount() > 0, "a trim keeps the windows it releases");
+    assertEquals(0, buffer.boundSpareWindowCount(), "an emptied buffer's kept windows frame no storage");
     buffer.write(data);
     reader.consume(data.length);
     assertTrue(buffer.spareWindowCount() > 0);
     buffer.close();
     assertEquals(0, buffer.spareWindowCount(), "close forgets kept windows");
+  }
+
+  @Test
+  void a_write_read_consume_trim_cycle_allocates_no_window_and_no_view() {
+    byte[] chunk = pattern(BLOCK / 2, 9);
+    byte[] out = new byte[chunk.length];
+    ByteBuffer[] views = new ByteBuffer[4];
+    try (IOBuffer buffer = new IOBuffer(pool); IOBuffer copy = new IOBuffer(pool)) {
+      IOBufferReader reader = buffer.allocReader();
+      IOBufferReader copyReader = copy.allocReader();
+      // What a socket VConn does per read: a read in place, the bytes shared into the reader's buffer and read there
+      // through a view, everything consumed, and both buffers trimmed once they ran dry.
+      Runnable cycle = () -> {
+        buffer.writableBuffer().put(chunk);
+        buffer.fill(chunk.length);
+        copy.write(reader, chunk.length);
+        reader.consume(chunk.length);
+        buffer.trim();
+        copyReader.consume(chunk.length);
+        copy.trim();
+        buffer.writableBuffer().put(chunk); // a second read, read in place through a view
+        buffer.fill(chunk.length);
+        reader.readableBuffers(views, chunk.length);
+        views[0].get(out);
+        views[0] = null;
+        reader.consume(chunk.length);
+        buffer.trim();
+      };
+      for (int i = 0; i < 100; i++) {
+        cycle.run();
+      }
+      THREADS.getCurrentThreadAllocatedBytes();
+      long before = THREADS.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < CYCLES; i++) {
+        cycle.run();
+      }
+      long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+      // A window is 48 bytes or more and a view about 64: a cycle makes three windows and uses two views.
+      assertTrue(allocated < CYCLES,
+          allocated + " bytes allocated over " + CYCLES + " write/read/consume/trim cycles, expected none");
+      assertArrayEquals(chunk, out);
+    }
+  }
+
+  @Test
+  void a_trimmed_then_reused_buffer_exposes_nothing_of_its_earlier_data() {
+    long baseline = pool.outstanding();
+    try (IOBuffer buffer = new IOBuffer(pool)) {
+      IOBufferReader reader = buffer.allocReader();
+      byte[] earlier = pattern(3 * BLOCK - 100, 10);
+      ByteBuffer w = buffer.writableBuffer();
+      w.put(pattern(BLOCK, 11)); // a whole block written in place, through the storage's owner view
+      buffer.fill(BLOCK);
+      buffer.write(earlier);
+      ByteBuffer[] views = new ByteBuffer[8];
+      reader.readableBuffers(views, reader.readAvail()); // every window caches a read view
+      reader.consume(reader.readAvail());
+      buffer.trim();
+      assertEquals(baseline, pool.outstanding(), "the trim gave every block back to the pool");
+
+      byte[] later = pattern(1000, 12);
+      w = buffer.writableBuffer();
+      assertEquals(0, w.position(), "a reused window starts empty");
+      assertEquals(BLOCK, w.remaining());
+      w.put(later, 0, 100);
+      buffer.fill(100);
+      buffer.write(later, 100, later.length - 100);
+      assertEquals(later.length, reader.readAvail(), "the reader sees only what was written after the trim");
+      int count = reader.readableBuffers(views, reader.readAvail());
+      long covered = 0;
+      for (int i = 0; i < count; i++) {
+        covered += views[i].remaining();
+      }
+      assertEquals(later.length, covered, "the reused windows' views cover only the new bytes");
+      assertArrayEquals(later, peekAll(reader));
+      IOBufferReader late = buffer.allocReader();
+      assertArrayEquals(later, peekAll(late), "a reader allocated now starts at the reused block, not before it");
+      assertEquals(BLOCK - later.length, buffer.writableBuffer().remaining());
+    }
+    assertEquals(baseline, pool.outstanding(), "and close gave them back again");
+  }
+
+  @Test
+  void storage_shared_after_its_owner_window_was_released_gets_views_of_its_own_in_another_buffer() {
+    try (IOBuffer a = new IOBuffer(pool); IOBuffer keeper = new IOBuffer(pool)) {
+      IOBufferReader ar = a.allocReader();
+      byte[] first = pattern(BLOCK, 13);
+      a.writableBuffer().put(first); // a owns the storage and caches its owner views
+      a.fill(BLOCK);
+      ByteBuffer[] views = new ByteBuffer[4];
+      ar.readableBuffers(views, BLOCK);
+      keeper.write(ar, BLOCK);
+      ar.consume(BLOCK);
+      a.write(pattern(10, 14)); // a new block: the owner window is released and kept, still naming the storage
+      ar.consume(10);
+      keeper.close(); // the storage goes back to the pool
+
+      try (IOBuffer b = new IOBuffer(pool)) {
+        IOBufferReader br = b.allocReader();
+        byte[] second = pattern(BLOCK, 15);
+        b.writableBuffer().put(second); // b takes the same storage from the pool and owns it now
+        b.fill(BLOCK);
+        a.write(br, BLOCK); // a shares b's storage through its kept window
+        ByteBuffer[] aViews = new ByteBuffer[4];
+        assertEquals(1, ar.readableBuffers(aViews, BLOCK));
+        ByteBuffer aView = aViews[0];
+        br.readableBuffers(views, 100); // b's owner view, repositioned
+        assertTrue(aView != views[0], "a sharing window must not use the owner's views");
+        assertEquals(BLOCK, aView.remaining(), "a's view is untouched by b's use of its own");
+        byte[] seen = new byte[BLOCK];
+        aView.get(seen);
+        assertArrayEquals(second, seen);
+        ar.consume(BLOCK);
+      }
+    }
   }
 }
