@@ -14,7 +14,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCounted;
-import java.lang.ref.Cleaner;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
@@ -27,14 +26,10 @@ import javax.net.ssl.SSLException;
 
 /**
  * The engines of one TLS context on BoringSSL: one Netty {@link SslContext} built from the context's settings, one
- * engine per connection. Both are Netty's reference-counted kind: every engine is freed explicitly when its connection
- * is released ({@link #release}), so native memory follows connections, and no engine has a finalizer (Netty's
- * other kind registers one per engine, a cost on every handshake). The context is released once these engines are
- * unreachable; each engine holds its own reference to it, so it outlives the last engine.
+ * engine per connection. The context is Netty's non-reference-counted kind (freed with the Java object); every engine
+ * is freed explicitly when its connection is released ({@link #release}), so native memory follows connections.
  */
 public final class OpenSslEngines implements TlsEngineProvider.Engines {
-    private static final Cleaner CONTEXTS = Cleaner.create();
-
     private final SslContext sslContext;
     private final TlsEngineSettings settings;
     private final AtomicLong open;
@@ -93,7 +88,7 @@ public final class OpenSslEngines implements TlsEngineProvider.Engines {
                 b.keyManager(new OpenSslCachingX509KeyManagerFactory(stableAliases(settings)));
             }
         }
-        b.sslProvider(SslProvider.OPENSSL_REFCNT)
+        b.sslProvider(SslProvider.OPENSSL)
                 // The key-selection and certificate-verification callbacks run inside wrap and unwrap, on the loop,
                 // like BoringSSL's own handshake crypto: no delegated tasks (docs/tls.md, Engines).
                 .option(OpenSslContextOption.USE_TASKS, false)
@@ -104,12 +99,7 @@ public final class OpenSslEngines implements TlsEngineProvider.Engines {
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, settings.alpn()));
         try {
-            SslContext built = b.build();
-            OpenSslEngines engines = new OpenSslEngines(built, settings, open);
-            if (built instanceof ReferenceCounted counted) {
-                CONTEXTS.register(engines, counted::release);
-            }
-            return engines;
+            return new OpenSslEngines(b.build(), settings, open);
         } catch (SSLException | RuntimeException e) {
             throw new TlsConfigException("cannot build the openssl TLS context: " + e.getMessage(), e);
         }
