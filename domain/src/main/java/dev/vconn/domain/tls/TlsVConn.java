@@ -855,12 +855,15 @@ public final class TlsVConn extends AbstractVConn {
     private TlsSessionInfo describeSession() {
         SSLSession s = engine.getSession();
         List<X509Certificate> peer = new ArrayList<>();
-        try {
-            for (Certificate c : s.getPeerCertificates()) {
-                peer.add((X509Certificate) c);
+        // A server that asks for no certificate gets none; asking the session anyway costs an exception per handshake.
+        if (context.role() == TlsContext.Role.CLIENT || context.clientAuth() != TlsContext.ClientAuth.NONE) {
+            try {
+                for (Certificate c : s.getPeerCertificates()) {
+                    peer.add((X509Certificate) c);
+                }
+            } catch (SSLPeerUnverifiedException e) {
+                peer.clear(); // the peer sent no certificate
             }
-        } catch (SSLPeerUnverifiedException e) {
-            peer.clear(); // the peer sent no certificate
         }
         String alpn = engine.getApplicationProtocol();
         String serverName = "";

@@ -80,6 +80,31 @@ class TlsSelectionTest extends TlsFixture {
     }
 
     @Test
+    void a_server_asking_for_no_client_certificate_never_asks_its_session_for_one() {
+        // The session's answer would be an exception on every handshake: the server knows the answer already.
+        CountingEngineProvider counting = new CountingEngineProvider();
+        TlsContext server = serverContext().engine(counting).build();
+        TlsContext client = clientContext()
+                .clientCertificate(TlsKeyMaterial.fromPem(res("client.pem"), res("client.key"))).build();
+        TlsSessionInfo[] h = handshake(client, server, "localhost");
+        assertTrue(h[1].peerCertificates().isEmpty(), "no client certificate without asking for one");
+        assertEquals("", h[1].peerSubject());
+        assertEquals(0, counting.peerCertificateQueries.get());
+    }
+
+    @Test
+    void a_server_wanting_a_client_certificate_still_reads_it_from_its_session() {
+        CountingEngineProvider counting = new CountingEngineProvider();
+        TlsContext server = serverContext().clientAuth(TlsContext.ClientAuth.WANT).trustPem(res("ca.pem"))
+                .engine(counting).build();
+        TlsContext client = clientContext()
+                .clientCertificate(TlsKeyMaterial.fromPem(res("client.pem"), res("client.key"))).build();
+        TlsSessionInfo[] h = handshake(client, server, "localhost");
+        assertEquals("CN=vconn test client", h[1].peerSubject());
+        assertEquals(1, counting.peerCertificateQueries.get());
+    }
+
+    @Test
     void an_rsa_certificate_serves_too() {
         TlsContext server = TlsContext.server().certificate(res("rsa.pem"), res("rsa.key")).delegatedTaskExecutor(direct)
                 .build();
