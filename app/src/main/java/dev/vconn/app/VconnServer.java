@@ -211,7 +211,7 @@ public final class VconnServer implements AutoCloseable {
   }
 
   private AccessLog accessLog(ServerSettings s) {
-    AccessLog log = s.accessLog() ? AccessLog.slf4j(s.accessLogFormat()) : r -> { };
+    AccessLog log = s.accessLog() ? AccessLog.slf4j(s.accessLogFormat()) : AccessLog.NONE;
     return extraLog == null ? log : log.andThen(extraLog);
   }
 

@@ -13,6 +13,7 @@ import dev.vconn.domain.VIO;
 import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.http.AccessLog;
 import dev.vconn.domain.http.HttpHookId;
 import dev.vconn.domain.http.HttpHooks;
 import dev.vconn.domain.http.HttpProxy;
@@ -97,7 +98,7 @@ public class HttpConnectBenchmark {
         Continuation hook = new Continuation(this::intercept);
         proxy = new HttpProxy(HttpProxyConfig.builder(t.blockPool())
                 .hooks(HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, hook).build())
-                .accessLog(record -> { })
+                .accessLog(AccessLog.NONE) // as vconn-server --access-log false: no record is built
                 .build());
         connector = t.httpConnector(proxy.sessionAcceptor());
         // In-process transactions need no socket: a listener registered on the loop would make the nio loop poll

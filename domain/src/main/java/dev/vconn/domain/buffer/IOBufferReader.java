@@ -370,4 +370,44 @@ public final class IOBufferReader {
     }
     return "IOBufferReader[readAvail=" + (buffer.written - pos) + "]";
   }
+
+  /**
+   * Finds a byte among the readable bytes without consuming anything or copying them out.
+   *
+   * @param value the byte to find
+   * @param from the first offset after the read position to look at, {@code >= 0}
+   * @param to the offset to stop before; clipped to {@code readAvail()}
+   * @return the offset (after the read position) of the first {@code value} in {@code [from, to)}, or -1
+   * @throws IllegalArgumentException if {@code from < 0}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public long indexOf(byte value, long from, long to) {
+    ensureLive();
+    if (from < 0) {
+      throw new IllegalArgumentException("indexOf(from=" + from + "): from must be >= 0");
+    }
+    long end = Math.min(to, buffer.written - pos);
+    long offset = 0;
+    Block b = block;
+    int p = index;
+    while (offset < end) {
+      int a = b.end - p;
+      if (offset + a > from) {
+        int first = p + (int) Math.max(0, from - offset);
+        int last = p + (int) Math.min(a, end - offset);
+        for (int i = first; i < last; i++) {
+          if (b.data.buffer.get(i) == value) {
+            return offset + (i - p);
+          }
+        }
+      }
+      offset += a;
+      if (offset >= end) {
+        break;
+      }
+      b = b.next;
+      p = b.start;
+    }
+    return -1;
+  }
 }

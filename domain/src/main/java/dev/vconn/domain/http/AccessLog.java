@@ -21,6 +21,33 @@ public interface AccessLog {
   void log(AccessLogRecord record);
 
   /**
+   * Whether {@link #log} would use a record at all: the proxy builds a transaction's record only for a log that
+   * answers true (the default), so a disabled log costs no allocation per transaction.
+   *
+   * @return false only if {@link #log} ignores every record
+   */
+  default boolean enabled() {
+    return true;
+  }
+
+  /** A log that drops every record; the proxy builds no records for it. */
+  AccessLog NONE = new AccessLog() {
+    @Override
+    public void log(AccessLogRecord record) {
+    }
+
+    @Override
+    public boolean enabled() {
+      return false;
+    }
+
+    @Override
+    public String toString() {
+      return "AccessLog.NONE";
+    }
+  };
+
+  /**
    * The default: {@link AccessLogRecord#toLogLine()} at INFO on the slf4j logger {@value #LOGGER_NAME}.
    *
    * @return an access log writing through slf4j
@@ -46,12 +73,19 @@ public interface AccessLog {
   }
 
   /**
-   * Sends each record to this log and then to {@code other}.
+   * Sends each record to this log and then to {@code other}; a log that is not {@link #enabled} is left out.
    *
    * @param other the second log
    * @return a log writing to both
    */
   default AccessLog andThen(AccessLog other) {
+    java.util.Objects.requireNonNull(other, "other");
+    if (!other.enabled()) {
+      return this;
+    }
+    if (!enabled()) {
+      return other;
+    }
     return record -> {
       log(record);
       other.log(record);

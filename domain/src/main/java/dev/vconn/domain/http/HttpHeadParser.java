@@ -180,7 +180,13 @@ public final class HttpHeadParser {
       // head limit of it) from being copied on every parse. A prefix decides exactly as the whole window would: a
       // head that ends in it parses the same, a line it rejects is the same line, and only "need more" is undecided,
       // which scans a prefix eight times longer, up to the whole window (at most about 1.15 scans of it in all).
+      // A head whose end is already readable is copied alone, without the body behind it: the same decision, as
+      // that copy is a prefix the head ends in.
       int n = Math.min(window, FIRST_SCAN_BYTES);
+      int headEnd = headEnd(reader, window);
+      if (headEnd > 0) {
+        n = headEnd;
+      }
       Raw raw = scan(copy(reader, n), n, request);
       while (raw == Raw.NEED_MORE && n < window) {
         n = (int) Math.min(window, 8L * n);
@@ -192,6 +198,32 @@ public final class HttpHeadParser {
       return raw;
     } catch (Reject r) {
       return new Raw(null, 0, request ? r.status : 502, r.getMessage());
+    }
+  }
+
+  /**
+   * The length up to and including the first line feed that ends an empty line ({@code LF LF} or {@code LF CR LF},
+   * the forms the scan accepts) after the line breaks that may come before the start line, within the first
+   * {@code window} readable bytes; 0 if there is none.
+   */
+  private static int headEnd(IOBufferReader reader, int window) {
+    long from = 0;
+    for (byte c; from < window && ((c = reader.byteAt(from)) == '\n' || c == '\r'); ) {
+      from++;
+    }
+    while (true) {
+      long lf = reader.indexOf((byte) '\n', from, window);
+      if (lf < 0 || lf + 1 >= window) {
+        return 0;
+      }
+      byte next = reader.byteAt(lf + 1);
+      if (next == '\n') {
+        return (int) lf + 2;
+      }
+      if (next == '\r' && lf + 2 < window && reader.byteAt(lf + 2) == '\n') {
+        return (int) lf + 3;
+      }
+      from = lf + 1;
     }
   }
 

@@ -226,6 +226,11 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     source = Arrays.copyOf(source, length);
   }
 
+  /** How many bytes this map keeps for its received field lines (the parse's copy of the head); 0 for none. */
+  int sourceBytes() {
+    return source == null ? 0 : source.length;
+  }
+
   /** Whether the field lines of this map may point into {@code buf}. */
   boolean readsFrom(byte[] buf) {
     return source == buf;

@@ -19,7 +19,6 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -361,21 +360,39 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         return;
       }
     }
-    String host = null;
+    // The request host is the region [hostStart, hostEnd) of hostText: the target's authority or Host, trimmed and
+    // without port, compared ignoring case; cut out as a String only for a non-ASCII host (lower-cased as before).
+    String hostText = null;
+    int hostStart = 0;
+    int hostEnd = 0;
     String path = target;
     if (target.regionMatches(true, 0, "http://", 0, 7)) {
       int slash = target.indexOf('/', 7);
-      host = slash < 0 ? target.substring(7) : target.substring(7, slash);
+      hostText = target;
+      hostStart = 7;
+      hostEnd = slash < 0 ? target.length() : slash;
       path = slash < 0 ? "/" : target.substring(slash);
-    } else if (req.headers().get(HttpHeaders.HOST) != null) {
-      host = req.headers().get(HttpHeaders.HOST);
+    } else {
+      hostText = req.headers().get(HttpHeaders.HOST);
+      hostEnd = hostText == null ? 0 : hostText.length();
     }
-    if (host != null) {
-      host = stripPort(host.trim()).toLowerCase(Locale.ROOT);
+    if (hostText != null) {
+      while (hostStart < hostEnd && hostText.charAt(hostStart) <= ' ') { // as String.trim
+        hostStart++;
+      }
+      while (hostEnd > hostStart && hostText.charAt(hostEnd - 1) <= ' ') {
+        hostEnd--;
+      }
+      hostEnd = hostStart + portStart(hostText, hostStart, hostEnd);
+      if (!isAscii(hostText, hostStart, hostEnd)) {
+        hostText = hostText.substring(hostStart, hostEnd).toLowerCase(Locale.ROOT);
+        hostStart = 0;
+        hostEnd = hostText.length();
+      }
     }
     for (RemapRule rule : config.remapRules()) {
-      Optional<String> mapped = rule.map(host, path);
-      if (mapped.isPresent()) {
+      String mapped = rule.mapPath(hostText, hostStart, hostEnd, path);
+      if (mapped != null) {
         t.origin = rule.originAuthority();
         if (rule.upstream() != null) {
           upstream = new UpstreamChoice(config.upstreamGroup(rule.upstream()));
@@ -389,12 +406,13 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
           sendError(502, t.failure);
           return;
         }
-        originTarget = mapped.get();
+        originTarget = mapped;
         transition(State.POST_REMAP_HOOK);
         return;
       }
     }
-    t.failure = "no remap rule matches " + (host == null ? "" : host) + path;
+    t.failure = "no remap rule matches "
+        + (hostText == null ? "" : hostText.substring(hostStart, hostEnd).toLowerCase(Locale.ROOT)) + path;
     sendError(404, "no remap rule matches this request");
   }
 
@@ -465,7 +483,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     boolean mayReuse = !freshOriginOnly;
     freshOriginOnly = false;
-    String key = (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
+    String key = !t.originTls && isAuthority(t.origin, t.originHost, t.originPort) ? t.origin
+        : (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
     OriginConnection pooled = mayReuse ? proxy.originPool().take(key, client.eventLoop(), originOwner()) : null;
     if (pooled != null) {
       t.originReused = true;
@@ -772,6 +791,15 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     HttpRequestHead req = t.clientRequest;
     long nanos = client.eventLoop().nanoTime() - t.startNanos;
     proxy.stats.transactionDuration.record(nanos);
+    AccessLog accessLog = config.accessLog();
+    if (accessLog.enabled()) {
+      logTransaction(accessLog, req, nanos, out);
+    }
+    client.transactionDone(t.clientKeepAlive);
+  }
+
+  /** Builds the transaction's access log record (only for a log that uses it) and logs it. */
+  private void logTransaction(AccessLog accessLog, HttpRequestHead req, long nanos, long out) {
     long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
     long originMillis = !t.originAnswered ? -1
         : TimeUnit.NANOSECONDS.toMillis(t.originResponseNanos - t.startNanos);
@@ -781,11 +809,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         req == null ? "-" : req.version().text(), req == null ? null : req.headers().get("User-Agent"),
         req == null ? null : req.headers().get("Referer"), Instant.now().minusMillis(millis), originMillis);
     try {
-      config.accessLog().log(record);
+      accessLog.log(record);
     } catch (RuntimeException e) {
       LOG.warn("access log failed", e);
     }
-    client.transactionDone(t.clientKeepAlive);
   }
 
   // ------------------------------------------------------------------------------------------------ CONNECT target
@@ -840,13 +867,43 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     return new Authority(name, port);
   }
 
-  private static String stripPort(String host) {
-    if (host.startsWith("[")) {
-      int end = host.indexOf(']');
-      return end < 0 ? host : host.substring(0, end + 1);
+  /**
+   * The length of the host in the authority {@code [start, end)} of {@code text}: up to a {@code :port}, or up to
+   * and including the {@code ]} of a bracketed IPv6 literal.
+   */
+  private static int portStart(String text, int start, int end) {
+    if (start < end && text.charAt(start) == '[') {
+      int close = text.indexOf(']', start);
+      return close < 0 || close >= end ? end - start : close + 1 - start;
     }
-    int colon = host.indexOf(':');
-    return colon < 0 ? host : host.substring(0, colon);
+    int colon = text.indexOf(':', start);
+    return colon < 0 || colon >= end ? end - start : colon - start;
+  }
+
+  /** Whether {@code text} is {@code host + ":" + port} (the pool key of a plain-HTTP origin), checked in place. */
+  static boolean isAuthority(String text, String host, int port) {
+    int colon = host.length();
+    if (text == null || text.length() <= colon + 1 || !text.startsWith(host) || text.charAt(colon) != ':') {
+      return false;
+    }
+    int value = 0;
+    for (int i = colon + 1; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9' || value > 65535) {
+        return false;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value == port && text.charAt(colon + 1) != '0';
+  }
+
+  private static boolean isAscii(String text, int start, int end) {
+    for (int i = start; i < end; i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------------ retries
@@ -1048,9 +1105,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       return;
     }
     t.hasResponseBody = !t.responseBody.isDone();
-    Set<String> connection = h.connectionTokens();
     t.originKeepAlive = !t.responseBody.isCloseDelimited() && (head.version() == HttpVersion.HTTP_1_1
-        ? !connection.contains("close") : connection.contains("keep-alive"));
+        ? !h.connectionOptionIs("close") : h.connectionOptionIs("keep-alive"));
     transition(State.READ_RESPONSE_HOOK);
   }
 
@@ -1180,7 +1236,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       return false;
     }
     HttpHeaders h = t.clientRequest.headers();
-    return h.get("Upgrade") == null && !h.connectionTokens().contains("upgrade");
+    return h.get("Upgrade") == null && !h.connectionOptionIs("upgrade");
   }
 
   /** Now on the proxy's clock as an IMF-fixdate (RFC 9110, section 5.6.7), for the {@code Date} field. */

@@ -144,19 +144,37 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
    * @return the origin path and query if the rule matches
    */
   public Optional<String> map(String requestHost, String path) {
-    if (!host.equals("*") && (requestHost == null || !host.equalsIgnoreCase(requestHost))) {
-      return Optional.empty();
+    return Optional.ofNullable(requestHost == null ? mapPath(null, 0, 0, path)
+        : mapPath(requestHost, 0, requestHost.length(), path));
+  }
+
+  /**
+   * {@link #map} without its allocations, for the proxy's remap step: the request host is the region
+   * {@code [hostStart, hostEnd)} of {@code hostText} (null for none), compared ignoring case; a path this rule leaves
+   * as it is comes back as the same String.
+   *
+   * @return the origin path and query, or null if the rule does not match
+   */
+  String mapPath(String hostText, int hostStart, int hostEnd, String path) {
+    if (!host.equals("*") && (hostText == null || hostEnd - hostStart != host.length()
+        || !hostText.regionMatches(true, hostStart, host, 0, host.length()))) {
+      return null;
     }
     if (!path.startsWith(pathPrefix)) {
-      return Optional.empty();
+      return null;
     }
-    String rest = path.substring(pathPrefix.length());
-    if (originPathPrefix.endsWith("/") && rest.startsWith("/")) {
-      rest = rest.substring(1);
-    } else if (!originPathPrefix.endsWith("/") && !rest.isEmpty() && !rest.startsWith("/") && !rest.startsWith("?")) {
-      rest = "/" + rest;
+    int cut = pathPrefix.length();
+    boolean restEmpty = cut == path.length();
+    if (originPathPrefix.endsWith("/") && !restEmpty && path.charAt(cut) == '/') {
+      return originPathPrefix + path.substring(cut + 1);
     }
-    return Optional.of(originPathPrefix + rest);
+    if (!originPathPrefix.endsWith("/") && !restEmpty && path.charAt(cut) != '/' && path.charAt(cut) != '?') {
+      return originPathPrefix + "/" + path.substring(cut);
+    }
+    if (originPathPrefix.equals(pathPrefix)) {
+      return path; // the prefix is replaced by itself, the usual "/" to "/" rule
+    }
+    return originPathPrefix + path.substring(cut);
   }
 
   /**

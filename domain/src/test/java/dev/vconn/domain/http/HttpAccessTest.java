@@ -244,6 +244,51 @@ class HttpAccessTest {
     }
 
     @Test
+    void a_disabled_access_log_gets_no_records_and_the_stats_count_as_before() {
+      List<AccessLogRecord> seen = new ArrayList<>();
+      AccessLog disabled = new AccessLog() {
+        @Override
+        public void log(AccessLogRecord record) {
+          seen.add(record);
+        }
+
+        @Override
+        public boolean enabled() {
+          return false;
+        }
+      };
+      try (HttpRig rig = new HttpRig(b -> b
+          .remap(RemapRule.parse("http://example.test/", "http://" + ORIGIN + "/"))
+          .accessLog(disabled))) {
+        rig.origin(ORIGIN, req -> OK);
+        HttpRig.Client c = rig.client();
+        c.send(GET + GET);
+        rig.run();
+        assertEquals(2, c.responses().size());
+        assertEquals(List.of(), seen, "a disabled log is not called: no record is built for it");
+        HttpStats.Snapshot s = rig.proxy.stats().snapshot();
+        assertEquals(2, s.transactions());
+        assertEquals(c.received().length(), s.bytesOut());
+      }
+    }
+
+    @Test
+    void and_then_leaves_out_a_disabled_log_and_still_feeds_both_enabled_ones() {
+      List<String> seen = new ArrayList<>();
+      AccessLog first = r -> seen.add("first " + r.status());
+      AccessLog second = r -> seen.add("second " + r.status());
+      assertFalse(AccessLog.NONE.enabled());
+      assertTrue(first.enabled());
+      assertEquals(first, first.andThen(AccessLog.NONE));
+      assertEquals(second, AccessLog.NONE.andThen(second));
+      assertFalse(AccessLog.NONE.andThen(AccessLog.NONE).enabled());
+      AccessLog both = first.andThen(second);
+      assertTrue(both.enabled());
+      both.log(new AccessLogRecord(null, "GET", "/", 204, 0, 0, 0, "-", null, 0, false));
+      assertEquals(List.of("first 204", "second 204"), seen);
+    }
+
+    @Test
     void a_throwing_access_log_does_not_break_the_session() {
       try (HttpRig rig = new HttpRig(b -> b
           .remap(RemapRule.parse("http://example.test/", "http://" + ORIGIN + "/"))

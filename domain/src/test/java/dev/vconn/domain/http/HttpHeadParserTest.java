@@ -39,6 +39,70 @@ class HttpHeadParserTest extends HttpTestSupport {
     assertEquals(head, new String(h.toBytes(), java.nio.charset.StandardCharsets.ISO_8859_1));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"\r\n\r\n", "\n\n", "\n\r\n"})
+  void aHeadWithABodyBehindItCopiesOnlyTheHead(String end) {
+    String head = "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 100" + end;
+    IOBufferReader r = readerOf(head + "b".repeat(100));
+    HttpHeadParser.Result<HttpResponseHead> result = parser.parseResponse(r);
+    HttpResponseHead h = parsed(result);
+    assertEquals(head.length(), ((HttpHeadParser.Parsed<HttpResponseHead>) result).headBytes());
+    assertEquals(head.length(), h.headers().sourceBytes(), "the body behind the head is not copied");
+    assertEquals("nginx", h.headers().get("Server"));
+    assertEquals("b".repeat(100), peek(r));
+  }
+
+  /**
+   * Every arrival pattern (one byte, a few bytes, a block at a time, into 128-byte blocks) reaches the decision the
+   * whole input gets at once: the same head bytes, the same status for a head that is too large, and nothing
+   * consumed before the decision.
+   */
+  @Test
+  void headsSplitAcrossReadsAndBlocksDecideAsTheWholeInput() {
+    HttpHeadParser small = new HttpHeadParser(new HttpLimits(64, 300, 20));
+    String fields = "Host: example.test\r\nUser-Agent: wrk\r\nAccept: */*\r\nX-Long: " + "v".repeat(150) + "\r\n";
+    List<String> inputs = List.of(
+        "GET /a HTTP/1.1\r\n" + fields + "\r\n" + "POST /next HTTP/1.1\r\n\r\n",
+        "\r\n\nGET /a HTTP/1.1\n" + fields.replace("\r\n", "\n") + "\n" + "body".repeat(40),
+        "GET /a HTTP/1.1\r\n" + fields + "\n\r\n" + "body",
+        "GET /a HTTP/1.1\r\n" + fields + fields + "\r\n" + "body".repeat(100),
+        "GET /a HTTP/1.1\r\n" + fields + fields,
+        "GET /" + "p".repeat(80) + " HTTP/1.1\r\n\r\n",
+        "GET /a HTTP/1.1\r\nBad Name: x\r\n\r\nbody");
+    for (HttpHeadParser p : List.of(parser, small)) {
+      for (String input : inputs) {
+        String whole = describe(p.parseRequest(readerOf(input)), input.length());
+        for (int step : new int[] {1, 3, 64, 127, 128, 1000}) {
+          IOBuffer b = new IOBuffer(pool, 0);
+          try {
+            IOBufferReader r = b.allocReader();
+            byte[] bytes = bytes(input);
+            HttpHeadParser.Result<HttpRequestHead> result = new HttpHeadParser.NeedMore<>();
+            for (int at = 0; at < bytes.length && result instanceof HttpHeadParser.NeedMore; at += step) {
+              b.write(bytes, at, Math.min(step, bytes.length - at));
+              result = p.parseRequest(r);
+              if (result instanceof HttpHeadParser.NeedMore) {
+                assertEquals(Math.min(at + step, bytes.length), r.readAvail(), "nothing consumed before the head");
+              }
+            }
+            assertEquals(whole, describe(result, input.length()), "step " + step + ": " + input);
+          } finally {
+            b.close();
+          }
+        }
+      }
+    }
+  }
+
+  private static String describe(HttpHeadParser.Result<HttpRequestHead> result, int inputLength) {
+    if (result instanceof HttpHeadParser.Parsed<HttpRequestHead> ok) {
+      assertTrue(ok.head().headers().sourceBytes() <= ok.headBytes(), "only head bytes are kept");
+      return "parsed " + ok.headBytes() + " "
+          + new String(ok.head().toBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+    return result.toString();
+  }
+
   @Test
   void postLeavesTheBody() {
     IOBufferReader r = readerOf("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"

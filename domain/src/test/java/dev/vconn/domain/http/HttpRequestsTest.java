@@ -529,6 +529,38 @@ class HttpRequestsTest {
     }
 
     @Test
+    void the_host_is_matched_without_port_brackets_kept_ignoring_case_in_either_form() {
+      try (HttpRig rig = new HttpRig(b -> b
+          .remap(new RemapRule("[::1]", "/", "10.0.0.1", 8080, "/six/"))
+          .remap(RemapRule.parse("http://example.test/api/", "http://" + ORIGIN + "/v1/"))
+          .remap(RemapRule.parse("http://example.test/", "http://" + ORIGIN + "/")))) {
+        TestOrigin origin = rig.origin(ORIGIN, req -> ok("mapped"));
+        String[][] cases = {
+            {"GET /a?q=1 HTTP/1.1\r\nHost: EXAMPLE.test:8080\r\n\r\n", "/a?q=1"},
+            {"GET /api/x HTTP/1.1\r\nHost: example.TEST\r\n\r\n", "/v1/x"},
+            {"GET http://Example.Test:81/api//y HTTP/1.1\r\nHost: other.test\r\n\r\n", "/v1/y"},
+            {"GET http://EXAMPLE.test HTTP/1.1\r\nHost: other.test\r\n\r\n", "/"},
+            {"GET /z HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", "/six/z"},
+        };
+        for (String[] c : cases) {
+          HttpRig.Client client = rig.client();
+          client.send(c[0]);
+          rig.run();
+          assertEquals("mapped", client.response().body(), c[0]);
+          assertEquals(c[1], origin.requests.get(origin.requests.size() - 1).head().target(), c[0]);
+        }
+        for (String refused : List.of("GET /a HTTP/1.1\r\nHost: example.test.evil:80\r\n\r\n",
+            "GET /a HTTP/1.1\r\nHost: [::1:80\r\n\r\n", "GET http://example.tes/a HTTP/1.1\r\nHost: x\r\n\r\n")) {
+          HttpRig.Client client = rig.client();
+          client.send(refused);
+          rig.run();
+          assertEquals(404, client.response().status(), refused);
+        }
+        assertEquals(cases.length, origin.requests.size());
+      }
+    }
+
+    @Test
     void star_host_matches_any_host() {
       try (HttpRig rig = new HttpRig(b -> b.remap(RemapRule.parse("http://*/", "http://" + ORIGIN + "/")))) {
         TestOrigin origin = rig.origin(ORIGIN, req -> ok("any"));

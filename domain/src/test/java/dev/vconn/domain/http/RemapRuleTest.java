@@ -2,6 +2,8 @@ package dev.vconn.domain.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,5 +46,38 @@ class RemapRuleTest {
         () -> RemapRule.parse("http://a.test/", "ftp://origin.test/"));
     assertTrue(e.getMessage().contains("http:// or https://") && e.getMessage().contains("ftp://origin.test/"),
         e.getMessage());
+  }
+
+  @Test
+  void map_path_gives_the_same_origin_paths_as_map_and_keeps_an_unchanged_path_as_it_is() {
+    String[][] rules = {{"/", "/"}, {"/api/", "/v1/"}, {"/api", "/v1"}, {"/api/", "/"}, {"/", "/v1"}, {"/a", "/a"}};
+    String[] paths = {"/", "/api", "/api/", "/api/x", "/api//x", "/apix", "/api?q=1", "/a/b", "/ab", "/a?x"};
+    for (String[] r : rules) {
+      RemapRule rule = new RemapRule("A.test", r[0], "o.test", 80, r[1]);
+      for (String path : paths) {
+        String expected = rule.map("a.TEST", path).orElse(null);
+        assertEquals(expected, rule.mapPath("x a.test:1", 2, 8, path), r[0] + " -> " + r[1] + ": " + path);
+        assertNull(rule.mapPath("x a.tesT:1", 2, 7, path), "a shorter host region does not match");
+        assertNull(rule.mapPath(null, 0, 0, path), "no host matches only *");
+      }
+    }
+    assertEquals("/v1/x", new RemapRule("a.test", "/api/", "o.test", 80, "/v1/").map("a.test", "/api/x").get());
+    assertEquals("/v1/x", new RemapRule("a.test", "/api", "o.test", 80, "/v1").map("a.test", "/apix").get());
+    assertEquals("/x", new RemapRule("a.test", "/api/", "o.test", 80, "/").map("a.test", "/api//x").get());
+    String path = "/index.html?q=1";
+    assertSame(path, new RemapRule("*", "/", "o.test", 80, "/").mapPath(null, 0, 0, path),
+        "a rule mapping / to / allocates no new path");
+  }
+
+  @Test
+  void an_origin_authority_is_recognised_in_place() {
+    assertTrue(HttpSM.isAuthority("o.test:8080", "o.test", 8080));
+    assertFalse(HttpSM.isAuthority("o.test:808", "o.test", 8080));
+    assertFalse(HttpSM.isAuthority("o.test:08080", "o.test", 8080));
+    assertFalse(HttpSM.isAuthority("o.testx:8080", "o.test", 8080));
+    assertFalse(HttpSM.isAuthority("o.test:", "o.test", 8080));
+    assertFalse(HttpSM.isAuthority("o.test:99999999999", "o.test", 8080));
+    assertFalse(HttpSM.isAuthority("upstream://o.test", "o.test", 80));
+    assertFalse(HttpSM.isAuthority(null, "o.test", 80));
   }
 }
