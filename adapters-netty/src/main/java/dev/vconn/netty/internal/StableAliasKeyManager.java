@@ -8,6 +8,7 @@ import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -22,16 +23,55 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * native key material, kept by alias, would miss on every handshake and re-encode the key and chain each time; here
  * the choice is still the JDK's, but it is named by its certificate's index ({@code cert-N}), and the key and chain
  * come from the context's certificates without reading a key store.
+ *
+ * <p>With exactly one certificate the server's choice is answered here, without the JDK's chooser: the JDK would
+ * choose that certificate whenever its key type matches (an expired one or one with an unsuitable key usage only
+ * ranks lower, and there is nothing to rank it against), and the check it adds, whether the chain's signatures use
+ * algorithms the peer listed, costs a regex conversion of every peer algorithm name and, for a certificate without
+ * the key-usage extension, several exceptions per handshake. A peer that cannot use the certificate still fails the
+ * handshake, in BoringSSL's negotiation or in its own certificate check (docs/tls.md, Engines). Several
+ * certificates still go through the JDK's chooser, which selects by SNI.
  */
 final class StableAliasKeyManager extends X509ExtendedKeyManager {
     private static final String PREFIX = "cert-";
+    private static final String ONLY_ALIAS = PREFIX + 0;
 
     private final X509ExtendedKeyManager jdk;
     private final List<TlsKeyMaterial> certificates;
+    /** The one certificate's leaf, or null when there are several (or none). */
+    private final X509Certificate only;
 
     StableAliasKeyManager(X509ExtendedKeyManager jdk, List<TlsKeyMaterial> certificates) {
         this.jdk = Objects.requireNonNull(jdk, "jdk");
         this.certificates = List.copyOf(certificates);
+        this.only = this.certificates.size() == 1 ? this.certificates.get(0).chain().get(0) : null;
+    }
+
+    /**
+     * The one certificate's alias if its key fits {@code keyType}, else null (no candidate). A key type is a key
+     * algorithm ({@code EC}, {@code RSA}), optionally followed by {@code _} and the algorithm of the key that signed
+     * the certificate ({@code EC_RSA}), as the JDK's key managers name them.
+     */
+    private String onlyIfFits(String keyType) {
+        return keyType != null && fits(keyType) ? ONLY_ALIAS : null;
+    }
+
+    private boolean fits(String keyType) {
+        int underscore = keyType.indexOf('_');
+        String keyAlgorithm = underscore < 0 ? keyType : keyType.substring(0, underscore);
+        if (!only.getPublicKey().getAlgorithm().equals(keyAlgorithm)) {
+            return false;
+        }
+        if (underscore < 0) {
+            return true;
+        }
+        String signer = keyType.substring(underscore + 1);
+        List<X509Certificate> chain = certificates.get(0).chain();
+        if (chain.size() > 1) {
+            return chain.get(1).getPublicKey().getAlgorithm().equals(signer);
+        }
+        // A self-signed or bare leaf: its signature algorithm's name says the signer's key type (SHA256withECDSA).
+        return only.getSigAlgName().toUpperCase(Locale.ROOT).contains("WITH" + signer.toUpperCase(Locale.ROOT));
     }
 
     /** A factory handing out this one key manager, for Netty's caching key-manager factory to wrap. */
@@ -99,7 +139,7 @@ final class StableAliasKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return stable(jdk.chooseEngineServerAlias(keyType, issuers, engine));
+        return only != null ? onlyIfFits(keyType) : stable(jdk.chooseEngineServerAlias(keyType, issuers, engine));
     }
 
     @Override
@@ -109,7 +149,7 @@ final class StableAliasKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return stable(jdk.chooseServerAlias(keyType, issuers, socket));
+        return only != null ? onlyIfFits(keyType) : stable(jdk.chooseServerAlias(keyType, issuers, socket));
     }
 
     @Override
