@@ -73,6 +73,8 @@ public final class NioEventLoop implements EventLoop {
      * fill and empty (a hash-set entry and an iterator step per ready key, two per proxied request).
      */
     private final Consumer<SelectionKey> selectedKeyHandler = this::processSelectedKey;
+    /** Socket VConns pinned to this loop and not yet closed: what a listener balances on (docs/nio-adapter.md). */
+    private final AtomicInteger liveSockets = new AtomicInteger();
     /** The loop thread is inside a select, running ready handlers; a select cannot be nested. Loop thread only. */
     private boolean inSelect;
 
@@ -140,6 +142,19 @@ public final class NioEventLoop implements EventLoop {
     @Override
     public long nanoTime() {
         return System.nanoTime();
+    }
+
+    /** Socket VConns pinned to this loop that are not closed yet (any thread may read it). */
+    public int liveSockets() {
+        return liveSockets.get();
+    }
+
+    void socketOpened() {
+        liveSockets.incrementAndGet();
+    }
+
+    void socketClosed() {
+        liveSockets.decrementAndGet();
     }
 
     /** Registers a channel with this loop's selector (thread-safe; wakes the loop so the key takes effect). */

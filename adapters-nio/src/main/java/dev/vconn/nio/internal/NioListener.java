@@ -13,12 +13,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link ServerSocketChannel} listening on one loop, spreading accepted connections across all loops, each
- * delivered as NET_ACCEPT on the loop its VConn is pinned to.
+ * A {@link ServerSocketChannel} listening on one loop. An accepted connection stays on that loop unless another loop
+ * holds {@link #HANDOFF_MARGIN} or more fewer live sockets (docs/nio-adapter.md, Accepting): a client that opens one
+ * connection at a time never costs a cross-thread wake-up, and concurrent connections still spread over all loops.
+ * Each is delivered as NET_ACCEPT on the loop its VConn is pinned to.
  */
 public final class NioListener implements NioEventLoop.Handler {
     private static final Logger log = LoggerFactory.getLogger(NioListener.class);
     private static final int BACKLOG = 1024;
+    /**
+     * How many fewer live sockets another loop must hold than the accepting loop to get the connection. Above 1 so
+     * a connection whose predecessor's close is still in flight, or an idle pooled origin connection, does not send
+     * a one-at-a-time client across threads; small so loops stay within a few connections of each other.
+     */
+    static final int HANDOFF_MARGIN = 4;
 
     private final NioTransportCore core;
     private final NioEventLoop loop;
@@ -70,7 +78,7 @@ public final class NioListener implements NioEventLoop.Handler {
     }
 
     private void accepted(SocketChannel channel) {
-        NioEventLoop target = core.nextLoop();
+        NioEventLoop target = core.leastLoadedLoop(loop, HANDOFF_MARGIN);
         try {
             channel.configureBlocking(false);
             core.applyOptions(channel);

@@ -18,6 +18,7 @@ public final class NioSocketVConn extends SocketChannelVConn implements NioEvent
     private final OpenResourceTracker tracker;
     private SelectionKey key;
     private int interestOps;
+    private boolean counted; // in loop.liveSockets(): from register/attach until transportClose
 
     /** A VConn over a connected, non-blocking channel; call {@link #register()} or {@link #attach} next. */
     public NioSocketVConn(NioEventLoop loop, SocketChannel channel, OpenResourceTracker tracker) throws IOException {
@@ -29,7 +30,7 @@ public final class NioSocketVConn extends SocketChannelVConn implements NioEvent
     /** Registers the channel with the loop's selector, with no interest until a VIO wants it. */
     public void register() throws ClosedChannelException {
         key = loop.register(channel(), 0, this);
-        tracker.opened(this, describe());
+        opened();
     }
 
     /** Takes over a key the channel already has on this loop (after a non-blocking connect). */
@@ -37,6 +38,12 @@ public final class NioSocketVConn extends SocketChannelVConn implements NioEvent
         existing.attach(this);
         existing.interestOps(0);
         key = existing;
+        opened();
+    }
+
+    private void opened() {
+        counted = true;
+        loop.socketOpened();
         tracker.opened(this, describe());
     }
 
@@ -80,6 +87,10 @@ public final class NioSocketVConn extends SocketChannelVConn implements NioEvent
         try {
             super.transportClose(abortError);
         } finally {
+            if (counted) {
+                counted = false;
+                loop.socketClosed();
+            }
             tracker.closed(this);
         }
     }

@@ -42,6 +42,24 @@ public final class NioTransportCore {
     }
 
     /**
+     * {@code preferred}, unless another loop holds at least {@code margin} fewer {@link NioEventLoop#liveSockets()
+     * live sockets}: then the loop with the fewest (the first of equals).
+     */
+    public NioEventLoop leastLoadedLoop(NioEventLoop preferred, int margin) {
+        int preferredLive = preferred.liveSockets();
+        NioEventLoop least = preferred;
+        int leastLive = preferredLive;
+        for (NioEventLoop candidate : loops) {
+            int live = candidate.liveSockets();
+            if (live < leastLive) {
+                least = candidate;
+                leastLive = live;
+            }
+        }
+        return leastLive <= preferredLive - margin ? least : preferred;
+    }
+
+    /**
      * The calling thread's loop if it is one of these, else the next loop: a connect made on a loop stays on it, so
      * a proxy's origin connection lives on its client's loop (docs/threading.md, Loop affinity).
      */
