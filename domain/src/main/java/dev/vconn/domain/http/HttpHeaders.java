@@ -438,6 +438,30 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     return f != null ? f.value().charAt(k) : (char) (source[spans[4 * i + 2] + k] & 0xff);
   }
 
+  /** The first index in {@code [from, to)} of entry {@code i}'s value holding {@code c}, or {@code to}. */
+  private int indexIn(int i, char c, int from, int to) {
+    while (from < to && valueChar(i, from) != c) {
+      from++;
+    }
+    return from;
+  }
+
+  /** The first index in {@code [from, to)} of entry {@code i}'s value that is not whitespace, or {@code to}. */
+  private int skipOws(int i, int from, int to) {
+    while (from < to && HttpSyntax.isOws(valueChar(i, from))) {
+      from++;
+    }
+    return from;
+  }
+
+  /** {@code to} moved back over the whitespace that ends entry {@code i}'s value range {@code [from, to)}. */
+  private int trimOws(int i, int from, int to) {
+    while (to > from && HttpSyntax.isOws(valueChar(i, to - 1))) {
+      to--;
+    }
+    return to;
+  }
+
   /** Whether entry {@code i} has that name, compared as {@link String#equalsIgnoreCase} would. */
   boolean nameIs(int i, String name) {
     Field f = fields[i];
@@ -543,10 +567,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       int n = valueLength(i);
       int start = 0;
       while (start <= n) {
-        int end = start;
-        while (end < n && valueChar(i, end) != ',') {
-          end++;
-        }
+        int end = indexIn(i, ',', start, n);
         long v = parseLength(i, start, end);
         if (length >= 0 && v != length) {
           throw new IllegalStateException("conflicting Content-Length values " + length + " and " + v);
@@ -560,12 +581,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** The number in entry {@code i}'s value at {@code [from, to)}, surrounding whitespace ignored. */
   private long parseLength(int i, int from, int to) {
-    while (from < to && HttpSyntax.isOws(valueChar(i, from))) {
-      from++;
-    }
-    while (to > from && HttpSyntax.isOws(valueChar(i, to - 1))) {
-      to--;
-    }
+    from = skipOws(i, from, to);
+    to = trimOws(i, from, to);
     if (from == to) {
       throw new IllegalStateException("empty Content-Length value");
     }
@@ -610,18 +627,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       int n = valueLength(i);
       int start = 0;
       while (start <= n) {
-        int end = start;
-        while (end < n && valueChar(i, end) != ',') {
-          end++;
-        }
-        int from = start;
-        int to = end;
-        while (from < to && HttpSyntax.isOws(valueChar(i, from))) {
-          from++;
-        }
-        while (to > from && HttpSyntax.isOws(valueChar(i, to - 1))) {
-          to--;
-        }
+        int end = indexIn(i, ',', start, n);
+        int from = skipOws(i, start, end);
+        int to = trimOws(i, from, end);
         if (to > from) {
           lastEntry = i;
           lastFrom = from;
@@ -696,21 +704,10 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     int n = valueLength(c);
     int start = 0;
     while (start <= n) {
-      int end = start;
-      while (end < n && valueChar(c, end) != ',') {
-        end++;
-      }
-      int tokenEnd = start;
-      while (tokenEnd < end && valueChar(c, tokenEnd) != ';') {
-        tokenEnd++;
-      }
-      int from = start;
-      while (from < tokenEnd && HttpSyntax.isOws(valueChar(c, from))) {
-        from++;
-      }
-      while (tokenEnd > from && HttpSyntax.isOws(valueChar(c, tokenEnd - 1))) {
-        tokenEnd--;
-      }
+      int end = indexIn(c, ',', start, n);
+      int tokenEnd = indexIn(c, ';', start, end);
+      int from = skipOws(c, start, tokenEnd);
+      tokenEnd = trimOws(c, from, tokenEnd);
       if (tokenEnd - from == length && regionMatches(c, from, lower, nameEntry)) {
         return true;
       }
