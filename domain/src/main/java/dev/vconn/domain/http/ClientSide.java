@@ -26,6 +26,14 @@ interface ClientSide {
 
   SocketAddress clientAddress();
 
+  /**
+   * {@link #clientAddress()} as the forwarding fields write it ({@code X-Forwarded-For}, {@code Forwarded}), null
+   * when it is not an IP address. A client side whose address is fixed answers it from a field made once.
+   */
+  default String clientNodeAddress() {
+    return ProxyHeaderRules.nodeAddress(clientAddress());
+  }
+
   /** The proxy's own address of the client connection (what the client connected to); null if there is none. */
   SocketAddress localAddress();
 

@@ -57,6 +57,9 @@ final class Http1ClientSession implements ClientSide {
   private final String pluginTag;
   private final long pluginId;
   private final SocketAddress clientAddress;
+  /** {@link #clientAddress} as the forwarding fields write it, made on the first request that needs it. */
+  private String clientNodeAddress;
+  private boolean clientNodeAddressMade;
   /** The session hooks (SSN_START, SSN_CLOSE) and the {@link HttpSsn} plugins see. */
   private final SessionHooks ssnHooks;
 
@@ -356,6 +359,16 @@ final class Http1ClientSession implements ClientSide {
   @Override
   public SocketAddress clientAddress() {
     return clientAddress;
+  }
+
+  /** Made once per connection: the client's address does not change while the session lives. */
+  @Override
+  public String clientNodeAddress() {
+    if (!clientNodeAddressMade) {
+      clientNodeAddress = ProxyHeaderRules.nodeAddress(clientAddress);
+      clientNodeAddressMade = true;
+    }
+    return clientNodeAddress;
   }
 
   @Override

@@ -426,8 +426,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
     ForwardingPolicy forwarding = config.forwarding();
     String requestedHost = requestedHost(req);
-    ProxyHeaderRules.addForwarding(headers, forwarding, new ProxyHeaderRules.ClientHop(client.clientAddress(),
-        client.clientTls().isPresent(), requestedHost));
+    ProxyHeaderRules.addForwarding(headers, forwarding, client.clientNodeAddress(), client.clientTls().isPresent(),
+        requestedHost);
     // The client's Host when the policy keeps it (an absolute-form target's authority wins over Host, RFC 9112
     // §3.2.2); otherwise, and when the client named no host, the origin's.
     headers.set(HttpHeaders.HOST, forwarding.preserveHost() && requestedHost != null ? requestedHost

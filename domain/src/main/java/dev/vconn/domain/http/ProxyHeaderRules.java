@@ -126,11 +126,20 @@ final class ProxyHeaderRules {
    * line early.
    */
   static void addForwarding(HttpHeaders out, ForwardingPolicy policy, ClientHop hop) {
-    String address = nodeAddress(hop.clientAddress());
-    String proto = hop.tls() ? "https" : "http";
+    addForwarding(out, policy, nodeAddress(hop.clientAddress()), hop.tls(), hop.requestedHost());
+  }
+
+  /**
+   * {@link #addForwarding(HttpHeaders, ForwardingPolicy, ClientHop)} for a client whose address was already written
+   * as {@link #nodeAddress} writes it ({@code address}, null when it is not an IP address): a connection's sessions
+   * make that text once, not per request.
+   */
+  static void addForwarding(HttpHeaders out, ForwardingPolicy policy, String address, boolean tls,
+      String requestedHost) {
+    String proto = tls ? "https" : "http";
     apply(out, X_FORWARDED_FOR, policy.forwardedFor(), address == null ? "unknown" : address);
     apply(out, X_FORWARDED_PROTO, policy.forwardedProto(), proto);
-    apply(out, X_FORWARDED_HOST, policy.forwardedHost(), hop.requestedHost());
+    apply(out, X_FORWARDED_HOST, policy.forwardedHost(), requestedHost);
     if (policy.forwarded() == ForwardingPolicy.Mode.APPEND) {
       for (String line : out.getAll(FORWARDED)) {
         if (!isForwardedList(line)) {
@@ -142,7 +151,7 @@ final class ProxyHeaderRules {
       }
     }
     if (policy.forwarded() != ForwardingPolicy.Mode.OFF) { // the element is built only when it goes out
-      apply(out, FORWARDED, policy.forwarded(), forwardedElement(address, proto, hop.requestedHost()));
+      apply(out, FORWARDED, policy.forwarded(), forwardedElement(address, proto, requestedHost));
     }
   }
 

@@ -2,9 +2,11 @@ package dev.vconn.domain.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vconn.domain.pair.VConnPair;
 import dev.vconn.domain.http.ForwardingPolicy.Mode;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -252,6 +254,44 @@ class HttpForwardingTest {
       rig.run();
       assertEquals("HTTP/1.1 200 \r\nX-Latin: \u00e9t\u00e9\r\nContent-Length: 2\r\nVia: 1.1 vconn\r\n\r\nok",
           c.received());
+    }
+  }
+
+  @Test
+  void every_request_on_a_connection_carries_that_connections_address_and_other_connections_carry_theirs() {
+    try (HttpRig rig = rig(policy(Mode.APPEND, Mode.REPLACE, Mode.OFF, Mode.APPEND, false))) {
+      TestOrigin origin = rig.origin(ORIGIN, req -> "HTTP/1.1 204 No Content\r\n\r\n");
+      HttpRig.Client a = rig.client("plugin", 0, new InetSocketAddress("10.1.2.3", 40000));
+      HttpRig.Client b = rig.client("plugin", 0, new InetSocketAddress("1:0:0:0:0:0:0:1", 40001));
+      for (int i = 0; i < 2; i++) {
+        a.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+        rig.run();
+        b.send("GET /b HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n");
+        rig.run();
+      }
+      assertEquals(2, a.responses("GET", "GET").size(), a.received());
+      assertEquals(2, b.responses("GET", "GET").size(), b.received());
+      assertEquals(List.of("10.1.2.3", "6.6.6.6, 1::1", "10.1.2.3", "6.6.6.6, 1::1"),
+          origin.requests.stream().map(r -> String.join("|", r.head().headers().getAll("X-Forwarded-For"))).toList());
+      assertEquals(List.of("for=10.1.2.3;proto=http;host=t", "for=\"[1::1]\";proto=http;host=t",
+          "for=10.1.2.3;proto=http;host=t", "for=\"[1::1]\";proto=http;host=t"),
+          origin.requests.stream().map(r -> String.join("|", r.head().headers().getAll("Forwarded"))).toList(),
+          "the Forwarded element uses the same address text");
+    }
+  }
+
+  @Test
+  void a_session_writes_its_clients_address_once_for_all_its_requests() {
+    try (HttpRig rig = rig(ForwardingPolicy.defaults())) {
+      VConnPair pair = VConnPair.open(rig.loop,
+          new VConnPair.Options("plugin", 0, 8, 0, new InetSocketAddress("10.1.2.3", 40000)));
+      Http1ClientSession session = new Http1ClientSession(rig.proxy, pair.passive(), null, null);
+      String first = session.clientNodeAddress();
+      assertEquals("10.1.2.3", first);
+      assertSame(first, session.clientNodeAddress(), "made once per connection, not per request");
+      pair.active().close();
+      pair.passive().close();
+      rig.run();
     }
   }
 }
