@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HttpProxy implements AutoCloseable {
   /** The current configuration: one immutable snapshot, replaced whole by {@link #reconfigure}. */
   private volatile HttpProxyConfig config;
+  /** What remap needs per rule of {@link #config}, made once per configuration rather than per request. */
+  private volatile RemapTargets remapTargets;
   private final HttpHeadParser parser;
   private volatile ProxyHeaderRules headerRules;
   /** The running active health checks of the current configuration's upstream groups; guarded by this. */
@@ -60,6 +62,7 @@ public final class HttpProxy implements AutoCloseable {
    */
   public HttpProxy(HttpProxyConfig config) {
     this.config = Objects.requireNonNull(config, "config");
+    this.remapTargets = new RemapTargets(config.remapRules());
     this.parser = new HttpHeadParser(config.limits());
     this.headerRules = new ProxyHeaderRules(config.viaName());
     this.originPool = new OriginPool(config.maxIdlePerOrigin(), config.maxConnectionsPerOrigin(),
@@ -105,6 +108,7 @@ public final class HttpProxy implements AutoCloseable {
       List<UpstreamHealthChecks> old = healthChecks;
       healthChecks = startHealthChecks(next);
       headerRules = rules;
+      remapTargets = new RemapTargets(next.remapRules());
       config = next; // the snapshot new transactions read (HttpSM and Http1ClientSession read it once)
       old.forEach(UpstreamHealthChecks::stop);
     }
@@ -137,6 +141,47 @@ public final class HttpProxy implements AutoCloseable {
    */
   public Continuation sessionAcceptor() {
     return sessionAcceptor;
+  }
+
+  /**
+   * The origin authority ({@code host:port}) and origin pool key of each remap rule of one configuration, in the
+   * rules' order: made once per configuration, so remapping a request makes no string.
+   */
+  static final class RemapTargets {
+    private final List<RemapRule> rules;
+    private final String[] authorities;
+    private final String[] poolKeys;
+
+    RemapTargets(List<RemapRule> rules) {
+      this.rules = rules;
+      this.authorities = new String[rules.size()];
+      this.poolKeys = new String[rules.size()];
+      for (int i = 0; i < authorities.length; i++) {
+        RemapRule r = rules.get(i);
+        authorities[i] = r.originAuthority();
+        // The pool key of a single origin (HttpSM, ORIGIN_CONNECT); an upstream group's members have their own.
+        poolKeys[i] = r.upstream() != null ? null : r.originTls() ? "https://" + authorities[i] : authorities[i];
+      }
+    }
+
+    /** {@link RemapRule#originAuthority()} of rule {@code i}. */
+    String authority(int i) {
+      return authorities[i];
+    }
+
+    /** The origin pool key of rule {@code i}; null for a rule to an upstream group. */
+    String poolKey(int i) {
+      return poolKeys[i];
+    }
+  }
+
+  /**
+   * The remap targets of {@code c}'s rules: the ones made when {@code c} became current, or (for a configuration
+   * replaced meanwhile) new ones.
+   */
+  RemapTargets remapTargets(HttpProxyConfig c) {
+    RemapTargets r = remapTargets;
+    return r.rules == c.remapRules() ? r : new RemapTargets(c.remapRules());
   }
 
   /**

@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -163,6 +164,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private boolean connectMethod;
   /** The request target for the origin that remap chose (origin form). */
   private String originTarget;
+  /** The origin pool key of the remap rule's single origin, made with the configuration; null otherwise. */
+  private String originKey;
   /** The next {@link State#ORIGIN_CONNECT} must not take a pooled connection (a retry after a stale one). */
   private boolean freshOriginOnly;
   /** The upstream group the remap rule named, which picks the origin of each attempt; null for a single origin. */
@@ -390,10 +393,14 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         hostEnd = hostText.length();
       }
     }
-    for (RemapRule rule : config.remapRules()) {
+    List<RemapRule> rules = config.remapRules();
+    for (int i = 0, n = rules.size(); i < n; i++) { // by index: no iterator per request
+      RemapRule rule = rules.get(i);
       String mapped = rule.mapPath(hostText, hostStart, hostEnd, path);
       if (mapped != null) {
-        t.origin = rule.originAuthority();
+        HttpProxy.RemapTargets targets = proxy.remapTargets(config);
+        t.origin = targets.authority(i);
+        originKey = targets.poolKey(i);
         if (rule.upstream() != null) {
           upstream = new UpstreamChoice(config.upstreamGroup(rule.upstream()));
           t.origin = "upstream://" + rule.upstream(); // until an attempt chose a member
@@ -483,7 +490,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     boolean mayReuse = !freshOriginOnly;
     freshOriginOnly = false;
-    String key = !t.originTls && isAuthority(t.origin, t.originHost, t.originPort) ? t.origin
+    String key = originKey != null ? originKey
+        : !t.originTls && isAuthority(t.origin, t.originHost, t.originPort) ? t.origin
         : (t.originTls ? "https://" : "") + t.originHost + ":" + t.originPort;
     OriginConnection pooled = mayReuse ? proxy.originPool().take(key, client.eventLoop(), originOwner()) : null;
     if (pooled != null) {

@@ -53,6 +53,27 @@ class HttpReconfigureTest {
   }
 
   @Test
+  void remap_makes_each_rules_origin_authority_once_per_configuration_and_a_reconfigure_makes_the_new_ones() {
+    try (HttpRig rig = new HttpRig(b -> b.remap(RemapRule.parse("http://example.test/", "http://" + OLD + "/")))) {
+      rig.origin(OLD, req -> ok("old"));
+      rig.origin(NEW, req -> ok("new"));
+      HttpRig.Client c = rig.client();
+      for (int i = 0; i < 4; i++) {
+        if (i == 2) {
+          rig.proxy.reconfigure(routedTo(rig, NEW));
+        }
+        c.send(GET);
+        rig.run();
+      }
+      assertEquals(List.of("old", "old", "new", "new"), c.responses().stream().map(r -> r.body()).toList());
+      List<String> origins = rig.log.stream().map(AccessLogRecord::origin).toList();
+      assertEquals(List.of(OLD, OLD, NEW, NEW), origins);
+      assertSame(origins.get(0), origins.get(1), "made once for the configuration, not per request");
+      assertSame(origins.get(2), origins.get(3), "made once for the new configuration");
+    }
+  }
+
+  @Test
   void access_control_applies_to_connections_accepted_after_the_reconfigure() {
     InetSocketAddress blocked = new InetSocketAddress("10.9.1.1", 5000);
     try (HttpRig rig = new HttpRig(b -> b.remap(RemapRule.parse("http://example.test/", "http://" + OLD + "/")))) {
