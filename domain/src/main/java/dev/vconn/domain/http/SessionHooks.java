@@ -30,6 +30,11 @@ final class SessionHooks implements HttpSsn {
   private final long id;
   /** Hooks added with {@link #addHook}; guarded by itself. */
   private final Map<HttpHookId, List<Continuation>> own = new EnumMap<>(HttpHookId.class);
+  /**
+   * Set (under {@link #own}'s lock, after the hook is in) by the first {@link #addHook}: until then {@link #added}
+   * answers without taking the lock, which the transactions of a session ask at every hook point.
+   */
+  private volatile boolean anyAdded;
   /** The hook the session is stopped at, or null while it runs (reenable clears it). */
   private final AtomicReference<HttpHookId> stoppedAt = new AtomicReference<>();
   private HttpHookId running;
@@ -84,6 +89,9 @@ final class SessionHooks implements HttpSsn {
 
   /** The hooks this session added for {@code hook}: any thread. */
   List<Continuation> added(HttpHookId hook) {
+    if (!anyAdded) {
+      return List.of();
+    }
     synchronized (own) {
       List<Continuation> list = own.get(hook);
       return list == null ? List.of() : List.copyOf(list);
@@ -173,6 +181,7 @@ final class SessionHooks implements HttpSsn {
     }
     synchronized (own) {
       own.computeIfAbsent(id, k -> new ArrayList<>()).add(continuation);
+      anyAdded = true;
     }
   }
 

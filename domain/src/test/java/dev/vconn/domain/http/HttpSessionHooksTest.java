@@ -348,6 +348,34 @@ class HttpSessionHooksTest {
   }
 
   @Test
+  void a_session_hook_added_by_a_transaction_runs_from_that_transactions_next_hook_point_on_and_only_in_its_session() {
+    List<String> trace = new ArrayList<>();
+    HttpHooks hooks = HttpHooks.builder()
+        .add(HttpHookId.READ_REQUEST_HDR, HttpHooksTest.hook(txn -> {
+          if (txn.id() == 2) { // the second transaction of the first session: its session had no hook until now
+            txn.session().addHook(HttpHookId.PRE_REMAP,
+                HttpHooksTest.hook(t -> trace.add(t.id() + " session PRE_REMAP")));
+          }
+        }))
+        .add(HttpHookId.PRE_REMAP, HttpHooksTest.hook(txn -> trace.add(txn.id() + " global PRE_REMAP")))
+        .build();
+    try (HttpRig rig = HttpHooksTest.rig(hooks)) {
+      rig.origin(ORIGIN, req -> OK);
+      HttpRig.Client first = rig.client();
+      first.send(GET + GET + GET);
+      rig.run();
+      HttpRig.Client second = rig.client();
+      second.send(GET);
+      rig.run();
+      assertEquals(List.of("1 global PRE_REMAP", "2 global PRE_REMAP", "2 session PRE_REMAP", "3 global PRE_REMAP",
+          "3 session PRE_REMAP", "4 global PRE_REMAP"), trace);
+      first.close();
+      second.close();
+      rig.run();
+    }
+  }
+
+  @Test
   void session_hooks_cannot_be_added_where_they_cannot_run() {
     AtomicReference<RuntimeException> onSession = new AtomicReference<>();
     List<RuntimeException> onTxn = new ArrayList<>();
