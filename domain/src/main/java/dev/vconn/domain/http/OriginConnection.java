@@ -30,6 +30,8 @@ final class OriginConnection {
   private boolean closed;
   private Continuation watcher;
   private BiConsumer<OriginConnection, Object> onIdleEvent;
+  /** Its origin's counts in the pool, once the pool looked them up; guarded by the pool's monitor. */
+  OriginPool.OriginCounts counts;
   /** The read the pool's watcher posted while the connection is idle; null while a session uses it. */
   volatile ReadVio idleRead;
 

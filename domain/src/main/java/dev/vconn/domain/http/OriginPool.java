@@ -45,12 +45,17 @@ final class OriginPool {
     }
   }
 
-  /** What the pool counts per origin, over all loops. */
-  private static final class OriginCounts {
+  /**
+   * What the pool counts per origin, over all loops. A connection keeps its origin's counts once it found them
+   * ({@link OriginConnection#counts}): they stay in {@link #counts} while it is open (its open count holds them).
+   */
+  static final class OriginCounts {
     /** Idle connections (what {@code maxIdle} bounds). */
     int idle;
     /** Open connections and connects under way (what {@code maxOpen} bounds). */
     int open;
+    /** Left {@link #counts} (all counts 0): a connection that kept them looks them up again. */
+    boolean dropped;
   }
 
   private final int maxIdle;
@@ -122,16 +127,30 @@ final class OriginPool {
         onLoop.byOwner.remove(c.owner);
       }
     }
-    OriginCounts n = counts.get(c.key);
+    OriginCounts n = countsOf(c);
     if (n != null) {
       n.idle--;
       dropIfUnused(c.key, n);
     }
   }
 
+  /**
+   * The counts of {@code c}'s origin, null if there are none (under this pool's monitor): looked up once per
+   * connection, not per take and release.
+   */
+  private OriginCounts countsOf(OriginConnection c) {
+    OriginCounts n = c.counts;
+    if (n == null || n.dropped) {
+      n = counts.get(c.key);
+      c.counts = n;
+    }
+    return n;
+  }
+
   private void dropIfUnused(String key, OriginCounts n) {
     if (n.idle <= 0 && n.open <= 0) {
       counts.remove(key);
+      n.dropped = true;
     }
   }
 
@@ -158,12 +177,6 @@ final class OriginPool {
     }
   }
 
-  /** Idle connections to {@code key} over all loops (under this pool's monitor). */
-  private int idleTo(String key) {
-    OriginCounts n = counts.get(key);
-    return n == null ? 0 : n.idle;
-  }
-
   /** Closes a connection that counted toward its origin's limit. */
   void close(OriginConnection c) {
     c.close();
@@ -175,24 +188,23 @@ final class OriginPool {
    * connection's current VIO continuations and have cancelled its write.
    */
   void release(OriginConnection c) {
+    if (c.reader.readAvail() != 0 || maxIdle <= 0) {
+      close(c); // bytes nobody asked for are never handed to the next request
+      return;
+    }
     Continuation watcher = c.watcher(retireOnEvent);
     // Hold the watcher's lock until the connection is in the idle set, so its first event finds it there.
     watcher.lock().lock();
     try {
-      boolean keep;
-      synchronized (this) {
-        keep = !closed && idleTo(c.key) < maxIdle && c.reader.readAvail() == 0;
-      }
-      if (!keep) {
-        close(c);
-        return;
-      }
-      // Watch it while idle: any byte, EOS, error or the idle timeout retires it.
+      // Watch it while idle: any byte, EOS, error or the idle timeout retires it. Posted before the limits are
+      // checked, so one pass of this pool's monitor per release decides and adds (a connection the limits refuse
+      // is closed with its read, which costs no more than the close alone).
       c.idleRead = c.vconn.read(watcher, Long.MAX_VALUE, c.readBuffer);
       c.vconn.setInactivityTimeout(timeouts.originIdle());
+      boolean keep;
       synchronized (this) {
-        // The limit is checked again: another loop may have released a connection to this origin meanwhile.
-        keep = !closed && idleTo(c.key) < maxIdle;
+        OriginCounts n = countsOf(c);
+        keep = !closed && (n == null ? 0 : n.idle) < maxIdle;
         if (keep) {
           idleAdded(c);
         }
@@ -217,10 +229,11 @@ final class OriginPool {
       origins.put(c.key, q);
     }
     q.addLast(c);
-    OriginCounts n = counts.get(c.key);
+    OriginCounts n = countsOf(c);
     if (n == null) {
       n = new OriginCounts();
       counts.put(c.key, n);
+      c.counts = n;
     }
     n.idle++;
   }
@@ -261,7 +274,10 @@ final class OriginPool {
       for (OriginCounts n : counts.values()) {
         n.idle = 0;
       }
-      counts.values().removeIf(n -> n.open <= 0);
+      counts.values().removeIf(n -> {
+        n.dropped = n.open <= 0;
+        return n.dropped;
+      });
     }
     all.forEach(this::closeIdle);
   }

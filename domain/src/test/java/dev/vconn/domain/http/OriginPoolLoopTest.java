@@ -114,6 +114,31 @@ class OriginPoolLoopTest {
   }
 
   @Test
+  void a_connection_keeps_its_origins_counts_only_while_they_are_the_pools_and_the_limit_holds_after_they_were_dropped() {
+    OriginPool pool = new OriginPool(1, 0, HttpTimeouts.defaults());
+    VConnPair unreservedPair = VConnPair.open(loopA, VConnPair.Options.defaults());
+    pairs.add(unreservedPair);
+    // A connection the pool never reserved a slot for: its counts leave the pool whenever it is taken.
+    OriginConnection unreserved = new OriginConnection(unreservedPair.active(), ORIGIN, blocks, 2, 1024, true);
+    pool.release(unreserved);
+    run();
+    assertSame(unreserved, pool.take(ORIGIN, loopA));
+    assertEquals(0, pool.idleCount());
+    OriginConnection other = connection(pool, loopA); // new counts for the origin
+    pool.release(other);
+    run();
+    pool.release(unreserved); // must be counted with the new counts: a second idle connection, over the limit of 1
+    run();
+    assertTrue(unreserved.isClosed(), "the limit of one idle connection per origin holds");
+    assertEquals(1, pool.idleCount());
+    assertSame(other, pool.take(ORIGIN, loopA));
+    assertNull(pool.take(ORIGIN, loopA));
+    pool.close(other);
+    assertEquals(0, pool.openCount(ORIGIN));
+    assertEquals(0, pool.idleCount());
+  }
+
+  @Test
   void releasing_and_taking_a_warm_connection_allocates_nothing_for_the_pools_bookkeeping() {
     OriginPool pool = new OriginPool(4, 0, HttpTimeouts.defaults());
     OriginConnection c = connection(pool, loopA);
