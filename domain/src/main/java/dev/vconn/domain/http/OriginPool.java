@@ -14,7 +14,9 @@ import java.util.function.BiConsumer;
  * Keep-alive connections to origins, per {@code host:port}: at most {@code maxIdle} idle ones each, closed after
  * the origin idle timeout or as soon as the origin closes them or sends anything while idle. {@link #take} checks a
  * connection again before handing it out, since its watcher may not have had the event yet. Also counts the open
- * connections per origin for {@code maxConnectionsPerOrigin}. Thread-safe: sessions on every loop share it.
+ * connections per origin for {@code maxConnectionsPerOrigin}. Thread-safe: sessions on every loop share it. A take
+ * and a release each hold this pool's monitor once, and find an origin's counts through the connection rather than
+ * by its key (docs/http.md, Origins).
  *
  * <p>Idle connections are kept per event loop: {@link #take} hands out only a connection pinned to the caller's loop,
  * so a transaction and its origin connection run on one loop, with no hand-off or wake-up across loops (docs/http.md,
