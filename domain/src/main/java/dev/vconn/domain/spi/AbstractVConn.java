@@ -75,6 +75,11 @@ public abstract class AbstractVConn implements VConn {
     private VConnError readError;
     private VConnError writeError;
     private boolean closeProcessed;
+    /**
+     * A pass of this VConn is delivering events on the loop now: a reenable or close made inside one of its callbacks
+     * needs no pass or task of its own, because the pass applies it before it ends (docs/threading.md, Passes).
+     */
+    private boolean inPass;
     private ScheduledAction lockRetry;
     private long inactivityNanos;
     private long inactivityDeadline;
@@ -390,7 +395,9 @@ public abstract class AbstractVConn implements VConn {
             if (writeError == null) {
                 writeError = reason;
             }
-            schedulePass();
+            if (!closeProcessed) {
+                schedulePass(); // a closed end has nothing left to deliver: its pass would only find it closed
+            }
         });
     }
 
@@ -493,6 +500,7 @@ public abstract class AbstractVConn implements VConn {
             schedulePass();
             return;
         }
+        inPass = true;
         try {
             processTimeouts(r, w);
             if (r != null) {
@@ -504,6 +512,7 @@ public abstract class AbstractVConn implements VConn {
                 processWrite(w);
             }
         } finally {
+            inPass = false;
             if (wl != null) {
                 wl.unlock();
             }
@@ -515,7 +524,21 @@ public abstract class AbstractVConn implements VConn {
             processClose();
         } else if (readVio.get() != r || writeVio.get() != w) {
             schedulePass(); // a callback posted a new operation, perhaps under another lock
+        } else if (r != null && r.reenableRequested || w != null && w.reenableRequested) {
+            schedulePass(); // a reenable made inside a callback after this pass had applied that VIO's
         }
+    }
+
+    /**
+     * A VIO of this VConn was reenabled (any thread). Inside one of this VConn's own callbacks on the loop no pass is
+     * scheduled: the running pass applies the reenable if it has not yet reached that VIO, and otherwise schedules
+     * the pass when it ends, so a reenable that would change nothing costs nothing.
+     */
+    final void reenabled() {
+        if (loop.inEventLoop() && inPass) {
+            return;
+        }
+        schedulePass();
     }
 
     private void retryLater() {
@@ -792,6 +815,9 @@ public abstract class AbstractVConn implements VConn {
             closeState = state;
             retire(readVio.getAndSet(null));
             retire(writeVio.getAndSet(null));
+        }
+        if (loop.inEventLoop() && inPass) {
+            return; // closed inside one of this VConn's callbacks: the pass processes the close when it ends
         }
         loop.execute(this::processClose);
     }
