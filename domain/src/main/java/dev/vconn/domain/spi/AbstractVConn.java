@@ -842,7 +842,9 @@ public abstract class AbstractVConn implements VConn {
         if (loop.inEventLoop() && inPass) {
             return; // closed inside one of this VConn's callbacks: the pass processes the close when it ends
         }
-        schedulePass(); // a pass of a closed VConn processes the close; one already queued serves
+        // Always a task of its own, never coalesced with a queued pass: a transport shutting down may drop queued
+        // tasks, and the close must still run. The pass task, which processes a closed VConn's close, needs no lambda.
+        loop.execute(passTask);
     }
 
     private void processClose() {
