@@ -5,6 +5,7 @@ import dev.vconn.domain.ContinuationScheduler;
 import dev.vconn.domain.Event;
 import dev.vconn.domain.EventLoop;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,12 @@ final class HookChain {
 
     /** A hook answered {@code HTTP_ERROR}: answer the client with the transaction's error status. */
     void hookFailed(HttpTransaction t, String reason);
+
+    /**
+     * A hook reenabled the transaction inside its own callback, which has returned: resume it now on the loop under
+     * the session lock if that lock is free, else through the loop's queue as any other reenable.
+     */
+    void resumeAfterHook(Event event);
   }
 
   private final HttpTransaction txn;
@@ -47,6 +54,10 @@ final class HookChain {
   private int index;
   /** What runs once the chain is done; non-null exactly while a chain holds the transaction. */
   private Runnable afterHooks;
+  /** The hook call whose callback runs on the loop now (loop-confined), or null. */
+  private HookCall calling;
+  /** A reenable made inside {@link #calling}'s callback, applied once the callback returned (loop-confined). */
+  private Event reenabledInCallback;
 
   HookChain(HttpTransaction txn, EventLoop loop, Owner owner) {
     this.txn = txn;
@@ -88,19 +99,7 @@ final class HookChain {
       Continuation c = chain.get(index++);
       HttpHookId hook = running;
       stoppedAt.set(hook);
-      // Delivered under the plugin's own lock (the wrapper shares it); a plugin that throws must not take the
-      // event loop down or leave the transaction stuck at its hook: it resumes with an error instead.
-      Continuation guardedHook = new Continuation((event, data) -> {
-        try {
-          c.handler().handle(event, data);
-        } catch (RuntimeException e) {
-          LOG.error("plugin hook {} threw on {}; answering with an error", hook, txn, e);
-          if (stoppedAt.get() == hook) {
-            txn.reenable(Event.HTTP_ERROR);
-          }
-        }
-      }, c.lock());
-      ContinuationScheduler.dispatch(loop, guardedHook, hook.event(), txn);
+      loop.execute(new HookCall(c, hook));
       return;
     }
     Runnable then = afterHooks;
@@ -108,6 +107,73 @@ final class HookChain {
     chain = null;
     owner.chainEnded(txn, running);
     then.run();
+  }
+
+  /**
+   * A plugin reenabled the transaction with {@code event} (any thread). Inside the hook's own callback on the loop
+   * it is kept and applied as soon as the callback returns, in the same loop task; otherwise the caller resumes the
+   * transaction through the loop's queue.
+   *
+   * @return whether the reenable was kept for after the callback
+   */
+  boolean keepReenableMadeInCallback(Event event) {
+    if (loop.inEventLoop() && calling != null) {
+      reenabledInCallback = event;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * One hook event for one plugin continuation, run on the loop under the plugin's own lock (tried; retried after
+   * {@link ContinuationScheduler#LOCK_RETRY} when busy, as any scheduled delivery). A plugin that throws must not take
+   * the event loop down or leave the transaction stuck at its hook: it resumes with an error instead. A plugin that
+   * reenables inside its callback (the common case) is resumed when the callback returns, after its lock was
+   * released, without another trip through the loop's queue (docs/http.md, Hooks).
+   */
+  private final class HookCall implements Runnable {
+    private final Continuation plugin;
+    private final HttpHookId hook;
+
+    HookCall(Continuation plugin, HttpHookId hook) {
+      this.plugin = plugin;
+      this.hook = hook;
+    }
+
+    @Override
+    public void run() {
+      ReentrantLock lock = plugin.lock();
+      if (!lock.tryLock()) {
+        loop.schedule(this, ContinuationScheduler.LOCK_RETRY);
+        return;
+      }
+      Event resume;
+      try {
+        calling = this;
+        try {
+          plugin.handler().handle(hook.event(), txn);
+        } catch (RuntimeException e) {
+          LOG.error("plugin hook {} threw on {}; answering with an error", hook, txn, e);
+          if (stoppedAt.get() == hook) {
+            txn.reenable(Event.HTTP_ERROR);
+          }
+        } finally {
+          calling = null;
+          resume = reenabledInCallback;
+          reenabledInCallback = null;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (resume != null) {
+        owner.resumeAfterHook(resume);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "hook " + hook + " of " + txn + " to " + plugin;
+    }
   }
 
   /** The hook point that runs, or that ran last; null before the first or after {@link #forgetHookPoint()}. */

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -1369,7 +1370,23 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   /** A hook continuation reenabled the transaction (any thread): continue on the loop, under the lock. */
   void resume(Event event) {
-    ContinuationScheduler.dispatch(client.eventLoop(), controlCont, event, RESUME);
+    if (!t.hooks.keepReenableMadeInCallback(event)) {
+      ContinuationScheduler.dispatch(client.eventLoop(), controlCont, event, RESUME);
+    }
+  }
+
+  @Override
+  public void resumeAfterHook(Event event) {
+    ReentrantLock lock = controlCont.lock();
+    if (lock.tryLock()) {
+      try {
+        onControlEvent(event, RESUME);
+      } finally {
+        lock.unlock();
+      }
+    } else {
+      ContinuationScheduler.dispatch(client.eventLoop(), controlCont, event, RESUME);
+    }
   }
 
   // ------------------------------------------------------------------------------------------------ hook chain

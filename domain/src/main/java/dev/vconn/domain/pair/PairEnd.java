@@ -14,6 +14,9 @@ import java.net.SocketAddress;
  * peer's writer, since bytes arrive by push.
  */
 final class PairEnd extends AbstractVConn {
+    /** What the peer's error() says after a normal close: one immutable value for every pair. */
+    private static final VConnError PEER_CLOSED = VConnError.of(Errno.EPIPE, "the peer closed");
+
     private final VConnPair pair;
     private final boolean activeEnd;
     private PairEnd peer;
@@ -74,7 +77,7 @@ final class PairEnd extends AbstractVConn {
     @Override
     protected void transportClose(VConnError abortError) {
         VConnError reason = abortError == null
-                ? VConnError.of(Errno.EPIPE, "the peer closed")
+                ? PEER_CLOSED
                 : new VConnError(abortError.errno(), "the peer aborted", abortError.cause());
         peer.onPeerClosed(reason);
         pair.endClosed();

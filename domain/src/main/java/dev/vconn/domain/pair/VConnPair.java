@@ -6,7 +6,8 @@ import dev.vconn.domain.buffer.BufferSizes;
 import java.net.SocketAddress;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 
 /**
@@ -56,7 +57,18 @@ public final class VConnPair {
     private final Options options;
     private final PairEnd active;
     private final PairEnd passive;
-    private final AtomicInteger openEnds = new AtomicInteger(2);
+    /** Ends not yet closed; a field, not an atomic object of its own (an intercept makes a pair per transaction). */
+    private volatile int openEnds = 2;
+
+    private static final VarHandle OPEN_ENDS;
+
+    static {
+        try {
+            OPEN_ENDS = MethodHandles.lookup().findVarHandle(VConnPair.class, "openEnds", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private final Consumer<VConnPair> onFreed;
 
     private VConnPair(EventLoop loop, Options options, Consumer<VConnPair> onFreed) {
@@ -106,11 +118,11 @@ public final class VConnPair {
 
     /** Whether both ends are closed. */
     public boolean isFreed() {
-        return openEnds.get() == 0;
+        return openEnds == 0;
     }
 
     void endClosed() {
-        if (openEnds.decrementAndGet() == 0 && onFreed != null) {
+        if ((int) OPEN_ENDS.getAndAdd(this, -1) == 1 && onFreed != null) {
             onFreed.accept(this);
         }
     }

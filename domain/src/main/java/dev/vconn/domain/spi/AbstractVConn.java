@@ -15,11 +15,11 @@ import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,9 +50,26 @@ public abstract class AbstractVConn implements VConn {
     private static final int MAX_TRANSFERS_PER_PASS = 16;
 
     private final EventLoop loop;
-    private final AtomicReference<CoreReadVio> readVio = new AtomicReference<>();
-    private final AtomicReference<CoreWriteVio> writeVio = new AtomicReference<>();
-    private final AtomicBoolean passScheduled = new AtomicBoolean();
+    // The current operations and the pass flag are fields updated through VarHandles rather than atomic objects of
+    // their own: every VConn is made per connection, and an in-process transaction makes two (its intercept's pair).
+    private static final VarHandle READ_VIO;
+    private static final VarHandle WRITE_VIO;
+    private static final VarHandle PASS_SCHEDULED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            READ_VIO = lookup.findVarHandle(AbstractVConn.class, "readVio", CoreReadVio.class);
+            WRITE_VIO = lookup.findVarHandle(AbstractVConn.class, "writeVio", CoreWriteVio.class);
+            PASS_SCHEDULED = lookup.findVarHandle(AbstractVConn.class, "passScheduled", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile CoreReadVio readVio;
+    private volatile CoreWriteVio writeVio;
+    private volatile boolean passScheduled;
     private final Runnable passTask = new Runnable() {
         @Override
         public void run() {
@@ -75,6 +92,11 @@ public abstract class AbstractVConn implements VConn {
     private VConnError readError;
     private VConnError writeError;
     private boolean closeProcessed;
+    /**
+     * A pass of this VConn is delivering events on the loop now: a reenable or close made inside one of its callbacks
+     * needs no pass or task of its own, because the pass applies it before it ends (docs/threading.md, Passes).
+     */
+    private boolean inPass;
     private ScheduledAction lockRetry;
     private long inactivityNanos;
     private long inactivityDeadline;
@@ -102,7 +124,7 @@ public abstract class AbstractVConn implements VConn {
                     "read on a VConn whose read side is shut down (docs/semantics.md, rule 3.7)");
         }
         CoreReadVio vio = new CoreReadVio(this, continuation, nbytes, buffer);
-        retire(readVio.getAndSet(vio));
+        retire((CoreReadVio) READ_VIO.getAndSet(this, vio));
         schedulePass();
         return vio;
     }
@@ -116,7 +138,7 @@ public abstract class AbstractVConn implements VConn {
                     "write on a VConn whose write side is shut down (docs/semantics.md, rule 3.7)");
         }
         CoreWriteVio vio = new CoreWriteVio(this, continuation, nbytes, reader);
-        retire(writeVio.getAndSet(vio));
+        retire((CoreWriteVio) WRITE_VIO.getAndSet(this, vio));
         schedulePass();
         return vio;
     }
@@ -143,12 +165,12 @@ public abstract class AbstractVConn implements VConn {
             if (how.read() && !readShut) {
                 readShut = true;
                 read = true;
-                retire(readVio.getAndSet(null));
+                retire((CoreReadVio) READ_VIO.getAndSet(this, null));
             }
             if (how.write() && !writeShut) {
                 writeShut = true;
                 write = true;
-                retire(writeVio.getAndSet(null));
+                retire((CoreWriteVio) WRITE_VIO.getAndSet(this, null));
             }
         }
         if (read || write) {
@@ -192,12 +214,12 @@ public abstract class AbstractVConn implements VConn {
 
     @Override
     public final ReadVio readVio() {
-        return readVio.get();
+        return readVio;
     }
 
     @Override
     public final WriteVio writeVio() {
-        return writeVio.get();
+        return writeVio;
     }
 
     @Override
@@ -384,14 +406,22 @@ public abstract class AbstractVConn implements VConn {
      */
     protected final void onPeerClosed(VConnError reason) {
         Objects.requireNonNull(reason, "reason");
-        onLoop(() -> {
-            eos = true;
-            error = reason;
-            if (writeError == null) {
-                writeError = reason;
-            }
-            schedulePass();
-        });
+        if (loop.inEventLoop()) {
+            peerClosed(reason); // the in-process pair's peer, on the same loop: no task and no lambda
+        } else {
+            loop.execute(() -> peerClosed(reason));
+        }
+    }
+
+    private void peerClosed(VConnError reason) {
+        eos = true;
+        error = reason;
+        if (writeError == null) {
+            writeError = reason;
+        }
+        if (!closeProcessed) {
+            schedulePass(); // a closed end has nothing left to deliver: its pass would only find it closed
+        }
     }
 
     /** Input: the peer shut down its read side; the write VIO gets ERROR with {@code reason}. */
@@ -408,7 +438,7 @@ public abstract class AbstractVConn implements VConn {
      *     continuation's lock is busy (a pass is then scheduled, which pulls again)
      */
     protected final long acceptPushed(IOBufferReader src, long max) {
-        CoreReadVio vio = readVio.get();
+        CoreReadVio vio = readVio;
         if (vio == null || vio.retired || readShut || closeState != CloseState.OPEN || vio.complete || max <= 0) {
             return 0;
         }
@@ -420,7 +450,7 @@ public abstract class AbstractVConn implements VConn {
         try {
             // Another thread may have closed this VConn or replaced the read while holding that lock: the bytes
             // must not land in a retired VIO's buffer, which its owner may already have freed.
-            if (vio != readVio.get() || vio.retired || closeState != CloseState.OPEN || readShut) {
+            if (vio != readVio || vio.retired || closeState != CloseState.OPEN || readShut) {
                 schedulePass();
                 return 0;
             }
@@ -444,19 +474,19 @@ public abstract class AbstractVConn implements VConn {
 
     /** Schedules one pass on the loop; passes are coalesced. Thread-safe. */
     protected final void schedulePass() {
-        if (passScheduled.compareAndSet(false, true)) {
+        if (PASS_SCHEDULED.compareAndSet(this, false, true)) {
             loop.execute(passTask);
         }
     }
 
     private void runPass() {
-        passScheduled.set(false);
+        passScheduled = false;
         if (closeState != CloseState.OPEN) {
             processClose();
             return;
         }
-        CoreReadVio r = readVio.get();
-        CoreWriteVio w = writeVio.get();
+        CoreReadVio r = readVio;
+        CoreWriteVio w = writeVio;
         ReentrantLock rl = r == null ? null : r.continuation.lock();
         ReentrantLock wl = w == null ? null : w.continuation.lock();
         if (rl != null && !rl.tryLock()) {
@@ -482,7 +512,7 @@ public abstract class AbstractVConn implements VConn {
             processClose();
             return;
         }
-        if (readVio.get() != r || writeVio.get() != w) {
+        if (readVio != r || writeVio != w) {
             // Replaced while we were taking the locks: run again with the current VIOs and their locks.
             if (wl != null) {
                 wl.unlock();
@@ -493,6 +523,7 @@ public abstract class AbstractVConn implements VConn {
             schedulePass();
             return;
         }
+        inPass = true;
         try {
             processTimeouts(r, w);
             if (r != null) {
@@ -504,6 +535,7 @@ public abstract class AbstractVConn implements VConn {
                 processWrite(w);
             }
         } finally {
+            inPass = false;
             if (wl != null) {
                 wl.unlock();
             }
@@ -513,9 +545,23 @@ public abstract class AbstractVConn implements VConn {
         }
         if (closeState != CloseState.OPEN) {
             processClose();
-        } else if (readVio.get() != r || writeVio.get() != w) {
+        } else if (readVio != r || writeVio != w) {
             schedulePass(); // a callback posted a new operation, perhaps under another lock
+        } else if (r != null && r.reenableRequested || w != null && w.reenableRequested) {
+            schedulePass(); // a reenable made inside a callback after this pass had applied that VIO's
         }
+    }
+
+    /**
+     * A VIO of this VConn was reenabled (any thread). Inside one of this VConn's own callbacks on the loop no pass is
+     * scheduled: the running pass applies the reenable if it has not yet reached that VIO, and otherwise schedules
+     * the pass when it ends, so a reenable that would change nothing costs nothing.
+     */
+    final void reenabled() {
+        if (loop.inEventLoop() && inPass) {
+            return;
+        }
+        schedulePass();
     }
 
     private void retryLater() {
@@ -790,10 +836,15 @@ public abstract class AbstractVConn implements VConn {
                 error = abortError;
             }
             closeState = state;
-            retire(readVio.getAndSet(null));
-            retire(writeVio.getAndSet(null));
+            retire((CoreReadVio) READ_VIO.getAndSet(this, null));
+            retire((CoreWriteVio) WRITE_VIO.getAndSet(this, null));
         }
-        loop.execute(this::processClose);
+        if (loop.inEventLoop() && inPass) {
+            return; // closed inside one of this VConn's callbacks: the pass processes the close when it ends
+        }
+        // Always a task of its own, never coalesced with a queued pass: a transport shutting down may drop queued
+        // tasks, and the close must still run. The pass task, which processes a closed VConn's close, needs no lambda.
+        loop.execute(passTask);
     }
 
     private void processClose() {
@@ -829,9 +880,9 @@ public abstract class AbstractVConn implements VConn {
 
     final void cancel(VioState vio) {
         if (vio instanceof CoreReadVio r) {
-            readVio.compareAndSet(r, null);
+            READ_VIO.compareAndSet(this, r, null);
         } else if (vio instanceof CoreWriteVio w) {
-            writeVio.compareAndSet(w, null);
+            WRITE_VIO.compareAndSet(this, w, null);
         }
         vio.retired = true;
         schedulePass();

@@ -2,7 +2,8 @@ package dev.vconn.domain.spi;
 
 import dev.vconn.domain.ScheduledAction;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A task due at a deadline on an event loop's clock, for loop implementations to keep in a priority queue:
@@ -23,7 +24,18 @@ public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
     /** What runs when it fires; null once cancelled (read only after winning the PENDING to STARTED transition). */
     private Runnable task;
     private final Runnable onCancel;
-    private final AtomicInteger state = new AtomicInteger(PENDING);
+    /** PENDING, STARTED or CANCELLED; a field, not an atomic object of its own (a timer is made per arming). */
+    private volatile int state = PENDING;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(LoopTimer.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * A timer.
@@ -58,14 +70,14 @@ public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
 
     /** Runs the task unless the timer was cancelled; a timer fires at most once. */
     public void fire() {
-        if (state.compareAndSet(PENDING, STARTED)) {
+        if (STATE.compareAndSet(this, PENDING, STARTED)) {
             task.run();
         }
     }
 
     @Override
     public boolean cancel() {
-        if (!state.compareAndSet(PENDING, CANCELLED)) {
+        if (!STATE.compareAndSet(this, PENDING, CANCELLED)) {
             return false;
         }
         task = null;
@@ -77,7 +89,7 @@ public final class LoopTimer implements ScheduledAction, Comparable<LoopTimer> {
 
     @Override
     public boolean isCancelled() {
-        return state.get() == CANCELLED;
+        return state == CANCELLED;
     }
 
     @Override

@@ -60,7 +60,7 @@ abstract class VioState {
     public void reenable() {
         if (!retired) {
             reenableRequested = true;
-            vconn.schedulePass();
+            vconn.reenabled();
         }
     }
 
