@@ -4,11 +4,13 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /** The JDK's {@link SSLEngine}: one {@link SSLContext} per TLS context, every setting supported. */
 final class JdkTlsEngineProvider implements TlsEngineProvider {
@@ -26,8 +28,7 @@ final class JdkTlsEngineProvider implements TlsEngineProvider {
     public Engines engines(TlsEngineSettings settings) {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(settings.keyManagerFactory() == null ? null : settings.keyManagerFactory().getKeyManagers(),
-                    settings.trustManagerFactory().getTrustManagers(), null);
+            ctx.init(keyManagers(settings), settings.trustManagerFactory().getTrustManagers(), null);
             if (settings.cipherSuites() != null) {
                 Set<String> supported = Set.of(ctx.getSupportedSSLParameters().getCipherSuites());
                 for (String s : settings.cipherSuites()) {
@@ -40,6 +41,19 @@ final class JdkTlsEngineProvider implements TlsEngineProvider {
         } catch (GeneralSecurityException e) {
             throw new TlsConfigException("cannot build the TLS context: " + e.getMessage(), e);
         }
+    }
+
+    /** The context's key managers; a server with one certificate answers its choice itself (no JDK chooser). */
+    private static KeyManager[] keyManagers(TlsEngineSettings settings) {
+        if (settings.keyManagerFactory() == null) {
+            return null;
+        }
+        KeyManager[] managers = settings.keyManagerFactory().getKeyManagers();
+        if (settings.role() == TlsContext.Role.SERVER && settings.certificates().size() == 1 && managers.length == 1
+                && managers[0] instanceof X509ExtendedKeyManager jdk) {
+            return new KeyManager[] {new OneCertificateKeyManager(jdk, settings.certificates().get(0))};
+        }
+        return managers;
     }
 
     @Override
