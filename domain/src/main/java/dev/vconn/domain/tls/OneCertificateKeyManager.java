@@ -12,13 +12,14 @@ import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * The JDK engine's key manager for a server with exactly one certificate: the server's choice is answered here, the
- * rest goes to the context's PKIX key manager. The JDK's chooser would pick that certificate whenever its key type
- * matches (an expired one or one with an unsuitable key usage only ranks lower, with nothing to rank it against), but
- * per handshake it checks the chain's signature algorithms against the client's list (for a certificate without the
- * key-usage extension that throws four exceptions) and names its choice anew, so that the key is read out of its key
- * store again on every handshake. Here the key and chain come straight from the context's {@link TlsKeyMaterial},
- * and the key types the certificate fits are worked out once. A client that cannot use the certificate still fails
- * the handshake, in its own certificate check (docs/tls.md, Engines).
+ * rest goes to the context's PKIX key manager. The JDK's chooser picks that certificate whenever its key type
+ * matches (an expired one or one with an unsuitable key usage only ranks lower, with nothing to rank it against) and
+ * the chain's signature algorithms are among the client's; that check runs on every handshake (for a certificate
+ * without the key-usage extension it throws four exceptions), and each choice gets a new name, so the key is read out
+ * of its key store again on every handshake. Here the key and chain come straight from the context's
+ * {@link TlsKeyMaterial} and the key types the certificate fits are worked out once; a chain the client's algorithm
+ * list excludes is sent anyway (as RFC 8446, section 4.4.2.2, allows), and a client that cannot use it fails the
+ * handshake in its own certificate check instead of the server finding no certificate (docs/tls.md).
  */
 final class OneCertificateKeyManager extends X509ExtendedKeyManager {
     private static final String ALIAS = "vconn-only-certificate";
