@@ -1,8 +1,6 @@
 package dev.vconn.domain.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Event;
@@ -25,9 +23,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The JDK engine's certificate choice: a server with one certificate answers it without the JDK's chooser (whose
- * per-handshake algorithm check throws on a certificate without key usage, and whose fresh alias per choice re-reads
- * the key store entry); several certificates still go through it, for SNI.
+ * The JDK engine's certificate choice: a server with one certificate chooses it without the context's PKIX key manager
+ * (whose per-handshake algorithm check throws on a certificate without key usage, and whose fresh alias per choice
+ * re-reads the key store entry); several certificates still go through it, for SNI.
  */
 class TlsJdkKeyChoiceTest extends TlsFixture {
     /** The JDK engines over the context's settings, with the context's PKIX key manager wrapped to count choices. */
@@ -135,8 +133,8 @@ class TlsJdkKeyChoiceTest extends TlsFixture {
     @Test
     void one_rsa_certificate_is_chosen_without_the_jdks_chooser_too() {
         CountingChooser counting = new CountingChooser();
-        TlsContext server = TlsContext.server().certificate(res("rsa.pem"), res("rsa.key")).delegatedTaskExecutor(direct)
-                .engine(counting).build();
+        TlsContext server = TlsContext.server().certificate(res("rsa.pem"), res("rsa.key"))
+                .delegatedTaskExecutor(direct).engine(counting).build();
         for (String protocol : new String[] {"TLSv1.3", "TLSv1.2"}) {
             handshakeAndSend(clientContext().protocols(protocol).build(), server, "rsa.test");
         }
@@ -150,26 +148,5 @@ class TlsJdkKeyChoiceTest extends TlsFixture {
                 "test-secret".toCharArray()).engine(counting).build();
         handshakeAndSend(clientContext().build(), server, "localhost");
         assertTrue(counting.jdkServerChoices.get() > 0);
-    }
-
-    @Test
-    void the_only_certificate_fits_the_key_types_of_its_key_and_signer() throws Exception {
-        TlsKeyMaterial ec = TlsKeyMaterial.fromPem(res("server.pem"), res("server.key"));
-        X509ExtendedKeyManager unused = (X509ExtendedKeyManager) TlsContext.Builder.keyManagers(java.util.List.of(ec))
-                .getKeyManagers()[0];
-        OneCertificateKeyManager km = new OneCertificateKeyManager(unused, ec);
-        String alias = km.chooseEngineServerAlias("EC", null, null);
-        assertEquals(alias, km.chooseServerAlias("EC", null, null));
-        assertEquals(ec.privateKey(), km.getPrivateKey(alias));
-        assertEquals(ec.chain(), java.util.List.of(km.getCertificateChain(alias)));
-        assertNull(km.chooseEngineServerAlias("RSA", null, null));
-        assertNull(km.chooseEngineServerAlias("RSASSA-PSS", null, null));
-        assertNull(km.chooseEngineServerAlias(null, null, null));
-        assertFalse(km.fits("ECX"));
-        boolean signedByEc = ec.chain().size() > 1
-                ? ec.chain().get(1).getPublicKey().getAlgorithm().equals("EC")
-                : ec.chain().get(0).getSigAlgName().toUpperCase(java.util.Locale.ROOT).contains("WITHECDSA");
-        assertEquals(signedByEc, km.fits("EC_EC"));
-        assertEquals(!signedByEc, km.fits("EC_RSA"));
     }
 }
