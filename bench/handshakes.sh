@@ -13,6 +13,10 @@
 #                                     vconn plain, vconn-openssl TLS, vconn-openssl plain
 #   VCONN_JAVA_OPTS="-Xms512m -Xmx512m" bench/handshakes.sh  JVM options of vconn-server
 #   VCONN_ARGS="--tls-delegated-tasks pool" bench/handshakes.sh  more vconn-server options (both servers)
+#   bench/handshakes.sh --baseline-jar /tmp/before.jar   also runs that vconn-server.jar (--tls-engine openssl,
+#                                     ports HS_BASELINE_PORTS, default "18096 18097") in every round, right after
+#                                     the openssl one, and prints the CPU per connection of this build against it
+#                                     (before/after comparisons of a change, in the same minutes)
 #
 # What runs, all on 127.0.0.1, from a temporary directory removed at the end: a throwaway self-signed EC P-256
 # certificate for localhost (openssl req, PKCS#8 key); origin: nginx serving /100b; nginx: 2 workers, TLS 1.3/1.2
@@ -37,13 +41,15 @@ source bench/lib/peers.sh
 ROUNDS=3
 TIME=10
 WARMUP=20
+BASELINE_JAR=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) ROUNDS=1; TIME=3; WARMUP=2 ;;
         --rounds) ROUNDS="${2:?--rounds needs a number}"; shift ;;
         --time) TIME="${2:?--time needs seconds}"; shift ;;
         --warmup) WARMUP="${2:?--warmup needs seconds}"; shift ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        --baseline-jar) BASELINE_JAR="${2:?--baseline-jar needs a jar file}"; shift ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -57,6 +63,11 @@ done
 
 read -r ORIGIN_PORT NGINX_PORT VCONN_PORT VCONN_PLAIN_PORT OSSL_PORT OSSL_PLAIN_PORT \
     <<<"${HS_PORTS:-18090 18091 18092 18093 18094 18095}"
+read -r BASE_PORT BASE_PLAIN_PORT <<<"${HS_BASELINE_PORTS:-18096 18097}"
+if [[ -n "$BASELINE_JAR" && ! -f "$BASELINE_JAR" ]]; then
+    echo "--baseline-jar: no such file: $BASELINE_JAR" >&2
+    exit 2
+fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAR=app/target/vconn-server.jar
 VCONN_JAVA_OPTS="${VCONN_JAVA_OPTS:--Xms512m -Xmx512m}"
@@ -73,6 +84,9 @@ build_server_jar
 
 require_free_ports "HS_PORTS=\"origin nginx vconn vconn-plain vconn-openssl vconn-openssl-plain\"" \
     "$ORIGIN_PORT" "$NGINX_PORT" "$VCONN_PORT" "$VCONN_PLAIN_PORT" "$OSSL_PORT" "$OSSL_PLAIN_PORT"
+if [[ -n "$BASELINE_JAR" ]]; then
+    require_free_ports "HS_BASELINE_PORTS=\"tls plain\"" "$BASE_PORT" "$BASE_PLAIN_PORT"
+fi
 
 make_workdir vconn-handshake-bench
 
@@ -119,11 +133,22 @@ VCONN_PID=$!
     --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn-openssl.log" 2>&1 &
 STARTED+=($!)
 OSSL_PID=$!
+BASE_PID=""
+if [[ -n "$BASELINE_JAR" ]]; then
+    # shellcheck disable=SC2086
+    "$JAVA" $VCONN_JAVA_OPTS -jar "$BASELINE_JAR" --transport nio --listen "127.0.0.1:$BASE_PLAIN_PORT" \
+        --tls-listen "127.0.0.1:$BASE_PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --event-loops 2 \
+        --access-log false --builtin-routes false --fanout false $VCONN_ARGS --tls-engine openssl \
+        --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn-baseline.log" 2>&1 &
+    STARTED+=($!)
+    BASE_PID=$!
+fi
 
 # Waits until every server answers the 100-byte file over its scheme (30 s at most).
 deadline=$(( $(date +%s) + 30 ))
 for url in "http://127.0.0.1:$ORIGIN_PORT/100b" "https://localhost:$NGINX_PORT/100b" \
-        "https://localhost:$VCONN_PORT/100b" "https://localhost:$OSSL_PORT/100b"; do
+        "https://localhost:$VCONN_PORT/100b" "https://localhost:$OSSL_PORT/100b" \
+        ${BASE_PID:+"https://localhost:$BASE_PORT/100b"}; do
     until [[ "$(curl -s --cacert "$WORK/cert.pem" "$url" 2>/dev/null | wc -c)" == 100 ]]; do
         if (( $(date +%s) > deadline )); then
             echo "$url did not serve the 100-byte file within 30 s; logs:" >&2
@@ -169,8 +194,12 @@ echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $("$NGINX" -v 2>&
 measure "$NGINX_PORT" "$WARMUP" "$NGINX_TLS_PID" >/dev/null
 measure "$VCONN_PORT" "$WARMUP" "$VCONN_PID" >/dev/null
 measure "$OSSL_PORT" "$WARMUP" "$OSSL_PID" >/dev/null
+if [[ -n "$BASE_PID" ]]; then
+    measure "$BASE_PORT" "$WARMUP" "$BASE_PID" >/dev/null
+fi
 RATIOS=()
 OSSL_RATIOS=()
+CPU_RATIOS=()
 ratio() { awk -v v="$1" -v n="$2" 'BEGIN { printf "%.2f", (n > 0 ? v / n : 0) }'; }
 for ((round = 1; round <= ROUNDS; round++)); do
     read -r nginx_rate nginx_cpu <<<"$(measure "$NGINX_PORT" "$TIME" "$NGINX_TLS_PID")"
@@ -181,7 +210,16 @@ for ((round = 1; round <= ROUNDS; round++)); do
     echo "round $round: nginx $nginx_rate/s (${nginx_cpu} ms CPU/conn), vconn-server (nio, jdk) $vconn_rate/s" \
         "(${vconn_cpu} ms CPU/conn), vconn-server (nio, openssl) $ossl_rate/s (${ossl_cpu} ms CPU/conn);" \
         "vconn/nginx: jdk ${RATIOS[-1]}x, openssl ${OSSL_RATIOS[-1]}x; openssl/jdk $(ratio "$ossl_rate" "$vconn_rate")x"
+    if [[ -n "$BASE_PID" ]]; then
+        read -r base_rate base_cpu <<<"$(measure "$BASE_PORT" "$TIME" "$BASE_PID")"
+        CPU_RATIOS+=("$(ratio "$ossl_cpu" "$base_cpu")")
+        echo "round $round: baseline jar (nio, openssl) $base_rate/s (${base_cpu} ms CPU/conn);" \
+            "this build / baseline: CPU per connection ${CPU_RATIOS[-1]}x, rate $(ratio "$ossl_rate" "$base_rate")x"
+    fi
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "== median vconn/nginx: jdk engine $(median "${RATIOS[@]}")x, openssl engine $(median "${OSSL_RATIOS[@]}")x" \
     "(target >= 1.0x); load at end $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ -n "$BASE_PID" ]]; then
+    echo "== median CPU per connection, this build / baseline jar (openssl engine): $(median "${CPU_RATIOS[@]}")x"
+fi

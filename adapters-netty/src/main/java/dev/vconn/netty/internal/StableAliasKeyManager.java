@@ -38,40 +38,58 @@ final class StableAliasKeyManager extends X509ExtendedKeyManager {
 
     private final X509ExtendedKeyManager jdk;
     private final List<TlsKeyMaterial> certificates;
-    /** The one certificate's leaf, or null when there are several (or none). */
-    private final X509Certificate only;
+    /** The one certificate's key types, or null when there are several (or none). */
+    private final OnlyKey only;
 
     StableAliasKeyManager(X509ExtendedKeyManager jdk, List<TlsKeyMaterial> certificates) {
         this.jdk = Objects.requireNonNull(jdk, "jdk");
         this.certificates = List.copyOf(certificates);
-        this.only = this.certificates.size() == 1 ? this.certificates.get(0).chain().get(0) : null;
+        this.only = this.certificates.size() == 1 ? OnlyKey.of(this.certificates.get(0).chain()) : null;
+    }
+
+    /** The one certificate's alias if its key fits {@code keyType}, else null (no candidate). */
+    private String onlyIfFits(String keyType) {
+        return keyType != null && only.fits(keyType) ? ONLY_ALIAS : null;
     }
 
     /**
-     * The one certificate's alias if its key fits {@code keyType}, else null (no candidate). A key type is a key
-     * algorithm ({@code EC}, {@code RSA}), optionally followed by {@code _} and the algorithm of the key that signed
-     * the certificate ({@code EC_RSA}), as the JDK's key managers name them.
+     * What the one certificate's key types are made of, read from the chain once (decoding a certificate's public
+     * key is a lookup in its parsed fields, and Netty asks for several key types per handshake).
+     *
+     * @param keyAlgorithm the leaf's key algorithm ({@code EC}, {@code RSA})
+     * @param signerAlgorithm the key algorithm of the certificate that signed the leaf, or null for a self-signed or
+     *     bare leaf
+     * @param signatureAlgorithm the leaf's signature algorithm name in upper case ({@code SHA256WITHECDSA})
      */
-    private String onlyIfFits(String keyType) {
-        return keyType != null && fits(keyType) ? ONLY_ALIAS : null;
-    }
+    record OnlyKey(String keyAlgorithm, String signerAlgorithm, String signatureAlgorithm) {
+        static OnlyKey of(List<X509Certificate> chain) {
+            X509Certificate leaf = chain.get(0);
+            return new OnlyKey(leaf.getPublicKey().getAlgorithm(),
+                    chain.size() > 1 ? chain.get(1).getPublicKey().getAlgorithm() : null,
+                    leaf.getSigAlgName().toUpperCase(Locale.ROOT));
+        }
 
-    private boolean fits(String keyType) {
-        int underscore = keyType.indexOf('_');
-        String keyAlgorithm = underscore < 0 ? keyType : keyType.substring(0, underscore);
-        if (!only.getPublicKey().getAlgorithm().equals(keyAlgorithm)) {
-            return false;
+        /**
+         * Whether the key fits {@code keyType}: a key algorithm ({@code EC}, {@code RSA}), optionally followed by
+         * {@code _} and the algorithm of the key that signed the certificate ({@code EC_RSA}), as the JDK's key
+         * managers name them.
+         */
+        boolean fits(String keyType) {
+            int underscore = keyType.indexOf('_');
+            int keyEnd = underscore < 0 ? keyType.length() : underscore;
+            if (keyEnd != keyAlgorithm.length() || !keyType.startsWith(keyAlgorithm)) {
+                return false;
+            }
+            if (underscore < 0) {
+                return true;
+            }
+            String signer = keyType.substring(underscore + 1);
+            if (signerAlgorithm != null) {
+                return signerAlgorithm.equals(signer);
+            }
+            // A self-signed or bare leaf: its signature algorithm's name says the signer's key type (SHA256withECDSA).
+            return signatureAlgorithm.contains("WITH" + signer.toUpperCase(Locale.ROOT));
         }
-        if (underscore < 0) {
-            return true;
-        }
-        String signer = keyType.substring(underscore + 1);
-        List<X509Certificate> chain = certificates.get(0).chain();
-        if (chain.size() > 1) {
-            return chain.get(1).getPublicKey().getAlgorithm().equals(signer);
-        }
-        // A self-signed or bare leaf: its signature algorithm's name says the signer's key type (SHA256withECDSA).
-        return only.getSigAlgName().toUpperCase(Locale.ROOT).contains("WITH" + signer.toUpperCase(Locale.ROOT));
     }
 
     /** A factory handing out this one key manager, for Netty's caching key-manager factory to wrap. */

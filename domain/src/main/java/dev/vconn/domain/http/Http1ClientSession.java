@@ -563,6 +563,9 @@ final class Http1ClientSession implements ClientSide {
     }
     phase = Phase.LINGER;
     client.shutdown(ShutdownHow.WRITE);
+    if (client instanceof TlsVConn tls) {
+      tls.discardInput(); // only drained from now on: the client's reset or close ends the linger as EOS (docs/tls.md)
+    }
     arm(TimerKind.LINGER);
     clientReadable();
   }

@@ -127,6 +127,11 @@ public final class TlsVConn extends AbstractVConn {
     private boolean released;
     private VConnError failure;
     private ScheduledAction handshakeTimer;
+    /** A task is posted that hands the records queued on {@link #netOut} to the inner write ({@link #flushSoon}). */
+    private boolean flushPosted;
+    private final Runnable flushTask = this::flushToInner;
+    /** The user only drains the connection until the peer closes it: {@link #discardInput()}. */
+    private volatile boolean discardingInput;
 
     private TlsVConn(VConn inner, TlsContext context, BlockPool pool, String peerHost, int peerPort) {
         super(inner.eventLoop());
@@ -215,6 +220,19 @@ public final class TlsVConn extends AbstractVConn {
         return Optional.ofNullable(session);
     }
 
+    /**
+     * Declares that nothing this VConn reads from now on matters to the user: it only drains the connection until
+     * the peer closes it, as a lingering close after the last response does (docs/tls.md, "Lingering close"). Once
+     * the handshake is done, records that arrive are dropped without being decrypted, and the end of the inner
+     * connection (a FIN or a reset, with or without the peer's {@code close_notify}) reads as EOS instead of the
+     * truncation ERROR, as no data the user still wants can be cut short. Plaintext decrypted before still reaches
+     * the user first. The user's read VIO stays as it is; writes are not affected. Thread-safe, idempotent.
+     */
+    public void discardInput() {
+        discardingInput = true;
+        onReadable();
+    }
+
     @Override
     public SocketAddress localAddress() {
         return inner.localAddress();
@@ -247,6 +265,9 @@ public final class TlsVConn extends AbstractVConn {
             }
             if (engine.isInboundDone()) {
                 return -1; // close_notify received
+            }
+            if (discardingInput) {
+                return discardRecords();
             }
             Unwrapped u;
             try {
@@ -568,6 +589,21 @@ public final class TlsVConn extends AbstractVConn {
         }
     }
 
+    /**
+     * Drops the records received while the user drains ({@link #discardInput()}): no decryption, and the end of the
+     * inner connection, however it ends, is the end of the stream (no truncation exception is built).
+     */
+    private long discardRecords() {
+        long dropped = netInReader.readAvail();
+        if (dropped > 0) {
+            netInReader.consume(dropped);
+            if (innerRead != null) {
+                innerRead.reenable(); // room again in netIn
+            }
+        }
+        return innerEos || innerReadError != null ? -1 : 0;
+    }
+
     /** Decrypts at most one whole record from {@link #netIn} into {@link #plainStage}. */
     private Unwrapped unwrapOne() throws SSLException {
         long avail = netInReader.readAvail();
@@ -675,11 +711,29 @@ public final class TlsVConn extends AbstractVConn {
             wrapStage.fill(produced);
             netOut.write(wrapReader, produced);
             wrapReader.consume(produced);
-            if (innerWrite != null) {
-                innerWrite.reenable();
-            }
+            flushSoon();
         }
         return r;
+    }
+
+    /**
+     * Hands the queued records to the inner write from a task posted behind whatever the current callbacks post: a
+     * user that shuts its write side down when its last write completes (a closing HTTP response) has its
+     * {@code close_notify} queued by then, so the last records and the {@code close_notify} leave in one inner
+     * write instead of two (docs/tls.md, "Lingering close").
+     */
+    private void flushSoon() {
+        if (innerWrite != null && !flushPosted) {
+            flushPosted = true;
+            eventLoop().execute(flushTask);
+        }
+    }
+
+    private void flushToInner() {
+        flushPosted = false;
+        if (!released && innerWrite != null) {
+            innerWrite.reenable();
+        }
     }
 
     /** Wraps whatever the engine has to send without application data: alerts, close_notify, handshake replies. */
