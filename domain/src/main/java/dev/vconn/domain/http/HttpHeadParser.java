@@ -545,7 +545,7 @@ public final class HttpHeadParser {
   private static Object finish(Object startLine, HttpHeaders headers, boolean request) throws Reject {
     checkFraming(headers);
     if (startLine instanceof RequestLine rl) {
-      int hosts = headers.count(HttpHeaders.HOST);
+      int hosts = headers.countCode(HttpHeaders.NAME_HOST);
       if (hosts > 1) {
         throw new Reject(400, "more than one Host field");
       }
@@ -559,8 +559,8 @@ public final class HttpHeadParser {
   }
 
   private static void checkFraming(HttpHeaders headers) throws Reject {
-    boolean hasTe = headers.contains(HttpHeaders.TRANSFER_ENCODING);
-    if (hasTe && headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+    boolean hasTe = headers.containsCode(HttpHeaders.NAME_TRANSFER_ENCODING);
+    if (hasTe && headers.containsCode(HttpHeaders.NAME_CONTENT_LENGTH)) {
       throw new Reject(400, "Content-Length together with Transfer-Encoding");
     }
     try {

@@ -19,8 +19,6 @@ final class ProxyHeaderRules {
   /** The fields that belong to one connection and never travel past it (RFC 9110 §7.6.1). */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
       "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
-  /** {@link #HOP_BY_HOP} as an array, for {@link #isHopByHop}'s loop. */
-  private static final String[] HOP_BY_HOP_NAMES = HOP_BY_HOP.toArray(new String[0]);
   /** The field a client asks for a protocol switch with, and a 101 names the new protocol in (RFC 9110 §7.8). */
   static final String UPGRADE = "Upgrade";
   /**
@@ -30,8 +28,6 @@ final class ProxyHeaderRules {
    * re-declared for each hop from the framing the proxy decoded.
    */
   static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
-  /** {@link #FRAMING} as an array, for {@link #endToEnd}'s loop. */
-  private static final String[] FRAMING_NAMES = FRAMING.toArray(new String[0]);
 
   /**
    * The fields that never travel in a forwarded trailer section (RFC 9110 §6.5.1): the hop-by-hop fields, and the
@@ -455,16 +451,20 @@ final class ProxyHeaderRules {
   static HttpHeaders endToEnd(HttpHeaders in) {
     // Read on the received bytes where the head has them: names compared in place, the Connection options scanned
     // in place, and the fields that stay shared with the received head rather than made into Strings.
+    // Hop-by-hop and framing fields are told by the name code the map keeps per field (HttpHeaders.nameCode), and a
+    // field is looked for in the Connection options only if some option has its name's length.
     int options = in.connectionOptionCount();
+    long optionLengths = options > 0 ? in.connectionOptionLengths() : 0;
     // A long list is looked up by hash: a client's thousand-name Connection costs no more per field.
     Set<String> named = options > 8 ? in.connectionTokens() : null;
     HttpHeaders out = new HttpHeaders(in.size() + 2); // room for the fields the rules add (Via, framing)
     for (int i = 0, n = in.size(); i < n; i++) {
-      if (in.nameIsOneOf(i, HOP_BY_HOP_NAMES)) {
+      int code = in.codeAt(i);
+      if (HttpHeaders.isHopByHopCode(code)) {
         continue;
       }
-      if (options > 0 && !in.nameIsOneOf(i, FRAMING_NAMES) && (named == null ? in.isNamedInConnection(i)
-          : named.contains(in.nameAt(i).toLowerCase(Locale.ROOT)))) {
+      if (options > 0 && !HttpHeaders.isFramingCode(code) && in.nameLengthIn(optionLengths, i)
+          && (named == null ? in.isNamedInConnection(i) : named.contains(in.nameAt(i).toLowerCase(Locale.ROOT)))) {
         continue; // an origin's "Connection: keep-alive" names one option on every response
       }
       out.addFrom(in, i);
@@ -472,14 +472,9 @@ final class ProxyHeaderRules {
     return out;
   }
 
-  /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, without a lower-cased copy per field. */
+  /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, told by its name code. */
   static boolean isHopByHop(String name) {
-    for (String h : HOP_BY_HOP_NAMES) {
-      if (h.length() == name.length() && h.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
+    return HttpHeaders.isHopByHopCode(HttpHeaders.nameCode(name));
   }
 
   /**
