@@ -1,6 +1,9 @@
 package dev.vconn.domain.http;
 
 import dev.vconn.domain.buffer.IOBufferReader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
@@ -264,6 +267,13 @@ public final class HttpHeadParser {
     HttpHeaders headers = new HttpHeaders(buf, fieldLines(buf, pos, n, limits.maxHeaderCount()));
     int lineStart = pos;
     while (true) {
+      if (startLine != null && headers.size() < limits.maxHeaderCount()) {
+        int next = plainField(buf, lineStart, n, headers, limits.maxHeaderBytes());
+        if (next > 0) {
+          lineStart = next;
+          continue;
+        }
+      }
       int lf = indexOfLf(buf, lineStart, n);
       if (lf < 0) {
         if (startLine == null) {
@@ -295,6 +305,74 @@ public final class HttpHeadParser {
       }
       lineStart = lf + 1;
     }
+  }
+
+  /**
+   * Reads the field line at {@code from} in one pass when it is a plain one: a token, a colon, then field-value bytes
+   * up to CRLF or LF, its LF within {@code maxHeaderBytes}; adds it and returns the index after its LF. Returns -1
+   * for anything else (the empty line, an incomplete line, obs-fold, whitespace before the colon, a control byte, a
+   * bare CR, a line past the limit): the general path then finds the line end and decides exactly as before, since
+   * a plain line is one it accepts with the same name and value.
+   */
+  private static int plainField(byte[] buf, int from, int n, HttpHeaders headers, int maxHeaderBytes) {
+    int colon = from;
+    while (colon < n && HttpSyntax.isTchar(buf[colon])) {
+      colon++;
+    }
+    if (colon == from || colon >= n || buf[colon] != ':') {
+      return -1;
+    }
+    int end = valueEnd(buf, colon + 1, n);
+    int lf;
+    if (end >= n) {
+      return -1;
+    } else if (buf[end] == '\n') {
+      lf = end;
+    } else if (buf[end] == '\r' && end + 1 < n && buf[end + 1] == '\n') {
+      lf = end + 1;
+    } else {
+      return -1;
+    }
+    if (lf + 1 > maxHeaderBytes) {
+      return -1;
+    }
+    int valueStart = colon + 1;
+    int valueEnd = end;
+    while (valueStart < valueEnd && HttpSyntax.isOws(buf[valueStart])) {
+      valueStart++;
+    }
+    while (valueEnd > valueStart && HttpSyntax.isOws(buf[valueEnd - 1])) {
+      valueEnd--;
+    }
+    headers.addLine(from, colon, valueStart, valueEnd);
+    return lf + 1;
+  }
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+
+  /**
+   * The index of the first byte from {@code from} that is not a field-value byte ({@link HttpSyntax#isFieldValueChar}),
+   * or {@code n}. Eight bytes at a time while none of them is below 0x20 or 0x7F (a tab, allowed, is below 0x20 too:
+   * such a word is read byte by byte).
+   */
+  static int valueEnd(byte[] buf, int from, int n) {
+    int i = from;
+    for (; i + 8 <= n; i += 8) {
+      long x = (long) LONGS.get(buf, i);
+      long del = x ^ 0x7F * ONES;
+      // A high bit per byte below 0x20, and per byte equal to 0x7F: exact as to whether there is one (a false mark
+      // can only follow a true one, through the borrow).
+      long marks = ((x - 0x20 * ONES) & ~x | (del - ONES) & ~del) & HIGHS;
+      if (marks != 0) {
+        break;
+      }
+    }
+    while (i < n && HttpSyntax.isFieldValueChar(buf[i] & 0xff)) {
+      i++;
+    }
+    return i;
   }
 
   /** How many field lines follow the start line at {@code from}, up to the empty line or {@code n}, at most max. */
