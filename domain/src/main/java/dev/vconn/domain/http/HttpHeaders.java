@@ -98,6 +98,10 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   private static final String[] CODED_NAMES = {null, "connection", "keep-alive", "proxy-connection", "te", "trailer",
       "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization", "content-length", "host", "via",
       "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"};
+  /** The usual spellings of the coded names, indexed by code: the constants callers pass, recognised by identity. */
+  private static final String[] CODED_SPELLINGS = {null, CONNECTION, "Keep-Alive", "Proxy-Connection", "TE",
+      "Trailer", TRANSFER_ENCODING, "Upgrade", "Proxy-Authenticate", "Proxy-Authorization", CONTENT_LENGTH, HOST,
+      "Via", "Expect", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded"};
   /** The codes by name length: the candidates a name of that length can be, at most two (empty: none). */
   private static final int[][] CODES_BY_LENGTH = new int[20][];
 
@@ -126,11 +130,21 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** The code of {@code name}: the coded name it equals as {@link String#equalsIgnoreCase} compares, else 0. */
   static int nameCode(String name) {
-    if (name == null || name.length() >= CODES_BY_LENGTH.length) {
+    if (name == null || name.length() >= CODES_BY_LENGTH.length || name.isEmpty()) {
       return NAME_OTHER;
     }
-    for (int code : CODES_BY_LENGTH[name.length()]) {
-      if (CODED_NAMES[code].equalsIgnoreCase(name)) {
+    int[] candidates = CODES_BY_LENGTH[name.length()];
+    for (int code : candidates) {
+      if (name == CODED_SPELLINGS[code]) { // a constant: most lookups pass one
+        return code;
+      }
+    }
+    char first = name.charAt(0);
+    for (int code : candidates) {
+      String lower = CODED_NAMES[code];
+      // An ASCII first character decides at once; any other may still fold onto an ASCII letter (U+212A KELVIN SIGN
+      // lower-cases to 'k'), and equalsIgnoreCase decides.
+      if ((first >= 128 || (first | 0x20) == lower.charAt(0)) && lower.equalsIgnoreCase(name)) {
         return code;
       }
     }
@@ -147,7 +161,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       return NAME_OTHER;
     }
     for (int code : CODES_BY_LENGTH[length]) {
-      if (equalsLowerAscii(buf, from, CODED_NAMES[code])) {
+      String lower = CODED_NAMES[code];
+      if ((buf[from] | 0x20) == lower.charAt(0) && equalsLowerAscii(buf, from, lower)) {
         return code;
       }
     }

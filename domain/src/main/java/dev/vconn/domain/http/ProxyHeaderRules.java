@@ -63,6 +63,9 @@ final class ProxyHeaderRules {
   static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
   static final String X_FORWARDED_HOST = "X-Forwarded-Host";
   static final String FORWARDED = "Forwarded";
+  /** The two X-Forwarded-Proto fields a replacing policy adds, shared: a field is immutable. */
+  private static final HttpHeaders.Field PROTO_HTTP = new HttpHeaders.Field(X_FORWARDED_PROTO, "http");
+  private static final HttpHeaders.Field PROTO_HTTPS = new HttpHeaders.Field(X_FORWARDED_PROTO, "https");
 
   /**
    * What the forwarding fields say about the client's hop.
@@ -99,7 +102,8 @@ final class ProxyHeaderRules {
    * {@code Via}. The caller sets {@code Host} for the origin.
    */
   HttpHeaders forwardedRequest(HttpHeaders in, HttpVersion clientVersion) {
-    HttpHeaders out = endToEnd(in);
+    // Room for what is added on the way to the origin without growing: Via, the forwarding fields, Host's new value.
+    HttpHeaders out = endToEnd(in, 4);
     out.remove("Expect");
     if (in.isChunked()) {
       out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
@@ -125,7 +129,12 @@ final class ProxyHeaderRules {
     String address = nodeAddress(hop.clientAddress());
     String proto = hop.tls() ? "https" : "http";
     apply(out, X_FORWARDED_FOR, policy.forwardedFor(), address == null ? "unknown" : address);
-    apply(out, X_FORWARDED_PROTO, policy.forwardedProto(), proto);
+    if (policy.forwardedProto() == ForwardingPolicy.Mode.REPLACE) { // the default: one of two fields, made once
+      out.remove(X_FORWARDED_PROTO);
+      out.addField(hop.tls() ? PROTO_HTTPS : PROTO_HTTP);
+    } else {
+      apply(out, X_FORWARDED_PROTO, policy.forwardedProto(), proto);
+    }
     apply(out, X_FORWARDED_HOST, policy.forwardedHost(), hop.requestedHost());
     if (policy.forwarded() == ForwardingPolicy.Mode.APPEND) {
       for (String line : out.getAll(FORWARDED)) {
@@ -449,6 +458,11 @@ final class ProxyHeaderRules {
    * name in {@code Connection} never removes a {@linkplain #FRAMING framing} field.
    */
   static HttpHeaders endToEnd(HttpHeaders in) {
+    return endToEnd(in, 2); // room for the fields the rules add to a response (Via, framing)
+  }
+
+  /** As {@link #endToEnd(HttpHeaders)}, with room for {@code extra} more fields before the copy grows. */
+  static HttpHeaders endToEnd(HttpHeaders in, int extra) {
     // Read on the received bytes where the head has them: names compared in place, the Connection options scanned
     // in place, and the fields that stay shared with the received head rather than made into Strings.
     // Hop-by-hop and framing fields are told by the name code the map keeps per field (HttpHeaders.nameCode), and a
@@ -457,7 +471,7 @@ final class ProxyHeaderRules {
     long optionLengths = options > 0 ? in.connectionOptionLengths() : 0;
     // A long list is looked up by hash: a client's thousand-name Connection costs no more per field.
     Set<String> named = options > 8 ? in.connectionTokens() : null;
-    HttpHeaders out = new HttpHeaders(in.size() + 2); // room for the fields the rules add (Via, framing)
+    HttpHeaders out = new HttpHeaders(in.size() + extra);
     for (int i = 0, n = in.size(); i < n; i++) {
       int code = in.codeAt(i);
       if (HttpHeaders.isHopByHopCode(code)) {
