@@ -183,27 +183,32 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** The name code of entry {@code i}. */
   int codeAt(int i) {
-    return spans[SPAN * i + 4];
+    return spans.length == 0 ? nameCode(fields[i].name()) : spans[SPAN * i + 3] >>> CODE_SHIFT;
   }
 
   /** Whether entry {@code i} has that name: by code when the name has one, else by its characters. */
   private boolean matches(int i, String name, int code) {
-    return code != NAME_OTHER ? spans[SPAN * i + 4] == code : nameIs(i, name);
+    return code != NAME_OTHER ? codeAt(i) == code : nameIs(i, name);
   }
 
   // Storage. Entry i is either a Field (fields[i] != null) or a field line of the head this map was parsed from,
-  // left as bytes: its name is source[spans[5i], spans[5i+1]) and its value source[spans[5i+2], spans[5i+3]). Names
+  // left as bytes: its name is source[spans[4i], spans[4i+1]) and its value source[spans[4i+2], end), where end is
+  // the low 24 bits of spans[4i+3] (OFFSETS; a longer head keeps its lines as Fields: see addLine). Names
   // are matched and framing fields read on the bytes, a name or value becomes a String only when a caller asks for it
   // (then cached in fields[i]), and a forwarded copy shares the bytes, which the head writes out with a copy. The
   // source array is never written after the parse, and an edit replaces or drops whole entries, so no entry can show
-  // bytes older than the edit. spans[5i+4] is every entry's name code (NAME_*, 0 for a name the rules do not single
-  // out), set when the entry is stored: lookups of those names compare codes, not characters.
+  // bytes older than the edit. The high 8 bits of spans[4i+3] are every entry's name code (NAME_*, 0 for a name the
+  // rules do not single out), set when the entry is stored: lookups of those names compare codes, not characters. A
+  // map of Fields only has no spans until a line comes, and codes its names when asked.
   private static final Field[] NO_FIELDS = new Field[0];
   private static final int[] NO_SPANS = new int[0];
   /** Ints per entry in {@link #spans}. */
-  private static final int SPAN = 5;
+  private static final int SPAN = 4;
+  private static final int CODE_SHIFT = 24;
+  /** The offsets a line's end may have in the source: the bits of spans[4i+3] below the name code. */
+  private static final int OFFSETS = (1 << CODE_SHIFT) - 1;
   private Field[] fields = NO_FIELDS;
-  private int[] spans = NO_SPANS; // always SPAN * fields.length long
+  private int[] spans = NO_SPANS; // NO_SPANS, or SPAN * fields.length long
   private byte[] source;
   private int size;
   private int modCount;
@@ -239,7 +244,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   public static HttpHeaders copyOf(HttpHeaders other) {
     HttpHeaders h = new HttpHeaders();
     h.fields = Arrays.copyOf(other.fields, Math.max(other.size, 4));
-    h.spans = Arrays.copyOf(other.spans, SPAN * h.fields.length);
+    h.spans = other.spans.length == 0 ? NO_SPANS : Arrays.copyOf(other.spans, SPAN * h.fields.length);
     h.source = other.source;
     h.size = other.size;
     return h;
@@ -310,7 +315,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   int countCode(int code) {
     int n = 0;
     for (int i = 0; i < size; i++) {
-      if (spans[SPAN * i + 4] == code) {
+      if (codeAt(i) == code) {
         n++;
       }
     }
@@ -347,13 +352,23 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   }
 
   private void addLine(int nameStart, int nameEnd, int valueStart, int valueEnd, int code) {
+    if (valueEnd > OFFSETS) { // a head of 16 MiB and more (limits allow it): its lines are kept as Strings
+      append(new Field(HttpHeadParser.knownName(source, nameStart, nameEnd),
+          new String(source, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1)), code);
+      return;
+    }
     grow();
+    if (spans.length == 0) { // the first line of a map of Fields: their codes go in too
+      spans = new int[SPAN * fields.length];
+      for (int k = 0; k < size; k++) {
+        spans[SPAN * k + 3] = nameCode(fields[k].name()) << CODE_SHIFT;
+      }
+    }
     int at = SPAN * size;
     spans[at] = nameStart;
     spans[at + 1] = nameEnd;
     spans[at + 2] = valueStart;
-    spans[at + 3] = valueEnd;
-    spans[at + 4] = code;
+    spans[at + 3] = valueEnd | code << CODE_SHIFT;
     fields[size++] = null;
     modCount++;
   }
@@ -382,7 +397,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     }
     source = from.source;
     int at = SPAN * i;
-    addLine(from.spans[at], from.spans[at + 1], from.spans[at + 2], from.spans[at + 3], from.spans[at + 4]);
+    addLine(from.spans[at], from.spans[at + 1], from.spans[at + 2], from.spans[at + 3] & OFFSETS,
+        from.spans[at + 3] >>> CODE_SHIFT);
   }
 
   private boolean hasLine() {
@@ -400,7 +416,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   private void append(Field field, int code) {
     grow();
-    spans[SPAN * size + 4] = code;
+    if (spans.length != 0) {
+      spans[SPAN * size + 3] = code << CODE_SHIFT;
+    }
     fields[size++] = field;
     modCount++;
   }
@@ -408,7 +426,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   private void grow() {
     if (size == fields.length) {
       fields = Arrays.copyOf(fields, Math.max(8, 2 * size));
-      spans = Arrays.copyOf(spans, SPAN * fields.length);
+      if (spans.length != 0) {
+        spans = Arrays.copyOf(spans, SPAN * fields.length);
+      }
     }
   }
 
@@ -430,7 +450,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       return this;
     }
     fields[at] = field;
-    spans[SPAN * at + 4] = code;
+    if (spans.length != 0) {
+      spans[SPAN * at + 3] = code << CODE_SHIFT;
+    }
     modCount++;
     removeFrom(at + 1, name, code);
     return this;
@@ -455,7 +477,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       }
       if (kept != i) {
         fields[kept] = fields[i];
-        System.arraycopy(spans, SPAN * i, spans, SPAN * kept, SPAN);
+        if (spans.length != 0) {
+          System.arraycopy(spans, SPAN * i, spans, SPAN * kept, SPAN);
+        }
       }
       kept++;
     }
@@ -540,11 +564,16 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     if (f == null) {
       int at = SPAN * i;
       String name = HttpHeadParser.knownName(source, spans[at], spans[at + 1]);
-      f = new Field(name, new String(source, spans[at + 2], spans[at + 3] - spans[at + 2],
+      f = new Field(name, new String(source, spans[at + 2], valueEnd(i) - spans[at + 2],
           StandardCharsets.ISO_8859_1));
       fields[i] = f;
     }
     return f;
+  }
+
+  /** Where the value of line entry {@code i} ends in the source. */
+  private int valueEnd(int i) {
+    return spans[SPAN * i + 3] & OFFSETS;
   }
 
   /** The name of entry {@code i}. */
@@ -565,7 +594,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   private int valueLength(int i) {
     Field f = fields[i];
-    return f != null ? f.value().length() : spans[SPAN * i + 3] - spans[SPAN * i + 2];
+    return f != null ? f.value().length() : valueEnd(i) - spans[SPAN * i + 2];
   }
 
   private char valueChar(int i, int k) {
@@ -751,7 +780,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   private long digitsAt(int i) {
     int from = spans[SPAN * i + 2];
-    int to = spans[SPAN * i + 3];
+    int to = valueEnd(i);
     if (from == to || to - from > 18) { // 18 digits always fit a long
       return -1;
     }
@@ -979,7 +1008,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       if (f != null) {
         at = latin1(f.value(), dst, at);
       } else {
-        at = copy(spans[SPAN * i + 2], spans[SPAN * i + 3], dst, at);
+        at = copy(spans[SPAN * i + 2], valueEnd(i), dst, at);
       }
       dst[at++] = '\r';
       dst[at++] = '\n';

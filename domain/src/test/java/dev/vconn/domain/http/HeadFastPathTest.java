@@ -275,6 +275,49 @@ class HeadFastPathTest extends HttpTestSupport {
     assertEquals("3", out.get("Six-Ch"), "same length as an option, another name");
   }
 
+  /**
+   * A map keeps each line's end offset and name code in one int: a line that ends past 16 MiB into its head (limits
+   * allow such heads) is kept as Strings instead, and reads back as it came.
+   */
+  @Test
+  void a_line_ending_past_sixteen_mebibytes_into_its_head_reads_back_as_it_came() {
+    int end = (1 << 24) + 5;
+    byte[] source = new byte[end + 2];
+    java.util.Arrays.fill(source, (byte) 'v');
+    byte[] name = bytes("Content-Length: 7");
+    System.arraycopy(name, 0, source, 0, name.length);
+    byte[] host = bytes("hoST");
+    System.arraycopy(host, 0, source, end - 4, 4);
+    HttpHeaders h = new HttpHeaders(source);
+    h.addLine(0, 14, 16, 17);
+    h.addLine(20, end - 5, end - 4, end);
+    assertEquals(7, h.contentLength().getAsLong());
+    assertEquals("hoST", h.get("V".repeat(end - 25)));
+    assertEquals(2, h.size());
+    assertEquals(HttpHeaders.NAME_CONTENT_LENGTH, h.codeAt(0));
+    HttpHeaders tail = new HttpHeaders(source);
+    tail.addLine(end - 4, end, end, end);
+    assertTrue(tail.contains("Host"));
+    assertEquals("", tail.get("HOST"));
+    assertEquals(HttpHeaders.NAME_HOST, tail.codeAt(0));
+  }
+
+  /** A map of Fields that later takes a received line keeps the codes of the Fields it had. */
+  @Test
+  void fields_added_before_the_first_line_keep_their_codes() {
+    byte[] source = bytes("Content-Length: 3");
+    HttpHeaders h = new HttpHeaders(source);
+    h.add("Host", "a").add("Connection", "x-a").add("X-A", "1");
+    h.addLine(0, 14, 16, 17);
+    assertEquals(HttpHeaders.NAME_HOST, h.codeAt(0));
+    assertEquals(HttpHeaders.NAME_CONNECTION, h.codeAt(1));
+    assertEquals(HttpHeaders.NAME_OTHER, h.codeAt(2));
+    assertEquals(HttpHeaders.NAME_CONTENT_LENGTH, h.codeAt(3));
+    assertEquals(3, h.contentLength().getAsLong());
+    assertEquals("Host: a\r\nContent-Length: 3\r\n", ProxyHeaderRules.endToEnd(h).writeTo(new StringBuilder())
+        .toString());
+  }
+
   private static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
