@@ -190,10 +190,10 @@ public final class HttpHeadParser {
       if (headEnd > 0) {
         n = headEnd;
       }
-      Raw raw = scan(copy(reader, n), n, request);
+      Raw raw = scan(copy(reader, n), n, request, headEnd > 0);
       while (raw == Raw.NEED_MORE && n < window) {
         n = (int) Math.min(window, 8L * n);
-        raw = scan(copy(reader, n), n, request);
+        raw = scan(copy(reader, n), n, request, false);
       }
       if (raw.head != null) {
         reader.consume(raw.headBytes);
@@ -236,7 +236,8 @@ public final class HttpHeadParser {
     return buf;
   }
 
-  private Raw scan(byte[] buf, int n, boolean request) throws Reject {
+  /** Scans {@code buf[0, n)}; {@code ends} says that it ends with the empty line that ends the head. */
+  private Raw scan(byte[] buf, int n, boolean request, boolean ends) throws Reject {
     int pos = 0;
     int empties = 0;
     // Leading empty lines (RFC 9112 §2.2).
@@ -264,7 +265,7 @@ public final class HttpHeadParser {
 
     Object startLine = null;
     // The field lines stay in buf, which is not written again; counted first, so the map is made the right size.
-    HttpHeaders headers = new HttpHeaders(buf, fieldLines(buf, pos, n, limits.maxHeaderCount()));
+    HttpHeaders headers = new HttpHeaders(buf, fieldLines(buf, pos, n, limits.maxHeaderCount(), ends));
     int lineStart = pos;
     while (true) {
       if (startLine != null && headers.size() < limits.maxHeaderCount()) {
@@ -348,6 +349,25 @@ public final class HttpHeadParser {
     return lf + 1;
   }
 
+  /** How many bytes of {@code buf[from, to)} are line feeds. */
+  static int lineFeeds(byte[] buf, int from, int to) {
+    int count = 0;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long y = (long) LONGS.get(buf, i) ^ '\n' * ONES; // a zero byte where a line feed was
+      // The high bit of each byte that is zero, and only of those: no carry crosses a byte.
+      long zeros = ~((y & LOWS) + LOWS | y | LOWS);
+      count += Long.bitCount(zeros);
+    }
+    for (; i < to; i++) {
+      if (buf[i] == '\n') {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGHS = 0x8080808080808080L;
@@ -375,8 +395,16 @@ public final class HttpHeadParser {
     return i;
   }
 
-  /** How many field lines follow the start line at {@code from}, up to the empty line or {@code n}, at most max. */
-  private static int fieldLines(byte[] buf, int from, int n, int max) {
+  /**
+   * How many field lines follow the start line at {@code from}, up to the empty line or {@code n}, at most
+   * {@code max + 1}: the map's size. When {@code buf[0, n)} ends with the head's empty line, its line feeds are
+   * counted eight bytes at a time: all but the start line's and the empty line's end a field line. (Only the map's
+   * first capacity depends on this count.)
+   */
+  private static int fieldLines(byte[] buf, int from, int n, int max, boolean ends) {
+    if (ends) {
+      return Math.max(0, Math.min(lineFeeds(buf, from, n) - 2, max + 1));
+    }
     int lines = 0;
     for (int i = from; i < n && lines <= max; i++) {
       if (buf[i] == '\n') {

@@ -318,6 +318,26 @@ class HeadFastPathTest extends HttpTestSupport {
         .toString());
   }
 
+  /** Line feeds counted eight bytes at a time: every byte value next to a line feed, at every offset. */
+  @Test
+  void line_feeds_are_counted_exactly_whatever_their_neighbours() {
+    java.util.Random random = new java.util.Random(7);
+    for (int round = 0; round < 2000; round++) {
+      byte[] buf = new byte[random.nextInt(40)];
+      for (int i = 0; i < buf.length; i++) {
+        int pick = random.nextInt(6);
+        buf[i] = (byte) (pick == 0 ? '\n' : pick == 1 ? 0x8A : pick == 2 ? 0x0B : pick == 3 ? 0x09 : pick == 4 ? 0xFF
+            : random.nextInt(256));
+      }
+      int from = buf.length == 0 ? 0 : random.nextInt(buf.length);
+      int expected = 0;
+      for (int i = from; i < buf.length; i++) {
+        expected += buf[i] == '\n' ? 1 : 0;
+      }
+      assertEquals(expected, HttpHeadParser.lineFeeds(buf, from, buf.length), () -> java.util.Arrays.toString(buf));
+    }
+  }
+
   private static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
