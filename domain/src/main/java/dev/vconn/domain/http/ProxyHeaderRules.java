@@ -102,8 +102,9 @@ final class ProxyHeaderRules {
    * {@code Via}. The caller sets {@code Host} for the origin.
    */
   HttpHeaders forwardedRequest(HttpHeaders in, HttpVersion clientVersion) {
-    // Room for what is added on the way to the origin without growing: Via, the forwarding fields, Host's new value.
-    HttpHeaders out = endToEnd(in, 4);
+    // Room for what is added on the way to the origin without growing: Via and the two default forwarding fields
+    // (Host's new value replaces the client's).
+    HttpHeaders out = endToEnd(in, 3);
     out.remove("Expect");
     if (in.isChunked()) {
       out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
