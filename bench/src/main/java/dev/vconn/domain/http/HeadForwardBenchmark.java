@@ -3,6 +3,7 @@ package dev.vconn.domain.http;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,6 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
   * bytes, parse the origin's response head (what nginx sends for a static file, body behind it), make the client's
   * response head and its bytes, with the lookups the HTTP session makes on the way. Run it with {@code -prof gc} for
   * bytes per operation. It sits in the domain's HTTP package to reach the proxy header rules, which are not public.
+  *
+  * <p>{@link #proxyRequestAndResponse} is the same exchange as vconn-server forwards it with its default settings:
+  * the session's and the state machine's lookups in their order, the forwarding fields ({@code X-Forwarded-For}
+  * appended, {@code X-Forwarded-Proto} replaced) and {@code Host} set to the remap target's authority.
   */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -44,6 +49,8 @@ public class HeadForwardBenchmark {
     private IOBufferReader reader;
     private HttpHeadParser parser;
     private ProxyHeaderRules rules;
+    private final ForwardingPolicy forwarding = ForwardingPolicy.defaults();
+    private final InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40312);
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -80,6 +87,37 @@ public class HeadForwardBenchmark {
                 true);
         sum += new HttpResponseHead(response.version(), response.status(), response.reason(), fields.headers())
                 .toBytes().length;
+        reader.consume((int) reader.readAvail()); // the body
+        return sum;
+    }
+
+    @Benchmark
+    public int proxyRequestAndResponse() {
+        buffer.write(REQUEST);
+        HttpRequestHead request = ((HttpHeadParser.Parsed<HttpRequestHead>) parser.parseRequest(reader)).head();
+        HttpHeaders in = request.headers();
+        int sum = in.connectionTokens().contains("close") ? 1 : 0; // Http1ClientSession: keep-alive
+        sum += in.isChunked() ? 1 : (int) in.contentLength().orElse(0); // BodyDecoder.forRequest
+        sum += in.get("Expect") == null ? 0 : 1;
+        String host = in.get(HttpHeaders.HOST); // remap
+        sum += host.length();
+        HttpHeaders out = rules.forwardedRequest(in, request.version());
+        String requestedHost = HttpSM.requestedHost(request);
+        ProxyHeaderRules.addForwarding(out, forwarding, new ProxyHeaderRules.ClientHop(client, false, requestedHost));
+        out.set(HttpHeaders.HOST, "127.0.0.1:18081");
+        sum += new HttpRequestHead(request.method(), "/100b", HttpVersion.HTTP_1_1, out).toBytes().length;
+
+        buffer.write(RESPONSE);
+        HttpResponseHead response = ((HttpHeadParser.Parsed<HttpResponseHead>) parser.parseResponse(reader)).head();
+        HttpHeaders origin = response.headers();
+        sum += origin.isChunked() ? 1 : (int) origin.contentLength().orElse(-1); // BodyDecoder.forResponse
+        sum += origin.connectionOptionIs("close") ? 1 : 0;
+        ProxyHeaderRules.ClientResponseFields fields = rules.clientResponse(response, request.version(), true, false,
+                true);
+        HttpResponseHead head = new HttpResponseHead(HttpVersion.HTTP_1_1, response.status(), response.reason(),
+                fields.headers());
+        sum += head.headers().isChunked() ? 1 : 0; // Http1ClientSession.sendResponseHead
+        sum += head.toBytes().length;
         reader.consume((int) reader.readAvail()); // the body
         return sum;
     }

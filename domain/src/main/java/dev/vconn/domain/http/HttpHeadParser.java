@@ -1,6 +1,9 @@
 package dev.vconn.domain.http;
 
 import dev.vconn.domain.buffer.IOBufferReader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
@@ -187,10 +190,10 @@ public final class HttpHeadParser {
       if (headEnd > 0) {
         n = headEnd;
       }
-      Raw raw = scan(copy(reader, n), n, request);
+      Raw raw = scan(copy(reader, n), n, request, headEnd > 0);
       while (raw == Raw.NEED_MORE && n < window) {
         n = (int) Math.min(window, 8L * n);
-        raw = scan(copy(reader, n), n, request);
+        raw = scan(copy(reader, n), n, request, false);
       }
       if (raw.head != null) {
         reader.consume(raw.headBytes);
@@ -233,7 +236,8 @@ public final class HttpHeadParser {
     return buf;
   }
 
-  private Raw scan(byte[] buf, int n, boolean request) throws Reject {
+  /** Scans {@code buf[0, n)}; {@code ends} says that it ends with the empty line that ends the head. */
+  private Raw scan(byte[] buf, int n, boolean request, boolean ends) throws Reject {
     int pos = 0;
     int empties = 0;
     // Leading empty lines (RFC 9112 §2.2).
@@ -261,9 +265,16 @@ public final class HttpHeadParser {
 
     Object startLine = null;
     // The field lines stay in buf, which is not written again; counted first, so the map is made the right size.
-    HttpHeaders headers = new HttpHeaders(buf, fieldLines(buf, pos, n, limits.maxHeaderCount()));
+    HttpHeaders headers = new HttpHeaders(buf, fieldLines(buf, pos, n, limits.maxHeaderCount(), ends));
     int lineStart = pos;
     while (true) {
+      if (startLine != null && headers.size() < limits.maxHeaderCount()) {
+        int next = plainField(buf, lineStart, n, headers, limits.maxHeaderBytes());
+        if (next > 0) {
+          lineStart = next;
+          continue;
+        }
+      }
       int lf = indexOfLf(buf, lineStart, n);
       if (lf < 0) {
         if (startLine == null) {
@@ -297,8 +308,103 @@ public final class HttpHeadParser {
     }
   }
 
-  /** How many field lines follow the start line at {@code from}, up to the empty line or {@code n}, at most max. */
-  private static int fieldLines(byte[] buf, int from, int n, int max) {
+  /**
+   * Reads the field line at {@code from} in one pass when it is a plain one: a token, a colon, then field-value bytes
+   * up to CRLF or LF, its LF within {@code maxHeaderBytes}; adds it and returns the index after its LF. Returns -1
+   * for anything else (the empty line, an incomplete line, obs-fold, whitespace before the colon, a control byte, a
+   * bare CR, a line past the limit): the general path then finds the line end and decides exactly as before, since
+   * a plain line is one it accepts with the same name and value.
+   */
+  private static int plainField(byte[] buf, int from, int n, HttpHeaders headers, int maxHeaderBytes) {
+    int colon = from;
+    while (colon < n && HttpSyntax.isTchar(buf[colon])) {
+      colon++;
+    }
+    if (colon == from || colon >= n || buf[colon] != ':') {
+      return -1;
+    }
+    int end = valueEnd(buf, colon + 1, n);
+    int lf;
+    if (end >= n) {
+      return -1;
+    } else if (buf[end] == '\n') {
+      lf = end;
+    } else if (buf[end] == '\r' && end + 1 < n && buf[end + 1] == '\n') {
+      lf = end + 1;
+    } else {
+      return -1;
+    }
+    if (lf + 1 > maxHeaderBytes) {
+      return -1;
+    }
+    int valueStart = colon + 1;
+    int valueEnd = end;
+    while (valueStart < valueEnd && HttpSyntax.isOws(buf[valueStart])) {
+      valueStart++;
+    }
+    while (valueEnd > valueStart && HttpSyntax.isOws(buf[valueEnd - 1])) {
+      valueEnd--;
+    }
+    headers.addLine(from, colon, valueStart, valueEnd);
+    return lf + 1;
+  }
+
+  /** How many bytes of {@code buf[from, to)} are line feeds. */
+  static int lineFeeds(byte[] buf, int from, int to) {
+    int count = 0;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long y = (long) LONGS.get(buf, i) ^ '\n' * ONES; // a zero byte where a line feed was
+      // The high bit of each byte that is zero, and only of those: no carry crosses a byte.
+      long zeros = ~((y & LOWS) + LOWS | y | LOWS);
+      count += Long.bitCount(zeros);
+    }
+    for (; i < to; i++) {
+      if (buf[i] == '\n') {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+
+  /**
+   * The index of the first byte from {@code from} that is not a field-value byte ({@link HttpSyntax#isFieldValueChar}),
+   * or {@code n}. Eight bytes at a time while none of them is below 0x20 or 0x7F (a tab, allowed, is below 0x20 too:
+   * such a word is read byte by byte).
+   */
+  static int valueEnd(byte[] buf, int from, int n) {
+    int i = from;
+    for (; i + 8 <= n; i += 8) {
+      long x = (long) LONGS.get(buf, i);
+      long del = x ^ 0x7F * ONES;
+      // A high bit per byte below 0x20, and per byte equal to 0x7F: exact as to whether there is one (a false mark
+      // can only follow a true one, through the borrow).
+      long marks = ((x - 0x20 * ONES) & ~x | (del - ONES) & ~del) & HIGHS;
+      if (marks != 0) {
+        break;
+      }
+    }
+    while (i < n && HttpSyntax.isFieldValueChar(buf[i] & 0xff)) {
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * How many field lines follow the start line at {@code from}, up to the empty line or {@code n}, at most
+   * {@code max + 1}: the map's size. When {@code buf[0, n)} ends with the head's empty line, its line feeds are
+   * counted eight bytes at a time: all but the start line's and the empty line's end a field line. (Only the map's
+   * first capacity depends on this count.)
+   */
+  private static int fieldLines(byte[] buf, int from, int n, int max, boolean ends) {
+    if (ends) {
+      return Math.max(0, Math.min(lineFeeds(buf, from, n) - 2, max + 1));
+    }
     int lines = 0;
     for (int i = from; i < n && lines <= max; i++) {
       if (buf[i] == '\n') {
@@ -545,7 +651,7 @@ public final class HttpHeadParser {
   private static Object finish(Object startLine, HttpHeaders headers, boolean request) throws Reject {
     checkFraming(headers);
     if (startLine instanceof RequestLine rl) {
-      int hosts = headers.count(HttpHeaders.HOST);
+      int hosts = headers.countCode(HttpHeaders.NAME_HOST);
       if (hosts > 1) {
         throw new Reject(400, "more than one Host field");
       }
@@ -559,8 +665,8 @@ public final class HttpHeadParser {
   }
 
   private static void checkFraming(HttpHeaders headers) throws Reject {
-    boolean hasTe = headers.contains(HttpHeaders.TRANSFER_ENCODING);
-    if (hasTe && headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+    boolean hasTe = headers.containsCode(HttpHeaders.NAME_TRANSFER_ENCODING);
+    if (hasTe && headers.containsCode(HttpHeaders.NAME_CONTENT_LENGTH)) {
       throw new Reject(400, "Content-Length together with Transfer-Encoding");
     }
     try {

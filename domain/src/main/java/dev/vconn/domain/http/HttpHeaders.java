@@ -72,15 +72,143 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     }
   }
 
+  // Name codes: the names the parser, the framing checks and the proxy header rules look for, one small int each, so
+  // that a lookup or a hop-by-hop test compares two ints instead of the characters. A code stands for a name exactly
+  // as String.equalsIgnoreCase would match it; every other name has code 0 and is compared character by character.
+  static final int NAME_OTHER = 0;
+  // The hop-by-hop fields (ProxyHeaderRules.HOP_BY_HOP) are 1 to 9: isHopByHopCode tests the range.
+  static final int NAME_CONNECTION = 1;
+  static final int NAME_KEEP_ALIVE = 2;
+  static final int NAME_PROXY_CONNECTION = 3;
+  static final int NAME_TE = 4;
+  static final int NAME_TRAILER = 5;
+  static final int NAME_TRANSFER_ENCODING = 6;
+  static final int NAME_UPGRADE = 7;
+  static final int NAME_PROXY_AUTHENTICATE = 8;
+  static final int NAME_PROXY_AUTHORIZATION = 9;
+  static final int NAME_CONTENT_LENGTH = 10;
+  static final int NAME_HOST = 11;
+  static final int NAME_VIA = 12;
+  static final int NAME_EXPECT = 13;
+  static final int NAME_X_FORWARDED_FOR = 14;
+  static final int NAME_X_FORWARDED_PROTO = 15;
+  static final int NAME_X_FORWARDED_HOST = 16;
+  static final int NAME_FORWARDED = 17;
+  /** The names of the codes, lower case, indexed by code (index 0 unused). */
+  private static final String[] CODED_NAMES = {null, "connection", "keep-alive", "proxy-connection", "te", "trailer",
+      "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization", "content-length", "host", "via",
+      "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"};
+  /** The usual spellings of the coded names, indexed by code: the constants callers pass, recognised by identity. */
+  private static final String[] CODED_SPELLINGS = {null, CONNECTION, "Keep-Alive", "Proxy-Connection", "TE",
+      "Trailer", TRANSFER_ENCODING, "Upgrade", "Proxy-Authenticate", "Proxy-Authorization", CONTENT_LENGTH, HOST,
+      "Via", "Expect", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded"};
+  /** The codes by name length: the candidates a name of that length can be, at most two (empty: none). */
+  private static final int[][] CODES_BY_LENGTH = new int[20][];
+
+  static {
+    for (int length = 0; length < CODES_BY_LENGTH.length; length++) {
+      int[] codes = new int[0];
+      for (int code = 1; code < CODED_NAMES.length; code++) {
+        if (CODED_NAMES[code].length() == length) {
+          codes = Arrays.copyOf(codes, codes.length + 1);
+          codes[codes.length - 1] = code;
+        }
+      }
+      CODES_BY_LENGTH[length] = codes;
+    }
+  }
+
+  /** Whether {@code code} is one of the hop-by-hop fields (RFC 9110 §7.6.1). */
+  static boolean isHopByHopCode(int code) {
+    return code >= NAME_CONNECTION && code <= NAME_PROXY_AUTHORIZATION;
+  }
+
+  /** Whether {@code code} is a field that frames a message or names its target (ProxyHeaderRules.FRAMING). */
+  static boolean isFramingCode(int code) {
+    return code == NAME_CONTENT_LENGTH || code == NAME_TRANSFER_ENCODING || code == NAME_HOST;
+  }
+
+  /** The code of {@code name}: the coded name it equals as {@link String#equalsIgnoreCase} compares, else 0. */
+  static int nameCode(String name) {
+    if (name == null || name.length() >= CODES_BY_LENGTH.length || name.isEmpty()) {
+      return NAME_OTHER;
+    }
+    int[] candidates = CODES_BY_LENGTH[name.length()];
+    for (int code : candidates) {
+      if (name == CODED_SPELLINGS[code]) { // a constant: most lookups pass one
+        return code;
+      }
+    }
+    char first = name.charAt(0);
+    for (int code : candidates) {
+      String lower = CODED_NAMES[code];
+      // An ASCII first character decides at once; any other may still fold onto an ASCII letter (U+212A KELVIN SIGN
+      // lower-cases to 'k'), and equalsIgnoreCase decides.
+      if ((first >= 128 || (first | 0x20) == lower.charAt(0)) && lower.equalsIgnoreCase(name)) {
+        return code;
+      }
+    }
+    return NAME_OTHER;
+  }
+
+  /**
+   * The code of the name at {@code buf[from, to)}, ASCII case ignored: a field line's name is a token, all ASCII,
+   * where that is what {@link String#equalsIgnoreCase} does.
+   */
+  static int nameCode(byte[] buf, int from, int to) {
+    int length = to - from;
+    if (length >= CODES_BY_LENGTH.length) {
+      return NAME_OTHER;
+    }
+    for (int code : CODES_BY_LENGTH[length]) {
+      String lower = CODED_NAMES[code];
+      if ((buf[from] | 0x20) == lower.charAt(0) && equalsLowerAscii(buf, from, lower)) {
+        return code;
+      }
+    }
+    return NAME_OTHER;
+  }
+
+  /** Whether {@code buf} from {@code from} holds {@code lower} (lower-case ASCII), ASCII case ignored. */
+  private static boolean equalsLowerAscii(byte[] buf, int from, String lower) {
+    for (int k = 0, n = lower.length(); k < n; k++) {
+      int c = lower.charAt(k);
+      int b = buf[from + k];
+      if (b != c && (c < 'a' || c > 'z' || (b | 0x20) != c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The name code of entry {@code i}. */
+  int codeAt(int i) {
+    return spans.length == 0 ? nameCode(fields[i].name()) : spans[SPAN * i + 3] >>> CODE_SHIFT;
+  }
+
+  /** Whether entry {@code i} has that name: by code when the name has one, else by its characters. */
+  private boolean matches(int i, String name, int code) {
+    return code != NAME_OTHER ? codeAt(i) == code : nameIs(i, name);
+  }
+
   // Storage. Entry i is either a Field (fields[i] != null) or a field line of the head this map was parsed from,
-  // left as bytes: its name is source[spans[4i], spans[4i+1]) and its value source[spans[4i+2], spans[4i+3]). Names
+  // left as bytes: its name is source[spans[4i], spans[4i+1]) and its value source[spans[4i+2], end), where end is
+  // the low 24 bits of spans[4i+3] (OFFSETS; a longer head keeps its lines as Fields: see addLine). Names
   // are matched and framing fields read on the bytes, a name or value becomes a String only when a caller asks for it
   // (then cached in fields[i]), and a forwarded copy shares the bytes, which the head writes out with a copy. The
   // source array is never written after the parse, and an edit replaces or drops whole entries, so no entry can show
-  // bytes older than the edit.
+  // bytes older than the edit. The high 8 bits of spans[4i+3] are every entry's name code (NAME_*, 0 for a name the
+  // rules do not single out), set when the entry is stored: lookups of those names compare codes, not characters. A
+  // map of Fields only has no spans until a line comes, and codes its names when asked.
   private static final Field[] NO_FIELDS = new Field[0];
+  private static final int[] NO_SPANS = new int[0];
+  /** Ints per entry in {@link #spans}. */
+  private static final int SPAN = 4;
+  private static final int CODE_SHIFT = 24;
+  /** The offsets a line's end may have in the source: the bits of spans[4i+3] below the name code. */
+  private static final int OFFSETS = (1 << CODE_SHIFT) - 1;
   private Field[] fields = NO_FIELDS;
-  private int[] spans; // null until an entry comes from bytes
+  private int[] spans = NO_SPANS; // NO_SPANS, or SPAN * fields.length long
   private byte[] source;
   private int size;
   private int modCount;
@@ -90,7 +218,10 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** An empty map with room for {@code capacity} fields before it grows. */
   HttpHeaders(int capacity) {
-    fields = capacity > 0 ? new Field[capacity] : NO_FIELDS;
+    if (capacity > 0) {
+      fields = new Field[capacity];
+      spans = new int[SPAN * capacity];
+    }
   }
 
   /** An empty map whose field lines will be read from {@code source} ({@link #addLine}), which nobody writes again. */
@@ -102,9 +233,6 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   HttpHeaders(byte[] source, int lines) {
     this(lines);
     this.source = Objects.requireNonNull(source, "source");
-    if (lines > 0) {
-      spans = new int[4 * lines];
-    }
   }
 
   /**
@@ -116,7 +244,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   public static HttpHeaders copyOf(HttpHeaders other) {
     HttpHeaders h = new HttpHeaders();
     h.fields = Arrays.copyOf(other.fields, Math.max(other.size, 4));
-    h.spans = other.spans == null ? null : Arrays.copyOf(other.spans, 4 * h.fields.length);
+    h.spans = other.spans.length == 0 ? NO_SPANS : Arrays.copyOf(other.spans, SPAN * h.fields.length);
     h.source = other.source;
     h.size = other.size;
     return h;
@@ -129,8 +257,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return the first value, or null if there is no such field
    */
   public String get(String name) {
+    int code = nameCode(name);
     for (int i = 0; i < size; i++) {
-      if (nameIs(i, name)) {
+      if (matches(i, name, code)) {
         return field(i).value();
       }
     }
@@ -145,8 +274,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   public List<String> getAll(String name) {
     List<String> out = null;
+    int code = nameCode(name);
     for (int i = 0; i < size; i++) {
-      if (nameIs(i, name)) {
+      if (matches(i, name, code)) {
         if (out == null) {
           out = new ArrayList<>(2);
         }
@@ -163,19 +293,29 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return true if at least one field has that name
    */
   public boolean contains(String name) {
-    for (int i = 0; i < size; i++) {
-      if (nameIs(i, name)) {
-        return true;
-      }
-    }
-    return false;
+    return indexOf(name, nameCode(name)) >= 0;
   }
 
-  /** How many field lines have that name (any case), read without making a String. */
-  int count(String name) {
+  /** Whether a field has the name of {@code code} (not {@link #NAME_OTHER}). */
+  boolean containsCode(int code) {
+    return indexOf(null, code) >= 0;
+  }
+
+  /** The first entry named {@code name}, whose code is {@code code}, or -1. */
+  private int indexOf(String name, int code) {
+    for (int i = 0; i < size; i++) {
+      if (matches(i, name, code)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** How many field lines have the name of {@code code} (not {@link #NAME_OTHER}). */
+  int countCode(int code) {
     int n = 0;
     for (int i = 0; i < size; i++) {
-      if (nameIs(i, name)) {
+      if (codeAt(i) == code) {
         n++;
       }
     }
@@ -208,15 +348,27 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     if (source == null) {
       throw new IllegalStateException("a field line needs the map's source bytes");
     }
-    grow();
-    if (spans == null) {
-      spans = new int[4 * fields.length];
+    addLine(nameStart, nameEnd, valueStart, valueEnd, nameCode(source, nameStart, nameEnd));
+  }
+
+  private void addLine(int nameStart, int nameEnd, int valueStart, int valueEnd, int code) {
+    if (valueEnd > OFFSETS) { // a head of 16 MiB and more (limits allow it): its lines are kept as Strings
+      append(new Field(HttpHeadParser.knownName(source, nameStart, nameEnd),
+          new String(source, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1)), code);
+      return;
     }
-    int at = 4 * size;
+    grow();
+    if (spans.length == 0) { // the first line of a map of Fields: their codes go in too
+      spans = new int[SPAN * fields.length];
+      for (int k = 0; k < size; k++) {
+        spans[SPAN * k + 3] = nameCode(fields[k].name()) << CODE_SHIFT;
+      }
+    }
+    int at = SPAN * size;
     spans[at] = nameStart;
     spans[at + 1] = nameEnd;
     spans[at + 2] = valueStart;
-    spans[at + 3] = valueEnd;
+    spans[at + 3] = valueEnd | code << CODE_SHIFT;
     fields[size++] = null;
     modCount++;
   }
@@ -244,7 +396,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       return;
     }
     source = from.source;
-    addLine(from.spans[4 * i], from.spans[4 * i + 1], from.spans[4 * i + 2], from.spans[4 * i + 3]);
+    int at = SPAN * i;
+    addLine(from.spans[at], from.spans[at + 1], from.spans[at + 2], from.spans[at + 3] & OFFSETS,
+        from.spans[at + 3] >>> CODE_SHIFT);
   }
 
   private boolean hasLine() {
@@ -257,7 +411,14 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   }
 
   private void append(Field field) {
+    append(field, nameCode(field.name()));
+  }
+
+  private void append(Field field, int code) {
     grow();
+    if (spans.length != 0) {
+      spans[SPAN * size + 3] = code << CODE_SHIFT;
+    }
     fields[size++] = field;
     modCount++;
   }
@@ -265,8 +426,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   private void grow() {
     if (size == fields.length) {
       fields = Arrays.copyOf(fields, Math.max(8, 2 * size));
-      if (spans != null) {
-        spans = Arrays.copyOf(spans, 4 * fields.length);
+      if (spans.length != 0) {
+        spans = Arrays.copyOf(spans, SPAN * fields.length);
       }
     }
   }
@@ -282,20 +443,18 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   public HttpHeaders set(String name, String value) {
     Field field = new Field(name, trimOws(Objects.requireNonNull(value, "value")));
-    int at = -1;
-    for (int i = 0; i < size; i++) {
-      if (nameIs(i, name)) {
-        at = i;
-        break;
-      }
-    }
+    int code = nameCode(name);
+    int at = indexOf(name, code);
     if (at < 0) {
-      append(field);
+      append(field, code);
       return this;
     }
     fields[at] = field;
+    if (spans.length != 0) {
+      spans[SPAN * at + 3] = code << CODE_SHIFT;
+    }
     modCount++;
-    removeFrom(at + 1, name);
+    removeFrom(at + 1, name, code);
     return this;
   }
 
@@ -306,20 +465,20 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return how many fields were removed
    */
   public int remove(String name) {
-    return removeFrom(0, name);
+    return removeFrom(0, name, nameCode(name));
   }
 
-  /** Removes every field of that name from entry {@code from} on, keeping the order of the others. */
-  private int removeFrom(int from, String name) {
+  /** Removes every field of that name, whose code is {@code code}, from entry {@code from} on, keeping the order. */
+  private int removeFrom(int from, String name, int code) {
     int kept = from;
     for (int i = from; i < size; i++) {
-      if (nameIs(i, name)) {
+      if (matches(i, name, code)) {
         continue;
       }
       if (kept != i) {
         fields[kept] = fields[i];
-        if (spans != null) {
-          System.arraycopy(spans, 4 * i, spans, 4 * kept, 4);
+        if (spans.length != 0) {
+          System.arraycopy(spans, SPAN * i, spans, SPAN * kept, SPAN);
         }
       }
       kept++;
@@ -403,39 +562,44 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   Field field(int i) {
     Field f = fields[i];
     if (f == null) {
-      int at = 4 * i;
+      int at = SPAN * i;
       String name = HttpHeadParser.knownName(source, spans[at], spans[at + 1]);
-      f = new Field(name, new String(source, spans[at + 2], spans[at + 3] - spans[at + 2],
+      f = new Field(name, new String(source, spans[at + 2], valueEnd(i) - spans[at + 2],
           StandardCharsets.ISO_8859_1));
       fields[i] = f;
     }
     return f;
   }
 
+  /** Where the value of line entry {@code i} ends in the source. */
+  private int valueEnd(int i) {
+    return spans[SPAN * i + 3] & OFFSETS;
+  }
+
   /** The name of entry {@code i}. */
   String nameAt(int i) {
     Field f = fields[i];
-    return f != null ? f.name() : HttpHeadParser.knownName(source, spans[4 * i], spans[4 * i + 1]);
+    return f != null ? f.name() : HttpHeadParser.knownName(source, spans[SPAN * i], spans[SPAN * i + 1]);
   }
 
   private int nameLength(int i) {
     Field f = fields[i];
-    return f != null ? f.name().length() : spans[4 * i + 1] - spans[4 * i];
+    return f != null ? f.name().length() : spans[SPAN * i + 1] - spans[SPAN * i];
   }
 
   private char nameChar(int i, int k) {
     Field f = fields[i];
-    return f != null ? f.name().charAt(k) : (char) (source[spans[4 * i] + k] & 0xff);
+    return f != null ? f.name().charAt(k) : (char) (source[spans[SPAN * i] + k] & 0xff);
   }
 
   private int valueLength(int i) {
     Field f = fields[i];
-    return f != null ? f.value().length() : spans[4 * i + 3] - spans[4 * i + 2];
+    return f != null ? f.value().length() : valueEnd(i) - spans[SPAN * i + 2];
   }
 
   private char valueChar(int i, int k) {
     Field f = fields[i];
-    return f != null ? f.value().charAt(k) : (char) (source[spans[4 * i + 2] + k] & 0xff);
+    return f != null ? f.value().charAt(k) : (char) (source[spans[SPAN * i + 2] + k] & 0xff);
   }
 
   /** The first index in {@code [from, to)} of entry {@code i}'s value holding {@code c}, or {@code to}. */
@@ -468,8 +632,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     if (f != null) {
       return f.name().equalsIgnoreCase(name);
     }
-    int from = spans[4 * i];
-    int length = spans[4 * i + 1] - from;
+    int from = spans[SPAN * i];
+    int length = spans[SPAN * i + 1] - from;
     if (name == null || length != name.length()) { // null matches no name, as equalsIgnoreCase answers
       return false;
     }
@@ -481,15 +645,38 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     return true;
   }
 
-  /** Whether entry {@code i}'s name is one of {@code lowerNames} (lower-case tokens), ignoring case. */
-  boolean nameIsOneOf(int i, String[] lowerNames) {
-    int length = nameLength(i);
-    for (String n : lowerNames) {
-      if (n.length() == length && nameIs(i, n)) {
-        return true;
+  /**
+   * Whether the name of entry {@code i} has a length in {@code lengths}, a set from {@link #connectionOptionLengths}:
+   * a name whose length is not there is not named in Connection, so the values need not be read for it.
+   */
+  boolean nameLengthIn(long lengths, int i) {
+    return (lengths & 1L << Math.min(nameLength(i), 63)) != 0;
+  }
+
+  /**
+   * The lengths of the Connection options, read in place as {@link #isNamedInConnection} reads them, as a set of
+   * bits: bit {@code min(length, 63)} for each option.
+   */
+  long connectionOptionLengths() {
+    long lengths = 0;
+    for (int c = 0; c < size; c++) {
+      if (codeAt(c) != NAME_CONNECTION) {
+        continue;
+      }
+      int n = valueLength(c);
+      int start = 0;
+      while (start <= n) {
+        int end = indexIn(c, ',', start, n);
+        int tokenEnd = indexIn(c, ';', start, end);
+        int from = skipOws(c, start, tokenEnd);
+        tokenEnd = trimOws(c, from, tokenEnd);
+        if (tokenEnd > from) {
+          lengths |= 1L << Math.min(tokenEnd - from, 63);
+        }
+        start = end + 1;
       }
     }
-    return false;
+    return lengths;
   }
 
   /**
@@ -515,7 +702,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   boolean isNamedInConnection(int i) {
     for (int c = 0; c < size; c++) {
-      if (nameIs(c, CONNECTION) && optionIn(c, null, i)) {
+      if (codeAt(c) == NAME_CONNECTION && optionIn(c, null, i)) {
         return true;
       }
     }
@@ -526,7 +713,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   int connectionOptionCount() {
     int count = 0;
     for (int c = 0; c < size; c++) {
-      if (!nameIs(c, CONNECTION)) {
+      if (codeAt(c) != NAME_CONNECTION) {
         continue;
       }
       int n = valueLength(c);
@@ -560,7 +747,15 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   public OptionalLong contentLength() {
     long length = -1;
     for (int i = 0; i < size; i++) {
-      if (!nameIs(i, CONTENT_LENGTH)) {
+      if (codeAt(i) != NAME_CONTENT_LENGTH) {
+        continue;
+      }
+      long digits = fields[i] == null ? digitsAt(i) : -1;
+      if (digits >= 0) { // a received value of digits only, the usual case: read in one loop
+        if (length >= 0 && digits != length) {
+          throw new IllegalStateException("conflicting Content-Length values " + length + " and " + digits);
+        }
+        length = digits;
         continue;
       }
       // Read in place, element by element: the value's bytes, no String and no split.
@@ -577,6 +772,27 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       }
     }
     return length < 0 ? OptionalLong.empty() : OptionalLong.of(length);
+  }
+
+  /**
+   * The number a received line's value spells when it is one to eighteen ASCII digits and nothing else, else -1 (the
+   * general reading then decides, with its exceptions).
+   */
+  private long digitsAt(int i) {
+    int from = spans[SPAN * i + 2];
+    int to = valueEnd(i);
+    if (from == to || to - from > 18) { // 18 digits always fit a long
+      return -1;
+    }
+    long v = 0;
+    for (int k = from; k < to; k++) {
+      int d = source[k] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    return v;
   }
 
   /** The number in entry {@code i}'s value at {@code [from, to)}, surrounding whitespace ignored. */
@@ -606,7 +822,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return the codings; empty if there is no Transfer-Encoding field
    */
   public List<String> transferCodings() {
-    return List.copyOf(tokens(TRANSFER_ENCODING, false));
+    return List.copyOf(tokens(NAME_TRANSFER_ENCODING, false));
   }
 
   /**
@@ -621,7 +837,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     int lastFrom = 0;
     int lastTo = 0;
     for (int i = 0; i < size; i++) {
-      if (!nameIs(i, TRANSFER_ENCODING)) {
+      if (codeAt(i) != NAME_TRANSFER_ENCODING) {
         continue;
       }
       int n = valueLength(i);
@@ -658,7 +874,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return an unmodifiable set, empty if there is no Connection field
    */
   public Set<String> connectionTokens() {
-    if (!contains(CONNECTION)) {
+    if (!containsCode(NAME_CONNECTION)) {
       return Set.of(); // the common case, asked several times per transaction: nothing to allocate
     }
     if (connectionOptionCount() == 1) { // one option, most often close or keep-alive: read in place
@@ -669,7 +885,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
         }
       }
     }
-    List<String> tokens = tokens(CONNECTION, true);
+    List<String> tokens = tokens(NAME_CONNECTION, true);
     if (tokens.size() == 1) {
       return Set.of(tokens.get(0)); // one option (keep-alive, close), the usual case: no ordered set needed
     }
@@ -687,7 +903,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   boolean connectionOptionIs(String lower) {
     for (int c = 0; c < size; c++) {
-      if (nameIs(c, CONNECTION) && optionIn(c, lower, -1)) {
+      if (codeAt(c) == NAME_CONNECTION && optionIn(c, lower, -1)) {
         return true;
       }
     }
@@ -726,10 +942,10 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     return true;
   }
 
-  private List<String> tokens(String name, boolean stripParameters) {
+  private List<String> tokens(int code, boolean stripParameters) {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      if (!nameIs(i, name)) {
+      if (codeAt(i) != code) {
         continue;
       }
       for (String element : field(i).value().split(",", -1)) {
@@ -785,14 +1001,14 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       if (f != null) {
         at = latin1(f.name(), dst, at);
       } else { // a received line: its name and value bytes as they came, with ": " between them
-        at = copy(spans[4 * i], spans[4 * i + 1], dst, at);
+        at = copy(spans[SPAN * i], spans[SPAN * i + 1], dst, at);
       }
       dst[at++] = ':';
       dst[at++] = ' ';
       if (f != null) {
         at = latin1(f.value(), dst, at);
       } else {
-        at = copy(spans[4 * i + 2], spans[4 * i + 3], dst, at);
+        at = copy(spans[SPAN * i + 2], valueEnd(i), dst, at);
       }
       dst[at++] = '\r';
       dst[at++] = '\n';
@@ -808,17 +1024,19 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   }
 
   /**
-   * Copies {@code s} into {@code dst} from {@code at} as ISO-8859-1: what {@code String.getBytes} makes of it, so a
-   * character beyond that charset becomes {@code '?'}.
+   * Copies {@code s}, whose characters are all ISO-8859-1 (0 to 255), into {@code dst} from {@code at}: each
+   * character as its byte. Every part of a head is such a string (field names are tokens, values and reason phrases
+   * are checked by {@link HttpSyntax#isFieldValue}, methods are tokens and targets visible US-ASCII), and for it
+   * {@code String.getBytes(int, int, byte[], int)} copies the string's own bytes in one array copy; a character above
+   * 255 would lose its high byte, which is why nothing else may be passed.
    *
    * @return the index after the last byte written
    */
+  @SuppressWarnings("deprecation") // the one String method that copies ISO-8859-1 bytes into an array without a copy
   static int latin1(String s, byte[] dst, int at) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      char c = s.charAt(i);
-      dst[at++] = c <= 0xFF ? (byte) c : (byte) '?';
-    }
-    return at;
+    int n = s.length();
+    s.getBytes(0, n, dst, at);
+    return at + n;
   }
 
   static String trimOws(String s) {

@@ -19,8 +19,6 @@ final class ProxyHeaderRules {
   /** The fields that belong to one connection and never travel past it (RFC 9110 §7.6.1). */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
       "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
-  /** {@link #HOP_BY_HOP} as an array, for {@link #isHopByHop}'s loop. */
-  private static final String[] HOP_BY_HOP_NAMES = HOP_BY_HOP.toArray(new String[0]);
   /** The field a client asks for a protocol switch with, and a 101 names the new protocol in (RFC 9110 §7.8). */
   static final String UPGRADE = "Upgrade";
   /**
@@ -30,8 +28,6 @@ final class ProxyHeaderRules {
    * re-declared for each hop from the framing the proxy decoded.
    */
   static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "host");
-  /** {@link #FRAMING} as an array, for {@link #endToEnd}'s loop. */
-  private static final String[] FRAMING_NAMES = FRAMING.toArray(new String[0]);
 
   /**
    * The fields that never travel in a forwarded trailer section (RFC 9110 §6.5.1): the hop-by-hop fields, and the
@@ -67,6 +63,9 @@ final class ProxyHeaderRules {
   static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
   static final String X_FORWARDED_HOST = "X-Forwarded-Host";
   static final String FORWARDED = "Forwarded";
+  /** The two X-Forwarded-Proto fields a replacing policy adds, shared: a field is immutable. */
+  private static final HttpHeaders.Field PROTO_HTTP = new HttpHeaders.Field(X_FORWARDED_PROTO, "http");
+  private static final HttpHeaders.Field PROTO_HTTPS = new HttpHeaders.Field(X_FORWARDED_PROTO, "https");
 
   /**
    * What the forwarding fields say about the client's hop.
@@ -103,7 +102,9 @@ final class ProxyHeaderRules {
    * {@code Via}. The caller sets {@code Host} for the origin.
    */
   HttpHeaders forwardedRequest(HttpHeaders in, HttpVersion clientVersion) {
-    HttpHeaders out = endToEnd(in);
+    // Room for what is added on the way to the origin without growing: Via and the two default forwarding fields
+    // (Host's new value replaces the client's).
+    HttpHeaders out = endToEnd(in, 3);
     out.remove("Expect");
     if (in.isChunked()) {
       out.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
@@ -138,7 +139,12 @@ final class ProxyHeaderRules {
       String requestedHost) {
     String proto = tls ? "https" : "http";
     apply(out, X_FORWARDED_FOR, policy.forwardedFor(), address == null ? "unknown" : address);
-    apply(out, X_FORWARDED_PROTO, policy.forwardedProto(), proto);
+    if (policy.forwardedProto() == ForwardingPolicy.Mode.REPLACE) { // the default: one of two fields, made once
+      out.remove(X_FORWARDED_PROTO);
+      out.addField(tls ? PROTO_HTTPS : PROTO_HTTP);
+    } else {
+      apply(out, X_FORWARDED_PROTO, policy.forwardedProto(), proto);
+    }
     apply(out, X_FORWARDED_HOST, policy.forwardedHost(), requestedHost);
     if (policy.forwarded() == ForwardingPolicy.Mode.APPEND) {
       for (String line : out.getAll(FORWARDED)) {
@@ -462,18 +468,27 @@ final class ProxyHeaderRules {
    * name in {@code Connection} never removes a {@linkplain #FRAMING framing} field.
    */
   static HttpHeaders endToEnd(HttpHeaders in) {
+    return endToEnd(in, 2); // room for the fields the rules add to a response (Via, framing)
+  }
+
+  /** As {@link #endToEnd(HttpHeaders)}, with room for {@code extra} more fields before the copy grows. */
+  static HttpHeaders endToEnd(HttpHeaders in, int extra) {
     // Read on the received bytes where the head has them: names compared in place, the Connection options scanned
     // in place, and the fields that stay shared with the received head rather than made into Strings.
+    // Hop-by-hop and framing fields are told by the name code the map keeps per field (HttpHeaders.nameCode), and a
+    // field is looked for in the Connection options only if some option has its name's length.
     int options = in.connectionOptionCount();
+    long optionLengths = options > 0 ? in.connectionOptionLengths() : 0;
     // A long list is looked up by hash: a client's thousand-name Connection costs no more per field.
     Set<String> named = options > 8 ? in.connectionTokens() : null;
-    HttpHeaders out = new HttpHeaders(in.size() + 2); // room for the fields the rules add (Via, framing)
+    HttpHeaders out = new HttpHeaders(in.size() + extra);
     for (int i = 0, n = in.size(); i < n; i++) {
-      if (in.nameIsOneOf(i, HOP_BY_HOP_NAMES)) {
+      int code = in.codeAt(i);
+      if (HttpHeaders.isHopByHopCode(code)) {
         continue;
       }
-      if (options > 0 && !in.nameIsOneOf(i, FRAMING_NAMES) && (named == null ? in.isNamedInConnection(i)
-          : named.contains(in.nameAt(i).toLowerCase(Locale.ROOT)))) {
+      if (options > 0 && !HttpHeaders.isFramingCode(code) && in.nameLengthIn(optionLengths, i)
+          && (named == null ? in.isNamedInConnection(i) : named.contains(in.nameAt(i).toLowerCase(Locale.ROOT)))) {
         continue; // an origin's "Connection: keep-alive" names one option on every response
       }
       out.addFrom(in, i);
@@ -481,14 +496,9 @@ final class ProxyHeaderRules {
     return out;
   }
 
-  /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, without a lower-cased copy per field. */
+  /** Whether {@code name} (any case) is in {@link #HOP_BY_HOP}, told by its name code. */
   static boolean isHopByHop(String name) {
-    for (String h : HOP_BY_HOP_NAMES) {
-      if (h.length() == name.length() && h.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
+    return HttpHeaders.isHopByHopCode(HttpHeaders.nameCode(name));
   }
 
   /**
