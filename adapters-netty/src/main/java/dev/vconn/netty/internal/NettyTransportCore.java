@@ -185,6 +185,24 @@ public final class NettyTransportCore {
         return adoption.get(Math.floorMod(nextAdoption.getAndIncrement(), adoption.size()));
     }
 
+    /**
+     * The loop for a connection that {@code accepting} accepted: {@code accepting} itself unless another primary loop
+     * holds at least {@code margin} fewer live sockets, then the one with the fewest (docs/netty-adapter.md,
+     * Accepting). Ties stay local.
+     */
+    NettyEventLoop acceptLoop(NettyEventLoop accepting, int margin) {
+        NettyEventLoop least = accepting;
+        int leastLive = accepting.liveSockets();
+        for (NettyEventLoop loop : primary) {
+            int live = loop.liveSockets();
+            if (live < leastLive) {
+                least = loop;
+                leastLive = live;
+            }
+        }
+        return accepting.liveSockets() - leastLive >= margin ? least : accepting;
+    }
+
     /** The view of the loop {@code channel} is registered with. */
     NettyEventLoop loopOf(Channel channel) {
         NettyEventLoop loop = byNetty.get(channel.eventLoop());
@@ -194,7 +212,7 @@ public final class NettyTransportCore {
         return loop;
     }
 
-    /** The primary group (children of listeners are spread over it by Netty). */
+    /** The primary group (a listener registers accepted channels on its loops: docs/netty-adapter.md, Accepting). */
     MultiThreadIoEventLoopGroup primaryGroup() {
         return primaryGroup;
     }
@@ -224,8 +242,17 @@ public final class NettyTransportCore {
         return tracker;
     }
 
-    /** A VConn over a registered (or about to be registered) channel on {@code loop}. */
+    /**
+     * A VConn over a registered (or about to be registered) channel on {@code loop}, counted as one of the loop's live
+     * sockets until the channel closes.
+     */
     public ChannelVConn newVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
+        loop.countLive(channel);
+        return newUncountedVConn(loop, channel, afterRelease);
+    }
+
+    /** As {@link #newVConn}, for a channel whose loop counted it already (an accepted one). */
+    ChannelVConn newUncountedVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
         return new ChannelVConn(loop, channel, tracker, config.blockPool(), smallBuffers, config.shutdownTimeout(),
                 afterRelease);
     }
