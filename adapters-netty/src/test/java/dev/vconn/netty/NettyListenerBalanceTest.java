@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Continuation;
+import dev.vconn.domain.Event;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.VConn;
 import dev.vconn.netty.internal.NettyEventLoop;
@@ -16,6 +17,7 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -24,7 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The listener's hand-off policy (docs/netty-adapter.md, Accepting), on epoll and NIO: an accepted connection stays on
- * the accepting loop unless another loop holds at least 4 fewer live sockets; the live counts follow closes. Before,
+ * the accepting loop unless another loop holds at least 4 fewer live accepted connections (connected ones, such as a
+ * proxy's pooled origin connections, do not count); the live counts follow closes. Before,
  * Netty's round robin sent every other connection of a one-at-a-time client to the other loop.
  */
 class NettyListenerBalanceTest {
@@ -86,6 +89,40 @@ class NettyListenerBalanceTest {
                 for (Socket s : clients) {
                     s.close();
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoKind.class)
+    void connected_channels_such_as_pooled_origin_connections_are_not_counted(IoKind kind) throws Exception {
+        try (NettyTransport transport = transport(kind)) {
+            BlockingQueue<Accepted> accepts = new LinkedBlockingQueue<>();
+            List<VConn> connected = new CopyOnWriteArrayList<>();
+            List<VConn> accepted = new ArrayList<>();
+            try (NetAcceptor.Listener listener = listen(transport, accepts)) {
+                Continuation connector = new Continuation((e, d) -> {
+                    if (e == Event.NET_CONNECT) {
+                        connected.add((VConn) d);
+                    }
+                });
+                for (int i = 0; i < 10; i++) {
+                    transport.netConnector().connect(connector, listener.localAddress());
+                }
+                for (int i = 0; i < 10; i++) {
+                    accepted.add(next(accepts).vconn());
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (connected.size() < 10 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(10, connected.size(), "every connect completed");
+                List<NettyEventLoop> loops = primaryLoops(transport);
+                assertEquals(10, loops.get(0).liveSockets() + loops.get(1).liveSockets(),
+                        "only the 10 accepted connections count, not the 10 connected ones");
+                accepted.forEach(VConn::close);
+                connected.forEach(VConn::close);
+                awaitAllLoopsEmpty(transport);
             }
         }
     }

@@ -22,7 +22,7 @@ public final class NettyEventLoop implements EventLoop {
 
     private final IoEventLoop netty;
     private final boolean epoll;
-    /** Socket channels assigned to this loop and not yet closed (docs/netty-adapter.md, Accepting). */
+    /** Accepted channels assigned to this loop and not yet closed (docs/netty-adapter.md, Accepting). */
     private final AtomicInteger liveSockets = new AtomicInteger();
 
     /** A view of {@code netty}; {@code epoll} says whether it drives epoll channels (else NIO channels). */
@@ -37,8 +37,8 @@ public final class NettyEventLoop implements EventLoop {
     }
 
     /**
-     * How many socket channels (accepted, connected, adopted) are assigned to this loop and not yet closed; read by a
-     * listener on another loop to decide where a new connection goes.
+     * How many accepted channels are assigned to this loop and not yet closed; read by the listener to decide where a
+     * new connection goes. Connected channels (idle pooled origin connections among them) do not count.
      */
     public int liveSockets() {
         return liveSockets.get();

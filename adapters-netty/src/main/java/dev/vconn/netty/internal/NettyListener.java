@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Listening with a Netty server channel on one primary loop. An accepted connection stays on that loop unless another
- * primary loop holds at least {@value #HANDOFF_MARGIN} fewer live sockets, then it goes to the one with the fewest
+ * primary loop holds at least {@value #HANDOFF_MARGIN} fewer live accepted connections, then it goes to the one with
+ * the fewest
  * (docs/netty-adapter.md, Accepting): a client that opens one connection at a time never crosses threads, while many
  * concurrent connections still spread. Each is delivered as NET_ACCEPT on the loop its VConn is pinned to. Children
  * start with {@code AUTO_READ} off, so nothing is read before a VIO asks for it.
@@ -28,7 +29,7 @@ public final class NettyListener {
     private static final Logger log = LoggerFactory.getLogger(NettyListener.class);
     private static final int BACKLOG = 1024;
     private static final long BIND_WAIT_MILLIS = 30_000;
-    /** How many more live sockets the accepting loop must hold than another loop before a connection goes there. */
+    /** How many more accepted connections the accepting loop must hold than another before a connection goes there. */
     static final int HANDOFF_MARGIN = 4;
 
     private NettyListener() {
@@ -125,7 +126,7 @@ public final class NettyListener {
         }
         try {
             NettyEventLoop loop = core.loopOf(ch);
-            ChannelVConn vconn = core.newUncountedVConn(loop, ch, null);
+            ChannelVConn vconn = core.newVConn(loop, ch, null);
             vconn.attach();
             ContinuationScheduler.dispatch(loop, acceptor, Event.NET_ACCEPT, vconn);
         } catch (RuntimeException e) {

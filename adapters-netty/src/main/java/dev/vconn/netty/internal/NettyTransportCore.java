@@ -187,8 +187,8 @@ public final class NettyTransportCore {
 
     /**
      * The loop for a connection that {@code accepting} accepted: {@code accepting} itself unless another primary loop
-     * holds at least {@code margin} fewer live sockets, then the one with the fewest (docs/netty-adapter.md,
-     * Accepting). Ties stay local.
+     * holds at least {@code margin} fewer live accepted connections, then the one with the fewest
+     * (docs/netty-adapter.md, Accepting). Ties stay local.
      */
     NettyEventLoop acceptLoop(NettyEventLoop accepting, int margin) {
         NettyEventLoop least = accepting;
@@ -242,17 +242,8 @@ public final class NettyTransportCore {
         return tracker;
     }
 
-    /**
-     * A VConn over a registered (or about to be registered) channel on {@code loop}, counted as one of the loop's live
-     * sockets until the channel closes.
-     */
+    /** A VConn over a registered (or about to be registered) channel on {@code loop}. */
     public ChannelVConn newVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
-        loop.countLive(channel);
-        return newUncountedVConn(loop, channel, afterRelease);
-    }
-
-    /** As {@link #newVConn}, for a channel whose loop counted it already (an accepted one). */
-    ChannelVConn newUncountedVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
         return new ChannelVConn(loop, channel, tracker, config.blockPool(), smallBuffers, config.shutdownTimeout(),
                 afterRelease);
     }
