@@ -154,6 +154,12 @@ public final class ChannelVConn extends AbstractVConn {
     private long readDemand;
     /** Whether {@code AUTO_READ} is on: the channel keeps read interest while demand lasts. */
     private boolean autoReading;
+    /** Whether a {@code readInterest(false)} waits for {@link #deferredStop} (see {@link #readInterest}). */
+    private boolean stopPending;
+    /** Whether {@link #deferredStop} still has to go round the loop's task queue once more before it applies. */
+    private boolean stopRequeue;
+    /** Ends {@code AUTO_READ} unless the core wanted bytes again since {@code readInterest(false)}. */
+    private final Runnable deferredStop = this::applyDeferredStop;
     private boolean inputEnded;
     private IOException readFailure;
     private boolean writeFailed;
@@ -261,15 +267,39 @@ public final class ChannelVConn extends AbstractVConn {
     protected void readInterest(boolean wanted) {
         if (!wanted) {
             readDemand = 0;
-            stopAutoRead();
-        } else if (!inputEnded && !closing && channel.isActive() && !autoReading) {
-            autoReading = true;
-            channel.config().setAutoRead(true); // reads now, and keeps reading while the demand lasts
+            // Turned off by a task that goes round the loop's task queue twice, so after the pass that a reader's
+            // callback schedules by posting its next read VIO (a new connection's first request, say): such a
+            // reader keeps the interest, where turning it off and on again cost two epoll_ctl calls. Until then no
+            // read loop goes on past one read, since there is no demand.
+            if (autoReading && !stopPending) {
+                stopPending = true;
+                stopRequeue = true;
+                loop.execute(deferredStop);
+            }
+        } else {
+            stopPending = false;
+            if (!inputEnded && !closing && channel.isActive() && !autoReading) {
+                autoReading = true;
+                channel.config().setAutoRead(true); // reads now, and keeps reading while the demand lasts
+            }
         }
     }
 
-    /** Ends {@code AUTO_READ}: no read until the core wants bytes again. */
+    private void applyDeferredStop() {
+        if (!stopPending) {
+            return;
+        }
+        if (stopRequeue) {
+            stopRequeue = false;
+            loop.execute(deferredStop); // behind whatever the callbacks of this pass queued
+            return;
+        }
+        stopAutoRead();
+    }
+
+    /** Ends {@code AUTO_READ} at once: no read until the core wants bytes again. */
     private void stopAutoRead() {
+        stopPending = false;
         if (autoReading) {
             autoReading = false;
             channel.config().setAutoRead(false);
