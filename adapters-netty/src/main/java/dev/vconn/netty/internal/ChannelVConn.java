@@ -14,6 +14,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -63,6 +64,13 @@ import org.slf4j.LoggerFactory;
  * soon as they are consumed), wrapped as {@link ByteBuf}s over that storage (one message per block piece, one flush,
  * one promise per write), written and flushed; the outbound buffer lets go of them when Netty reports them written.
  * Pieces under 128 bytes are copied (the IOBuffer's rule).
+ *
+ * <p><b>Small transfers.</b> A write of at most {@value #SMALL_WRITE_MAX} bytes is copied into one pooled direct
+ * buffer of the transport's small-buffer allocator instead (one message, one promise, a listener shared by all such
+ * writes), and the first read of a read loop on a connection whose last read loop took at most
+ * {@value #SMALL_READ_SIZE} bytes lands in such a buffer, whose bytes {@link #transportRead} copies out: a
+ * request-response connection takes no block of the block pool per transfer (docs/netty-adapter.md, Small reads and
+ * writes).
  */
 public final class ChannelVConn extends AbstractVConn {
     private static final Logger log = LoggerFactory.getLogger(ChannelVConn.class);
@@ -95,6 +103,17 @@ public final class ChannelVConn extends AbstractVConn {
     private static final int WRITE_HIGH_WATER_MARK = MAX_HELD_BYTES - 1;
     /** Writable again once Netty holds less than this: the next write joins what is left in one {@code writev}. */
     private static final int WRITE_LOW_WATER_MARK = MAX_HELD_BYTES / 2;
+    /**
+     * Writes of at most this many bytes are copied into one buffer of the transport's small-buffer allocator instead
+     * of being shared by block reference: for a small write the copy costs less than what sharing costs per write
+     * (the outbound buffer's block windows and pool blocks, a wrapper per piece, a listener per write).
+     */
+    static final int SMALL_WRITE_MAX = 2048;
+    /**
+     * The size of a read made into a buffer of the small-buffer allocator (see {@link #smallReads}); what it takes is
+     * copied into the reader's buffer.
+     */
+    static final int SMALL_READ_SIZE = 4096;
 
     private final NettyEventLoop loop;
     private final Channel channel;
@@ -107,6 +126,10 @@ public final class ChannelVConn extends AbstractVConn {
     private final String description;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
     private final BlockPool pool;
+    /** Netty buffers for small reads and writes (docs/netty-adapter.md, Small reads and writes). */
+    private final ByteBufAllocator smallBuffers;
+    /** The listener of every copied write: it only reports a failure (nothing to let go of in the outbound buffer). */
+    private final ChannelFutureListener copiedWritten = f -> written(0, f);
     /** The promise of every piece of a write but its last, whose own promise reports the whole write. */
     private final ChannelPromise piecePromise;
 
@@ -117,9 +140,26 @@ public final class ChannelVConn extends AbstractVConn {
     private IOBufferReader outSent;
     private IOBufferReader outQueued;
     private ByteBuf pendingWrap;
+    /** The small buffer Netty reads into now, if it does (see {@link #allocateRead}). */
+    private ByteBuf pendingSmall;
+    /** Bytes a small read staged, served before anything in {@code inBuf} (read after them); null when none. */
+    private ByteBuf smallStaged;
+    /**
+     * Whether the next read loop starts with a small read: the last read loop took at most {@link #SMALL_READ_SIZE}
+     * bytes (request-response traffic), so the next one probably will too.
+     */
+    private boolean smallReads = true;
+    /** Bytes the current read loop has read so far; {@code channelReadComplete} ends the loop. */
+    private long loopBytes;
     private long readDemand;
     /** Whether {@code AUTO_READ} is on: the channel keeps read interest while demand lasts. */
     private boolean autoReading;
+    /** Whether a {@code readInterest(false)} waits for {@link #deferredStop} (see {@link #readInterest}). */
+    private boolean stopPending;
+    /** Whether {@link #deferredStop} still has to go round the loop's task queue once more before it applies. */
+    private boolean stopRequeue;
+    /** Ends {@code AUTO_READ} unless the core wanted bytes again since {@code readInterest(false)}. */
+    private final Runnable deferredStop = this::applyDeferredStop;
     private boolean inputEnded;
     private IOException readFailure;
     private boolean writeFailed;
@@ -132,11 +172,12 @@ public final class ChannelVConn extends AbstractVConn {
      * A VConn over {@code channel}, which must be a connected {@link DuplexChannel} whose event loop is
      * {@code loop}'s. Call {@link #attach()} on the loop once the channel is registered.
      *
+     * @param smallBuffers where small reads and writes are copied (pooled direct buffers, per transport)
      * @param closeLinger  how long a normal close waits for bytes already taken to be flushed before closing
      * @param afterRelease runs on the loop once the channel is closed (e.g. closes an adopted descriptor), or null
      */
     public ChannelVConn(NettyEventLoop loop, Channel channel, OpenResourceTracker tracker, BlockPool pool,
-            Duration closeLinger, Runnable afterRelease) {
+            ByteBufAllocator smallBuffers, Duration closeLinger, Runnable afterRelease) {
         super(loop);
         this.loop = loop;
         this.channel = Objects.requireNonNull(channel, "channel");
@@ -148,6 +189,7 @@ public final class ChannelVConn extends AbstractVConn {
         this.afterRelease = afterRelease;
         this.directBlocks = pool.isDirect();
         this.pool = pool;
+        this.smallBuffers = Objects.requireNonNull(smallBuffers, "smallBuffers");
         this.piecePromise = new VoidChannelPromise(channel, false);
         this.inBuf = new IOBuffer(pool);
         this.inReader = inBuf.allocReader();
@@ -188,6 +230,18 @@ public final class ChannelVConn extends AbstractVConn {
 
     @Override
     protected long transportRead(IOBuffer dst, long max) throws IOException {
+        ByteBuf small = smallStaged;
+        if (small != null) {
+            int n = (int) Math.min(small.readableBytes(), max);
+            dst.write(small.internalNioBuffer(small.readerIndex(), n)); // a copy: the buffer goes back at once
+            small.skipBytes(n);
+            if (!small.isReadable()) {
+                smallStaged = null;
+                small.release();
+            }
+            readDemand = Math.max(0, readDemand - n);
+            return n;
+        }
         long staged = inReader == null ? 0 : inReader.readAvail();
         if (staged > 0) {
             long n = Math.min(staged, max);
@@ -213,15 +267,39 @@ public final class ChannelVConn extends AbstractVConn {
     protected void readInterest(boolean wanted) {
         if (!wanted) {
             readDemand = 0;
-            stopAutoRead();
-        } else if (!inputEnded && !closing && channel.isActive() && !autoReading) {
-            autoReading = true;
-            channel.config().setAutoRead(true); // reads now, and keeps reading while the demand lasts
+            // Turned off by a task that goes round the loop's task queue twice, so after the pass that a reader's
+            // callback schedules by posting its next read VIO (a new connection's first request, say): such a
+            // reader keeps the interest, where turning it off and on again cost two epoll_ctl calls. Until then no
+            // read loop goes on past one read, since there is no demand.
+            if (autoReading && !stopPending) {
+                stopPending = true;
+                stopRequeue = true;
+                loop.execute(deferredStop);
+            }
+        } else {
+            stopPending = false;
+            if (!inputEnded && !closing && channel.isActive() && !autoReading) {
+                autoReading = true;
+                channel.config().setAutoRead(true); // reads now, and keeps reading while the demand lasts
+            }
         }
     }
 
-    /** Ends {@code AUTO_READ}: no read until the core wants bytes again. */
+    private void applyDeferredStop() {
+        if (!stopPending) {
+            return;
+        }
+        if (stopRequeue) {
+            stopRequeue = false;
+            loop.execute(deferredStop); // behind whatever the callbacks of this pass queued
+            return;
+        }
+        stopAutoRead();
+    }
+
+    /** Ends {@code AUTO_READ} at once: no read until the core wants bytes again. */
     private void stopAutoRead() {
+        stopPending = false;
         if (autoReading) {
             autoReading = false;
             channel.config().setAutoRead(false);
@@ -239,6 +317,22 @@ public final class ChannelVConn extends AbstractVConn {
         long n = Math.min(max, channel.bytesBeforeUnwritable());
         if (n <= 0) {
             return 0;
+        }
+        if (n <= SMALL_WRITE_MAX) {
+            // One pooled buffer, one message, one promise with a shared listener: the caller's blocks go at once.
+            ByteBuf copy = smallBuffers.directBuffer((int) n);
+            try {
+                src.read(copy.internalNioBuffer(0, (int) n));
+            } catch (RuntimeException e) {
+                copy.release();
+                throw e;
+            }
+            copy.writerIndex((int) n);
+            ChannelPromise promise = channel.newPromise();
+            promise.addListener(copiedWritten);
+            lastWrite = promise;
+            channel.writeAndFlush(copy, promise);
+            return n;
         }
         outBuf.write(src, n); // shares src's blocks: their storage stays alive until Netty has written them
         src.consume(n);
@@ -276,7 +370,7 @@ public final class ChannelVConn extends AbstractVConn {
     }
 
     private void written(long bytes, ChannelFuture future) {
-        if (outBuf != null) {
+        if (outBuf != null && bytes > 0) {
             outSent.consume(bytes); // the kernel has them (or they failed): the storage may go back to the pool
             outBuf.trim(); // and once all is written, the last block too: an idle channel holds no block
         }
@@ -328,6 +422,7 @@ public final class ChannelVConn extends AbstractVConn {
         closing = true;
         readDemand = 0;
         stopAutoRead();
+        releaseSmallStaged();
         if (inBuf != null) {
             inBuf.close(); // staged bytes nobody will read; blocks shared into a reader's buffer stay with it
             inBuf = null;
@@ -396,8 +491,17 @@ public final class ChannelVConn extends AbstractVConn {
     }
 
     private void discardStaged() {
+        releaseSmallStaged();
         if (inReader != null) {
             inReader.consume(inReader.readAvail());
+        }
+    }
+
+    private void releaseSmallStaged() {
+        ByteBuf small = smallStaged;
+        if (small != null) {
+            smallStaged = null;
+            small.release();
         }
     }
 
@@ -426,7 +530,16 @@ public final class ChannelVConn extends AbstractVConn {
         IOBuffer in = inBuf;
         if (in == null || !directBlocks) {
             pendingWrap = null;
+            pendingSmall = null;
             return fallback.ioBuffer(in == null ? 2048 : in.blockSize()); // copied (or dropped) in channelRead
+        }
+        pendingSmall = null;
+        if (smallReads && loopBytes == 0 && smallStaged == null && inReader.readAvail() == 0) {
+            // The first read of a loop on a request-response connection: a pooled 4 KiB buffer, no block taken.
+            ByteBuf small = smallBuffers.directBuffer(SMALL_READ_SIZE, SMALL_READ_SIZE);
+            pendingWrap = null;
+            pendingSmall = small;
+            return small;
         }
         if (inReader.readAvail() == 0) {
             in = stagingFor(readDemand > 0);
@@ -464,10 +577,18 @@ public final class ChannelVConn extends AbstractVConn {
         return inReader != null && !readShut && readDemand > 0 && readDemand > inReader.readAvail() - READ_AHEAD;
     }
 
-    private void inbound(ByteBuf buf) {
+    /** Stages what Netty read into {@code buf}; returns whether the VConn keeps {@code buf} (a small read). */
+    private boolean inbound(ByteBuf buf) {
+        loopBytes += buf.readableBytes();
         if (inBuf == null || readShut) {
             pendingWrap = null;
-            return; // closed or read-shut: the bytes are dropped
+            pendingSmall = null;
+            return false; // closed or read-shut: the bytes are dropped
+        }
+        if (buf == pendingSmall) {
+            pendingSmall = null;
+            smallStaged = buf; // read before anything later reads put in inBuf, so served first
+            return true;
         }
         if (buf == pendingWrap) {
             pendingWrap = null;
@@ -475,22 +596,28 @@ public final class ChannelVConn extends AbstractVConn {
         } else {
             inBuf.write(buf.nioBuffer()); // a buffer of Netty's (heap block pool): one copy
         }
+        return false;
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            boolean kept = false;
             try {
                 if (msg instanceof ByteBuf buf) {
-                    inbound(buf);
+                    kept = inbound(buf);
                 }
             } finally {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                if (!kept) {
+                    io.netty.util.ReferenceCountUtil.release(msg);
+                }
             }
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            smallReads = loopBytes <= SMALL_READ_SIZE;
+            loopBytes = 0;
             // AUTO_READ stays on even when the staged bytes meet the demand: the core's pass that follows either
             // renews the demand (readInterest(true), the common case) or says the reader is full (readInterest(false)).
             // Turning it off here toggled the read interest on every read that filled a block.
@@ -550,6 +677,9 @@ public final class ChannelVConn extends AbstractVConn {
 
         @Override
         public int guess() {
+            if (pendingSmall != null) {
+                return SMALL_READ_SIZE;
+            }
             return readDemand > 0 ? BufferSizes.blockSize(MAX_STAGING_INDEX) : 1;
         }
 

@@ -2,11 +2,13 @@ package dev.vconn.netty.internal;
 
 import dev.vconn.domain.EventLoop;
 import dev.vconn.domain.ScheduledAction;
+import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoop;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,8 @@ public final class NettyEventLoop implements EventLoop {
 
     private final IoEventLoop netty;
     private final boolean epoll;
+    /** Accepted channels assigned to this loop and not yet closed (docs/netty-adapter.md, Accepting). */
+    private final AtomicInteger liveSockets = new AtomicInteger();
 
     /** A view of {@code netty}; {@code epoll} says whether it drives epoll channels (else NIO channels). */
     public NettyEventLoop(IoEventLoop netty, boolean epoll) {
@@ -30,6 +34,20 @@ public final class NettyEventLoop implements EventLoop {
     /** The Netty loop behind this view. */
     public IoEventLoop netty() {
         return netty;
+    }
+
+    /**
+     * How many accepted channels are assigned to this loop and not yet closed; read by the listener to decide where a
+     * new connection goes. Connected channels (idle pooled origin connections among them) do not count.
+     */
+    public int liveSockets() {
+        return liveSockets.get();
+    }
+
+    /** Counts {@code channel} as live on this loop until it closes (or fails to register, which closes it too). */
+    void countLive(Channel channel) {
+        liveSockets.incrementAndGet();
+        channel.closeFuture().addListener(f -> liveSockets.decrementAndGet());
     }
 
     /** Whether this loop drives epoll channels (else NIO channels). */

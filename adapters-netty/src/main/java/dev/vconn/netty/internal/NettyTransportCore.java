@@ -3,6 +3,7 @@ package dev.vconn.netty.internal;
 import dev.vconn.domain.EventLoop;
 import dev.vconn.ports.TransportConfig;
 import dev.vconn.ports.spi.OpenResourceTracker;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -39,6 +40,15 @@ import org.slf4j.LoggerFactory;
 public final class NettyTransportCore {
     private static final Logger log = LoggerFactory.getLogger(NettyTransportCore.class);
     private static final AtomicInteger TRANSPORTS = new AtomicInteger();
+    private static final int SMALL_PAGE_SIZE = 8192;
+    /**
+     * Chunks of {@code SMALL_PAGE_SIZE << 8} = 2 MiB per loop. Netty never frees a chunk that has never been more than
+     * a quarter used (its "init" list), and returns a chunk that was to the system once it is empty again; so the
+     * chunk is large enough that the buffers a loop has in flight at once (4 KiB each) rarely fill a quarter of it,
+     * and the allocator's direct memory stays put instead of coming and going with bursts.
+     */
+    private static final int SMALL_MAX_ORDER = 8;
+    private static final int SMALL_CACHE_SIZE = 256;
 
     private final TransportConfig config;
     private final boolean tcpNoDelay;
@@ -56,6 +66,12 @@ public final class NettyTransportCore {
     private final OpenResourceTracker tracker;
     private final DescriptorSwitch descriptorSwitch;
     private final String descriptorSwitchFailure;
+    /**
+     * Where VConns copy small reads and writes: direct buffers pooled per loop thread (one arena per loop, 2 MiB
+     * chunks, caches for the loop threads only), so a small transfer takes no block of the block pool and allocates
+     * nothing (docs/netty-adapter.md, Small reads and writes).
+     */
+    private final PooledByteBufAllocator smallBuffers;
 
     /** Starts the loops; VConns are listed in {@code tracker}. */
     public NettyTransportCore(TransportConfig config, OpenResourceTracker tracker, boolean forceNio, boolean tcpNoDelay,
@@ -74,6 +90,8 @@ public final class NettyTransportCore {
             epollUnavailableReason = "epoll is unavailable: " + Epoll.unavailabilityCause();
         }
         int n = config.eventLoops();
+        smallBuffers = new PooledByteBufAllocator(true, 0, n, SMALL_PAGE_SIZE, SMALL_MAX_ORDER, SMALL_CACHE_SIZE, 0,
+                false);
         String prefix = "vconn-netty-" + id;
         primaryGroup = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(prefix + "-" + (epoll ? "epoll" : "nio"),
                 true), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -167,6 +185,24 @@ public final class NettyTransportCore {
         return adoption.get(Math.floorMod(nextAdoption.getAndIncrement(), adoption.size()));
     }
 
+    /**
+     * The loop for a connection that {@code accepting} accepted: {@code accepting} itself unless another primary loop
+     * holds at least {@code margin} fewer live accepted connections, then the one with the fewest
+     * (docs/netty-adapter.md, Accepting). Ties stay local.
+     */
+    NettyEventLoop acceptLoop(NettyEventLoop accepting, int margin) {
+        NettyEventLoop least = accepting;
+        int leastLive = accepting.liveSockets();
+        for (NettyEventLoop loop : primary) {
+            int live = loop.liveSockets();
+            if (live < leastLive) {
+                least = loop;
+                leastLive = live;
+            }
+        }
+        return accepting.liveSockets() - leastLive >= margin ? least : accepting;
+    }
+
     /** The view of the loop {@code channel} is registered with. */
     NettyEventLoop loopOf(Channel channel) {
         NettyEventLoop loop = byNetty.get(channel.eventLoop());
@@ -176,7 +212,7 @@ public final class NettyTransportCore {
         return loop;
     }
 
-    /** The primary group (children of listeners are spread over it by Netty). */
+    /** The primary group (a listener registers accepted channels on its loops: docs/netty-adapter.md, Accepting). */
     MultiThreadIoEventLoopGroup primaryGroup() {
         return primaryGroup;
     }
@@ -208,7 +244,8 @@ public final class NettyTransportCore {
 
     /** A VConn over a registered (or about to be registered) channel on {@code loop}. */
     public ChannelVConn newVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
-        return new ChannelVConn(loop, channel, tracker, config.blockPool(), config.shutdownTimeout(), afterRelease);
+        return new ChannelVConn(loop, channel, tracker, config.blockPool(), smallBuffers, config.shutdownTimeout(),
+                afterRelease);
     }
 
     /**
