@@ -72,23 +72,11 @@ class NettyReadInterestTest {
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), acceptor)) {
             transport.netConnector().connect(connector, listener.localAddress());
             awaitOnLoops(transport.eventLoops(), "the connection", () -> client.get() != null && server.get() != null);
-            WriteVio write;
-            writer.lock().lock();
-            try {
-                write = client.get().write(writer, Long.MAX_VALUE, outReader);
-            } finally {
-                writer.lock().unlock();
-            }
+            WriteVio write = openWrite(writer, client.get(), outReader);
             byte[] chunk = new byte[1024];
             for (int i = 1; i <= 8; i++) {
                 long expected = i * 1024L;
-                writer.lock().lock();
-                try {
-                    out.write(chunk);
-                    write.reenable();
-                } finally {
-                    writer.lock().unlock();
-                }
+                writeAndReenable(writer, out, write, chunk);
                 awaitOnLoops(transport.eventLoops(), expected + " bytes", () -> received.get() == expected);
             }
             assertEquals(8 * 1024L, received.get());
@@ -163,22 +151,10 @@ class NettyReadInterestTest {
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), acceptor)) {
             transport.netConnector().connect(connector, listener.localAddress());
             awaitOnLoops(transport.eventLoops(), "the connection", () -> client.get() != null && server.get() != null);
-            WriteVio write;
-            writer.lock().lock();
-            try {
-                write = client.get().write(writer, Long.MAX_VALUE, outReader);
-            } finally {
-                writer.lock().unlock();
-            }
+            WriteVio write = openWrite(writer, client.get(), outReader);
             for (int i = 1; i <= messages; i++) {
                 int completes = i;
-                writer.lock().lock();
-                try {
-                    out.write(new byte[messageSize]);
-                    write.reenable();
-                } finally {
-                    writer.lock().unlock();
-                }
+                writeAndReenable(writer, out, write, new byte[messageSize]);
                 // READ_COMPLETE comes after the READ_READY that may have consumed the bytes already: wait for it.
                 awaitOnLoops(transport.eventLoops(), "message " + i + " read to its end",
                         () -> autoReadAtComplete.size() == completes);
@@ -197,5 +173,26 @@ class NettyReadInterestTest {
             out.close();
         }
         assertEquals(0, pool.outstanding(), () -> "blocks left: " + pool);
+    }
+
+    /** Opens an unbounded write VIO on {@code client} under the writer's lock. */
+    private static WriteVio openWrite(Continuation writer, VConn client, IOBufferReader outReader) {
+        writer.lock().lock();
+        try {
+            return client.write(writer, Long.MAX_VALUE, outReader);
+        } finally {
+            writer.lock().unlock();
+        }
+    }
+
+    /** Adds {@code bytes} to the writer's buffer and reenables its write VIO, under the writer's lock. */
+    private static void writeAndReenable(Continuation writer, IOBuffer out, WriteVio write, byte[] bytes) {
+        writer.lock().lock();
+        try {
+            out.write(bytes);
+            write.reenable();
+        } finally {
+            writer.lock().unlock();
+        }
     }
 }
