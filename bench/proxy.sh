@@ -22,7 +22,9 @@
 # Each measurement is one wrk run against one proxy: `wrk -t2 -c50` and `wrk -t1 -c1`, for each file, the three
 # proxies one after the other within a round (interleaved, so a drift of the machine hits all three alike). Per run:
 # req/s, p50 and p99 latency (wrk --latency), and the CPU time the proxy's processes spent (utime + stime from
-# /proc/PID/stat: every thread of the JVM; nginx's master and its workers) divided by the requests wrk completed.
+# /proc/PID/stat: every thread of the JVM; nginx's master and its workers) divided by the requests wrk completed,
+# and, as a part of that CPU (never subtracted from it), what the JVM's JIT compiler threads used in the same run
+# (/proc/PID/task/*/stat): compilation still going on after the warm-up, which a JVM pays and nginx does not.
 # The table shows the median over rounds and the ratio of each vconn figure to nginx's.
 #
 # Installs nginx, wrk and curl with apt-get when they are missing (as root, or through sudo). Stops only the
@@ -52,7 +54,7 @@ while [[ $# -gt 0 ]]; do
         --duration) DURATION="${2:?--duration needs seconds}"; shift ;;
         --warmup) WARMUP="${2:?--warmup needs seconds}"; shift ;;
         --no-report) REPORT=0 ;;
-        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -169,6 +171,23 @@ cpu_ticks() {
     done
     echo "$total"
 }
+# CPU ticks of a JVM's JIT compiler threads (C1 and C2; their Linux names are cut to "C1 CompilerThre"), a part of
+# what cpu_ticks counts: the report shows how much of a proxy's CPU per request was compilation. A compiler thread that
+# ends during a run (the JVM starts and stops them with the compile queue's length) takes its ticks with it, so this is
+# a lower bound; nginx has no such threads (0).
+jit_ticks() {
+    local total=0 f stat comm rest utime stime
+    for f in /proc/"$1"/task/[0-9]*/stat; do
+        { read -r stat <"$f"; } 2>/dev/null || continue  # a thread that ended meanwhile
+        comm="${stat#*(}"
+        comm="${comm%)*}"
+        [[ "$comm" == C[12]" CompilerThre"* ]] || continue
+        rest="${stat##*) }"
+        read -r _ _ _ _ _ _ _ _ _ _ _ utime stime _ <<<"$rest"
+        total=$(( total + utime + stime ))
+    done
+    echo "$total"
+}
 TICKS_PER_SECOND="$(getconf CLK_TCK)"
 
 proxy_pid() { case "$1" in nginx) echo "$NGINX_PID" ;; nio) echo "$NIO_PID" ;; netty) echo "$NETTY_PID" ;; esac; }
@@ -186,16 +205,20 @@ for proxy in "${PROXIES[@]}"; do
 done
 
 # One wrk run; appends a row to $WORK/runs.tsv:
-# round proxy file threads conns requests seconds req_per_s p50_us p99_us cpu_s errors
+# round proxy file threads conns requests seconds req_per_s p50_us p99_us cpu_s errors jit_cpu_s
+# (jit_cpu_s: the part of cpu_s that the JIT compiler threads used, see jit_ticks)
 to_us() { # wrk latency text (850.00us, 1.20ms, 1.01s) to microseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) m = 1; else if (v ~ /ms$/) m = 1000; else if (v ~ /s$/) m = 1000000;
         else m = 1; printf "%.1f", n * m }'
 }
 measure() {
-    local round=$1 proxy=$2 file=$3 threads=$4 conns=$5 out before after requests seconds rps p50 p99 errors
+    local round=$1 proxy=$2 file=$3 threads=$4 conns=$5 out before after jit_before jit_after requests seconds rps p50 \
+        p99 errors
+    jit_before=$(jit_ticks "$(proxy_pid "$proxy")")
     before=$(cpu_ticks "$(proxy_pid "$proxy")")
     out="$(wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "http://127.0.0.1:$(proxy_port "$proxy")/$file")"
     after=$(cpu_ticks "$(proxy_pid "$proxy")")
+    jit_after=$(jit_ticks "$(proxy_pid "$proxy")")
     requests="$(awk '/requests in/ { print $1 }' <<<"$out")"
     seconds="$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' <<<"$out")"
     rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
@@ -203,17 +226,20 @@ measure() {
     p99="$(to_us "$(awk '$1 == "99%" { print $2 }' <<<"$out")")"
     errors="$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' \
         <<<"$out")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$proxy" "$file" "$threads" "$conns" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$proxy" "$file" "$threads" "$conns" \
         "$requests" "$seconds" "$rps" "$p50" "$p99" \
         "$(awk -v t=$(( after - before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')" "$errors" \
+        "$(awk -v t=$(( jit_after - jit_before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')" \
         >>"$WORK/runs.tsv"
-    printf '   round %s  %-5s %-4s -t%s -c%-2s %9s req/s  p50 %8s us  p99 %8s us  cpu %6s s  errors %s\n' "$round" \
-        "$proxy" "$file" "$threads" "$conns" "$rps" "$p50" "$p99" \
-        "$(awk -v t=$(( after - before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')" "$errors"
+    printf '   round %s  %-5s %-4s -t%s -c%-2s %9s req/s  p50 %8s us  p99 %8s us  cpu %6s s (JIT %5s s)  errors %s\n' \
+        "$round" "$proxy" "$file" "$threads" "$conns" "$rps" "$p50" "$p99" \
+        "$(awk -v t=$(( after - before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')" \
+        "$(awk -v t=$(( jit_after - jit_before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')" "$errors"
 }
 
-printf 'round\tproxy\tfile\tthreads\tconnections\trequests\tseconds\treq_per_s\tp50_us\tp99_us\tcpu_s\terrors\n' \
+printf '%s\t' round proxy file threads connections requests seconds req_per_s p50_us p99_us cpu_s errors \
     >"$WORK/runs.tsv"
+printf 'jit_cpu_s\n' >>"$WORK/runs.tsv"
 for (( round = 1; round <= ROUNDS; round++ )); do
     echo "== round $round of $ROUNDS (${DURATION} s per run)"
     for load in "${LOADS[@]}"; do
@@ -268,11 +294,14 @@ REGION="$WORK/region.md"
         "$(run_field wrk). Settings: $(run_field settings). ${NOTE}."
     echo
     echo "Medians over the rounds; \"x nginx\" is vconn's figure divided by nginx proxy_pass's. CPU is the proxy's"
-    echo "processes' user + system time per completed request. Targets: req/s >= 1.0x nginx (100 B) and >= 1.2x (64 KiB),"
-    echo "CPU per request <= 1.0x (100 B) and <= 0.9x (64 KiB), p99 <= 1.0x."
+    echo "processes' user + system time per completed request; \"JIT µs\" is the part of vconn's CPU that its JIT"
+    echo "compiler threads used (compilation still going on after the warm-up; counted in CPU µs/req, never left out)."
+    echo "Targets: req/s >= 1.0x nginx (100 B) and >= 1.2x (64 KiB), CPU per request <= 1.0x (100 B) and <= 0.9x"
+    echo "(64 KiB), p99 <= 1.0x."
     echo
-    echo "| file | wrk | proxy | req/s | x nginx | p50 µs | p99 µs | x nginx | CPU µs/req | x nginx | errors |"
-    echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| file | wrk | proxy | req/s | x nginx | p50 µs | p99 µs | x nginx | CPU µs/req | x nginx | JIT µs |" \
+        "errors |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     awk -F'\t' '
         function median(key,   n, i, j, t, a) {
             n = split(vals[key], a, " ")
@@ -284,6 +313,7 @@ REGION="$WORK/region.md"
             k = $3 SUBSEP $4 SUBSEP $5 SUBSEP $2
             add(k SUBSEP "rps", $8); add(k SUBSEP "p50", $9); add(k SUBSEP "p99", $10)
             add(k SUBSEP "cpu", $6 > 0 ? $11 * 1e6 / $6 : 0); errs[k] += $12
+            if (NF >= 13) add(k SUBSEP "jit", $6 > 0 ? $13 * 1e6 / $6 : 0)  # absent from older proxy.tsv files
         }
         function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
         END {
@@ -297,12 +327,13 @@ REGION="$WORK/region.md"
                     if (!((k SUBSEP "rps") in vals)) continue
                     rps = median(k SUBSEP "rps"); p50 = median(k SUBSEP "p50"); p99 = median(k SUBSEP "p99")
                     cpu = median(k SUBSEP "cpu")
+                    jit = (k SUBSEP "jit") in vals ? sprintf("%.1f", median(k SUBSEP "jit")) : "-"
                     isbase = proxies[p] == "nginx"
-                    printf "| %s | -t%s -c%s | %s | %.0f | %s | %.0f | %.0f | %s | %.1f | %s | %d |\n",
+                    printf "| %s | -t%s -c%s | %s | %.0f | %s | %.0f | %.0f | %s | %.1f | %s | %s | %d |\n",
                         files[f] == "100b" ? "100 B" : "64 KiB", tc[1], tc[2],
                         proxies[p] == "nginx" ? "nginx proxy_pass" : "vconn " proxies[p],
                         rps, isbase ? "1.00x" : ratio(rps, brps), p50, p99, isbase ? "1.00x" : ratio(p99, bp99),
-                        cpu, isbase ? "1.00x" : ratio(cpu, bcpu), errs[k]
+                        cpu, isbase ? "1.00x" : ratio(cpu, bcpu), isbase ? "-" : jit, errs[k]
                 }
             }
         }' "$RESULTS/proxy.tsv"
