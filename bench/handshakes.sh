@@ -26,8 +26,9 @@
 # than a source). Measured interleaved: nginx, vconn (jdk), vconn (openssl) in every round. Prints connections per
 # second (the count s_time made in its real time) per round and the median ratios vconn / nginx for each engine
 # (target >= 1.0x), and each server's CPU
-# time per connection (user + system of its processes, from /proc/PID/stat: comparable under load). Client and servers
-# share the machine's cores: the figures compare servers under the same conditions.
+# time per connection (user + system of its processes, from /proc/PID/stat: comparable under load), with the part of a
+# vconn-server's that its JIT compiler threads used (compilation after the warm-up, counted in the CPU, not taken
+# out). Client and servers share the machine's cores: the figures compare servers under the same conditions.
 #
 # Installs nginx, openssl and curl with apt-get when they are missing (as root, or through sudo). Stops only the
 # processes it started (by their process ids, also on Ctrl-C).
@@ -49,7 +50,7 @@ while [[ $# -gt 0 ]]; do
         --time) TIME="${2:?--time needs seconds}"; shift ;;
         --warmup) WARMUP="${2:?--warmup needs seconds}"; shift ;;
         --baseline-jar) BASELINE_JAR="${2:?--baseline-jar needs a jar file}"; shift ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -172,13 +173,16 @@ cpu_ticks() {
 }
 TICKS_PER_SECOND="$(getconf CLK_TCK)"
 
-# $1 port, $2 seconds, $3 server pid: prints "RATE CPU_MS": connections per second (each a new handshake +
-# GET /100b, from s_time's real-time count) and the server's CPU milliseconds per connection.
+# $1 port, $2 seconds, $3 server pid: prints "RATE CPU_MS JIT_MS": connections per second (each a new handshake +
+# GET /100b, from s_time's real-time count), the server's CPU milliseconds per connection, and the part of that CPU
+# its JIT compiler threads used (jit_ticks; 0 for nginx).
 measure() {
-    local out n secs before after
+    local out n secs before after jit_before jit_after
+    jit_before="$(jit_ticks "$3")"
     before="$(cpu_ticks "$3")"
     out="$(openssl s_time -connect "127.0.0.1:$1" -new -www /100b -time "$2" 2>&1 || true)"
     after="$(cpu_ticks "$3")"
+    jit_after="$(jit_ticks "$3")"
     n="$(sed -n 's/^\([0-9][0-9]*\) connections in \([0-9][0-9]*\) real seconds.*/\1 \2/p' <<<"$out" | head -1)"
     if [[ -z "$n" ]]; then
         echo "openssl s_time against port $1 gave no count:" >&2
@@ -186,8 +190,10 @@ measure() {
         exit 1
     fi
     secs="${n#* }"
-    awk -v c="${n% *}" -v s="$secs" -v t=$(( after - before )) -v hz="$TICKS_PER_SECOND" \
-        'BEGIN { printf "%.1f %.2f", (s > 0 ? c / s : 0), (c > 0 ? 1000 * t / hz / c : 0) }'
+    awk -v c="${n% *}" -v s="$secs" -v t=$(( after - before )) -v j=$(( jit_after - jit_before )) \
+        -v hz="$TICKS_PER_SECOND" \
+        'BEGIN { if (c > 0) printf "%.1f %.2f %.3f", (s > 0 ? c / s : 0), 1000 * t / hz / c, 1000 * j / hz / c
+            else printf "0.0 0.00 0.000" }'
 }
 
 echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $("$NGINX" -v 2>&1); $(openssl version)"
@@ -202,16 +208,17 @@ OSSL_RATIOS=()
 CPU_RATIOS=()
 ratio() { awk -v v="$1" -v n="$2" 'BEGIN { printf "%.2f", (n > 0 ? v / n : 0) }'; }
 for ((round = 1; round <= ROUNDS; round++)); do
-    read -r nginx_rate nginx_cpu <<<"$(measure "$NGINX_PORT" "$TIME" "$NGINX_TLS_PID")"
-    read -r vconn_rate vconn_cpu <<<"$(measure "$VCONN_PORT" "$TIME" "$VCONN_PID")"
-    read -r ossl_rate ossl_cpu <<<"$(measure "$OSSL_PORT" "$TIME" "$OSSL_PID")"
+    read -r nginx_rate nginx_cpu _ <<<"$(measure "$NGINX_PORT" "$TIME" "$NGINX_TLS_PID")"
+    read -r vconn_rate vconn_cpu vconn_jit <<<"$(measure "$VCONN_PORT" "$TIME" "$VCONN_PID")"
+    read -r ossl_rate ossl_cpu ossl_jit <<<"$(measure "$OSSL_PORT" "$TIME" "$OSSL_PID")"
     RATIOS+=("$(ratio "$vconn_rate" "$nginx_rate")")
     OSSL_RATIOS+=("$(ratio "$ossl_rate" "$nginx_rate")")
     echo "round $round: nginx $nginx_rate/s (${nginx_cpu} ms CPU/conn), vconn-server (nio, jdk) $vconn_rate/s" \
-        "(${vconn_cpu} ms CPU/conn), vconn-server (nio, openssl) $ossl_rate/s (${ossl_cpu} ms CPU/conn);" \
+        "(${vconn_cpu} ms CPU/conn, of it JIT ${vconn_jit} ms), vconn-server (nio, openssl) $ossl_rate/s" \
+        "(${ossl_cpu} ms CPU/conn, of it JIT ${ossl_jit} ms);" \
         "vconn/nginx: jdk ${RATIOS[-1]}x, openssl ${OSSL_RATIOS[-1]}x; openssl/jdk $(ratio "$ossl_rate" "$vconn_rate")x"
     if [[ -n "$BASE_PID" ]]; then
-        read -r base_rate base_cpu <<<"$(measure "$BASE_PORT" "$TIME" "$BASE_PID")"
+        read -r base_rate base_cpu _ <<<"$(measure "$BASE_PORT" "$TIME" "$BASE_PID")"
         CPU_RATIOS+=("$(ratio "$ossl_cpu" "$base_cpu")")
         echo "round $round: baseline jar (nio, openssl) $base_rate/s (${base_cpu} ms CPU/conn);" \
             "this build / baseline: CPU per connection ${CPU_RATIOS[-1]}x, rate $(ratio "$ossl_rate" "$base_rate")x"

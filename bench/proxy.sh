@@ -171,23 +171,6 @@ cpu_ticks() {
     done
     echo "$total"
 }
-# CPU ticks of a JVM's JIT compiler threads (C1 and C2; their Linux names are cut to "C1 CompilerThre"), a part of
-# what cpu_ticks counts: the report shows how much of a proxy's CPU per request was compilation. A compiler thread that
-# ends during a run (the JVM starts and stops them with the compile queue's length) takes its ticks with it, so this is
-# a lower bound; nginx has no such threads (0).
-jit_ticks() {
-    local total=0 f stat comm rest utime stime
-    for f in /proc/"$1"/task/[0-9]*/stat; do
-        { read -r stat <"$f"; } 2>/dev/null || continue  # a thread that ended meanwhile
-        comm="${stat#*(}"
-        comm="${comm%)*}"
-        [[ "$comm" == C[12]" CompilerThre"* ]] || continue
-        rest="${stat##*) }"
-        read -r _ _ _ _ _ _ _ _ _ _ _ utime stime _ <<<"$rest"
-        total=$(( total + utime + stime ))
-    done
-    echo "$total"
-}
 TICKS_PER_SECOND="$(getconf CLK_TCK)"
 
 proxy_pid() { case "$1" in nginx) echo "$NGINX_PID" ;; nio) echo "$NIO_PID" ;; netty) echo "$NETTY_PID" ;; esac; }

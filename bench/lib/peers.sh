@@ -115,3 +115,22 @@ $2
 }
 CONF
 }
+
+# CPU ticks (user + system) used so far by the JIT compiler threads of the JVM with process id $1 (C1 and C2; Linux
+# cuts their names to "C1 CompilerThre"): a part of the process's CPU, so a report can say how much of a server's CPU
+# per request or connection was compilation still going on after the warm-up. A compiler thread that ends during a
+# run (the JVM starts and stops them with the length of its compile queue) takes its ticks with it, so this is a lower
+# bound; a process without such threads (nginx) gives 0.
+jit_ticks() {
+    local total=0 f stat comm rest utime stime
+    for f in /proc/"$1"/task/[0-9]*/stat; do
+        { read -r stat <"$f"; } 2>/dev/null || continue  # a thread that ended meanwhile
+        comm="${stat#*(}"
+        comm="${comm%)*}"
+        [[ "$comm" == C[12]" CompilerThre"* ]] || continue
+        rest="${stat##*) }"
+        read -r _ _ _ _ _ _ _ _ _ _ _ utime stime _ <<<"$rest"
+        total=$(( total + utime + stime ))
+    done
+    echo "$total"
+}
