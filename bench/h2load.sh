@@ -22,8 +22,9 @@
 # Each measurement is one `h2load -n N -c 10 -m 10` against one server (10 connections of 10 concurrent streams),
 # the three servers one after the other within a round (interleaved). Per run: req/s as h2load reports it, failed
 # and errored requests, and the CPU time of the server's processes (utime + stime from /proc/PID/stat: every thread
-# of the JVM; nginx's master and workers) divided by the requests. The table shows medians over rounds and the
-# ratio of each vconn figure to nginx's. h2load and the servers share the machine's cores.
+# of the JVM; nginx's master and workers) divided by the requests, and in the runs file the part of a JVM's CPU
+# its JIT compiler threads used (jit_cpu_s, counted in cpu_s). The table shows medians over rounds and the ratio of
+# each vconn figure to nginx's. h2load and the servers share the machine's cores.
 #
 # Installs nginx, nghttp2-client (h2load) and curl with apt-get when missing (as root, or through sudo). Stops only
 # the processes it started (by their process ids, also on Ctrl-C).
@@ -50,7 +51,7 @@ while [[ $# -gt 0 ]]; do
         --rounds) ROUNDS="${2:?--rounds needs a number}"; shift ;;
         --requests) REQUESTS="${2:?--requests needs a number}"; shift ;;
         --no-report) REPORT=0 ;;
-        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -163,11 +164,14 @@ for server in "${SERVERS[@]}"; do
 done
 
 # One h2load run; appends a row to $WORK/runs.tsv: round server body requests succeeded failed errored req_per_s cpu_s
+# jit_cpu_s (the part of cpu_s that the server's JIT compiler threads used: jit_ticks in bench/lib/peers.sh)
 measure() {
-    local round=$1 server=$2 n=$3 out before after done_ok failed errored ok2xx rps cpu
+    local round=$1 server=$2 n=$3 out before after jit_before jit_after done_ok failed errored ok2xx rps cpu jit
+    jit_before=$(jit_ticks "$(server_pid "$server")")
     before=$(cpu_ticks "$(server_pid "$server")")
     out="$(h2load -n "$REQUESTS" -c 10 -m 10 "http://127.0.0.1:$(server_port "$server")/bytes/$n")"
     after=$(cpu_ticks "$(server_pid "$server")")
+    jit_after=$(jit_ticks "$(server_pid "$server")")
     rps="$(awk '/^finished in/ { print $4 }' <<<"$out")"
     read -r done_ok failed errored <<<"$(awk '/^requests:/ { print $8, $10, $12 }' <<<"$out")"
     # h2load counts any completed stream as succeeded: a status other than 2xx counts as failed here.
@@ -175,13 +179,14 @@ measure() {
     failed=$(( failed + done_ok - ${ok2xx:-0} ))
     done_ok=${ok2xx:-0}
     cpu="$(awk -v t=$(( after - before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$n" "$REQUESTS" "$done_ok" "$failed" \
-        "$errored" "$rps" "$cpu" >>"$WORK/runs.tsv"
-    printf '   round %s  %-5s %6s B  %9s req/s  cpu %6s s  succeeded %s failed %s errored %s\n' "$round" "$server" \
-        "$n" "$rps" "$cpu" "$done_ok" "$failed" "$errored"
+    jit="$(awk -v t=$(( jit_after - jit_before )) -v h="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f", t / h }')"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$n" "$REQUESTS" "$done_ok" "$failed" \
+        "$errored" "$rps" "$cpu" "$jit" >>"$WORK/runs.tsv"
+    printf '   round %s  %-5s %6s B  %9s req/s  cpu %6s s (JIT %5s s)  succeeded %s failed %s errored %s\n' \
+        "$round" "$server" "$n" "$rps" "$cpu" "$jit" "$done_ok" "$failed" "$errored"
 }
 
-printf 'round\tserver\tbody\trequests\tsucceeded\tfailed\terrored\treq_per_s\tcpu_s\n' >"$WORK/runs.tsv"
+printf 'round\tserver\tbody\trequests\tsucceeded\tfailed\terrored\treq_per_s\tcpu_s\tjit_cpu_s\n' >"$WORK/runs.tsv"
 for (( round = 1; round <= ROUNDS; round++ )); do
     echo "== round $round of $ROUNDS (h2load -n $REQUESTS -c 10 -m 10)"
     for n in "${BODIES[@]}"; do
