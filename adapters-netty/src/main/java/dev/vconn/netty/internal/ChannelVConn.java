@@ -620,8 +620,9 @@ public final class ChannelVConn extends AbstractVConn {
             loopBytes = 0;
             // AUTO_READ stays on even when the staged bytes meet the demand: the core's pass that follows either
             // renews the demand (readInterest(true), the common case) or says the reader is full (readInterest(false)).
-            // Turning it off here toggled the read interest on every read that filled a block.
-            onReadable();
+            // Turning it off here toggled the read interest on every read that filled a block. The pass runs now, from
+            // Netty's read dispatch, rather than as a task behind it (docs/threading.md, Passes).
+            onIoReady();
         }
 
         @Override
@@ -645,7 +646,7 @@ public final class ChannelVConn extends AbstractVConn {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (ctx.channel().isWritable()) {
-                onWritable();
+                onIoReady(); // from a flush inside a pass, this schedules the pass (it never nests)
             }
         }
 

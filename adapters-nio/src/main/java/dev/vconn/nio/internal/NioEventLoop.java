@@ -170,8 +170,9 @@ public final class NioEventLoop implements EventLoop {
      * Cancels {@code key} and closes its channel for real before returning. The JDK defers the close of a
      * registered channel until its key is deregistered by a select, so a listening socket closed from another
      * thread would keep accepting until the loop's next round; this runs the close and a {@code selectNow} on the
-     * loop and waits (bounded) for it. Called by a ready handler (inside the loop's select, which cannot be nested),
-     * it returns at once and the close runs with the same round's tasks.
+     * loop and waits (bounded) for it. Called by a ready handler (inside the loop's select, which cannot be nested;
+     * socket VConns run their passes there), it cancels the key, returns, and the close runs with the same round's
+     * tasks.
      */
     public void closeNow(SelectionKey key, java.nio.channels.Channel channel) {
         Runnable close = () -> {
@@ -189,8 +190,10 @@ public final class NioEventLoop implements EventLoop {
             }
         };
         if (inSelect && inEventLoop()) {
-            // Called by a ready handler: the selector cannot poll from inside its own select. The close runs with
-            // this round's tasks, before anything else on the loop could accept or read on the channel.
+            // Called by a ready handler (a VConn pass run from its ready key, whose callback closes a listener): the
+            // selector cannot poll from inside its own select. The key is cancelled now, so no handler of it runs
+            // again, even later in this select; the close runs with this round's tasks.
+            key.cancel();
             execute(close);
             return;
         }

@@ -51,13 +51,14 @@ public final class NioSocketVConn extends SocketChannelVConn implements NioEvent
         return "socket " + localAddress() + " -> " + remoteAddress();
     }
 
+    /**
+     * Called by the loop's select with the key's ready operations: one pass handles both directions, run at once
+     * rather than queued (docs/threading.md, Passes; the loop's select runs ready handlers with no lock held).
+     */
     @Override
     public void ready(int readyOps) {
-        if ((readyOps & SelectionKey.OP_READ) != 0) {
-            onSocketReadable();
-        }
-        if ((readyOps & SelectionKey.OP_WRITE) != 0) {
-            onWritable();
+        if ((readyOps & (SelectionKey.OP_READ | SelectionKey.OP_WRITE)) != 0) {
+            onSocketReady((readyOps & SelectionKey.OP_READ) != 0);
         }
     }
 

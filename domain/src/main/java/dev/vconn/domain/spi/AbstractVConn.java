@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>Processing happens in <i>passes</i> on the VConn's loop. A pass takes the read and write continuations'
  * locks with {@code tryLock} (retrying after {@link #LOCK_RETRY} on a miss), then processes timeouts, the read
  * side and the write side. Public methods only record intent and schedule a pass, so they never call back
- * synchronously.
+ * synchronously. A readiness report from the loop's own I/O dispatch runs the pass at once when no pass runs on the
+ * loop ({@link #onIoReady()}; docs/threading.md, Passes).
  */
 public abstract class AbstractVConn implements VConn {
     private static final Logger log = LoggerFactory.getLogger(AbstractVConn.class);
@@ -48,6 +49,14 @@ public abstract class AbstractVConn implements VConn {
     public static final Duration LOCK_RETRY = ContinuationScheduler.LOCK_RETRY;
     /** Transfers per direction in one pass before yielding the loop to other VConns. */
     private static final int MAX_TRANSFERS_PER_PASS = 16;
+    /**
+     * The loop whose pass runs on this thread now (element 0; {@code null}: none). Per thread, because a readiness
+     * report can reach a VConn synchronously from inside another VConn's pass on that thread (a flush that makes a
+     * Netty channel writable again, a write into an in-memory pipe): such a report must not run a pass nested in it.
+     * The loop is recorded so that a virtual loop driven by a thread that is running another loop's pass still counts
+     * as idle.
+     */
+    private static final ThreadLocal<EventLoop[]> RUNNING_PASS = ThreadLocal.withInitial(() -> new EventLoop[1]);
 
     private final EventLoop loop;
     // The current operations and the pass flag are fields updated through VarHandles rather than atomic objects of
@@ -73,7 +82,7 @@ public abstract class AbstractVConn implements VConn {
     private final Runnable passTask = new Runnable() {
         @Override
         public void run() {
-            runPass();
+            runMarkedPass();
         }
 
         @Override
@@ -298,7 +307,7 @@ public abstract class AbstractVConn implements VConn {
             activeTimer = loop.schedule(() -> {
                 activeTimer = null;
                 activeExpired = true;
-                runPass();
+                runMarkedPass();
             }, Duration.ofNanos(nanos));
         });
     }
@@ -374,6 +383,29 @@ public abstract class AbstractVConn implements VConn {
 
     /** Input: the transport has room again; the core runs a pass. */
     protected final void onWritable() {
+        schedulePass();
+    }
+
+    /**
+     * Input from the loop's own I/O dispatch (a selector's ready key, a Netty channel handler): the transport became
+     * readable and/or writable. On the loop, with no pass running on it and none of this VConn's queued, it runs the
+     * pass at once instead of queueing a task for it, as Traffic Server's NetHandler calls the read and write handlers
+     * from its ready list; anywhere else it is {@link #onReadable()} (docs/threading.md, Passes). Callers hold no lock
+     * and run no user code: the pass delivers events.
+     */
+    protected final void onIoReady() {
+        if (!passScheduled && loop.inEventLoop()) {
+            EventLoop[] running = RUNNING_PASS.get();
+            if (running[0] == null) {
+                running[0] = loop;
+                try {
+                    runPass();
+                } finally {
+                    running[0] = null;
+                }
+                return;
+            }
+        }
         schedulePass();
     }
 
@@ -479,6 +511,18 @@ public abstract class AbstractVConn implements VConn {
         }
     }
 
+    /** Runs the pass with this thread marked as running a pass of this loop (see {@link #RUNNING_PASS}). */
+    private void runMarkedPass() {
+        EventLoop[] running = RUNNING_PASS.get();
+        EventLoop outer = running[0];
+        running[0] = loop;
+        try {
+            runPass();
+        } finally {
+            running[0] = outer;
+        }
+    }
+
     private void runPass() {
         passScheduled = false;
         if (closeState != CloseState.OPEN) {
@@ -568,7 +612,7 @@ public abstract class AbstractVConn implements VConn {
         if (lockRetry == null) {
             lockRetry = loop.schedule(() -> {
                 lockRetry = null;
-                runPass();
+                runMarkedPass();
             }, LOCK_RETRY);
         }
     }
@@ -821,7 +865,7 @@ public abstract class AbstractVConn implements VConn {
             return;
         }
         inactivityExpired = true;
-        runPass();
+        runMarkedPass();
     }
 
     // ---------------------------------------------------------------------------------------------------------

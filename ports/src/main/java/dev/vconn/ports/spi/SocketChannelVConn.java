@@ -70,6 +70,18 @@ public abstract class SocketChannelVConn extends AbstractVConn {
     }
 
     /**
+     * Input from the loop's own I/O dispatch (a selector's ready key, with no lock held and no user code running):
+     * the socket is readable if {@code readable}, and/or writable. Runs the pass at once when no pass is running on the
+     * loop ({@link #onIoReady()}); otherwise it is {@link #onSocketReadable()} or {@link #onWritable()}.
+     */
+    protected final void onSocketReady(boolean readable) {
+        if (readable) {
+            readinessReported = true;
+        }
+        onIoReady();
+    }
+
+    /**
      * Whether a read might find bytes (or the end of the stream); no read is made while it is false. By default:
      * readiness was reported since the last read that drained the socket (found nothing, or took less than its room).
      * An adapter whose channel can tell for certain overrides this.

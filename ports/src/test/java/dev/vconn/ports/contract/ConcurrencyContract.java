@@ -95,6 +95,49 @@ public abstract class ConcurrencyContract extends TransportContract {
         assertTrue(out.completed());
     }
 
+    /**
+     * A relay between two VConns of one loop, as a proxy's tunnel: each side's callback reenables the other VConn's VIO
+     * while socket readiness runs passes straight from the loop's I/O dispatch (docs/threading.md, Passes). Every byte
+     * arrives in order, each VIO completes once, and no callback starts inside another one on the loop's thread (the
+     * streams' sides check that for every contract test).
+     */
+    @Test
+    void a_relay_between_two_vconns_of_one_loop_moves_every_byte_in_order_without_nested_callbacks() throws Exception {
+        int loops = transport.eventLoops().size();
+        List<Connected> all = new ArrayList<>();
+        Connected from = null;
+        Connected to = null;
+        for (int i = 0; i <= loops && to == null; i++) { // among loops + 1 accepted ends two share a loop
+            Connected c = connected();
+            for (Connected earlier : all) {
+                if (earlier.server().eventLoop() == c.server().eventLoop()) {
+                    from = earlier;
+                    to = c;
+                    break;
+                }
+            }
+            all.add(c);
+        }
+        assertTrue(to != null, "two accepted ends on one loop");
+        long total = 1 * MIB;
+        Streams.Sender sender = tracked(new Streams.Sender(buffer(), UP, total));
+        Streams.Relay relay = tracked(new Streams.Relay(buffer(4)));
+        Streams.Receiver receiver = tracked(new Streams.Receiver(buffer(), UP));
+        receiver.start(to.client(), total);
+        relay.start(from.server(), to.server(), total);
+        sender.start(from.client(), total);
+
+        await("the relayed stream", () -> receiver.finished() && relay.finished() && sender.finished());
+        assertNull(sender.failure());
+        assertNull(relay.failure());
+        assertNull(receiver.failure());
+        assertEquals(total, receiver.received(), "every byte, checked in order against the pattern");
+        assertEquals(1, relay.count(WRITE_COMPLETE));
+        assertEquals(1, relay.count(READ_COMPLETE));
+        assertEquals(1, receiver.count(READ_COMPLETE));
+        assertTrue(from.server().eventLoop() == to.server().eventLoop(), "both relay ends on one loop");
+    }
+
     @Test
     void vconns_are_spread_over_the_loops_and_each_keeps_to_one_thread() throws Exception {
         int loops = transport.eventLoops().size();

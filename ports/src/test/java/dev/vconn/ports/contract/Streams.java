@@ -22,8 +22,11 @@ import java.util.function.BiConsumer;
  * {@link Echo} that sends back what it reads through one buffer (the classic Traffic Server echo: the read VIO fills
  * a buffer, the write VIO drains a reader of the same buffer, and each one reenables the other).
  *
+ * A {@link Relay} does the same between two VConns, as a proxy's tunnel does.
+ *
  * <p>These helpers never throw from a callback: a broken rule (an event without the lock, off the VConn's loop, for
- * a foreign VIO, EOS to a writer, a wrong byte) is recorded as the first {@link Side#failure()}, which the contract
+ * a foreign VIO, an event delivered inside another callback on the same thread, EOS to a writer, a wrong byte) is
+ * recorded as the first {@link Side#failure()}, which the contract
  * base checks after every test and which tests include in their wait conditions to fail fast. They keep counters
  * rather than event lists, so they stay cheap for 64 MiB streams.
  */
@@ -43,6 +46,11 @@ public final class Streams {
      * Events are checked to run on their VConn's loop, under the continuation's lock, with the VIO as data.
      */
     public abstract static class Side {
+        /**
+         * Callbacks of every side running on this thread now: a callback never starts inside another one, whichever
+         * VConn or loop it belongs to (docs/semantics.md, rule 2.3; docs/threading.md, Passes).
+         */
+        private static final ThreadLocal<int[]> RUNNING = ThreadLocal.withInitial(() -> new int[1]);
         private final AtomicLongArray counts = new AtomicLongArray(Event.values().length);
         private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
         private final ReentrantLock lock;
@@ -57,7 +65,13 @@ public final class Streams {
         }
 
         private void dispatch(Event event, Object data) {
+            int[] running = RUNNING.get();
+            running[0]++;
             try {
+                if (running[0] > 1) {
+                    fail(event + " delivered inside another callback on " + Thread.currentThread()
+                            + " (docs/semantics.md, rule 2.3)");
+                }
                 if (!lock.isHeldByCurrentThread()) {
                     fail(event + " delivered without the continuation's lock (docs/semantics.md, rule 2.1)");
                 }
@@ -70,6 +84,7 @@ public final class Streams {
             } catch (Throwable t) {
                 fail(event + ": " + t);
             } finally {
+                running[0]--;
                 // Counted once handled: a waiter that sees the count also sees every byte this event delivered.
                 last = event;
                 counts.incrementAndGet(event.ordinal());
@@ -427,6 +442,60 @@ public final class Streams {
         /** The echo's write VIO. */
         public WriteVio writeVio() {
             return writeVio;
+        }
+
+        @Override
+        public boolean finished() {
+            return count(Event.WRITE_COMPLETE) > 0 || count(Event.ERROR) > 0 || failure() != null;
+        }
+    }
+
+    /**
+     * Moves {@code nbytes} from one VConn to another through one buffer, as a proxy's tunnel does: the read VIO on
+     * {@code from} fills the buffer, the write VIO on {@code to} drains a reader of it, and each reenables the other
+     * (a reenable of another VConn's VIO from inside a callback: on one loop, a pass scheduled from inside a pass).
+     */
+    public static final class Relay extends Side {
+        private final IOBuffer buffer;
+        private volatile ReadVio readVio;
+        private volatile WriteVio writeVio;
+
+        /** A relay through {@code buffer}. */
+        public Relay(IOBuffer buffer) {
+            super(new ReentrantLock());
+            this.buffer = buffer;
+        }
+
+        /** Posts the read on {@code from} and the write on {@code to}, {@code nbytes} each. */
+        public Relay start(VConn from, VConn to, long nbytes) {
+            lock().lock();
+            try {
+                IOBufferReader reader = buffer.allocReader();
+                readVio = from.read(continuation(), nbytes, buffer);
+                writeVio = to.write(continuation(), nbytes, reader);
+                return this;
+            } finally {
+                lock().unlock();
+            }
+        }
+
+        @Override
+        void handle(Event event, Object data) {
+            if (data == readVio) {
+                switch (event) {
+                    case READ_READY, READ_COMPLETE -> writeVio.reenable();
+                    case EOS, ERROR -> { }
+                    default -> fail("unexpected event " + event + " for the relay's read VIO");
+                }
+            } else if (data == writeVio) {
+                switch (event) {
+                    case WRITE_READY -> readVio.reenable();
+                    case WRITE_COMPLETE, ERROR -> { }
+                    default -> fail("unexpected event " + event + " for the relay's write VIO");
+                }
+            } else {
+                fail(event + " for a VIO that is not the relay's: " + data);
+            }
         }
 
         @Override
