@@ -1,6 +1,9 @@
 package dev.vconn.domain.buffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -372,7 +375,8 @@ public final class IOBufferReader {
   }
 
   /**
-   * Finds a byte among the readable bytes without consuming anything or copying them out.
+   * Finds a byte among the readable bytes without consuming anything or copying them out. Reads the block storage
+   * eight bytes at a time and skips the blocks before {@code from} without reading them.
    *
    * @param value the byte to find
    * @param from the first offset after the read position to look at, {@code >= 0}
@@ -387,18 +391,16 @@ public final class IOBufferReader {
       throw new IllegalArgumentException("indexOf(from=" + from + "): from must be >= 0");
     }
     long end = Math.min(to, buffer.written - pos);
-    long offset = 0;
+    long offset = 0; // of p, the first readable index of b
     Block b = block;
     int p = index;
     while (offset < end) {
       int a = b.end - p;
       if (offset + a > from) {
         int first = p + (int) Math.max(0, from - offset);
-        int last = p + (int) Math.min(a, end - offset);
-        for (int i = first; i < last; i++) {
-          if (b.data.buffer.get(i) == value) {
-            return offset + (i - p);
-          }
+        int found = indexIn(b.data.buffer, value, first, p + (int) Math.min(a, end - offset));
+        if (found >= 0) {
+          return offset + (found - p);
         }
       }
       offset += a;
@@ -407,6 +409,100 @@ public final class IOBufferReader {
       }
       b = b.next;
       p = b.start;
+    }
+    return -1;
+  }
+
+  /**
+   * Finds a byte sequence among the readable bytes without consuming anything or copying them out; an occurrence may
+   * span blocks. Reads the block storage eight bytes at a time for the sequence's first byte.
+   *
+   * @param pattern the bytes to find, at least one; not changed
+   * @param from the first offset after the read position where the sequence may start, {@code >= 0}
+   * @param to the offset the whole sequence must end at or before; clipped to {@code readAvail()}
+   * @return the offset (after the read position) where the first occurrence in {@code [from, to)} starts, or -1
+   * @throws IllegalArgumentException if {@code from < 0} or the pattern is empty
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public long indexOf(byte[] pattern, long from, long to) {
+    ensureLive();
+    if (from < 0) {
+      throw new IllegalArgumentException("indexOf(from=" + from + "): from must be >= 0");
+    }
+    if (pattern.length == 0) {
+      throw new IllegalArgumentException("indexOf(pattern): the pattern must not be empty");
+    }
+    byte first = pattern[0];
+    long end = Math.min(to, buffer.written - pos) - (pattern.length - 1); // the last start is before end
+    long offset = 0; // of p, the first readable index of b
+    Block b = block;
+    int p = index;
+    while (offset < end) {
+      int a = b.end - p;
+      if (offset + a > from) {
+        int at = p + (int) Math.max(0, from - offset);
+        int last = p + (int) Math.min(a, end - offset);
+        while (at < last) {
+          int found = indexIn(b.data.buffer, first, at, last);
+          if (found < 0) {
+            break;
+          }
+          if (restMatches(b, found + 1, pattern)) {
+            return offset + (found - p);
+          }
+          at = found + 1;
+        }
+      }
+      offset += a;
+      if (offset >= end) {
+        break;
+      }
+      b = b.next;
+      p = b.start;
+    }
+    return -1;
+  }
+
+  /**
+   * Whether {@code pattern[1..]} is readable from index {@code i} of {@code b} on, continuing into the blocks after
+   * it; the caller knows that enough bytes are readable.
+   */
+  private static boolean restMatches(Block b, int i, byte[] pattern) {
+    for (int k = 1; k < pattern.length; k++) {
+      while (i == b.end) {
+        b = b.next;
+        i = b.start;
+      }
+      if (b.data.buffer.get(i++) != pattern[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
+
+  /**
+   * The first index in {@code [from, to)} of {@code buf} holding {@code value}, or -1; absolute reads, eight bytes at
+   * a time (little-endian, whatever the buffer's byte order, so the lowest set bit is the first byte).
+   */
+  private static int indexIn(ByteBuffer buf, byte value, int from, int to) {
+    int i = from;
+    long spread = (value & 0xffL) * ONES;
+    for (; i + 8 <= to; i += 8) {
+      long y = (long) LONGS.get(buf, i) ^ spread; // a zero byte where value was
+      // The high bit of each zero byte, and only of those: no carry crosses a byte.
+      long zeros = ~((y & LOWS) + LOWS | y | LOWS);
+      if (zeros != 0) {
+        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (buf.get(i) == value) {
+        return i;
+      }
     }
     return -1;
   }
