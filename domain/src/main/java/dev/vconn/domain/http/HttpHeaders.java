@@ -696,6 +696,96 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     return ua == ub || Character.toLowerCase(ua) == Character.toLowerCase(ub);
   }
 
+  // The host of the first Host field, read in place for remap: the value without the characters up to U+0020 that
+  // String.trim drops at either end, then up to a ":port", or up to and including the "]" of a bracketed IPv6
+  // literal. The region is packed into a long: start in the high half, end in the low half; -1 when there is no
+  // Host field.
+
+  /** The first Host entry's host region, packed as {@code start << 32 | end}, or -1 without a Host field. */
+  private long hostRegion() {
+    int i = indexOf(null, NAME_HOST);
+    if (i < 0) {
+      return -1;
+    }
+    int from = 0;
+    int to = valueLength(i);
+    while (from < to && valueChar(i, from) <= ' ') {
+      from++;
+    }
+    while (to > from && valueChar(i, to - 1) <= ' ') {
+      to--;
+    }
+    if (from < to && valueChar(i, from) == '[') {
+      int close = indexIn(i, ']', from, to);
+      to = close < to ? close + 1 : to;
+    } else {
+      to = indexIn(i, ':', from, to);
+    }
+    return (long) from << 32 | to;
+  }
+
+  /**
+   * Whether the request names its host in a {@code Host} field that the remap rules can compare in place: there is
+   * one, and its host (as {@link #hostIs} reads it) is all ASCII. A host with other characters is compared as a
+   * lower-cased String instead.
+   */
+  boolean hostReadableInPlace() {
+    long region = hostRegion();
+    if (region < 0) {
+      return false;
+    }
+    int i = indexOf(null, NAME_HOST);
+    for (int k = (int) (region >>> 32), to = (int) region; k < to; k++) {
+      if (valueChar(i, k) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether the host of the first {@code Host} field is {@code host}, compared as
+   * {@code String.regionMatches(true, ...)} compares: the value without surrounding whitespace and without a
+   * {@code :port} (a bracketed IPv6 literal keeps its brackets), read in place without a String. False without a
+   * Host field.
+   *
+   * @param host the host to compare with, without port
+   * @return true if they match
+   */
+  boolean hostIs(String host) {
+    long region = hostRegion();
+    if (region < 0) {
+      return false;
+    }
+    int from = (int) (region >>> 32);
+    int length = (int) region - from;
+    if (length != host.length()) {
+      return false;
+    }
+    int i = indexOf(null, NAME_HOST);
+    for (int k = 0; k < length; k++) {
+      if (!sameIgnoringCase(valueChar(i, from + k), host.charAt(k))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The host of the first {@code Host} field as {@link #hostIs} reads it, lower-cased; null without one. For
+   * messages: it makes a String.
+   *
+   * @return the host, or null
+   */
+  String hostLowerCase() {
+    long region = hostRegion();
+    if (region < 0) {
+      return null;
+    }
+    String value = field(indexOf(null, NAME_HOST)).value();
+    return value.substring((int) (region >>> 32), (int) region).toLowerCase(Locale.ROOT);
+  }
+
   /**
    * Whether the name of entry {@code i} is one of the options of the Connection fields (comma-separated, parameters
    * after {@code ;} and surrounding whitespace dropped, ASCII case ignored), read from the values in place.
