@@ -214,18 +214,9 @@ public final class HttpHeadParser {
     for (byte c; from < window && ((c = reader.byteAt(from)) == '\n' || c == '\r'); ) {
       from++;
     }
-    // The usual end is LF CR LF; an LF LF can only end the head first if it comes before that (it cannot start at
-    // the same LF), so the second search stops there and the body behind a CRLF head is not read.
-    long crlf = reader.indexOf(LF_CR_LF, from, window);
-    long lflf = reader.indexOf(LF_LF, from, crlf < 0 ? window : crlf + 2);
-    if (lflf >= 0) {
-      return (int) lflf + 2;
-    }
-    return crlf < 0 ? 0 : (int) crlf + 3;
+    long lf = reader.indexOfEmptyLine(from, window);
+    return lf < 0 ? 0 : (int) lf + (reader.byteAt(lf + 1) == '\n' ? 2 : 3);
   }
-
-  private static final byte[] LF_CR_LF = {'\n', '\r', '\n'};
-  private static final byte[] LF_LF = {'\n', '\n'};
 
   private static byte[] copy(IOBufferReader reader, int n) {
     byte[] buf = new byte[n];

@@ -698,28 +698,70 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   // The host of the first Host field, read in place for remap: the value without the characters up to U+0020 that
   // String.trim drops at either end, then up to a ":port", or up to and including the "]" of a bracketed IPv6
-  // literal. The region is packed into a long: start in the high half, end in the low half; -1 when there is no
-  // Host field.
+  // literal. The region (offsets into the value) is packed into a long: start in the high half, end in the low half.
+  private static final long NO_HOST = -1;
+  private static final long HOST_NOT_ASCII = -2;
 
-  /** The first Host entry's host region, packed as {@code start << 32 | end}, or -1 without a Host field. */
+  /**
+   * The first Host entry's host region, packed as {@code start << 32 | end}; {@link #NO_HOST} without a Host field,
+   * {@link #HOST_NOT_ASCII} when the host holds a character outside ASCII.
+   */
   private long hostRegion() {
     int i = indexOf(null, NAME_HOST);
     if (i < 0) {
-      return -1;
+      return NO_HOST;
     }
-    int from = 0;
-    int to = valueLength(i);
-    while (from < to && valueChar(i, from) <= ' ') {
+    Field f = fields[i];
+    if (f != null) {
+      long region = hostRegion(f.value());
+      for (int k = (int) (region >>> 32), to = (int) region; k < to; k++) {
+        if (f.value().charAt(k) >= 0x80) {
+          return HOST_NOT_ASCII;
+        }
+      }
+      return region;
+    }
+    byte[] src = source;
+    int base = spans[SPAN * i + 2];
+    int from = base;
+    int to = valueEnd(i);
+    while (from < to && (src[from] & 0xff) <= ' ') {
       from++;
     }
-    while (to > from && valueChar(i, to - 1) <= ' ') {
+    while (to > from && (src[to - 1] & 0xff) <= ' ') {
       to--;
     }
-    if (from < to && valueChar(i, from) == '[') {
-      int close = indexIn(i, ']', from, to);
-      to = close < to ? close + 1 : to;
+    boolean bracket = from < to && src[from] == '[';
+    int end = to;
+    for (int k = from; k < end; k++) {
+      byte c = src[k];
+      if (c < 0) {
+        return HOST_NOT_ASCII; // a byte of 0x80 or more, before the host's end was found
+      }
+      if (bracket ? c == ']' : c == ':') {
+        to = bracket ? k + 1 : k;
+        break;
+      }
+    }
+    return (long) (from - base) << 32 | (to - base);
+  }
+
+  /** The host region of a Host value held as a String, as {@link #hostRegion()} reads it, whatever its characters. */
+  private static long hostRegion(String v) {
+    int from = 0;
+    int to = v.length();
+    while (from < to && v.charAt(from) <= ' ') {
+      from++;
+    }
+    while (to > from && v.charAt(to - 1) <= ' ') {
+      to--;
+    }
+    if (from < to && v.charAt(from) == '[') {
+      int close = v.indexOf(']', from);
+      to = close >= 0 && close < to ? close + 1 : to;
     } else {
-      to = indexIn(i, ':', from, to);
+      int colon = v.indexOf(':', from);
+      to = colon >= 0 && colon < to ? colon : to;
     }
     return (long) from << 32 | to;
   }
@@ -730,24 +772,14 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * lower-cased String instead.
    */
   boolean hostReadableInPlace() {
-    long region = hostRegion();
-    if (region < 0) {
-      return false;
-    }
-    int i = indexOf(null, NAME_HOST);
-    for (int k = (int) (region >>> 32), to = (int) region; k < to; k++) {
-      if (valueChar(i, k) >= 0x80) {
-        return false;
-      }
-    }
-    return true;
+    return hostRegion() >= 0;
   }
 
   /**
    * Whether the host of the first {@code Host} field is {@code host}, compared as
    * {@code String.regionMatches(true, ...)} compares: the value without surrounding whitespace and without a
    * {@code :port} (a bracketed IPv6 literal keeps its brackets), read in place without a String. False without a
-   * Host field.
+   * Host field, and for a host that holds a character outside ASCII ({@link #hostReadableInPlace}).
    *
    * @param host the host to compare with, without port
    * @return true if they match
@@ -778,11 +810,12 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return the host, or null
    */
   String hostLowerCase() {
-    long region = hostRegion();
-    if (region < 0) {
+    int i = indexOf(null, NAME_HOST);
+    if (i < 0) {
       return null;
     }
-    String value = field(indexOf(null, NAME_HOST)).value();
+    String value = field(i).value();
+    long region = hostRegion(value);
     return value.substring((int) (region >>> 32), (int) region).toLowerCase(Locale.ROOT);
   }
 
