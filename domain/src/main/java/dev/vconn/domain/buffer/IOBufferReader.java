@@ -1,6 +1,9 @@
 package dev.vconn.domain.buffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -372,7 +375,8 @@ public final class IOBufferReader {
   }
 
   /**
-   * Finds a byte among the readable bytes without consuming anything or copying them out.
+   * Finds a byte among the readable bytes without consuming anything or copying them out. Reads the block storage
+   * eight bytes at a time and skips the blocks before {@code from} without reading them.
    *
    * @param value the byte to find
    * @param from the first offset after the read position to look at, {@code >= 0}
@@ -387,16 +391,68 @@ public final class IOBufferReader {
       throw new IllegalArgumentException("indexOf(from=" + from + "): from must be >= 0");
     }
     long end = Math.min(to, buffer.written - pos);
-    long offset = 0;
+    long offset = 0; // of p, the first readable index of b
     Block b = block;
     int p = index;
     while (offset < end) {
       int a = b.end - p;
       if (offset + a > from) {
         int first = p + (int) Math.max(0, from - offset);
-        int last = p + (int) Math.min(a, end - offset);
-        for (int i = first; i < last; i++) {
-          if (b.data.buffer.get(i) == value) {
+        int found = indexIn(b.data.buffer, value, first, p + (int) Math.min(a, end - offset));
+        if (found >= 0) {
+          return offset + (found - p);
+        }
+      }
+      offset += a;
+      if (offset >= end) {
+        break;
+      }
+      b = b.next;
+      p = b.start;
+    }
+    return -1;
+  }
+
+  /**
+   * Finds the first empty line among the readable bytes, as the line-based text protocols (HTTP/1 heads and trailers)
+   * end a block of lines: a line feed followed by a line feed, or by CR and a line feed. Nothing is consumed or
+   * copied out; the storage is searched for line feeds eight bytes at a time, and a line end may span blocks.
+   *
+   * @param from the first offset after the read position where the first line feed may be, {@code >= 0}
+   * @param to the offset the whole sequence ({@code LF LF} or {@code LF CR LF}) must end at or before; clipped to
+   *     {@code readAvail()}
+   * @return the offset (after the read position) of the first line feed of the first such sequence in
+   *     {@code [from, to)}, or -1
+   * @throws IllegalArgumentException if {@code from < 0}
+   * @throws IllegalStateException if this reader is freed or its buffer closed
+   */
+  public long indexOfEmptyLine(long from, long to) {
+    ensureLive();
+    if (from < 0) {
+      throw new IllegalArgumentException("indexOfEmptyLine(from=" + from + "): from must be >= 0");
+    }
+    long end = Math.min(to, buffer.written - pos);
+    long offset = 0; // of p, the first readable index of b
+    Block b = block;
+    int p = index;
+    while (offset < end) {
+      int a = b.end - p;
+      if (offset + a > from) {
+        ByteBuffer buf = b.data.buffer;
+        int i = p + (int) Math.max(0, from - offset);
+        int last = p + (int) Math.min(a, end - offset); // the starts to look at in this block are before last
+        // Line feeds are found eight bytes at a time; each one found is checked for the rest of an empty line, which
+        // may lie in the next word or block.
+        for (; i + 8 <= last; i += 8) {
+          for (long lfs = zeroBytes((long) LONGS.get(buf, i) ^ LF_BYTES); lfs != 0; lfs &= lfs - 1) {
+            int lf = i + (Long.numberOfTrailingZeros(lfs) >>> 3);
+            if (emptyLineAt(b, lf + 1, end - (offset + (lf - p) + 1))) {
+              return offset + (lf - p);
+            }
+          }
+        }
+        for (; i < last; i++) {
+          if (buf.get(i) == '\n' && emptyLineAt(b, i + 1, end - (offset + (i - p) + 1))) {
             return offset + (i - p);
           }
         }
@@ -407,6 +463,65 @@ public final class IOBufferReader {
       }
       b = b.next;
       p = b.start;
+    }
+    return -1;
+  }
+
+  /**
+   * Whether the {@code left} bytes readable from index {@code i} of {@code b} on (continuing into the blocks after
+   * it) start with a line feed, or with CR and a line feed: the rest of an empty line after its first line feed.
+   */
+  private static boolean emptyLineAt(Block b, int i, long left) {
+    if (left < 1) {
+      return false;
+    }
+    while (i == b.end) {
+      b = b.next;
+      i = b.start;
+    }
+    byte next = b.data.buffer.get(i);
+    if (next == '\n') {
+      return true;
+    }
+    if (next != '\r' || left < 2) {
+      return false;
+    }
+    i++;
+    while (i == b.end) {
+      b = b.next;
+      i = b.start;
+    }
+    return b.data.buffer.get(i) == '\n';
+  }
+
+  /** The high bit of each zero byte of {@code y}, and only of those: no carry crosses a byte. */
+  private static long zeroBytes(long y) {
+    return ~((y & LOWS) + LOWS | y | LOWS);
+  }
+
+  private static final long LF_BYTES = '\n' * 0x0101010101010101L;
+
+  private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long LOWS = 0x7F7F7F7F7F7F7F7FL;
+
+  /**
+   * The first index in {@code [from, to)} of {@code buf} holding {@code value}, or -1; absolute reads, eight bytes at
+   * a time (little-endian, whatever the buffer's byte order, so the lowest set bit is the first byte).
+   */
+  private static int indexIn(ByteBuffer buf, byte value, int from, int to) {
+    int i = from;
+    long spread = (value & 0xffL) * ONES;
+    for (; i + 8 <= to; i += 8) {
+      long zeros = zeroBytes((long) LONGS.get(buf, i) ^ spread); // a zero byte where value was
+      if (zeros != 0) {
+        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (buf.get(i) == value) {
+        return i;
+      }
     }
     return -1;
   }

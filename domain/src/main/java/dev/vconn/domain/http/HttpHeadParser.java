@@ -214,20 +214,8 @@ public final class HttpHeadParser {
     for (byte c; from < window && ((c = reader.byteAt(from)) == '\n' || c == '\r'); ) {
       from++;
     }
-    while (true) {
-      long lf = reader.indexOf((byte) '\n', from, window);
-      if (lf < 0 || lf + 1 >= window) {
-        return 0;
-      }
-      byte next = reader.byteAt(lf + 1);
-      if (next == '\n') {
-        return (int) lf + 2;
-      }
-      if (next == '\r' && lf + 2 < window && reader.byteAt(lf + 2) == '\n') {
-        return (int) lf + 3;
-      }
-      from = lf + 1;
-    }
+    long lf = reader.indexOfEmptyLine(from, window);
+    return lf < 0 ? 0 : (int) lf + (reader.byteAt(lf + 1) == '\n' ? 2 : 3);
   }
 
   private static byte[] copy(IOBufferReader reader, int n) {

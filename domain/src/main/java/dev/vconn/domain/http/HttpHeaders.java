@@ -696,6 +696,129 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     return ua == ub || Character.toLowerCase(ua) == Character.toLowerCase(ub);
   }
 
+  // The host of the first Host field, read in place for remap: the value without the characters up to U+0020 that
+  // String.trim drops at either end, then up to a ":port", or up to and including the "]" of a bracketed IPv6
+  // literal. The region (offsets into the value) is packed into a long: start in the high half, end in the low half.
+  private static final long NO_HOST = -1;
+  private static final long HOST_NOT_ASCII = -2;
+
+  /**
+   * The first Host entry's host region, packed as {@code start << 32 | end}; {@link #NO_HOST} without a Host field,
+   * {@link #HOST_NOT_ASCII} when the host holds a character outside ASCII.
+   */
+  private long hostRegion() {
+    int i = indexOf(null, NAME_HOST);
+    if (i < 0) {
+      return NO_HOST;
+    }
+    Field f = fields[i];
+    if (f != null) {
+      long region = hostRegion(f.value());
+      for (int k = (int) (region >>> 32), to = (int) region; k < to; k++) {
+        if (f.value().charAt(k) >= 0x80) {
+          return HOST_NOT_ASCII;
+        }
+      }
+      return region;
+    }
+    byte[] src = source;
+    int base = spans[SPAN * i + 2];
+    int from = base;
+    int to = valueEnd(i);
+    while (from < to && (src[from] & 0xff) <= ' ') {
+      from++;
+    }
+    while (to > from && (src[to - 1] & 0xff) <= ' ') {
+      to--;
+    }
+    boolean bracket = from < to && src[from] == '[';
+    int end = to;
+    for (int k = from; k < end; k++) {
+      byte c = src[k];
+      if (c < 0) {
+        return HOST_NOT_ASCII; // a byte of 0x80 or more, before the host's end was found
+      }
+      if (bracket ? c == ']' : c == ':') {
+        to = bracket ? k + 1 : k;
+        break;
+      }
+    }
+    return (long) (from - base) << 32 | (to - base);
+  }
+
+  /** The host region of a Host value held as a String, as {@link #hostRegion()} reads it, whatever its characters. */
+  private static long hostRegion(String v) {
+    int from = 0;
+    int to = v.length();
+    while (from < to && v.charAt(from) <= ' ') {
+      from++;
+    }
+    while (to > from && v.charAt(to - 1) <= ' ') {
+      to--;
+    }
+    if (from < to && v.charAt(from) == '[') {
+      int close = v.indexOf(']', from);
+      to = close >= 0 && close < to ? close + 1 : to;
+    } else {
+      int colon = v.indexOf(':', from);
+      to = colon >= 0 && colon < to ? colon : to;
+    }
+    return (long) from << 32 | to;
+  }
+
+  /**
+   * Whether the request names its host in a {@code Host} field that the remap rules can compare in place: there is
+   * one, and its host (as {@link #hostIs} reads it) is all ASCII. A host with other characters is compared as a
+   * lower-cased String instead.
+   */
+  boolean hostReadableInPlace() {
+    return hostRegion() >= 0;
+  }
+
+  /**
+   * Whether the host of the first {@code Host} field is {@code host}, compared as
+   * {@code String.regionMatches(true, ...)} compares: the value without surrounding whitespace and without a
+   * {@code :port} (a bracketed IPv6 literal keeps its brackets), read in place without a String. False without a
+   * Host field, and for a host that holds a character outside ASCII ({@link #hostReadableInPlace}).
+   *
+   * @param host the host to compare with, without port
+   * @return true if they match
+   */
+  boolean hostIs(String host) {
+    long region = hostRegion();
+    if (region < 0) {
+      return false;
+    }
+    int from = (int) (region >>> 32);
+    int length = (int) region - from;
+    if (length != host.length()) {
+      return false;
+    }
+    int i = indexOf(null, NAME_HOST);
+    for (int k = 0; k < length; k++) {
+      if (!sameIgnoringCase(valueChar(i, from + k), host.charAt(k))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The host of the first {@code Host} field as {@link #hostIs} reads it, lower-cased; null without one. For
+   * messages: it makes a String.
+   *
+   * @return the host, or null
+   */
+  String hostLowerCase() {
+    int i = indexOf(null, NAME_HOST);
+    if (i < 0) {
+      return null;
+    }
+    String value = field(i).value();
+    long region = hostRegion(value);
+    return value.substring((int) (region >>> 32), (int) region).toLowerCase(Locale.ROOT);
+  }
+
   /**
    * Whether the name of entry {@code i} is one of the options of the Connection fields (comma-separated, parameters
    * after {@code ;} and surrounding whitespace dropped, ASCII case ignored), read from the values in place.

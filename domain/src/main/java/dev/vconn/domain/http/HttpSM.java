@@ -366,9 +366,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     // The request host is the region [hostStart, hostEnd) of hostText: the target's authority or Host, trimmed and
     // without port, compared ignoring case; cut out as a String only for a non-ASCII host (lower-cased as before).
+    // An all-ASCII Host field is compared where it lies (hostFields), without a String.
     String hostText = null;
     int hostStart = 0;
     int hostEnd = 0;
+    HttpHeaders hostFields = null;
     String path = target;
     if (target.regionMatches(true, 0, "http://", 0, 7)) {
       int slash = target.indexOf('/', 7);
@@ -376,6 +378,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       hostStart = 7;
       hostEnd = slash < 0 ? target.length() : slash;
       path = slash < 0 ? "/" : target.substring(slash);
+    } else if (req.headers().hostReadableInPlace()) {
+      hostFields = req.headers();
     } else {
       hostText = req.headers().get(HttpHeaders.HOST);
       hostEnd = hostText == null ? 0 : hostText.length();
@@ -397,7 +401,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     List<RemapRule> rules = config.remapRules();
     for (int i = 0, n = rules.size(); i < n; i++) { // by index: no iterator per request
       RemapRule rule = rules.get(i);
-      String mapped = rule.mapPath(hostText, hostStart, hostEnd, path);
+      String mapped = hostFields != null ? rule.mapPath(hostFields, path)
+          : rule.mapPath(hostText, hostStart, hostEnd, path);
       if (mapped != null) {
         HttpProxy.RemapTargets targets = proxy.remapTargets(config);
         t.origin = targets.authority(i);
@@ -419,8 +424,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         return;
       }
     }
-    t.failure = "no remap rule matches "
-        + (hostText == null ? "" : hostText.substring(hostStart, hostEnd).toLowerCase(Locale.ROOT)) + path;
+    t.failure = "no remap rule matches " + (hostFields != null ? hostFields.hostLowerCase()
+        : hostText == null ? "" : hostText.substring(hostStart, hostEnd).toLowerCase(Locale.ROOT)) + path;
     sendError(404, "no remap rule matches this request");
   }
 

@@ -1,6 +1,8 @@
 package dev.vconn.domain.http;
 
 import dev.vconn.domain.tls.TlsSessionInfo;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,37 +39,136 @@ public final class HttpStats {
       long networkConnections, long deniedConnections, long transactions, long inProcessTransactions,
       long networkTransactions, long errorResponses, long bytesIn, long bytesOut, long internalErrors) {}
 
-  final LongAdder connections = new LongAdder();
-  final LongAdder activeConnections = new LongAdder();
-  final LongAdder inProcessConnections = new LongAdder();
-  final LongAdder deniedConnections = new LongAdder();
-  final LongAdder transactions = new LongAdder();
-  final LongAdder inProcessTransactions = new LongAdder();
-  final LongAdder errorResponses = new LongAdder();
-  final LongAdder bytesIn = new LongAdder();
-  final LongAdder bytesOut = new LongAdder();
-  final LongAdder internalErrors = new LongAdder();
+  // Counted on the event loops, several times per transaction: Counter adds without an atomic instruction.
+  final Counter connections = new Counter();
+  final Counter activeConnections = new Counter();
+  final Counter inProcessConnections = new Counter();
+  final Counter deniedConnections = new Counter();
+  final Counter transactions = new Counter();
+  final Counter inProcessTransactions = new Counter();
+  final Counter errorResponses = new Counter();
+  final Counter bytesIn = new Counter();
+  final Counter bytesOut = new Counter();
+  final Counter internalErrors = new Counter();
   private final Map<String, LongAdder> tlsConnections = new ConcurrentHashMap<>();
-  final LongAdder tlsHandshakeFailures = new LongAdder();
-  final LongAdder activeInProcessConnections = new LongAdder();
+  final Counter tlsHandshakeFailures = new Counter();
+  final Counter activeInProcessConnections = new Counter();
   /** Ended transactions by kind (0 network, 1 in-process) and status class (status / 100, 0 for none sent). */
-  private final LongAdder[][] transactionsByClass = new LongAdder[2][6];
+  private final Counter[][] transactionsByClass = new Counter[2][6];
   private final Map<String, LongAdder> inProcessTransactionsByTag = new ConcurrentHashMap<>();
-  final LongAdder originConnects = new LongAdder();
-  final LongAdder originConnectFailures = new LongAdder();
-  final LongAdder originReuses = new LongAdder();
-  final LongAdder originRetries = new LongAdder();
-  final LongAdder originResponseFailures = new LongAdder();
-  final LongAdder connectTunnels = new LongAdder();
-  final LongAdder upgradeTunnels = new LongAdder();
-  final LongAdder openTunnels = new LongAdder();
+  final Counter originConnects = new Counter();
+  final Counter originConnectFailures = new Counter();
+  final Counter originReuses = new Counter();
+  final Counter originRetries = new Counter();
+  final Counter originResponseFailures = new Counter();
+  final Counter connectTunnels = new Counter();
+  final Counter upgradeTunnels = new Counter();
+  final Counter openTunnels = new Counter();
   final Histogram transactionDuration = new Histogram();
   final Histogram originFirstByte = new Histogram();
 
   HttpStats() {
-    for (LongAdder[] byClass : transactionsByClass) {
+    for (Counter[] byClass : transactionsByClass) {
       for (int i = 0; i < byClass.length; i++) {
-        byClass[i] = new LongAdder();
+        byClass[i] = new Counter();
+      }
+    }
+  }
+
+  /**
+   * A sum that threads add to without an atomic read-modify-write: each adding thread owns a cell (claimed once, in
+   * a slot chosen by its thread id) that only it writes, with a release store; a read adds up the cells. A thread
+   * that finds no free slot adds to a shared {@link LongAdder}. Exact like a {@code LongAdder}: every add is counted
+   * once, and a read sees at least every add that happened before it. A thread's cell stays when the thread ends, so
+   * its adds stay counted.
+   */
+  static final class Counter {
+    private static final int SLOTS = 16; // a power of two; more adding threads than slots share the LongAdder
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Cell[].class);
+    private final Cell[] cells = new Cell[SLOTS];
+    private final LongAdder shared = new LongAdder();
+
+    /** Adds one. */
+    void increment() {
+      add(1);
+    }
+
+    /** Subtracts one. */
+    void decrement() {
+      add(-1);
+    }
+
+    /** Adds {@code x}. */
+    void add(long x) {
+      long id = Thread.currentThread().getId();
+      Cell c = (Cell) SLOT.getAcquire(cells, home(id));
+      if (c != null && c.owner == id) {
+        c.add(x);
+      } else {
+        addSlowly(id, x);
+      }
+    }
+
+    /** A thread whose cell is not in its home slot: finds or claims one, else adds to the shared adder. */
+    private void addSlowly(long id, long x) {
+      int home = home(id);
+      for (int k = 0; k < SLOTS; k++) {
+        int slot = (home + k) & (SLOTS - 1);
+        Cell c = (Cell) SLOT.getAcquire(cells, slot);
+        if (c == null) {
+          Cell mine = new Cell(id);
+          c = SLOT.compareAndSet(cells, slot, null, mine) ? mine : (Cell) SLOT.getAcquire(cells, slot);
+        }
+        if (c.owner == id) {
+          c.add(x);
+          return;
+        }
+      }
+      shared.add(x);
+    }
+
+    private static int home(long id) {
+      return (int) ((id * 0x9E3779B97F4A7C15L) >>> 60); // SLOTS = 16: the top 4 bits of a Fibonacci hash
+    }
+
+    /** The sum of every add so far. */
+    long sum() {
+      long total = shared.sum();
+      for (int slot = 0; slot < SLOTS; slot++) {
+        Cell c = (Cell) SLOT.getAcquire(cells, slot);
+        if (c != null) {
+          total += c.value();
+        }
+      }
+      return total;
+    }
+
+    /** One thread's part of a counter: written only by that thread, read by any. */
+    private static final class Cell {
+      private static final VarHandle VALUE;
+
+      static {
+        try {
+          VALUE = MethodHandles.lookup().findVarHandle(Cell.class, "value", long.class);
+        } catch (ReflectiveOperationException e) {
+          throw new ExceptionInInitializerError(e);
+        }
+      }
+
+      final long owner;
+      private long value;
+
+      Cell(long owner) {
+        this.owner = owner;
+      }
+
+      /** Called by the owner thread only: a plain read of its own last write, then a release store. */
+      void add(long x) {
+        VALUE.setRelease(this, value + x);
+      }
+
+      long value() {
+        return (long) VALUE.getAcquire(this);
       }
     }
   }
@@ -200,12 +301,12 @@ public final class HttpStats {
     private static final long[] UPPER_BOUNDS_NANOS =
         UPPER_BOUNDS_SECONDS.stream().mapToLong(s -> Math.round(s * 1e9)).toArray();
 
-    private final LongAdder[] buckets = new LongAdder[UPPER_BOUNDS_NANOS.length + 1];
-    private final LongAdder sumNanos = new LongAdder();
+    private final Counter[] buckets = new Counter[UPPER_BOUNDS_NANOS.length + 1];
+    private final Counter sumNanos = new Counter();
 
     Histogram() {
       for (int i = 0; i < buckets.length; i++) {
-        buckets[i] = new LongAdder();
+        buckets[i] = new Counter();
       }
     }
 
@@ -251,7 +352,7 @@ public final class HttpStats {
       // The count is the sum of the buckets read here, so it always equals the last cumulative count.
       List<Long> cumulative = new ArrayList<>(buckets.length);
       long total = 0;
-      for (LongAdder b : buckets) {
+      for (Counter b : buckets) {
         total += b.sum();
         cumulative.add(total);
       }

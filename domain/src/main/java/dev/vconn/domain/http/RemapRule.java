@@ -160,6 +160,25 @@ public record RemapRule(String host, String pathPrefix, String originHost, int o
         || !hostText.regionMatches(true, hostStart, host, 0, host.length()))) {
       return null;
     }
+    return mapMatchedPath(path);
+  }
+
+  /**
+   * {@link #mapPath(String, int, int, String)} for a request whose host is its {@code Host} field, compared where it
+   * lies ({@link HttpHeaders#hostIs}) instead of as a String: the same answer for a host the fields can read in
+   * place ({@link HttpHeaders#hostReadableInPlace}).
+   *
+   * @return the origin path and query, or null if the rule does not match
+   */
+  String mapPath(HttpHeaders requestFields, String path) {
+    if (!host.equals("*") && !requestFields.hostIs(host)) {
+      return null;
+    }
+    return mapMatchedPath(path);
+  }
+
+  /** The origin path and query for a request whose host matched, or null if the path does not. */
+  private String mapMatchedPath(String path) {
     if (!path.startsWith(pathPrefix)) {
       return null;
     }

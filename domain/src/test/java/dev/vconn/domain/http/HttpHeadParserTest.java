@@ -52,6 +52,21 @@ class HttpHeadParserTest extends HttpTestSupport {
     assertEquals("b".repeat(100), peek(r));
   }
 
+  /** The head ends at its first empty line, whichever form that has and whatever line ends the body holds after it. */
+  @ParameterizedTest
+  @ValueSource(strings = {"\r\n\r\n", "\n\n", "\n\r\n", "\r\n\n"})
+  void theFirstEmptyLineEndsTheHeadWhateverLineEndsTheBodyHolds(String end) {
+    String head = "HTTP/1.1 200 OK\nServer: nginx\r\nContent-Length: 14" + end;
+    String body = "a\n\nb\r\n\r\nc\n\r\nd\n";
+    IOBufferReader r = readerOf(head + body);
+    HttpHeadParser.Result<HttpResponseHead> result = parser.parseResponse(r);
+    HttpResponseHead h = parsed(result);
+    assertEquals(head.length(), ((HttpHeadParser.Parsed<HttpResponseHead>) result).headBytes());
+    assertEquals(head.length(), h.headers().sourceBytes(), "the body behind the head is not copied");
+    assertEquals("14", h.headers().get("Content-Length"));
+    assertEquals(body, peek(r));
+  }
+
   /**
    * Every arrival pattern (one byte, a few bytes, a block at a time, into 128-byte blocks) reaches the decision the
    * whole input gets at once: the same head bytes, the same status for a head that is too large, and nothing
