@@ -633,7 +633,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         t.replayReader = t.requestReader.cloneReader(); // a retry after a failed connect: nothing of it went out yet
       }
     }
-    t.originWrite = t.originConn.vconn.write(originCont, Long.MAX_VALUE, t.requestReader);
+    t.originWrite = t.originConn.vconn.write(originCont, requestWriteBytes(), t.requestReader);
     if (t.requestBodyDone) {
       armResponseTimer();
     } else {
@@ -641,6 +641,20 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     tunnel.pumpRequestBody();
     originReadable(); // an intercept or a fast origin may have answered already
+  }
+
+  /**
+   * How many bytes the request write carries. To an intercept: exactly the request as its framing says, the head and
+   * a Content-Length body, so the write completes in the pass that sends its last byte and the intercept's close
+   * after its response is no ERROR to it (docs/http.md, Server intercept); a chunked body's end is known only when it
+   * comes, so that write is unbounded. To an origin it is unbounded (a retry replays onto a new write).
+   */
+  private long requestWriteBytes() {
+    if (t.interceptServer == null) {
+      return Long.MAX_VALUE;
+    }
+    long body = t.requestBodyDone ? 0 : t.requestBody.fixedLength();
+    return body < 0 ? Long.MAX_VALUE : t.requestReader.readAvail() + body;
   }
 
   /**
