@@ -478,8 +478,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       forwarded.set(HttpHeaders.HOST, !absolute ? "" : slash < 0 ? target.substring(7) : target.substring(7, slash));
     }
     t.serverRequest = new HttpRequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1, forwarded);
-    OriginConnection conn = new OriginConnection(pair.active(), "intercept", config.blockPool(),
-        config.bufferIndex(), config.limits().maxHeaderBytes() + 1L, false);
+    long headLimit = config.limits().maxHeaderBytes() + 1L;
+    InterceptReadBuffer spare = client.interceptReadBuffer();
+    OriginConnection conn = spare != null && spare.lend()
+        ? new OriginConnection(pair.active(), "intercept", spare, headLimit)
+        : new OriginConnection(pair.active(), "intercept", config.blockPool(), config.bufferIndex(), headLimit, false);
     ContinuationScheduler.dispatch(client.eventLoop(), t.interceptServer, Event.NET_ACCEPT, pair.passive());
     originReady(conn);
   }

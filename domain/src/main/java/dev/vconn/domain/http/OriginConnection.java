@@ -30,6 +30,8 @@ final class OriginConnection {
   private boolean closed;
   private Continuation watcher;
   private BiConsumer<OriginConnection, Object> onIdleEvent;
+  /** The session's buffer this intercept connection borrowed as its read buffer; null when it has its own. */
+  private final InterceptReadBuffer borrowed;
   /** Its origin's counts in the pool, once the pool looked them up; guarded by the pool's monitor. */
   OriginPool.OriginCounts counts;
   /** The read the pool's watcher posted while the connection is idle; null while a session uses it. */
@@ -54,6 +56,23 @@ final class OriginConnection {
     this.readBuffer.setWaterMark(headLimit);
     this.reader = readBuffer.allocReader();
     this.poolable = poolable;
+    this.borrowed = null;
+  }
+
+  /**
+   * An intercept's connection that reads into the session's buffer {@code lent} (already lent to it); closing the
+   * connection gives the buffer back instead of closing it. Never pooled.
+   */
+  OriginConnection(VConn vconn, String key, InterceptReadBuffer lent, long headLimit) {
+    this.owner = null;
+    this.preamble = null;
+    this.vconn = vconn;
+    this.key = key;
+    this.readBuffer = lent.buffer();
+    this.readBuffer.setWaterMark(headLimit);
+    this.reader = lent.reader();
+    this.poolable = false;
+    this.borrowed = lent;
   }
 
   /**
@@ -88,13 +107,20 @@ final class OriginConnection {
     return closed;
   }
 
-  /** Closes the VConn and frees the buffer; idempotent. Call under the lock of the VConn's current VIO owner. */
+  /**
+   * Closes the VConn and frees the buffer (gives a borrowed one back, after the close retired the read that filled
+   * it); idempotent. Call under the lock of the VConn's current VIO owner.
+   */
   void close() {
     if (closed) {
       return;
     }
     closed = true;
     vconn.close();
-    readBuffer.close();
+    if (borrowed != null) {
+      borrowed.giveBack();
+    } else {
+      readBuffer.close();
+    }
   }
 }
