@@ -55,10 +55,10 @@ interface ClientSide {
   ReentrantLock lock();
 
   /**
-   * The read buffer this session lends to its intercepted transactions, one at a time ({@link InterceptReadBuffer});
-   * null when it keeps none (each intercept then gets a buffer of its own).
+   * The read buffer and inactivity timer this session lends to its intercepted transactions, one at a time
+   * ({@link InterceptSlot}); null when it keeps none (each intercept then gets a buffer and a timer of its own).
    */
-  default InterceptReadBuffer interceptReadBuffer() {
+  default InterceptSlot interceptSlot() {
     return null;
   }
 

@@ -66,8 +66,8 @@ final class Http1ClientSession implements ClientSide {
   private final Continuation clientCont = new Continuation(this::onClientEvent, lock);
   private final Continuation controlCont = new Continuation(this::onControlEvent, lock);
   private final TimerSlot<TimerKind> timer;
-  /** The read buffer lent to intercepted transactions, made by the first one. */
-  private InterceptReadBuffer interceptReadBuffer;
+  /** The read buffer and inactivity timer lent to intercepted transactions, made by the first one. */
+  private InterceptSlot interceptSlot;
 
   private Phase phase = Phase.SESSION_START;
   private IOBuffer clientBuffer;
@@ -450,11 +450,11 @@ final class Http1ClientSession implements ClientSide {
   }
 
   @Override
-  public InterceptReadBuffer interceptReadBuffer() {
-    if (interceptReadBuffer == null) {
-      interceptReadBuffer = new InterceptReadBuffer(config.blockPool(), config.bufferIndex());
+  public InterceptSlot interceptSlot() {
+    if (interceptSlot == null) {
+      interceptSlot = new InterceptSlot(config.blockPool(), config.bufferIndex(), loop, lock);
     }
-    return interceptReadBuffer;
+    return interceptSlot;
   }
 
   /** The session's timer serves the transaction while it runs: the session arms none of its own meanwhile. */
@@ -597,8 +597,8 @@ final class Http1ClientSession implements ClientSide {
       clientBuffer.close();
       responseBuffer.close();
     }
-    if (interceptReadBuffer != null) {
-      interceptReadBuffer.sessionClosed(); // after the transaction's close above, which gives it back
+    if (interceptSlot != null) {
+      interceptSlot.sessionClosed(); // after the transaction's close above, which gives it back
     }
     proxy.sessionClosed(this);
     if (txn == null) {

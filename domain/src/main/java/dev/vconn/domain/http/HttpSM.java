@@ -479,7 +479,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     t.serverRequest = new HttpRequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1, forwarded);
     long headLimit = config.limits().maxHeaderBytes() + 1L;
-    InterceptReadBuffer spare = client.interceptReadBuffer();
+    InterceptSlot spare = client.interceptSlot();
     OriginConnection conn = spare != null && spare.lend()
         ? new OriginConnection(pair.active(), "intercept", spare, headLimit)
         : new OriginConnection(pair.active(), "intercept", config.blockPool(), config.bufferIndex(), headLimit, false);
@@ -602,7 +602,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.originEos = false;
     t.originWriteFailed = false;
     t.originRead = conn.vconn.read(originCont, Long.MAX_VALUE, conn.readBuffer);
-    conn.vconn.setInactivityTimeout(config.timeouts().inactivity());
+    conn.watchInactivity(config.timeouts().inactivity(), originCont);
     if (t.requestBuffer != null) {
       transition(State.WAIT_RESPONSE); // a retry: the request is still whole in its buffer
     } else {
@@ -1424,7 +1424,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       return;
     }
     if (t.originConn != null) {
-      t.originConn.vconn.setInactivityTimeout(config.timeouts().inactivity());
+      t.originConn.watchInactivity(config.timeouts().inactivity(), originCont);
     }
     if (t.requestSink != null && !t.requestBodyDone) {
       client.watchClient(true);
@@ -1450,6 +1450,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       if (client.isClosed() || state == State.DONE || t.originConn == null || !(data instanceof VIO vio)
           || vio.vconn() != t.originConn.vconn) {
         return;
+      }
+      if (event != Event.INACTIVITY_TIMEOUT && event != Event.ACTIVE_TIMEOUT) {
+        t.originConn.activity(); // an intercept's timer is the session's: its deadline moves with every event
       }
       switch (event) {
         case READ_READY -> originReadable();

@@ -7,6 +7,7 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import java.time.Duration;
 import java.util.function.BiConsumer;
 
 /**
@@ -31,7 +32,7 @@ final class OriginConnection {
   private Continuation watcher;
   private BiConsumer<OriginConnection, Object> onIdleEvent;
   /** The session's buffer this intercept connection borrowed as its read buffer; null when it has its own. */
-  private final InterceptReadBuffer borrowed;
+  private final InterceptSlot borrowed;
   /** Its origin's counts in the pool, once the pool looked them up; guarded by the pool's monitor. */
   OriginPool.OriginCounts counts;
   /** The read the pool's watcher posted while the connection is idle; null while a session uses it. */
@@ -63,7 +64,7 @@ final class OriginConnection {
    * An intercept's connection that reads into the session's buffer {@code lent} (already lent to it); closing the
    * connection gives the buffer back instead of closing it. Never pooled.
    */
-  OriginConnection(VConn vconn, String key, InterceptReadBuffer lent, long headLimit) {
+  OriginConnection(VConn vconn, String key, InterceptSlot lent, long headLimit) {
     this.owner = null;
     this.preamble = null;
     this.vconn = vconn;
@@ -105,6 +106,25 @@ final class OriginConnection {
 
   boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * Sets the connection's inactivity timeout, whose INACTIVITY_TIMEOUT goes to {@code target}: the VConn's own timer,
+   * or for an intercept that borrowed the session's slot, the slot's timer (no timer armed per transaction).
+   */
+  void watchInactivity(Duration timeout, Continuation target) {
+    if (borrowed != null) {
+      borrowed.watch(vconn, target, timeout);
+    } else {
+      vconn.setInactivityTimeout(timeout);
+    }
+  }
+
+  /** An event of this connection's VIOs (bytes moved): a borrowed slot's inactivity deadline starts again. */
+  void activity() {
+    if (borrowed != null) {
+      borrowed.activity();
+    }
   }
 
   /**
