@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * timer armed on each intercept's VConn and cancelled when it closes. The transaction arms it with the inactivity
  * timeout and moves it on each event of the intercept's VIOs (each follows bytes moved, the activity a VConn's own
  * timer counts); when it expires, the transaction gets INACTIVITY_TIMEOUT on the intercept's read VIO, else its write
- * VIO (docs/semantics.md, rule 3.6), once, until the next event arms it again. Confined to the session's lock, like
+ * VIO (docs/semantics.md, rule 3.6), once, until the next event arms it again; not once those VIOs are another
+ * continuation's (a blind tunnel after an accepted 101 times the VConn itself). Confined to the session's lock, like
  * the transaction that borrows it.
  */
 final class InterceptSlot {
@@ -97,7 +98,9 @@ final class InterceptSlot {
       return; // disarmed, moved later (scheduled again), or the session closed
     }
     VIO target = watched.readVio() != null ? watched.readVio() : watched.writeVio();
-    if (target != null) {
+    // Only to the borrower's own operations: once a blind tunnel (an accepted 101) posted its own on the VConn, the
+    // tunnel times it with the VConn's own timer, as it does every VConn it splices.
+    if (target != null && target.continuation() == watcher) {
       watcher.call(Event.INACTIVITY_TIMEOUT, target);
     }
   }

@@ -185,6 +185,29 @@ class InterceptInactivityTest {
   }
 
   @Test
+  void an_intercept_that_switched_protocols_is_timed_by_its_tunnel_not_by_the_transaction() {
+    try (Setup s = new Setup()) {
+      HttpRig.Client c = s.rig.client();
+      ManualIntercept upgraded = s.intercept(
+          "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: chat\r\n\r\n");
+      c.send("GET /chat HTTP/1.1\r\nHost: x.test\r\nConnection: upgrade\r\nUpgrade: chat\r\n\r\n");
+      s.rig.run();
+      assertTrue(c.received().startsWith("HTTP/1.1 101 "), c.received());
+      for (String piece : List.of("a", "b", "c")) {
+        s.rig.advance(INACTIVITY.minusSeconds(1)); // the tunnel carries bytes every 4 s: 12 s in all
+        upgraded.send(piece);
+        s.rig.run();
+      }
+      assertFalse(c.eos, "a tunnel that carries bytes stays up");
+      assertTrue(c.received().endsWith("abc"), c.received());
+      assertFalse(upgraded.closed);
+      s.rig.advance(INACTIVITY);
+      s.rig.run();
+      assertTrue(c.eos, "the tunnel's own inactivity timeout ends it");
+    }
+  }
+
+  @Test
   void keep_alive_intercepted_transactions_schedule_no_timer() {
     try (Setup s = new Setup()) {
       HttpRig.Client c = s.rig.client();
