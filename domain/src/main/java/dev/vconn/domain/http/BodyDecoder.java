@@ -221,11 +221,21 @@ public abstract class BodyDecoder {
     return false;
   }
 
+  /** The bytes a Content-Length body has still to decode; -1 for every other body (chunked, until close). */
+  long fixedLength() {
+    return -1;
+  }
+
   private static final class Fixed extends BodyDecoder {
     private long remaining;
 
     Fixed(long length) {
       remaining = length;
+    }
+
+    @Override
+    long fixedLength() {
+      return remaining;
     }
 
     @Override

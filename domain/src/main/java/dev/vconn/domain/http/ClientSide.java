@@ -54,6 +54,14 @@ interface ClientSide {
   /** The lock every continuation of the session and its transactions runs under. */
   ReentrantLock lock();
 
+  /**
+   * The read buffer and inactivity timer this session lends to its intercepted transactions, one at a time
+   * ({@link InterceptSlot}); null when it keeps none (each intercept then gets a buffer and a timer of its own).
+   */
+  default InterceptSlot interceptSlot() {
+    return null;
+  }
+
   /** Whether the client connection is gone (closed, reset, or given up): nobody is left to answer. */
   boolean isClosed();
 

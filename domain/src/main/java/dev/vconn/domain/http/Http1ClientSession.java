@@ -66,6 +66,8 @@ final class Http1ClientSession implements ClientSide {
   private final Continuation clientCont = new Continuation(this::onClientEvent, lock);
   private final Continuation controlCont = new Continuation(this::onControlEvent, lock);
   private final TimerSlot<TimerKind> timer;
+  /** The read buffer and inactivity timer lent to intercepted transactions, made by the first one. */
+  private InterceptSlot interceptSlot;
 
   private Phase phase = Phase.SESSION_START;
   private IOBuffer clientBuffer;
@@ -447,6 +449,14 @@ final class Http1ClientSession implements ClientSide {
     }
   }
 
+  @Override
+  public InterceptSlot interceptSlot() {
+    if (interceptSlot == null) {
+      interceptSlot = new InterceptSlot(config.blockPool(), config.bufferIndex(), loop, lock);
+    }
+    return interceptSlot;
+  }
+
   /** The session's timer serves the transaction while it runs: the session arms none of its own meanwhile. */
   @Override
   public void armTransactionTimer(Duration delay) {
@@ -586,6 +596,9 @@ final class Http1ClientSession implements ClientSide {
     if (clientBuffer != null) {
       clientBuffer.close();
       responseBuffer.close();
+    }
+    if (interceptSlot != null) {
+      interceptSlot.sessionClosed(); // after the transaction's close above, which gives it back
     }
     proxy.sessionClosed(this);
     if (txn == null) {

@@ -483,8 +483,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       forwarded.set(HttpHeaders.HOST, !absolute ? "" : slash < 0 ? target.substring(7) : target.substring(7, slash));
     }
     t.serverRequest = new HttpRequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1, forwarded);
-    OriginConnection conn = new OriginConnection(pair.active(), "intercept", config.blockPool(),
-        config.bufferIndex(), config.limits().maxHeaderBytes() + 1L, false);
+    long headLimit = config.limits().maxHeaderBytes() + 1L;
+    InterceptSlot spare = client.interceptSlot();
+    OriginConnection conn = spare != null && spare.lend()
+        ? new OriginConnection(pair.active(), "intercept", spare, headLimit)
+        : new OriginConnection(pair.active(), "intercept", config.blockPool(), config.bufferIndex(), headLimit, false);
     ContinuationScheduler.dispatch(client.eventLoop(), t.interceptServer, Event.NET_ACCEPT, pair.passive());
     originReady(conn);
   }
@@ -604,7 +607,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.originEos = false;
     t.originWriteFailed = false;
     t.originRead = conn.vconn.read(originCont, Long.MAX_VALUE, conn.readBuffer);
-    conn.vconn.setInactivityTimeout(config.timeouts().inactivity());
+    conn.watchInactivity(config.timeouts().inactivity(), originCont);
     if (t.requestBuffer != null) {
       transition(State.WAIT_RESPONSE); // a retry: the request is still whole in its buffer
     } else {
@@ -638,7 +641,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         t.replayReader = t.requestReader.cloneReader(); // a retry after a failed connect: nothing of it went out yet
       }
     }
-    t.originWrite = t.originConn.vconn.write(originCont, Long.MAX_VALUE, t.requestReader);
+    t.originWrite = t.originConn.vconn.write(originCont, requestWriteBytes(), t.requestReader);
     if (t.requestBodyDone) {
       armResponseTimer();
     } else {
@@ -646,6 +649,20 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     tunnel.pumpRequestBody();
     originReadable(); // an intercept or a fast origin may have answered already
+  }
+
+  /**
+   * How many bytes the request write carries. To an intercept: exactly the request as its framing says, the head and
+   * a Content-Length body, so the write completes in the pass that sends its last byte and the intercept's close
+   * after its response is no ERROR to it (docs/http.md, Server intercept); a chunked body's end is known only when it
+   * comes, so that write is unbounded. To an origin it is unbounded (a retry replays onto a new write).
+   */
+  private long requestWriteBytes() {
+    if (t.interceptServer == null) {
+      return Long.MAX_VALUE;
+    }
+    long body = t.requestBodyDone ? 0 : t.requestBody.fixedLength();
+    return body < 0 ? Long.MAX_VALUE : t.requestReader.readAvail() + body;
   }
 
   /**
@@ -1412,7 +1429,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       return;
     }
     if (t.originConn != null) {
-      t.originConn.vconn.setInactivityTimeout(config.timeouts().inactivity());
+      t.originConn.watchInactivity(config.timeouts().inactivity(), originCont);
     }
     if (t.requestSink != null && !t.requestBodyDone) {
       client.watchClient(true);
@@ -1438,6 +1455,9 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       if (client.isClosed() || state == State.DONE || t.originConn == null || !(data instanceof VIO vio)
           || vio.vconn() != t.originConn.vconn) {
         return;
+      }
+      if (event != Event.INACTIVITY_TIMEOUT && event != Event.ACTIVE_TIMEOUT) {
+        t.originConn.activity(); // an intercept's timer is the session's: its deadline moves with every event
       }
       switch (event) {
         case READ_READY -> originReadable();

@@ -7,6 +7,7 @@ import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import java.time.Duration;
 import java.util.function.BiConsumer;
 
 /**
@@ -30,6 +31,8 @@ final class OriginConnection {
   private boolean closed;
   private Continuation watcher;
   private BiConsumer<OriginConnection, Object> onIdleEvent;
+  /** The session's buffer this intercept connection borrowed as its read buffer; null when it has its own. */
+  private final InterceptSlot borrowed;
   /** Its origin's counts in the pool, once the pool looked them up; guarded by the pool's monitor. */
   OriginPool.OriginCounts counts;
   /** The read the pool's watcher posted while the connection is idle; null while a session uses it. */
@@ -54,6 +57,23 @@ final class OriginConnection {
     this.readBuffer.setWaterMark(headLimit);
     this.reader = readBuffer.allocReader();
     this.poolable = poolable;
+    this.borrowed = null;
+  }
+
+  /**
+   * An intercept's connection that reads into the session's buffer {@code lent} (already lent to it); closing the
+   * connection gives the buffer back instead of closing it. Never pooled.
+   */
+  OriginConnection(VConn vconn, String key, InterceptSlot lent, long headLimit) {
+    this.owner = null;
+    this.preamble = null;
+    this.vconn = vconn;
+    this.key = key;
+    this.readBuffer = lent.buffer();
+    this.readBuffer.setWaterMark(headLimit);
+    this.reader = lent.reader();
+    this.poolable = false;
+    this.borrowed = lent;
   }
 
   /**
@@ -88,13 +108,39 @@ final class OriginConnection {
     return closed;
   }
 
-  /** Closes the VConn and frees the buffer; idempotent. Call under the lock of the VConn's current VIO owner. */
+  /**
+   * Sets the connection's inactivity timeout, whose INACTIVITY_TIMEOUT goes to {@code target}: the VConn's own timer,
+   * or for an intercept that borrowed the session's slot, the slot's timer (no timer armed per transaction).
+   */
+  void watchInactivity(Duration timeout, Continuation target) {
+    if (borrowed != null) {
+      borrowed.watch(vconn, target, timeout);
+    } else {
+      vconn.setInactivityTimeout(timeout);
+    }
+  }
+
+  /** An event of this connection's VIOs (bytes moved): a borrowed slot's inactivity deadline starts again. */
+  void activity() {
+    if (borrowed != null) {
+      borrowed.activity();
+    }
+  }
+
+  /**
+   * Closes the VConn and frees the buffer (gives a borrowed one back, after the close retired the read that filled
+   * it); idempotent. Call under the lock of the VConn's current VIO owner.
+   */
   void close() {
     if (closed) {
       return;
     }
     closed = true;
     vconn.close();
-    readBuffer.close();
+    if (borrowed != null) {
+      borrowed.giveBack();
+    } else {
+      readBuffer.close();
+    }
   }
 }
