@@ -78,7 +78,10 @@ final class Http1ClientSession implements ClientSide {
   private long responseHeadAt = -1;
   private boolean clientEos;
   private boolean draining;
+  /** The running transaction's machine, null between transactions. */
   private HttpSM txn;
+  /** The session's machine, reused for each transaction once the previous one ended (docs/http.md). */
+  private HttpSM machine;
   private long transactions;
 
   /** Octets read from the client before the session started (null when none); taken by {@link #startReading}. */
@@ -341,7 +344,8 @@ final class Http1ClientSession implements ClientSide {
   private HttpSM beginTransaction() {
     phase = Phase.TRANSACTION;
     transactions++;
-    txn = new HttpSM(proxy, this);
+    machine = machine != null && machine.reusable() ? machine.reuse() : new HttpSM(proxy, this);
+    txn = machine;
     return txn;
   }
 

@@ -56,9 +56,9 @@ final class HttpTunnel {
 
   private final HttpTransaction t;
   private final ClientSide client;
-  private final HttpProxyConfig config;
+  private HttpProxyConfig config;
   private final Owner owner;
-  private final long bodyLimit;
+  private long bodyLimit;
 
   // Response body.
   private BodySink clientSink;
@@ -84,6 +84,27 @@ final class HttpTunnel {
     this.config = config;
     this.owner = owner;
     this.bodyLimit = bodyLimit;
+  }
+
+  /**
+   * Forgets the previous transaction's flows, for the session's next transaction on the same machine (the previous
+   * one ended: {@link #stopResponse} closed its transforms, and a blind tunnel ends the session).
+   */
+  void reset(HttpProxyConfig config, long bodyLimit) {
+    this.config = config;
+    this.bodyLimit = bodyLimit;
+    clientSink = null;
+    responseEnded = false;
+    transformPairs = null;
+    transformSink = null;
+    transformInBuffer = null;
+    transformInWrite = null;
+    transformInEnded = false;
+    transformOutBuffer = null;
+    transformOutReader = null;
+    transformOutRead = null;
+    transformOutEos = false;
+    blind = null;
   }
 
   // ------------------------------------------------------------------------------------------------ request body
@@ -165,15 +186,16 @@ final class HttpTunnel {
     transformOutRead = pairs.get(pairs.size() - 1).passive().read(transformCont, Long.MAX_VALUE, transformOutBuffer);
     for (int i = 0; i < transforms.size(); i++) {
       Continuation c = transforms.get(i);
-      Transform stage = new Transform(t, c, pairs.get(i).passive(), pairs.get(i + 1).active(), config.blockPool());
+      Transform stage = new Transform(t.handle, c, pairs.get(i).passive(), pairs.get(i + 1).active(),
+          config.blockPool());
       ContinuationScheduler.dispatch(client.eventLoop(), c, Event.IMMEDIATE, stage);
     }
   }
 
   /** An event of the transform chain's first write or last read. */
   void transformEvent(Event event, VIO vio) {
-    if (transformPairs == null) {
-      return;
+    if (transformPairs == null || (vio != transformInWrite && vio != transformOutRead)) {
+      return; // no chain, or an event of an earlier transaction's chain
     }
     switch (event) {
       case READ_READY, WRITE_READY -> pumpResponse();
