@@ -363,6 +363,11 @@ final class HttpTransaction {
       this.id = id;
     }
 
+    /** The data behind this handle, whichever transaction it runs now (for the machine's own tests). */
+    HttpTransaction data() {
+      return txn;
+    }
+
     /** The data, if this handle's transaction still runs. */
     private HttpTransaction live(String call) {
       requireLive(call);
