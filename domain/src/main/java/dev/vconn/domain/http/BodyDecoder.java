@@ -212,6 +212,11 @@ public abstract class BodyDecoder {
     return new HttpHeaders();
   }
 
+  /** Whether this framing can carry trailer fields at all (chunked); the proxy asks for none of the others. */
+  boolean mayHaveTrailers() {
+    return false;
+  }
+
   /**
    * Whether the body ends only with the connection.
    *
@@ -531,6 +536,11 @@ public abstract class BodyDecoder {
     @Override
     public HttpHeaders trailers() {
       return state == State.DONE ? HttpHeaders.copyOf(trailers) : new HttpHeaders();
+    }
+
+    @Override
+    boolean mayHaveTrailers() {
+      return true;
     }
 
     private BadMessageException bad(String reason) {

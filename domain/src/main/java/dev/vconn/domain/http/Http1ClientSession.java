@@ -74,6 +74,8 @@ final class Http1ClientSession implements ClientSide {
   private IOBuffer responseBuffer;
   private IOBufferReader responseReader;
   private WriteVio clientWrite;
+  /** The sink of the response bodies, reset for each response (null before the first). */
+  private BodySink responseSink;
   /** Where the current response head starts in the stream of the client write; -1 before it is written. */
   private long responseHeadAt = -1;
   private boolean clientEos;
@@ -474,7 +476,13 @@ final class Http1ClientSession implements ClientSide {
     byte[] headBytes = head.toBytes();
     writeToClient(headBytes);
     responseHeadAt = clientWrite.ndone() + responseReader.readAvail() - headBytes.length;
-    return new BodySink(responseBuffer, responseReader, pendingLimit, head.headers().isChunked());
+    boolean chunked = head.headers().isChunked();
+    if (responseSink == null) {
+      responseSink = new BodySink(responseBuffer, responseReader, pendingLimit, chunked);
+    } else {
+      responseSink.reset(responseBuffer, responseReader, pendingLimit, chunked); // the previous body ended
+    }
+    return responseSink;
   }
 
   @Override

@@ -182,6 +182,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
    */
   private State chainState;
   private final Runnable hooksDone = this::hooksDone;
+  /** The request body's sink, reused for each transaction and retry ({@link #requestSink}). */
+  private BodySink requestSinkKept;
 
   /** A machine for the next transaction of {@code client}; it does nothing before {@link #start} or {@link #reject}. */
   HttpSM(HttpProxy proxy, ClientSide client) {
@@ -667,7 +669,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       }
       t.requestHasBody = !t.requestBodyDone;
       t.requestHeadBytes = t.requestBuffer.write(t.serverRequest.toBytes());
-      t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
+      t.requestSink = requestSink(t.requestBuffer, t.requestReader);
       if (t.expectContinue && client.requestBytes().readAvail() == 0) {
         client.sendContinue();
       }
@@ -685,6 +687,20 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     tunnel.pumpRequestBody();
     originReadable(); // an intercept or a fast origin may have answered already
+  }
+
+  /**
+   * The sink of the request body towards the origin: the machine's one sink, made anew for {@code buffer}; a sink it
+   * replaces (a retry's) is not used any more.
+   */
+  private BodySink requestSink(IOBuffer buffer, IOBufferReader reader) {
+    boolean chunked = t.clientRequest.headers().isChunked();
+    if (requestSinkKept == null) {
+      requestSinkKept = new BodySink(buffer, reader, bodyLimit, chunked);
+    } else {
+      requestSinkKept.reset(buffer, reader, bodyLimit, chunked);
+    }
+    return requestSinkKept;
   }
 
   /**
@@ -717,7 +733,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.requestBuffer.close();
     t.requestBuffer = moved;
     t.requestReader = reader;
-    t.requestSink = new BodySink(moved, reader, bodyLimit, t.clientRequest.headers().isChunked());
+    t.requestSink = requestSink(moved, reader);
     t.preambleBytes = preamble.length;
   }
 
@@ -994,7 +1010,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.replayReader = null;
     t.preambleBytes = 0; // a reused connection sent none; the replay starts at the request head
     // The new sink only bounds what is pending; if the body already ended, its end is in the buffer to replay.
-    t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
+    t.requestSink = requestSink(t.requestBuffer, t.requestReader);
     freshOriginOnly = true;
     transition(State.ORIGIN_CONNECT);
   }

@@ -132,8 +132,10 @@ final class HttpTunnel {
     if (t.requestBody.isDone()) {
       // Request trailers go on as received, minus the fields that may not be trailers; the origin gets them only if
       // the request is forwarded chunked, which it is exactly when it came chunked (docs/http.md, "Trailers").
-      t.clientRequestTrailers = t.requestBody.trailers();
-      t.requestSink.end(ProxyHeaderRules.forwardedTrailers(t.clientRequestTrailers));
+      // Only a chunked body has trailers: the others make no empty sections (null is none).
+      t.clientRequestTrailers = t.requestBody.mayHaveTrailers() ? t.requestBody.trailers() : null;
+      t.requestSink.end(t.clientRequestTrailers == null ? null
+          : ProxyHeaderRules.forwardedTrailers(t.clientRequestTrailers));
       t.requestBodyDone = true;
       progressed = true;
       owner.requestBodyEnded();
@@ -271,11 +273,12 @@ final class HttpTunnel {
 
   private void endResponse() {
     responseEnded = true;
-    t.serverResponseTrailers = t.responseBody.trailers();
+    HttpHeaders trailers = t.responseBody.mayHaveTrailers() ? t.responseBody.trailers() : null; // null: none
+    t.serverResponseTrailers = trailers;
     // Trailers reach the client only if it said it takes them (TE: trailers) and the body goes to it chunked; a
     // transformed body gets them after its last transformed byte (docs/http.md, "Trailers").
-    boolean passTrailers = ProxyHeaderRules.acceptsTrailers(t.clientRequest.headers());
-    clientSink.end(passTrailers ? ProxyHeaderRules.forwardedTrailers(t.serverResponseTrailers) : new HttpHeaders());
+    boolean passTrailers = trailers != null && ProxyHeaderRules.acceptsTrailers(t.clientRequest.headers());
+    clientSink.end(passTrailers ? ProxyHeaderRules.forwardedTrailers(trailers) : null);
     owner.responseBodyEnded();
   }
 
