@@ -212,8 +212,11 @@ public abstract class BodyDecoder {
     return new HttpHeaders();
   }
 
-  /** Whether this framing can carry trailer fields at all (chunked); the proxy asks for none of the others. */
-  boolean mayHaveTrailers() {
+  /**
+   * Whether this is the chunked framing: the only one that carries trailer fields (the proxy asks the others for
+   * none) and the one its message's head declared with {@code Transfer-Encoding: chunked}.
+   */
+  boolean isChunkedFraming() {
     return false;
   }
 
@@ -539,7 +542,7 @@ public abstract class BodyDecoder {
     }
 
     @Override
-    boolean mayHaveTrailers() {
+    boolean isChunkedFraming() {
       return true;
     }
 

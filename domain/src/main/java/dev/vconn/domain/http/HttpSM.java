@@ -694,7 +694,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
    * replaces (a retry's) is not used any more.
    */
   private BodySink requestSink(IOBuffer buffer, IOBufferReader reader) {
-    boolean chunked = t.clientRequest.headers().isChunked();
+    boolean chunked = t.requestBody.isChunkedFraming(); // read from the head once, by BodyDecoder.forRequest
     if (requestSinkKept == null) {
       requestSinkKept = new BodySink(buffer, reader, bodyLimit, chunked);
     } else {

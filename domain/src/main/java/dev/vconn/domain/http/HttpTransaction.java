@@ -478,7 +478,9 @@ final class HttpTransaction {
 
     @Override
     public int status() {
-      return checked("status", txn.status);
+      int status = txn.status; // read first, as checked() does, without boxing
+      requireLive("status");
+      return status;
     }
 
     @Override

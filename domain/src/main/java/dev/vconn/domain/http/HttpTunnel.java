@@ -133,7 +133,7 @@ final class HttpTunnel {
       // Request trailers go on as received, minus the fields that may not be trailers; the origin gets them only if
       // the request is forwarded chunked, which it is exactly when it came chunked (docs/http.md, "Trailers").
       // Only a chunked body has trailers: the others make no empty sections (null is none).
-      t.clientRequestTrailers = t.requestBody.mayHaveTrailers() ? t.requestBody.trailers() : null;
+      t.clientRequestTrailers = t.requestBody.isChunkedFraming() ? t.requestBody.trailers() : null;
       t.requestSink.end(t.clientRequestTrailers == null ? null
           : ProxyHeaderRules.forwardedTrailers(t.clientRequestTrailers));
       t.requestBodyDone = true;
@@ -273,7 +273,7 @@ final class HttpTunnel {
 
   private void endResponse() {
     responseEnded = true;
-    HttpHeaders trailers = t.responseBody.mayHaveTrailers() ? t.responseBody.trailers() : null; // null: none
+    HttpHeaders trailers = t.responseBody.isChunkedFraming() ? t.responseBody.trailers() : null; // null: none
     t.serverResponseTrailers = trailers;
     // Trailers reach the client only if it said it takes them (TE: trailers) and the body goes to it chunked; a
     // transformed body gets them after its last transformed byte (docs/http.md, "Trailers").
