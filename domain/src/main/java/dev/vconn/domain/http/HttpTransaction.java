@@ -28,6 +28,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * check that the transaction is stopped at the hook they need.
  */
 final class HttpTransaction {
+  /** Where the request may still be changed or routed (a shared array: no varargs array per call). */
+  private static final HttpHookId[] REQUEST_HOOKS = {HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP};
+  /** Where a response transform may be added. */
+  private static final HttpHookId[] TRANSFORM_HOOKS = {HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP,
+      HttpHookId.POST_REMAP, HttpHookId.READ_RESPONSE_HDR};
   /** {@link #liveId} once the transaction ended: no transaction has this id. */
   private static final long ENDED = -1;
 
@@ -269,19 +274,18 @@ final class HttpTransaction {
   }
 
   private void setClientRequest(Handle by, HttpRequestHead head) {
-    requireHook(by, "setClientRequest", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP);
+    requireHook(by, "setClientRequest", REQUEST_HOOKS);
     clientRequest = Objects.requireNonNull(head, "head");
   }
 
   private void intercept(Handle by, Continuation server) {
-    requireHook(by, "intercept", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP);
+    requireHook(by, "intercept", REQUEST_HOOKS);
     interceptServer = Objects.requireNonNull(server, "server");
   }
 
   private Continuation addResponseTransform(Handle by, EventHandler handler) {
     Objects.requireNonNull(handler, "handler");
-    requireHook(by, "addResponseTransform", HttpHookId.READ_REQUEST_HDR, HttpHookId.PRE_REMAP,
-        HttpHookId.POST_REMAP, HttpHookId.READ_RESPONSE_HDR);
+    requireHook(by, "addResponseTransform", TRANSFORM_HOOKS);
     Continuation c = new Continuation(handler, sm.client.lock());
     synchronized (pluginLock) {
       by.requireLive("addResponseTransform");
@@ -336,7 +340,7 @@ final class HttpTransaction {
     sm.resume(event, by.id);
   }
 
-  private void requireHook(Handle by, String call, HttpHookId... allowed) {
+  private void requireHook(Handle by, String call, HttpHookId[] allowed) {
     by.requireLive(call);
     HttpHookId at = hooks.stoppedAt(by);
     for (HttpHookId h : allowed) {
