@@ -187,23 +187,45 @@ final class HttpTransaction {
     synchronized (pluginLock) {
       transforms = null;
       txnHooks = null;
-      interceptServer = null;
-      errorStatus = 500;
+      if (interceptServer != null) {
+        interceptServer = null;
+      }
+      if (errorStatus != 500) {
+        errorStatus = 500;
+      }
     }
-    clientRequest = null;
-    serverRequest = null;
-    serverResponse = null;
-    clientRequestTrailers = null;
-    serverResponseTrailers = null;
-    clientResponse = null;
-    status = 0;
+    // The heads are volatile (plugins read them from any thread): a volatile write is a fence, so only the ones the
+    // previous transaction set are written.
+    if (clientRequest != null) {
+      clientRequest = null;
+    }
+    if (serverRequest != null) {
+      serverRequest = null;
+    }
+    if (serverResponse != null) {
+      serverResponse = null;
+    }
+    if (clientRequestTrailers != null) {
+      clientRequestTrailers = null;
+    }
+    if (serverResponseTrailers != null) {
+      serverResponseTrailers = null;
+    }
+    if (clientResponse != null) {
+      clientResponse = null;
+    }
+    if (status != 0) {
+      status = 0;
+    }
     hooks.reset();
     clientKeepAlive = false;
     expectContinue = false;
     requestBody = null;
     requestBodyDone = false;
     bytesIn = 0;
-    origin = "-";
+    if (!"-".equals(origin)) {
+      origin = "-";
+    }
     originHost = null;
     originPort = 0;
     originTls = false;
