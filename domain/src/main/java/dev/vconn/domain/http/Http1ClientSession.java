@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP/1 client connection (Traffic Server's {@code Http1ClientSession}): reads request heads, starts a
- * transaction machine ({@link HttpSM}) for each and serves it as its {@link ClientSide}, writes the responses, and
+ * One HTTP/1 client connection (Traffic Server's {@code Http1ClientSession}): reads request heads, runs each on its
+ * transaction machine ({@link HttpSM}, reused for the next request once the previous one ended: docs/http.md, "Object
+ * lifetimes") and serves it as its {@link ClientSide}, writes the responses, and
  * keeps the connection alive between transactions (pipelining, half-close, linger, its keep-alive idle and header
  * timers). It knows nothing of origins, hooks or bodies in flight: those are the machine's and its tunnel's.
  *
