@@ -213,6 +213,14 @@ public abstract class BodyDecoder {
   }
 
   /**
+   * Whether this is the chunked framing: the only one that carries trailer fields (the proxy asks the others for
+   * none) and the one its message's head declared with {@code Transfer-Encoding: chunked}.
+   */
+  boolean isChunkedFraming() {
+    return false;
+  }
+
+  /**
    * Whether the body ends only with the connection.
    *
    * @return true for {@link #untilClose()}
@@ -541,6 +549,11 @@ public abstract class BodyDecoder {
     @Override
     public HttpHeaders trailers() {
       return state == State.DONE ? HttpHeaders.copyOf(trailers) : new HttpHeaders();
+    }
+
+    @Override
+    boolean isChunkedFraming() {
+      return true;
     }
 
     private BadMessageException bad(String reason) {

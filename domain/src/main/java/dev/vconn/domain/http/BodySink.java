@@ -8,11 +8,13 @@ import dev.vconn.domain.buffer.IOBufferReader;
  * much is pending in it, which is how the tunnel applies backpressure.
  */
 final class BodySink implements BodyDecoder.Target {
-  private final IOBuffer buffer;
-  private final IOBufferReader pending;
-  private final long limit;
+  private IOBuffer buffer;
+  private IOBufferReader pending;
+  private long limit;
   /** The chunk encoder of a chunked sink, null for a raw one. */
-  private final ChunkedEncoder chunks;
+  private ChunkedEncoder chunks;
+  /** The encoder of {@link #buffer}, kept for a later {@link #reset} to chunk into the same buffer again. */
+  private ChunkedEncoder encoder;
   private long written;
   private long bodyBytes;
   private boolean ended;
@@ -24,10 +26,27 @@ final class BodySink implements BodyDecoder.Target {
    * @param chunked whether to chunk-encode
    */
   BodySink(IOBuffer buffer, IOBufferReader pending, long limit, boolean chunked) {
+    reset(buffer, pending, limit, chunked);
+  }
+
+  /**
+   * Makes this a new sink with these arguments (as the constructor), for the next body of the session or machine
+   * that keeps it: nothing of the previous body (its counts, its end) remains.
+   */
+  void reset(IOBuffer buffer, IOBufferReader pending, long limit, boolean chunked) {
+    if (encoder != null && this.buffer != buffer) {
+      encoder = null;
+    }
     this.buffer = buffer;
     this.pending = pending;
     this.limit = limit;
-    this.chunks = chunked ? new ChunkedEncoder(buffer) : null;
+    if (chunked && encoder == null) {
+      encoder = new ChunkedEncoder(buffer);
+    }
+    this.chunks = chunked ? encoder : null;
+    written = 0;
+    bodyBytes = 0;
+    ended = false;
   }
 
   @Override
@@ -47,8 +66,8 @@ final class BodySink implements BodyDecoder.Target {
   }
 
   /**
-   * Ends the body: the last chunk with these trailer fields (none if empty) for a chunked sink; a raw sink has no
-   * place for them and drops them.
+   * Ends the body: the last chunk with these trailer fields (none if null or empty) for a chunked sink; a raw sink
+   * has no place for them and drops them.
    */
   void end(HttpHeaders trailers) {
     if (ended) {
@@ -56,7 +75,7 @@ final class BodySink implements BodyDecoder.Target {
     }
     ended = true;
     if (chunks != null) {
-      written += chunks.writeLastChunk(trailers);
+      written += trailers == null ? chunks.writeLastChunk() : chunks.writeLastChunk(trailers);
     }
   }
 

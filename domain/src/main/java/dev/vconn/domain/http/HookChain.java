@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
  * comes after the hook point (docs/http.md, "Hooks"). A plugin that throws resumes the transaction with an error
  * instead of leaving it stuck. The transaction owns its chain; its state machine gives it the {@link Owner} callbacks.
  *
- * <p>Everything but {@link #stoppedAt()} and {@link #release()} (called by plugins through {@link HttpTxn}, from any
- * thread) runs under the session lock.
+ * <p>Everything but {@link #stoppedAt} and {@link #release} (called by plugins through {@link HttpTxn}, from any
+ * thread) runs under the session lock. The session reuses the chain for its next transaction ({@link #reset}); a
+ * stop belongs to the handle of the transaction it stopped, so a handle of an ended transaction never sees or
+ * releases a later one's hook.
  */
 final class HookChain {
   private static final Logger LOG = LoggerFactory.getLogger(HookChain.class);
@@ -46,8 +48,8 @@ final class HookChain {
   private final HttpTransaction txn;
   private final EventLoop loop;
   private final Owner owner;
-  /** The hook the transaction is stopped at, or null while it runs (reenable clears it). */
-  private final AtomicReference<HttpHookId> stoppedAt = new AtomicReference<>();
+  /** The hook call the transaction is stopped at, or null while it runs (reenable clears it). */
+  private final AtomicReference<HookCall> stoppedAt = new AtomicReference<>();
   /** The hook point that runs, or ran last. */
   private HttpHookId running;
   private List<Continuation> chain;
@@ -63,6 +65,17 @@ final class HookChain {
     this.txn = txn;
     this.loop = loop;
     this.owner = owner;
+  }
+
+  /** Forgets the previous transaction's chain, for the session's next transaction (which the owner ended). */
+  void reset() {
+    stoppedAt.set(null);
+    running = null;
+    chain = null;
+    index = 0;
+    afterHooks = null;
+    calling = null;
+    reenabledInCallback = null;
   }
 
   /** Runs the hooks of {@code hook}, then {@code then}. */
@@ -96,10 +109,9 @@ final class HookChain {
 
   private void next() {
     if (index < chain.size()) {
-      Continuation c = chain.get(index++);
-      HttpHookId hook = running;
-      stoppedAt.set(hook);
-      loop.execute(new HookCall(c, hook));
+      HookCall call = new HookCall(chain.get(index++), running, txn.handle);
+      stoppedAt.set(call);
+      loop.execute(call);
       return;
     }
     Runnable then = afterHooks;
@@ -134,10 +146,13 @@ final class HookChain {
   private final class HookCall implements Runnable {
     private final Continuation plugin;
     private final HttpHookId hook;
+    /** The transaction's handle, which the plugin gets. */
+    private final HttpTransaction.Handle handle;
 
-    HookCall(Continuation plugin, HttpHookId hook) {
+    HookCall(Continuation plugin, HttpHookId hook, HttpTransaction.Handle handle) {
       this.plugin = plugin;
       this.hook = hook;
+      this.handle = handle;
     }
 
     @Override
@@ -151,11 +166,11 @@ final class HookChain {
       try {
         calling = this;
         try {
-          plugin.handler().handle(hook.event(), txn);
+          plugin.handler().handle(hook.event(), handle);
         } catch (RuntimeException e) {
           LOG.error("plugin hook {} threw on {}; answering with an error", hook, txn, e);
-          if (stoppedAt.get() == hook) {
-            txn.reenable(Event.HTTP_ERROR);
+          if (stoppedAt.get() == this) {
+            txn.reenable(handle, Event.HTTP_ERROR);
           }
         } finally {
           calling = null;
@@ -188,11 +203,29 @@ final class HookChain {
 
   /** The hook the transaction is stopped at, or null while it runs. Any thread. */
   HttpHookId stoppedAt() {
-    return stoppedAt.get();
+    HookCall call = stoppedAt.get();
+    return call == null ? null : call.hook;
   }
 
-  /** Clears the hook the transaction is stopped at and returns it (null if it was not stopped). Any thread. */
-  HttpHookId release() {
-    return stoppedAt.getAndSet(null);
+  /** The hook {@code handle}'s transaction is stopped at, or null (it runs, or it ended). Any thread. */
+  HttpHookId stoppedAt(HttpTransaction.Handle handle) {
+    HookCall call = stoppedAt.get();
+    return call == null || call.handle != handle ? null : call.hook;
+  }
+
+  /**
+   * Clears the hook {@code handle}'s transaction is stopped at and returns it; null if it was not stopped, or the
+   * stop is another transaction's. Any thread.
+   */
+  HttpHookId release(HttpTransaction.Handle handle) {
+    while (true) {
+      HookCall call = stoppedAt.get();
+      if (call == null || call.handle != handle) {
+        return null;
+      }
+      if (stoppedAt.compareAndSet(call, null)) {
+        return call.hook;
+      }
+    }
   }
 }

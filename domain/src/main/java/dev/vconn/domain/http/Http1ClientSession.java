@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP/1 client connection (Traffic Server's {@code Http1ClientSession}): reads request heads, starts a
- * transaction machine ({@link HttpSM}) for each and serves it as its {@link ClientSide}, writes the responses, and
+ * One HTTP/1 client connection (Traffic Server's {@code Http1ClientSession}): reads request heads, runs each on its
+ * transaction machine ({@link HttpSM}, reused for the next request once the previous one ended: docs/http.md, "Object
+ * lifetimes") and serves it as its {@link ClientSide}, writes the responses, and
  * keeps the connection alive between transactions (pipelining, half-close, linger, its keep-alive idle and header
  * timers). It knows nothing of origins, hooks or bodies in flight: those are the machine's and its tunnel's.
  *
@@ -76,11 +77,16 @@ final class Http1ClientSession implements ClientSide {
   private IOBuffer responseBuffer;
   private IOBufferReader responseReader;
   private WriteVio clientWrite;
+  /** The sink of the response bodies, reset for each response (null before the first). */
+  private BodySink responseSink;
   /** Where the current response head starts in the stream of the client write; -1 before it is written. */
   private long responseHeadAt = -1;
   private boolean clientEos;
   private boolean draining;
+  /** The running transaction's machine, null between transactions. */
   private HttpSM txn;
+  /** The session's machine, reused for each transaction once the previous one ended (docs/http.md). */
+  private HttpSM machine;
   private long transactions;
 
   /** Octets read from the client before the session started (null when none); taken by {@link #startReading}. */
@@ -343,7 +349,8 @@ final class Http1ClientSession implements ClientSide {
   private HttpSM beginTransaction() {
     phase = Phase.TRANSACTION;
     transactions++;
-    txn = new HttpSM(proxy, this);
+    machine = machine != null && machine.reusable() ? machine.reuse() : new HttpSM(proxy, this);
+    txn = machine;
     return txn;
   }
 
@@ -480,7 +487,13 @@ final class Http1ClientSession implements ClientSide {
     byte[] headBytes = head.toBytes();
     writeToClient(headBytes);
     responseHeadAt = clientWrite.ndone() + responseReader.readAvail() - headBytes.length;
-    return new BodySink(responseBuffer, responseReader, pendingLimit, head.headers().isChunked());
+    boolean chunked = head.headers().isChunked();
+    if (responseSink == null) {
+      responseSink = new BodySink(responseBuffer, responseReader, pendingLimit, chunked);
+    } else {
+      responseSink.reset(responseBuffer, responseReader, pendingLimit, chunked); // the previous body ended
+    }
+    return responseSink;
   }
 
   @Override

@@ -140,8 +140,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     return next;
   }
 
-  /** A hook continuation reenabled the transaction (the data of a resume event). */
-  private record Resume() {}
+  /**
+   * A hook continuation of transaction {@code txnId} reenabled it (the data of a resume event that went through the
+   * loop's queue): dropped if that transaction ended meanwhile, never applied to the session's next one.
+   */
+  private record Resume(long txnId) {}
 
   /** The blind tunnel ended (reported from the tunnel's lock, handled under the session's). */
   private record TunnelEnded(BlindTunnel.Result result) {}
@@ -149,14 +152,14 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   /** A CONNECT target in authority form. */
   private record Authority(String host, int port) {}
 
-  private static final Resume RESUME = new Resume();
-
   final HttpProxy proxy;
-  final HttpProxyConfig config;
+  /** The proxy's configuration when the transaction started (a session's next transaction takes the latest). */
+  HttpProxyConfig config;
   final ClientSide client;
+  /** The transaction's data; reset for each transaction of the session ({@link #reuse}). */
   final HttpTransaction t;
   private final HttpTunnel tunnel;
-  private final long bodyLimit;
+  private long bodyLimit;
   private final Continuation originCont;
   private final Continuation controlCont;
 
@@ -179,17 +182,60 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
    */
   private State chainState;
   private final Runnable hooksDone = this::hooksDone;
+  /** The request body's sink, reused for each transaction and retry ({@link #requestSink}). */
+  private BodySink requestSinkKept;
 
   /** A machine for the next transaction of {@code client}; it does nothing before {@link #start} or {@link #reject}. */
   HttpSM(HttpProxy proxy, ClientSide client) {
     this.proxy = proxy;
     this.config = proxy.config();
     this.client = client;
-    this.bodyLimit = 2L * (128L << config.bufferIndex());
+    this.bodyLimit = bodyLimit(config);
     this.originCont = new Continuation(this::onOriginEvent, client.lock());
     this.controlCont = new Continuation(this::onControlEvent, client.lock());
     this.t = new HttpTransaction(this, proxy.nextTransactionId(), client.eventLoop().nanoTime());
     this.tunnel = new HttpTunnel(t, client, config, this, bodyLimit);
+  }
+
+  private static long bodyLimit(HttpProxyConfig config) {
+    return 2L * (128L << config.bufferIndex());
+  }
+
+  /**
+   * Whether this machine may run the session's next transaction ({@link #reuse}): its transaction ended, TXN_CLOSE
+   * hooks and all, and it was logged.
+   */
+  boolean reusable() {
+    return state == State.DONE && t.ended();
+  }
+
+  /**
+   * Makes this machine run the session's next transaction, as a new machine would (docs/http.md, "Object
+   * lifetimes"): its continuations, tunnel, hook chain and transaction data are reused, everything they held for the
+   * previous transaction is forgotten, and plugins get a new {@link HttpTxn} handle; the previous one stays refused.
+   * Events still addressed to the previous transaction are recognised and dropped: a hook resume by its transaction
+   * id, the origin's by VIO identity, a connect result by its attempt, the transforms' by VIO identity.
+   *
+   * @return this machine, in {@link State#NEW}
+   * @throws IllegalStateException unless {@link #reusable()}
+   */
+  HttpSM reuse() {
+    if (!reusable()) {
+      throw new IllegalStateException("transaction " + t.id + " is in " + state + ": its machine cannot be reused yet");
+    }
+    config = proxy.config();
+    bodyLimit = bodyLimit(config);
+    t.reset(proxy.nextTransactionId(), client.eventLoop().nanoTime());
+    tunnel.reset(config, bodyLimit);
+    state = State.NEW;
+    connectMethod = false;
+    originTarget = null;
+    originKey = null;
+    freshOriginOnly = false;
+    upstream = null;
+    errorBody = null;
+    chainState = null;
+    return this;
   }
 
   /**
@@ -631,7 +677,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
       }
       t.requestHasBody = !t.requestBodyDone;
       t.requestHeadBytes = t.requestBuffer.write(t.serverRequest.toBytes());
-      t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
+      t.requestSink = requestSink(t.requestBuffer, t.requestReader);
       if (t.expectContinue && client.requestBytes().readAvail() == 0) {
         client.sendContinue();
       }
@@ -666,6 +712,20 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   }
 
   /**
+   * The sink of the request body towards the origin: the machine's one sink, made anew for {@code buffer}; a sink it
+   * replaces (a retry's) is not used any more.
+   */
+  private BodySink requestSink(IOBuffer buffer, IOBufferReader reader) {
+    boolean chunked = t.requestBody.isChunkedFraming(); // read from the head once, by BodyDecoder.forRequest
+    if (requestSinkKept == null) {
+      requestSinkKept = new BodySink(buffer, reader, bodyLimit, chunked);
+    } else {
+      requestSinkKept.reset(buffer, reader, bodyLimit, chunked);
+    }
+    return requestSinkKept;
+  }
+
+  /**
    * A retry: puts a PROXY protocol header in front of the request to send exactly when this connection is new and
    * has not sent one. The header a previous connection was to send (nothing of the request went out, or there would
    * be no retry) is the same client's: it goes to a new connection, and is dropped for a pooled one. A request kept
@@ -695,7 +755,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.requestBuffer.close();
     t.requestBuffer = moved;
     t.requestReader = reader;
-    t.requestSink = new BodySink(moved, reader, bodyLimit, t.clientRequest.headers().isChunked());
+    t.requestSink = requestSink(moved, reader);
     t.preambleBytes = preamble.length;
   }
 
@@ -803,6 +863,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
 
   /** Logs and counts the transaction, then gives the client side back. */
   private void stateDone() {
+    t.end(); // its TXN_CLOSE hooks returned: the handle plugins hold is refused from now on
     cancelResponseTimer();
     if (upstream != null) {
       upstream.release();
@@ -971,7 +1032,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     t.replayReader = null;
     t.preambleBytes = 0; // a reused connection sent none; the replay starts at the request head
     // The new sink only bounds what is pending; if the body already ended, its end is in the buffer to replay.
-    t.requestSink = new BodySink(t.requestBuffer, t.requestReader, bodyLimit, t.clientRequest.headers().isChunked());
+    t.requestSink = requestSink(t.requestBuffer, t.requestReader);
     freshOriginOnly = true;
     transition(State.ORIGIN_CONNECT);
   }
@@ -1390,10 +1451,13 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
   }
 
-  /** A hook continuation reenabled the transaction (any thread): continue on the loop, under the lock. */
-  void resume(Event event) {
+  /**
+   * A hook continuation reenabled transaction {@code txnId} (any thread; the hook it stopped at was released):
+   * continue on the loop, under the lock.
+   */
+  void resume(Event event, long txnId) {
     if (!t.hooks.keepReenableMadeInCallback(event)) {
-      ContinuationScheduler.dispatch(client.eventLoop(), controlCont, event, RESUME);
+      ContinuationScheduler.dispatch(client.eventLoop(), controlCont, event, new Resume(txnId));
     }
   }
 
@@ -1402,12 +1466,23 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     ReentrantLock lock = controlCont.lock();
     if (lock.tryLock()) {
       try {
-        onControlEvent(event, RESUME);
+        resumeHooks(event, t.id);
       } finally {
         lock.unlock();
       }
     } else {
-      ContinuationScheduler.dispatch(client.eventLoop(), controlCont, event, RESUME);
+      ContinuationScheduler.dispatch(client.eventLoop(), controlCont, event, new Resume(t.id));
+    }
+  }
+
+  /** Resumes the hook chain of transaction {@code txnId}, unless it ended meanwhile (under the lock). */
+  private void resumeHooks(Event event, long txnId) {
+    try {
+      if (txnId == t.id && !t.ended()) {
+        t.hooks.resume(event); // also after close: the transaction still has to end
+      }
+    } catch (RuntimeException | AssertionError e) {
+      client.fail(e);
     }
   }
 
@@ -1452,8 +1527,10 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private void onOriginEvent(Event event, Object data) {
     // No guarded(() -> ...) wrapper in these handlers: a capturing lambda would be an allocation per event.
     try {
+      // An event of another VIO (one of an earlier transaction of this session, on a pooled connection it took
+      // again) is not this transaction's.
       if (client.isClosed() || state == State.DONE || t.originConn == null || !(data instanceof VIO vio)
-          || vio.vconn() != t.originConn.vconn) {
+          || vio.vconn() != t.originConn.vconn || (vio != t.originRead && vio != t.originWrite)) {
         return;
       }
       if (event != Event.INACTIVITY_TIMEOUT && event != Event.ACTIVE_TIMEOUT) {
@@ -1513,8 +1590,8 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         }
         return;
       }
-      if (data == RESUME) {
-        t.hooks.resume(event); // also after close: the transaction still has to end
+      if (data instanceof Resume resume) {
+        resumeHooks(event, resume.txnId());
         return;
       }
       if (client.isClosed()) {

@@ -56,9 +56,9 @@ final class HttpTunnel {
 
   private final HttpTransaction t;
   private final ClientSide client;
-  private final HttpProxyConfig config;
+  private HttpProxyConfig config;
   private final Owner owner;
-  private final long bodyLimit;
+  private long bodyLimit;
 
   // Response body.
   private BodySink clientSink;
@@ -86,6 +86,27 @@ final class HttpTunnel {
     this.bodyLimit = bodyLimit;
   }
 
+  /**
+   * Forgets the previous transaction's flows, for the session's next transaction on the same machine (the previous
+   * one ended: {@link #stopResponse} closed its transforms, and a blind tunnel ends the session).
+   */
+  void reset(HttpProxyConfig config, long bodyLimit) {
+    this.config = config;
+    this.bodyLimit = bodyLimit;
+    clientSink = null;
+    responseEnded = false;
+    transformPairs = null;
+    transformSink = null;
+    transformInBuffer = null;
+    transformInWrite = null;
+    transformInEnded = false;
+    transformOutBuffer = null;
+    transformOutReader = null;
+    transformOutRead = null;
+    transformOutEos = false;
+    blind = null;
+  }
+
   // ------------------------------------------------------------------------------------------------ request body
 
   /** Moves request body bytes from the client to the origin's buffer as far as its space allows. */
@@ -111,8 +132,10 @@ final class HttpTunnel {
     if (t.requestBody.isDone()) {
       // Request trailers go on as received, minus the fields that may not be trailers; the origin gets them only if
       // the request is forwarded chunked, which it is exactly when it came chunked (docs/http.md, "Trailers").
-      t.clientRequestTrailers = t.requestBody.trailers();
-      t.requestSink.end(ProxyHeaderRules.forwardedTrailers(t.clientRequestTrailers));
+      // Only a chunked body has trailers: the others make no empty sections (null is none).
+      t.clientRequestTrailers = t.requestBody.isChunkedFraming() ? t.requestBody.trailers() : null;
+      t.requestSink.end(t.clientRequestTrailers == null ? null
+          : ProxyHeaderRules.forwardedTrailers(t.clientRequestTrailers));
       t.requestBodyDone = true;
       progressed = true;
       owner.requestBodyEnded();
@@ -165,15 +188,16 @@ final class HttpTunnel {
     transformOutRead = pairs.get(pairs.size() - 1).passive().read(transformCont, Long.MAX_VALUE, transformOutBuffer);
     for (int i = 0; i < transforms.size(); i++) {
       Continuation c = transforms.get(i);
-      Transform stage = new Transform(t, c, pairs.get(i).passive(), pairs.get(i + 1).active(), config.blockPool());
+      Transform stage = new Transform(t.handle, c, pairs.get(i).passive(), pairs.get(i + 1).active(),
+          config.blockPool());
       ContinuationScheduler.dispatch(client.eventLoop(), c, Event.IMMEDIATE, stage);
     }
   }
 
   /** An event of the transform chain's first write or last read. */
   void transformEvent(Event event, VIO vio) {
-    if (transformPairs == null) {
-      return;
+    if (transformPairs == null || (vio != transformInWrite && vio != transformOutRead)) {
+      return; // no chain, or an event of an earlier transaction's chain
     }
     switch (event) {
       case READ_READY, WRITE_READY -> pumpResponse();
@@ -249,11 +273,12 @@ final class HttpTunnel {
 
   private void endResponse() {
     responseEnded = true;
-    t.serverResponseTrailers = t.responseBody.trailers();
+    HttpHeaders trailers = t.responseBody.isChunkedFraming() ? t.responseBody.trailers() : null; // null: none
+    t.serverResponseTrailers = trailers;
     // Trailers reach the client only if it said it takes them (TE: trailers) and the body goes to it chunked; a
     // transformed body gets them after its last transformed byte (docs/http.md, "Trailers").
-    boolean passTrailers = ProxyHeaderRules.acceptsTrailers(t.clientRequest.headers());
-    clientSink.end(passTrailers ? ProxyHeaderRules.forwardedTrailers(t.serverResponseTrailers) : new HttpHeaders());
+    boolean passTrailers = trailers != null && ProxyHeaderRules.acceptsTrailers(t.clientRequest.headers());
+    clientSink.end(passTrailers ? ProxyHeaderRules.forwardedTrailers(trailers) : null);
     owner.responseBodyEnded();
   }
 

@@ -16,6 +16,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * setters. Which calls are allowed depends on the hook the transaction is stopped at; a call at the wrong time
  * throws {@link IllegalStateException} naming the hook it needs. Every method may be called from any thread, but
  * only while the transaction is stopped at a hook (before {@link #reenable()}), except the read-only accessors.
+ *
+ * <p>A handle is valid from the transaction's first hook until its {@link HttpHookId#TXN_CLOSE} hook callbacks have
+ * returned (the transaction's end), as in Traffic Server. After that every method throws
+ * {@link IllegalStateException} naming that rule (docs/http.md, "Object lifetimes"): the proxy reuses the
+ * machinery behind a handle for the session's next transaction, which gets a handle of its own, and a call on an
+ * ended transaction's handle is never applied to it. Copy at {@code TXN_CLOSE} what is needed later.
  */
 public interface HttpTxn {
 
