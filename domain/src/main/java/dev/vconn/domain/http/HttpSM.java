@@ -484,7 +484,11 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     HttpRequestHead req = t.clientRequest;
     HttpHeaders headers = proxy.headerRules().forwardedRequest(req.headers(), req.version());
     ForwardingPolicy forwarding = config.forwarding();
-    String requestedHost = requestedHost(req);
+    // Only a policy that writes the client's host looks it up: the default one never does, and the lookup makes a
+    // Host field and its String per request.
+    boolean hostUsed = forwarding.preserveHost() || forwarding.forwardedHost() != ForwardingPolicy.Mode.OFF
+        || forwarding.forwarded() != ForwardingPolicy.Mode.OFF;
+    String requestedHost = hostUsed ? requestedHost(req) : null;
     ProxyHeaderRules.addForwarding(headers, forwarding, client.clientNodeAddress(), client.clientTls().isPresent(),
         requestedHost);
     // The client's Host when the policy keeps it (an absolute-form target's authority wins over Host, RFC 9112

@@ -114,15 +114,17 @@ class HttpInterceptRequestWriteTest {
       // end; a retired VIO's counters stay readable), the flags are read at TXN_CLOSE, after the intercept closed.
       WriteVio[] write = new WriteVio[1];
       Continuation responseHook = new Continuation((event, data) -> {
-        HttpTransaction txn = (HttpTransaction) data;
+        HttpTransaction.Handle handle = (HttpTransaction.Handle) data;
+        HttpTransaction txn = handle.data();
         write[0] = txn.originWrite;
-        txn.reenable();
+        handle.reenable();
       });
       Continuation closeHook = new Continuation((event, data) -> {
-        HttpTransaction txn = (HttpTransaction) data;
+        HttpTransaction.Handle handle = (HttpTransaction.Handle) data;
+        HttpTransaction txn = handle.data();
         WriteVio w = write[0];
         seen.add(new WriteSeen(w.nbytes(), w.ndone(), w.isComplete(), txn.originWriteFailed, txn.requestHeadBytes));
-        txn.reenable();
+        handle.reenable();
       });
       rig = new HttpRig(b -> b.hooks(HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, interceptHook)
           .add(HttpHookId.READ_RESPONSE_HDR, responseHook).add(HttpHookId.TXN_CLOSE, closeHook).build()));

@@ -100,9 +100,10 @@ class InterceptReadBufferTest {
         txn.reenable();
       });
       Continuation responseHook = new Continuation((event, data) -> {
-        HttpTransaction txn = (HttpTransaction) data;
+        HttpTransaction.Handle handle = (HttpTransaction.Handle) data;
+        HttpTransaction txn = handle.data();
         readBuffers.add(txn.originConn.readBuffer);
-        txn.reenable();
+        handle.reenable();
       });
       rig = new HttpRig(b -> b.hooks(HttpHooks.builder().add(HttpHookId.READ_REQUEST_HDR, interceptHook)
           .add(HttpHookId.READ_RESPONSE_HDR, responseHook).build()));
