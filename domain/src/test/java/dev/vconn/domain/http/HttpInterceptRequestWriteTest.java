@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
-import dev.vconn.domain.VConn;
 import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.BlockPool;
-import dev.vconn.domain.buffer.IOBuffer;
-import dev.vconn.domain.buffer.IOBufferReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,10 +33,7 @@ class HttpInterceptRequestWriteTest {
     final Continuation cont = new Continuation(this::handle);
     final List<String> events = new ArrayList<>();
     final StringBuilder received = new StringBuilder();
-    VConn vconn;
-    IOBuffer in;
-    IOBufferReader inReader;
-    IOBuffer out;
+    InterceptEnd end;
     boolean answered;
 
     RecordingIntercept(BlockPool pool) {
@@ -50,23 +43,12 @@ class HttpInterceptRequestWriteTest {
     private void handle(Event event, Object data) {
       events.add(event.name());
       switch (event) {
-        case NET_ACCEPT -> {
-          vconn = (VConn) data;
-          in = new IOBuffer(pool);
-          inReader = in.allocReader();
-          out = new IOBuffer(pool);
-          vconn.read(cont, Long.MAX_VALUE, in);
-        }
+        case NET_ACCEPT -> end = new InterceptEnd(data, pool, cont);
         case READ_READY -> {
-          byte[] b = new byte[(int) inReader.readAvail()];
-          inReader.read(b, 0, b.length);
-          received.append(new String(b, StandardCharsets.ISO_8859_1));
+          received.append(end.readText());
           if (!answered && requestComplete()) {
             answered = true;
-            byte[] response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1);
-            IOBufferReader outReader = out.allocReader();
-            out.write(response);
-            vconn.write(cont, response.length, outReader);
+            end.send(cont, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
           }
         }
         case WRITE_COMPLETE, EOS, ERROR -> close();
@@ -90,11 +72,8 @@ class HttpInterceptRequestWriteTest {
     }
 
     private void close() {
-      if (vconn != null) {
-        vconn.close();
-        vconn = null;
-        in.close();
-        out.close();
+      if (end != null) {
+        end.close();
       }
     }
   }

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
-import dev.vconn.domain.VConn;
 import dev.vconn.domain.WriteVio;
 import dev.vconn.domain.buffer.BlockPool;
-import dev.vconn.domain.buffer.IOBuffer;
-import dev.vconn.domain.buffer.IOBufferReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -35,10 +32,7 @@ class InterceptInactivityTest {
     final BlockPool pool;
     final String answerAtOnce;
     final List<String> events = new ArrayList<>();
-    VConn vconn;
-    IOBuffer in;
-    IOBufferReader inReader;
-    IOBuffer out;
+    InterceptEnd end;
     WriteVio write;
     boolean closed;
 
@@ -51,17 +45,13 @@ class InterceptInactivityTest {
       events.add(event.name());
       switch (event) {
         case NET_ACCEPT -> {
-          vconn = (VConn) data;
-          in = new IOBuffer(pool);
-          inReader = in.allocReader();
-          out = new IOBuffer(pool);
-          write = vconn.write(cont, Long.MAX_VALUE, out.allocReader());
-          vconn.read(cont, Long.MAX_VALUE, in);
+          end = new InterceptEnd(data, pool, cont);
+          write = end.vconn.write(cont, Long.MAX_VALUE, end.out.allocReader());
           if (answerAtOnce != null) {
             send(answerAtOnce);
           }
         }
-        case READ_READY -> inReader.consume(inReader.readAvail());
+        case READ_READY -> end.inReader.consume(end.inReader.readAvail());
         case EOS, ERROR -> close();
         default -> { }
       }
@@ -69,16 +59,14 @@ class InterceptInactivityTest {
 
     /** Sends {@code text} (the loop moves it on its next run). */
     void send(String text) {
-      out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+      end.out.write(text.getBytes(StandardCharsets.ISO_8859_1));
       write.reenable();
     }
 
     void close() {
-      if (!closed && vconn != null) {
+      if (end != null) {
         closed = true;
-        vconn.close();
-        in.close();
-        out.close();
+        end.close();
       }
     }
   }

@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.Continuation;
 import dev.vconn.domain.Event;
-import dev.vconn.domain.VConn;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
-import dev.vconn.domain.buffer.IOBufferReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -33,10 +30,7 @@ class InterceptReadBufferTest {
     final String answer;
     final boolean closeWhenSent;
     final StringBuilder received = new StringBuilder();
-    VConn vconn;
-    IOBuffer in;
-    IOBufferReader inReader;
-    IOBuffer out;
+    InterceptEnd end;
 
     Intercept(BlockPool pool, String answer, boolean closeWhenSent) {
       this.pool = pool;
@@ -46,22 +40,11 @@ class InterceptReadBufferTest {
 
     private void handle(Event event, Object data) {
       switch (event) {
-        case NET_ACCEPT -> {
-          vconn = (VConn) data;
-          in = new IOBuffer(pool);
-          inReader = in.allocReader();
-          out = new IOBuffer(pool);
-          vconn.read(cont, Long.MAX_VALUE, in);
-        }
+        case NET_ACCEPT -> end = new InterceptEnd(data, pool, cont);
         case READ_READY -> {
-          byte[] b = new byte[(int) inReader.readAvail()];
-          inReader.read(b, 0, b.length);
-          received.append(new String(b, StandardCharsets.ISO_8859_1));
-          if (received.indexOf("\r\n\r\n") >= 0 && out.readerCount() == 0) {
-            byte[] response = answer.getBytes(StandardCharsets.ISO_8859_1);
-            IOBufferReader outReader = out.allocReader();
-            out.write(response);
-            vconn.write(cont, response.length, outReader);
+          received.append(end.readText());
+          if (received.indexOf("\r\n\r\n") >= 0 && end.out.readerCount() == 0) {
+            end.send(cont, answer);
           }
         }
         case WRITE_COMPLETE -> {
@@ -75,11 +58,8 @@ class InterceptReadBufferTest {
     }
 
     void close() {
-      if (vconn != null) {
-        vconn.close();
-        vconn = null;
-        in.close();
-        out.close();
+      if (end != null) {
+        end.close();
       }
     }
   }

@@ -391,62 +391,16 @@ public final class Streams {
      * buffer. A READ_READY reenables the write (it may have asked for data and parked); a WRITE_READY reenables the
      * read (it may have stopped on a full buffer, docs/semantics.md, rule 3.5). Backpressure is therefore end to end.
      */
-    public static final class Echo extends Side {
-        private final IOBuffer buffer;
-        private volatile ReadVio readVio;
-        private volatile WriteVio writeVio;
-
+    public static final class Echo extends Relay {
         /** An echo through {@code buffer}. */
         public Echo(IOBuffer buffer) {
-            super(new ReentrantLock());
-            this.buffer = buffer;
+            super(buffer, "echo");
         }
 
         /** Posts the read and the write of {@code nbytes} each. */
         public Echo start(VConn vconn, long nbytes) {
-            lock().lock();
-            try {
-                IOBufferReader reader = buffer.allocReader();
-                readVio = vconn.read(continuation(), nbytes, buffer);
-                writeVio = vconn.write(continuation(), nbytes, reader);
-                return this;
-            } finally {
-                lock().unlock();
-            }
-        }
-
-        @Override
-        void handle(Event event, Object data) {
-            if (data == readVio) {
-                switch (event) {
-                    case READ_READY, READ_COMPLETE -> writeVio.reenable();
-                    case EOS, ERROR -> { }
-                    default -> fail("unexpected event " + event + " for the echo's read VIO");
-                }
-            } else if (data == writeVio) {
-                switch (event) {
-                    case WRITE_READY -> readVio.reenable();
-                    case WRITE_COMPLETE, ERROR -> { }
-                    default -> fail("unexpected event " + event + " for the echo's write VIO");
-                }
-            } else {
-                fail(event + " for a VIO that is not the echo's: " + data);
-            }
-        }
-
-        /** The echo's read VIO. */
-        public ReadVio readVio() {
-            return readVio;
-        }
-
-        /** The echo's write VIO. */
-        public WriteVio writeVio() {
-            return writeVio;
-        }
-
-        @Override
-        public boolean finished() {
-            return count(Event.WRITE_COMPLETE) > 0 || count(Event.ERROR) > 0 || failure() != null;
+            start(vconn, vconn, nbytes);
+            return this;
         }
     }
 
@@ -455,15 +409,21 @@ public final class Streams {
      * {@code from} fills the buffer, the write VIO on {@code to} drains a reader of it, and each reenables the other
      * (a reenable of another VConn's VIO from inside a callback: on one loop, a pass scheduled from inside a pass).
      */
-    public static final class Relay extends Side {
+    public static class Relay extends Side {
         private final IOBuffer buffer;
+        private final String name;
         private volatile ReadVio readVio;
         private volatile WriteVio writeVio;
 
         /** A relay through {@code buffer}. */
         public Relay(IOBuffer buffer) {
+            this(buffer, "relay");
+        }
+
+        Relay(IOBuffer buffer, String name) {
             super(new ReentrantLock());
             this.buffer = buffer;
+            this.name = name;
         }
 
         /** Posts the read on {@code from} and the write on {@code to}, {@code nbytes} each. */
@@ -485,17 +445,27 @@ public final class Streams {
                 switch (event) {
                     case READ_READY, READ_COMPLETE -> writeVio.reenable();
                     case EOS, ERROR -> { }
-                    default -> fail("unexpected event " + event + " for the relay's read VIO");
+                    default -> fail("unexpected event " + event + " for the " + name + "'s read VIO");
                 }
             } else if (data == writeVio) {
                 switch (event) {
                     case WRITE_READY -> readVio.reenable();
                     case WRITE_COMPLETE, ERROR -> { }
-                    default -> fail("unexpected event " + event + " for the relay's write VIO");
+                    default -> fail("unexpected event " + event + " for the " + name + "'s write VIO");
                 }
             } else {
-                fail(event + " for a VIO that is not the relay's: " + data);
+                fail(event + " for a VIO that is not the " + name + "'s: " + data);
             }
+        }
+
+        /** The read VIO. */
+        public ReadVio readVio() {
+            return readVio;
+        }
+
+        /** The write VIO. */
+        public WriteVio writeVio() {
+            return writeVio;
         }
 
         @Override
