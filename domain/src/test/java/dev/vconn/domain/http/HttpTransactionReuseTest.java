@@ -46,6 +46,18 @@ class HttpTransactionReuseTest {
     });
   }
 
+  /** Lets transactions pass until one has closed (in {@code closed}), then holds the next one in {@code held}. */
+  static Continuation holdOnceOneClosed(List<HttpTxn> closed, AtomicReference<HttpTxn> held) {
+    return new Continuation((event, data) -> {
+      HttpTxn txn = (HttpTxn) data;
+      if (closed.isEmpty()) {
+        txn.reenable();
+      } else {
+        held.set(txn);
+      }
+    });
+  }
+
   /** Every entry point a plugin can call on an {@link HttpTxn}, by family. */
   static Map<String, Consumer<HttpTxn>> entryPoints() {
     Continuation any = new Continuation((event, data) -> { });
@@ -262,14 +274,7 @@ class HttpTransactionReuseTest {
     AtomicReference<HttpTxn> held = new AtomicReference<>();
     HttpHooks hooks = HttpHooks.builder()
         .add(HttpHookId.TXN_CLOSE, keepAtClose(closed))
-        .add(HttpHookId.SEND_RESPONSE_HDR, new Continuation((event, data) -> {
-          HttpTxn txn = (HttpTxn) data;
-          if (closed.isEmpty()) {
-            txn.reenable();
-          } else {
-            held.set(txn);
-          }
-        }))
+        .add(HttpHookId.SEND_RESPONSE_HDR, holdOnceOneClosed(closed, held))
         .build();
     try (HttpRig rig = rig(hooks)) {
       rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
@@ -311,14 +316,7 @@ class HttpTransactionReuseTest {
     HttpHooks hooks = HttpHooks.builder()
         .add(HttpHookId.TXN_CLOSE, HttpHooksTest.hook(txn -> ids.add(txn.id())))
         .add(HttpHookId.TXN_CLOSE, keepAtClose(closed))
-        .add(HttpHookId.READ_REQUEST_HDR, new Continuation((event, data) -> {
-          HttpTxn txn = (HttpTxn) data;
-          if (closed.isEmpty()) {
-            txn.reenable();
-          } else {
-            held.set(txn);
-          }
-        }))
+        .add(HttpHookId.READ_REQUEST_HDR, holdOnceOneClosed(closed, held))
         .build();
     try (HttpRig rig = rig(hooks)) {
       rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
