@@ -172,7 +172,7 @@ public abstract class BodyDecoder {
 
   private static long contentLength(HttpHeaders headers, int badStatus) throws BadMessageException {
     try {
-      return headers.contentLength().orElse(-1);
+      return headers.contentLengthOrNegative();
     } catch (IllegalStateException e) {
       throw new BadMessageException(badStatus, e.getMessage());
     }

@@ -160,8 +160,16 @@ public final class HttpHeadParser {
       if (status != 0) {
         return new Rejected<>(status, reason);
       }
-      return new NeedMore<>();
+      return needMore();
     }
+  }
+
+  private static final NeedMore<?> NEED_MORE = new NeedMore<>();
+
+  /** The one {@link NeedMore}: it carries nothing, so a parse that waits for bytes allocates nothing. */
+  @SuppressWarnings("unchecked")
+  private static <H> NeedMore<H> needMore() {
+    return (NeedMore<H>) NEED_MORE;
   }
 
   /** Signals a rejection from deep inside the line parsers; never escapes this class. */
@@ -658,7 +666,7 @@ public final class HttpHeadParser {
       throw new Reject(400, "Content-Length together with Transfer-Encoding");
     }
     try {
-      headers.contentLength();
+      headers.contentLengthOrNegative();
     } catch (IllegalStateException e) {
       throw new Reject(400, e.getMessage());
     }

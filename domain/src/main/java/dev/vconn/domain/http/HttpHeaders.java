@@ -868,6 +868,18 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    *     if the values conflict; the message says which
    */
   public OptionalLong contentLength() {
+    long length = contentLengthOrNegative();
+    return length < 0 ? OptionalLong.empty() : OptionalLong.of(length);
+  }
+
+  /**
+   * {@link #contentLength()} as a plain {@code long} for the proxy's own per-message checks, which would otherwise make
+   * an {@code OptionalLong} each time.
+   *
+   * @return the length, or -1 if there is no Content-Length field
+   * @throws IllegalStateException as {@link #contentLength()}
+   */
+  long contentLengthOrNegative() {
     long length = -1;
     for (int i = 0; i < size; i++) {
       if (codeAt(i) != NAME_CONTENT_LENGTH) {
@@ -894,7 +906,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
         start = end + 1;
       }
     }
-    return length < 0 ? OptionalLong.empty() : OptionalLong.of(length);
+    return length;
   }
 
   /**

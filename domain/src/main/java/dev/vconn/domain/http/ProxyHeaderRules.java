@@ -363,7 +363,7 @@ final class ProxyHeaderRules {
     boolean client11 = clientVersion == HttpVersion.HTTP_1_1;
     if (origin.status() == 204) {
       headers.remove(HttpHeaders.CONTENT_LENGTH);
-    } else if (hasBody && (transformed || origin.headers().contentLength().isEmpty())) {
+    } else if (hasBody && (transformed || origin.headers().contentLengthOrNegative() < 0)) {
       headers.remove(HttpHeaders.CONTENT_LENGTH);
       if (client11) {
         headers.set(HttpHeaders.TRANSFER_ENCODING, "chunked");
@@ -393,7 +393,7 @@ final class ProxyHeaderRules {
     }
     boolean body;
     try {
-      body = request.contains(HttpHeaders.TRANSFER_ENCODING) || request.contentLength().orElse(0) > 0;
+      body = request.contains(HttpHeaders.TRANSFER_ENCODING) || request.contentLengthOrNegative() > 0;
     } catch (IllegalStateException e) {
       body = true; // a bad Content-Length (set by a hook; the parser rejects them): no upgrade on top of it
     }

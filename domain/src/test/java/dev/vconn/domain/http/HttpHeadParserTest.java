@@ -3,6 +3,7 @@ package dev.vconn.domain.http;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vconn.domain.buffer.IOBuffer;
@@ -158,9 +159,12 @@ class HttpHeadParserTest extends HttpTestSupport {
     try {
       IOBufferReader r = b.allocReader();
       byte[] bytes = bytes(text);
+      HttpHeadParser.Result<HttpRequestHead> needMore = parser.parseRequest(r);
       for (int i = 0; i < bytes.length - 1; i++) {
         b.write(bytes, i, 1);
-        assertEquals(new HttpHeadParser.NeedMore<HttpRequestHead>(), parser.parseRequest(r), "after byte " + i);
+        HttpHeadParser.Result<HttpRequestHead> result = parser.parseRequest(r);
+        assertEquals(new HttpHeadParser.NeedMore<HttpRequestHead>(), result, "after byte " + i);
+        assertSame(needMore, result, "a parse that waits allocates no result of its own");
         assertEquals(i + 1, r.readAvail(), "nothing consumed");
       }
       b.write(bytes, bytes.length - 1, 1);

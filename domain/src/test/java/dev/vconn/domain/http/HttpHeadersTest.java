@@ -65,6 +65,20 @@ class HttpHeadersTest {
   }
 
   @Test
+  void contentLengthOrNegativeAnswersAsContentLengthWithoutAnOptional() {
+    assertEquals(-1, new HttpHeaders().contentLengthOrNegative());
+    assertEquals(0, new HttpHeaders().add("Content-Length", "0").contentLengthOrNegative());
+    assertEquals(10, new HttpHeaders().add("content-length", "10").add("CONTENT-LENGTH", "10, 10")
+        .contentLengthOrNegative());
+    for (String bad : List.of("-1", "1.0", "", "1,2", "9223372036854775808", "abc")) {
+      assertThrows(IllegalStateException.class,
+          () -> new HttpHeaders().add("Content-Length", bad).contentLengthOrNegative(), bad);
+    }
+    assertThrows(IllegalStateException.class,
+        () -> new HttpHeaders().add("Content-Length", "1").add("Content-Length", "2").contentLengthOrNegative());
+  }
+
+  @Test
   void chunkedAndConnectionTokens() {
     assertFalse(new HttpHeaders().isChunked());
     assertTrue(new HttpHeaders().add("Transfer-Encoding", "gzip, CHUNKED").isChunked());
