@@ -94,11 +94,19 @@ public final class Main {
    * Makes SIGHUP reload {@code server} instead of stopping the JVM; the reload runs on a thread of its own, so the
    * signal dispatcher is never held up by a slow file system.
    *
-   * @return the handler SIGHUP had before, or null if this JVM cannot catch SIGHUP (it then keeps its default)
+   * @return the handler SIGHUP had before, or null if this JVM cannot catch SIGHUP (it then keeps its default) or the
+   *     process ignores it
    */
   static SignalHandler reloadOnHangup(VconnServer server) {
     try {
-      return Signal.handle(new Signal(HANGUP), hangupHandler(server));
+      SignalHandler before = Signal.handle(new Signal(HANGUP), hangupHandler(server));
+      if (before == SignalHandler.SIG_IGN) {
+        // A process started with SIGHUP ignored (nohup) keeps ignoring it: the JVM installs no handler over that.
+        System.err.println("vconn-server: SIGHUP is ignored by this process (started with nohup?), so it cannot "
+            + "trigger a reload; reload through the admin port instead");
+        return null;
+      }
+      return before;
     } catch (IllegalArgumentException e) {
       System.err.println("vconn-server: SIGHUP cannot be caught on this platform (" + e.getMessage()
           + "); reload through the admin port instead");

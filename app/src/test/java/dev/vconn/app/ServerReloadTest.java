@@ -235,7 +235,8 @@ class ServerReloadTest {
     write(routeTo(a));
     start();
     SignalHandler before = Main.reloadOnHangup(server);
-    org.junit.jupiter.api.Assumptions.assumeTrue(before != null, "this platform cannot catch SIGHUP");
+    org.junit.jupiter.api.Assumptions.assumeTrue(before != null,
+        "this platform cannot catch SIGHUP, or this process ignores it (run under nohup)");
     try {
       write(routeTo(b));
       Signal.raise(new Signal(Main.HANGUP));
