@@ -46,6 +46,15 @@ class HttpTransactionReuseTest {
     });
   }
 
+  /** Starts an origin that answers "ok", opens a client and runs its first transaction, {@code GET /a}, to the end. */
+  static HttpRig.Client firstTransactionDone(HttpRig rig) {
+    rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    HttpRig.Client c = rig.client();
+    c.send("GET /a HTTP/1.1\r\nHost: example.test\r\n\r\n");
+    rig.run();
+    return c;
+  }
+
   /** Lets transactions pass until one has closed (in {@code closed}), then holds the next one in {@code held}. */
   static Continuation holdOnceOneClosed(List<HttpTxn> closed, AtomicReference<HttpTxn> held) {
     return new Continuation((event, data) -> {
@@ -161,10 +170,7 @@ class HttpTransactionReuseTest {
         }))
         .build();
     try (HttpRig rig = rig(hooks)) {
-      rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-      HttpRig.Client c = rig.client();
-      c.send("GET /a HTTP/1.1\r\nHost: example.test\r\n\r\n");
-      rig.run();
+      HttpRig.Client c = firstTransactionDone(rig);
       assertEquals(1, seenAtClose.size());
       assertEquals(List.of("200 /a"), seenAtClose);
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> closed.get(0).status());
@@ -277,10 +283,7 @@ class HttpTransactionReuseTest {
         .add(HttpHookId.SEND_RESPONSE_HDR, holdOnceOneClosed(closed, held))
         .build();
     try (HttpRig rig = rig(hooks)) {
-      rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-      HttpRig.Client c = rig.client();
-      c.send("GET /a HTTP/1.1\r\nHost: example.test\r\n\r\n");
-      rig.run();
+      HttpRig.Client c = firstTransactionDone(rig);
       HttpTxn stale = closed.get(0);
       List<RuntimeException> thrown = new ArrayList<>();
       rig.loop.schedule(() -> {
@@ -319,10 +322,7 @@ class HttpTransactionReuseTest {
         .add(HttpHookId.READ_REQUEST_HDR, holdOnceOneClosed(closed, held))
         .build();
     try (HttpRig rig = rig(hooks)) {
-      rig.origin(ORIGIN, req -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-      HttpRig.Client c = rig.client();
-      c.send("GET /a HTTP/1.1\r\nHost: example.test\r\n\r\n");
-      rig.run();
+      HttpRig.Client c = firstTransactionDone(rig);
       HttpTransaction.Handle stale = (HttpTransaction.Handle) closed.get(0);
       c.send("GET /b HTTP/1.1\r\nHost: example.test\r\n\r\n");
       rig.run();
