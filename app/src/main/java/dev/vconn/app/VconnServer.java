@@ -78,6 +78,13 @@ import org.slf4j.LoggerFactory;
 public final class VconnServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VconnServer.class);
   private static final String ENABLED = "enabled";
+  /**
+   * The least the transport's close gets after a drain that used the whole shutdown timeout: the aborts
+   * {@code proxy.close()} just queued on the loops need moments to run, and a transport close with nothing left of
+   * the timeout would force-close those connections while their aborts still wait in the queue (docs/server.md,
+   * Shutdown).
+   */
+  static final Duration TRANSPORT_CLOSE_FLOOR = Duration.ofMillis(500);
 
   private final ServerSettings settings;
   /** The settings the running configuration came from: those started with, then each applied reload's. */
@@ -910,7 +917,7 @@ public final class VconnServer implements AutoCloseable {
       for (int i = all.size() - 1; i >= 0; i--) {
         all.get(i).close(); // the newest first, each in reverse order
       }
-      transport.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      transport.close(Duration.ofNanos(Math.max(TRANSPORT_CLOSE_FLOOR.toNanos(), deadline - System.nanoTime())));
       all.forEach(Generation::closeLoader); // the plugins' classes are not needed once the loops stopped
       LOG.info("stopped{}", drained ? "" : " (some transactions were cut off)");
     } catch (RuntimeException | Error e) {

@@ -10,6 +10,7 @@ import dev.vconn.app.plugins.BuiltinRoutes;
 import dev.vconn.app.support.RawOrigin;
 import dev.vconn.app.support.TestOrigin;
 import dev.vconn.app.support.TestServer;
+import dev.vconn.ports.spi.AbstractTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -330,7 +331,10 @@ abstract class ServerEndToEndTest {
   void stop_with_a_download_still_streaming_returns_within_the_shutdown_timeout_plus_a_margin() throws Exception {
     // The shutdown timeout bounds the whole stop: the drain, the close of what is left and the transport's close.
     Duration timeout = Duration.ofSeconds(1);
-    Duration margin = Duration.ofSeconds(1);
+    // The transport's close after the drain: at least VconnServer.TRANSPORT_CLOSE_FLOOR, plus the forced close's
+    // and the loops' stop waits when something is still open then.
+    Duration margin = VconnServer.TRANSPORT_CLOSE_FLOOR.plus(AbstractTransport.FORCED_CLOSE_WAIT)
+        .plus(AbstractTransport.LOOP_STOP_WAIT).plus(Duration.ofMillis(750));
     TestServer s = restartWith("--shutdown-timeout", timeout.toMillis() + "ms");
     try (Socket socket = new Socket()) {
       socket.connect(s.server.address(), 5000);
