@@ -126,8 +126,8 @@ public final class ChannelVConn extends AbstractVConn {
     private final String description;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
     private final BlockPool pool;
-    /** Netty buffers for small reads and writes (docs/netty-adapter.md, Small reads and writes). */
-    private final ByteBufAllocator smallBuffers;
+    /** The loop's buffers for small reads and writes (docs/netty-adapter.md, Small reads and writes). */
+    private final SmallBuffers smallBuffers;
     /** The listener of every copied write: it only reports a failure (nothing to let go of in the outbound buffer). */
     private final ChannelFutureListener copiedWritten = f -> written(0, f);
     /** The promise of every piece of a write but its last, whose own promise reports the whole write. */
@@ -172,12 +172,12 @@ public final class ChannelVConn extends AbstractVConn {
      * A VConn over {@code channel}, which must be a connected {@link DuplexChannel} whose event loop is
      * {@code loop}'s. Call {@link #attach()} on the loop once the channel is registered.
      *
-     * @param smallBuffers where small reads and writes are copied (pooled direct buffers, per transport)
+     * @param smallBuffers where small reads and writes are copied ({@code loop}'s own)
      * @param closeLinger  how long a normal close waits for bytes already taken to be flushed before closing
      * @param afterRelease runs on the loop once the channel is closed (e.g. closes an adopted descriptor), or null
      */
     public ChannelVConn(NettyEventLoop loop, Channel channel, OpenResourceTracker tracker, BlockPool pool,
-            ByteBufAllocator smallBuffers, Duration closeLinger, Runnable afterRelease) {
+            SmallBuffers smallBuffers, Duration closeLinger, Runnable afterRelease) {
         super(loop);
         this.loop = loop;
         this.channel = Objects.requireNonNull(channel, "channel");
@@ -320,7 +320,7 @@ public final class ChannelVConn extends AbstractVConn {
         }
         if (n <= SMALL_WRITE_MAX) {
             // One pooled buffer, one message, one promise with a shared listener: the caller's blocks go at once.
-            ByteBuf copy = smallBuffers.directBuffer((int) n);
+            ByteBuf copy = smallBuffers.forWrite((int) n);
             try {
                 src.read(copy.internalNioBuffer(0, (int) n));
             } catch (RuntimeException e) {
@@ -536,7 +536,7 @@ public final class ChannelVConn extends AbstractVConn {
         pendingSmall = null;
         if (smallReads && loopBytes == 0 && smallStaged == null && inReader.readAvail() == 0) {
             // The first read of a loop on a request-response connection: a pooled 4 KiB buffer, no block taken.
-            ByteBuf small = smallBuffers.directBuffer(SMALL_READ_SIZE, SMALL_READ_SIZE);
+            ByteBuf small = smallBuffers.forRead();
             pendingWrap = null;
             pendingSmall = small;
             return small;
