@@ -65,12 +65,12 @@ import org.slf4j.LoggerFactory;
  * one promise per write), written and flushed; the outbound buffer lets go of them when Netty reports them written.
  * Pieces under 128 bytes are copied (the IOBuffer's rule).
  *
- * <p><b>Small transfers.</b> A write of at most {@value #SMALL_WRITE_MAX} bytes is copied into one pooled direct
- * buffer of the transport's small-buffer allocator instead (one message, one promise, a listener shared by all such
- * writes), and the first read of a read loop on a connection whose last read loop took at most
- * {@value #SMALL_READ_SIZE} bytes lands in such a buffer, whose bytes {@link #transportRead} copies out: a
- * request-response connection takes no block of the block pool per transfer (docs/netty-adapter.md, Small reads and
- * writes).
+ * <p><b>Small transfers.</b> A write of at most {@value #SMALL_WRITE_MAX} bytes is copied into the loop's small write
+ * buffer instead (one message, one promise, a listener shared by all such writes), and the first read of a read loop
+ * on a connection whose last read loop took at most {@value #SMALL_READ_SIZE} bytes lands in the loop's small read
+ * buffer, whose bytes {@link #transportRead} copies out: a request-response connection takes no block of the block
+ * pool and, while the loop's buffers come back free, no buffer of the allocator per transfer ({@link SmallBuffers};
+ * docs/netty-adapter.md, Small reads and writes).
  */
 public final class ChannelVConn extends AbstractVConn {
     private static final Logger log = LoggerFactory.getLogger(ChannelVConn.class);
