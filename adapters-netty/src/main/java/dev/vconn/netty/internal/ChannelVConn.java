@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * Pieces under 128 bytes are copied (the IOBuffer's rule).
  *
  * <p><b>Small transfers.</b> A write of at most {@value #SMALL_WRITE_MAX} bytes is copied into the loop's small write
- * buffer instead (one message, one promise, a listener shared by all such writes), and the first read of a read loop
+ * buffer instead (one message, one promise, a shared listener only if Netty did not finish the write at once), and
+ * the first read of a read loop
  * on a connection whose last read loop took at most {@value #SMALL_READ_SIZE} bytes lands in the loop's small read
  * buffer, whose bytes {@link #transportRead} copies out: a request-response connection takes no block of the block
  * pool and, while the loop's buffers come back free, no buffer of the allocator per transfer ({@link SmallBuffers};
@@ -128,7 +129,10 @@ public final class ChannelVConn extends AbstractVConn {
     private final BlockPool pool;
     /** The loop's buffers for small reads and writes (docs/netty-adapter.md, Small reads and writes). */
     private final SmallBuffers smallBuffers;
-    /** The listener of every copied write: it only reports a failure (nothing to let go of in the outbound buffer). */
+    /**
+     * The listener of every copied write that Netty did not finish at once: it only reports a failure (nothing to let
+     * go of in the outbound buffer). A write finished inside {@code writeAndFlush}, the common case, gets no listener.
+     */
     private final ChannelFutureListener copiedWritten = f -> written(0, f);
     /** The promise of every piece of a write but its last, whose own promise reports the whole write. */
     private final ChannelPromise piecePromise;
@@ -319,7 +323,7 @@ public final class ChannelVConn extends AbstractVConn {
             return 0;
         }
         if (n <= SMALL_WRITE_MAX) {
-            // One pooled buffer, one message, one promise with a shared listener: the caller's blocks go at once.
+            // The loop's small buffer, one message, one promise: the caller's blocks go at once.
             ByteBuf copy = smallBuffers.forWrite((int) n);
             try {
                 src.read(copy.internalNioBuffer(0, (int) n));
@@ -329,9 +333,13 @@ public final class ChannelVConn extends AbstractVConn {
             }
             copy.writerIndex((int) n);
             ChannelPromise promise = channel.newPromise();
-            promise.addListener(copiedWritten);
             lastWrite = promise;
             channel.writeAndFlush(copy, promise);
+            if (!promise.isDone()) {
+                promise.addListener(copiedWritten); // not all in the kernel yet: a failure may still come
+            } else if (!promise.isSuccess()) {
+                written(0, promise); // failed at once, as the listener would have been told at once
+            }
             return n;
         }
         outBuf.write(src, n); // shares src's blocks: their storage stays alive until Netty has written them
