@@ -65,12 +65,13 @@ import org.slf4j.LoggerFactory;
  * one promise per write), written and flushed; the outbound buffer lets go of them when Netty reports them written.
  * Pieces under 128 bytes are copied (the IOBuffer's rule).
  *
- * <p><b>Small transfers.</b> A write of at most {@value #SMALL_WRITE_MAX} bytes is copied into one pooled direct
- * buffer of the transport's small-buffer allocator instead (one message, one promise, a listener shared by all such
- * writes), and the first read of a read loop on a connection whose last read loop took at most
- * {@value #SMALL_READ_SIZE} bytes lands in such a buffer, whose bytes {@link #transportRead} copies out: a
- * request-response connection takes no block of the block pool per transfer (docs/netty-adapter.md, Small reads and
- * writes).
+ * <p><b>Small transfers.</b> A write of at most {@value #SMALL_WRITE_MAX} bytes is copied into the loop's small write
+ * buffer instead (one message, one promise, a shared listener only if Netty did not finish the write at once), and
+ * the first read of a read loop
+ * on a connection whose last read loop took at most {@value #SMALL_READ_SIZE} bytes lands in the loop's small read
+ * buffer, whose bytes {@link #transportRead} copies out: a request-response connection takes no block of the block
+ * pool and, while the loop's buffers come back free, no buffer of the allocator per transfer ({@link SmallBuffers};
+ * docs/netty-adapter.md, Small reads and writes).
  */
 public final class ChannelVConn extends AbstractVConn {
     private static final Logger log = LoggerFactory.getLogger(ChannelVConn.class);
@@ -126,9 +127,12 @@ public final class ChannelVConn extends AbstractVConn {
     private final String description;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHER];
     private final BlockPool pool;
-    /** Netty buffers for small reads and writes (docs/netty-adapter.md, Small reads and writes). */
-    private final ByteBufAllocator smallBuffers;
-    /** The listener of every copied write: it only reports a failure (nothing to let go of in the outbound buffer). */
+    /** The loop's buffers for small reads and writes (docs/netty-adapter.md, Small reads and writes). */
+    private final SmallBuffers smallBuffers;
+    /**
+     * The listener of every copied write that Netty did not finish at once: it only reports a failure (nothing to let
+     * go of in the outbound buffer). A write finished inside {@code writeAndFlush}, the common case, gets no listener.
+     */
     private final ChannelFutureListener copiedWritten = f -> written(0, f);
     /** The promise of every piece of a write but its last, whose own promise reports the whole write. */
     private final ChannelPromise piecePromise;
@@ -172,12 +176,12 @@ public final class ChannelVConn extends AbstractVConn {
      * A VConn over {@code channel}, which must be a connected {@link DuplexChannel} whose event loop is
      * {@code loop}'s. Call {@link #attach()} on the loop once the channel is registered.
      *
-     * @param smallBuffers where small reads and writes are copied (pooled direct buffers, per transport)
+     * @param smallBuffers where small reads and writes are copied ({@code loop}'s own)
      * @param closeLinger  how long a normal close waits for bytes already taken to be flushed before closing
      * @param afterRelease runs on the loop once the channel is closed (e.g. closes an adopted descriptor), or null
      */
     public ChannelVConn(NettyEventLoop loop, Channel channel, OpenResourceTracker tracker, BlockPool pool,
-            ByteBufAllocator smallBuffers, Duration closeLinger, Runnable afterRelease) {
+            SmallBuffers smallBuffers, Duration closeLinger, Runnable afterRelease) {
         super(loop);
         this.loop = loop;
         this.channel = Objects.requireNonNull(channel, "channel");
@@ -319,8 +323,8 @@ public final class ChannelVConn extends AbstractVConn {
             return 0;
         }
         if (n <= SMALL_WRITE_MAX) {
-            // One pooled buffer, one message, one promise with a shared listener: the caller's blocks go at once.
-            ByteBuf copy = smallBuffers.directBuffer((int) n);
+            // The loop's small buffer, one message, one promise: the caller's blocks go at once.
+            ByteBuf copy = smallBuffers.forWrite((int) n);
             try {
                 src.read(copy.internalNioBuffer(0, (int) n));
             } catch (RuntimeException e) {
@@ -329,9 +333,13 @@ public final class ChannelVConn extends AbstractVConn {
             }
             copy.writerIndex((int) n);
             ChannelPromise promise = channel.newPromise();
-            promise.addListener(copiedWritten);
             lastWrite = promise;
             channel.writeAndFlush(copy, promise);
+            if (!promise.isDone()) {
+                promise.addListener(copiedWritten); // not all in the kernel yet: a failure may still come
+            } else if (!promise.isSuccess()) {
+                written(0, promise); // failed at once, as the listener would have been told at once
+            }
             return n;
         }
         outBuf.write(src, n); // shares src's blocks: their storage stays alive until Netty has written them
@@ -536,7 +544,7 @@ public final class ChannelVConn extends AbstractVConn {
         pendingSmall = null;
         if (smallReads && loopBytes == 0 && smallStaged == null && inReader.readAvail() == 0) {
             // The first read of a loop on a request-response connection: a pooled 4 KiB buffer, no block taken.
-            ByteBuf small = smallBuffers.directBuffer(SMALL_READ_SIZE, SMALL_READ_SIZE);
+            ByteBuf small = smallBuffers.forRead();
             pendingWrap = null;
             pendingSmall = small;
             return small;

@@ -72,6 +72,8 @@ public final class NettyTransportCore {
      * nothing (docs/netty-adapter.md, Small reads and writes).
      */
     private final PooledByteBufAllocator smallBuffers;
+    /** Each loop's own buffers from {@link #smallBuffers} (docs/netty-adapter.md, Small reads and writes). */
+    private final Map<NettyEventLoop, SmallBuffers> smallBuffersByLoop = new IdentityHashMap<>();
 
     /** Starts the loops; VConns are listed in {@code tracker}. */
     public NettyTransportCore(TransportConfig config, OpenResourceTracker tracker, boolean forceNio, boolean tcpNoDelay,
@@ -115,6 +117,10 @@ public final class NettyTransportCore {
         all.addAll(primary);
         if (adoptionGroup != null) {
             all.addAll(adoption);
+        }
+        for (NettyEventLoop loop : byNetty.values()) {
+            smallBuffersByLoop.put(loop, new SmallBuffers(smallBuffers, ChannelVConn.SMALL_READ_SIZE,
+                    ChannelVConn.SMALL_WRITE_MAX));
         }
         DescriptorSwitch sw = null;
         String swFailure = epollUnavailableReason;
@@ -244,8 +250,8 @@ public final class NettyTransportCore {
 
     /** A VConn over a registered (or about to be registered) channel on {@code loop}. */
     public ChannelVConn newVConn(NettyEventLoop loop, Channel channel, Runnable afterRelease) {
-        return new ChannelVConn(loop, channel, tracker, config.blockPool(), smallBuffers, config.shutdownTimeout(),
-                afterRelease);
+        return new ChannelVConn(loop, channel, tracker, config.blockPool(), smallBuffersByLoop.get(loop),
+                config.shutdownTimeout(), afterRelease);
     }
 
     /**
@@ -259,7 +265,8 @@ public final class NettyTransportCore {
 
     /**
      * Stops the loop groups: no quiet period (nothing is open any more, or what is left is to be cut) and at most
-     * {@code bound} in all; a stopping loop closes the channels it still drives. Then closes the descriptor switch.
+     * {@code bound} in all; a stopping loop closes the channels it still drives. Then gives back the small buffers of
+     * the loops that stopped and closes the descriptor switch.
      */
     public void stopLoops(Duration bound) {
         long millis = Math.max(1, bound.toMillis());
@@ -272,6 +279,12 @@ public final class NettyTransportCore {
             adoptionDone.awaitUninterruptibly(Math.max(1,
                     TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
+        // A loop's small buffers are its own thread's: given back here only once that thread has stopped.
+        smallBuffersByLoop.forEach((loop, buffers) -> {
+            if (loop.netty().isTerminated()) {
+                buffers.close();
+            }
+        });
         if (descriptorSwitch != null) {
             descriptorSwitch.close();
         }
