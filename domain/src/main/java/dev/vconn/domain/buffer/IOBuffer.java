@@ -25,7 +25,11 @@ import java.util.Objects;
  * read or write either; a trim that empties the buffer makes the kept windows forget their storage and views, so an
  * idle buffer keeps at most {@value #MAX_SPARE_WINDOWS} bare window objects and no storage reachable. {@link #close()}
  * drops them. A window made for storage taken from the pool uses views kept with that storage (see {@link Block},
- * "Owner windows"), so in-place writes and reads allocate no view after a trim either.
+ * "Owner windows"), so in-place writes and reads allocate no view after a trim either. An owner window the buffer
+ * does not keep (on {@link #close()}, or when it already keeps {@value #MAX_SPARE_WINDOWS}) is parked with its
+ * storage, and the next buffer that takes that storage from the pool takes the window with it: a buffer made and
+ * closed per transaction allocates no window for the storage it takes either. A parked window is unreachable from
+ * the buffer that let it go; the next owner reframes it over its own bytes only.
  *
  * <p>Not thread-safe: the owner guards it (its continuation's lock). The pool and the storage refcounts are
  * thread-safe, since storage may be shared with buffers on other threads. After {@link #close()} every method except
@@ -60,8 +64,6 @@ public final class IOBuffer implements AutoCloseable {
   private final IOBufferReader[] readers = new IOBufferReader[MAX_READERS];
   private int readerCount;
   private boolean closed;
-  /** Scratch for pieces under {@link BufferSizes#COPY_THRESHOLD}, created on first use. */
-  private byte[] scratch;
   /** Released windows kept for reuse, linked through {@link Block#next}; at most {@link #MAX_SPARE_WINDOWS}. */
   private Block spareWindows;
   private int spareWindowCount;
@@ -346,14 +348,20 @@ public final class IOBuffer implements AutoCloseable {
     return len;
   }
 
+  /**
+   * Copies {@code n} bytes of {@code storage} from {@code from} into this buffer's writable space, storage to storage:
+   * no intermediate array, so a buffer that receives small pieces allocates nothing for them.
+   */
   private void copySmall(ByteBuffer storage, int from, int n) {
-    byte[] s = scratch;
-    if (s == null) {
-      s = new byte[BufferSizes.COPY_THRESHOLD];
-      scratch = s;
+    while (n > 0) {
+      Block b = writableBlock();
+      int k = Math.min(b.writeAvail(), n);
+      b.data.buffer.put(b.end, storage, from, k);
+      b.end += k;
+      written += k;
+      from += k;
+      n -= k;
     }
-    storage.get(from, s, 0, n);
-    write(s, 0, n);
   }
 
   /** Appends a read-only block over {@code [from, to)} of {@code data}, after the write block, and makes it the writer. */
@@ -417,10 +425,17 @@ public final class IOBuffer implements AutoCloseable {
   }
 
   /**
-   * A window over {@code data}, its owner if this buffer took it from the pool: a kept one if there is one, else a
-   * new one.
+   * A window over {@code data}, its owner if this buffer took it from the pool: the window parked with that storage
+   * (see the class comment), else a kept one if there is one, else a new one.
    */
   private Block window(BlockData data, long seq, int start, int end, int writeLimit, boolean owner) {
+    if (owner) {
+      Block parked = data.takeParkedWindow();
+      if (parked != null) {
+        parked.rebind(data, seq, start, end, writeLimit, true);
+        return parked;
+      }
+    }
     Block b = spareWindows;
     if (b == null) {
       return new Block(data, seq, start, end, writeLimit, owner);
@@ -433,11 +448,13 @@ public final class IOBuffer implements AutoCloseable {
 
   /** Releases a window no reader and not the writer can reach any more, and keeps it for reuse if there is room. */
   private void retire(Block b) {
-    b.release();
     if (spareWindowCount < MAX_SPARE_WINDOWS) {
+      b.release();
       b.next = spareWindows;
       spareWindows = b;
       spareWindowCount++;
+    } else {
+      b.releaseAndPark();
     }
   }
 
@@ -831,10 +848,9 @@ public final class IOBuffer implements AutoCloseable {
     head = writer = tail = null;
     while (b != null) {
       Block n = b.next;
-      b.release();
+      b.releaseAndPark();
       b = n;
     }
-    scratch = null;
     dropSpareWindows();
   }
 
