@@ -61,7 +61,11 @@ public final class IOBuffer implements AutoCloseable {
   /** Bytes ever appended; a reader's readAvail is {@code written - reader.pos}. */
   long written;
 
-  private final IOBufferReader[] readers = new IOBufferReader[MAX_READERS];
+  /**
+   * The live readers, linked through {@link IOBufferReader#nextLive}, most recent first: a list instead of an array of
+   * five, so a buffer with one reader (most of them) carries no array.
+   */
+  private IOBufferReader readers;
   private int readerCount;
   private boolean closed;
   /** Released windows kept for reuse, linked through {@link Block#next}; at most {@link #MAX_SPARE_WINDOWS}. */
@@ -160,7 +164,7 @@ public final class IOBuffer implements AutoCloseable {
    */
   public IOBufferReader allocReader() {
     ensureOpen();
-    int slot = freeSlot();
+    checkReaderRoom();
     IOBufferReader r;
     if (writer == null) {
       // No block (none yet, or all trimmed): the reader attaches to the next block and sees what is written from now.
@@ -168,8 +172,7 @@ public final class IOBuffer implements AutoCloseable {
     } else {
       r = new IOBufferReader(this, writer, writer.start, written - writer.readAvail());
     }
-    readers[slot] = r;
-    readerCount++;
+    link(r);
     return r;
   }
 
@@ -186,28 +189,36 @@ public final class IOBuffer implements AutoCloseable {
 
   /** Allocates a reader at the same position as {@code src} (a reader of this buffer). */
   IOBufferReader cloneReader(IOBufferReader src) {
-    int slot = freeSlot();
+    checkReaderRoom();
     IOBufferReader r = new IOBufferReader(this, src.block, src.index, src.pos);
-    readers[slot] = r;
-    readerCount++;
+    link(r);
     return r;
   }
 
-  private int freeSlot() {
-    for (int i = 0; i < MAX_READERS; i++) {
-      if (readers[i] == null) {
-        return i;
-      }
+  private void checkReaderRoom() {
+    if (readerCount == MAX_READERS) {
+      throw new IllegalStateException(
+          "an IOBuffer has at most " + MAX_READERS + " readers (docs/semantics.md, rule 4.3); free one first");
     }
-    throw new IllegalStateException(
-        "an IOBuffer has at most " + MAX_READERS + " readers (docs/semantics.md, rule 4.3); free one first");
+  }
+
+  private void link(IOBufferReader r) {
+    r.nextLive = readers;
+    readers = r;
+    readerCount++;
   }
 
   /** Called by {@link IOBufferReader#free()} on a live reader of an open buffer. */
   void readerFreed(IOBufferReader r) {
-    for (int i = 0; i < MAX_READERS; i++) {
-      if (readers[i] == r) {
-        readers[i] = null;
+    IOBufferReader prev = null;
+    for (IOBufferReader x = readers; x != null; prev = x, x = x.nextLive) {
+      if (x == r) {
+        if (prev == null) {
+          readers = x.nextLive;
+        } else {
+          prev.nextLive = x.nextLive;
+        }
+        x.nextLive = null;
         readerCount--;
         break;
       }
@@ -473,8 +484,8 @@ public final class IOBuffer implements AutoCloseable {
 
   /** Readers allocated before the first block start at it (Traffic Server's {@code init_readers}). */
   private void attachWaitingReaders() {
-    for (IOBufferReader r : readers) {
-      if (r != null && r.block == null) {
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      if (r.block == null) {
         r.block = head;
         r.index = head.start;
       }
@@ -487,8 +498,8 @@ public final class IOBuffer implements AutoCloseable {
       return;
     }
     long min = writer.seq;
-    for (IOBufferReader r : readers) {
-      if (r != null && r.block != null && r.block.seq < min) {
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      if (r.block != null && r.block.seq < min) {
         min = r.block.seq;
       }
     }
@@ -521,8 +532,8 @@ public final class IOBuffer implements AutoCloseable {
       return 0;
     }
     boolean drained = true;
-    for (IOBufferReader r : readers) {
-      if (r != null && r.pos != written) {
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      if (r.pos != written) {
         drained = false;
         break;
       }
@@ -531,11 +542,9 @@ public final class IOBuffer implements AutoCloseable {
     if (drained) {
       from = head;
       head = writer = tail = null;
-      for (IOBufferReader r : readers) {
-        if (r != null) {
-          r.block = null;
-          r.index = 0;
-        }
+      for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+        r.block = null;
+        r.index = 0;
       }
     } else {
       from = writer.next;
@@ -784,10 +793,8 @@ public final class IOBuffer implements AutoCloseable {
       return writer == null ? 0 : writer.readAvail();
     }
     long max = 0;
-    for (IOBufferReader r : readers) {
-      if (r != null) {
-        max = Math.max(max, written - r.pos);
-      }
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      max = Math.max(max, written - r.pos);
     }
     return max;
   }
@@ -836,12 +843,13 @@ public final class IOBuffer implements AutoCloseable {
       return;
     }
     closed = true;
-    for (int i = 0; i < MAX_READERS; i++) {
-      IOBufferReader r = readers[i];
-      if (r != null) {
-        r.detach();
-        readers[i] = null;
-      }
+    IOBufferReader r = readers;
+    readers = null;
+    while (r != null) {
+      IOBufferReader n = r.nextLive;
+      r.nextLive = null;
+      r.detach();
+      r = n;
     }
     readerCount = 0;
     Block b = head;

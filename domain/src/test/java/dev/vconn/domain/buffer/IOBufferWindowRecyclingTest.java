@@ -330,4 +330,19 @@ class IOBufferWindowRecyclingTest extends BufferTestSupport {
     }
     return (THREADS.getCurrentThreadAllocatedBytes() - before) / CYCLES;
   }
+
+  @Test
+  void a_buffer_made_written_and_closed_per_transaction_allocates_only_itself_and_its_reader() {
+    byte[] piece = pattern(60, 22);
+    long perCycle = allocatedPerCycle(() -> {
+      try (IOBuffer buffer = new IOBuffer(pool)) {
+        IOBufferReader reader = buffer.allocReader();
+        buffer.write(piece);
+        reader.consume(piece.length);
+      }
+    });
+    // The buffer object (80 bytes with compressed references) and its reader (40): no window (the storage's parked
+    // one is taken), no array of five reader slots (24 bytes and more), no scratch.
+    assertTrue(perCycle <= 128, perCycle + " bytes allocated per buffer made, written, read and closed");
+  }
 }
