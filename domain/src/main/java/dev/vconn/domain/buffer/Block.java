@@ -123,6 +123,24 @@ final class Block {
   }
 
   /**
+   * Releases this window as {@link #release()} does and, if it is its storage's owner window, parks it with the
+   * storage ({@link BlockData#parkWindow}) for the storage's next owner, instead of leaving it to the garbage
+   * collector. The caller must not touch this window afterwards: once the storage is back in the pool, another buffer
+   * (perhaps on another thread) may take it.
+   */
+  void releaseAndPark() {
+    next = null;
+    BlockData d = data;
+    if (owner) {
+      owner = false;
+      readView = null;
+      writeView = null;
+      d.parkWindow(this); // before the release: the refcount's hand-over to the pool orders it before the next owner
+    }
+    d.release();
+  }
+
+  /**
    * Forgets the storage this released window last held, and its views: a kept window then keeps no storage
    * reachable (an idle buffer's kept windows must not hold memory the pool has let go of).
    */

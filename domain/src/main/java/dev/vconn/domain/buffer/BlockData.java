@@ -27,6 +27,13 @@ final class BlockData {
    */
   private ByteBuffer ownerReadView;
   private ByteBuffer ownerWriteView;
+  /**
+   * The owner window a buffer let go of with its last use of this storage (see {@link Block#releaseAndPark()}), for
+   * the storage's next owner: a buffer made for one transaction then takes its window with its storage instead of
+   * allocating one. Set by the owner window before it drops its reference, taken by the next owner after
+   * {@link BlockPool#allocate}; the pool's hand-over orders the two, as for the views.
+   */
+  private Block parkedWindow;
 
   BlockData(BlockPool pool, int sizeIndex, ByteBuffer buffer) {
     this.pool = pool;
@@ -90,6 +97,18 @@ final class BlockData {
       ownerWriteView = v;
     }
     return v;
+  }
+
+  /** Parks {@code window}, this storage's released owner window (see {@link #parkedWindow}'s field). */
+  void parkWindow(Block window) {
+    parkedWindow = window;
+  }
+
+  /** Takes the parked owner window, if any (by the storage's new owner only); null when none is parked. */
+  Block takeParkedWindow() {
+    Block w = parkedWindow;
+    parkedWindow = null;
+    return w;
   }
 
   int refCount() {

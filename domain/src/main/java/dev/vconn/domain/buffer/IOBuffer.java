@@ -25,7 +25,11 @@ import java.util.Objects;
  * read or write either; a trim that empties the buffer makes the kept windows forget their storage and views, so an
  * idle buffer keeps at most {@value #MAX_SPARE_WINDOWS} bare window objects and no storage reachable. {@link #close()}
  * drops them. A window made for storage taken from the pool uses views kept with that storage (see {@link Block},
- * "Owner windows"), so in-place writes and reads allocate no view after a trim either.
+ * "Owner windows"), so in-place writes and reads allocate no view after a trim either. An owner window the buffer
+ * does not keep (on {@link #close()}, or when it already keeps {@value #MAX_SPARE_WINDOWS}) is parked with its
+ * storage, and the next buffer that takes that storage from the pool takes the window with it: a buffer made and
+ * closed per transaction allocates no window for the storage it takes either. A parked window is unreachable from
+ * the buffer that let it go; the next owner reframes it over its own bytes only.
  *
  * <p>Not thread-safe: the owner guards it (its continuation's lock). The pool and the storage refcounts are
  * thread-safe, since storage may be shared with buffers on other threads. After {@link #close()} every method except
@@ -57,11 +61,13 @@ public final class IOBuffer implements AutoCloseable {
   /** Bytes ever appended; a reader's readAvail is {@code written - reader.pos}. */
   long written;
 
-  private final IOBufferReader[] readers = new IOBufferReader[MAX_READERS];
+  /**
+   * The live readers, linked through {@link IOBufferReader#nextLive}, most recent first: a list instead of an array of
+   * five, so a buffer with one reader (most of them) carries no array.
+   */
+  private IOBufferReader readers;
   private int readerCount;
   private boolean closed;
-  /** Scratch for pieces under {@link BufferSizes#COPY_THRESHOLD}, created on first use. */
-  private byte[] scratch;
   /** Released windows kept for reuse, linked through {@link Block#next}; at most {@link #MAX_SPARE_WINDOWS}. */
   private Block spareWindows;
   private int spareWindowCount;
@@ -158,7 +164,7 @@ public final class IOBuffer implements AutoCloseable {
    */
   public IOBufferReader allocReader() {
     ensureOpen();
-    int slot = freeSlot();
+    checkReaderRoom();
     IOBufferReader r;
     if (writer == null) {
       // No block (none yet, or all trimmed): the reader attaches to the next block and sees what is written from now.
@@ -166,8 +172,7 @@ public final class IOBuffer implements AutoCloseable {
     } else {
       r = new IOBufferReader(this, writer, writer.start, written - writer.readAvail());
     }
-    readers[slot] = r;
-    readerCount++;
+    link(r);
     return r;
   }
 
@@ -184,28 +189,36 @@ public final class IOBuffer implements AutoCloseable {
 
   /** Allocates a reader at the same position as {@code src} (a reader of this buffer). */
   IOBufferReader cloneReader(IOBufferReader src) {
-    int slot = freeSlot();
+    checkReaderRoom();
     IOBufferReader r = new IOBufferReader(this, src.block, src.index, src.pos);
-    readers[slot] = r;
-    readerCount++;
+    link(r);
     return r;
   }
 
-  private int freeSlot() {
-    for (int i = 0; i < MAX_READERS; i++) {
-      if (readers[i] == null) {
-        return i;
-      }
+  private void checkReaderRoom() {
+    if (readerCount == MAX_READERS) {
+      throw new IllegalStateException(
+          "an IOBuffer has at most " + MAX_READERS + " readers (docs/semantics.md, rule 4.3); free one first");
     }
-    throw new IllegalStateException(
-        "an IOBuffer has at most " + MAX_READERS + " readers (docs/semantics.md, rule 4.3); free one first");
+  }
+
+  private void link(IOBufferReader r) {
+    r.nextLive = readers;
+    readers = r;
+    readerCount++;
   }
 
   /** Called by {@link IOBufferReader#free()} on a live reader of an open buffer. */
   void readerFreed(IOBufferReader r) {
-    for (int i = 0; i < MAX_READERS; i++) {
-      if (readers[i] == r) {
-        readers[i] = null;
+    IOBufferReader prev = null;
+    for (IOBufferReader x = readers; x != null; prev = x, x = x.nextLive) {
+      if (x == r) {
+        if (prev == null) {
+          readers = x.nextLive;
+        } else {
+          prev.nextLive = x.nextLive;
+        }
+        x.nextLive = null;
         readerCount--;
         break;
       }
@@ -346,14 +359,20 @@ public final class IOBuffer implements AutoCloseable {
     return len;
   }
 
+  /**
+   * Copies {@code n} bytes of {@code storage} from {@code from} into this buffer's writable space, storage to storage:
+   * no intermediate array, so a buffer that receives small pieces allocates nothing for them.
+   */
   private void copySmall(ByteBuffer storage, int from, int n) {
-    byte[] s = scratch;
-    if (s == null) {
-      s = new byte[BufferSizes.COPY_THRESHOLD];
-      scratch = s;
+    while (n > 0) {
+      Block b = writableBlock();
+      int k = Math.min(b.writeAvail(), n);
+      b.data.buffer.put(b.end, storage, from, k);
+      b.end += k;
+      written += k;
+      from += k;
+      n -= k;
     }
-    storage.get(from, s, 0, n);
-    write(s, 0, n);
   }
 
   /** Appends a read-only block over {@code [from, to)} of {@code data}, after the write block, and makes it the writer. */
@@ -417,10 +436,17 @@ public final class IOBuffer implements AutoCloseable {
   }
 
   /**
-   * A window over {@code data}, its owner if this buffer took it from the pool: a kept one if there is one, else a
-   * new one.
+   * A window over {@code data}, its owner if this buffer took it from the pool: the window parked with that storage
+   * (see the class comment), else a kept one if there is one, else a new one.
    */
   private Block window(BlockData data, long seq, int start, int end, int writeLimit, boolean owner) {
+    if (owner) {
+      Block parked = data.takeParkedWindow();
+      if (parked != null) {
+        parked.rebind(data, seq, start, end, writeLimit, true);
+        return parked;
+      }
+    }
     Block b = spareWindows;
     if (b == null) {
       return new Block(data, seq, start, end, writeLimit, owner);
@@ -433,11 +459,13 @@ public final class IOBuffer implements AutoCloseable {
 
   /** Releases a window no reader and not the writer can reach any more, and keeps it for reuse if there is room. */
   private void retire(Block b) {
-    b.release();
     if (spareWindowCount < MAX_SPARE_WINDOWS) {
+      b.release();
       b.next = spareWindows;
       spareWindows = b;
       spareWindowCount++;
+    } else {
+      b.releaseAndPark();
     }
   }
 
@@ -456,8 +484,8 @@ public final class IOBuffer implements AutoCloseable {
 
   /** Readers allocated before the first block start at it (Traffic Server's {@code init_readers}). */
   private void attachWaitingReaders() {
-    for (IOBufferReader r : readers) {
-      if (r != null && r.block == null) {
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      if (r.block == null) {
         r.block = head;
         r.index = head.start;
       }
@@ -470,8 +498,8 @@ public final class IOBuffer implements AutoCloseable {
       return;
     }
     long min = writer.seq;
-    for (IOBufferReader r : readers) {
-      if (r != null && r.block != null && r.block.seq < min) {
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      if (r.block != null && r.block.seq < min) {
         min = r.block.seq;
       }
     }
@@ -504,8 +532,8 @@ public final class IOBuffer implements AutoCloseable {
       return 0;
     }
     boolean drained = true;
-    for (IOBufferReader r : readers) {
-      if (r != null && r.pos != written) {
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      if (r.pos != written) {
         drained = false;
         break;
       }
@@ -514,11 +542,9 @@ public final class IOBuffer implements AutoCloseable {
     if (drained) {
       from = head;
       head = writer = tail = null;
-      for (IOBufferReader r : readers) {
-        if (r != null) {
-          r.block = null;
-          r.index = 0;
-        }
+      for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+        r.block = null;
+        r.index = 0;
       }
     } else {
       from = writer.next;
@@ -767,10 +793,8 @@ public final class IOBuffer implements AutoCloseable {
       return writer == null ? 0 : writer.readAvail();
     }
     long max = 0;
-    for (IOBufferReader r : readers) {
-      if (r != null) {
-        max = Math.max(max, written - r.pos);
-      }
+    for (IOBufferReader r = readers; r != null; r = r.nextLive) {
+      max = Math.max(max, written - r.pos);
     }
     return max;
   }
@@ -819,22 +843,22 @@ public final class IOBuffer implements AutoCloseable {
       return;
     }
     closed = true;
-    for (int i = 0; i < MAX_READERS; i++) {
-      IOBufferReader r = readers[i];
-      if (r != null) {
-        r.detach();
-        readers[i] = null;
-      }
+    IOBufferReader r = readers;
+    readers = null;
+    while (r != null) {
+      IOBufferReader n = r.nextLive;
+      r.nextLive = null;
+      r.detach();
+      r = n;
     }
     readerCount = 0;
     Block b = head;
     head = writer = tail = null;
     while (b != null) {
       Block n = b.next;
-      b.release();
+      b.releaseAndPark();
       b = n;
     }
-    scratch = null;
     dropSpareWindows();
   }
 

@@ -25,6 +25,8 @@ public final class IOBufferReader {
   /** Stream position: bytes of the buffer's stream before this reader's position. */
   long pos;
   private boolean freed;
+  /** The next live reader of the same buffer (the buffer's list of live readers); null at the end or once freed. */
+  IOBufferReader nextLive;
 
   IOBufferReader(IOBuffer buffer, Block block, int index, long pos) {
     this.buffer = buffer;

@@ -519,9 +519,12 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
   private void startIntercept() {
     t.origin = "intercept";
     String tag = client.pluginTag();
-    VConnPair.Options options = new VConnPair.Options(tag == null ? "intercept" : tag, t.id, config.bufferIndex(), 0,
-        client.clientAddress());
-    VConnPair pair = VConnPair.open(client.eventLoop(), options);
+    InterceptSlot spare = client.interceptSlot();
+    VConnPair pair = spare != null
+        ? VConnPair.open(client.eventLoop(),
+            spare.pairOptions(tag == null ? "intercept" : tag, config.bufferIndex(), client.clientAddress()), t.id)
+        : VConnPair.open(client.eventLoop(), new VConnPair.Options(tag == null ? "intercept" : tag, t.id,
+            config.bufferIndex(), 0, client.clientAddress()));
     HttpRequestHead req = t.clientRequest;
     HttpHeaders forwarded = proxy.headerRules().forwardedRequest(req.headers(), req.version());
     if (forwarded.get(HttpHeaders.HOST) == null) {
@@ -534,7 +537,6 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
     }
     t.serverRequest = new HttpRequestHead(req.method(), req.target(), HttpVersion.HTTP_1_1, forwarded);
     long headLimit = config.limits().maxHeaderBytes() + 1L;
-    InterceptSlot spare = client.interceptSlot();
     OriginConnection conn = spare != null && spare.lend()
         ? new OriginConnection(pair.active(), "intercept", spare, headLimit)
         : new OriginConnection(pair.active(), "intercept", config.blockPool(), config.bufferIndex(), headLimit, false);

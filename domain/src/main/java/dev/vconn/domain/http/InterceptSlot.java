@@ -8,12 +8,15 @@ import dev.vconn.domain.VIO;
 import dev.vconn.domain.buffer.BlockPool;
 import dev.vconn.domain.buffer.IOBuffer;
 import dev.vconn.domain.buffer.IOBufferReader;
+import dev.vconn.domain.pair.VConnPair;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What a client session lends its intercepted transactions, one at a time (docs/http.md, Object lifetimes): the read
- * buffer for the intercept's response and the timer that watches the intercept's inactivity.
+ * buffer for the intercept's response and the timer that watches the intercept's inactivity; and the options of
+ * their pairs, which differ only by id.
  *
  * <p>The buffer, given back, is emptied: what the intercept sent beyond its response is consumed and the buffer
  * trimmed, so it holds no block between transactions and the next transaction reads only what its own intercept sends
@@ -43,6 +46,8 @@ final class InterceptSlot {
   private VConn watched;
   private Continuation watcher;
   private Duration inactivity;
+  /** The pair options of the session's intercepts, but for their id (each pair gets its transaction's). */
+  private VConnPair.Options pairOptions;
 
   /** A slot whose timer runs on {@code loop} under {@code lock} (the session's). */
   InterceptSlot(BlockPool pool, int sizeIndex, EventLoop loop, ReentrantLock lock) {
@@ -62,6 +67,20 @@ final class InterceptSlot {
     }
     lent = true;
     return true;
+  }
+
+  /**
+   * The options for an intercept's pair, with id 0: one record per session while tag, block size and client address
+   * stay the same (a configuration reload may change the block size), for {@link VConnPair#open(EventLoop,
+   * VConnPair.Options, long)} to give each pair its transaction's id.
+   */
+  VConnPair.Options pairOptions(String tag, int bufferIndex, SocketAddress clientAddress) {
+    VConnPair.Options o = pairOptions;
+    if (o == null || !o.tag().equals(tag) || o.bufferIndex() != bufferIndex || o.clientAddress() != clientAddress) {
+      o = new VConnPair.Options(tag, 0, bufferIndex, 0, clientAddress);
+      pairOptions = o;
+    }
+    return o;
   }
 
   IOBuffer buffer() {

@@ -61,7 +61,7 @@ final class PairEnd extends AbstractVConn {
 
     @Override
     protected long defaultReadWaterMark() {
-        return pair.options().waterMark();
+        return pair.waterMark();
     }
 
     @Override
@@ -85,12 +85,12 @@ final class PairEnd extends AbstractVConn {
 
     @Override
     public SocketAddress localAddress() {
-        return activeEnd ? pair.options().clientAddress() : null;
+        return activeEnd ? pair.clientAddress() : null;
     }
 
     @Override
     public SocketAddress remoteAddress() {
-        return activeEnd ? null : pair.options().clientAddress();
+        return activeEnd ? null : pair.clientAddress();
     }
 
     @Override

@@ -54,7 +54,11 @@ public final class VConnPair {
         }
     }
 
+    /** The options as given; their id is {@link #id}'s only when the pair was opened without an id of its own. */
     private final Options options;
+    private final long id;
+    /** {@link #options} with {@link #id}, made on first ask when the two ids differ. */
+    private Options identified;
     private final PairEnd active;
     private final PairEnd passive;
     /** Ends not yet closed; a field, not an atomic object of its own (an intercept makes a pair per transaction). */
@@ -71,8 +75,9 @@ public final class VConnPair {
     }
     private final Consumer<VConnPair> onFreed;
 
-    private VConnPair(EventLoop loop, Options options, Consumer<VConnPair> onFreed) {
+    private VConnPair(EventLoop loop, Options options, long id, Consumer<VConnPair> onFreed) {
         this.options = Objects.requireNonNull(options, "options");
+        this.id = id;
         this.onFreed = onFreed;
         this.active = new PairEnd(loop, this, true);
         this.passive = new PairEnd(loop, this, false);
@@ -82,12 +87,21 @@ public final class VConnPair {
 
     /** A new pair on {@code loop}. */
     public static VConnPair open(EventLoop loop, Options options) {
-        return new VConnPair(loop, options, null);
+        return new VConnPair(loop, options, options.id(), null);
+    }
+
+    /**
+     * A new pair on {@code loop} with {@code options} except their id: its id is {@code id}. A caller that opens many
+     * pairs that differ only by id (an HTTP session's intercept, one pair per transaction) shares one {@code Options}
+     * instead of making one per pair; {@link #options()} then reads as if made with {@code id}.
+     */
+    public static VConnPair open(EventLoop loop, Options options, long id) {
+        return new VConnPair(loop, options, id, null);
     }
 
     /** A new pair on {@code loop}; {@code onFreed} runs on the loop once both ends are closed. */
     public static VConnPair open(EventLoop loop, Options options, Consumer<VConnPair> onFreed) {
-        return new VConnPair(loop, options, Objects.requireNonNull(onFreed, "onFreed"));
+        return new VConnPair(loop, options, options.id(), Objects.requireNonNull(onFreed, "onFreed"));
     }
 
     /** The end a client uses: it writes a request and reads the response. */
@@ -111,9 +125,28 @@ public final class VConnPair {
         return vconn instanceof PairEnd end ? Optional.of(end.pair().options()) : Optional.empty();
     }
 
-    /** The options the pair was made with. */
+    /** The options the pair was made with, with the pair's own id. */
     public Options options() {
-        return options;
+        if (options.id() == id) {
+            return options;
+        }
+        Options o = identified;
+        if (o == null) {
+            // Threads that race here at worst make equal records: a record's fields are final, so any one is safe.
+            o = new Options(options.tag(), id, options.bufferIndex(), options.waterMark(), options.clientAddress());
+            identified = o;
+        }
+        return o;
+    }
+
+    /** The read water mark for a reader whose buffer has none, without making the identified options. */
+    long waterMark() {
+        return options.waterMark();
+    }
+
+    /** The active end's local address, without making the identified options. */
+    SocketAddress clientAddress() {
+        return options.clientAddress();
     }
 
     /** Whether both ends are closed. */
@@ -129,6 +162,6 @@ public final class VConnPair {
 
     @Override
     public String toString() {
-        return "VConnPair[tag=" + options.tag + ", id=" + options.id + (isFreed() ? ", freed" : "") + "]";
+        return "VConnPair[tag=" + options.tag + ", id=" + id + (isFreed() ? ", freed" : "") + "]";
     }
 }

@@ -2,6 +2,8 @@ package dev.vconn.domain.buffer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -229,5 +231,118 @@ class IOBufferWindowRecyclingTest extends BufferTestSupport {
         ar.consume(BLOCK);
       }
     }
+  }
+
+  @Test
+  void a_closed_buffers_window_goes_with_its_storage_to_the_next_buffer_which_sees_only_its_own_bytes() {
+    IOBuffer a = new IOBuffer(pool);
+    IOBufferReader ar = a.allocReader();
+    a.write(pattern(1000, 16));
+    Block window = a.head;
+    a.close();
+    assertEquals(0, pool.outstanding(), "the closed buffer gave its storage back");
+    assertThrows(IllegalStateException.class, ar::readAvail, "a reader of the closed buffer stays dead");
+
+    try (IOBuffer b = new IOBuffer(pool)) {
+      IOBufferReader br = b.allocReader();
+      byte[] own = pattern(10, 17);
+      b.write(own);
+      assertSame(window, b.head, "the storage's next owner took the window parked with it");
+      assertEquals(1, b.blockCount());
+      assertEquals(own.length, br.readAvail(), "nothing of the previous owner's 1000 bytes is readable");
+      assertArrayEquals(own, peekAll(br));
+      ByteBuffer[] views = new ByteBuffer[2];
+      assertEquals(1, br.readableBuffers(views, 100));
+      assertEquals(own.length, views[0].remaining(), "the view frames the new owner's bytes only");
+      br.consume(own.length);
+    }
+    assertEquals(0, pool.outstanding());
+  }
+
+  @Test
+  void a_window_parked_with_shared_storage_serves_only_the_next_owner_after_the_share_is_gone() {
+    byte[] first = pattern(BLOCK, 18);
+    IOBuffer keeper = new IOBuffer(pool);
+    IOBufferReader kr = keeper.allocReader();
+    IOBuffer a = new IOBuffer(pool);
+    IOBufferReader ar = a.allocReader();
+    a.write(first);
+    Block window = a.head;
+    keeper.write(ar, BLOCK); // shared by reference: the storage stays out of the pool after a closes
+    a.close();
+    assertEquals(1, pool.outstanding(), "the keeper still holds the storage");
+
+    try (IOBuffer b = new IOBuffer(pool)) {
+      IOBufferReader br = b.allocReader();
+      b.write(pattern(20, 19));
+      assertTrue(window != b.head, "storage still shared is not handed out, nor is its parked window");
+      br.consume(20);
+    }
+    assertArrayEquals(first, peekAll(kr), "the sharing buffer still reads the first owner's bytes");
+    keeper.close();
+    assertEquals(0, pool.outstanding());
+
+    try (IOBuffer c = new IOBuffer(pool)) {
+      IOBufferReader cr = c.allocReader();
+      byte[] own = pattern(30, 20);
+      c.write(own);
+      // The pool hands out its most recently freed storage first: the shared one, with a's window parked on it.
+      assertSame(window, c.head);
+      assertArrayEquals(own, peekAll(cr));
+      cr.consume(own.length);
+    }
+    assertEquals(0, pool.outstanding(), "the pool is back to its baseline");
+  }
+
+  @Test
+  void a_small_copy_into_a_fresh_buffer_allocates_no_more_than_writing_the_same_bytes() {
+    byte[] piece = pattern(60, 21); // under the copy threshold: copied, not shared
+    try (IOBuffer source = new IOBuffer(pool)) {
+      IOBufferReader sr = source.allocReader();
+      source.write(piece);
+      long withArray = allocatedPerCycle(() -> {
+        try (IOBuffer dst = new IOBuffer(pool)) {
+          dst.allocReader();
+          dst.write(piece);
+        }
+      });
+      long withCopy = allocatedPerCycle(() -> {
+        try (IOBuffer dst = new IOBuffer(pool)) {
+          dst.allocReader();
+          dst.write(sr, piece.length);
+        }
+      });
+      // A scratch array for the copy would cost 144 bytes per fresh buffer; 32 leaves room for measurement noise.
+      assertTrue(withCopy - withArray < 32,
+          "a small copy into a fresh buffer allocates " + withCopy + " B per cycle, writing an array " + withArray);
+      sr.consume(piece.length);
+    }
+  }
+
+  private static long allocatedPerCycle(Runnable cycle) {
+    for (int i = 0; i < 1000; i++) {
+      cycle.run();
+    }
+    THREADS.getCurrentThreadAllocatedBytes();
+    long before = THREADS.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < CYCLES; i++) {
+      cycle.run();
+    }
+    return (THREADS.getCurrentThreadAllocatedBytes() - before) / CYCLES;
+  }
+
+  @Test
+  void a_buffer_made_written_and_closed_per_transaction_allocates_only_itself_and_its_reader() {
+    byte[] piece = pattern(60, 22);
+    long perCycle = allocatedPerCycle(() -> {
+      try (IOBuffer buffer = new IOBuffer(pool)) {
+        IOBufferReader reader = buffer.allocReader();
+        buffer.write(piece);
+        reader.consume(piece.length);
+      }
+    });
+    // The buffer object (80 bytes with compressed references) and its reader (40): no window (the storage's parked
+    // one is taken), no array of five reader slots (24 bytes and more), no scratch.
+    assertTrue(perCycle <= 128, perCycle + " bytes allocated per buffer made, written, read and closed");
   }
 }

@@ -1,6 +1,7 @@
 package dev.vconn.domain.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,6 +181,15 @@ class HttpInterceptTest {
       assertEquals(2, c.responses().size());
       assertEquals(2, server[0].accepted.size(), "one pair per transaction: intercepts are never pooled");
       assertEquals(0, rig.proxy.idleOriginConnections());
+      // Each pair carries its own transaction's id and the session's tag and address, though the session shares one
+      // options record between its intercepts' pairs.
+      VConnPair.Options first = VConnPair.optionsOf(server[0].accepted.get(0)).orElseThrow();
+      VConnPair.Options second = VConnPair.optionsOf(server[0].accepted.get(1)).orElseThrow();
+      assertEquals(rig.log.get(0).pluginTag(), first.tag(), "the client session's plugin tag");
+      assertEquals(first.tag(), second.tag());
+      assertNotEquals(first.id(), second.id(), "each pair has its own transaction's id");
+      assertEquals(HttpRig.CLIENT, second.clientAddress());
+      assertEquals(first.bufferIndex(), second.bufferIndex());
     }
   }
 

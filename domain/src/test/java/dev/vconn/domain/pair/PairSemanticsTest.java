@@ -57,6 +57,30 @@ class PairSemanticsTest extends PairFixture {
     }
 
     @Test
+    void pairs_opened_with_shared_options_and_their_own_ids_each_read_as_made_with_their_id() {
+        InetSocketAddress client = new InetSocketAddress("10.1.2.3", 4567);
+        VConnPair.Options shared = new VConnPair.Options("intercept", 0, 8, 0, client);
+        VConnPair first = VConnPair.open(loop, shared, 41);
+        VConnPair second = VConnPair.open(loop, shared, 42);
+        assertEquals(new VConnPair.Options("intercept", 41, 8, 0, client), first.options());
+        assertEquals(new VConnPair.Options("intercept", 42, 8, 0, client),
+                VConnPair.optionsOf(second.passive()).orElseThrow());
+        assertSame(first.options(), first.options(), "made once");
+        assertEquals(0, shared.id(), "the shared options are left as they are");
+        VConnPair third = VConnPair.open(loop, shared, 0);
+        assertSame(shared, third.options(), "no copy when the ids agree");
+        assertEquals(client, second.active().localAddress());
+        assertEquals(client, second.passive().remoteAddress());
+        assertTrue(second.toString().contains("id=42"), second.toString());
+        for (VConnPair p : List.of(first, second, third)) {
+            p.active().close();
+            p.passive().close();
+        }
+        loop.runUntilIdle();
+        assertTrue(first.isFreed() && second.isFreed() && third.isFreed());
+    }
+
+    @Test
     void a_write_posted_before_the_peer_reads_is_held_then_delivered() {
         // docs/semantics.md, rule 6.4; Traffic Server >= 9.1.4 answers ERROR here (statement 19).
         VConnPair pair = pair();
