@@ -29,10 +29,11 @@
 #     stubs, the program's own native code (nginx), other native libraries (libnio, Netty's epoll library, ...).
 # The table turns the split into µs per request (share of samples times the CPU windows' median µs/req), and lists
 # vconn's top Java frames (self) and nginx's top user-space symbols in µs per request.
-# Part 2, the in-process path: JMH HttpConnectBenchmark (inprocess, keep-alive; nio and netty) once per transport
-# with -prof gc and a JFR recording (allocation samples, execution samples) of the measurement iterations: allocation
-# per transaction by class (the JFR sample weights scaled so that they add up to -prof gc's B/op) with the vconn
-# frame that allocates most of each, and the top frames (self) of the execution samples.
+# Part 2, the in-process path: JMH HttpConnectBenchmark (inprocess, keep-alive; nio and netty), per transport one run
+# as the benchmark runs (-prof gc, JFR execution samples of the measurement iterations: the top frames, self) and one
+# short run with -XX:-UseTLAB in which JFR records every allocation (jdk.ObjectAllocationOutsideTLAB): allocation per
+# transaction by class (each class's share of the counted bytes times the first run's -prof gc B/op) with the vconn
+# frame that allocates most of each.
 #
 # Needs root (or perf_event_paranoid <= 1) for kernel samples. Installs nginx, wrk, curl and, when perf is missing,
 # linux-perf with apt-get (as root, or through sudo). When perf cannot sample, part 1 says so and gives the /proc
@@ -69,7 +70,7 @@ while [[ $# -gt 0 ]]; do
         --inprocess-only) SOCKET=0 ;;
         --keep) KEEP="${2:?--keep needs a directory}"; shift ;;
         --no-report) REPORT=0 ;;
-        -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -134,13 +135,13 @@ if [[ $SOCKET == 1 ]]; then
     if ! command -v perf >/dev/null 2>&1; then
         PERF_NOTE="perf is not installed (Debian: apt-get install linux-perf): no split by code, CPU from /proc only"
     elif ! perf record -e cpu-clock -F 999 -g -o "$WORK/check.data" -- sleep 0.2 >"$WORK/check.log" 2>&1; then
-        PERF_NOTE="perf cannot sample here (perf_event_paranoid=$PARANOID, $(tail -n 1 "$WORK/check.log")): no split by
-code, CPU from /proc only; run as root or lower kernel.perf_event_paranoid"
+        PERF_NOTE="perf cannot sample here (perf_event_paranoid=$PARANOID, $(tail -n 1 "$WORK/check.log")): no split"
+        PERF_NOTE="$PERF_NOTE by code, CPU from /proc only; run as root or lower kernel.perf_event_paranoid"
     else
         PERF=1
         if [[ $(id -u) -ne 0 && "$PARANOID" != "-1" && "$PARANOID" != 0 && "$PARANOID" != 1 ]]; then
-            PERF_NOTE="not root and perf_event_paranoid=$PARANOID: perf samples user space only, so the kernel column
-is empty; compare with the system time of the /proc table"
+            PERF_NOTE="not root and perf_event_paranoid=$PARANOID: perf samples user space only, so the kernel"
+            PERF_NOTE="$PERF_NOTE column is empty; compare with the system time of the /proc table"
         fi
     fi
     if [[ -n "$PERF_NOTE" ]]; then
@@ -235,6 +236,7 @@ classify_samples() {
             name = sym
             if (c == "java") {  # "void dev.vconn.x.Y.m(int)": the method without return type and arguments
                 sub(/\(.*$/, "", name); k = split(name, parts, " "); name = parts[k]; sub(/^dev\.vconn\./, "", name)
+                sub(/\$\$Lambda\$[0-9]+\/0x[0-9a-f]+/, "$$Lambda", name)  # one name for a lambda in every run
             } else if (c != "kernel") {
                 name = sym " (" dso ")"
             }
@@ -324,44 +326,69 @@ fi
 LOAD_PART1_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------------------------------------------ part 2
-# JFR settings: allocation samples (their weights add up to what the threads allocated) and execution samples only.
-cat >"$WORK/profile.jfc" <<'JFC'
+# Two JMH runs per transport. Run 1, as the benchmark runs: -prof gc (B per transaction) and JFR execution samples.
+# Run 2, allocation by class: with -XX:-UseTLAB every allocation goes through the JVM's runtime, which records it as a
+# jdk.ObjectAllocationOutsideTLAB event with its class and size, so the bytes per class are counted, not sampled.
+# (The sampled jdk.ObjectAllocationSample gets one sample per TLAB refill; in a benchmark that repeats the same
+# transaction, the refills fall on the same few allocations of the cycle, and a run's top classes were up to 15x off.)
+# Run 2 is much slower (no TLAB, an event per object), so it measures 2 s; its shares are scaled to run 1's B/op.
+cat >"$WORK/exec.jfc" <<'JFC'
 <?xml version="1.0" encoding="UTF-8"?>
-<configuration version="2.0" label="bench/profile.sh" description="allocation and execution samples">
-  <event name="jdk.ObjectAllocationSample">
-    <setting name="enabled">true</setting>
-    <setting name="throttle">1000/s</setting>
-    <setting name="stackTrace">true</setting>
-  </event>
+<configuration version="2.0" label="bench/profile.sh exec" description="execution samples">
   <event name="jdk.ExecutionSample">
     <setting name="enabled">true</setting>
     <setting name="period">2 ms</setting>
   </event>
 </configuration>
 JFC
+cat >"$WORK/alloc.jfc" <<'JFC'
+<?xml version="1.0" encoding="UTF-8"?>
+<configuration version="2.0" label="bench/profile.sh alloc" description="every allocation outside a TLAB">
+  <event name="jdk.ObjectAllocationOutsideTLAB">
+    <setting name="enabled">true</setting>
+    <setting name="stackTrace">true</setting>
+  </event>
+</configuration>
+JFC
+JMH_ALLOC_ITERATIONS="-wi 2 -w 2 -i 2 -r 1"
+JMH_ALLOC_MEASURED_S=2
 : >"$WORK/inproc.tsv"
+# One JMH run of the in-process keep-alive transactions on transport $1 into $WORK/jmh-$2-$1.log, with the JFR
+# settings $WORK/$2.jfc recorded into $WORK/$2-$1.jfr; the other arguments go to JMH.
+jmh_inprocess() {
+    local transport=$1 kind=$2 vm_options=$3
+    shift 3
+    # The class's own fork arguments (a command line -jvmArgsAppend replaces them) plus the recording.
+    vm_options="-Xms1g -Xmx1g -XX:+AlwaysPreTouch $vm_options -XX:StartFlightRecording=dumponexit=true"
+    vm_options="$vm_options,filename=$WORK/$kind-$transport.jfr,settings=$WORK/$kind.jfc"
+    # shellcheck disable=SC2086
+    "$JAVA" $JMH_JAVA_OPTS -jar "$BENCH_JAR" 'HttpConnectBenchmark\.transactions' -p transport="$transport" \
+        -p path=inprocess -p keepAlive=true -f 1 "$@" -jvmArgsAppend "$vm_options" \
+        >"$WORK/jmh-$kind-$transport.log" 2>&1 || { tail -n 30 "$WORK/jmh-$kind-$transport.log" >&2; exit 1; }
+}
+# A JMH score (the figure before "±") of the first line matching $1 in log $2.
+score() {
+    awk -v pat="$1" '$0 ~ pat && s == "" { for (i = 2; i <= NF; i++) if ($i == "±") s = $(i - 1); if (s == "") s = $(NF - 1) }
+        END { print s }' "$2"
+}
 if [[ $INPROCESS == 1 ]]; then
     for transport in nio netty; do
-        echo "== part 2: HttpConnectBenchmark inprocess keep-alive, $transport (JMH -prof gc + JFR)"
-        # The class's own fork arguments (a command line -jvmArgsAppend replaces them) plus the recording.
-        recording="-XX:StartFlightRecording=dumponexit=true,filename=$WORK/$transport.jfr,settings=$WORK/profile.jfc"
+        echo "== part 2: HttpConnectBenchmark inprocess keep-alive, $transport: -prof gc + JFR execution samples"
         # shellcheck disable=SC2086
-        "$JAVA" $JMH_JAVA_OPTS -jar "$BENCH_JAR" 'HttpConnectBenchmark\.transactions' -p transport="$transport" \
-            -p path=inprocess -p keepAlive=true -f 1 $JMH_ITERATIONS -prof gc \
-            -jvmArgsAppend "-Xms1g -Xmx1g -XX:+AlwaysPreTouch $recording" \
-            >"$WORK/jmh-$transport.log" 2>&1 || { tail -n 30 "$WORK/jmh-$transport.log" >&2; exit 1; }
-        # Score column: the figure before "±".
-        score() {
-            awk -v pat="$1" '$0 ~ pat { for (i = 2; i <= NF; i++) if ($i == "±") s = $(i - 1); if (s == "") s = $(NF - 1) }
-                END { print s }' "$WORK/jmh-$transport.log"
-        }
-        ops="$(score '^HttpConnectBenchmark\.transactions +')"
-        norm="$(score 'gc\.alloc\.rate\.norm')"
-        "$JAVA" bench/lib/JfrSummary.java "$WORK/$transport.jfr" "$JMH_MEASURED_S" >"$WORK/jfr-$transport.tsv"
+        jmh_inprocess "$transport" exec "" $JMH_ITERATIONS -prof gc
+        ops="$(score '^HttpConnectBenchmark\.transactions +' "$WORK/jmh-exec-$transport.log")"
+        norm="$(score 'gc\.alloc\.rate\.norm' "$WORK/jmh-exec-$transport.log")"
+        "$JAVA" bench/lib/JfrSummary.java "$WORK/exec-$transport.jfr" "$JMH_MEASURED_S" >"$WORK/exec-$transport.tsv"
+        echo "   $transport: ${ops} tx/s, ${norm} B/tx; $(head -2 "$WORK/exec-$transport.tsv" | tail -1 | tr '\t' ' ')"
+        echo "== part 2: HttpConnectBenchmark inprocess keep-alive, $transport: every allocation (-XX:-UseTLAB, JFR)"
+        # shellcheck disable=SC2086
+        jmh_inprocess "$transport" alloc "-XX:-UseTLAB" $JMH_ALLOC_ITERATIONS
+        "$JAVA" bench/lib/JfrSummary.java "$WORK/alloc-$transport.jfr" "$JMH_ALLOC_MEASURED_S" \
+            >"$WORK/alloc-$transport.tsv"
+        echo "   $transport: $(head -1 "$WORK/alloc-$transport.tsv" | tr '\t' ' ') (bytes, objects)"
         printf '%s\t%s\t%s\n' "$transport" "${ops//,/}" "${norm//,/}" >>"$WORK/inproc.tsv"
-        echo "   $transport: ${ops} tx/s, ${norm} B/tx; JFR: $(head -2 "$WORK/jfr-$transport.tsv" | tr '\t\n' ' ')"
         if [[ -n "$KEEP" ]]; then
-            cp "$WORK/$transport.jfr" "$WORK/jmh-$transport.log" "$WORK/jfr-$transport.tsv" "$KEEP/"
+            cp "$WORK"/{exec,alloc}-"$transport".{jfr,tsv} "$WORK"/jmh-{exec,alloc}-"$transport".log "$KEEP/"
         fi
     done
 fi
@@ -389,9 +416,11 @@ socket_region() {
     echo
     report_banners
     echo "Run: $RUN_LINE; $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'); $(perf --version 2>/dev/null || echo 'no perf')."
-    echo "Settings: 100 B file, \`wrk -t2 -c50\`, $ROUNDS round(s) of a $DURATION s CPU window and a $DURATION s perf window per"
-    echo "proxy after a $WARMUP s warm-up each; vconn JVM options \`$VCONN_JAVA_OPTS\`; perf \`record -e cpu-clock -F 999"
-    echo "-g\` (kernel.perf_event_paranoid=$PARANOID, run as $(id -un)). ${LOAD_NOTE}."
+    local windows="a $DURATION s CPU window"
+    [[ $PERF == 1 ]] && windows="$windows and a $DURATION s perf window"
+    echo "Settings: 100 B file, \`wrk -t2 -c50\`, $ROUNDS round(s) of $windows per proxy after a $WARMUP s warm-up"
+    echo "each; vconn JVM options \`$VCONN_JAVA_OPTS\`; perf \`record -e cpu-clock -F 999 -g\`"
+    echo "(kernel.perf_event_paranoid=$PARANOID, run as $(id -un)). ${LOAD_NOTE}."
     [[ -n "$PERF_NOTE" ]] && { echo; echo "**perf: $PERF_NOTE.**"; }
     echo
     echo "CPU per request from \`/proc\` in the CPU windows (perf not running), medians over the rounds; the thread groups"
@@ -507,23 +536,24 @@ inprocess_region() {
     echo "## Profile: what an in-process transaction allocates and runs (bench/profile.sh, part 2)"
     echo
     report_banners
-    echo "Run: $RUN_LINE. JMH \`HttpConnectBenchmark.transactions -p path=inprocess -p keepAlive=true -f 1"
-    echo "$JMH_ITERATIONS -prof gc\` per transport, with a JFR recording (\`jdk.ObjectAllocationSample\` at up to"
-    echo "1000/s, \`jdk.ExecutionSample\` every 2 ms) of which the last $JMH_MEASURED_S s (the measurement iterations)"
-    echo "count. ${LOAD_NOTE}."
+    echo "Run: $RUN_LINE. Per transport, JMH \`HttpConnectBenchmark.transactions -p path=inprocess -p keepAlive=true"
+    echo "-f 1 $JMH_ITERATIONS -prof gc\` with JFR execution samples every 2 ms (the last $JMH_MEASURED_S s count: the"
+    echo "measurement iterations), then \`$JMH_ALLOC_ITERATIONS\` with \`-XX:-UseTLAB\` and JFR's"
+    echo "\`jdk.ObjectAllocationOutsideTLAB\`: every allocation of the last $JMH_ALLOC_MEASURED_S s with its class and size."
+    echo "${LOAD_NOTE}."
     echo
     awk -F'\t' '{ printf "- %s: %.0f transactions/s, %.0f B per transaction (`-prof gc`)\n", $1, $2, $3 }' \
         "$WORK/inproc.tsv"
     echo
-    echo "Allocation per transaction by class, top 15: the JFR samples' weights per class scaled so that all classes"
-    echo "add up to \`-prof gc\`'s B per transaction; \"allocated at\" is the vconn frame that allocated most of the"
-    echo "class's bytes on nio. Sampling makes a class under about 20 B/tx rough."
+    echo "Allocation per transaction by class, top 15: each class's share of the bytes counted without TLABs, times"
+    echo "\`-prof gc\`'s B per transaction of the first run; \"allocated at\" is the vconn frame that allocated most of the"
+    echo "class's bytes on nio (the first vconn frame of the stack)."
     echo
     echo "| class | nio B/tx | netty B/tx | allocated at (nio) |"
     echo "|---|---:|---:|---|"
     awk -F'\t' '
         FILENAME ~ /inproc.tsv$/ { norm[$1] = $3; next }
-        { t = FILENAME; sub(/^.*jfr-/, "", t); sub(/\.tsv$/, "", t) }
+        { t = FILENAME; sub(/^.*alloc-/, "", t); sub(/\.tsv$/, "", t) }
         $1 == "alloc_total" { total[t] = $2; next }
         $1 == "alloc" { w[t SUBSEP $2] += $3; sum[$2] += 0; if (t == "nio") site[$2] = $4 }
         END {
@@ -532,7 +562,7 @@ inprocess_region() {
                 for (tt in norm) if (total[tt] > 0) { v[tt SUBSEP c] = w[tt SUBSEP c] / total[tt] * norm[tt]; b += v[tt SUBSEP c] }
                 printf "%s\t%.1f\t%.1f\t%.1f\t%s\n", c, b, v["nio" SUBSEP c], v["netty" SUBSEP c], (c in site) ? site[c] : "-"
             }
-        }' "$WORK/inproc.tsv" "$WORK"/jfr-*.tsv | sort -t$'\t' -k2,2 -gr | awk 'NR <= 15' | awk -F'\t' '
+        }' "$WORK/inproc.tsv" "$WORK"/alloc-*.tsv | sort -t$'\t' -k2,2 -gr | awk 'NR <= 15' | awk -F'\t' '
         { printf "| `%s` | %.0f | %.0f | `%s` |\n", $1, $3, $4, $5; n += $3; m += $4 }
         END { printf "| top 15 together | %.0f | %.0f | |\n", n, m }'
     awk -F'\t' '{ b[$1] = $3 } END { printf "| all classes (`-prof gc`) | %.0f | %.0f | |\n", b["nio"], b["netty"] }' \
@@ -544,7 +574,7 @@ inprocess_region() {
     echo "| frame | nio | netty |"
     echo "|---|---:|---:|"
     awk -F'\t' '
-        { t = FILENAME; sub(/^.*jfr-/, "", t); sub(/\.tsv$/, "", t) }
+        { t = FILENAME; sub(/^.*exec-/, "", t); sub(/\.tsv$/, "", t) }
         $1 == "exec_total" { total[t] = $2; next }
         $1 == "exec" { n[t SUBSEP $2] = $3; seen[$2] = 1 }
         END {
@@ -553,10 +583,10 @@ inprocess_region() {
                 b = total["netty"] ? n["netty" SUBSEP f] / total["netty"] * 100 : 0
                 printf "%s\t%.2f\t%.1f\t%.1f\n", f, a + b, a, b
             }
-        }' "$WORK"/jfr-*.tsv | sort -t$'\t' -k2,2 -gr | awk 'NR <= 15' | awk -F'\t' '
+        }' "$WORK"/exec-*.tsv | sort -t$'\t' -k2,2 -gr | awk 'NR <= 15' | awk -F'\t' '
         { printf "| `%s` | %.1f %% | %.1f %% |\n", $1, $3, $4 }'
-    awk -F'\t' '{ t = FILENAME; sub(/^.*jfr-/, "", t); sub(/\.tsv$/, "", t) } $1 == "exec_total" { n[t] = $2 }
-        END { printf "| (samples) | %d | %d |\n", n["nio"], n["netty"] }' "$WORK"/jfr-*.tsv
+    awk -F'\t' '{ t = FILENAME; sub(/^.*exec-/, "", t); sub(/\.tsv$/, "", t) } $1 == "exec_total" { n[t] = $2 }
+        END { printf "| (samples) | %d | %d |\n", n["nio"], n["netty"] }' "$WORK"/exec-*.tsv
     echo
     echo "<!-- END GENERATED by bench/profile.sh (in-process path) -->"
 }

@@ -15,13 +15,15 @@ import jdk.jfr.consumer.RecordingFile;
  * SECONDS}). Only the last SECONDS of the recording count (JMH's measurement iterations, not its warm-up). Prints
  * tab-separated lines, heaviest first:
  * <pre>
- * alloc_total  BYTES  SAMPLES        sum of jdk.ObjectAllocationSample weights and their number
+ * alloc_total  BYTES  EVENTS         bytes of the allocation events and their number
  * exec_total   SAMPLES               jdk.ExecutionSample events
- * alloc  CLASS  BYTES  SITE          per allocated class: its weight, and the vconn frame that allocated most of it
+ * alloc  CLASS  BYTES  SITE  EVENTS  per allocated class: its bytes, the vconn frame that allocated most of them, and
+ *                                    its number of events
  * exec   FRAME  SAMPLES              per top frame (self) of the execution samples
  * </pre>
- * An allocation sample's weight is the bytes its thread allocated since its previous sample, so the weights per class
- * split the whole allocation by class; the script scales them to JMH's {@code gc.alloc.rate.norm}.
+ * Allocation events are jdk.ObjectAllocationOutsideTLAB (with -XX:-UseTLAB: one per object, its size) or
+ * jdk.ObjectAllocationSample (its weight: what the thread allocated since its previous sample); the script scales the
+ * bytes per class to JMH's {@code gc.alloc.rate.norm}.
  */
 public final class JfrSummary {
   private static final String OWN_PACKAGE = "dev.vconn.";
@@ -43,6 +45,7 @@ public final class JfrSummary {
     }
     Instant from = end.minus(Duration.ofMillis(Math.round(Double.parseDouble(args[1]) * 1000)));
     Map<String, Long> allocByClass = new HashMap<>();
+    Map<String, Long> allocSamplesByClass = new HashMap<>();
     Map<String, Map<String, Long>> allocSites = new HashMap<>();
     Map<String, Long> execByFrame = new HashMap<>();
     long allocTotal = 0;
@@ -53,12 +56,13 @@ public final class JfrSummary {
         continue;
       }
       switch (e.getEventType().getName()) {
-        case "jdk.ObjectAllocationSample" -> {
-          long weight = e.getLong("weight");
+        case "jdk.ObjectAllocationSample", "jdk.ObjectAllocationOutsideTLAB" -> {
+          long weight = e.hasField("weight") ? e.getLong("weight") : e.getLong("allocationSize");
           String type = e.getClass("objectClass").getName();
           allocTotal += weight;
           allocSamples++;
           allocByClass.merge(type, weight, Long::sum);
+          allocSamplesByClass.merge(type, 1L, Long::sum);
           allocSites.computeIfAbsent(type, k -> new HashMap<>()).merge(site(e.getStackTrace()), weight, Long::sum);
         }
         case "jdk.ExecutionSample" -> {
@@ -75,7 +79,8 @@ public final class JfrSummary {
     allocByClass.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(c -> {
       String site = allocSites.get(c.getKey()).entrySet().stream().max(Map.Entry.comparingByValue())
           .map(Map.Entry::getKey).orElse("-");
-      System.out.println("alloc\t" + shortName(c.getKey()) + "\t" + c.getValue() + "\t" + site);
+      System.out.println("alloc\t" + shortName(c.getKey()) + "\t" + c.getValue() + "\t" + site + "\t"
+          + allocSamplesByClass.get(c.getKey()));
     });
     execByFrame.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .forEach(f -> System.out.println("exec\t" + f.getKey() + "\t" + f.getValue()));
