@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Where vconn's CPU and allocation per request go, against nginx proxy_pass: two tables in BENCHMARKS.md.
 #
-#   bench/profile.sh                  both parts with the defaults below (about 6 min on 2 cores)
-#   bench/profile.sh --quick          1 round of 3 s windows after a 5 s warm-up, short JMH runs (about 2 min): checks
+#   bench/profile.sh                  both parts with the defaults below (about 7 min on 2 cores)
+#   bench/profile.sh --quick          1 round of 3 s windows after a 5 s warm-up, short JMH runs (about 3 min): checks
 #                                     that everything works; BENCHMARKS.md marks its figures as rough
 #   bench/profile.sh --rounds N       N interleaved rounds of the socket path's windows (default 2)
 #   bench/profile.sh --duration S     seconds per measurement window (default 10)
