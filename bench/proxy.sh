@@ -88,65 +88,11 @@ require_free_ports "PROXY_PORTS=\"origin nginx nio netty\"" \
 # ------------------------------------------------------------------------------------------------ processes
 make_workdir vconn-proxy-bench
 
-# Run as root, nginx's workers would switch to an unprivileged user that cannot read this private directory.
-mkdir -p "$WORK/www"
-head -c 100 /dev/zero | tr '\0' 'x' >"$WORK/www/100b"
-head -c 65536 /dev/zero | tr '\0' 'x' >"$WORK/www/64k"
-
-nginx_conf origin "    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    default_type application/octet-stream;
-    sendfile on;
-    server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
-nginx_conf proxy "    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    default_type application/octet-stream;
-    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        location / {
-            proxy_pass http://origin;
-            proxy_http_version 1.1;
-            proxy_set_header Connection \"\";
-        }
-    }"
-
-"$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/logs/error.log" &
-STARTED+=($!)
-ORIGIN_PID=$!
-"$NGINX" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/logs/error.log" &
-STARTED+=($!)
-NGINX_PID=$!
-
-# $1 transport, $2 port. The pool keeps as many idle origin connections as nginx's `keepalive 64` per worker keeps
-# over its 2 workers: with the default 16, 50 concurrent requests would reconnect to the origin all the time (about
-# one request in 20), which measures connection set-up instead of the proxy path (docs/http.md, "Origins").
-start_vconn() {
-    # shellcheck disable=SC2086
-    "$JAVA" $VCONN_JAVA_OPTS -jar "$JAR" --transport "$1" --listen "127.0.0.1:$2" --event-loops 2 \
-        --access-log false --builtin-routes false --fanout false --max-idle-per-origin 128 \
-        --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn-$1.log" 2>&1 &
-    STARTED+=($!)
-}
+start_origin_and_nginx_proxy
 start_vconn nio "$NIO_PORT"
 NIO_PID=$!
 start_vconn netty "$NETTY_PORT"
 NETTY_PID=$!
-
-# Waits until every server answers the 100-byte file (30 s at most).
-wait_ready() {
-    local url deadline=$(( $(date +%s) + 30 ))
-    for url in "$@"; do
-        until curl -sf -o /dev/null "$url" 2>/dev/null; do
-            if (( $(date +%s) > deadline )); then
-                echo "$url did not answer within 30 s; logs in $WORK:" >&2
-                tail -n 20 "$WORK"/*.log "$WORK"/*/logs/error.log >&2 || true
-                exit 1
-            fi
-            sleep 0.5
-        done
-    done
-}
 wait_ready "http://127.0.0.1:$ORIGIN_PORT/100b" "http://127.0.0.1:$NGINX_PORT/100b" \
     "http://127.0.0.1:$NIO_PORT/100b" "http://127.0.0.1:$NETTY_PORT/100b"
 for p in nginx:$NGINX_PORT nio:$NIO_PORT netty:$NETTY_PORT; do
@@ -156,22 +102,6 @@ for p in nginx:$NGINX_PORT nio:$NIO_PORT netty:$NETTY_PORT; do
         exit 1
     fi
 done
-
-# CPU ticks (utime + stime) of a process and its direct children (nginx's workers); a JVM's stat covers all threads.
-cpu_ticks() {
-    local root=$1 total=0 f stat rest pid ppid
-    for f in /proc/[0-9]*/stat; do
-        { read -r stat <"$f"; } 2>/dev/null || continue  # a process that ended meanwhile
-        pid="${stat%% *}"
-        rest="${stat##*) }"           # fields after "pid (comm) "
-        read -r _ ppid _ _ _ _ _ _ _ _ _ utime stime _ <<<"$rest"
-        if [[ "$pid" == "$root" || "$ppid" == "$root" ]]; then
-            total=$(( total + utime + stime ))
-        fi
-    done
-    echo "$total"
-}
-TICKS_PER_SECOND="$(getconf CLK_TCK)"
 
 proxy_pid() { case "$1" in nginx) echo "$NGINX_PID" ;; nio) echo "$NIO_PID" ;; netty) echo "$NETTY_PID" ;; esac; }
 proxy_port() { case "$1" in nginx) echo "$NGINX_PORT" ;; nio) echo "$NIO_PORT" ;; netty) echo "$NETTY_PORT" ;; esac; }

@@ -1,5 +1,6 @@
-# Shared by bench/proxy.sh and bench/handshakes.sh (sourced, not run): installing the OS peers, building
-# vconn-server.jar, checking ports, and a temporary directory whose processes are stopped on exit.
+# Shared by the scripts in bench/ (sourced, not run): installing the OS peers, building vconn-server.jar, checking
+# ports, a temporary directory whose processes are stopped on exit, the nginx origin and proxy and vconn-server as
+# bench/proxy.sh and bench/profile.sh run them, and CPU time from /proc.
 
 # Installs the given Debian packages with apt-get (as root, or through sudo); nothing when the list is empty.
 install_packages() {
@@ -16,8 +17,9 @@ install_packages() {
 
 # Builds $JAR when it is missing or older than a source or pom.
 build_server_jar() {
-    if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' -prune -o \
-            \( -name '*.java' -o -name 'pom.xml' \) -newer "$JAR" -print -quit)" ]]; then
+    # bench/lib holds the scripts' own helpers (run as single source files), not the server's sources.
+    if [[ ! -f "$JAR" ]] || [[ -n "$(find . -path ./.git -prune -o -path '*/target' -prune -o -path ./bench/lib -prune \
+            -o \( -name '*.java' -o -name 'pom.xml' \) -newer "$JAR" -print -quit)" ]]; then
         echo "== building $JAR"
         ./mvnw -B -q -DskipTests package -pl app -am
     fi
@@ -134,3 +136,98 @@ jit_ticks() {
     done
     echo "$total"
 }
+
+# Writes the origin's static files into $WORK/www: /100b (100 bytes) and /64k (65,536 bytes).
+write_origin_files() {
+    mkdir -p "$WORK/www"
+    head -c 100 /dev/zero | tr '\0' 'x' >"$WORK/www/100b"
+    head -c 65536 /dev/zero | tr '\0' 'x' >"$WORK/www/64k"
+}
+
+# Starts, on 127.0.0.1, the nginx origin (2 workers, static files from $WORK/www on $ORIGIN_PORT) and nginx as
+# proxy_pass reverse proxy in front of it (2 workers, HTTP/1.1 upstream with keepalive 64, on $NGINX_PORT); sets
+# ORIGIN_PID and NGINX_PID (their masters) and adds both to STARTED. Needs $NGINX and make_workdir's WORK.
+start_origin_and_nginx_proxy() {
+    # Run as root, nginx's workers would switch to an unprivileged user that cannot read this private directory.
+    write_origin_files
+    nginx_conf origin "    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    default_type application/octet-stream;
+    sendfile on;
+    server { listen 127.0.0.1:$ORIGIN_PORT; root $WORK/www; }"
+    nginx_conf proxy "    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    default_type application/octet-stream;
+    upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+    }"
+    "$NGINX" -p "$WORK/origin" -c "$WORK/origin/nginx.conf" -e "$WORK/origin/logs/error.log" &
+    STARTED+=($!)
+    ORIGIN_PID=$!
+    "$NGINX" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/logs/error.log" &
+    STARTED+=($!)
+    NGINX_PID=$!
+}
+
+# Starts vconn-server ($JAR, JVM options $VCONN_JAVA_OPTS) with transport $1 on 127.0.0.1:$2, 2 event loops,
+# remapping every request to the origin on $ORIGIN_PORT, access log off; its log is $WORK/vconn-$1.log. Adds it to
+# STARTED; the caller takes its process id from $!. The pool keeps as many idle origin connections as nginx's
+# `keepalive 64` per worker keeps over its 2 workers: with the default 16, 50 concurrent requests would reconnect to
+# the origin all the time (about one request in 20), which measures connection set-up instead of the proxy path
+# (docs/http.md, "Origins").
+start_vconn() {
+    # shellcheck disable=SC2086
+    "$JAVA" $VCONN_JAVA_OPTS -jar "$JAR" --transport "$1" --listen "127.0.0.1:$2" --event-loops 2 \
+        --access-log false --builtin-routes false --fanout false --max-idle-per-origin 128 \
+        --remap "http://*/=http://127.0.0.1:$ORIGIN_PORT/" >"$WORK/vconn-$1.log" 2>&1 &
+    STARTED+=($!)
+}
+
+# Waits until every URL answers (30 s at most for all); exits 1 with the servers' log tails if one does not.
+wait_ready() {
+    local url deadline=$(( $(date +%s) + 30 ))
+    for url in "$@"; do
+        until curl -sf -o /dev/null "$url" 2>/dev/null; do
+            if (( $(date +%s) > deadline )); then
+                echo "$url did not answer within 30 s; logs in $WORK:" >&2
+                tail -n 20 "$WORK"/*.log "$WORK"/*/logs/error.log >&2 || true
+                exit 1
+            fi
+            sleep 0.5
+        done
+    done
+}
+
+# Process ids of the direct children of process $1 (nginx's workers), one per line.
+child_pids() {
+    local f stat rest ppid
+    for f in /proc/[0-9]*/stat; do
+        { read -r stat <"$f"; } 2>/dev/null || continue  # a process that ended meanwhile
+        rest="${stat##*) }"           # fields after "pid (comm) "
+        read -r _ ppid _ <<<"$rest"
+        [[ "$ppid" == "$1" ]] && echo "${stat%% *}"
+    done
+    return 0
+}
+
+# CPU ticks (utime + stime) of a process and its direct children (nginx's workers); a JVM's stat covers all threads.
+cpu_ticks() {
+    local root=$1 total=0 f stat rest pid ppid
+    for f in /proc/[0-9]*/stat; do
+        { read -r stat <"$f"; } 2>/dev/null || continue  # a process that ended meanwhile
+        pid="${stat%% *}"
+        rest="${stat##*) }"           # fields after "pid (comm) "
+        read -r _ ppid _ _ _ _ _ _ _ _ _ utime stime _ <<<"$rest"
+        if [[ "$pid" == "$root" || "$ppid" == "$root" ]]; then
+            total=$(( total + utime + stime ))
+        fi
+    done
+    echo "$total"
+}
+TICKS_PER_SECOND="$(getconf CLK_TCK)"
