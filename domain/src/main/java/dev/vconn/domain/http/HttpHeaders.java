@@ -157,28 +157,43 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   static int nameCode(byte[] buf, int from, int to) {
     int length = to - from;
-    if (length >= CODES_BY_LENGTH.length) {
+    if (length == 0 || length >= CODES_BY_LENGTH.length) {
       return NAME_OTHER;
     }
+    int first = buf[from] | 0x20;
+    int last = buf[to - 1] | 0x20;
     for (int code : CODES_BY_LENGTH[length]) {
-      String lower = CODED_NAMES[code];
-      if ((buf[from] | 0x20) == lower.charAt(0) && equalsLowerAscii(buf, from, lower)) {
+      byte[] lower = CODED_BYTES[code];
+      // First and last byte first (letters in every coded name): they tell most names of one length apart at once.
+      if (first == lower[0] && last == lower[length - 1] && equalsLowerAscii(buf, from, lower)) {
         return code;
       }
     }
     return NAME_OTHER;
   }
 
-  /** Whether {@code buf} from {@code from} holds {@code lower} (lower-case ASCII), ASCII case ignored. */
-  private static boolean equalsLowerAscii(byte[] buf, int from, String lower) {
-    for (int k = 0, n = lower.length(); k < n; k++) {
-      int c = lower.charAt(k);
-      int b = buf[from + k];
-      if (b != c && (c < 'a' || c > 'z' || (b | 0x20) != c)) {
+  /**
+   * Whether {@code buf} from {@code from} holds {@code lower}, ASCII case ignored. {@code lower} holds only lower-case
+   * letters and '-': a letter's byte is compared with the case bit (0x20) set, so either case matches, and '-' as it
+   * is (CR, 0x0D, differs from it only in that bit).
+   */
+  private static boolean equalsLowerAscii(byte[] buf, int from, byte[] lower) {
+    for (int k = 0, n = lower.length; k < n; k++) {
+      int c = lower[k];
+      if ((buf[from + k] | (c == '-' ? 0 : 0x20)) != c) {
         return false;
       }
     }
     return true;
+  }
+
+  /** {@link #CODED_NAMES} as bytes, for {@link #nameCode(byte[], int, int)}. */
+  private static final byte[][] CODED_BYTES = new byte[CODED_NAMES.length][];
+
+  static {
+    for (int code = 1; code < CODED_NAMES.length; code++) {
+      CODED_BYTES[code] = CODED_NAMES[code].getBytes(StandardCharsets.ISO_8859_1);
+    }
   }
 
   /** The name code of entry {@code i}. */
