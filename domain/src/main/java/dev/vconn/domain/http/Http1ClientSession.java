@@ -484,9 +484,8 @@ final class Http1ClientSession implements ClientSide {
 
   @Override
   public BodySink sendResponseHead(HttpResponseHead head, long pendingLimit) {
-    byte[] headBytes = head.toBytes();
-    writeToClient(headBytes);
-    responseHeadAt = clientWrite.ndone() + responseReader.readAvail() - headBytes.length;
+    long headBytes = writeToClient(head);
+    responseHeadAt = clientWrite.ndone() + responseReader.readAvail() - headBytes;
     boolean chunked = head.headers().isChunked();
     if (responseSink == null) {
       responseSink = new BodySink(responseBuffer, responseReader, pendingLimit, chunked);
@@ -498,7 +497,7 @@ final class Http1ClientSession implements ClientSide {
 
   @Override
   public void sendResponse(HttpResponseHead head, byte[] body) {
-    writeToClient(head.toBytes());
+    writeToClient(head);
     if (body.length > 0) {
       responseBuffer.write(body);
     }
@@ -538,7 +537,7 @@ final class Http1ClientSession implements ClientSide {
     cancelTimer();
     // The head goes out as the tunnel's first bytes to the client; the client's bytes after the CONNECT head are in
     // clientReader already, and the tunnel sends them first the other way.
-    responseBuffer.write(head.toBytes());
+    head.writeTo(responseBuffer);
     return new TunnelEnd(client, clientReader, responseReader);
   }
 
@@ -576,6 +575,16 @@ final class Http1ClientSession implements ClientSide {
     }
     responseBuffer.write(bytes);
     clientWrite.reenable();
+  }
+
+  /** {@link #writeToClient(byte[])} for a response head, written into the buffer without an array of its own. */
+  private long writeToClient(HttpResponseHead head) {
+    if (clientWrite == null || clientWrite.isComplete() || clientWrite.isRetired()) {
+      clientWrite = client.write(clientCont, Long.MAX_VALUE, responseReader);
+    }
+    long length = head.writeTo(responseBuffer);
+    clientWrite.reenable();
+    return length;
   }
 
   /** Done with the client: shut down our write side and read until it closes too, so it sees our last bytes. */

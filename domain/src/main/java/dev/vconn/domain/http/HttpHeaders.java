@@ -157,28 +157,43 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   static int nameCode(byte[] buf, int from, int to) {
     int length = to - from;
-    if (length >= CODES_BY_LENGTH.length) {
+    if (length == 0 || length >= CODES_BY_LENGTH.length) {
       return NAME_OTHER;
     }
+    int first = buf[from] | 0x20;
+    int last = buf[to - 1] | 0x20;
     for (int code : CODES_BY_LENGTH[length]) {
-      String lower = CODED_NAMES[code];
-      if ((buf[from] | 0x20) == lower.charAt(0) && equalsLowerAscii(buf, from, lower)) {
+      byte[] lower = CODED_BYTES[code];
+      // First and last byte first (letters in every coded name): they tell most names of one length apart at once.
+      if (first == lower[0] && last == lower[length - 1] && equalsLowerAscii(buf, from, lower)) {
         return code;
       }
     }
     return NAME_OTHER;
   }
 
-  /** Whether {@code buf} from {@code from} holds {@code lower} (lower-case ASCII), ASCII case ignored. */
-  private static boolean equalsLowerAscii(byte[] buf, int from, String lower) {
-    for (int k = 0, n = lower.length(); k < n; k++) {
-      int c = lower.charAt(k);
-      int b = buf[from + k];
-      if (b != c && (c < 'a' || c > 'z' || (b | 0x20) != c)) {
+  /**
+   * Whether {@code buf} from {@code from} holds {@code lower}, ASCII case ignored. {@code lower} holds only lower-case
+   * letters and '-': a letter's byte is compared with the case bit (0x20) set, so either case matches, and '-' as it
+   * is (CR, 0x0D, differs from it only in that bit).
+   */
+  private static boolean equalsLowerAscii(byte[] buf, int from, byte[] lower) {
+    for (int k = 0, n = lower.length; k < n; k++) {
+      int c = lower[k];
+      if ((buf[from + k] | (c == '-' ? 0 : 0x20)) != c) {
         return false;
       }
     }
     return true;
+  }
+
+  /** {@link #CODED_NAMES} as bytes, for {@link #nameCode(byte[], int, int)}. */
+  private static final byte[][] CODED_BYTES = new byte[CODED_NAMES.length][];
+
+  static {
+    for (int code = 1; code < CODED_NAMES.length; code++) {
+      CODED_BYTES[code] = CODED_NAMES[code].getBytes(StandardCharsets.ISO_8859_1);
+    }
   }
 
   /** The name code of entry {@code i}. */
@@ -212,6 +227,15 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   private byte[] source;
   private int size;
   private int modCount;
+  // Framing facts, kept so that the several framing questions asked of one head (the parser's checks, the body
+  // decoders, the proxy header rules, the session) read its fields once. present has bit c set exactly when some
+  // entry has name code c (c > 0): a coded name that is absent is answered without a loop. The Content-Length and
+  // chunked answers are cached until the next change; changed() drops them on every add, set and remove.
+  private int present;
+  private boolean contentLengthKnown;
+  private long contentLength;
+  private boolean chunkedKnown;
+  private boolean chunked;
 
   /** Creates an empty header map. */
   public HttpHeaders() {}
@@ -247,6 +271,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     h.spans = other.spans.length == 0 ? NO_SPANS : Arrays.copyOf(other.spans, SPAN * h.fields.length);
     h.source = other.source;
     h.size = other.size;
+    h.present = other.present;
     return h;
   }
 
@@ -258,6 +283,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    */
   public String get(String name) {
     int code = nameCode(name);
+    if (!mayHave(code)) {
+      return null;
+    }
     for (int i = 0; i < size; i++) {
       if (matches(i, name, code)) {
         return field(i).value();
@@ -275,6 +303,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
   public List<String> getAll(String name) {
     List<String> out = null;
     int code = nameCode(name);
+    if (!mayHave(code)) {
+      return List.of();
+    }
     for (int i = 0; i < size; i++) {
       if (matches(i, name, code)) {
         if (out == null) {
@@ -303,6 +334,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** The first entry named {@code name}, whose code is {@code code}, or -1. */
   private int indexOf(String name, int code) {
+    if (!mayHave(code)) {
+      return -1;
+    }
     for (int i = 0; i < size; i++) {
       if (matches(i, name, code)) {
         return i;
@@ -313,6 +347,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** How many field lines have the name of {@code code} (not {@link #NAME_OTHER}). */
   int countCode(int code) {
+    if (!mayHave(code)) {
+      return 0;
+    }
     int n = 0;
     for (int i = 0; i < size; i++) {
       if (codeAt(i) == code) {
@@ -370,7 +407,8 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     spans[at + 2] = valueStart;
     spans[at + 3] = valueEnd | code << CODE_SHIFT;
     fields[size++] = null;
-    modCount++;
+    present |= 1 << code;
+    changed();
   }
 
   /** Keeps only the first {@code length} bytes of the source, where every line of this map lies. */
@@ -401,6 +439,45 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
         from.spans[at + 3] >>> CODE_SHIFT);
   }
 
+  /**
+   * Appends entries {@code [start, end)} of {@code from}, as {@link #addFrom} would one by one: when this map holds no
+   * line of another source, the entries themselves are copied (their shared Fields and line spans), in one go.
+   */
+  void addFrom(HttpHeaders from, int start, int end) {
+    int n = end - start;
+    if (n <= 0) {
+      return;
+    }
+    if (from.spans.length == 0 || from.source != source && hasLine()) {
+      for (int i = start; i < end; i++) {
+        addFrom(from, i);
+      }
+      return;
+    }
+    if (size + n > fields.length) {
+      fields = Arrays.copyOf(fields, Math.max(8, Math.max(2 * size, size + n)));
+      if (spans.length != 0) {
+        spans = Arrays.copyOf(spans, SPAN * fields.length);
+      }
+    }
+    if (spans.length == 0) { // the first lines of a map of Fields: their codes go in too
+      spans = new int[SPAN * fields.length];
+      for (int k = 0; k < size; k++) {
+        spans[SPAN * k + 3] = nameCode(fields[k].name()) << CODE_SHIFT;
+      }
+    }
+    source = from.source;
+    System.arraycopy(from.fields, start, fields, size, n);
+    System.arraycopy(from.spans, SPAN * start, spans, SPAN * size, SPAN * n);
+    int codes = present;
+    for (int k = SPAN * size + 3, last = SPAN * (size + n); k < last; k += SPAN) {
+      codes |= 1 << (spans[k] >>> CODE_SHIFT);
+    }
+    present = codes;
+    size += n;
+    changed();
+  }
+
   private boolean hasLine() {
     for (int i = 0; i < size; i++) {
       if (fields[i] == null) {
@@ -420,7 +497,20 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
       spans[SPAN * size + 3] = code << CODE_SHIFT;
     }
     fields[size++] = field;
+    present |= 1 << code;
+    changed();
+  }
+
+  /** Counts a change for the iterators and drops the cached framing answers. */
+  private void changed() {
     modCount++;
+    contentLengthKnown = false;
+    chunkedKnown = false;
+  }
+
+  /** Whether some entry may have the name of {@code code}: exact for a coded name, always true for NAME_OTHER. */
+  private boolean mayHave(int code) {
+    return code == NAME_OTHER || (present & 1 << code) != 0;
   }
 
   private void grow() {
@@ -453,7 +543,7 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     if (spans.length != 0) {
       spans[SPAN * at + 3] = code << CODE_SHIFT;
     }
-    modCount++;
+    changed();
     removeFrom(at + 1, name, code);
     return this;
   }
@@ -470,6 +560,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** Removes every field of that name, whose code is {@code code}, from entry {@code from} on, keeping the order. */
   private int removeFrom(int from, String name, int code) {
+    if (!mayHave(code)) {
+      return 0;
+    }
     int kept = from;
     for (int i = from; i < size; i++) {
       if (matches(i, name, code)) {
@@ -487,7 +580,12 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     if (removed > 0) {
       Arrays.fill(fields, kept, size, null);
       size = kept;
-      modCount++;
+      changed();
+      int codes = 0;
+      for (int i = 0; i < size; i++) {
+        codes |= 1 << codeAt(i);
+      }
+      present = codes;
     }
     return removed;
   }
@@ -824,6 +922,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * after {@code ;} and surrounding whitespace dropped, ASCII case ignored), read from the values in place.
    */
   boolean isNamedInConnection(int i) {
+    if (!mayHave(NAME_CONNECTION)) {
+      return false;
+    }
     for (int c = 0; c < size; c++) {
       if (codeAt(c) == NAME_CONNECTION && optionIn(c, null, i)) {
         return true;
@@ -834,6 +935,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
 
   /** How many options the Connection fields hold, empty list elements not counted; read in place. */
   int connectionOptionCount() {
+    if (!mayHave(NAME_CONNECTION)) {
+      return 0;
+    }
     int count = 0;
     for (int c = 0; c < size; c++) {
       if (codeAt(c) != NAME_CONNECTION) {
@@ -880,6 +984,20 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @throws IllegalStateException as {@link #contentLength()}
    */
   long contentLengthOrNegative() {
+    if (!mayHave(NAME_CONTENT_LENGTH)) {
+      return -1;
+    }
+    if (contentLengthKnown) {
+      return contentLength;
+    }
+    long length = readContentLength(); // throws for a bad value, which is then read (and refused) again next time
+    contentLength = length;
+    contentLengthKnown = true;
+    return length;
+  }
+
+  /** {@link #contentLengthOrNegative()} read from the fields. */
+  private long readContentLength() {
     long length = -1;
     for (int i = 0; i < size; i++) {
       if (codeAt(i) != NAME_CONTENT_LENGTH) {
@@ -967,6 +1085,18 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return true if the final transfer coding is chunked
    */
   public boolean isChunked() {
+    if (!mayHave(NAME_TRANSFER_ENCODING)) {
+      return false;
+    }
+    if (!chunkedKnown) {
+      chunked = readChunked();
+      chunkedKnown = true;
+    }
+    return chunked;
+  }
+
+  /** {@link #isChunked()} read from the fields. */
+  private boolean readChunked() {
     // The last non-empty element of the last Transfer-Encoding field that has one, read in place: nothing allocated.
     int lastEntry = -1;
     int lastFrom = 0;
@@ -1037,6 +1167,9 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @param lower the option, lower case
    */
   boolean connectionOptionIs(String lower) {
+    if (!mayHave(NAME_CONNECTION)) {
+      return false;
+    }
     for (int c = 0; c < size; c++) {
       if (codeAt(c) == NAME_CONNECTION && optionIn(c, lower, -1)) {
         return true;
@@ -1123,16 +1256,60 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
    * @return the head's bytes, the start line still zero
    */
   byte[] headBytes(int startLineLength) {
+    byte[] dst = new byte[headLength(startLineLength)];
+    fillHead(dst, startLineLength);
+    return dst;
+  }
+
+  /** The length of the wire form {@link #headBytes} makes: start line, fields, line ends and the empty line. */
+  int headLength(int startLineLength) {
     int length = startLineLength + 2 + 2;
     for (int i = 0; i < size; i++) {
       length += nameLength(i) + valueLength(i) + 4;
     }
-    byte[] dst = new byte[length];
+    return length;
+  }
+
+  /**
+   * A byte array of at least {@code length} bytes to build a head in before it is copied into a buffer: one per
+   * thread, reused, since a head is written per message and its bytes are copied out at once; a head too long for
+   * it gets its own array. Its bytes beyond what the caller writes are stale: only {@code [0, length)} may be read.
+   */
+  static byte[] scratch(int length) {
+    if (length > SCRATCH_BYTES) {
+      return new byte[length];
+    }
+    return SCRATCH.get();
+  }
+
+  private static final int SCRATCH_BYTES = 4096;
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
+
+  /**
+   * Fills {@code dst} from {@code startLineLength} with what follows the start line: CRLF, the fields and the empty
+   * line, {@link #headLength} bytes in all with the start line.
+   */
+  void fillHead(byte[] dst, int startLineLength) {
     int at = startLineLength;
     dst[at++] = '\r';
     dst[at++] = '\n';
     for (int i = 0; i < size; i++) {
       Field f = fields[i];
+      int lineEnd = f == null ? wireLineEnd(i) : -1;
+      if (lineEnd >= 0) { // received lines already in their wire form, one after the other: one copy for all
+        int last = i;
+        while (last + 1 < size && fields[last + 1] == null && spans[SPAN * (last + 1)] == lineEnd) {
+          int next = wireLineEnd(last + 1);
+          if (next < 0) {
+            break;
+          }
+          last++;
+          lineEnd = next;
+        }
+        at = copy(spans[SPAN * i], lineEnd, dst, at);
+        i = last;
+        continue;
+      }
       if (f != null) {
         at = latin1(f.name(), dst, at);
       } else { // a received line: its name and value bytes as they came, with ": " between them
@@ -1150,7 +1327,19 @@ public final class HttpHeaders implements Iterable<HttpHeaders.Field> {
     }
     dst[at++] = '\r';
     dst[at] = '\n';
-    return dst;
+  }
+
+  /**
+   * Where line entry {@code i} ends in the source, after its CRLF, when the source holds it exactly as the head writes
+   * it ({@code name: value} and CRLF: one space after the colon, nothing after the value); else -1.
+   */
+  private int wireLineEnd(int i) {
+    int at = SPAN * i;
+    int nameEnd = spans[at + 1];
+    int valueEnd = valueEnd(i);
+    byte[] src = source;
+    return spans[at + 2] == nameEnd + 2 && src[nameEnd] == ':' && src[nameEnd + 1] == ' ' && valueEnd + 1 < src.length
+        && src[valueEnd] == '\r' && src[valueEnd + 1] == '\n' ? valueEnd + 2 : -1;
   }
 
   private int copy(int from, int to, byte[] dst, int at) {

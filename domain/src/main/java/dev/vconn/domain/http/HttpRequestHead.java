@@ -1,5 +1,6 @@
 package dev.vconn.domain.http;
 
+import dev.vconn.domain.buffer.IOBuffer;
 import java.util.Objects;
 
 /**
@@ -62,13 +63,37 @@ public record HttpRequestHead(String method, String target, HttpVersion version,
    * @return the bytes of {@link #writeTo(StringBuilder)}
    */
   public byte[] toBytes() {
+    byte[] out = headers.headBytes(startLineLength());
+    writeStartLine(out);
+    return out;
+  }
+
+  /**
+   * Writes the wire form ({@link #toBytes()}) at the end of {@code out}, built in a reused per-thread array rather
+   * than a new one per head: what the HTTP session sends a head with.
+   *
+   * @return how many bytes were written
+   */
+  long writeTo(IOBuffer out) {
+    int startLineLength = startLineLength();
+    int length = headers.headLength(startLineLength);
+    byte[] bytes = HttpHeaders.scratch(length);
+    writeStartLine(bytes);
+    headers.fillHead(bytes, startLineLength);
+    return out.write(bytes, 0, length);
+  }
+
+  private int startLineLength() {
+    return method.length() + 1 + target.length() + 1 + version.text().length();
+  }
+
+  /** Writes the start line, without its CRLF, at the front of {@code out}. */
+  private void writeStartLine(byte[] out) {
     String versionText = version.text();
-    byte[] out = headers.headBytes(method.length() + 1 + target.length() + 1 + versionText.length());
     int at = HttpHeaders.latin1(method, out, 0);
     out[at++] = ' ';
     at = HttpHeaders.latin1(target, out, at);
     out[at++] = ' ';
     HttpHeaders.latin1(versionText, out, at);
-    return out;
   }
 }

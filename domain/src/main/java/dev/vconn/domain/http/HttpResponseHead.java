@@ -1,5 +1,6 @@
 package dev.vconn.domain.http;
 
+import dev.vconn.domain.buffer.IOBuffer;
 import java.util.Objects;
 
 /**
@@ -59,8 +60,33 @@ public record HttpResponseHead(HttpVersion version, int status, String reason, H
    * @return the bytes of {@link #writeTo(StringBuilder)} (a character beyond ISO-8859-1 as {@code '?'})
    */
   public byte[] toBytes() {
+    byte[] out = headers.headBytes(startLineLength());
+    writeStartLine(out);
+    return out;
+  }
+
+  /**
+   * Writes the wire form ({@link #toBytes()}) at the end of {@code out}, built in a reused per-thread array rather
+   * than a new one per head: what the HTTP session sends a head with.
+   *
+   * @return how many bytes were written
+   */
+  long writeTo(IOBuffer out) {
+    int startLineLength = startLineLength();
+    int length = headers.headLength(startLineLength);
+    byte[] bytes = HttpHeaders.scratch(length);
+    writeStartLine(bytes);
+    headers.fillHead(bytes, startLineLength);
+    return out.write(bytes, 0, length);
+  }
+
+  private int startLineLength() {
+    return version.text().length() + 5 + reason.length();
+  }
+
+  /** Writes the start line, without its CRLF, at the front of {@code out}. */
+  private void writeStartLine(byte[] out) {
     String versionText = version.text();
-    byte[] out = headers.headBytes(versionText.length() + 5 + reason.length());
     int at = HttpHeaders.latin1(versionText, out, 0);
     out[at++] = ' ';
     out[at++] = (byte) ('0' + status / 100);
@@ -68,6 +94,5 @@ public record HttpResponseHead(HttpVersion version, int status, String reason, H
     out[at++] = (byte) ('0' + status % 10);
     out[at++] = ' ';
     HttpHeaders.latin1(reason, out, at);
-    return out;
   }
 }

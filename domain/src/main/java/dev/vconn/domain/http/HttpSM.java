@@ -682,7 +682,7 @@ final class HttpSM implements HookChain.Owner, HttpTunnel.Owner {
         t.replayReader = t.requestBuffer.allocReader(); // the request may have to go again on a new connection
       }
       t.requestHasBody = !t.requestBodyDone;
-      t.requestHeadBytes = t.requestBuffer.write(t.serverRequest.toBytes());
+      t.requestHeadBytes = t.serverRequest.writeTo(t.requestBuffer);
       t.requestSink = requestSink(t.requestBuffer, t.requestReader);
       if (t.expectContinue && client.requestBytes().readAvail() == 0) {
         client.sendContinue();

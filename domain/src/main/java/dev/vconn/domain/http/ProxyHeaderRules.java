@@ -482,17 +482,17 @@ final class ProxyHeaderRules {
     // A long list is looked up by hash: a client's thousand-name Connection costs no more per field.
     Set<String> named = options > 8 ? in.connectionTokens() : null;
     HttpHeaders out = new HttpHeaders(in.size() + extra);
+    int run = 0; // the kept entries [run, i) not copied yet: copied a run at a time
     for (int i = 0, n = in.size(); i < n; i++) {
       int code = in.codeAt(i);
-      if (HttpHeaders.isHopByHopCode(code)) {
-        continue;
-      }
-      if (options > 0 && !HttpHeaders.isFramingCode(code) && in.nameLengthIn(optionLengths, i)
+      if (HttpHeaders.isHopByHopCode(code)
+          || options > 0 && !HttpHeaders.isFramingCode(code) && in.nameLengthIn(optionLengths, i)
           && (named == null ? in.isNamedInConnection(i) : named.contains(in.nameAt(i).toLowerCase(Locale.ROOT)))) {
-        continue; // an origin's "Connection: keep-alive" names one option on every response
+        out.addFrom(in, run, i); // dropped: an origin's "Connection: keep-alive" names one option on every response
+        run = i + 1;
       }
-      out.addFrom(in, i);
     }
+    out.addFrom(in, run, in.size());
     return out;
   }
 
