@@ -347,7 +347,11 @@ public final class VconnServer implements AutoCloseable {
       HttpHooks.Builder hooks = HttpHooks.builder();
       List<Interceptor> interceptors = new ArrayList<>();
       wired.forEach(w -> interceptors.addAll(w.interceptors()));
-      hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
+      if (!interceptors.isEmpty()) {
+        // No router without interceptors: it would ask nobody, yet cost every request a hook call (a loop task, the
+        // plugin lock, a reenable) at READ_REQUEST_HDR (docs/server.md).
+        hooks.add(HttpHookId.READ_REQUEST_HDR, InterceptRouter.hook(interceptors));
+      }
       wired.forEach(w -> w.hooks().forEach(h -> hooks.add(h.id(), h.continuation())));
       return new Generation(found, List.copyOf(on), List.copyOf(wired), List.copyOf(initialized), hooks.build());
     } catch (RuntimeException e) {

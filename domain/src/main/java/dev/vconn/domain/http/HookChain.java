@@ -29,7 +29,10 @@ final class HookChain {
     /** Whether the session is closed: the client went away. */
     boolean isClosed();
 
-    /** A chain ran to its end, just before what comes after it runs: the clocks the hooks stopped start again. */
+    /**
+     * A chain with at least one hook ran to its end, just before what comes after it runs: the clocks the hooks
+     * stopped start again. Not called for a hook point without hooks (most of them), which stopped nothing.
+     */
     void chainEnded(HttpTransaction t, HttpHookId hook);
 
     /** The client went away while a hook held the transaction: end it now (TXN_CLOSE, access log). */
@@ -116,8 +119,11 @@ final class HookChain {
     }
     Runnable then = afterHooks;
     afterHooks = null;
+    boolean held = !chain.isEmpty();
     chain = null;
-    owner.chainEnded(txn, running);
+    if (held) {
+      owner.chainEnded(txn, running); // a chain without hooks stopped no clock: nothing to start again
+    }
     then.run();
   }
 

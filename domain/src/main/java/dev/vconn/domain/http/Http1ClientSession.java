@@ -192,7 +192,8 @@ final class Http1ClientSession implements ClientSide {
   // ------------------------------------------------------------------------------------------------ events
 
   private void onClientEvent(Event event, Object data) {
-    guarded(() -> {
+    // No guarded(() -> ...) wrapper in the event handlers: a capturing lambda would be an allocation per event.
+    try {
       if (phase == Phase.CLOSED || !(data instanceof VIO vio) || vio.vconn() != client) {
         return;
       }
@@ -228,11 +229,13 @@ final class Http1ClientSession implements ClientSide {
         case ERROR -> clientGone("client connection failed: " + HttpSM.describe(client.error()));
         default -> { }
       }
-    });
+    } catch (RuntimeException | AssertionError e) {
+      fail(e); // any exception aborts the session instead of escaping to the loop
+    }
   }
 
   private void onControlEvent(Event event, Object data) {
-    guarded(() -> {
+    try {
       if (data instanceof SessionHooks s) {
         s.resume(event); // also after close: SSN_CLOSE is still owed
         return;
@@ -255,13 +258,6 @@ final class Http1ClientSession implements ClientSide {
           }
         }
       }
-    });
-  }
-
-  /** Runs a handler body; any exception aborts the session instead of escaping to the loop. */
-  private void guarded(Runnable body) {
-    try {
-      body.run();
     } catch (RuntimeException | AssertionError e) {
       fail(e);
     }

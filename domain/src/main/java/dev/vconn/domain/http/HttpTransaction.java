@@ -70,6 +70,11 @@ final class HttpTransaction {
   /** The transaction's own hooks; null until a plugin adds the first (most transactions have none). */
   private Map<HttpHookId, List<Continuation>> txnHooks;
   /**
+   * Whether {@link #txnHooks} got a hook in this transaction: written under {@link #pluginLock} after the hook was
+   * added, read without it, so the hook points of a transaction without hooks of its own take no lock.
+   */
+  private volatile boolean anyTxnHook;
+  /**
    * Guards {@link #transforms}, {@link #txnHooks} and the end of a transaction ({@link #end}, {@link #reset}):
    * plugins may change them from any thread, and never those of a later transaction.
    */
@@ -187,6 +192,7 @@ final class HttpTransaction {
     synchronized (pluginLock) {
       transforms = null;
       txnHooks = null;
+      anyTxnHook = false;
       if (interceptServer != null) {
         interceptServer = null;
       }
@@ -268,6 +274,10 @@ final class HttpTransaction {
   List<Continuation> hooksFor(HttpHookId hook) {
     List<Continuation> global = sm.config.hooks().get(hook);
     List<Continuation> ofSession = sm.client.sessionHooks().added(hook);
+    if (!anyTxnHook && ofSession.isEmpty()) {
+      // No lock: a hook added after this read is one added after this hook point started, as with the lock.
+      return global;
+    }
     synchronized (pluginLock) {
       List<Continuation> own = txnHooks == null ? null : txnHooks.get(hook);
       if (own == null && ofSession.isEmpty()) {
@@ -332,6 +342,7 @@ final class HttpTransaction {
         txnHooks = new EnumMap<>(HttpHookId.class);
       }
       txnHooks.computeIfAbsent(id, k -> new ArrayList<>()).add(continuation);
+      anyTxnHook = true;
     }
   }
 

@@ -533,6 +533,9 @@ public abstract class AbstractVConn implements VConn {
         CoreWriteVio w = writeVio;
         ReentrantLock rl = r == null ? null : r.continuation.lock();
         ReentrantLock wl = w == null ? null : w.continuation.lock();
+        if (wl == rl) {
+            wl = null; // one continuation lock for both directions (a session's): taken once
+        }
         if (rl != null && !rl.tryLock()) {
             retryLater();
             return;
