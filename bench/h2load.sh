@@ -135,21 +135,6 @@ for p in nginx:$NGINX_PORT nio:$NIO_PORT netty:$NETTY_PORT; do
     done
 done
 
-# CPU ticks (utime + stime) of a process and its direct children (nginx's workers); a JVM's stat covers all threads.
-cpu_ticks() {
-    local root=$1 total=0 f stat rest pid ppid
-    for f in /proc/[0-9]*/stat; do
-        { read -r stat <"$f"; } 2>/dev/null || continue  # a process that ended meanwhile
-        pid="${stat%% *}"
-        rest="${stat##*) }"           # fields after "pid (comm) "
-        read -r _ ppid _ _ _ _ _ _ _ _ _ utime stime _ <<<"$rest"
-        if [[ "$pid" == "$root" || "$ppid" == "$root" ]]; then
-            total=$(( total + utime + stime ))
-        fi
-    done
-    echo "$total"
-}
-TICKS_PER_SECOND="$(getconf CLK_TCK)"
 
 server_pid() { case "$1" in nginx) echo "$NGINX_PID" ;; nio) echo "$NIO_PID" ;; netty) echo "$NETTY_PID" ;; esac; }
 server_port() { case "$1" in nginx) echo "$NGINX_PORT" ;; nio) echo "$NIO_PORT" ;; netty) echo "$NETTY_PORT" ;; esac; }

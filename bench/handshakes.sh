@@ -160,18 +160,6 @@ for url in "http://127.0.0.1:$ORIGIN_PORT/100b" "https://localhost:$NGINX_PORT/1
     done
 done
 
-# CPU clock ticks (user + system) used so far by process $1 and its children (nginx's workers).
-cpu_ticks() {
-    local pid total=0
-    for pid in "$1" $(pgrep -P "$1" || true); do
-        if [[ -r /proc/$pid/stat ]]; then
-            # Fields 14 and 15 (utime, stime), counted after the command name's closing parenthesis.
-            total=$(( total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }') ))
-        fi
-    done
-    echo "$total"
-}
-TICKS_PER_SECOND="$(getconf CLK_TCK)"
 
 # $1 port, $2 seconds, $3 server pid: prints "RATE CPU_MS JIT_MS": connections per second (each a new handshake +
 # GET /100b, from s_time's real-time count), the server's CPU milliseconds per connection, and the part of that CPU
