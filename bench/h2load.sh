@@ -97,20 +97,9 @@ NIO_PID=$!
 start_vconn netty "$NETTY_PORT"
 NETTY_PID=$!
 
-# Waits until the URL answers over h2c (30 s at most).
-wait_ready() {
-    local url="$1" deadline=$(( $(date +%s) + 30 ))
-    until curl -sf --http2-prior-knowledge -o /dev/null "$url" 2>/dev/null; do
-        if (( $(date +%s) > deadline )); then
-            echo "$url did not answer within 30 s; logs in $WORK:" >&2
-            tail -n 20 "$WORK"/*.log "$WORK"/*/logs/error.log >&2 || true
-            exit 1
-        fi
-        sleep 0.5
-    done
-}
-wait_ready "http://127.0.0.1:$NIO_PORT/bytes/100"
-wait_ready "http://127.0.0.1:$NETTY_PORT/bytes/100"
+# The servers answer over h2c only (bench/lib/peers.sh's wait_ready).
+READY_CURL_OPTS=--http2-prior-knowledge
+wait_ready "http://127.0.0.1:$NIO_PORT/bytes/100" "http://127.0.0.1:$NETTY_PORT/bytes/100"
 
 # nginx serves the very bytes vconn-server's intercept sends, at the same paths.
 mkdir -p "$WORK/www/bytes"

@@ -190,10 +190,12 @@ start_vconn() {
 }
 
 # Waits until every URL answers (30 s at most for all); exits 1 with the servers' log tails if one does not.
+# READY_CURL_OPTS: extra curl options for the check (h2load.sh: --http2-prior-knowledge, to wait for h2c).
 wait_ready() {
     local url deadline=$(( $(date +%s) + 30 ))
     for url in "$@"; do
-        until curl -sf -o /dev/null "$url" 2>/dev/null; do
+        # shellcheck disable=SC2086
+        until curl -sf ${READY_CURL_OPTS:-} -o /dev/null "$url" 2>/dev/null; do
             if (( $(date +%s) > deadline )); then
                 echo "$url did not answer within 30 s; logs in $WORK:" >&2
                 tail -n 20 "$WORK"/*.log "$WORK"/*/logs/error.log >&2 || true
